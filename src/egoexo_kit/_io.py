@@ -1,0 +1,46 @@
+"""Atomic file writes (DESIGN §6): write to a temporary sibling, then rename, so nothing is half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["atomic_path", "write_json", "write_text"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it over ``path``, on error delete it.
+
+    The temporary name keeps the suffix (``.mp4``, ``.csv.gz``) so writers that infer the format
+    from the extension still work.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp" + "".join(path.suffixes), dir=path.parent
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Atomically write UTF-8 text."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | Path, obj: Any, *, indent: int | None = None) -> None:
+    """Atomically write JSON (compact by default, as FORMAT §2.0 recommends)."""
+    write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False))

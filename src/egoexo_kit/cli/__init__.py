@@ -1,0 +1,53 @@
+"""The ``egoexo-kit`` command line: one thin module per command, each calling the public library.
+
+Every command has ``--help`` with an example; ``--debug`` (or ``EGOEXO_KIT_DEBUG=1``) shows
+tracebacks instead of one-line located errors.
+"""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from egoexo_kit import __version__
+from egoexo_kit.cli.demo import demo
+from egoexo_kit.cli.info import info
+from egoexo_kit.cli.validate import validate
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="egoexo-kit",
+    help="Get, read, benchmark, build and see Ego-Exo4D releases.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"egoexo-kit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    if debug:
+        os.environ["EGOEXO_KIT_DEBUG"] = "1"
+
+
+app.command()(demo)
+app.command()(validate)
+app.command()(info)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

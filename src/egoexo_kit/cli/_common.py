@@ -1,0 +1,47 @@
+"""Shared CLI plumbing: the console, error rendering without tracebacks, and JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from egoexo_kit.errors import EgoExoKitError
+
+__all__ = ["console", "err_console", "handle_errors", "print_json"]
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def debug_enabled() -> bool:
+    """``--debug`` on the command line or ``EGOEXO_KIT_DEBUG=1`` shows tracebacks."""
+    return os.environ.get("EGOEXO_KIT_DEBUG", "") not in ("", "0")
+
+
+def handle_errors(fn: F) -> F:
+    """Print a library error as one located line on stderr and exit 2 (a traceback only with --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EgoExoKitError as e:
+            if debug_enabled():
+                raise
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(obj: Any) -> None:
+    """Write JSON to stdout (plain, no colour, so a machine can read it)."""
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")

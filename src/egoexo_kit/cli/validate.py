@@ -1,0 +1,75 @@
+"""``egoexo-kit validate``: check a release against the format and report every problem.
+
+Examples:
+    egoexo-kit validate ./egoexo
+    egoexo-kit validate ./egoexo --json > report.json
+    egoexo-kit validate ./egoexo --strict --no-videos
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_json
+from egoexo_kit.release import Report, validate_release
+
+__all__ = ["validate"]
+
+
+@handle_errors
+def validate(
+    path: Path = typer.Argument(..., help="Release folder (the downloader's -o folder)."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"ok", "errors", "warnings"} as JSON.'),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    videos: bool = typer.Option(
+        True, "--videos/--no-videos", help="Count MP4 frames against the timesync window."
+    ),
+) -> None:
+    """Check a release: JSON structure, cross-references, files, CSV sanity, video frame counts.
+
+    Exit status 0 when there are no errors, 1 otherwise. Example: egoexo-kit validate ./egoexo --json
+    """
+    if as_json:
+        report = validate_release(path, strict=strict, check_videos=videos)
+        print_json(report.to_json())
+    else:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(f"checking {stage}", total=total)
+                bar.update(tasks[stage], completed=done + 1)
+
+            report = validate_release(path, strict=strict, check_videos=videos, progress=progress)
+        render_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def render_report(report: Report) -> None:
+    """Print a report as tables of errors and warnings, then a one-line verdict."""
+    for title, style, items in (("Errors", "red", report.errors), ("Warnings", "yellow", report.warnings)):
+        if not items:
+            continue
+        table = Table(title=f"{title} ({len(items)})", title_style=f"bold {style}", show_lines=False)
+        table.add_column("file", overflow="fold")
+        table.add_column("where", overflow="fold")
+        table.add_column("problem", overflow="fold")
+        for p in items:
+            table.add_row(p.path, p.where, p.message)
+        console.print(table)
+    verdict = "[bold green]OK[/]" if report.ok else "[bold red]FAILED[/]"
+    console.print(
+        f"{verdict} {report.root}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        + (" (strict)" if report.strict else "")
+    )

@@ -1,0 +1,106 @@
+"""Read a release in the official Ego-Exo4D layout: typed metadata, paths, file readers, validation.
+
+The lowest layer: imports nothing else of egoexo-kit but ``errors`` (DESIGN §1). File-level
+readers here only parse; the maths on their arrays lives in ``timeline``, ``sensors`` and
+``geometry``.
+"""
+
+from __future__ import annotations
+
+from egoexo_kit.release._csv import CsvTable as CsvTable
+from egoexo_kit.release._csv import read_csv as read_csv
+from egoexo_kit.release._info import release_summary as release_summary
+from egoexo_kit.release._info import take_summary as take_summary
+from egoexo_kit.release._json import load_json as load_json
+from egoexo_kit.release._masks import decode_mask as decode_mask
+from egoexo_kit.release._masks import encode_mask as encode_mask
+from egoexo_kit.release._media import VideoInfo as VideoInfo
+from egoexo_kit.release._media import probe_video as probe_video
+from egoexo_kit.release._mps import ClosedLoopTrajectory as ClosedLoopTrajectory
+from egoexo_kit.release._mps import EyeGaze2D as EyeGaze2D
+from egoexo_kit.release._mps import EyeGaze3D as EyeGaze3D
+from egoexo_kit.release._mps import GoProCalibs as GoProCalibs
+from egoexo_kit.release._mps import OnlineCalibration as OnlineCalibration
+from egoexo_kit.release._mps import OpenLoopTrajectory as OpenLoopTrajectory
+from egoexo_kit.release._mps import SemidenseObservations as SemidenseObservations
+from egoexo_kit.release._mps import SemidensePoints as SemidensePoints
+from egoexo_kit.release._mps import Timesync as Timesync
+from egoexo_kit.release._mps import read_closed_loop_trajectory as read_closed_loop_trajectory
+from egoexo_kit.release._mps import read_eye_gaze as read_eye_gaze
+from egoexo_kit.release._mps import read_eye_gaze_2d as read_eye_gaze_2d
+from egoexo_kit.release._mps import read_gopro_calibs as read_gopro_calibs
+from egoexo_kit.release._mps import read_online_calibration as read_online_calibration
+from egoexo_kit.release._mps import read_open_loop_trajectory as read_open_loop_trajectory
+from egoexo_kit.release._mps import read_semidense_observations as read_semidense_observations
+from egoexo_kit.release._mps import read_semidense_points as read_semidense_points
+from egoexo_kit.release._mps import read_timesync as read_timesync
+from egoexo_kit.release._parts import ALL_PARTS as ALL_PARTS
+from egoexo_kit.release._parts import classify as classify_part
+from egoexo_kit.release._parts import scan_parts as scan_parts
+from egoexo_kit.release._records import CameraRecord as CameraRecord
+from egoexo_kit.release._records import CaptureRecord as CaptureRecord
+from egoexo_kit.release._records import ParticipantRecord as ParticipantRecord
+from egoexo_kit.release._records import PhysicalSettingRecord as PhysicalSettingRecord
+from egoexo_kit.release._records import Splits as Splits
+from egoexo_kit.release._records import TakeRecord as TakeRecord
+from egoexo_kit.release._records import VideoEntry as VideoEntry
+from egoexo_kit.release._records import VisualObjectRecord as VisualObjectRecord
+from egoexo_kit.release._release import Release as Release
+from egoexo_kit.release._release import Takes as Takes
+from egoexo_kit.release._release import open_release as open_release
+from egoexo_kit.release._report import Problem as Problem
+from egoexo_kit.release._report import Report as Report
+from egoexo_kit.release._take import FPS as FPS
+from egoexo_kit.release._take import Take as Take
+from egoexo_kit.release._take import View as View
+from egoexo_kit.release._validate import validate_release as validate_release
+
+__all__ = [
+    "ALL_PARTS",
+    "FPS",
+    "CameraRecord",
+    "CaptureRecord",
+    "ClosedLoopTrajectory",
+    "CsvTable",
+    "EyeGaze2D",
+    "EyeGaze3D",
+    "GoProCalibs",
+    "OnlineCalibration",
+    "OpenLoopTrajectory",
+    "ParticipantRecord",
+    "PhysicalSettingRecord",
+    "Problem",
+    "Release",
+    "Report",
+    "SemidenseObservations",
+    "SemidensePoints",
+    "Splits",
+    "Take",
+    "TakeRecord",
+    "Takes",
+    "Timesync",
+    "VideoEntry",
+    "VideoInfo",
+    "View",
+    "VisualObjectRecord",
+    "classify_part",
+    "decode_mask",
+    "encode_mask",
+    "load_json",
+    "open_release",
+    "probe_video",
+    "read_closed_loop_trajectory",
+    "read_csv",
+    "read_eye_gaze",
+    "read_eye_gaze_2d",
+    "read_gopro_calibs",
+    "read_online_calibration",
+    "read_open_loop_trajectory",
+    "read_semidense_observations",
+    "read_semidense_points",
+    "read_timesync",
+    "release_summary",
+    "scan_parts",
+    "take_summary",
+    "validate_release",
+]

@@ -1,0 +1,313 @@
+"""Open a release folder in the official Ego-Exo4D layout (FORMAT.md §1–§2) and query its takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, overload
+
+from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.release._json import load_json, load_records, parse_record, pointer
+from egoexo_kit.release._paths import safe_join
+from egoexo_kit.release._records import (
+    CaptureRecord,
+    ParticipantRecord,
+    PhysicalSettingRecord,
+    Splits,
+    TakeRecord,
+    VisualObjectRecord,
+)
+from egoexo_kit.release._take import Take
+
+__all__ = ["METADATA_FILES", "Release", "Takes", "open_release"]
+
+METADATA_FILES = (
+    "takes.json",
+    "captures.json",
+    "participants.json",
+    "physical_setting.json",
+    "visual_objects.json",
+    "metadata.json",
+)
+"""The files of the ``metadata`` part (FORMAT §1.4)."""
+
+
+def _as_set(value: str | int | Iterable[str | int]) -> set[str]:
+    if isinstance(value, str | int):
+        return {str(value).lower()}
+    return {str(v).lower() for v in value}
+
+
+class Takes(Sequence[Take]):
+    """An ordered, filterable collection of takes (``release.takes``)."""
+
+    def __init__(self, takes: Iterable[Take]) -> None:
+        self._takes = tuple(takes)
+
+    def __len__(self) -> int:
+        return len(self._takes)
+
+    @overload
+    def __getitem__(self, i: int) -> Take: ...
+    @overload
+    def __getitem__(self, i: slice) -> Takes: ...
+    def __getitem__(self, i: int | slice) -> Take | Takes:
+        return Takes(self._takes[i]) if isinstance(i, slice) else self._takes[i]
+
+    def __iter__(self) -> Iterator[Take]:
+        return iter(self._takes)
+
+    def __repr__(self) -> str:
+        names = ", ".join(t.name for t in self._takes[:3])
+        return f"Takes({len(self)}: {names}{', …' if len(self) > 3 else ''})"
+
+    @property
+    def names(self) -> list[str]:
+        """Take names in order."""
+        return [t.name for t in self._takes]
+
+    @property
+    def uids(self) -> list[str]:
+        """Take uids in order."""
+        return [t.uid for t in self._takes]
+
+    def filter(
+        self,
+        *,
+        scenario: str | Iterable[str] | None = None,
+        parent_task: str | int | Iterable[str | int] | None = None,
+        task: str | int | Iterable[str | int] | None = None,
+        university: str | Iterable[str] | None = None,
+        split: str | Iterable[str] | None = None,
+        benchmark: str | Iterable[str] | None = None,
+        narrated: bool | None = None,
+        has_views: str | Iterable[str] | None = None,
+    ) -> Takes:
+        """Keep the takes that match every given criterion (each accepts one value or any-of a list).
+
+        Args:
+            scenario: scenario name (``parent_task_name`` or ``scenario_name``), case-insensitive.
+            parent_task: parent task id (``4000``) or name (``Bike Repair``).
+            task: task id (``4001``) or name.
+            university: ``university_name`` (``cmu``) or ``university_id`` (``ego4d-cmu``).
+            split: ``train``, ``val`` or ``test`` (from ``annotations/splits.json``).
+            benchmark: a name in ``take_uid_to_benchmark`` (``ego_pose``, ``keystep`` …).
+            narrated: ``is_narrated``.
+            has_views: views whose full-resolution file must be on disk: ``ego``, ``exo``, a camera
+                (``cam01``), a stream (``aria01/rgb``, ``rgb``, ``slam-left``).
+        """
+        checks = []
+        if scenario is not None:
+            want = _as_set(scenario)
+            checks.append(
+                lambda t: {str(t.record.parent_task_name).lower(), str(t.record.scenario_name).lower()} & want
+            )
+        if parent_task is not None:
+            want_pt = _as_set(parent_task)
+            checks.append(
+                lambda t: {str(t.record.parent_id), str(t.record.parent_task_name).lower()} & want_pt
+            )
+        if task is not None:
+            want_t = _as_set(task)
+            checks.append(lambda t: {str(t.record.task_id), str(t.record.task_name).lower()} & want_t)
+        if university is not None:
+            want_u = _as_set(university)
+            checks.append(
+                lambda t: (
+                    {str(t.record.university_name).lower(), str(t.record.university_id).lower()} & want_u
+                )
+            )
+        if split is not None:
+            want_s = _as_set(split)
+            checks.append(lambda t: str(t.split) in want_s)
+        if benchmark is not None:
+            want_b = _as_set(benchmark)
+            checks.append(lambda t: {b.lower() for b in t.benchmarks} & want_b)
+        if narrated is not None:
+            checks.append(lambda t: bool(t.record.is_narrated) == narrated)
+        if has_views is not None:
+            specs = [has_views] if isinstance(has_views, str) else list(has_views)
+            checks.append(lambda t: all(_has_view(t, s) for s in specs))
+        return Takes(t for t in self._takes if all(c(t) for c in checks))
+
+
+def _has_view(take: Take, spec: str) -> bool:
+    """Whether ``take`` has a view matching ``spec`` (kind, camera, key or stream) whose file is on disk."""
+    spec_l = spec.lower()
+    for v in take.views:
+        names = {v.kind, v.cam_id.lower(), v.key.lower()} | (
+            {v.readable_stream_id.lower(), v.stream_id} - {"0"}
+        )
+        if spec_l in names and v.exists:
+            return True
+    return False
+
+
+class Release:
+    """A release folder: metadata records, takes and captures, with lazy loading of everything optional.
+
+    Open one with :func:`open_release` (or ``Release.open``). Only ``takes.json`` is required;
+    every other file is optional since a partial download is normal (FORMAT §1.1).
+    """
+
+    def __init__(self, root: Path, take_records: list[tuple[int, TakeRecord]]) -> None:
+        self.root = root
+        self._take_records = take_records
+
+    @classmethod
+    def open(cls, root: str | Path) -> Release:
+        """Read ``takes.json`` under ``root`` (raises :class:`FormatError` on the first problem)."""
+        root = Path(root)
+        if not root.is_dir():
+            raise FormatError("release folder does not exist", path=root)
+        takes_json = root / "takes.json"
+        if not takes_json.is_file():
+            raise FormatError("not a release: takes.json is missing (part 'metadata')", path=root)
+        return cls(root, load_records(takes_json, TakeRecord))
+
+    def _preload(self, **values: object) -> Release:
+        """Seed lazily-loaded metadata with already-parsed values (the validator parses tolerantly)."""
+        self.__dict__.update(values)
+        return self
+
+    def __repr__(self) -> str:
+        return f"Release({str(self.root)!r}, takes={len(self._take_records)})"
+
+    # ---- takes ---------------------------------------------------------------------------------------
+    @cached_property
+    def takes(self) -> Takes:
+        """Every take of ``takes.json``, filterable with ``.filter(...)``."""
+        return Takes(Take(rec, self, i) for i, rec in self._take_records)
+
+    @cached_property
+    def _take_index(self) -> dict[str, Take]:
+        idx: dict[str, Take] = {}
+        for t in self.takes:
+            idx.setdefault(t.name, t)
+            idx[t.uid] = t
+        return idx
+
+    def take(self, uid_or_name: str) -> Take:
+        """A take by ``take_uid`` or ``take_name``."""
+        try:
+            return self._take_index[uid_or_name]
+        except KeyError:
+            raise NotFoundError(
+                f"no take {uid_or_name!r} in takes.json ({len(self.takes)} takes)",
+                path=self.root / "takes.json",
+            ) from None
+
+    # ---- other metadata ------------------------------------------------------------------------------
+    def _optional_records(self, name: str, model: type) -> list:
+        path = self.root / name
+        return [r for _, r in load_records(path, model)] if path.is_file() else []
+
+    @cached_property
+    def captures(self) -> tuple[CaptureRecord, ...]:
+        """``captures.json`` records (empty when the file is absent)."""
+        return tuple(self._optional_records("captures.json", CaptureRecord))
+
+    @cached_property
+    def _capture_index(self) -> dict[str, CaptureRecord]:
+        idx: dict[str, CaptureRecord] = {}
+        for c in self.captures:
+            idx.setdefault(c.capture_name, c)
+            idx[c.capture_uid] = c
+        for t in self._take_records:  # captures embedded in takes fill gaps when captures.json is absent
+            cap = t[1].capture
+            if cap is not None:
+                idx.setdefault(cap.capture_uid, cap)
+                idx.setdefault(cap.capture_name, cap)
+        return idx
+
+    def capture(self, uid_or_name: str) -> CaptureRecord:
+        """A capture by ``capture_uid`` or ``capture_name``."""
+        cap = self.capture_or_none(uid_or_name)
+        if cap is None:
+            raise NotFoundError(f"no capture {uid_or_name!r}", path=self.root / "captures.json")
+        return cap
+
+    def capture_or_none(self, uid_or_name: str) -> CaptureRecord | None:
+        """Like :meth:`capture` but ``None`` when unknown."""
+        return self._capture_index.get(uid_or_name)
+
+    @cached_property
+    def participants(self) -> tuple[ParticipantRecord, ...]:
+        """``participants.json`` records, with ``metadata`` decoded."""
+        return tuple(self._optional_records("participants.json", ParticipantRecord))
+
+    def participant_or_none(self, uid: int | None) -> ParticipantRecord | None:
+        """A participant by uid, or ``None``."""
+        return next((p for p in self.participants if p.participant_uid == uid), None)
+
+    @cached_property
+    def physical_settings(self) -> tuple[PhysicalSettingRecord, ...]:
+        """``physical_setting.json`` records."""
+        return tuple(self._optional_records("physical_setting.json", PhysicalSettingRecord))
+
+    def physical_setting_or_none(self, uid: int | None) -> PhysicalSettingRecord | None:
+        """A physical setting by uid, or ``None``."""
+        return next((p for p in self.physical_settings if p.physical_setting_uid == uid), None)
+
+    @cached_property
+    def visual_objects(self) -> tuple[VisualObjectRecord, ...]:
+        """``visual_objects.json`` records."""
+        return tuple(self._optional_records("visual_objects.json", VisualObjectRecord))
+
+    @cached_property
+    def visual_objects_by_uid(self) -> dict[Any, VisualObjectRecord]:
+        """Visual objects keyed by ``object_uid``."""
+        return {o.object_uid: o for o in self.visual_objects}
+
+    @cached_property
+    def metadata(self) -> dict[str, Any]:
+        """``metadata.json`` as read (known key: ``tasks``); empty when absent."""
+        path = self.root / "metadata.json"
+        if not path.is_file():
+            return {}
+        data = load_json(path)
+        if not isinstance(data, dict):
+            raise FormatError("expected a JSON object", path=path, pointer="")
+        return data
+
+    @property
+    def tasks(self) -> dict[str, str]:
+        """Task id (as a string) → task name, from ``metadata.json``."""
+        tasks = self.metadata.get("tasks") or {}
+        return {str(k): str(v) for k, v in tasks.items()} if isinstance(tasks, dict) else {}
+
+    @cached_property
+    def splits(self) -> Splits | None:
+        """``annotations/splits.json``, or ``None`` when the annotations part is absent."""
+        path = self.root / "annotations" / "splits.json"
+        return parse_record(Splits, load_json(path), path=path) if path.is_file() else None
+
+    # ---- paths ---------------------------------------------------------------------------------------
+    @cached_property
+    def _doubled(self) -> set[str]:
+        """Top folders affected by the old ``takes/takes`` download bug (FORMAT §1.5)."""
+        return {top for top in ("takes", "captures") if (self.root / top / top).is_dir()}
+
+    def resolve_dir(self, rel_dir: str, *, source: str | None = None, pointer: str | None = None) -> Path:
+        """A release-relative folder, safely joined, falling back to the doubled ``takes/takes`` layout."""
+        path = safe_join(self.root, rel_dir, source=source, pointer=pointer)
+        top = rel_dir.split("/", 1)[0]
+        if top in self._doubled and not path.exists():
+            doubled = safe_join(self.root, top, rel_dir, source=source, pointer=pointer)
+            if doubled.exists():
+                return doubled
+        return path
+
+    def path(self, relative_path: str) -> Path:
+        """A path under the release root, refused if it escapes it."""
+        return safe_join(self.root, relative_path)
+
+    def capture_dir(self, capture: CaptureRecord) -> Path:
+        """The folder of a capture (``captures/<capture_name>``)."""
+        return self.resolve_dir(capture.dir, source="captures.json", pointer=pointer("root_dir"))
+
+
+def open_release(root: str | Path) -> Release:
+    """Open a release folder in the official Ego-Exo4D layout (``Release.open``)."""
+    return Release.open(root)

@@ -1,0 +1,419 @@
+"""``validate``: check a release folder against FORMAT.md and report every problem in one run.
+
+Metadata structure and cross-references live here; file contents (CSV, MP4) are checked in
+``_validate_files`` and annotation files in ``_validate_annotations``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.release._json import load_json, load_records, parse_record, pointer
+from egoexo_kit.release._parts import PartsOnDisk, scan_parts
+from egoexo_kit.release._paths import safe_join
+from egoexo_kit.release._records import (
+    CaptureRecord,
+    ParticipantRecord,
+    PhysicalSettingRecord,
+    Splits,
+    TakeRecord,
+    VisualObjectRecord,
+)
+from egoexo_kit.release._release import METADATA_FILES, Release
+from egoexo_kit.release._report import Report
+from egoexo_kit.release._take import FPS, NON_CAMERA_KEYS, Take
+
+__all__ = ["Progress", "validate_release"]
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while validating."""
+
+ARIA_STREAM_IDS = {"rgb": "214-1", "slam-left": "1201-1", "slam-right": "1201-2", "et": "211-1"}
+"""Readable Aria stream → stream id (FORMAT §2.2)."""
+
+TAKE_REQUIRED = (
+    "take_uid",
+    "take_name",
+    "root_dir",
+    "capture_uid",
+    "timesync_start_idx",
+    "timesync_end_idx",
+    "frame_aligned_videos",
+)
+"""``takes.json`` keys every real take has; a missing one is an error."""
+TAKE_RECOMMENDED = (
+    "participant_uid",
+    "task_id",
+    "task_name",
+    "parent_task_id",
+    "parent_task_name",
+    "duration_sec",
+    "university_name",
+    "capture",
+    "take_idx",
+    "physical_setting_uid",
+)
+"""Documented keys whose absence is only a warning (older releases lack some)."""
+
+
+@dataclass
+class Ctx:
+    """State shared by the checks of one run."""
+
+    root: Path
+    report: Report
+    release: Release
+    takes: list[Take]
+    captures: dict[str, CaptureRecord]
+    parts: PartsOnDisk
+    check_videos: bool
+    progress: Progress | None
+    take_uids: set[str] = field(default_factory=set)
+    timesyncs: dict[str, Any] = field(default_factory=dict)
+    """Parsed ``timesync.csv`` per capture uid (filled by the capture checks, read by later ones)."""
+
+    def step(self, stage: str, done: int, total: int) -> None:
+        """Report progress, if anyone listens."""
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+
+def validate_release(
+    root: str | Path, *, strict: bool = False, check_videos: bool = True, progress: Progress | None = None
+) -> Report:
+    """Check a release folder and return every error and warning found (never raises on bad data).
+
+    Args:
+        root: the release folder.
+        strict: count warnings as errors in :attr:`Report.ok`.
+        check_videos: count the packets of every MP4 and compare with the timesync window.
+        progress: optional ``progress(stage, done, total)`` callback for long runs.
+    """
+    from egoexo_kit.release._validate_annotations import check_annotations
+    from egoexo_kit.release._validate_files import check_captures_files, check_take_files
+
+    root = Path(root)
+    report = Report(root=root, strict=strict)
+    if not root.is_dir():
+        report.error(root, "release folder does not exist")
+        return report
+    if not (root / "takes.json").is_file():
+        report.error("takes.json", "not a release: takes.json is missing (part 'metadata')")
+        return report
+    ctx = _load_metadata(root, report, check_videos=check_videos, progress=progress)
+    _check_takes(ctx)
+    _check_captures(ctx)
+    check_captures_files(ctx)
+    check_take_files(ctx)
+    check_annotations(ctx)
+    return report
+
+
+def _collect(report: Report, path: Path, model: type) -> list[tuple[int, Any]]:
+    errors: list[FormatError] = []
+    try:
+        records = load_records(path, model, errors=errors)
+    except FormatError as e:
+        errors.append(e)
+        records = []
+    for e in errors:
+        report.exception(e)
+    return records
+
+
+def _load_metadata(root: Path, report: Report, *, check_videos: bool, progress: Progress | None) -> Ctx:
+    """Parse every metadata file tolerantly: a bad record is reported and skipped, the rest go on."""
+    for name in METADATA_FILES[1:]:
+        if not (root / name).is_file():
+            report.warn(name, "metadata file is missing (part 'metadata' incomplete)")
+    take_records = _collect(report, root / "takes.json", TakeRecord)
+    cap_records = (
+        [r for _, r in _collect(report, root / "captures.json", CaptureRecord)]
+        if (root / "captures.json").is_file()
+        else []
+    )
+    preload: dict[str, Any] = {"captures": tuple(cap_records)}
+    for name, model, key in (
+        ("participants.json", ParticipantRecord, "participants"),
+        ("physical_setting.json", PhysicalSettingRecord, "physical_settings"),
+        ("visual_objects.json", VisualObjectRecord, "visual_objects"),
+    ):
+        preload[key] = (
+            tuple(r for _, r in _collect(report, root / name, model)) if (root / name).is_file() else ()
+        )
+    preload["metadata"] = _load_metadata_json(root, report)
+    preload["splits"] = _load_splits(root, report)
+    release = Release(root, take_records)._preload(**preload)
+    ctx = Ctx(
+        root=root,
+        report=report,
+        release=release,
+        takes=list(release.takes),
+        captures={c.capture_uid: c for c in cap_records},
+        parts=scan_parts(root),
+        check_videos=check_videos,
+        progress=progress,
+    )
+    ctx.take_uids = {t.uid for t in ctx.takes}
+    return ctx
+
+
+def _load_metadata_json(root: Path, report: Report) -> dict[str, Any]:
+    path = root / "metadata.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = load_json(path)
+    except FormatError as e:
+        report.exception(e)
+        return {}
+    if not isinstance(data, dict):
+        report.error(path, f"expected a JSON object, got {type(data).__name__}", where="/")
+        return {}
+    if not isinstance(data.get("tasks", {}), dict):
+        report.error(path, "'tasks' must be an object of task id → name", where="/tasks")
+        return {}
+    return data
+
+
+def _load_splits(root: Path, report: Report) -> Splits | None:
+    path = root / "annotations" / "splits.json"
+    if not path.is_file():
+        return None
+    try:
+        splits = parse_record(Splits, load_json(path), path=path)
+    except FormatError as e:
+        report.exception(e)
+        return None
+    for split, uids in splits.split_to_take_uids.items():
+        if split not in ("train", "val", "test"):
+            report.warn(path, f"unknown split name {split!r}", where=pointer("split_to_take_uids", split))
+        for uid in uids:
+            if splits.take_uid_to_split.get(uid, split) != split:
+                report.error(
+                    path,
+                    f"take {uid} is in split_to_take_uids[{split!r}] but take_uid_to_split says "
+                    f"{splits.take_uid_to_split[uid]!r}",
+                    where=pointer("take_uid_to_split", uid),
+                )
+    return splits
+
+
+def _check_takes(ctx: Ctx) -> None:
+    """Per-take metadata: required keys, unique ids, window arithmetic, videos dict, cross-references."""
+    rep, rel = ctx.report, ctx.release
+    src = "takes.json"
+    counts = Counter(t.uid for t in ctx.takes)
+    names = Counter(t.name for t in ctx.takes)
+    participants = {p.participant_uid for p in rel.participants}
+    settings = {p.physical_setting_uid for p in rel.physical_settings}
+    objects = set(rel.visual_objects_by_uid)
+    tasks = rel.tasks
+    for t in ctx.takes:
+        r, at = t.record, (lambda *k, t=t: pointer(t.index, *k))
+        present = r.model_fields_set
+        for key in TAKE_REQUIRED:
+            if key not in present:
+                rep.error(src, f"take {r.take_name}: required key {key!r} is missing", where=at())
+        for key in TAKE_RECOMMENDED:
+            if key not in present:
+                rep.warn(src, f"take {r.take_name}: documented key {key!r} is missing", where=at())
+        if counts[t.uid] > 1:
+            rep.error(src, f"duplicate take_uid {t.uid}", where=at("take_uid"))
+        if names[t.name] > 1:
+            rep.error(src, f"duplicate take_name {t.name}", where=at("take_name"))
+        _check_window(ctx, t)
+        _check_paths(ctx, t)
+        _check_videos_dict(ctx, t)
+        if r.capture_uid is not None and ctx.captures and r.capture_uid not in ctx.captures:
+            rep.error(
+                src,
+                f"take {t.name}: capture_uid {r.capture_uid} is not in captures.json",
+                where=at("capture_uid"),
+            )
+        if r.capture is not None and r.capture_uid is not None and r.capture.capture_uid != r.capture_uid:
+            rep.error(
+                src,
+                f"take {t.name}: embedded capture has uid {r.capture.capture_uid}, "
+                f"capture_uid says {r.capture_uid}",
+                where=at("capture", "capture_uid"),
+            )
+        if r.take_idx is not None and t.capture is not None and t.name != f"{t.capture_name}_{r.take_idx}":
+            rep.warn(
+                src,
+                f"take_name {t.name!r} is not '<capture_name>_<take_idx>' ({t.capture_name}_{r.take_idx})",
+                where=at("take_name"),
+            )
+        if r.participant_uid is not None and participants and r.participant_uid not in participants:
+            rep.error(
+                src,
+                f"take {t.name}: participant_uid {r.participant_uid} is not in participants.json",
+                where=at("participant_uid"),
+            )
+        if r.physical_setting_uid is not None and settings and r.physical_setting_uid not in settings:
+            rep.error(
+                src,
+                f"take {t.name}: physical_setting_uid {r.physical_setting_uid} is not in "
+                "physical_setting.json",
+                where=at("physical_setting_uid"),
+            )
+        for i, obj in enumerate(r.objects):
+            if objects and obj.get("object_uid") not in objects:
+                rep.warn(
+                    src,
+                    f"take {t.name}: object {obj.get('object_uid')!r} is not in visual_objects.json",
+                    where=at("objects", i),
+                )
+        if r.task_id is not None and tasks and str(r.task_id) not in tasks:
+            rep.warn(
+                src, f"take {t.name}: task_id {r.task_id} is not in metadata.json tasks", where=at("task_id")
+            )
+        if (
+            r.task_id is not None
+            and r.parent_task_id is not None
+            and r.parent_task_id != r.task_id // 1000 * 1000
+        ):
+            rep.warn(
+                src,
+                f"take {t.name}: parent_task_id {r.parent_task_id} is not task_id // 1000 * 1000",
+                where=at("parent_task_id"),
+            )
+
+
+def _check_window(ctx: Ctx, t: Take) -> None:
+    rep, r, src = ctx.report, t.record, "takes.json"
+    at = lambda *k: pointer(t.index, *k)  # noqa: E731
+    s, e = r.timesync_start_idx, r.timesync_end_idx
+    if s is not None and e is not None:
+        if s < 0 or e < s + 2:
+            rep.error(
+                src,
+                f"take {t.name}: timesync window [{s}, {e}] holds no frame "
+                "(need 0 <= start and end >= start + 2)",
+                where=at("timesync_end_idx"),
+            )
+        elif r.duration_sec is not None and abs(r.duration_sec - (e - s) / FPS) > 1.5 / FPS:
+            rep.warn(
+                src,
+                f"take {t.name}: duration_sec {r.duration_sec} differs from (end - start) / 30 = "
+                f"{(e - s) / FPS:.4f}",
+                where=at("duration_sec"),
+            )
+    if r.task_start_sec is not None and r.task_end_sec is not None:
+        dur = t.duration_sec
+        if (
+            r.task_start_sec > r.task_end_sec
+            or r.task_start_sec < 0
+            or (dur is not None and r.task_end_sec > dur + 1)
+        ):
+            rep.warn(
+                src,
+                f"take {t.name}: task window [{r.task_start_sec}, {r.task_end_sec}] is not inside [0, {dur}]",
+                where=at("task_end_sec"),
+            )
+
+
+def _check_paths(ctx: Ctx, t: Take) -> None:
+    """Every relative path of the take must stay inside the release root."""
+    rep, r = ctx.report, t.record
+    try:
+        safe_join(ctx.root, r.dir, source="takes.json", pointer=pointer(t.index, "root_dir"))
+    except EgoExoKitError as e:
+        rep.exception(e)
+        return
+    if r.root_dir is not None and r.root_dir.rstrip("/") != f"takes/{r.take_name}":
+        rep.warn(
+            "takes.json",
+            f"root_dir {r.root_dir!r} is not 'takes/<take_name>'",
+            where=pointer(t.index, "root_dir"),
+        )
+    rels: list[tuple[str, tuple[object, ...]]] = [
+        (r.vrs_relative_path or "", ("vrs_relative_path",)),
+        (r.vrs_all_streams_relative_path or "", ("vrs_all_streams_relative_path",)),
+        (r.trimmed_trajectory_relative_path or "", ("trimmed_trajectory_relative_path",)),
+    ]
+    for cam, streams in r.frame_aligned_videos.items():
+        for key, entry in streams.items():
+            if entry is not None and entry.relative_path:
+                rels.append((entry.relative_path, ("frame_aligned_videos", cam, key, "relative_path")))
+    for rel_path, keys in rels:
+        if rel_path:
+            try:
+                safe_join(ctx.root, r.dir, rel_path, source="takes.json", pointer=pointer(t.index, *keys))
+            except EgoExoKitError as e:
+                rep.exception(e)
+
+
+def _check_videos_dict(ctx: Ctx, t: Take) -> None:
+    """``frame_aligned_videos``: one Aria with its 4 streams, ids consistent, cameras known (FORMAT §2.2)."""
+    rep, r, src = ctx.report, t.record, "takes.json"
+    fav = r.frame_aligned_videos
+    arias = [c for c, s in fav.items() if c not in NON_CAMERA_KEYS and "rgb" in s]
+    if fav and len(arias) != 1:
+        rep.error(
+            src,
+            f"take {t.name}: expected one Aria camera with an 'rgb' stream, found {arias or 'none'}",
+            where=pointer(t.index, "frame_aligned_videos"),
+        )
+    cams = set(t.cameras)
+    for cam, streams in fav.items():
+        if cam in NON_CAMERA_KEYS:
+            continue
+        if cams and cam not in cams:
+            rep.warn(
+                src,
+                f"take {t.name}: camera {cam!r} is not among the capture's cameras {sorted(cams)}",
+                where=pointer(t.index, "frame_aligned_videos", cam),
+            )
+        for key, entry in streams.items():
+            where = pointer(t.index, "frame_aligned_videos", cam, key)
+            if entry is None:
+                continue
+            want = ARIA_STREAM_IDS.get(key, "0") if cam in arias else "0"
+            if entry.stream_id != want:
+                rep.error(
+                    src,
+                    f"take {t.name}: stream {cam}/{key} has stream_id {entry.stream_id!r}, expected {want!r}",
+                    where=where + "/stream_id",
+                )
+            if entry.cam_id is not None and entry.cam_id != cam:
+                rep.error(
+                    src,
+                    f"take {t.name}: entry under {cam!r} says cam_id {entry.cam_id!r}",
+                    where=where + "/cam_id",
+                )
+    if r.best_exo is not None and fav and r.best_exo not in {v.cam_id for v in t.exo_views}:
+        rep.warn(
+            src,
+            f"take {t.name}: best_exo {r.best_exo!r} is not an exo camera of the take",
+            where=pointer(t.index, "best_exo"),
+        )
+
+
+def _check_captures(ctx: Ctx) -> None:
+    """``captures.json``: unique ids, safe folders, one ego Aria, unique camera ids."""
+    rep, src = ctx.report, "captures.json"
+    caps = list(ctx.release.captures)
+    counts = Counter(c.capture_uid for c in caps)
+    for i, c in enumerate(caps):
+        if counts[c.capture_uid] > 1:
+            rep.error(src, f"duplicate capture_uid {c.capture_uid}", where=pointer(i, "capture_uid"))
+        try:
+            safe_join(ctx.root, c.dir, source=src, pointer=pointer(i, "root_dir"))
+        except EgoExoKitError as e:
+            rep.exception(e)
+        ids = Counter(cam.cam_id for cam in c.cameras)
+        for cam_id, n in ids.items():
+            if n > 1:
+                rep.error(
+                    src,
+                    f"capture {c.capture_name}: camera {cam_id!r} listed {n} times",
+                    where=pointer(i, "cameras"),
+                )
+        if c.cameras and not any(cam.is_ego and cam.is_aria for cam in c.cameras):
+            rep.warn(src, f"capture {c.capture_name}: no ego Aria camera", where=pointer(i, "cameras"))

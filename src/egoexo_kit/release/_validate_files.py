@@ -1,0 +1,361 @@
+"""File-content checks of ``validate``: timesync windows, MPS CSVs, calibrations and MP4 frame counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.release._csv import read_csv
+from egoexo_kit.release._json import pointer
+from egoexo_kit.release._media import VideoInfo, probe_video
+from egoexo_kit.release._mps import (
+    Timesync,
+    read_closed_loop_trajectory,
+    read_eye_gaze,
+    read_eye_gaze_2d,
+    read_gopro_calibs,
+    read_online_calibration,
+    read_open_loop_trajectory,
+    read_timesync,
+)
+from egoexo_kit.release._take import Take
+from egoexo_kit.release._validate import Ctx
+
+__all__ = ["check_captures_files", "check_take_files"]
+
+ARIA_SYNC_STREAMS = ("214-1", "1201-1", "1201-2")
+"""Aria streams with timesync columns (the ET stream ``211-1`` is optional, FORMAT §3.1)."""
+POINT_CLOUD_COLUMNS = ("uid", "graph_uid", "px_world", "py_world", "pz_world", "inv_dist_std", "dist_std")
+QUAT_TOLERANCE = 1e-3
+"""Allowed deviation of a quaternion norm from 1 (files store ~9 decimals)."""
+
+
+def _line(row: int) -> str:
+    """The file line of a 0-based CSV data row (line 1 is the header)."""
+    return f"line {row + 2}"
+
+
+def _guard(ctx: Ctx, fn: Callable[[], Any]) -> Any:
+    """Run a reader; a located library error becomes a reported problem instead of an exception."""
+    try:
+        return fn()
+    except EgoExoKitError as e:
+        ctx.report.exception(e)
+        return None
+
+
+# ---- captures ---------------------------------------------------------------------------------------
+def check_captures_files(ctx: Ctx) -> None:
+    """Each downloaded capture folder: ``timesync.csv`` covers and orders every take window it serves."""
+    takes_by_capture: dict[str, list[Take]] = {}
+    for t in ctx.takes:
+        if t.capture is not None:
+            takes_by_capture.setdefault(t.capture.capture_uid, []).append(t)
+    captures = {**{t.capture.capture_uid: t.capture for t in ctx.takes if t.capture}, **ctx.captures}
+    for i, (uid, cap) in enumerate(captures.items()):
+        ctx.step("captures", i, len(captures))
+        cap_dir = _guard(ctx, lambda cap=cap: ctx.release.capture_dir(cap))
+        if cap_dir is None or not cap_dir.is_dir():
+            continue
+        path = cap_dir / "timesync.csv"
+        if not path.is_file():
+            if (cap_dir / "timesync").is_dir() or any(cap_dir.glob("*.csv")):
+                ctx.report.error(
+                    path, f"capture {cap.capture_name}: timesync.csv is missing (part 'captures')"
+                )
+            continue
+        ts = _guard(ctx, lambda path=path: read_timesync(path))
+        if ts is None:
+            continue
+        ctx.timesyncs[uid] = ts
+        for t in takes_by_capture.get(uid, []):
+            _check_take_window(ctx, t, ts)
+        traj = cap_dir / "trajectory"
+        _check_trajectory_folder(ctx, traj, take=None)
+
+
+def _check_take_window(ctx: Ctx, t: Take, ts: Timesync) -> None:
+    """Rows ``start+1 … end-1`` exist, are filled for every device of the take and increase (FORMAT §3.2)."""
+    rep, r = ctx.report, t.record
+    s, e = r.timesync_start_idx, r.timesync_end_idx
+    if s is None or e is None or e < s + 2:
+        return
+    try:
+        devices = set(ts.devices)
+    except EgoExoKitError as err:
+        rep.exception(err)
+        return
+    if e > len(ts):
+        rep.error(
+            "takes.json",
+            f"take {t.name}: timesync_end_idx {e} is out of range: {ts.path.name} of "
+            f"capture {t.capture_name} has {len(ts)} rows",
+            where=pointer(t.index, "timesync_end_idx"),
+        )
+        return
+    rows = slice(s + 1, e)
+    needed = [(v.cam_id, True) for v in t.exo_views]
+    if t.aria_id:
+        needed += [(f"{t.aria_id}_{sid}", sid == "214-1") for sid in ARIA_SYNC_STREAMS]
+    for dev, required in needed:
+        if dev not in devices:
+            (rep.error if required else rep.warn)(
+                ts.path,
+                f"missing CSV columns for device {dev!r} (take {t.name}); devices: {sorted(devices)}",
+                where="line 1",
+            )
+            continue
+        _check_monotonic(
+            ctx,
+            ts.path,
+            ts.global_time(dev)[rows],
+            first_row=s + 1,
+            what=f"{dev}_global_time (take {t.name})",
+            strict=False,
+        )
+        if dev.startswith(t.aria_id or "\0"):
+            ns = ts.capture_timestamp_ns(dev)
+            if isinstance(ns, np.ma.MaskedArray):
+                ns = ns.astype(np.float64).filled(np.nan)
+            _check_monotonic(
+                ctx,
+                ts.path,
+                ns[rows],
+                first_row=s + 1,
+                what=f"{dev}_capture_timestamp_ns (take {t.name})",
+                strict=True,
+            )
+
+
+def _check_monotonic(
+    ctx: Ctx, path: Path, values: np.ndarray, *, first_row: int, what: str, strict: bool
+) -> bool:
+    """Report empty cells and decreasing steps in a column; True when clean."""
+    vals = np.asarray(values, dtype=np.float64)
+    bad = np.flatnonzero(np.isnan(vals))
+    if bad.size:
+        ctx.report.error(
+            path, f"{what}: {bad.size} empty cell(s) inside the window", where=_line(first_row + int(bad[0]))
+        )
+        return False
+    d = np.diff(vals)
+    bad = np.flatnonzero(d <= 0 if strict else d < 0)
+    if bad.size:
+        ctx.report.error(
+            path,
+            f"{what}: not {'strictly ' if strict else ''}increasing "
+            f"({vals[bad[0]]!r} then {vals[bad[0] + 1]!r}; {bad.size} step(s))",
+            where=_line(first_row + int(bad[0]) + 1),
+        )
+        return False
+    return True
+
+
+def _check_quaternions(ctx: Ctx, path: Path, q: np.ndarray) -> None:
+    norms = np.linalg.norm(np.asarray(q, dtype=np.float64), axis=-1)
+    bad = np.flatnonzero(~(np.abs(norms - 1) <= QUAT_TOLERANCE))
+    if bad.size:
+        ctx.report.error(
+            path,
+            f"quaternion is not unit length (norm {norms[bad[0]]:.6f}; {bad.size} row(s))",
+            where=_line(int(bad[0])),
+        )
+
+
+# ---- takes ------------------------------------------------------------------------------------------
+def check_take_files(ctx: Ctx) -> None:
+    """For every downloaded take: files of each present part exist and their contents are sane."""
+    exo_anywhere = any(v.exists for t in ctx.takes for v in t.exo_views)
+    ego_anywhere = any(v.exists for t in ctx.takes for v in t.ego_views)
+    for i, t in enumerate(ctx.takes):
+        ctx.step("takes", i, len(ctx.takes))
+        take_dir = _guard(ctx, lambda t=t: t.dir)
+        if take_dir is None or not take_dir.is_dir():
+            continue
+        try:
+            views = t.views
+        except EgoExoKitError as e:  # a hostile relative path: already reported by the metadata checks
+            del e
+            continue
+        parts = ctx.parts.by_take_dir.get(take_dir.name, set())
+        if "takes" in parts:
+            for v in views:
+                if v.path is not None and not v.exists:
+                    kind_anywhere = ego_anywhere if v.is_ego else exo_anywhere
+                    (ctx.report.error if kind_anywhere else ctx.report.warn)(
+                        v.path,
+                        f"video of view {v.key} is missing (part 'takes')"
+                        + ("" if kind_anywhere else f"; no {v.kind} video anywhere: a --views download?"),
+                    )
+            if t.collage_path is not None and not t.collage_path.is_file():
+                ctx.report.error(t.collage_path, "take collage is missing (part 'takes')")
+        if "downscaled_takes/448" in parts:
+            for v in views:
+                if v.path_448 is not None and not v.exists_448:
+                    ctx.report.error(
+                        v.path_448, f"448p video of view {v.key} is missing (part 'downscaled_takes/448')"
+                    )
+        _check_expected(ctx, t, parts)
+        _check_trajectory_folder(ctx, t.trajectory_dir, take=t)
+        _check_eye_gaze(ctx, t)
+        if ctx.check_videos:
+            _check_videos(ctx, t)
+
+
+def _check_expected(ctx: Ctx, t: Take, parts: set[str]) -> None:
+    """Files that a present part must contain for this take (FORMAT §1.2, §1.4)."""
+    r = t.record
+    expected: list[tuple[str, Path | None, str]] = []
+    if r.has_trimmed_trajectory is not False:
+        expected.append(("take_trajectory", t.closed_loop_trajectory_path, "closed-loop trajectory"))
+        if t.exo_views:
+            expected.append(("take_trajectory", t.gopro_calibs_path, "GoPro calibration"))
+        expected.append(("take_point_cloud", t.point_cloud_path, "semidense point cloud"))
+    if r.has_trimmed_eye_gaze is not False:
+        expected.append(("take_eye_gaze", t.eye_gaze_path(kind="general", dim=3), "3D eye gaze"))
+    if r.has_trimmed_vrs is not False:
+        expected.append(("take_vrs_noimagestream", t.vrs_path, "VRS without image streams"))
+        expected.append(("take_vrs", t.vrs_all_streams_path, "VRS with all streams"))
+    for part, path, what in expected:
+        if part in parts and path is not None and not path.is_file():
+            ctx.report.error(path, f"{what} is missing (part {part!r} is present for take {t.name})")
+
+
+def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: Take | None) -> None:
+    """MPS files of a take or capture ``trajectory/`` folder (FORMAT §6.1–§6.4)."""
+    if not folder.is_dir():
+        return
+    closed = folder / "closed_loop_trajectory.csv"
+    if closed.is_file():
+        traj = _guard(ctx, lambda: read_closed_loop_trajectory(closed))
+        if traj is not None and _check_monotonic(
+            ctx, closed, traj.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
+        ):
+            _check_quaternions(ctx, closed, traj.q_world_device)
+            if take is not None:
+                _check_coverage(ctx, take, path=closed, ts_us=traj.tracking_timestamp_us)
+    opened = folder / "open_loop_trajectory.csv"
+    if opened.is_file():
+        ol = _guard(ctx, lambda: read_open_loop_trajectory(opened))
+        if ol is not None:
+            _check_monotonic(
+                ctx, opened, ol.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
+            )
+    calibs = folder / "gopro_calibs.csv"
+    if calibs.is_file():
+        _check_gopro_calibs(ctx, calibs, take)
+    online = folder / "online_calibration.jsonl"
+    if online.is_file():
+        _guard(ctx, lambda: read_online_calibration(online))
+    for name in ("semidense_points.csv.gz", "global_points.csv.gz"):
+        if (folder / name).is_file():  # header only: point clouds run to gigabytes
+            _guard(ctx, lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS))
+
+
+def _check_coverage(ctx: Ctx, t: Take, *, path: Path, ts_us: np.ndarray) -> None:
+    """The take trajectory should span the take's Aria RGB timestamps (FORMAT §10.4)."""
+    ts = ctx.timesyncs.get(t.capture.capture_uid if t.capture else "")
+    r = t.record
+    if (
+        ts is None
+        or not t.aria_id
+        or r.timesync_start_idx is None
+        or r.timesync_end_idx is None
+        or not len(ts_us)
+    ):
+        return
+    dev = f"{t.aria_id}_214-1"
+    if dev not in ts.devices or r.timesync_end_idx > len(ts):
+        return
+    ns = np.ma.asarray(ts.capture_timestamp_ns(dev))[r.timesync_start_idx + 1 : r.timesync_end_idx]
+    if np.ma.count(ns) == 0:
+        return
+    lo, hi = int(ns.min()) // 1000, int(ns.max()) // 1000
+    slack = 50_000  # 50 ms: a trimmed trajectory may stop a few samples short
+    if ts_us[0] > lo + slack or ts_us[-1] < hi - slack:
+        ctx.report.warn(
+            path,
+            f"trajectory spans [{ts_us[0]}, {ts_us[-1]}] us but the take's Aria frames span [{lo}, {hi}] us",
+        )
+
+
+def _check_gopro_calibs(ctx: Ctx, path: Path, take: Take | None) -> None:
+    cal = _guard(ctx, lambda: read_gopro_calibs(path))
+    if cal is None:
+        return
+    for row, kind in enumerate(cal.intrinsics_type):
+        if kind != "KANNALABRANDTK3":
+            ctx.report.error(
+                path,
+                f"intrinsics_type {kind!r} of {cal.cam_uid[row]!r} is not KANNALABRANDTK3",
+                where=_line(row),
+            )
+    _check_quaternions(ctx, path, cal.q_world_cam)
+    for row, q in enumerate(np.asarray(cal.quality)):
+        if q != 1 and "quality" in cal.table:
+            ctx.report.warn(
+                path, f"camera {cal.cam_uid[row]!r} has quality {int(q)} (not localized)", where=_line(row)
+            )
+    if take is not None:
+        exo = {v.cam_id for v in take.exo_views}
+        for cam in sorted(exo - set(cal.cam_uid)):
+            ctx.report.warn(path, f"no calibration row for exo camera {cam!r} of take {take.name}")
+        for row, cam in enumerate(cal.cam_uid):
+            if exo and cam not in exo:
+                ctx.report.warn(
+                    path,
+                    f"calibration row for {cam!r}, which is not an exo camera of take {take.name}",
+                    where=_line(row),
+                )
+
+
+def _check_eye_gaze(ctx: Ctx, t: Take) -> None:
+    for kind in ("general", "personalized"):
+        p3 = t.eye_gaze_path(kind=kind, dim=3)
+        if p3.is_file():
+            g = _guard(ctx, lambda p3=p3: read_eye_gaze(p3))
+            if g is not None:
+                _check_monotonic(
+                    ctx, p3, g.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
+                )
+        p2 = t.eye_gaze_path(kind=kind, dim=2)
+        if p2.is_file():
+            _guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2))
+
+
+def _check_videos(ctx: Ctx, t: Take) -> None:
+    """Every MP4 present has ``N = end - start - 1`` frames (±1 is a warning, FORMAT §3.2)."""
+    n = t.n_frames
+    videos: list[tuple[Path, str]] = []
+    for v in t.views:
+        if v.exists:
+            videos.append((v.path, v.key))  # type: ignore[arg-type]
+        if v.exists_448:
+            videos.append((v.path_448, v.key + " (448)"))  # type: ignore[arg-type]
+    if t.collage_path is not None and t.collage_path.is_file():
+        videos.append((t.collage_path, "collage"))
+    for path, label in videos:
+        info: VideoInfo | None = _guard(ctx, lambda path=path: probe_video(path))
+        if info is None:
+            continue
+        if info.codec != "h264":
+            ctx.report.warn(path, f"codec is {info.codec}, the release uses h264")
+        if "(448)" in label and not (
+            min(info.width, info.height) == 448 and max(info.width, info.height) % 2 == 0
+        ):
+            ctx.report.warn(
+                path, f"448p variant is {info.width}x{info.height}: short side should be 448, long side even"
+            )
+        if n is None:
+            continue
+        diff = info.frames_from_content - n
+        if diff:
+            msg = (
+                f"{label}: {info.frames_from_content} frames, the timesync window "
+                f"[{t.record.timesync_start_idx}, {t.record.timesync_end_idx}] implies {n}"
+            )
+            (ctx.report.warn if abs(diff) == 1 else ctx.report.error)(path, msg, where=f"frame {n}")
