@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from egoexo_kit.errors import FormatError
 
-__all__ = ["load_json", "load_records", "parse_record", "pointer", "validation_errors"]
+__all__ = ["load_json", "load_records", "parse_record", "pointer", "records_from", "validation_errors"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -73,7 +73,13 @@ def load_records(
         errors: when given, every problem is appended here and bad records are skipped (the
             validator's mode); when ``None`` the first problem is raised (the reader's mode).
     """
-    raw = load_json(path)
+    return records_from(load_json(path), model, path=path, errors=errors)
+
+
+def records_from(
+    raw: Any, model: type[M], *, path: str | Path, errors: list[FormatError] | None = None
+) -> list[tuple[int, M]]:
+    """Like :func:`load_records` on already-parsed JSON (``path`` only locates errors)."""
     if not isinstance(raw, list):
         err = FormatError(f"expected a top-level JSON array, got {type(raw).__name__}", path=path, pointer="")
         if errors is None:

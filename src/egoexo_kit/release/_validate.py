@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.release._json import load_json, load_records, parse_record, pointer
+from egoexo_kit.release._json import load_json, load_records, parse_record, pointer, records_from
 from egoexo_kit.release._parts import PartsOnDisk, scan_parts
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
@@ -73,7 +73,10 @@ class Ctx:
     parts: PartsOnDisk
     check_videos: bool
     progress: Progress | None
-    take_uids: set[str] = field(default_factory=set)
+    take_uids: set[str] | None = field(default_factory=set)
+    """Every ``take_uid`` string in ``takes.json``, valid record or not; ``None`` if it is unreadable."""
+    valid_take_uids: set[str] = field(default_factory=set)
+    """Uids of the records that parsed."""
     timesyncs: dict[str, Any] = field(default_factory=dict)
     """Parsed ``timesync.csv`` per capture uid (filled by the capture checks, read by later ones)."""
 
@@ -131,7 +134,15 @@ def _load_metadata(root: Path, report: Report, *, check_videos: bool, progress: 
     for name in METADATA_FILES[1:]:
         if not (root / name).is_file():
             report.warn(name, "metadata file is missing (part 'metadata' incomplete)")
-    take_records = _collect(report, root / "takes.json", TakeRecord)
+    try:
+        raw_takes = load_json(root / "takes.json")
+    except FormatError as e:
+        report.exception(e)
+        raw_takes = None
+    errors: list[FormatError] = []
+    take_records = records_from(raw_takes, TakeRecord, path=root / "takes.json", errors=errors)
+    for e in errors:
+        report.exception(e)
     cap_records = (
         [r for _, r in _collect(report, root / "captures.json", CaptureRecord)]
         if (root / "captures.json").is_file()
@@ -159,7 +170,13 @@ def _load_metadata(root: Path, report: Report, *, check_videos: bool, progress: 
         check_videos=check_videos,
         progress=progress,
     )
-    ctx.take_uids = {t.uid for t in ctx.takes}
+    ctx.valid_take_uids = {t.uid for t in ctx.takes}
+    if isinstance(raw_takes, list):  # uids of invalid records too, so annotations don't cascade errors
+        ctx.take_uids = {
+            x["take_uid"] for x in raw_takes if isinstance(x, dict) and isinstance(x.get("take_uid"), str)
+        }
+    else:
+        ctx.take_uids = None
     return ctx
 
 
@@ -214,6 +231,7 @@ def _check_takes(ctx: Ctx) -> None:
     settings = {p.physical_setting_uid for p in rel.physical_settings}
     objects = set(rel.visual_objects_by_uid)
     tasks = rel.tasks
+    unsafe: set[int] = set()
     for t in ctx.takes:
         r, at = t.record, (lambda *k, t=t: pointer(t.index, *k))
         present = r.model_fields_set
@@ -228,8 +246,10 @@ def _check_takes(ctx: Ctx) -> None:
         if names[t.name] > 1:
             rep.error(src, f"duplicate take_name {t.name}", where=at("take_name"))
         _check_window(ctx, t)
-        _check_paths(ctx, t)
-        _check_videos_dict(ctx, t)
+        if _check_paths(ctx, t):
+            _check_videos_dict(ctx, t)
+        else:
+            unsafe.add(t.index)
         if r.capture_uid is not None and ctx.captures and r.capture_uid not in ctx.captures:
             rep.error(
                 src,
@@ -283,6 +303,8 @@ def _check_takes(ctx: Ctx) -> None:
                 f"take {t.name}: parent_task_id {r.parent_task_id} is not task_id // 1000 * 1000",
                 where=at("parent_task_id"),
             )
+    # Takes whose paths escape the root get no file checks: their path error is already reported.
+    ctx.takes = [t for t in ctx.takes if t.index not in unsafe]
 
 
 def _check_window(ctx: Ctx, t: Take) -> None:
@@ -318,14 +340,14 @@ def _check_window(ctx: Ctx, t: Take) -> None:
             )
 
 
-def _check_paths(ctx: Ctx, t: Take) -> None:
-    """Every relative path of the take must stay inside the release root."""
+def _check_paths(ctx: Ctx, t: Take) -> bool:
+    """Every relative path of the take must stay inside the release root; True when they all do."""
     rep, r = ctx.report, t.record
     try:
         safe_join(ctx.root, r.dir, source="takes.json", pointer=pointer(t.index, "root_dir"))
     except EgoExoKitError as e:
         rep.exception(e)
-        return
+        return False
     if r.root_dir is not None and r.root_dir.rstrip("/") != f"takes/{r.take_name}":
         rep.warn(
             "takes.json",
@@ -341,12 +363,21 @@ def _check_paths(ctx: Ctx, t: Take) -> None:
         for key, entry in streams.items():
             if entry is not None and entry.relative_path:
                 rels.append((entry.relative_path, ("frame_aligned_videos", cam, key, "relative_path")))
+    safe = True
     for rel_path, keys in rels:
+        if rel_path and ".." in rel_path.replace("\\", "/").split("/"):
+            rep.warn(
+                "takes.json",
+                f"relative path climbs out of the take folder: {rel_path!r}",
+                where=pointer(t.index, *keys),
+            )
         if rel_path:
             try:
                 safe_join(ctx.root, r.dir, rel_path, source="takes.json", pointer=pointer(t.index, *keys))
             except EgoExoKitError as e:
                 rep.exception(e)
+                safe = False
+    return safe
 
 
 def _check_videos_dict(ctx: Ctx, t: Take) -> None:

@@ -1,0 +1,137 @@
+"""The CLI as a user runs it: exit codes, JSON shapes, located errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from egoexo_kit.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def flat(text: str) -> str:
+    """Rich wraps at the terminal width: compare with whitespace folded."""
+    return " ".join(text.split())
+
+
+def test_validate_json_ok(tiny_release_ro):
+    res = run("validate", tiny_release_ro, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == {"ok": True, "errors": [], "warnings": []}
+
+
+def test_validate_json_reports_located_errors(tiny_release):
+    (tiny_release / "takes/cmu_bike01_1/frame_aligned_videos/cam01.mp4").unlink()
+    (tiny_release / "participants.json").write_text("[{]", encoding="utf-8")
+    res = run("validate", tiny_release, "--json")
+    assert res.exit_code == 1
+    report = json.loads(res.stdout)
+    assert set(report) == {"ok", "errors", "warnings"} and report["ok"] is False
+    assert {
+        "path": "participants.json",
+        "where": "line 1, column 3",
+        "message": "invalid JSON: Expecting property name enclosed in double quotes",
+    } in report["errors"]
+    assert any(e["path"] == "takes/cmu_bike01_1/frame_aligned_videos/cam01.mp4" for e in report["errors"])
+    assert all(set(e) == {"path", "where", "message"} for e in report["errors"] + report["warnings"])
+
+
+def test_validate_rich_output_and_strict(tiny_release, edit_json):
+    edit_json(tiny_release / "takes.json", lambda takes: takes[0].update(duration_sec=99.0))
+    res = run("validate", tiny_release, "--no-videos")
+    assert res.exit_code == 0
+    assert "Warnings (1)" in res.stdout and "0 error(s), 1 warning(s)" in flat(res.stdout)
+    warning = json.loads(run("validate", tiny_release, "--no-videos", "--json").stdout)["warnings"][0]
+    assert warning["message"].startswith("take cmu_bike01_1: duration_sec 99.0 differs")
+    res = run("validate", tiny_release, "--no-videos", "--strict")
+    assert res.exit_code == 1
+    assert "FAILED" in res.stdout
+
+
+def test_validate_missing_folder(tmp_path):
+    res = run("validate", tmp_path / "nope", "--json")
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["errors"][0]["message"] == "release folder does not exist"
+
+
+def test_info_json(tiny_release_ro):
+    res = run("info", tiny_release_ro, "--json")
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    assert (s["takes"], s["captures"]) == (3, 2)
+    assert s["by_scenario"] == {"Bike Repair": 2, "Music": 1}
+    assert s["by_university"] == {"cmu": 2, "upenn": 1}
+    assert s["by_split"] == {"train": 1, "val": 1, "test": 1}
+    assert {"metadata", "annotations", "takes", "captures", "take_trajectory"} <= set(s["parts"])
+    assert "downscaled_takes/448" not in s["parts"]
+    assert s["total_bytes"] >= sum(s["part_bytes"].values()) > 0
+
+
+def test_info_take(tiny_release_ro):
+    res = run("info", tiny_release_ro, "--take", "upenn_0710_Guitar_1_1", "--json")
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    assert [v["view"] for v in s["views"]] == [
+        "aria02/rgb",
+        "aria02/slam-left",
+        "aria02/slam-right",
+        "aria02/et",
+        "gp01",
+        "gp02",
+    ]
+    assert s["n_frames"] == 30 and s["is_narrated"] is True and s["split"] == "test"
+    assert s["annotations"] == ["ego_pose/test/camera_pose"]  # test split: only camera poses are public
+    res = run("info", tiny_release_ro, "--take", "cmu_bike01_1")
+    assert res.exit_code == 0
+    assert "aria01/slam-left" in res.stdout and "keystep_train" in res.stdout
+
+
+def test_errors_are_one_line_without_traceback(tiny_release_ro, tmp_path):
+    res = run("info", tiny_release_ro, "--take", "no_such_take")
+    assert res.exit_code == 2
+    assert "no take 'no_such_take'" in res.stderr
+    assert "Traceback" not in res.output
+    res = run("info", tmp_path)
+    assert res.exit_code == 2
+    assert "not a release: takes.json is missing" in res.stderr
+
+
+def test_malformed_json_error_from_info(tiny_release):
+    (tiny_release / "takes.json").write_text('[{"take_uid": "x", "take_name": 3}]', encoding="utf-8")
+    res = run("info", tiny_release)
+    assert res.exit_code == 2
+    assert "takes.json:/0/take_name: Input should be a valid string" in res.stderr
+
+
+def test_debug_shows_traceback(tmp_path):
+    res = run("--debug", "info", tmp_path)
+    assert res.exit_code != 0
+    assert res.exception is not None and type(res.exception).__name__ == "FormatError"
+
+
+def test_demo_writes_a_valid_release(tmp_path):
+    res = run("demo", "--out", tmp_path / "demo")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "demo/takes.json").is_file()
+    assert "OK" in res.stdout and "3 takes, 2 captures" in flat(res.stdout)
+
+
+def test_console_script_entry_point(tiny_release_ro):
+    """The installed ``egoexo-kit`` script runs (a subprocess, as a user would)."""
+    exe = Path(sys.executable).with_name("egoexo-kit")
+    out = subprocess.run(
+        [str(exe), "validate", str(tiny_release_ro), "--json"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["ok"] is True
+    ver = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
+    assert ver.stdout.startswith("egoexo-kit ")

@@ -1,0 +1,47 @@
+"""Shared fixtures: the tiny release (written once per session) and fresh mutable copies of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from egoexo_kit.synth import write_tiny_release
+
+
+@pytest.fixture(scope="session")
+def tiny_release_ro(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny release, shared by the session: never modify it (use ``tiny_release``)."""
+    return write_tiny_release(tmp_path_factory.mktemp("tiny") / "release")
+
+
+@pytest.fixture
+def tiny_release(tiny_release_ro: Path, tmp_path: Path) -> Path:
+    """A private copy of the tiny release that a test may break."""
+    dst = tmp_path / "release"
+    shutil.copytree(tiny_release_ro, dst)
+    return dst
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj), encoding="utf-8")
+
+
+@pytest.fixture
+def edit_json() -> Callable[[Path, Callable[[Any], Any]], None]:
+    """``edit_json(path, fn)``: load, let ``fn`` mutate (or return a replacement), write back."""
+
+    def edit(path: Path, fn: Callable[[Any], Any]) -> None:
+        data = read_json(path)
+        out = fn(data)
+        write_json(path, data if out is None else out)
+
+    return edit
