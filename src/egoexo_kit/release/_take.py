@@ -360,9 +360,7 @@ class Take:
         return sorted(d.glob("*_transcriptions.json")) if d.is_dir() else []
 
     @property
-    def timesync_path(self) -> Path | None:
-        """The capture's ``timesync.csv`` (part ``captures``)."""
-        cap = self.capture
-        if cap is None:
-            return None
-        return self.release.resolve_dir(cap.dir, source="captures.json") / "timesync.csv"
+    def timesync_path(self) -> Path:
+        """The capture's ``timesync.csv`` (part ``captures``); the folder name falls back to §2.7's rule."""
+        cap_dir = self.capture.dir if self.capture is not None else f"captures/{self.record.capture_name}"
+        return self.release.resolve_dir(cap_dir, source="captures.json") / "timesync.csv"

@@ -296,7 +296,7 @@ def _check_gopro_calibs(ctx: Ctx, path: Path, take: Take | None) -> None:
             )
     _check_quaternions(ctx, path, cal.q_world_cam)
     for row, q in enumerate(np.asarray(cal.quality)):
-        if q != 1 and "quality" in cal.table:
+        if q != 1 and cal.quality_present:
             ctx.report.warn(
                 path, f"camera {cal.cam_uid[row]!r} has quality {int(q)} (not localized)", where=_line(row)
             )
