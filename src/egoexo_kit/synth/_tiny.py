@@ -22,12 +22,12 @@ import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json, write_text
 from egoexo_kit.release._masks import encode_mask
+from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.video import encode_video
 
 __all__ = ["TINY_SIZES", "write_tiny_release"]
 
 FPS = 30
-ARIA_STREAMS = {"rgb": "214-1", "slam-left": "1201-1", "slam-right": "1201-2", "et": "211-1"}
 TINY_SIZES = {
     "rgb": (64, 64),
     "slam-left": (48, 64),
@@ -82,16 +82,6 @@ CAPTURES = (
         98,
     ),
 )
-
-
-class _Uids:
-    """Deterministic UUID4 strings from a seeded generator."""
-
-    def __init__(self, seed: int) -> None:
-        self._rng = np.random.default_rng(seed)
-
-    def __call__(self) -> str:
-        return str(uuid.UUID(bytes=self._rng.bytes(16), version=4))
 
 
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
@@ -156,7 +146,7 @@ def write_tiny_release(out: str | Path, *, seconds: float = 1.0, seed: int = 0) 
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    uid = _Uids(seed)
+    uid = UidSource(seed)
     n = max(2, round(seconds * FPS))
     takes: list[dict] = []
     captures: list[dict] = []
@@ -193,47 +183,17 @@ def write_tiny_release(out: str | Path, *, seconds: float = 1.0, seed: int = 0) 
 
 
 def _write_capture(
-    out: Path, spec: _CaptureSpec, *, n: int, uid: _Uids, seed: int
+    out: Path, spec: _CaptureSpec, *, n: int, uid: UidSource, seed: int
 ) -> tuple[dict, list[dict]]:
     """Write ``timesync.csv`` and capture trajectory files; return the capture and its take records."""
-    cameras = [
-        {
-            "cam_id": spec.aria,
-            "is_ego": True,
-            "has_walkaround": False,
-            "includes_audio": True,
-            "device_type": "aria",
-            "relative_path": f"videos/{spec.aria}.vrs",
-            "video_artifact_uid": uid(),
-        }
-    ]
-    cameras += [
-        {
-            "cam_id": c,
-            "is_ego": False,
-            "has_walkaround": False,
-            "includes_audio": True,
-            "device_type": "hero10",
-            "relative_path": f"videos/{c}.mp4",
-            "video_artifact_uid": uid(),
-        }
-        for c in spec.exo
-    ]
-    capture = {
-        "capture_uid": uid(),
-        "capture_name": spec.name,
-        "root_dir": f"captures/{spec.name}",
-        "university_name": spec.university,
-        "physical_setting_uid": spec.setting_uid,
-        "ds_recorded": 1689793200,
-        "has_trajectory": True,
-        "has_gaze": True,
-        "has_postsurvey": False,
-        "cameras": cameras,
-        "timesync_validated": True,
-        "validated": True,
-        "timesync_uid": uid(),
-    }
+    capture = capture_record(
+        uid=uid,
+        capture_name=spec.name,
+        university=spec.university,
+        aria_id=spec.aria,
+        exo_ids=list(spec.exo),
+        setting_uid=spec.setting_uid,
+    )
     gap = 10
     windows = [(gap + k * (n + 1 + gap), gap + k * (n + 1 + gap) + n + 1) for k in range(spec.n_takes)]
     rows = windows[-1][1] + gap
@@ -261,89 +221,26 @@ def _write_capture(
     )
     take_records = []
     for k, (start, end) in enumerate(windows):
-        name = f"{spec.name}_{k + 1}"
-        fav: dict[str, dict] = {
-            spec.aria: {
-                key: {
-                    "cam_id": spec.aria,
-                    "stream_id": sid,
-                    "readable_stream_id": key,
-                    "clip_uid": uid(),
-                    "is_collage": False,
-                    "relative_path": f"frame_aligned_videos/{spec.aria}_{sid}.mp4",
-                }
-                for key, sid in ARIA_STREAMS.items()
-            }
-        }
-        for cam in spec.exo:
-            fav[cam] = {
-                "0": {
-                    "cam_id": cam,
-                    "stream_id": "0",
-                    "readable_stream_id": "0",
-                    "clip_uid": uid(),
-                    "is_collage": False,
-                    "relative_path": f"frame_aligned_videos/{cam}.mp4",
-                }
-            }
-        fav["collage"] = {
-            "0": {
-                "clip_uid": uid(),
-                "stream_id": "0",
-                "readable_stream_id": "0",
-                "is_collage": True,
-                "relative_path": "ego_preview.mp4",
-            }
-        }
-        fav["best_exo"] = {
-            "0": {
-                "clip_uid": None,
-                "stream_id": "0",
-                "readable_stream_id": "0",
-                "is_collage": True,
-                "relative_path": None,
-            }
-        }
-        take_records.append(
-            {
-                "root_dir": f"takes/{name}",
-                "take_name": name,
-                "take_uid": uid(),
-                "capture_uid": capture["capture_uid"],
-                "take_timing_uid": uid(),
-                "timesync_uid": capture["timesync_uid"],
-                "participant_uid": spec.participant_uid,
-                "is_dropped": False,
-                "objects": [],
-                "best_exo": spec.exo[0],
-                "task_start_sec": round(0.1, 5),
-                "task_end_sec": round((end - start) / FPS - 0.1, 5),
-                "task_id": spec.task_id,
-                "task_name": spec.task_name,
-                "parent_task_id": spec.task_id // 1000 * 1000,
-                "parent_task_name": spec.parent_name,
-                "take_idx": k + 1,
-                "duration_sec": (end - start) / FPS,
-                "is_narrated": spec.narrated,
-                "physical_setting_uid": spec.setting_uid,
-                "timesync_start_idx": start,
-                "timesync_end_idx": end,
-                "validated": True,
-                "university_name": spec.university,
-                "university_id": f"ego4d-{spec.university}",
-                "has_trimmed_vrs": False,
-                "has_trimmed_trajectory": True,
-                "trimmed_trajectory_relative_path": "trajectory",
-                "has_trimmed_eye_gaze": True,
-                "frame_aligned_videos": fav,
-                "capture": json.loads(json.dumps(capture)),
-                "_tiny": {
-                    "aria_ns": [int(aria_ns[start + 1]), int(aria_ns[end - 1])],
-                    "exo": list(spec.exo),
-                    "aria": spec.aria,
-                },
-            }
+        record = take_record(
+            uid=uid,
+            capture=capture,
+            take_idx=k + 1,
+            window=(start, end),
+            task=(spec.task_id, spec.task_name, spec.parent_name),
+            participant_uid=spec.participant_uid,
+            best_exo=spec.exo[0],
+            task_window=(0.1, (end - start) / FPS - 0.1),
+            narrated=spec.narrated,
+            objects=[],
+            exo_ids=list(spec.exo),
+            aria_id=spec.aria,
         )
+        record["_tiny"] = {
+            "aria_ns": [int(aria_ns[start + 1]), int(aria_ns[end - 1])],
+            "exo": list(spec.exo),
+            "aria": spec.aria,
+        }
+        take_records.append(record)
     _write_trajectory(
         out / capture["root_dir"] / "trajectory",
         spec.exo,
@@ -618,7 +515,7 @@ def _write_audio(path: Path, seconds: float, *, seed: int) -> None:
         wav.writeframes(pcm.tobytes())
 
 
-def _write_annotations(out: Path, takes: list[dict], uid: _Uids) -> None:
+def _write_annotations(out: Path, takes: list[dict], uid: UidSource) -> None:
     """splits, keystep, relations, atomic descriptions, proficiency, expert commentary, ego pose."""
     ann = out / "annotations"
     split_of = {t["take_uid"]: s for t, s in zip(takes, ("train", "val", "test"), strict=False)}
@@ -645,7 +542,7 @@ def _write_annotations(out: Path, takes: list[dict], uid: _Uids) -> None:
             write_json(ann / "ego_pose" / "test" / "camera_pose" / f"{t['take_uid']}.json", _camera_pose(t))
 
 
-def _write_split_annotations(ann: Path, split: str, *, takes: list[dict], uid: _Uids) -> None:
+def _write_split_annotations(ann: Path, split: str, *, takes: list[dict], uid: UidSource) -> None:
     taxonomy = {
         t["task_name"]: {
             "0": {

@@ -1,0 +1,191 @@
+"""One capture's world: participant, scene, rig, device clocks, sync table and the takes' performances."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from egoexo_kit._io import write_text
+from egoexo_kit.geometry import interpolate_poses, matrix_to_quat
+from egoexo_kit.synth._clocks import (
+    ARIA_SYNC_STREAMS,
+    DeviceClock,
+    Timesync,
+    build_timesync,
+    timesync_columns,
+)
+from egoexo_kit.synth._config import SynthConfig
+from egoexo_kit.synth._motion import Performance, perform
+from egoexo_kit.synth._plan import CapturePlan, TakePlan
+from egoexo_kit.synth._rig import AriaRig, ExoCamera, make_aria_rig, make_exo_cameras
+from egoexo_kit.synth._sample import State, sample
+from egoexo_kit.synth._scenarios import plan_take
+from egoexo_kit.synth._scene import Scene, make_scene
+from egoexo_kit.synth._skeleton import Body
+
+__all__ = ["CaptureWorld", "build_capture", "csv_text", "take_state", "write_gopro_calibs", "write_timesync"]
+
+PERF_FPS = 60.0
+"""Sampling rate of the animation; device frames in between are interpolated."""
+GOPRO_RATE = 60.0
+ARIA_RATE = 30.0
+
+
+@dataclass
+class CaptureWorld:
+    """Everything shared by the takes of one capture, plus each take's performance."""
+
+    plan: CapturePlan
+    body: Body
+    scene: Scene
+    exo: list[ExoCamera]
+    rig: AriaRig
+    clocks: list[DeviceClock]
+    timesync: Timesync
+    performances: dict[str, Performance]
+    """Take name → its animation (seconds from take start)."""
+
+    def aria_clock(self, stream: str = "214-1") -> DeviceClock:
+        """The clock of one Aria stream."""
+        return self.timesync.clocks[f"{self.plan.aria_id}_{stream}"]
+
+    def device_poses(self, t: np.ndarray) -> np.ndarray:
+        """``T_world_device`` (M, 4, 4) at common times, across takes; gaps are interpolated."""
+        return interpolate_poses(np.asarray(t, dtype=np.float64), self._times, self._device)
+
+    def gaze_points(self, t: np.ndarray) -> np.ndarray:
+        """(M, 3) fixated world point at common times, across takes."""
+        t = np.asarray(t, dtype=np.float64)
+        return np.stack([np.interp(t, self._times, self._gaze[:, k]) for k in range(3)], axis=-1)
+
+    def _index(self) -> None:
+        times, device, gaze = [], [], []
+        for take in self.plan.takes:
+            perf = self.performances[take.take_name]
+            times.append(take.start + perf.t)
+            device.append(perf.T_world_head @ self.rig.T_head_device)
+            gaze.append(perf.gaze_world)
+        self._times = np.concatenate(times)
+        self._device = np.concatenate(device)
+        self._gaze = np.concatenate(gaze)
+
+
+def _clocks(plan: CapturePlan, rng: np.random.Generator) -> list[DeviceClock]:
+    """One clock per GoPro (60 fps) and per synced Aria stream (30 fps), each with offset and drift."""
+    clocks = []
+    origin = int(rng.integers(10**12, 5 * 10**12)) // 1000 * 1000
+    aria_start, aria_drift = float(rng.uniform(-0.02, 0.02)), float(rng.uniform(-3e-5, 3e-5))
+    for k, sid in enumerate(ARIA_SYNC_STREAMS):
+        offset = 0.0 if sid == "214-1" else 0.001 * k  # SLAM exposures are not phase-locked to RGB
+        clocks.append(
+            DeviceClock(
+                f"{plan.aria_id}_{sid}",
+                ARIA_RATE,
+                aria_start + offset,
+                aria_drift,
+                ns_origin=origin + int(offset * 1e9),
+            )
+        )
+    for cam in plan.exo_ids:
+        clocks.append(
+            DeviceClock(cam, GOPRO_RATE, float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-5e-5, 5e-5)))
+        )
+    return clocks
+
+
+def build_capture(plan: CapturePlan, *, config: SynthConfig) -> CaptureWorld:
+    """Participant, scene, rig, clocks, sync table and every take's performance of one capture."""
+    rng = np.random.default_rng([config.seed, plan.seed])
+    body = Body.from_height(plan.participant_height, rng=rng)
+    task = plan.takes[0].task
+    scene = make_scene(task, rng=rng, body=body)
+    target = (
+        scene.T_world_table[:3, 3] + [0.0, 0.0, 0.25]
+        if task.procedural
+        else scene.T_world_stand[:3, 3] + [0.0, 0.0, 1.0]
+    )
+    exo = make_exo_cameras(list(plan.exo_ids), size=config.exo_size, target=target, rng=rng)
+    rig = make_aria_rig(
+        plan.aria_id, rgb_size=config.ego_size, slam_size=config.slam_size, et_size=config.et_size, rng=rng
+    )
+    clocks = _clocks(plan, rng)
+    recording = {c.name: (0.0, plan.duration) for c in clocks}
+    for cam in plan.exo_ids:  # GoPros are started by hand a moment after the headset
+        recording[cam] = (float(rng.uniform(0.1, 0.3)), plan.duration)
+    ts = build_timesync(clocks, duration=plan.duration, recording=recording)
+    perfs = {}
+    for take in plan.takes:
+        take_plan = plan_take(task, proficiency=take.proficiency, seconds=take.seconds, rng=take.seed)
+        perfs[take.take_name] = perform(
+            take_plan, body=body, scene=scene, rng=take.seed, seconds=take.seconds, fps=PERF_FPS
+        )
+    world = CaptureWorld(
+        plan=plan, body=body, scene=scene, exo=exo, rig=rig, clocks=clocks, timesync=ts, performances=perfs
+    )
+    world._index()
+    return world
+
+
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
+    """CSV text with a header row and Unix line ends."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def write_timesync(path: Path, ts: Timesync) -> None:
+    """``timesync.csv`` of a capture (FORMAT §3.1)."""
+    header, rows = timesync_columns(ts)
+    write_text(path, csv_text(header, rows))
+
+
+def write_gopro_calibs(path: Path, exo: list[ExoCamera], *, graph_uid: str) -> None:
+    """``gopro_calibs.csv``: KB3 intrinsics at the MP4 size and ``T_world_cam`` per GoPro (FORMAT §6.3)."""
+    header = [
+        "cam_uid",
+        "graph_uid",
+        "tx_world_cam",
+        "ty_world_cam",
+        "tz_world_cam",
+        "qx_world_cam",
+        "qy_world_cam",
+        "qz_world_cam",
+        "qw_world_cam",
+        "image_width",
+        "image_height",
+        "intrinsics_type",
+        *(f"intrinsics_{i}" for i in range(8)),
+        "start_frame_idx",
+        "end_frame_idx",
+        "quality",
+    ]
+    rows = []
+    for c in exo:
+        t, q = c.T_world_cam[:3, 3], matrix_to_quat(c.T_world_cam[:3, :3])
+        rows.append(
+            [
+                c.cam_id,
+                graph_uid,
+                *(f"{v:.6f}" for v in t),
+                *(f"{v:.9f}" for v in q),
+                c.camera.width,
+                c.camera.height,
+                "KANNALABRANDTK3",
+                *(f"{v:.6f}" for v in c.camera.params),
+                -1,
+                -1,
+                1,
+            ]
+        )
+    write_text(path, csv_text(header, rows))
+
+
+def take_state(world: CaptureWorld, take: TakePlan, t_common: np.ndarray) -> State:
+    """The world of ``take`` at common times."""
+    return sample(world.performances[take.take_name], np.asarray(t_common) - take.start)

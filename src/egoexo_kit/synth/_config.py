@@ -1,0 +1,64 @@
+"""Settings of one synthetic release (``egoexo-kit synth`` flags map one to one onto these fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SynthConfig"]
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """What to generate. Defaults make a small release quickly on 2 cores."""
+
+    captures: int = 2
+    takes_per_capture: int = 2
+    seconds: float = 4.0
+    """Length of every take (s)."""
+    seed: int = 0
+    scenarios: tuple[str, ...] = ()
+    """Scenario names (``cooking``, ``bike repair``, ``health``, ``music``, ``basketball``, ``soccer``,
+    ``dance``, ``rock climbing``), case-insensitive; empty means a mix of all."""
+    exo_size: tuple[int, int] = (320, 180)
+    """(width, height) of the GoPro MP4s (real: 3840×2160)."""
+    ego_size: int = 256
+    """Side of the square Aria RGB MP4 (real: 1408)."""
+    exo_cams: int = 4
+    raw: bool = False
+    """Also write the raw per-device recordings that ``build`` starts from."""
+    annotations_only: bool = False
+    """Metadata and annotations only (no video, sensors or masks rendered beyond what annotations need)."""
+    takes: int | None = None
+    """With ``annotations_only``: the total number of takes (overrides captures × takes_per_capture)."""
+    downscaled: bool = True
+    """Write the ``downscaled/448`` variants."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.captures < 1 or self.takes_per_capture < 1:
+            problems.append("need at least one capture and one take per capture")
+        if not 1.0 <= self.seconds <= 600:
+            problems.append(f"seconds must be in [1, 600], got {self.seconds}")
+        w, h = self.exo_size
+        if w % 2 or h % 2 or min(w, h) < 32:
+            problems.append(f"exo_size must be even and at least 32 px, got {w}x{h}")
+        if self.ego_size % 2 or self.ego_size < 32:
+            problems.append(f"ego_size must be even and at least 32, got {self.ego_size}")
+        if not 2 <= self.exo_cams <= 6:
+            problems.append(f"exo_cams must be 2..6, got {self.exo_cams}")
+        if self.takes is not None and (self.takes < 1 or not self.annotations_only):
+            problems.append("takes is only for annotations_only and must be >= 1")
+        if problems:
+            raise ValueError("invalid synth config: " + "; ".join(problems))
+
+    @property
+    def slam_size(self) -> tuple[int, int]:
+        """Sensor (landscape) size of the SLAM cameras: 640×480 scaled like the RGB (1408)."""
+        w = max(32, int(round(640 * self.ego_size / 1408 / 2)) * 2)
+        return w, max(24, int(round(w * 3 / 4 / 2)) * 2)
+
+    @property
+    def et_size(self) -> tuple[int, int]:
+        """(width, height) of the eye-tracking image, 640×240 scaled (FORMAT §11 U6)."""
+        w = max(32, int(round(640 * self.ego_size / 1408 / 2)) * 2)
+        return w, max(12, int(round(w * 240 / 640 / 2)) * 2)

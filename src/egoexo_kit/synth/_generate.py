@@ -1,0 +1,259 @@
+"""``generate_release``: the whole synthetic release, deterministic in the config's seed.
+
+Plan → per capture (world, sync table, capture MPS files) → per take (render, sensors, ground
+truth) → metadata JSONs, annotations and the ``.synth/`` ground truth.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from egoexo_kit._io import write_json
+from egoexo_kit.synth._annotations import write_annotations
+from egoexo_kit.synth._audio import write_audio, write_transcription
+from egoexo_kit.synth._capture import CaptureWorld, build_capture, write_gopro_calibs, write_timesync
+from egoexo_kit.synth._config import SynthConfig
+from egoexo_kit.synth._groundtruth import write_capture_truth, write_readme, write_take_truth
+from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
+from egoexo_kit.synth._plan import CapturePlan, TakePlan, plan_release
+from egoexo_kit.synth._scenarios import PROFICIENCY_LEVELS
+from egoexo_kit.synth._sensors import AriaMotion, write_eye_gaze, write_point_cloud, write_trajectory
+from egoexo_kit.synth._take_writer import build_truth, render_take
+from egoexo_kit.synth._truth import TakeTruth
+
+__all__ = ["Progress", "generate_release"]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``."""
+
+
+def _motion(world: CaptureWorld) -> AriaMotion:
+    return AriaMotion(
+        clock=world.aria_clock(), T_world_device=world.device_poses, gaze_target=world.gaze_points
+    )
+
+
+def _scene_points(world: CaptureWorld, rng: np.random.Generator, n: int = 1500) -> np.ndarray:
+    """Points on the static surfaces (floor, walls, table top) for the semidense point cloud."""
+    sx, sy, sz = world.scene.room_size_m
+    k = rng.integers(0, 4, size=n)
+    u, v = rng.uniform(-0.5, 0.5, n), rng.uniform(0, 1, n)
+    floor = np.stack([u * sx, rng.uniform(-0.5, 0.5, n) * sy, np.zeros(n)], -1)
+    wall_x = np.stack([np.sign(u) * sx / 2, rng.uniform(-0.5, 0.5, n) * sy, v * sz], -1)
+    wall_y = np.stack([u * sx, np.sign(rng.uniform(-1, 1, n)) * sy / 2, v * sz], -1)
+    w, d, _ = world.scene.table_size_m
+    top = world.scene.T_world_table
+    table = (top[:3, :3] @ np.stack([u * w, rng.uniform(-0.5, 0.5, n) * d, np.zeros(n)])).T + top[:3, 3]
+    return np.choose(k[:, None], [floor, wall_x, wall_y, table])
+
+
+def _write_capture_files(
+    root: Path, world: CaptureWorld, *, graph_uid: str, rng: np.random.Generator
+) -> None:
+    cap_dir = root / "captures" / world.plan.capture_name
+    write_timesync(cap_dir / "timesync.csv", world.timesync)
+    span = (float(world._times[0]), float(world._times[-1]))
+    motion = _motion(world)
+    session = str(UidSource(int(rng.integers(2**31)))())
+    write_trajectory(
+        cap_dir / "trajectory",
+        motion=motion,
+        span=span,
+        rig=world.rig,
+        graph_uid=graph_uid,
+        session_uid=session,
+        rng=rng,
+    )
+    write_gopro_calibs(cap_dir / "trajectory" / "gopro_calibs.csv", world.exo, graph_uid=graph_uid)
+    write_point_cloud(
+        cap_dir / "trajectory",
+        points_world=_scene_points(world, rng),
+        graph_uid=graph_uid,
+        motion=motion,
+        span=span,
+        rig=world.rig,
+        rng=rng,
+    )
+
+
+def _write_take_sensors(
+    root: Path, world: CaptureWorld, take: TakePlan, *, graph_uid: str, rng: np.random.Generator
+) -> None:
+    take_dir = root / "takes" / take.take_name
+    motion = _motion(world)
+    aria = world.timesync.frame_times(f"{world.plan.aria_id}_214-1")[take.start_idx + 1 : take.end_idx]
+    span = (float(aria[0]), float(aria[-1]))
+    session = str(UidSource(int(rng.integers(2**31)))())
+    write_trajectory(
+        take_dir / "trajectory",
+        motion=motion,
+        span=span,
+        rig=world.rig,
+        graph_uid=graph_uid,
+        session_uid=session,
+        rng=rng,
+    )
+    write_gopro_calibs(take_dir / "trajectory" / "gopro_calibs.csv", world.exo, graph_uid=graph_uid)
+    write_point_cloud(
+        take_dir / "trajectory",
+        points_world=_scene_points(world, rng),
+        graph_uid=graph_uid,
+        motion=motion,
+        span=span,
+        rig=world.rig,
+        rng=rng,
+    )
+    write_eye_gaze(
+        take_dir / "eye_gaze",
+        motion=motion,
+        span=span,
+        rig=world.rig,
+        rgb_mp4_size=world.rig.cameras["rgb"][0].width,
+        take_start=take.start,
+        rng=rng,
+    )
+    perf = world.performances[take.take_name]
+    events = [(c.t_sec, c.kind) for c in perf.contacts]
+    narration = [(n.t_sec, n.text) for n in perf.narration] if take.narrated else []
+    aria_id = world.plan.aria_id
+    write_audio(
+        take_dir / "audio" / f"{aria_id}.wav",
+        seconds=take.seconds,
+        events=events,
+        narration=narration,
+        seed=take.seed,
+    )
+    if take.narrated:
+        write_transcription(
+            take_dir / "audio" / f"{aria_id}_transcriptions.json",
+            narration=narration,
+            seconds=take.seconds,
+            seed=take.seed,
+        )
+
+
+def _take_json(
+    truth: TakeTruth, *, uid: UidSource, world: CaptureWorld, cap_rec: dict[str, Any]
+) -> dict[str, Any]:
+    take = truth.plan
+    perf = world.performances[take.take_name]
+    segs = perf.segments
+    task_window = (segs[0].start_sec, segs[-1].end_sec) if segs else (0.0, take.seconds)
+    best = _best_exo(truth)
+    objects = [{"object_uid": str(o.uid), "name": o.name} for o in take.task.objects]
+    return take_record(
+        uid=uid,
+        capture=cap_rec,
+        take_idx=take.take_idx,
+        window=(take.start_idx, take.end_idx),
+        task=(take.task.task_id, take.task.name, take.task.scenario_name),
+        participant_uid=world.plan.participant_uid,
+        best_exo=best,
+        task_window=task_window,
+        narrated=take.narrated,
+        objects=objects,
+        exo_ids=list(world.plan.exo_ids),
+        aria_id=world.plan.aria_id,
+        take_uid=take.take_uid,
+    )
+
+
+def _best_exo(truth: TakeTruth) -> str:
+    """The GoPro that sees the participant's hands nearest its image centre, on average."""
+    hands = truth.hands_world[:, [0, 21]].reshape(-1, 3)
+    best, score = truth.exo_views[0].cam_id, np.inf
+    for v in truth.exo_views:
+        T = np.linalg.inv(v.T_world_cam[0])
+        p = hands @ T[:3, :3].T + T[:3, 3]
+        px, ok = v.camera.project(p)
+        if ok.any():
+            d = (
+                np.nanmean(np.hypot(px[ok, 0] - v.camera.width / 2, px[ok, 1] - v.camera.height / 2))
+                / ok.mean()
+            )
+            if d < score:
+                best, score = v.cam_id, d
+    return best
+
+
+def _participants(plans: tuple[CapturePlan, ...]) -> list[dict[str, Any]]:
+    out = []
+    for c in plans:
+        meta = {
+            "age_range": ["18-24", "25-30", "31-40", "41-50"][c.participant_uid % 4],
+            "height_m": round(c.participant_height, 3),
+            "proficiency": c.takes[0].proficiency if c.takes else PROFICIENCY_LEVELS[0],
+            "synthetic": True,
+        }
+        out.append(
+            {
+                "participant_uid": c.participant_uid,
+                "university_name": c.university,
+                "collection_date": "2023-07-19",
+                "metadata": json.dumps(meta),
+            }
+        )
+    return out
+
+
+def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress | None = None) -> Path:
+    """Generate a complete synthetic release in the official layout at ``out`` (created if needed)."""
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    plan = plan_release(config)
+    uid = plan.uid
+    captures_json, takes_json, truths, worlds = [], [], [], []
+    graph_uids: dict[str, str] = {}
+    total, done = len(plan.takes), 0
+    for cap in plan.captures:
+        rng = np.random.default_rng([config.seed, cap.seed, 7])
+        world = build_capture(cap, config=config)
+        worlds.append(world)
+        cap_rec = capture_record(
+            uid=uid,
+            capture_name=cap.capture_name,
+            university=cap.university,
+            aria_id=cap.aria_id,
+            exo_ids=list(cap.exo_ids),
+            setting_uid=cap.setting_uid,
+            capture_uid=cap.capture_uid,
+        )
+        captures_json.append(cap_rec)
+        graph_uids[cap.capture_name] = graph = uid()
+        if not config.annotations_only:
+            _write_capture_files(root, world, graph_uid=graph, rng=rng)
+        for take in cap.takes:
+            if progress:
+                progress(f"take {take.take_name}", done, total)
+            truth = render_take(root, world=world, truth=build_truth(world, take), config=config)
+            if not config.annotations_only:
+                _write_take_sensors(root, world, take, graph_uid=graph, rng=rng)
+            write_take_truth(root, world=world, truth=truth)
+            takes_json.append(_take_json(truth, uid=uid, world=world, cap_rec=cap_rec))
+            truths.append(truth)
+            done += 1
+    if progress:
+        progress("annotations", done, total)
+    tasks = {t.task.task_id: t.task for t in plan.takes}
+    write_json(root / "takes.json", takes_json)
+    write_json(root / "captures.json", captures_json)
+    write_json(root / "participants.json", _participants(plan.captures))
+    write_json(
+        root / "physical_setting.json", [{"physical_setting_uid": c.setting_uid} for c in plan.captures]
+    )
+    write_json(
+        root / "visual_objects.json",
+        [{"object_uid": str(o.uid), "name": o.name} for t in tasks.values() for o in t.objects],
+    )
+    write_json(root / "metadata.json", {"tasks": {str(k): t.name for k, t in sorted(tasks.items())}})
+    write_annotations(root, truths=truths, all_takes=plan.takes, rng_seed=config.seed)
+    write_capture_truth(root, config=config, worlds=worlds, graph_uids=graph_uids)
+    write_readme(root)
+    if progress:
+        progress("done", total, total)
+    return root

@@ -1,0 +1,162 @@
+"""Write the exact ground truth of a generated release under ``<release>/.synth/`` (see GROUND_TRUTH)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from egoexo_kit._io import atomic_path, write_json, write_text
+from egoexo_kit.synth._capture import CaptureWorld
+from egoexo_kit.synth._config import SynthConfig
+from egoexo_kit.synth._plan import SYNC_EVENT_TIME
+from egoexo_kit.synth._truth import TakeTruth
+
+__all__ = ["GROUND_TRUTH", "write_capture_truth", "write_readme", "write_take_truth"]
+
+GROUND_TRUTH = """\
+# Ground truth of a synthetic egoexo-kit release
+
+Everything the generator knows, beside the release (which follows the official Ego-Exo4D layout).
+Units: metres, seconds, world frame z up (gravity -z); poses are 4x4 `T_a_b` (maps frame b to a);
+camera frames use OpenCV axes (x right, y down, z forward). "Common time" is the capture's sync axis:
+row `r` of `timesync.csv` is at common time `r / 30`.
+
+## release.json
+- `config`: the generator settings; `sync_event_time`: common time (s) of the flash + chirp.
+- `captures[<capture_name>]`: `capture_uid`, `duration` (s), `graph_uid` (the MPS world id), and
+  `clocks[<device>]` = {`rate` fps, `start` common time of native frame 0, `drift` (relative rate
+  error), `ns_origin` device-clock ns of frame 0 (Aria)}: native frame `k` is captured at
+  `start + k / (rate * (1 + drift))`; the Aria device clock reads `ns_origin + k * 1e9 / rate`.
+
+## takes/<take_name>/truth.npz
+- `nominal_time` (N,): common time of aligned frame i (= take start + i / 30).
+- `body_world` (N, 17, 3), `hands_world` (N, 42, 3): joints at `nominal_time`, FORMAT §7.9 orders
+  (COCO body; hands right first: wrist, thumb_1..4, index_1..4, middle_1..4, ring_1..4, pinky_1..4).
+- `object_names` (K,), `objects_world` (K, N, 4, 4): `T_world_object` (bottom centre, z up).
+- `view_keys` (V,); for each view key `k` (with `/` replaced by `__`): `<k>__T_world_cam` (N, 4, 4)
+  pose when frame i was captured, `<k>__frame_times` (N,) common capture time of frame i.
+
+## takes/<take_name>/cameras.json
+Per view key: `cam_id`, `stream`, `model` (`kb3` = OpenCV fisheye `[fx, fy, cx, cy, k1..k4]`,
+`fisheye624` = Aria `[f, cx, cy, k0..k5, p0, p1, s0..s3]`), `params`, `width`, `height` (the camera's
+own, sensor orientation), `rotated` (the MP4 is the sensor image turned 90° clockwise),
+`mp4_size`. Also `T_head_device` and `T_device_camera[stream]` of the Aria, `T_device_cpf`.
+
+## takes/<take_name>/labels.json
+The full labels, test split included: `split`, `proficiency`, `task_id`, `task_name`,
+`segments` [{name, unique_id, node_id, start_sec, end_sec, essential, mistake}], `pauses`,
+`skipped`, `contacts` [{t_sec, object, kind}], `narration` [{t_sec, text}], `attended` (per aligned
+frame: the object looked at, "" for none). Times are seconds from take start.
+"""
+
+
+def write_readme(root: Path) -> None:
+    """``.synth/README.md``: the format description above."""
+    write_text(root / ".synth" / "README.md", GROUND_TRUTH)
+
+
+def write_capture_truth(
+    root: Path, *, config: SynthConfig, worlds: list[CaptureWorld], graph_uids: dict[str, str]
+) -> None:
+    """``.synth/release.json``: config and every device clock of every capture."""
+    caps: dict[str, Any] = {}
+    for w in worlds:
+        caps[w.plan.capture_name] = {
+            "capture_uid": w.plan.capture_uid,
+            "duration": w.plan.duration,
+            "graph_uid": graph_uids.get(w.plan.capture_name),
+            "clocks": {
+                c.name: {"rate": c.rate, "start": c.start, "drift": c.drift, "ns_origin": c.ns_origin}
+                for c in w.clocks
+            },
+        }
+    cfg = dataclasses.asdict(config)
+    write_json(
+        root / ".synth" / "release.json",
+        {
+            "generator": "egoexo-kit synth",
+            "config": cfg,
+            "sync_event_time": SYNC_EVENT_TIME,
+            "captures": caps,
+        },
+        indent=2,
+    )
+
+
+def _pose_list(T: np.ndarray) -> list[list[float]]:
+    return np.round(T, 9).tolist()
+
+
+def write_take_truth(root: Path, *, world: CaptureWorld, truth: TakeTruth) -> None:
+    """``.synth/takes/<take>/``: arrays, cameras and labels of one take."""
+    folder = root / ".synth" / "takes" / truth.plan.take_name
+    take = truth.plan
+    names = sorted(truth.objects_world)
+    arrays: dict[str, np.ndarray] = {
+        "nominal_time": take.start + np.arange(take.n_frames) / 30.0,
+        "body_world": truth.body_world,
+        "hands_world": truth.hands_world,
+        "object_names": np.array(names, dtype=str),
+        "objects_world": np.stack([truth.objects_world[n] for n in names])
+        if names
+        else np.zeros((0, take.n_frames, 4, 4)),
+        "view_keys": np.array(list(truth.views), dtype=str),
+    }
+    for key, v in truth.views.items():
+        k = key.replace("/", "__")
+        arrays[f"{k}__T_world_cam"] = v.T_world_cam
+        arrays[f"{k}__frame_times"] = v.frame_times
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / "truth.npz") as tmp, tmp.open("wb") as f:
+        np.savez_compressed(f, **arrays)
+    cams = {
+        key: {
+            "cam_id": v.cam_id,
+            "stream": v.stream,
+            "model": v.camera.model,
+            "params": v.camera.params.tolist(),
+            "width": v.camera.width,
+            "height": v.camera.height,
+            "rotated": v.rotated,
+            "mp4_size": list(v.mp4_size),
+        }
+        for key, v in truth.views.items()
+    }
+    rig = world.rig
+    cams["aria"] = {
+        "aria_id": rig.aria_id,
+        "T_head_device": _pose_list(rig.T_head_device),
+        "T_device_cpf": _pose_list(rig.T_device_cpf),
+        "T_device_camera": {s: _pose_list(T) for s, (_, T) in rig.cameras.items()},
+    }
+    write_json(folder / "cameras.json", cams, indent=2)
+    perf = truth.perf
+    idx = np.clip(np.rint(np.arange(take.n_frames) / 30.0 * perf.fps).astype(int), 0, len(perf.t) - 1)
+    labels = {
+        "take_uid": take.take_uid,
+        "take_name": take.take_name,
+        "split": take.split,
+        "proficiency": take.proficiency,
+        "task_id": take.task.task_id,
+        "task_name": take.task.name,
+        "segments": [
+            {
+                "name": s.name,
+                "unique_id": s.unique_id,
+                "node_id": s.node_id,
+                "start_sec": s.start_sec,
+                "end_sec": s.end_sec,
+                "essential": s.essential,
+                "mistake": s.mistake,
+            }
+            for s in perf.segments
+        ],
+        "pauses": [list(p) for p in perf.pauses],
+        "contacts": [{"t_sec": c.t_sec, "object": c.object_name, "kind": c.kind} for c in perf.contacts],
+        "narration": [{"t_sec": n.t_sec, "text": n.text} for n in perf.narration],
+        "attended": [str(a) for a in perf.attended[idx]],
+    }
+    write_json(folder / "labels.json", labels, indent=2)

@@ -1,0 +1,216 @@
+"""Per take: its ground truth, its rendered views (MP4s, 448p, collage, ET) and its sampled masks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from egoexo_kit.geometry import invert_pose, transform_points
+from egoexo_kit.synth._capture import CaptureWorld, take_state
+from egoexo_kit.synth._config import SynthConfig
+from egoexo_kit.synth._eyes import eye_image
+from egoexo_kit.synth._metadata import ARIA_STREAMS
+from egoexo_kit.synth._plan import TakePlan
+from egoexo_kit.synth._render import Primitives
+from egoexo_kit.synth._truth import TakeTruth, ViewTruth
+from egoexo_kit.synth._views import ViewSpec, render_view
+from egoexo_kit.synth._world import (
+    body_primitives,
+    object_id,
+    object_primitives,
+    room_of,
+    static_primitives,
+)
+from egoexo_kit.video import collage_frame, downscale_video, encode_video, read_rgb_frames
+
+__all__ = ["MASK_EVERY", "POSE_EVERY", "build_truth", "render_take"]
+
+MASK_EVERY = 30
+"""Relation masks are annotated at 1 fps (FORMAT §7.6)."""
+POSE_EVERY = 15
+"""Manual EgoPose annotation frames (depth is kept at these to decide occlusion)."""
+SYNTH_448_PRESET = "veryfast"
+"""x264 preset of the synthetic 448p variants (the release used ffmpeg's default, ``medium``; a choice
+for speed that changes file sizes, not pixels' geometry)."""
+
+
+def build_truth(world: CaptureWorld, take: TakePlan) -> TakeTruth:
+    """Views (camera, per-frame pose and capture time) and joints at the aligned frames of ``take``."""
+    ts, rows = world.timesync, slice(take.start_idx + 1, take.end_idx)
+    views: dict[str, ViewTruth] = {}
+    aria = world.plan.aria_id
+    for stream in ("rgb", "slam-left", "slam-right"):
+        times = ts.frame_times(f"{aria}_{ARIA_STREAMS[stream]}")[rows]
+        cam, T_device_cam = world.rig.cameras[stream]
+        state = take_state(world, take, times)
+        poses = state.T_world_head @ world.rig.T_head_device @ T_device_cam
+        views[f"{aria}/{stream}"] = ViewTruth(aria, stream, cam, poses, times, rotated=True)
+    for c in world.exo:
+        times = ts.frame_times(c.cam_id)[rows]
+        views[c.cam_id] = ViewTruth(
+            c.cam_id, "0", c.camera, np.repeat(c.T_world_cam[None], len(times), 0), times, rotated=False
+        )
+    nominal = take.start + np.arange(take.n_frames) / 30.0
+    state = take_state(world, take, nominal)
+    return TakeTruth(
+        plan=take,
+        capture=world.plan,
+        scene=world.scene,
+        perf=world.performances[take.take_name],
+        body_world=state.body_world,
+        hands_world=state.hands_world,
+        objects_world=state.objects_T_world,
+        views=views,
+    )
+
+
+def _dynamic(world: CaptureWorld, take: TakePlan, times: np.ndarray) -> Callable[[int], list[Primitives]]:
+    """Moving primitives (participant + loose objects) at each frame's capture time."""
+    state = take_state(world, take, times)
+    loose = [o.name for o in world.scene.task.objects if not o.fixed]
+
+    def at(i: int) -> list[Primitives]:
+        objs = {n: state.objects_T_world[n][i] for n in loose}
+        return [
+            *body_primitives(state.body_world[i], state.hands_world[i]),
+            *object_primitives(world.scene, objs).by_id(),
+        ]
+
+    return at
+
+
+def _track_masks(ids: np.ndarray, world: CaptureWorld) -> dict[str, np.ndarray]:
+    """Visible objects' masks in one id image, keyed by relation track name (``<object>_0``)."""
+    out = {}
+    for o in world.scene.task.objects:
+        if o.fixed:
+            continue
+        m = ids == object_id(world.scene, o.name)
+        if m.any():
+            out[f"{o.name}_0"] = m
+    return out
+
+
+_Sink = tuple[str, dict, dict, set, set]
+"""Where ``_frames`` puts what annotations need: (view key, masks, depth, mask frames, depth frames)."""
+
+
+def _frames(
+    spec: ViewSpec,
+    *,
+    world: CaptureWorld,
+    dyn: Callable[[int], list[Primitives]],
+    frames: np.ndarray,
+    sink: _Sink | None,
+) -> Iterator[np.ndarray]:
+    """Render a view's frames, yield their RGB, and keep masks and depth of the sampled frames."""
+    room, static = room_of(world.scene), static_primitives(world.scene)
+    for j, fr in enumerate(render_view(spec, room=room, static=static, dynamic_at=dyn)):
+        if sink is not None:
+            key, masks, depth, mask_frames, depth_frames = sink
+            i = int(frames[j])
+            if i in depth_frames:
+                depth.setdefault(key, {})[i] = fr.depth
+            if i in mask_frames:
+                for track, m in _track_masks(fr.ids, world).items():
+                    masks.setdefault(track, {}).setdefault(key, {})[i] = m
+        yield fr.rgb
+
+
+def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: SynthConfig) -> TakeTruth:
+    """Render every view of the take; write its videos unless ``annotations_only``; return truth with masks.
+
+    In ``annotations_only`` mode only the frames that masks and occlusion need are rendered.
+    """
+    take = truth.plan
+    n = take.n_frames
+    mask_frames = tuple(range(0, n, MASK_EVERY))
+    depth_frames = tuple(range(0, n, POSE_EVERY))
+    keep = set(mask_frames) | set(depth_frames)
+    masks: dict[str, dict[str, dict[int, np.ndarray]]] = {}
+    depth: dict[str, dict[int, np.ndarray]] = {}
+    videos = root / "takes" / take.take_name / "frame_aligned_videos"
+    for key, view in truth.views.items():
+        is_slam = view.stream.startswith("slam")
+        if config.annotations_only and is_slam:
+            continue
+        frames = np.arange(n) if not config.annotations_only else np.array(sorted(keep))
+        spec = ViewSpec(
+            view.camera,
+            view.T_world_cam[frames] if view.is_ego else view.T_world_cam[0],
+            view.frame_times[frames],
+            rotate_cw=view.rotated,
+            gray=is_slam,
+        )
+        dyn = _dynamic(world, take, view.frame_times[frames])
+
+        rgb_frames = _frames(
+            spec,
+            world=world,
+            dyn=dyn,
+            frames=frames,
+            sink=None if is_slam else (key, masks, depth, set(mask_frames), set(depth_frames)),
+        )
+        if config.annotations_only:
+            for _ in rgb_frames:
+                pass
+            continue
+        name = f"{view.cam_id}_{ARIA_STREAMS[view.stream]}.mp4" if view.is_ego else f"{view.cam_id}.mp4"
+        encode_video(videos / name, rgb_frames)
+    if not config.annotations_only:
+        _write_et(videos / f"{world.plan.aria_id}_211-1.mp4", world=world, truth=truth)
+        _write_collage(root / "takes" / take.take_name / "ego_preview.mp4", truth=truth, videos=videos)
+        if config.downscaled:
+            for src in sorted(videos.glob("*.mp4")):
+                downscale_video(src, videos / "downscaled" / "448" / src.name, preset=SYNTH_448_PRESET)
+    return TakeTruth(
+        **{
+            **truth.__dict__,
+            "masks": masks,
+            "mask_frames": mask_frames,
+            "depth": depth,
+            "depth_frames": depth_frames,
+        }
+    )
+
+
+def _write_et(path: Path, *, world: CaptureWorld, truth: TakeTruth) -> None:
+    """The eye-tracking stream: both eyes, pupils following the true gaze (FORMAT §4.1, §11 U6)."""
+    aria = truth.aria
+    state = take_state(world, truth.plan, aria.frame_times)
+    T_world_cpf = state.T_world_head @ world.rig.T_head_device @ world.rig.T_device_cpf
+    p = transform_points(invert_pose(T_world_cpf), state.gaze_world[:, None, :])[:, 0]
+    yaw_r = np.arctan2(-(p[:, 0] + 0.0315), p[:, 2])
+    yaw_l = np.arctan2(-(p[:, 0] - 0.0315), p[:, 2])
+    pitch = np.arctan2(-p[:, 1], np.hypot(p[:, 0], p[:, 2]))
+    size = world.rig.et_size
+    encode_video(
+        path,
+        (
+            eye_image(size, yaw=(float(a), float(b)), pitch=float(c))
+            for a, b, c in zip(yaw_r, yaw_l, pitch, strict=True)
+        ),
+    )
+
+
+def _write_collage(path: Path, *, truth: TakeTruth, videos: Path) -> None:
+    """``ego_preview.mp4``: the Aria RGB and every GoPro, labelled, with the take time (FORMAT §4.2)."""
+    aria = truth.capture.aria_id
+    names = [f"{aria}_214-1.mp4"] + [f"{v.cam_id}.mp4" for v in truth.exo_views]
+    streams = [read_rgb_frames(videos / n) for n in names]
+    labels = [n.removesuffix(".mp4") for n in names]
+    encode_video(
+        path,
+        (
+            collage_frame(
+                [s[i] for s in streams],
+                labels=labels,
+                tile=(224, 126),
+                cols=3,
+                caption=f"t={i / 30:6.2f}s  frame {i}",
+            )
+            for i in range(truth.n_frames)
+        ),
+    )

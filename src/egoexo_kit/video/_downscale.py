@@ -1,0 +1,62 @@
+"""The release's 448p variants: short side 448, long side even, ffmpeg default x264 settings (FORMAT §4.3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from egoexo_kit.errors import FormatError
+from egoexo_kit.video._encode import encode_video
+
+__all__ = ["downscale_video", "downscaled_size", "read_rgb_frames"]
+
+
+def downscaled_size(width: int, height: int, *, short: int = 448) -> tuple[int, int]:
+    """Output size of ``scale=w=if(lt(iw,ih),448,-2):h=if(lt(iw,ih),-2,448)`` for a ``width x height`` input.
+
+    ffmpeg's ``-2`` keeps the aspect ratio and rounds to the nearest multiple of 2
+    (``round(short * long / (other * 2)) * 2``): 3840×2160 → 796×448, 480×640 → 448×598.
+    """
+    if width < height:
+        return short, int(np.floor(short * height / (width * 2) + 0.5)) * 2
+    return int(np.floor(short * width / (height * 2) + 0.5)) * 2, short
+
+
+def read_rgb_frames(path: str | Path) -> list[np.ndarray]:
+    """Every frame of a video as ``(H, W, 3)`` uint8 RGB, in presentation order (small files only)."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            return [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+    except (av.FFmpegError, IndexError) as e:
+        raise FormatError(f"cannot decode video: {e}", path=path) from e
+
+
+def downscale_video(
+    src: str | Path, dst: str | Path, *, short: int = 448, preset: str = "medium"
+) -> tuple[int, int]:
+    """Write the 448p variant of ``src`` to ``dst`` (bicubic scaling, x264 CRF 23, ffmpeg's default preset).
+
+    ``preset`` trades speed for size; the release used ffmpeg's default, ``medium``.
+
+    Returns:
+        The (width, height) written.
+    """
+    frames = read_rgb_frames(src)
+    if not frames:
+        raise FormatError("video has no frames", path=src)
+    h, w = frames[0].shape[:2]
+    size = downscaled_size(w, h, short=short)
+
+    def scaled() -> object:
+        for f in frames:
+            vf = av.VideoFrame.from_ndarray(f, format="rgb24").reformat(
+                width=size[0], height=size[1], interpolation="BICUBIC"
+            )
+            yield vf.to_ndarray(format="rgb24")
+
+    encode_video(dst, scaled(), crf=23, preset=preset)
+    return size
