@@ -13,6 +13,7 @@ import typer
 from egoexo_kit import __version__
 from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.info import info
+from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.validate import validate
 
 __all__ = ["app", "main"]
@@ -44,6 +45,7 @@ def _root(
 
 
 app.command()(demo)
+app.command()(synth)
 app.command()(validate)
 app.command()(info)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 __all__ = ["SynthConfig"]
@@ -32,6 +33,8 @@ class SynthConfig:
     """With ``annotations_only``: the total number of takes (overrides captures × takes_per_capture)."""
     downscaled: bool = True
     """Write the ``downscaled/448`` variants."""
+    workers: int = 0
+    """Processes rendering views in parallel; 0 means one per CPU core (at most 8)."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -50,6 +53,11 @@ class SynthConfig:
             problems.append("takes is only for annotations_only and must be >= 1")
         if problems:
             raise ValueError("invalid synth config: " + "; ".join(problems))
+
+    @property
+    def worker_count(self) -> int:
+        """Resolved number of worker processes."""
+        return self.workers if self.workers > 0 else max(1, min(8, os.cpu_count() or 1))
 
     @property
     def slam_size(self) -> tuple[int, int]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -119,61 +123,113 @@ def _frames(
         yield fr.rgb
 
 
+@dataclass(frozen=True)
+class _ViewJob:
+    """One view to render (and encode) in a worker process."""
+
+    key: str
+    frames: np.ndarray
+    path: Path | None
+    """Where to write the MP4 (``None``: render only, for annotations)."""
+    mask_frames: frozenset[int]
+    depth_frames: frozenset[int]
+
+
+def _run_view(job: _ViewJob, *, world: CaptureWorld, truth: TakeTruth) -> tuple[str, dict, dict]:
+    """Render one view; returns (view key, masks by track, depth by frame) for the sampled frames."""
+    view = truth.views[job.key]
+    is_slam = view.stream.startswith("slam")
+    spec = ViewSpec(
+        view.camera,
+        view.T_world_cam[job.frames] if view.is_ego else view.T_world_cam[0],
+        view.frame_times[job.frames],
+        rotate_cw=view.rotated,
+        gray=is_slam,
+    )
+    masks: dict[str, dict[str, dict[int, np.ndarray]]] = {}
+    depth: dict[str, dict[int, np.ndarray]] = {}
+    sink = None if is_slam else (job.key, masks, depth, job.mask_frames, job.depth_frames)
+    rgb = _frames(
+        spec,
+        world=world,
+        dyn=_dynamic(world, truth.plan, view.frame_times[job.frames]),
+        frames=job.frames,
+        sink=sink,
+    )
+    if job.path is None:
+        for _ in rgb:
+            pass
+    else:
+        encode_video(job.path, rgb)
+    return job.key, {t: v.get(job.key, {}) for t, v in masks.items()}, depth.get(job.key, {})
+
+
+def _pool_map(fn: Callable, items: list, *, workers: int) -> list:
+    """``[fn(x) for x in items]``, in ``workers`` forked processes when more than one is asked for."""
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(fn, items))
+
+
 def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: SynthConfig) -> TakeTruth:
     """Render every view of the take; write its videos unless ``annotations_only``; return truth with masks.
 
-    In ``annotations_only`` mode only the frames that masks and occlusion need are rendered.
+    Views render in parallel (``config.workers`` processes). In ``annotations_only`` mode only the
+    frames that masks and occlusion need are rendered, and no SLAM view.
     """
     take = truth.plan
     n = take.n_frames
     mask_frames = tuple(range(0, n, MASK_EVERY))
     depth_frames = tuple(range(0, n, POSE_EVERY))
-    keep = set(mask_frames) | set(depth_frames)
-    masks: dict[str, dict[str, dict[int, np.ndarray]]] = {}
-    depth: dict[str, dict[int, np.ndarray]] = {}
+    keep = np.array(sorted(set(mask_frames) | set(depth_frames)))
     videos = root / "takes" / take.take_name / "frame_aligned_videos"
+    jobs = []
     for key, view in truth.views.items():
-        is_slam = view.stream.startswith("slam")
-        if config.annotations_only and is_slam:
-            continue
-        frames = np.arange(n) if not config.annotations_only else np.array(sorted(keep))
-        spec = ViewSpec(
-            view.camera,
-            view.T_world_cam[frames] if view.is_ego else view.T_world_cam[0],
-            view.frame_times[frames],
-            rotate_cw=view.rotated,
-            gray=is_slam,
-        )
-        dyn = _dynamic(world, take, view.frame_times[frames])
-
-        rgb_frames = _frames(
-            spec,
-            world=world,
-            dyn=dyn,
-            frames=frames,
-            sink=None if is_slam else (key, masks, depth, set(mask_frames), set(depth_frames)),
-        )
-        if config.annotations_only:
-            for _ in rgb_frames:
-                pass
+        if config.annotations_only and view.stream.startswith("slam"):
             continue
         name = f"{view.cam_id}_{ARIA_STREAMS[view.stream]}.mp4" if view.is_ego else f"{view.cam_id}.mp4"
-        encode_video(videos / name, rgb_frames)
+        jobs.append(
+            _ViewJob(
+                key=key,
+                frames=keep if config.annotations_only else np.arange(n),
+                path=None if config.annotations_only else videos / name,
+                mask_frames=frozenset(mask_frames),
+                depth_frames=frozenset(depth_frames),
+            )
+        )
+    jobs.sort(key=lambda j: truth.views[j.key].camera.width * truth.views[j.key].camera.height, reverse=True)
+    results = _pool_map(
+        functools.partial(_run_view, world=world, truth=truth), jobs, workers=config.worker_count
+    )
+    masks: dict[str, dict[str, dict[int, np.ndarray]]] = {}
+    depth: dict[str, dict[int, np.ndarray]] = {}
+    for key, view_masks, view_depth in sorted(results, key=lambda r: list(truth.views).index(r[0])):
+        for track, frames in view_masks.items():
+            if frames:
+                masks.setdefault(track, {})[key] = frames
+        if view_depth:
+            depth[key] = view_depth
     if not config.annotations_only:
         _write_et(videos / f"{world.plan.aria_id}_211-1.mp4", world=world, truth=truth)
         _write_collage(root / "takes" / take.take_name / "ego_preview.mp4", truth=truth, videos=videos)
         if config.downscaled:
-            for src in sorted(videos.glob("*.mp4")):
-                downscale_video(src, videos / "downscaled" / "448" / src.name, preset=SYNTH_448_PRESET)
+            sources = sorted(videos.glob("*.mp4"))
+            _pool_map(functools.partial(_downscale_448, videos=videos), sources, workers=config.worker_count)
     return TakeTruth(
         **{
             **truth.__dict__,
-            "masks": masks,
+            "masks": dict(sorted(masks.items())),
             "mask_frames": mask_frames,
             "depth": depth,
             "depth_frames": depth_frames,
         }
     )
+
+
+def _downscale_448(src: Path, *, videos: Path) -> None:
+    downscale_video(src, videos / "downscaled" / "448" / src.name, preset=SYNTH_448_PRESET)
 
 
 def _write_et(path: Path, *, world: CaptureWorld, truth: TakeTruth) -> None:
@@ -182,9 +238,10 @@ def _write_et(path: Path, *, world: CaptureWorld, truth: TakeTruth) -> None:
     state = take_state(world, truth.plan, aria.frame_times)
     T_world_cpf = state.T_world_head @ world.rig.T_head_device @ world.rig.T_device_cpf
     p = transform_points(invert_pose(T_world_cpf), state.gaze_world[:, None, :])[:, 0]
-    yaw_r = np.arctan2(-(p[:, 0] + 0.0315), p[:, 2])
-    yaw_l = np.arctan2(-(p[:, 0] - 0.0315), p[:, 2])
-    pitch = np.arctan2(-p[:, 1], np.hypot(p[:, 0], p[:, 2]))
+    # CPF axes: x to the wearer's left, y up, z forward; the right eye sits at x = -0.0315 m.
+    yaw_r = np.arctan2(p[:, 0] + 0.0315, p[:, 2])
+    yaw_l = np.arctan2(p[:, 0] - 0.0315, p[:, 2])
+    pitch = np.arctan2(p[:, 1], np.hypot(p[:, 0], p[:, 2]))
     size = world.rig.et_size
     encode_video(
         path,
