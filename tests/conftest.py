@@ -45,3 +45,26 @@ def edit_json() -> Callable[[Path, Callable[[Any], Any]], None]:
         write_json(path, data if out is None else out)
 
     return edit
+
+
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Any]) -> Path:
+    """Build ``name`` once per test run, shared by all xdist workers (file lock + done marker)."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if base.name.startswith("popen-gw") else base
+    out = shared / f"shared-{name}"
+    with (shared / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / ".done").exists():
+            if out.exists():
+                shutil.rmtree(out)
+            build(out)
+            (out / ".done").write_text("ok")
+    return out
+
+
+@pytest.fixture(scope="session")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Callable[[Path], Any]], Path]:
+    """``shared(name, build)``: a folder built once per test run, whatever the number of xdist workers."""
+    return lambda name, build: shared_build(tmp_path_factory, name, build)

@@ -135,3 +135,33 @@ def test_console_script_entry_point(tiny_release_ro):
     assert json.loads(out.stdout)["ok"] is True
     ver = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
     assert ver.stdout.startswith("egoexo-kit ")
+
+
+def test_synth_command(tmp_path):
+    out = tmp_path / "syn"
+    res = run(
+        "synth",
+        out,
+        "--captures",
+        "1",
+        "--takes-per-capture",
+        "1",
+        "--seconds",
+        "4",
+        "--exo-size",
+        "96x54",
+        "--ego-size",
+        "64",
+        "--scenarios",
+        "bike repair",
+        "--workers",
+        "1",
+    )
+    assert res.exit_code == 0, res.output
+    assert "wrote" in res.stdout
+    assert json.loads(run("validate", out, "--json").stdout)["ok"] is True
+    bad = run("synth", tmp_path / "bad", "--exo-size", "31x20")
+    assert bad.exit_code == 2
+    assert "exo_size must be even" in bad.output
+    bad = run("synth", tmp_path / "bad", "--exo-size", "wide")
+    assert bad.exit_code == 2 and "WIDTHxHEIGHT" in bad.output

@@ -328,19 +328,38 @@ def cast_background(
     return Background(origin=origin, dirs=dirs, valid=valid, hits=hits)
 
 
-def render_frame(background: Background, dynamic: Sequence[Primitives]) -> Hits:
+def reaching(
+    origin: np.ndarray, dirs: np.ndarray, groups: Sequence[Primitives], *, ids: set[int]
+) -> np.ndarray:
+    """(N,) bool: rays that can reach a group holding one of the instance ``ids`` (bounding-sphere test)."""
+    near = np.zeros(len(dirs), bool)
+    for group in groups:
+        present = (
+            set(group.sphere_ids.tolist()) | set(group.capsule_ids.tolist()) | set(group.box_ids.tolist())
+        )
+        bound = group.bounding_sphere()
+        if bound is None or not present & ids:
+            continue
+        near |= np.isfinite(_sphere_t(origin, dirs, np.array([[*bound[0], bound[1]]]))[:, 0])
+        near |= np.linalg.norm(np.atleast_2d(origin) - bound[0], axis=-1) < bound[1]
+    return near
+
+
+def render_frame(
+    background: Background, dynamic: Sequence[Primitives], *, focus: set[int] | None = None
+) -> Hits:
     """Background hits updated with the moving primitive groups (each culled by its bounding sphere).
 
     Group small parts (a hand, an object) separately: rays are tested against a group's primitives
-    only when they reach the group's bounding sphere.
+    only when they reach the group's bounding sphere. With ``focus`` (instance ids), only the rays
+    that can reach those instances are cast (enough for their masks; other pixels stay background).
     """
     hits = background.hits.copy()
+    valid = background.valid
+    if focus is not None:
+        valid = valid & reaching(background.origin, background.dirs, dynamic, ids=focus)
     _cast_groups(
-        hits,
-        origin=background.origin,
-        dirs=background.dirs,
-        rows=np.flatnonzero(background.valid),
-        groups=dynamic,
+        hits, origin=background.origin, dirs=background.dirs, rows=np.flatnonzero(valid), groups=dynamic
     )
     return hits
 

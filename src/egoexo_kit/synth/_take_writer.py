@@ -133,6 +133,8 @@ class _ViewJob:
     """Where to write the MP4 (``None``: render only, for annotations)."""
     mask_frames: frozenset[int]
     depth_frames: frozenset[int]
+    focus: frozenset[int] | None = None
+    """Annotations-only mode: render just the pixels that can show these instances (the objects)."""
 
 
 def _run_view(job: _ViewJob, *, world: CaptureWorld, truth: TakeTruth) -> tuple[str, dict, dict]:
@@ -145,6 +147,7 @@ def _run_view(job: _ViewJob, *, world: CaptureWorld, truth: TakeTruth) -> tuple[
         view.frame_times[job.frames],
         rotate_cw=view.rotated,
         gray=is_slam,
+        focus=job.focus,
     )
     masks: dict[str, dict[str, dict[int, np.ndarray]]] = {}
     depth: dict[str, dict[int, np.ndarray]] = {}
@@ -181,15 +184,20 @@ def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: Sy
     """
     take = truth.plan
     n = take.n_frames
-    mask_frames = tuple(range(0, n, MASK_EVERY))
-    depth_frames = tuple(range(0, n, POSE_EVERY))
-    keep = np.array(sorted(set(mask_frames) | set(depth_frames)))
+    loose = frozenset(object_id(world.scene, o.name) for o in world.scene.task.objects if not o.fixed)
+    mask_frames = tuple(range(0, n, MASK_EVERY)) if loose or not config.annotations_only else ()
+    # Annotations-only mode skips the occlusion depth (joints are then all taken as visible) and
+    # renders only the object pixels of the mask frames: what the scale tests need, quickly.
+    depth_frames = () if config.annotations_only else tuple(range(0, n, POSE_EVERY))
+    keep = np.array(sorted(set(mask_frames) | set(depth_frames)), dtype=np.int64)
     videos = root / "takes" / take.take_name / "frame_aligned_videos"
     jobs = []
     for key, view in truth.views.items():
         if config.annotations_only and view.stream.startswith("slam"):
             continue
         name = f"{view.cam_id}_{ARIA_STREAMS[view.stream]}.mp4" if view.is_ego else f"{view.cam_id}.mp4"
+        if config.annotations_only and not len(keep):
+            continue
         jobs.append(
             _ViewJob(
                 key=key,
@@ -197,6 +205,7 @@ def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: Sy
                 path=None if config.annotations_only else videos / name,
                 mask_frames=frozenset(mask_frames),
                 depth_frames=frozenset(depth_frames),
+                focus=loose if config.annotations_only else None,
             )
         )
     jobs.sort(key=lambda j: truth.views[j.key].camera.width * truth.views[j.key].camera.height, reverse=True)

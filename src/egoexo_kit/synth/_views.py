@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from egoexo_kit.geometry.camera import Camera
-from egoexo_kit.synth._render import Background, Primitives, Room, cast_background, render_frame, shade
+from egoexo_kit.synth._render import (
+    Background,
+    Primitives,
+    Room,
+    cast_background,
+    reaching,
+    render_frame,
+    shade,
+)
 
 __all__ = ["RenderedFrame", "ViewSpec", "render_view", "to_gray"]
 
@@ -27,6 +35,8 @@ class ViewSpec:
     """Aria streams: store the image rotated 90° clockwise (the MP4 orientation, FORMAT §4.1)."""
     gray: bool = False
     """SLAM cameras are monochrome."""
+    focus: frozenset[int] | None = None
+    """Only the pixels that can show these instance ids are exact (mask-only rendering)."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +77,18 @@ def render_view(
     static_pose = spec.T_world_cam.ndim == 2
     static_groups = static.by_id()
     background: Background | None = None
+    focus = set(spec.focus) if spec.focus is not None else None
     for i in range(len(spec.times)):
         T = spec.T_world_cam if static_pose else spec.T_world_cam[i]
+        dynamic = dynamic_at(i)
         if background is None or not static_pose:
-            background = cast_background(
-                T[:3, 3].copy(), _world_rays(cam, T, rays_cam), valid, room=room, static=static_groups
+            origin, dirs = T[:3, 3].copy(), _world_rays(cam, T, rays_cam)
+            # A moving camera in mask-only mode needs the background only where the objects can be.
+            rows = (
+                valid if focus is None or static_pose else valid & reaching(origin, dirs, dynamic, ids=focus)
             )
-        hits = render_frame(background, dynamic_at(i))
+            background = cast_background(origin, dirs, rows, room=room, static=static_groups)
+        hits = render_frame(background, dynamic, focus=focus)
         rgb = shade(hits).reshape(cam.height, cam.width, 3)
         ids = hits.ids.reshape(cam.height, cam.width)
         depth = hits.t.reshape(cam.height, cam.width).astype(np.float32)
