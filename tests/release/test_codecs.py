@@ -84,3 +84,24 @@ def test_encode_video_is_reproducible(tmp_path):
     with pytest.raises(ValueError, match="even"):
         encode_video(tmp_path / "c.mp4", [np.zeros((5, 4, 3), np.uint8)])
     assert not (tmp_path / "c.mp4").exists()  # nothing half-written
+
+
+def test_atomic_writes_are_readable_and_leave_nothing_behind(tmp_path):
+    import os
+
+    from egoexo_kit._io import atomic_path, write_json
+
+    write_json(tmp_path / "a.json", {"x": 1})
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o666 & ~_umask()
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "b.csv") as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("interrupted")
+    assert sorted(os.listdir(tmp_path)) == ["a.json"]
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

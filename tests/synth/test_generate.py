@@ -263,3 +263,40 @@ def test_camera_json_matches_gopro_calibs(synth_release):
         )
         camera = Camera("kb3", cams[cam]["params"], cams[cam]["width"], cams[cam]["height"])
         assert camera.project(np.array([[0.0, 0.0, 1.0]]))[1].all()
+
+
+def test_raw_capture_has_a_visible_and_audible_sync_event(tmp_path):
+    """Each raw device shows the flash at the sync instant of its own clock, and hears the chirp."""
+    import wave
+
+    from egoexo_kit.synth._plan import SYNC_EVENT_TIME
+
+    config = SynthConfig(
+        captures=1, takes_per_capture=1, scenarios=("bike repair",), raw=True, downscaled=False, **SMALL
+    )
+    root = generate_release(tmp_path / "r", config)
+    cap = open_release(root).captures[0].capture_name
+    raw = root / "raw" / cap
+    manifest = json.loads((raw / "manifest.json").read_text(encoding="utf-8"))
+    clocks = json.loads((root / ".synth" / "release.json").read_text(encoding="utf-8"))["captures"][cap][
+        "clocks"
+    ]
+    ts = read_timesync(root / "captures" / cap / "timesync.csv")
+    for dev in manifest["devices"]:
+        frames = read_rgb_frames(raw / dev["file"])
+        assert len(frames) == dev["frames"]
+        flash = int(np.argmax([f.mean() for f in frames]))
+        name = dev["device"] if dev["kind"] == "gopro" else f"{dev['device']}_214-1"
+        c = clocks[name]
+        k0 = int(np.ma.asarray(ts.frame_number(name)).min())
+        t_flash = c["start"] + (k0 + flash) / (c["rate"] * (1 + c["drift"]))
+        assert SYNC_EVENT_TIME - 1e-6 <= t_flash < SYNC_EVENT_TIME + 0.05, (dev["device"], t_flash)
+    with wave.open(str(raw / manifest["devices"][-1]["audio"]), "rb") as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, w.getnchannels())
+    c = clocks[f"{manifest['devices'][-1]['device']}_214-1"]
+    k0 = int(np.ma.asarray(ts.frame_number(f"{manifest['devices'][-1]['device']}_214-1")).min())
+    onset = np.argmax(np.abs(pcm[:, 0]) > 0.3 * np.abs(pcm[:, 0]).max()) / 48000
+    t0 = c["start"] + k0 / (c["rate"] * (1 + c["drift"]))
+    assert abs(t0 + onset - SYNC_EVENT_TIME) < 0.02
+    log = json.loads((raw / "takes.json").read_text(encoding="utf-8"))
+    assert [t["take_name"] for t in log] == [t.name for t in open_release(root).takes]

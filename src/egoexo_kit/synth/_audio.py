@@ -143,9 +143,9 @@ def _word_sound(rng: np.random.Generator) -> np.ndarray:
     return 0.35 * np.sin(0.5 * np.pi * attack) ** 2 * np.sin(0.5 * np.pi * release) ** 2 * tone
 
 
-def _mix(out: np.ndarray, sound: np.ndarray, *, t: float, source: np.ndarray) -> None:
+def _mix(out: np.ndarray, sound: np.ndarray, *, t: float, source: np.ndarray, mics: np.ndarray) -> None:
     """Add ``sound`` emitted at ``t`` seconds from ``source`` to every channel, delayed and attenuated."""
-    dist = np.linalg.norm(MIC_POSITIONS - source, axis=1)
+    dist = np.linalg.norm(mics - source, axis=1)
     gains = dist.min() / dist
     starts = np.rint((t + dist / SPEED_OF_SOUND) * RATE).astype(np.int64)
     n = out.shape[0]
@@ -153,6 +153,37 @@ def _mix(out: np.ndarray, sound: np.ndarray, *, t: float, source: np.ndarray) ->
         lo, hi = max(start, 0), min(start + sound.shape[0], n)
         if hi > lo:
             out[lo:hi, ch] += gain * sound[lo - start : hi - start]
+
+
+def mic_signals(
+    *,
+    seconds: float,
+    events: Sequence[tuple[float, str]],
+    narration: Sequence[tuple[float, str]],
+    seed: int,
+    mics: np.ndarray = MIC_POSITIONS,
+    gain: float = 1.0,
+) -> np.ndarray:
+    """``(round(seconds * 48000), len(mics))`` float32 signals of the scene sounds at microphones ``mics``.
+
+    ``mics`` are positions in the wearer's head frame (metres); a GoPro is a pair of far microphones,
+    heard with ``gain`` < 1. Events and narration as in :func:`write_audio`.
+
+    Raises:
+        ValueError: If ``seconds`` is not positive and finite.
+    """
+    if not (np.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"seconds must be positive; got {seconds}")
+    rng = np.random.default_rng(seed)
+    n = round(seconds * RATE)
+    out = rng.standard_normal((n, mics.shape[0]), dtype=np.float32) * np.float32(NOISE_RMS)
+    for t, kind in events:
+        source = np.array([rng.uniform(-0.2, 0.2), rng.uniform(0.25, 0.45), rng.uniform(0.25, 0.45)])
+        _mix(out, gain * _event_sound(kind, rng), t=float(t), source=source, mics=mics)
+    for line in narration_words(narration, seconds=seconds):
+        for start, _, _ in line:
+            _mix(out, gain * _word_sound(rng), t=start, source=MOUTH, mics=mics)
+    return out
 
 
 def write_audio(
@@ -182,20 +213,14 @@ def write_audio(
     Raises:
         ValueError: If ``seconds`` is not positive and finite.
     """
-    if not (np.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"seconds must be positive; got {seconds}")
-    rng = np.random.default_rng(seed)
-    n = round(seconds * RATE)
-    out = rng.standard_normal((n, MIC_POSITIONS.shape[0]), dtype=np.float32) * np.float32(NOISE_RMS)
-    for t, kind in events:
-        source = np.array([rng.uniform(-0.2, 0.2), rng.uniform(0.25, 0.45), rng.uniform(0.25, 0.45)])
-        _mix(out, _event_sound(kind, rng), t=float(t), source=source)
-    for line in narration_words(narration, seconds=seconds):
-        for start, _, _ in line:
-            _mix(out, _word_sound(rng), t=start, source=MOUTH)
-    pcm = np.rint(np.clip(out, -1.0, 32767 / 32768) * 32768).astype("<i2")
+    write_pcm_wav(path, mic_signals(seconds=seconds, events=events, narration=narration, seed=seed))
+
+
+def write_pcm_wav(path: Path, samples: np.ndarray) -> None:
+    """Write ``(S, C)`` float samples in [-1, 1] as a 16-bit PCM WAV at 48 kHz (atomically)."""
+    pcm = np.rint(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
     with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as wav:
-        wav.setnchannels(MIC_POSITIONS.shape[0])
+        wav.setnchannels(samples.shape[1])
         wav.setsampwidth(2)
         wav.setframerate(RATE)
         wav.writeframes(pcm.tobytes())

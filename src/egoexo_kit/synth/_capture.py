@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._motion import Performance, perform
 from egoexo_kit.synth._plan import CapturePlan, TakePlan
 from egoexo_kit.synth._rig import AriaRig, ExoCamera, make_aria_rig, make_exo_cameras
-from egoexo_kit.synth._sample import State, sample
+from egoexo_kit.synth._sample import State, concatenate, sample
 from egoexo_kit.synth._scenarios import plan_take
 from egoexo_kit.synth._scene import Scene, make_scene
 from egoexo_kit.synth._skeleton import Body
@@ -62,16 +63,19 @@ class CaptureWorld:
         t = np.asarray(t, dtype=np.float64)
         return np.stack([np.interp(t, self._times, self._gaze[:, k]) for k in range(3)], axis=-1)
 
+    def state(self, t: np.ndarray) -> State:
+        """The world at common times anywhere in the capture; between takes it moves linearly."""
+        return sample(self._timeline, np.asarray(t, dtype=np.float64))
+
     def _index(self) -> None:
-        times, device, gaze = [], [], []
+        tables = []
         for take in self.plan.takes:
             perf = self.performances[take.take_name]
-            times.append(take.start + perf.t)
-            device.append(perf.T_world_head @ self.rig.T_head_device)
-            gaze.append(perf.gaze_world)
-        self._times = np.concatenate(times)
-        self._device = np.concatenate(device)
-        self._gaze = np.concatenate(gaze)
+            tables.append(dataclasses.replace(sample(perf, perf.t), t=take.start + perf.t))
+        self._timeline = concatenate(tables)
+        self._times = self._timeline.t
+        self._device = self._timeline.T_world_head @ self.rig.T_head_device
+        self._gaze = self._timeline.gaze_world
 
 
 def _clocks(plan: CapturePlan, rng: np.random.Generator) -> list[DeviceClock]:

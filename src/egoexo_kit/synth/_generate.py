@@ -21,6 +21,7 @@ from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._groundtruth import write_capture_truth, write_readme, write_take_truth
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.synth._plan import CapturePlan, TakePlan, plan_release
+from egoexo_kit.synth._raw import write_raw_capture
 from egoexo_kit.synth._scenarios import PROFICIENCY_LEVELS
 from egoexo_kit.synth._sensors import AriaMotion, write_eye_gaze, write_point_cloud, write_trajectory
 from egoexo_kit.synth._take_writer import build_truth, render_take
@@ -227,6 +228,10 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
         graph_uids[cap.capture_name] = graph = uid()
         if not config.annotations_only:
             _write_capture_files(root, world, graph_uid=graph, rng=rng)
+        if config.raw:
+            if progress:
+                progress(f"raw {cap.capture_name}", done, total)
+            write_raw_capture(root, world=world, config=config)
         for take in cap.takes:
             if progress:
                 progress(f"take {take.take_name}", done, total)

@@ -9,7 +9,7 @@ import numpy as np
 from egoexo_kit.geometry import interpolate_poses
 from egoexo_kit.synth._motion import Performance
 
-__all__ = ["State", "sample"]
+__all__ = ["State", "concatenate", "sample"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,11 @@ def _lerp(values: np.ndarray, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
     return values[idx] * (1 - w).reshape(shape) + values[idx + 1] * w.reshape(shape)
 
 
-def sample(perf: Performance, tau: np.ndarray) -> State:
-    """Linear interpolation of joints and gaze, SE(3) interpolation of poses; clamped at both ends."""
+def sample(perf: Performance | State, tau: np.ndarray) -> State:
+    """Linear interpolation of joints and gaze, SE(3) interpolation of poses; clamped at both ends.
+
+    ``perf`` is a performance (times from take start) or any :class:`State` used as a key-frame table.
+    """
     tau = np.asarray(tau, dtype=np.float64)
     t = perf.t
     x = np.clip(tau, t[0], t[-1])
@@ -48,4 +51,18 @@ def sample(perf: Performance, tau: np.ndarray) -> State:
         T_world_head=interpolate_poses(x, t, perf.T_world_head),
         objects_T_world={k: interpolate_poses(x, t, v) for k, v in perf.objects_T_world.items()},
         gaze_world=_lerp(perf.gaze_world, idx, w),
+    )
+
+
+def concatenate(states: list[State]) -> State:
+    """Key-frame tables one after the other (times must keep increasing): a capture's whole timeline."""
+    return State(
+        t=np.concatenate([s.t for s in states]),
+        body_world=np.concatenate([s.body_world for s in states]),
+        hands_world=np.concatenate([s.hands_world for s in states]),
+        T_world_head=np.concatenate([s.T_world_head for s in states]),
+        objects_T_world={
+            k: np.concatenate([s.objects_T_world[k] for s in states]) for k in states[0].objects_T_world
+        },
+        gaze_world=np.concatenate([s.gaze_world for s in states]),
     )

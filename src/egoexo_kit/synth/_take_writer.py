@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from egoexo_kit.geometry import invert_pose, transform_points
+from egoexo_kit.synth._audio import RATE as AUDIO_RATE
+from egoexo_kit.synth._audio import mic_signals
 from egoexo_kit.synth._capture import CaptureWorld, take_state
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._eyes import eye_image
 from egoexo_kit.synth._metadata import ARIA_STREAMS
+from egoexo_kit.synth._parallel import pool_map
 from egoexo_kit.synth._plan import TakePlan
 from egoexo_kit.synth._render import Primitives
 from egoexo_kit.synth._truth import TakeTruth, ViewTruth
@@ -163,17 +164,25 @@ def _run_view(job: _ViewJob, *, world: CaptureWorld, truth: TakeTruth) -> tuple[
         for _ in rgb:
             pass
     else:
-        encode_video(job.path, rgb)
+        encode_video(job.path, rgb, audio=None if view.is_ego else _gopro_audio(truth, view.cam_id))
     return job.key, {t: v.get(job.key, {}) for t, v in masks.items()}, depth.get(job.key, {})
 
 
-def _pool_map(fn: Callable, items: list, *, workers: int) -> list:
-    """``[fn(x) for x in items]``, in ``workers`` forked processes when more than one is asked for."""
-    if workers <= 1 or len(items) <= 1:
-        return [fn(x) for x in items]
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(fn, items))
+def _gopro_audio(truth: TakeTruth, cam_id: str) -> tuple[np.ndarray, int]:
+    """The GoPro's stereo track over the take: the same events and speech, heard from a few metres away."""
+    perf, take = truth.perf, truth.plan
+    seed = take.seed + sum(map(ord, cam_id))
+    mics = np.array([[-0.08, 0.3, 2.5], [0.08, 0.3, 2.5]])  # head frame: ahead of the wearer, 2.5 m out
+    narration = [(n.t_sec, n.text) for n in perf.narration] if take.narrated else []
+    samples = mic_signals(
+        seconds=take.n_frames / 30,
+        events=[(c.t_sec, c.kind) for c in perf.contacts],
+        narration=narration,
+        seed=seed,
+        mics=mics,
+        gain=0.5,
+    )
+    return samples, AUDIO_RATE
 
 
 def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: SynthConfig) -> TakeTruth:
@@ -209,7 +218,7 @@ def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: Sy
             )
         )
     jobs.sort(key=lambda j: truth.views[j.key].camera.width * truth.views[j.key].camera.height, reverse=True)
-    results = _pool_map(
+    results = pool_map(
         functools.partial(_run_view, world=world, truth=truth), jobs, workers=config.worker_count
     )
     masks: dict[str, dict[str, dict[int, np.ndarray]]] = {}
@@ -225,7 +234,7 @@ def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: Sy
         _write_collage(root / "takes" / take.take_name / "ego_preview.mp4", truth=truth, videos=videos)
         if config.downscaled:
             sources = sorted(videos.glob("*.mp4"))
-            _pool_map(functools.partial(_downscale_448, videos=videos), sources, workers=config.worker_count)
+            pool_map(functools.partial(_downscale_448, videos=videos), sources, workers=config.worker_count)
     return TakeTruth(
         **{
             **truth.__dict__,

@@ -21,11 +21,21 @@ def encode_video(
     fps: int = 30,
     crf: int = 24,
     preset: str = "slow",
+    audio: tuple[np.ndarray, int] | None = None,
 ) -> int:
     """Write RGB frames (``(H, W, 3)`` uint8, even H and W) as H.264 yuv420p at a constant ``fps``.
 
     The release's aligned videos use x264 preset slow, CRF 24, yuv420p (FORMAT §4.1). Encoding is
     single-threaded with ``mbtree=0`` so the same frames give the same bytes run to run.
+
+    Args:
+        path: the MP4 to write (atomically).
+        frames: the pictures, in order.
+        fps: constant frame rate.
+        crf: x264 quality (lower is better).
+        preset: x264 speed/size trade-off.
+        audio: optional ``(samples (S, C) float in [-1, 1], rate)`` muxed as AAC (GoPros carry
+            stereo 48 kHz AAC, FORMAT §4.1).
 
     Returns:
         The number of frames written.
@@ -43,6 +53,7 @@ def encode_video(
                 stream.time_base = Fraction(1, fps)
                 stream.codec_context.thread_count = 1
                 stream.options = {"crf": str(crf), "preset": preset, "x264-params": "mbtree=0:threads=1"}
+                audio_stream = _audio_stream(container, *audio) if audio is not None else None
             vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
             vf.pts = n
             container.mux(stream.encode(vf))
@@ -50,4 +61,30 @@ def encode_video(
         if stream is None:
             raise ValueError("no frames to encode")
         container.mux(stream.encode(None))
+        if audio is not None:
+            _mux_audio(container, audio_stream, samples=audio[0], rate=audio[1])
     return n
+
+
+def _audio_stream(container: av.container.OutputContainer, samples: np.ndarray, rate: int) -> av.AudioStream:
+    """An AAC stream for ``(S, C)`` samples (added before the first packet: MP4 headers are written then)."""
+    channels = np.asarray(samples).shape[1]
+    stream = container.add_stream("aac", rate=rate)
+    stream.layout = "stereo" if channels == 2 else ("mono" if channels == 1 else f"{channels}c")
+    stream.codec_context.flags |= av.codec.context.Flags.bitexact
+    return stream
+
+
+def _mux_audio(
+    container: av.container.OutputContainer, stream: av.AudioStream, *, samples: np.ndarray, rate: int
+) -> None:
+    """Encode ``(S, C)`` float samples in [-1, 1] into ``stream`` in 1024-sample frames."""
+    samples = np.asarray(samples, dtype=np.float32)
+    planar = np.ascontiguousarray(np.clip(samples, -1, 1).T)
+    for start in range(0, planar.shape[1], 1024):
+        chunk = np.ascontiguousarray(planar[:, start : start + 1024])
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=stream.layout.name)
+        frame.sample_rate = rate
+        frame.pts = start
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))

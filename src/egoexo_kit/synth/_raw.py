@@ -1,0 +1,161 @@
+"""Raw captures (``--raw``): what each device recorded before any processing, input of ``build``.
+
+Per capture, ``raw/<capture_name>/`` holds one continuous recording per device on its own clock
+and at its native rate: ``<cam>.mp4`` per GoPro (60 fps, stereo AAC), ``<aria>_214-1.mp4`` (the Aria
+RGB stream in sensor orientation, 30 fps) with ``<aria>_214-1_timestamps.csv`` (device ns of each
+frame) and ``<aria>.wav`` (7 microphones). Every device sees the same sync event: a bright flash in
+every picture and a chirp in every audio track, at one instant of the common time axis. The
+operator's log ``takes.json`` gives each take's approximate start/end on the Aria clock, and
+``manifest.json`` lists devices, files and rates. Clock truth is in ``.synth/release.json``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from egoexo_kit._io import write_json, write_text
+from egoexo_kit.synth._audio import RATE as AUDIO_RATE
+from egoexo_kit.synth._audio import mic_signals, write_pcm_wav
+from egoexo_kit.synth._capture import CaptureWorld, csv_text
+from egoexo_kit.synth._config import SynthConfig
+from egoexo_kit.synth._parallel import pool_map
+from egoexo_kit.synth._plan import SYNC_EVENT_TIME
+from egoexo_kit.synth._render import Primitives
+from egoexo_kit.synth._views import ViewSpec, render_view
+from egoexo_kit.synth._world import body_primitives, object_primitives, room_of, static_primitives
+from egoexo_kit.video import encode_video
+
+__all__ = ["FLASH_SECONDS", "write_raw_capture"]
+
+FLASH_SECONDS = 0.05
+"""How long the sync flash lights the scene."""
+GOPRO_MICS = np.array([[-0.08, 0.3, 2.5], [0.08, 0.3, 2.5]])
+
+
+def _events(world: CaptureWorld, *, t0: float) -> list[tuple[float, str]]:
+    """Every sound of the capture, seconds from ``t0``: the sync chirp and each take's contacts."""
+    out = [(SYNC_EVENT_TIME - t0, "chirp")]
+    for take in world.plan.takes:
+        out += [(take.start + c.t_sec - t0, c.kind) for c in world.performances[take.take_name].contacts]
+    return out
+
+
+def _frames(world: CaptureWorld, spec: ViewSpec) -> Iterator[np.ndarray]:
+    """Render a device's frames over the capture, with the flash at the sync event."""
+    state = world.state(spec.times)
+    loose = [o.name for o in world.scene.task.objects if not o.fixed]
+
+    def dyn(i: int) -> list[Primitives]:
+        objs = {n: state.objects_T_world[n][i] for n in loose}
+        return [
+            *body_primitives(state.body_world[i], state.hands_world[i]),
+            *object_primitives(world.scene, objs).by_id(),
+        ]
+
+    frames = render_view(
+        spec, room=room_of(world.scene), static=static_primitives(world.scene), dynamic_at=dyn
+    )
+    for t, fr in zip(spec.times, frames, strict=True):
+        rgb = fr.rgb
+        if 0 <= t - SYNC_EVENT_TIME < FLASH_SECONDS:
+            rgb = (rgb.astype(np.uint16) // 3 + 180).clip(0, 255).astype(np.uint8)
+        yield rgb
+
+
+def _device_job(device: str, *, world: CaptureWorld, out: Path) -> dict:
+    """Write one device's raw recording; returns its manifest entry."""
+    ts = world.timesync
+    clock = ts.clocks[device if device in ts.clocks else f"{device}_214-1"]
+    k = ts.frames[clock.name]
+    k = np.arange(k[k >= 0].min(), k.max() + 1)
+    times = clock.frame_time(k)
+    if device in world.plan.exo_ids:
+        cam = next(c for c in world.exo if c.cam_id == device)
+        spec = ViewSpec(cam.camera, cam.T_world_cam, times)
+        seconds = len(k) / clock.rate
+        audio = mic_signals(
+            seconds=seconds,
+            events=_events(world, t0=float(times[0])),
+            narration=[],
+            seed=world.plan.seed + len(device),
+            mics=GOPRO_MICS,
+            gain=0.5,
+        )
+        encode_video(
+            out / f"{device}.mp4",
+            _frames(world, spec),
+            fps=int(clock.rate),
+            preset="veryfast",
+            audio=(audio, AUDIO_RATE),
+        )
+        return {
+            "device": device,
+            "kind": "gopro",
+            "file": f"{device}.mp4",
+            "fps": clock.rate,
+            "frames": len(k),
+            "audio": "aac stereo 48 kHz in the mp4",
+        }
+    cam, T_device_cam = world.rig.cameras["rgb"]
+    poses = world.state(times).T_world_head @ world.rig.T_head_device @ T_device_cam
+    spec = ViewSpec(cam, poses, times)
+    name = f"{device}_214-1"
+    encode_video(out / f"{name}.mp4", _frames(world, spec), fps=int(clock.rate), preset="veryfast")
+    ns = clock.device_ns(k)
+    write_text(
+        out / f"{name}_timestamps.csv",
+        csv_text(
+            ["frame_number", "capture_timestamp_ns"],
+            [[int(a), int(b)] for a, b in zip(k - k[0], ns, strict=True)],
+        ),
+    )
+    seconds = len(k) / clock.rate
+    audio = mic_signals(
+        seconds=seconds, events=_events(world, t0=float(times[0])), narration=[], seed=world.plan.seed + 7
+    )
+    write_pcm_wav(out / f"{device}.wav", audio)
+    return {
+        "device": device,
+        "kind": "aria",
+        "file": f"{name}.mp4",
+        "timestamps": f"{name}_timestamps.csv",
+        "fps": clock.rate,
+        "frames": len(k),
+        "orientation": "sensor (not rotated)",
+        "audio": f"{device}.wav",
+        "audio_first_sample_device_ns": int(ns[0]),
+    }
+
+
+def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -> Path:
+    """Write ``raw/<capture_name>/`` for one capture (see the module docstring)."""
+    out = root / "raw" / world.plan.capture_name
+    out.mkdir(parents=True, exist_ok=True)
+    devices = [*world.plan.exo_ids, world.plan.aria_id]
+    entries = pool_map(
+        functools.partial(_device_job, world=world, out=out), devices, workers=config.worker_count
+    )
+    aria = world.aria_clock()
+    log = [
+        {
+            "take_name": t.take_name,
+            "approx_start_device_ns": int(aria.time_to_device_ns(t.start - 0.5)),
+            "approx_end_device_ns": int(aria.time_to_device_ns(t.start + t.seconds + 0.5)),
+        }
+        for t in world.plan.takes
+    ]
+    write_json(out / "takes.json", log, indent=2)
+    write_json(
+        out / "manifest.json",
+        {
+            "capture_name": world.plan.capture_name,
+            "devices": entries,
+            "sync_event": "a flash in every picture and a chirp in every audio track",
+        },
+        indent=2,
+    )
+    return out
