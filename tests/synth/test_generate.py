@@ -82,6 +82,10 @@ def test_release_is_complete(synth_release):
         assert (ann / name).is_file(), name
     gt = synth_release / ".synth"
     assert (gt / "README.md").is_file() and (gt / "release.json").is_file()
+    imu = truth(synth_release, rel.takes[0].name)
+    assert imu["gyro_device"].shape == imu["accel_device"].shape == (len(imu["imu_device_ns"]), 3)
+    assert np.all(np.diff(imu["imu_device_ns"]) > 0)
+    assert abs(np.median(np.linalg.norm(imu["accel_device"], axis=1)) - 9.81) < 1.5  # mostly gravity
     sizes = {probe_video(v.path_448).height for t in rel.takes for v in t.views if v.stream_id != "211-1"}
     assert min(sizes) == 448 or 448 in {probe_video(v.path_448).width for t in rel.takes for v in t.views}
 

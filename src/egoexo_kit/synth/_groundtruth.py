@@ -36,6 +36,9 @@ row `r` of `timesync.csv` is at common time `r / 30`.
 - `body_world` (N, 17, 3), `hands_world` (N, 42, 3): joints at `nominal_time`, FORMAT §7.9 orders
   (COCO body; hands right first: wrist, thumb_1..4, index_1..4, middle_1..4, ring_1..4, pinky_1..4).
 - `object_names` (K,), `objects_world` (K, N, 4, 4): `T_world_object` (bottom centre, z up).
+- `imu_device_ns` (M,), `gyro_device` (M, 3) rad/s, `accel_device` (M, 3) m/s²: the ideal Aria IMU at
+  1 kHz over the take (specific force, gravity included), device frame; the release itself has IMU
+  data only inside VRS files, which are not generated.
 - `view_keys` (V,); for each view key `k` (with `/` replaced by `__`): `<k>__T_world_cam` (N, 4, 4)
   pose when frame i was captured, `<k>__frame_times` (N,) common capture time of frame i.
 
@@ -90,6 +93,31 @@ def _pose_list(T: np.ndarray) -> list[list[float]]:
     return np.round(T, 9).tolist()
 
 
+IMU_RATE = 1000.0
+
+
+def _imu(world: CaptureWorld, *, start: float, seconds: float) -> dict[str, np.ndarray]:
+    """Ideal IMU of the Aria device over the take at 1 kHz (the release has IMU only inside VRS files).
+
+    ``imu_device_ns`` device-clock time, ``gyro_device`` (rad/s) and ``accel_device`` (specific force,
+    m/s², gravity included: ``R_world_device^T (a_world - g)``) in the device frame.
+    """
+    t = start + np.arange(int(seconds * IMU_RATE) + 1) / IMU_RATE
+    T = world.device_poses(t)
+    R, p = T[:, :3, :3], T[:, :3, 3]
+    a_world = np.gradient(np.gradient(p, t, axis=0), t, axis=0)
+    accel = np.einsum("nji,nj->ni", R, a_world - [0.0, 0.0, -9.81])
+    dR = np.einsum("nji,njk->nik", R[:-1], R[1:])  # R_i^T R_{i+1}
+    skew = (dR - np.transpose(dR, (0, 2, 1))) / 2
+    gyro = np.stack([skew[:, 2, 1], skew[:, 0, 2], skew[:, 1, 0]], axis=-1) * IMU_RATE
+    gyro = np.concatenate([gyro, gyro[-1:]])
+    return {
+        "imu_device_ns": world.aria_clock().time_to_device_ns(t),
+        "gyro_device": gyro,
+        "accel_device": accel,
+    }
+
+
 def write_take_truth(root: Path, *, world: CaptureWorld, truth: TakeTruth) -> None:
     """``.synth/takes/<take>/``: arrays, cameras and labels of one take."""
     folder = root / ".synth" / "takes" / truth.plan.take_name
@@ -105,6 +133,7 @@ def write_take_truth(root: Path, *, world: CaptureWorld, truth: TakeTruth) -> No
         else np.zeros((0, take.n_frames, 4, 4)),
         "view_keys": np.array(list(truth.views), dtype=str),
     }
+    arrays |= _imu(world, start=take.start, seconds=take.seconds)
     for key, v in truth.views.items():
         k = key.replace("/", "__")
         arrays[f"{k}__T_world_cam"] = v.T_world_cam
