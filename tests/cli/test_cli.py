@@ -119,7 +119,7 @@ def test_debug_shows_traceback(tmp_path):
 
 
 def test_demo_writes_a_valid_release(tmp_path):
-    res = run("demo", "--out", tmp_path / "demo")
+    res = run("demo", "--out", tmp_path / "demo", "--tiny")  # the generator itself is tested in tests/synth
     assert res.exit_code == 0, res.output
     assert (tmp_path / "demo/takes.json").is_file()
     assert "OK" in res.stdout and "3 takes, 2 captures" in flat(res.stdout)

@@ -53,26 +53,18 @@ def _scene_points(world: CaptureWorld, rng: np.random.Generator, n: int = 1500) 
     return np.choose(k[:, None], [floor, wall_x, wall_y, table])
 
 
-def _write_capture_files(
-    root: Path, world: CaptureWorld, *, graph_uid: str, rng: np.random.Generator
+def _write_mps(
+    folder: Path, world: CaptureWorld, *, span: tuple[float, float], graph_uid: str, rng: np.random.Generator
 ) -> None:
-    cap_dir = root / "captures" / world.plan.capture_name
-    write_timesync(cap_dir / "timesync.csv", world.timesync)
-    span = (float(world._times[0]), float(world._times[-1]))
+    """A ``trajectory/`` folder: closed/open loop, online calibration, GoPro calibration, point cloud."""
     motion = _motion(world)
     session = str(UidSource(int(rng.integers(2**31)))())
     write_trajectory(
-        cap_dir / "trajectory",
-        motion=motion,
-        span=span,
-        rig=world.rig,
-        graph_uid=graph_uid,
-        session_uid=session,
-        rng=rng,
+        folder, motion=motion, span=span, rig=world.rig, graph_uid=graph_uid, session_uid=session, rng=rng
     )
-    write_gopro_calibs(cap_dir / "trajectory" / "gopro_calibs.csv", world.exo, graph_uid=graph_uid)
+    write_gopro_calibs(folder / "gopro_calibs.csv", world.exo, graph_uid=graph_uid)
     write_point_cloud(
-        cap_dir / "trajectory",
+        folder,
         points_world=_scene_points(world, rng),
         graph_uid=graph_uid,
         motion=motion,
@@ -80,6 +72,15 @@ def _write_capture_files(
         rig=world.rig,
         rng=rng,
     )
+
+
+def _write_capture_files(
+    root: Path, world: CaptureWorld, *, graph_uid: str, rng: np.random.Generator
+) -> None:
+    cap_dir = root / "captures" / world.plan.capture_name
+    write_timesync(cap_dir / "timesync.csv", world.timesync)
+    span = (float(world._times[0]), float(world._times[-1]))
+    _write_mps(cap_dir / "trajectory", world, span=span, graph_uid=graph_uid, rng=rng)
 
 
 def _write_take_sensors(
@@ -89,26 +90,7 @@ def _write_take_sensors(
     motion = _motion(world)
     aria = world.timesync.frame_times(f"{world.plan.aria_id}_214-1")[take.start_idx + 1 : take.end_idx]
     span = (float(aria[0]), float(aria[-1]))
-    session = str(UidSource(int(rng.integers(2**31)))())
-    write_trajectory(
-        take_dir / "trajectory",
-        motion=motion,
-        span=span,
-        rig=world.rig,
-        graph_uid=graph_uid,
-        session_uid=session,
-        rng=rng,
-    )
-    write_gopro_calibs(take_dir / "trajectory" / "gopro_calibs.csv", world.exo, graph_uid=graph_uid)
-    write_point_cloud(
-        take_dir / "trajectory",
-        points_world=_scene_points(world, rng),
-        graph_uid=graph_uid,
-        motion=motion,
-        span=span,
-        rig=world.rig,
-        rng=rng,
-    )
+    _write_mps(take_dir / "trajectory", world, span=span, graph_uid=graph_uid, rng=rng)
     write_eye_gaze(
         take_dir / "eye_gaze",
         motion=motion,

@@ -8,12 +8,9 @@ everything that needs physically consistent ground truth.
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
 import uuid
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +18,13 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json, write_text
+from egoexo_kit.geometry import Camera, look_at
 from egoexo_kit.release._masks import encode_mask
+from egoexo_kit.synth._audio import RATE as AUDIO_RATE
+from egoexo_kit.synth._audio import write_pcm_wav
+from egoexo_kit.synth._capture import csv_text, write_gopro_calibs
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
+from egoexo_kit.synth._rig import GOPRO_KB3, ExoCamera
 from egoexo_kit.video import encode_video
 
 __all__ = ["TINY_SIZES", "write_tiny_release"]
@@ -84,14 +86,6 @@ CAPTURES = (
 )
 
 
-def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue()
-
-
 def _frames(n: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
     """A moving square on a per-camera gradient: cheap to encode, easy to check by eye."""
     w, h = size
@@ -113,19 +107,6 @@ def _frames(n: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
 def _quat_yaw(yaw: np.ndarray) -> np.ndarray:
     """Unit quaternions (x, y, z, w) of a rotation about world z."""
     return np.stack([np.zeros_like(yaw), np.zeros_like(yaw), np.sin(yaw / 2), np.cos(yaw / 2)], axis=-1)
-
-
-def _look_at_quat(eye: np.ndarray) -> np.ndarray:
-    """Quaternion (x, y, z, w) of ``R_world_cam`` at ``eye``, looking at the origin (z fwd, y down)."""
-    z = -eye / np.linalg.norm(eye)
-    x = np.cross(z, [0.0, 0.0, 1.0])
-    x /= np.linalg.norm(x)
-    y = np.cross(z, x)
-    r = np.stack([x, y, z], axis=1)
-    w = np.sqrt(max(1e-12, 1 + np.trace(r))) / 2
-    return np.array(
-        [(r[2, 1] - r[1, 2]) / (4 * w), (r[0, 2] - r[2, 0]) / (4 * w), (r[1, 0] - r[0, 1]) / (4 * w), w]
-    )
 
 
 def _encoded_mask(h: int, w: int, box: tuple[int, int, int, int]) -> str:
@@ -217,7 +198,7 @@ def _write_capture(
         ]
     write_text(
         out / capture["root_dir"] / "timesync.csv",
-        _csv_text(header, [list(x) for x in zip(*cols, strict=True)]),
+        csv_text(header, [list(x) for x in zip(*cols, strict=True)]),
     )
     take_records = []
     for k, (start, end) in enumerate(windows):
@@ -298,7 +279,7 @@ def _write_trajectory(folder: Path, exo: tuple[str, ...], span_us: tuple[int, in
         ]
         for t, p, qq, vv in zip(ts, pos, q, vel, strict=True)
     ]
-    write_text(folder / "closed_loop_trajectory.csv", _csv_text(header, rows))
+    write_text(folder / "closed_loop_trajectory.csv", csv_text(header, rows))
     ol_header = [
         "tracking_timestamp_us",
         "utc_timestamp_ns",
@@ -310,54 +291,15 @@ def _write_trajectory(folder: Path, exo: tuple[str, ...], span_us: tuple[int, in
         "quality_score",
     ]
     ol_rows = [[r[1], -1, graph, *r[3:16], "0.000000", "0.000000", "-9.810000", "1.0"] for r in rows[::10]]
-    write_text(folder / "open_loop_trajectory.csv", _csv_text(ol_header, ol_rows))
+    write_text(folder / "open_loop_trajectory.csv", csv_text(ol_header, ol_rows))
     w, h = TINY_SIZES["exo"]
-    calib_header = [
-        "cam_uid",
-        "graph_uid",
-        "tx_world_cam",
-        "ty_world_cam",
-        "tz_world_cam",
-        "qx_world_cam",
-        "qy_world_cam",
-        "qz_world_cam",
-        "qw_world_cam",
-        "image_width",
-        "image_height",
-        "intrinsics_type",
-        *(f"intrinsics_{i}" for i in range(8)),
-        "start_frame_idx",
-        "end_frame_idx",
-        "quality",
-    ]
-    calib_rows = []
+    cams = []
     for j, cam in enumerate(exo):
         a = 2 * np.pi * j / len(exo) + 0.3
         eye = np.array([3.0 * np.cos(a), 3.0 * np.sin(a), 1.8])
-        qq = _look_at_quat(eye)
-        calib_rows.append(
-            [
-                cam,
-                graph,
-                *(f"{v:.6f}" for v in eye),
-                *(f"{v:.6f}" for v in qq),
-                w,
-                h,
-                "KANNALABRANDTK3",
-                f"{0.46 * w:.6f}",
-                f"{0.46 * w:.6f}",
-                f"{w / 2:.6f}",
-                f"{h / 2:.6f}",
-                "0.036902",
-                "0.057131",
-                "-0.057154",
-                "0.018458",
-                -1,
-                -1,
-                1,
-            ]
-        )
-    write_text(folder / "gopro_calibs.csv", _csv_text(calib_header, calib_rows))
+        intrinsics = [0.46 * w, 0.46 * w, w / 2, h / 2, *GOPRO_KB3]
+        cams.append(ExoCamera(cam, Camera("kb3", intrinsics, w, h), look_at(eye, np.zeros(3))))
+    write_gopro_calibs(folder / "gopro_calibs.csv", cams, graph_uid=graph)
     calib = {
         "utc_timestamp_ns": -1,
         "tracking_timestamp_us": int(ts[0]),
@@ -383,7 +325,7 @@ def _write_trajectory(folder: Path, exo: tuple[str, ...], span_us: tuple[int, in
         ]
         for i, p in enumerate(pts)
     ]
-    text = _csv_text(
+    text = csv_text(
         ["uid", "graph_uid", "px_world", "py_world", "pz_world", "inv_dist_std", "dist_std"], pc_rows
     )
     with atomic_path(folder / "semidense_points.csv.gz") as tmp:
@@ -460,7 +402,7 @@ def _write_take_files(out: Path, take: dict, *, seed: int) -> None:
         ]
         for t, y in zip(gaze_ts, yaw, strict=True)
     ]
-    write_text(root / "eye_gaze" / "general_eye_gaze.csv", _csv_text(b_header, b_rows))
+    write_text(root / "eye_gaze" / "general_eye_gaze.csv", csv_text(b_header, b_rows))
     w = TINY_SIZES["rgb"][0]
     g2 = [
         [int(t), 3 * i, f"{w / 2 + 40 * y:.3f}", f"{w / 2:.3f}"]
@@ -468,7 +410,7 @@ def _write_take_files(out: Path, take: dict, *, seed: int) -> None:
     ]
     write_text(
         root / "eye_gaze" / "general_eye_gaze_2d.csv",
-        _csv_text(["tracking_timestamp_us", "frame_num", "x", "y"], g2),
+        csv_text(["tracking_timestamp_us", "frame_num", "x", "y"], g2),
     )
     write_json(
         root / "eye_gaze" / "summary.json",
@@ -504,15 +446,10 @@ def _write_take_files(out: Path, take: dict, *, seed: int) -> None:
 
 def _write_audio(path: Path, seconds: float, *, seed: int) -> None:
     """7-channel 48 kHz 16-bit WAV (FORMAT §7.10): a quiet tone per microphone."""
-    rate = 48_000
-    t = np.arange(int(seconds * rate)) / rate
-    chans = [0.05 * np.sin(2 * np.pi * (220 + 30 * c + seed) * t) for c in range(7)]
-    pcm = (np.stack(chans, axis=1) * 32767).astype("<i2")
-    with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as wav:
-        wav.setnchannels(7)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(pcm.tobytes())
+    t = np.arange(int(seconds * AUDIO_RATE)) / AUDIO_RATE
+    write_pcm_wav(
+        path, np.stack([0.05 * np.sin(2 * np.pi * (220 + 30 * c + seed) * t) for c in range(7)], axis=1)
+    )
 
 
 def _write_annotations(out: Path, takes: list[dict], uid: UidSource) -> None:
