@@ -74,6 +74,8 @@ def test_info_json(tiny_release_ro):
     assert {"metadata", "annotations", "takes", "captures", "take_trajectory"} <= set(s["parts"])
     assert "downscaled_takes/448" not in s["parts"]
     assert s["total_bytes"] >= sum(s["part_bytes"].values()) > 0
+    assert set(s["extras"]) == {"aria", "torch", "viz", "web", "dist", "s3"}
+    assert s["extras"]["aria"] is False  # projectaria-tools is not in the default install
 
 
 def test_info_take(tiny_release_ro):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.validate import render_report
@@ -55,7 +56,7 @@ def demo(
     render_report(report)
     console.rule("[bold]info")
     release = open_release(root)
-    render_release(release_summary(release))
+    render_release({**release_summary(release), "extras": installed_extras()})
     render_take(take_summary(release.takes[0]))
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")

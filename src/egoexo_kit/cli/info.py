@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors, print_json
 from egoexo_kit.release import open_release, release_summary, take_summary
 
@@ -41,7 +42,11 @@ def info(
     Example: egoexo-kit info ./egoexo --take cmu_bike01_2
     """
     release = open_release(path)
-    summary = take_summary(release.take(take)) if take else release_summary(release)
+    summary = (
+        take_summary(release.take(take))
+        if take
+        else {**release_summary(release), "extras": installed_extras()}
+    )
     if as_json:
         print_json(summary)
     elif take:
@@ -63,6 +68,7 @@ def render_release(s: dict[str, Any]) -> None:
         for k, v in s[key].items():
             table.add_row(str(k), str(v))
         console.print(table)
+    console.print("extras: " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in s["extras"].items()))
     table = Table(title="parts present")
     table.add_column("part")
     table.add_column("files", justify="right")
