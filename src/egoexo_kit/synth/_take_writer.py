@@ -19,7 +19,7 @@ from egoexo_kit.synth._metadata import ARIA_STREAMS
 from egoexo_kit.synth._parallel import pool_map
 from egoexo_kit.synth._plan import TakePlan
 from egoexo_kit.synth._render import Primitives
-from egoexo_kit.synth._truth import TakeTruth, ViewTruth
+from egoexo_kit.synth._truth import PackedMasks, TakeTruth, ViewTruth
 from egoexo_kit.synth._views import ViewSpec, render_view
 from egoexo_kit.synth._world import (
     body_primitives,
@@ -226,7 +226,7 @@ def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: Sy
     for key, view_masks, view_depth in sorted(results, key=lambda r: list(truth.views).index(r[0])):
         for track, frames in view_masks.items():
             if frames:
-                masks.setdefault(track, {})[key] = frames
+                masks.setdefault(track, {})[key] = PackedMasks(frames)
         if view_depth:
             depth[key] = view_depth
     if not config.annotations_only:

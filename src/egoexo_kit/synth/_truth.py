@@ -7,6 +7,7 @@ view ``v`` at common time ``views[v].frame_times[i]``; the nominal take time of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,28 @@ from egoexo_kit.synth._motion import Performance
 from egoexo_kit.synth._plan import CapturePlan, TakePlan
 from egoexo_kit.synth._scene import Scene
 
-__all__ = ["TakeTruth", "ViewTruth"]
+__all__ = ["PackedMasks", "TakeTruth", "ViewTruth"]
+
+
+class PackedMasks(Mapping[int, np.ndarray]):
+    """Frame → (H, W) bool mask, stored bit-packed (8× smaller) and unpacked on access.
+
+    A release of thousands of takes keeps every sampled mask until the annotations are written.
+    """
+
+    def __init__(self, masks: Mapping[int, np.ndarray]) -> None:
+        self._shape = {f: m.shape for f, m in masks.items()}
+        self._bits = {f: np.packbits(m, axis=None) for f, m in masks.items()}
+
+    def __getitem__(self, frame: int) -> np.ndarray:
+        h, w = self._shape[frame]
+        return np.unpackbits(self._bits[frame], count=h * w).reshape(h, w).astype(bool)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._bits)
+
+    def __len__(self) -> int:
+        return len(self._bits)
 
 
 @dataclass(frozen=True)
@@ -70,7 +92,7 @@ class TakeTruth:
     """Object name → (N, 4, 4) pose at the nominal time of each aligned frame."""
     views: dict[str, ViewTruth]
     """View key (``aria01/rgb``, ``aria01/slam-left``, ``cam01`` …) → its truth."""
-    masks: dict[str, dict[str, dict[int, np.ndarray]]] = field(default_factory=dict)
+    masks: dict[str, dict[str, Mapping[int, np.ndarray]]] = field(default_factory=dict)
     """Object track (``wheel_0``, ``right hand_0`` …) → view key → frame → (H, W) bool mask in MP4
     orientation; frames are multiples of 30 (relations are sampled at 1 fps, FORMAT §7.6). A frame
     in ``mask_frames`` but missing here means the object is not visible in that view."""
