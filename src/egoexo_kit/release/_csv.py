@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, ClassVar, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -456,3 +456,16 @@ def _read_fields(
         known = {c for spec in fields for c in spec.columns}
         values["extra"] = {n: table[n] for n in table.names if n not in known}
     return table, values
+
+
+class _Rows:
+    """Mixin: ``len()`` is the length of the ``_rows_field`` array; a short repr."""
+
+    _rows_field: ClassVar[str] = "tracking_timestamp_us"
+    path: Path  # declared by every subclass (a plain annotation here is not a dataclass field)
+
+    def __len__(self) -> int:
+        return len(getattr(self, self._rows_field))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={str(self.path)!r}, rows={len(self)})"

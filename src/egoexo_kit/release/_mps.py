@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -22,7 +22,6 @@ import numpy as np
 
 from egoexo_kit.errors import FormatError, NotFoundError
 from egoexo_kit.release._csv import (
-    CsvTable,
     _check_exists,
     _f,
     _Field,
@@ -30,11 +29,13 @@ from egoexo_kit.release._csv import (
     _i,
     _open_binary,
     _read_fields,
+    _Rows,
     _s,
     _text_lines,
     _v,
     read_csv,
 )
+from egoexo_kit.release._timesync import Timesync, read_timesync
 
 __all__ = [
     "ClosedLoopTrajectory",
@@ -56,121 +57,6 @@ __all__ = [
     "read_semidense_points",
     "read_timesync",
 ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared shape
-
-
-class _Rows:
-    """Mixin: ``len()`` is the length of the ``_rows_field`` array; a short repr."""
-
-    _rows_field: ClassVar[str] = "tracking_timestamp_us"
-    path: Path  # declared by every subclass (a plain annotation here is not a dataclass field)
-
-    def __len__(self) -> int:
-        return len(getattr(self, self._rows_field))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(path={str(self.path)!r}, rows={len(self)})"
-
-
-# ---------------------------------------------------------------------------------------------
-# timesync.csv (FORMAT §3.1)
-
-_TIMESYNC_SUFFIXES = {
-    "global_time": "_global_time",
-    "pts": "_pts",
-    "frame_number": "_frame_number",
-    "capture_timestamp_ns": "_capture_timestamp_ns",
-}
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class Timesync(_Rows):
-    """A capture's ``timesync.csv``: per device, the common time axis and device frame/clock values.
-
-    Devices are discovered from column-name suffixes (``_global_time``, ``_pts``,
-    ``_frame_number``, ``_capture_timestamp_ns``), in file order; column order is irrelevant.
-    Device keys are exo camera ids (``cam01``, ``gp01``, ``mobile``) and Aria streams
-    (``aria01_214-1``). The data is parsed lazily, on first access.
-    """
-
-    path: Path
-    """The ``timesync.csv`` file."""
-    table: CsvTable
-    """The underlying lazily parsed table (all columns, by name)."""
-    _columns: dict[str, dict[str, str]] = field(init=False)
-    """Device key -> {kind: column name}, kind one of the keys of ``_TIMESYNC_SUFFIXES``."""
-
-    def __post_init__(self) -> None:
-        columns: dict[str, dict[str, str]] = {}
-        for name in self.table.names:
-            for kind, suffix in _TIMESYNC_SUFFIXES.items():
-                if name.endswith(suffix) and len(name) > len(suffix):
-                    columns.setdefault(name[: -len(suffix)], {})[kind] = name
-        if not columns:
-            raise FormatError(
-                "no device columns (names ending in " + ", ".join(_TIMESYNC_SUFFIXES.values()) + ")",
-                path=self.path,
-                line=1,
-            )
-        object.__setattr__(self, "_columns", columns)
-
-    def __len__(self) -> int:
-        return len(self.table)
-
-    @property
-    def devices(self) -> list[str]:
-        """Device keys in the order their first column appears, e.g. ``["cam01", "aria01_214-1"]``."""
-        return list(self._columns)
-
-    def _column(self, device: str, kind: str) -> np.ndarray:
-        if device not in self._columns:
-            raise NotFoundError(
-                f"no device {device!r} in timesync; devices: {', '.join(self._columns)}", path=self.path
-            )
-        if kind not in self._columns[device]:
-            have = ", ".join(self._columns[device].values())
-            raise NotFoundError(
-                f"device {device!r} has no {device}{_TIMESYNC_SUFFIXES[kind]} column (it has: {have})",
-                path=self.path,
-            )
-        return self.table[self._columns[device][kind]]
-
-    def global_time(self, device: str) -> np.ndarray:
-        """Return ``<device>_global_time`` as float64, NaN where the device did not record."""
-        return self._column(device, "global_time")
-
-    def capture_timestamp_ns(self, device: str) -> np.ndarray:
-        """Return the Aria device-clock capture time in ns: exact int64, masked where empty."""
-        return self._column(device, "capture_timestamp_ns")
-
-    def frame_number(self, device: str) -> np.ndarray:
-        """Return the frame index in the capture-level video or VRS stream: int64, masked where empty."""
-        return self._column(device, "frame_number")
-
-    def pts(self, device: str) -> np.ndarray:
-        """Return the GoPro capture-video pts (stream time-base units): int64, masked where empty."""
-        return self._column(device, "pts")
-
-
-def read_timesync(path: str | Path) -> Timesync:
-    """Open a ``timesync.csv`` (FORMAT §3.1); only the header is read now.
-
-    ``*_capture_timestamp_ns``, ``*_frame_number`` and ``*_pts`` are exact int64 (masked where
-    empty); ``*_global_time`` is float64. Missing ``211-1`` columns and any column order are fine.
-
-    Raises:
-        FormatError: The file is missing, has no header or has no device column; bad cells are
-            reported, with their line, on first access.
-    """
-    table = read_csv(
-        path,
-        int_suffixes=("_capture_timestamp_ns", "_frame_number", "_pts"),
-        float_suffixes=("_global_time",),
-    )
-    return Timesync(path=table.path, table=table)
 
 
 # ---------------------------------------------------------------------------------------------
