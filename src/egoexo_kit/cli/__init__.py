@@ -12,6 +12,7 @@ import typer
 
 from egoexo_kit import __version__
 from egoexo_kit.cli.demo import demo
+from egoexo_kit.cli.downscale import downscale
 from egoexo_kit.cli.info import info
 from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.validate import validate
@@ -48,6 +49,7 @@ app.command()(demo)
 app.command()(synth)
 app.command()(validate)
 app.command()(info)
+app.command()(downscale)
 
 
 def main() -> None:

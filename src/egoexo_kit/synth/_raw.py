@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from egoexo_kit._io import write_json, write_text
+from egoexo_kit._parallel import pool_map
 from egoexo_kit.synth._audio import RATE as AUDIO_RATE
 from egoexo_kit.synth._audio import mic_signals, write_pcm_wav
 from egoexo_kit.synth._capture import CaptureWorld, csv_text
 from egoexo_kit.synth._config import SynthConfig
-from egoexo_kit.synth._parallel import pool_map
 from egoexo_kit.synth._plan import SYNC_EVENT_TIME
 from egoexo_kit.synth._render import Primitives
 from egoexo_kit.synth._views import ViewSpec, render_view

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from egoexo_kit._parallel import pool_map
 from egoexo_kit.geometry import invert_pose, transform_points
 from egoexo_kit.synth._audio import RATE as AUDIO_RATE
 from egoexo_kit.synth._audio import mic_signals
@@ -16,7 +17,6 @@ from egoexo_kit.synth._capture import CaptureWorld, take_state
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._eyes import eye_image
 from egoexo_kit.synth._metadata import ARIA_STREAMS
-from egoexo_kit.synth._parallel import pool_map
 from egoexo_kit.synth._plan import TakePlan
 from egoexo_kit.synth._render import Primitives
 from egoexo_kit.synth._truth import PackedMasks, TakeTruth, ViewTruth

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import av
 import numpy as np
 
+from egoexo_kit._parallel import pool_map
 from egoexo_kit.errors import FormatError
+from egoexo_kit.release import Release, probe_video
 from egoexo_kit.video._encode import encode_video
 
-__all__ = ["downscale_video", "downscaled_size", "read_rgb_frames"]
+__all__ = ["downscale_release", "downscale_video", "downscaled_size", "read_rgb_frames"]
 
 
 def downscaled_size(width: int, height: int, *, short: int = 448) -> tuple[int, int]:
@@ -60,3 +64,44 @@ def downscale_video(
 
     encode_video(dst, scaled(), crf=23, preset=preset)
     return size
+
+
+def downscale_release(
+    release: Release,
+    *,
+    takes: list[str] | None = None,
+    workers: int = 0,
+    on_done: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Write the missing ``downscaled/448`` variant of every present aligned video (FORMAT §4.3).
+
+    Collages are skipped, as the official script skips them. A variant that already exists with the
+    full-resolution video's frame count is kept, so a run can be resumed.
+
+    Args:
+        release: the release to complete.
+        takes: take names or uids (default: every take).
+        workers: processes (0: one per core); files are independent, so this scales with cores.
+        on_done: ``on_done(done, total)`` after each file.
+
+    Returns:
+        The 448p files written by this call.
+    """
+    chosen = [release.take(t) for t in takes] if takes else list(release.takes)
+    todo = []
+    for take in chosen:
+        for view in take.views:
+            if not view.exists or view.path_448 is None:
+                continue
+            if view.exists_448 and probe_video(view.path_448).num_frames == probe_video(view.path).num_frames:
+                continue
+            todo.append((view.path, view.path_448))
+    count = workers if workers > 0 else max(1, min(8, os.cpu_count() or 1))
+    pool_map(
+        _downscale_pair, todo, workers=count, on_done=(lambda n: on_done(n, len(todo))) if on_done else None
+    )
+    return [dst for _, dst in todo]
+
+
+def _downscale_pair(pair: tuple[Path, Path]) -> None:
+    downscale_video(pair[0], pair[1])

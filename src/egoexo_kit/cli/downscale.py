@@ -1,0 +1,48 @@
+"""``egoexo-kit downscale``: write the missing ``downscaled/448`` variants of a release (FORMAT §4.3).
+
+Examples:
+    egoexo-kit downscale ./egoexo
+    egoexo-kit downscale ./egoexo --takes cmu_bike01_2 --takes cmu_bike01_5 --workers 4
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from egoexo_kit.cli._common import console, err_console, handle_errors
+from egoexo_kit.release import open_release
+from egoexo_kit.video import downscale_release
+
+__all__ = ["downscale"]
+
+
+@handle_errors
+def downscale(
+    path: Path = typer.Argument(..., help="Release folder."),
+    takes: list[str] = typer.Option(
+        [], "--takes", help="Take names or uids (repeat or comma-separate); default: all."
+    ),
+    workers: int = typer.Option(0, "--workers", help="Processes (0: one per core)."),
+) -> None:
+    """Short side 448, long side even, as the official downscale script; skips files already done."""
+    release = open_release(path)
+    names = [t.strip() for item in takes for t in item.split(",") if t.strip()] or None
+    with Progress(
+        TextColumn("downscaling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("448p", total=None)
+        written = downscale_release(
+            release,
+            takes=names,
+            workers=workers,
+            on_done=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    console.print(f"wrote {len(written)} file(s)" + (" (everything was already done)" if not written else ""))
