@@ -6,9 +6,17 @@ May import: ``release``, ``timeline``.
 from __future__ import annotations
 
 from egoexo_kit.video._collage import collage_frame as collage_frame
+from egoexo_kit.video._downscale import downscale_release as downscale_release
 from egoexo_kit.video._downscale import downscale_video as downscale_video
 from egoexo_kit.video._downscale import downscaled_size as downscaled_size
 from egoexo_kit.video._downscale import read_rgb_frames as read_rgb_frames
 from egoexo_kit.video._encode import encode_video as encode_video
 
-__all__ = ["collage_frame", "downscale_video", "downscaled_size", "encode_video", "read_rgb_frames"]
+__all__ = [
+    "collage_frame",
+    "downscale_release",
+    "downscale_video",
+    "downscaled_size",
+    "encode_video",
+    "read_rgb_frames",
+]
