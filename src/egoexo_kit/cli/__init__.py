@@ -11,6 +11,7 @@ import os
 import typer
 
 from egoexo_kit import __version__
+from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.downscale import downscale
 from egoexo_kit.cli.info import info
@@ -50,6 +51,7 @@ app.command()(synth)
 app.command()(validate)
 app.command()(info)
 app.command()(downscale)
+app.command()(collage)
 
 
 def main() -> None:

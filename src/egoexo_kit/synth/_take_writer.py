@@ -28,7 +28,7 @@ from egoexo_kit.synth._world import (
     room_of,
     static_primitives,
 )
-from egoexo_kit.video import collage_frame, downscale_video, encode_video, read_rgb_frames
+from egoexo_kit.video import downscale_video, encode_video, write_collage
 
 __all__ = ["MASK_EVERY", "POSE_EVERY", "build_truth", "render_take"]
 
@@ -272,20 +272,5 @@ def _write_et(path: Path, *, world: CaptureWorld, truth: TakeTruth) -> None:
 
 def _write_collage(path: Path, *, truth: TakeTruth, videos: Path) -> None:
     """``ego_preview.mp4``: the Aria RGB and every GoPro, labelled, with the take time (FORMAT §4.2)."""
-    aria = truth.capture.aria_id
-    names = [f"{aria}_214-1.mp4"] + [f"{v.cam_id}.mp4" for v in truth.exo_views]
-    streams = [read_rgb_frames(videos / n) for n in names]
-    labels = [n.removesuffix(".mp4") for n in names]
-    encode_video(
-        path,
-        (
-            collage_frame(
-                [s[i] for s in streams],
-                labels=labels,
-                tile=(224, 126),
-                cols=3,
-                caption=f"t={i / 30:6.2f}s  frame {i}",
-            )
-            for i in range(truth.n_frames)
-        ),
-    )
+    names = [f"{truth.capture.aria_id}_214-1"] + [v.cam_id for v in truth.exo_views]
+    write_collage(path, videos=[videos / f"{n}.mp4" for n in names], labels=names, tile=(224, 126), cols=3)

@@ -6,6 +6,8 @@ May import: ``release``, ``timeline``.
 from __future__ import annotations
 
 from egoexo_kit.video._collage import collage_frame as collage_frame
+from egoexo_kit.video._collage import iter_synced as iter_synced
+from egoexo_kit.video._collage import write_collage as write_collage
 from egoexo_kit.video._downscale import downscale_release as downscale_release
 from egoexo_kit.video._downscale import downscale_video as downscale_video
 from egoexo_kit.video._downscale import downscaled_size as downscaled_size
@@ -18,5 +20,7 @@ __all__ = [
     "downscale_video",
     "downscaled_size",
     "encode_video",
+    "iter_synced",
     "read_rgb_frames",
+    "write_collage",
 ]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
-__all__ = ["collage_frame"]
+from egoexo_kit.errors import FormatError
+from egoexo_kit.video._encode import encode_video
+
+__all__ = ["collage_frame", "iter_synced", "write_collage"]
 
 
 def collage_frame(
@@ -69,3 +74,44 @@ def collage_frame(
             cv2.LINE_AA,
         )
     return out
+
+
+def iter_synced(paths: Sequence[str | Path]) -> Iterator[list[np.ndarray]]:
+    """Decode several frame-aligned videos in lockstep: frame ``i`` of every file together (RGB).
+
+    Sequential decoding only (no seeking), one open decoder per file; stops at the shortest file.
+    """
+    containers = []
+    try:
+        for p in paths:
+            try:
+                containers.append(av.open(str(p)))
+            except av.FFmpegError as e:
+                raise FormatError(f"cannot open video: {e}", path=p) from e
+        decoders = [c.decode(c.streams.video[0]) for c in containers]
+        for frames in zip(*decoders, strict=False):
+            yield [f.to_ndarray(format="rgb24") for f in frames]
+    finally:
+        for c in containers:
+            c.close()
+
+
+def write_collage(
+    out: str | Path,
+    *,
+    videos: Sequence[str | Path],
+    labels: Sequence[str],
+    tile: tuple[int, int] = (320, 180),
+    cols: int | None = None,
+    fps: int = 30,
+) -> int:
+    """Write an ``ego_preview``-style MP4: every view tiled and labelled, with a time caption per frame.
+
+    Returns:
+        Frames written (the shortest input's length).
+    """
+    frames = (
+        collage_frame(views, labels=labels, tile=tile, cols=cols, caption=f"t={i / fps:7.2f}s  frame {i}")
+        for i, views in enumerate(iter_synced(videos))
+    )
+    return encode_video(out, frames, fps=fps)
