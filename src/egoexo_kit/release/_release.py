@@ -151,20 +151,27 @@ class Release:
     every other file is optional since a partial download is normal (FORMAT §1.1).
     """
 
-    def __init__(self, root: Path, take_records: list[tuple[int, TakeRecord]]) -> None:
+    def __init__(
+        self, root: Path, take_records: list[tuple[int, TakeRecord]], *, take_type: type[Take] = Take
+    ) -> None:
         self.root = root
         self._take_records = take_records
+        self._take_type = take_type
 
     @classmethod
-    def open(cls, root: str | Path) -> Release:
-        """Read ``takes.json`` under ``root`` (raises :class:`FormatError` on the first problem)."""
+    def open(cls, root: str | Path, *, take_type: type[Take] = Take) -> Release:
+        """Read ``takes.json`` under ``root`` (raises :class:`FormatError` on the first problem).
+
+        ``take_type`` lets a higher layer hand out richer takes (frames, clips, audio) without this
+        layer importing it: ``egoexo_kit.open_release`` does exactly that.
+        """
         root = Path(root)
         if not root.is_dir():
             raise FormatError("release folder does not exist", path=root)
         takes_json = root / "takes.json"
         if not takes_json.is_file():
             raise FormatError("not a release: takes.json is missing (part 'metadata')", path=root)
-        return cls(root, load_records(takes_json, TakeRecord))
+        return cls(root, load_records(takes_json, TakeRecord), take_type=take_type)
 
     def _preload(self, **values: object) -> Release:
         """Seed lazily-loaded metadata with already-parsed values (the validator parses tolerantly)."""
@@ -178,7 +185,7 @@ class Release:
     @cached_property
     def takes(self) -> Takes:
         """Every take of ``takes.json``, filterable with ``.filter(...)``."""
-        return Takes(Take(rec, self, i) for i, rec in self._take_records)
+        return Takes(self._take_type(rec, self, i) for i, rec in self._take_records)
 
     @cached_property
     def _take_index(self) -> dict[str, Take]:
