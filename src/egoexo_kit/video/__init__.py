@@ -13,8 +13,12 @@ from egoexo_kit.video._downscale import downscale_video as downscale_video
 from egoexo_kit.video._downscale import downscaled_size as downscaled_size
 from egoexo_kit.video._downscale import read_rgb_frames as read_rgb_frames
 from egoexo_kit.video._encode import encode_video as encode_video
+from egoexo_kit.video._meta import VideoMeta as VideoMeta
+from egoexo_kit.video._reader import VideoReader as VideoReader
 
 __all__ = [
+    "VideoMeta",
+    "VideoReader",
     "collage_frame",
     "downscale_release",
     "downscale_video",

@@ -1,0 +1,167 @@
+"""The take users get from ``egoexo_kit.open_release``: metadata plus time-synced frames, clips and audio.
+
+It wires ``release`` (paths), ``timeline`` (t ↔ frame) and ``video`` (exact decoding) together and
+holds none of their logic (STYLE §1). Decoders stay open in a small shared cache, so repeated
+requests on the same views are cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from egoexo_kit.errors import NotFoundError
+from egoexo_kit.release import Release, View
+from egoexo_kit.release import Take as _ReleaseTake
+from egoexo_kit.sensors import Audio, read_audio
+from egoexo_kit.timeline import TakeTimeline
+from egoexo_kit.video import VideoReader
+
+__all__ = ["Take", "open_release"]
+
+Resolution = Literal["full", "448"]
+Orientation = Literal["mp4", "sensor"]
+
+
+class _ReaderCache:
+    """A locked LRU of open :class:`VideoReader` objects (size: ``EGOEXO_KIT_DECODERS``, default 16)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._readers: OrderedDict[tuple[Path, Path | None], VideoReader] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: Path, *, index_dir: Path | None) -> VideoReader:
+        key = (path, index_dir)
+        with self._lock:
+            reader = self._readers.pop(key, None)
+            if reader is None:
+                reader = VideoReader(path, index_dir=index_dir)
+            self._readers[key] = reader
+            while len(self._readers) > self._size:
+                _, old = self._readers.popitem(last=False)
+                old.close()
+            return reader
+
+
+_READERS = _ReaderCache(int(os.environ.get("EGOEXO_KIT_DECODERS", "16")))
+
+
+def view_name(view: View) -> str:
+    """Name of a view in results: ``aria01_214-1`` for Aria streams, the plain ``cam01`` for GoPros."""
+    return f"{view.cam_id}_{view.stream_id}" if view.stream_id != "0" else view.cam_id
+
+
+class Take(_ReleaseTake):
+    """A take with time-synced access to every view: :meth:`frames`, :meth:`clip` and :meth:`audio`."""
+
+    @cached_property
+    def timeline(self) -> TakeTimeline:
+        """Conversions between take time, aligned frame index and device clocks (reads timesync once)."""
+        return TakeTimeline.from_take(self)
+
+    def _views(self, views: Sequence[str] | None) -> list[View]:
+        if views is None:
+            return [v for v in self.views if v.readable_stream_id in ("rgb", "0")]
+        out = []
+        for spec in views:
+            match = [v for v in self.views if spec in (view_name(v), v.key, v.cam_id)]
+            if not match:
+                known = ", ".join(view_name(v) for v in self.views)
+                raise NotFoundError(f"take {self.name} has no view {spec!r}; views: {known}")
+            out.append(
+                match[0] if len(match) == 1 else next(m for m in match if m.readable_stream_id == "rgb")
+            )
+        return out
+
+    def _read(
+        self, view: View, frames: np.ndarray, *, resolution: Resolution, orientation: Orientation
+    ) -> np.ndarray:
+        path = view.path_448 if resolution == "448" else view.path
+        if path is None or not path.is_file():
+            part = "downscaled_takes/448" if resolution == "448" else "takes"
+            raise NotFoundError(f"video of view {view.key} is not downloaded (part {part!r})", path=path)
+        index_dir = self.release.root / ".egoexo-kit" / "frames"
+        out = _READERS.get(path, index_dir=index_dir).get(frames.tolist())
+        if orientation == "sensor" and view.is_ego:
+            out = np.rot90(out, k=1, axes=(1, 2))  # undo the MP4's 90° clockwise turn (FORMAT §4.1)
+        return np.ascontiguousarray(out)
+
+    def frames(
+        self,
+        *,
+        t: float | None = None,
+        frame: int | None = None,
+        views: Sequence[str] | None = None,
+        resolution: Resolution = "full",
+        orientation: Orientation = "mp4",
+    ) -> dict[str, np.ndarray]:
+        """The picture of every view at one instant: ``{view name: (H, W, 3) uint8}``.
+
+        Args:
+            t: seconds from take start (exactly one of ``t`` and ``frame``).
+            frame: aligned frame index.
+            views: ``aria01_214-1``, ``cam01``, ``aria01/slam-left`` …; default the Aria RGB and every exo.
+            resolution: ``"full"`` or ``"448"`` (the downscaled part).
+            orientation: ``"mp4"`` as stored, or ``"sensor"``: Aria images turned back to the sensor
+                orientation their calibration uses.
+        """
+        if (t is None) == (frame is None):
+            raise ValueError("frames() takes exactly one of t= (seconds from take start) or frame=")
+        if t is not None:
+            index = int(self.timeline.to_frame(t=t))
+        else:
+            self.timeline.to_time(frame=frame)  # raises FrameIndexError naming the valid range
+            index = int(frame)
+        return {
+            view_name(v): self._read(v, np.array([index]), resolution=resolution, orientation=orientation)[0]
+            for v in self._views(views)
+        }
+
+    def clip(
+        self,
+        t0: float,
+        t1: float,
+        *,
+        fps: float | None = None,
+        views: Sequence[str] | None = None,
+        resolution: Resolution = "full",
+        orientation: Orientation = "mp4",
+    ) -> dict[str, np.ndarray]:
+        """Synchronized clips ``{view name: (T, H, W, 3) uint8}`` over ``[t0, t1)`` seconds from take start.
+
+        ``fps=None`` keeps every aligned frame (30 fps); otherwise frames are sampled at ``fps``, each
+        the aligned frame displayed at that instant.
+        """
+        if not t1 > t0:
+            raise ValueError(f"clip needs t1 > t0, got [{t0}, {t1})")
+        times = np.arange(t0, t1, 1.0 / (fps or 30.0))
+        idx = np.asarray(self.timeline.to_frame(t=times), dtype=np.int64)
+        return {
+            view_name(v): self._read(v, idx, resolution=resolution, orientation=orientation)
+            for v in self._views(views)
+        }
+
+    def audio(self, *, view: str | None = None, t0: float | None = None, t1: float | None = None) -> Audio:
+        """Audio between two take times: the Aria WAV (7 microphones) by default, or a GoPro's AAC track."""
+        if view is None:
+            paths = self.audio_paths
+            if not paths:
+                raise NotFoundError(f"take {self.name} has no audio/*.wav (part 'take_audio')")
+            return read_audio(paths[0], start_s=t0, end_s=t1)
+        v = self._views([view])[0]
+        if v.path is None or not v.path.is_file():
+            raise NotFoundError(f"video of view {v.key} is not downloaded (part 'takes')", path=v.path)
+        return read_audio(v.path, start_s=t0, end_s=t1)
+
+
+def open_release(root: str | Path) -> Release:
+    """Open a release in the official Ego-Exo4D layout; its takes have frames, clips and audio."""
+    return Release.open(root, take_type=Take)

@@ -1,0 +1,169 @@
+"""Video metadata and the PTS table: every frame's presentation timestamp, found by demuxing (no decode).
+
+The table is what makes exact random access possible: frame ``i`` is the ``i``-th smallest packet
+pts, and frame ``i`` is decodable by seeking to the keyframe at or before it and decoding forward
+until a frame with exactly that pts comes out (DESIGN §8). The table can be cached as a small
+``.npz`` in a caller-chosen folder (a release keeps it under ``<release>/.egoexo-kit/frames/``),
+keyed by the file's resolved path, size and mtime so that an edited file is scanned again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from egoexo_kit._io import atomic_path
+from egoexo_kit.errors import FormatError
+
+__all__ = ["PtsTable", "VideoMeta", "load_pts_table", "scan_pts_table"]
+
+_CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    """What one video stream is: header values and values measured from its content, kept apart."""
+
+    path: Path
+    """The video file."""
+    stream: int
+    """Index of the video stream among the file's video streams."""
+    width: int
+    """Frame width in pixels (decoded, before any rotation a player would apply)."""
+    height: int
+    """Frame height in pixels."""
+    num_frames: int
+    """Frames counted from content (the PTS table); this is what ``len(reader)`` returns."""
+    num_frames_from_header: int | None
+    """Frames the container header claims (``None`` when it says nothing)."""
+    fps: float
+    """Average frame rate measured from content: ``(num_frames - 1) / (last pts - first pts)``; falls back
+    to the header's average rate for single-frame videos."""
+    fps_from_header: float | None
+    """The container's average frame rate, if it states one."""
+    time_base: Fraction
+    """Unit of every pts, in seconds."""
+    codec: str
+    """Decoder name, e.g. ``h264``."""
+    pix_fmt: str | None
+    """Native pixel format, e.g. ``yuv420p``."""
+    begin_s: float
+    """Presentation time of the first frame (``pts[0] * time_base``), in seconds; not always 0."""
+    end_s: float
+    """End of the last frame's display interval (its pts plus its duration), in seconds."""
+
+    @property
+    def duration_s(self) -> float:
+        """Displayed duration measured from content, ``end_s - begin_s``, in seconds."""
+        return self.end_s - self.begin_s
+
+
+@dataclass(frozen=True)
+class PtsTable:
+    """Presentation timestamps of every frame, in display order, and which frames are keyframes."""
+
+    pts: np.ndarray
+    """``(N,)`` int64, strictly increasing, in ``time_base`` units."""
+    keyframes: np.ndarray
+    """``(K,)`` int64 display indices of keyframes (sorted)."""
+    last_duration: int
+    """Display duration of the last frame in ``time_base`` units (for the end of the time range)."""
+
+
+def scan_pts_table(container: av.container.InputContainer, stream: av.VideoStream, *, path: Path) -> PtsTable:
+    """Demux every packet of ``stream`` (no decoding) and sort their pts into display order.
+
+    Packets the demuxer marks as discard (e.g. cut by an MP4 edit list) and empty packets are left out:
+    the decoder never outputs a frame for them. ``container`` is rewound afterwards.
+
+    Raises:
+        FormatError: the stream has no frames, a packet has no pts, or two packets share a pts.
+    """
+    pts_list: list[int] = []
+    key_list: list[bool] = []
+    durations: list[int] = []
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0 or packet.is_discard:
+                continue
+            if packet.pts is None:
+                raise FormatError("a video packet has no pts: exact frame access needs one", path=path)
+            pts_list.append(packet.pts)
+            key_list.append(packet.is_keyframe)
+            durations.append(packet.duration or 0)
+        container.seek(0, backward=True, any_frame=False, stream=stream)
+    except av.FFmpegError as e:
+        raise FormatError(f"cannot demux video: {e}", path=path) from e
+    if not pts_list:
+        raise FormatError("video stream has no frames", path=path)
+    pts = np.asarray(pts_list, dtype=np.int64)
+    order = np.argsort(pts, kind="stable")
+    pts = pts[order]
+    if np.any(np.diff(pts) <= 0):
+        dup = int(pts[1:][np.diff(pts) <= 0][0])
+        raise FormatError(f"two video packets share pts {dup}: frames cannot be told apart", path=path)
+    keyframes = np.flatnonzero(np.asarray(key_list, dtype=bool)[order]).astype(np.int64)
+    last_duration = int(np.asarray(durations, dtype=np.int64)[order][-1])
+    if last_duration <= 0:
+        last_duration = int(np.median(np.diff(pts))) if len(pts) > 1 else 1
+    return PtsTable(pts=pts, keyframes=keyframes, last_duration=last_duration)
+
+
+def _cache_file(index_dir: Path, path: Path, stream: int) -> tuple[Path, str]:
+    """The cache file for ``path`` and the prefix shared by all its (older) versions."""
+    st = path.stat()
+    resolved = str(path.resolve())
+    digest = hashlib.sha1(resolved.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+    prefix = f"{path.name}.{digest}.s{stream}."
+    return index_dir / f"{prefix}{st.st_size}.{st.st_mtime_ns}.npz", prefix
+
+
+def load_pts_table(
+    container: av.container.InputContainer,
+    stream: av.VideoStream,
+    *,
+    path: Path,
+    index_dir: Path | None,
+) -> PtsTable:
+    """The PTS table of ``stream``: read from ``index_dir`` when cached there, else scanned (and cached).
+
+    The cache name holds a hash of the resolved path plus the file's size and ``mtime_ns``, so a file
+    that changes gets a fresh scan; stale entries for the same file are deleted. A cache file that
+    cannot be read is ignored and rewritten. Writes are atomic.
+    """
+    if index_dir is None:
+        return scan_pts_table(container, stream, path=path)
+    index_dir = Path(index_dir)
+    cache, prefix = _cache_file(index_dir, path, stream.index)
+    if cache.is_file():
+        try:
+            with np.load(cache, allow_pickle=False) as z:
+                if int(z["version"]) == _CACHE_VERSION:
+                    return PtsTable(
+                        pts=z["pts"].astype(np.int64),
+                        keyframes=z["keyframes"].astype(np.int64),
+                        last_duration=int(z["last_duration"]),
+                    )
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable cache: rebuild it below
+    table = scan_pts_table(container, stream, path=path)
+    pattern = re.compile(re.escape(prefix) + r"\d+\.\d+\.npz")
+    if index_dir.is_dir():
+        for old in index_dir.iterdir():
+            if old != cache and pattern.fullmatch(old.name):
+                old.unlink(missing_ok=True)
+    with atomic_path(cache) as tmp, open(tmp, "wb") as f:
+        np.savez(
+            f,
+            version=np.int64(_CACHE_VERSION),
+            pts=table.pts,
+            keyframes=table.keyframes,
+            last_duration=np.int64(table.last_duration),
+        )
+    return table

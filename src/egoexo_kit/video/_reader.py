@@ -1,0 +1,374 @@
+"""Frame-exact random access to one video stream with PyAV (DESIGN §5, §8).
+
+Random access seeks to the keyframe at or before the wanted frame and decodes forward, matching the
+decoded frames to the PTS table by pts (never by counting frames after a seek, which is what makes
+decord and OpenCV inexact). The container stays open between calls, a small LRU keeps recently
+decoded frames in their native pixel format (RGB conversion costs as much as decoding, so only the
+frames returned are converted), and a request a little ahead of the decoder continues decoding
+instead of seeking.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+import av
+import numpy as np
+
+from egoexo_kit.errors import FormatError, FrameIndexError
+from egoexo_kit.video._meta import PtsTable, VideoMeta, load_pts_table
+
+__all__ = ["VideoReader"]
+
+PixelFormat = Literal["rgb24", "gray", "yuv420p"]
+_FORMATS = ("rgb24", "gray", "yuv420p")
+
+
+class VideoReader:
+    """Exact frames of one video stream, indexed like a sequence.
+
+    Example:
+        >>> with VideoReader("cam01.mp4") as video:  # doctest: +SKIP
+        ...     first, last = video[0], video[-1]  # (H, W, 3) uint8 RGB
+        ...     clip = video[10:18]  # (8, H, W, 3)
+        ...     batch = video.get([90, 3, 3, 40])  # any order, duplicates allowed
+
+    Frame ``i`` is the frame with the ``i``-th smallest presentation timestamp (``reader.pts[i]``), which
+    is also the ``i``-th frame a plain sequential decode outputs. Prefer the batch methods (:meth:`get`,
+    slices) over many single lookups: a batch is sorted, and each group of pictures is decoded once.
+    A random single frame costs about half a group of pictures of decoding.
+
+    Args:
+        path: the video file.
+        stream: which video stream (index among the file's video streams).
+        cache_frames: how many decoded frames (native pixel format) to keep for nearby requests;
+            0 disables the cache. Memory is about ``1.5 * width * height`` bytes per frame for yuv420p.
+        index_dir: folder to cache the PTS table in (a release passes ``<release>/.egoexo-kit/frames/``);
+            ``None`` keeps it in memory only, so nothing is written next to the user's files.
+
+    Raises:
+        FormatError: the file does not exist, is not a readable video, or has no such stream.
+        ValueError: ``cache_frames`` is negative.
+    """
+
+    def __init__(
+        self, path: str | Path, *, stream: int = 0, cache_frames: int = 64, index_dir: Path | None = None
+    ) -> None:
+        self._path = Path(path)
+        if cache_frames < 0:
+            raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
+        if not self._path.is_file():
+            raise FormatError("video file does not exist", path=self._path)
+        try:
+            self._container = av.open(str(self._path))
+        except av.FFmpegError as e:
+            raise FormatError(f"cannot open video: {e}", path=self._path) from e
+        try:
+            videos = self._container.streams.video
+            if not 0 <= stream < len(videos):
+                raise FormatError(
+                    f"no video stream {stream}: the file has {len(videos)} (valid: 0..{len(videos) - 1})",
+                    path=self._path,
+                )
+            self._stream = videos[stream]
+            table = load_pts_table(self._container, self._stream, path=self._path, index_dir=index_dir)
+            self._meta = _make_meta(self._path, self._stream, table, stream_number=stream)
+        except BaseException:
+            self._container.close()
+            raise
+        self._table = table
+        self._pts_list = table.pts.tolist()
+        self._index_of = {p: i for i, p in enumerate(self._pts_list)}
+        self._times = table.pts * self._meta.time_base.numerator / self._meta.time_base.denominator
+        self._cache: OrderedDict[int, av.VideoFrame] = OrderedDict()
+        self._cache_size = cache_frames
+        self._frames: Iterator[av.VideoFrame] | None = None  # decoder output since the last seek
+        self._pos = -1  # display index of the last frame the decoder output (-1: must seek)
+        self.decoded_frames = 0
+        """Frames decoded by random access so far (for benchmarks and tests)."""
+        self.seeks = 0
+        """Seeks done by random access so far."""
+
+    # ----------------------------------------------------------------------------------------- info
+    @property
+    def metadata(self) -> VideoMeta:
+        """Header and content-measured properties of the stream."""
+        return self._meta
+
+    @property
+    def pts(self) -> np.ndarray:
+        """``(N,)`` int64 presentation timestamps of every frame in display order (``time_base`` units)."""
+        return self._table.pts
+
+    @property
+    def keyframes(self) -> np.ndarray:
+        """``(K,)`` int64 display indices of the keyframes."""
+        return self._table.keyframes
+
+    @property
+    def path(self) -> Path:
+        """The video file."""
+        return self._path
+
+    def __len__(self) -> int:
+        return len(self._pts_list)
+
+    def __repr__(self) -> str:
+        m = self._meta
+        return f"VideoReader({str(self._path)!r}, {len(self)} frames, {m.width}x{m.height}, {m.fps:.3f} fps)"
+
+    # -------------------------------------------------------------------------------------- access
+    def __getitem__(self, key: int | slice) -> np.ndarray:
+        """``reader[i]`` is one ``(H, W, 3)`` uint8 RGB frame; ``reader[a:b:s]`` is ``(T, H, W, 3)``.
+
+        Raises:
+            FrameIndexError: ``i`` is outside ``[-len, len)``.
+            TypeError: the key is neither an integer nor a slice.
+        """
+        if isinstance(key, slice):
+            return self.get(range(*key.indices(len(self))))
+        if isinstance(key, bool):
+            raise TypeError("frame index must be an int or a slice, got bool")
+        try:
+            i = operator.index(key)
+        except TypeError:
+            raise TypeError(f"frame index must be an int or a slice, got {type(key).__name__}") from None
+        return self.get([i])[0]
+
+    def get(self, indices: Sequence[int], *, format: PixelFormat = "rgb24") -> np.ndarray:
+        """Frames at ``indices`` (any order, duplicates and negative indices allowed), in the caller's order.
+
+        Requests are sorted internally and each needed group of pictures is decoded once.
+
+        Args:
+            indices: frame indices in ``[-len, len)``.
+            format: ``"rgb24"`` gives ``(T, H, W, 3)``; ``"gray"`` gives ``(T, H, W)`` (the luma plane);
+                ``"yuv420p"`` gives ``(T, H * 3 // 2, W)`` (Y, then U, then V planes, as FFmpeg lays them).
+
+        Returns:
+            uint8 array with one frame per index.
+
+        Raises:
+            FrameIndexError: an index is out of range (the message names the bound).
+            ValueError: unknown ``format``.
+            FormatError: the file cannot be decoded at some frame.
+        """
+        if format not in _FORMATS:
+            raise ValueError(f"unknown format {format!r}; supported: {', '.join(_FORMATS)}")
+        idx = self._normalize(indices)
+        frames = self._decode_sorted(np.unique(idx).tolist())
+        if len(idx) == 0:
+            shape = {
+                "rgb24": (self._meta.height, self._meta.width, 3),
+                "gray": (self._meta.height, self._meta.width),
+            }
+            return np.empty((0, *shape.get(format, (self._meta.height * 3 // 2, self._meta.width))), np.uint8)
+        converted = {i: f.to_ndarray(format=format) for i, f in frames.items()}
+        return np.stack([converted[i] for i in idx.tolist()])
+
+    def get_at(self, seconds: Sequence[float], *, tolerance_s: float | None = None) -> np.ndarray:
+        """The RGB frames displayed at ``seconds``: for each ``t``, the frame with ``pts <= t < next pts``.
+
+        Times are in the video's own clock (``pts * time_base``, so the first frame is at
+        ``metadata.begin_s``, not necessarily 0); convert take or device time through ``timeline/``.
+
+        Args:
+            seconds: query times in seconds, any order.
+            tolerance_s: if given, also refuse a time whose displayed frame started more than
+                ``tolerance_s`` seconds earlier (a gap in the video, e.g. dropped frames).
+
+        Returns:
+            ``(T, H, W, 3)`` uint8 RGB.
+
+        Raises:
+            FrameIndexError: a time lies outside ``[begin_s, end_s)`` or beyond the tolerance.
+        """
+        return self.get(self.indices_at(seconds, tolerance_s=tolerance_s))
+
+    def indices_at(self, seconds: Sequence[float], *, tolerance_s: float | None = None) -> np.ndarray:
+        """Frame indices displayed at ``seconds`` (see :meth:`get_at`), as ``(T,)`` int64."""
+        t = np.atleast_1d(np.asarray(seconds, dtype=np.float64))
+        m = self._meta
+        bad = ~((t >= m.begin_s) & (t < m.end_s))
+        if np.any(bad):
+            raise FrameIndexError(
+                f"time {float(t[bad][0])!r} s is outside the video's range [{m.begin_s!r}, {m.end_s!r}) s",
+                path=self._path,
+            )
+        idx = np.searchsorted(self._times, t, side="right") - 1
+        if tolerance_s is not None:
+            late = t - self._times[idx] > tolerance_s
+            if np.any(late):
+                j = int(np.flatnonzero(late)[0])
+                raise FrameIndexError(
+                    f"time {float(t[j])!r} s is {float(t[j] - self._times[idx[j]]):.6f} s after the start of "
+                    f"frame {int(idx[j])} (at {float(self._times[idx[j]])!r} s), more than tolerance_s="
+                    f"{tolerance_s}",
+                    path=self._path,
+                )
+        return idx.astype(np.int64)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """Every frame as ``(H, W, 3)`` RGB, decoded sequentially with FFmpeg's threading (no seeking).
+
+        Uses a separate decoder, so it does not disturb random access.
+        """
+        try:
+            with av.open(str(self._path)) as container:
+                stream = container.streams.video[self._meta.stream]
+                stream.thread_type = "AUTO"
+                for frame in container.decode(stream):
+                    if frame.pts is None or frame.pts in self._index_of:
+                        yield frame.to_ndarray(format="rgb24")
+        except av.FFmpegError as e:
+            raise FormatError(f"cannot decode video: {e}", path=self._path) from e
+
+    # ------------------------------------------------------------------------------------ lifetime
+    def close(self) -> None:
+        """Close the file and drop cached frames (idempotent)."""
+        self._frames = None
+        self._cache.clear()
+        self._container.close()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------ internals
+    def _normalize(self, indices: Sequence[int]) -> np.ndarray:
+        """Indices as int64 in ``[0, len)``; :class:`FrameIndexError` naming the bound otherwise."""
+        arr = np.asarray(indices)
+        if arr.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        if arr.dtype.kind not in "iu" or arr.ndim != 1:
+            raise TypeError(
+                f"frame indices must be a 1-D sequence of ints, got dtype {arr.dtype}, shape {arr.shape}"
+            )
+        arr = arr.astype(np.int64)
+        n = len(self)
+        bad = (arr < -n) | (arr >= n)
+        if np.any(bad):
+            i = int(arr[bad][0])
+            raise FrameIndexError(
+                f"frame index {i} is out of range for a video of {n} frames (valid: -{n}..{n - 1})",
+                path=self._path,
+                frame=i,
+            )
+        return np.where(arr < 0, arr + n, arr)
+
+    def _remember(self, i: int, frame: av.VideoFrame) -> None:
+        if self._cache_size:
+            self._cache[i] = frame
+            self._cache.move_to_end(i)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _decode_sorted(self, wanted: list[int]) -> dict[int, av.VideoFrame]:
+        """Decoded frames for sorted unique display indices ``wanted``."""
+        out: dict[int, av.VideoFrame] = {}
+        wanted_set = set(wanted)
+        for target in wanted:
+            if target in out:  # decoded on the way to an earlier target
+                continue
+            hit = self._cache.get(target)
+            if hit is not None:
+                self._cache.move_to_end(target)
+                out[target] = hit
+                continue
+            self._decode_to(target, wanted_set, out)
+        return out
+
+    def _keyframe_before(self, target: int) -> int:
+        """Display index of the last keyframe at or before ``target`` (0 when there is none)."""
+        kf = self._table.keyframes
+        j = int(np.searchsorted(kf, target, side="right")) - 1
+        return int(kf[j]) if j >= 0 else 0
+
+    def _decode_to(self, target: int, wanted: set[int], out: dict[int, av.VideoFrame]) -> None:
+        """Decode until frame ``target`` comes out, keeping every frame in ``wanted`` on the way."""
+        start = self._keyframe_before(target)
+        # Continue the current decode when it is already inside the target's group of pictures.
+        if not (self._frames is not None and start <= self._pos < target):
+            self._seek(start)
+        while True:
+            if self._advance_to(target, wanted, out):
+                return
+            # The target did not come out of this keyframe's decode (e.g. an open GOP or a keyframe
+            # flag the decoder does not honour): start one keyframe earlier.
+            if start == 0:
+                raise FormatError(
+                    f"frame {target} (pts {self._pts_list[target]}) could not be decoded",
+                    path=self._path,
+                    frame=target,
+                )
+            start = self._keyframe_before(start - 1)
+            self._seek(start)
+
+    def _seek(self, start: int) -> None:
+        try:
+            self._container.seek(self._pts_list[start], backward=True, any_frame=False, stream=self._stream)
+        except av.FFmpegError as e:
+            raise FormatError(f"cannot seek: {e}", path=self._path, frame=start) from e
+        self.seeks += 1
+        self._frames = self._container.decode(self._stream)
+        self._pos = -1
+
+    def _advance_to(self, target: int, wanted: set[int], out: dict[int, av.VideoFrame]) -> bool:
+        """Pull frames until ``target``; False if a later frame (or the end) comes first."""
+        assert self._frames is not None
+        try:
+            for frame in self._frames:
+                self.decoded_frames += 1
+                i = self._index_of.get(frame.pts) if frame.pts is not None else None
+                if i is None:
+                    continue
+                self._pos = i
+                self._remember(i, frame)
+                if i in wanted:
+                    out[i] = frame
+                if i == target:
+                    return True
+                if i > target:
+                    return False
+        except av.FFmpegError as e:
+            self._frames = None
+            raise FormatError(f"cannot decode video: {e}", path=self._path, frame=target) from e
+        self._frames = None  # end of stream: the next request seeks
+        return False
+
+
+def _make_meta(path: Path, stream: av.VideoStream, table: PtsTable, *, stream_number: int) -> VideoMeta:
+    ctx = stream.codec_context
+    tb = stream.time_base
+    if tb is None:
+        raise FormatError("video stream has no time base", path=path)
+    pts = table.pts
+    n = len(pts)
+    header_fps = float(stream.average_rate) if stream.average_rate else None
+    fps = float((n - 1) / (int(pts[-1] - pts[0]) * tb)) if n > 1 else (header_fps or 0.0)
+    begin = int(pts[0]) * tb.numerator / tb.denominator
+    end = (int(pts[-1]) + table.last_duration) * tb.numerator / tb.denominator
+    return VideoMeta(
+        path=path,
+        stream=stream_number,
+        width=ctx.width,
+        height=ctx.height,
+        num_frames=n,
+        num_frames_from_header=stream.frames or None,
+        fps=fps,
+        fps_from_header=header_fps,
+        time_base=tb,
+        codec=ctx.name,
+        pix_fmt=ctx.pix_fmt,
+        begin_s=begin,
+        end_s=end,
+    )
