@@ -125,6 +125,8 @@ def test_demo_writes_a_valid_release(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "demo/takes.json").is_file()
     assert "OK" in res.stdout and "3 takes, 2 captures" in flat(res.stdout)
+    assert len(list((tmp_path / "demo" / "demo").glob("*_sheet.png"))) == 1
+    assert len(list((tmp_path / "demo" / "demo").glob("*_collage.mp4"))) == 1
 
 
 def test_console_script_entry_point(tiny_release_ro):
@@ -167,3 +169,40 @@ def test_synth_command(tmp_path):
     assert "exo_size must be even" in bad.output
     bad = run("synth", tmp_path / "bad", "--exo-size", "wide")
     assert bad.exit_code == 2 and "WIDTHxHEIGHT" in bad.output
+
+
+def test_frames_and_clips_commands(tiny_release_ro, tmp_path):
+    import cv2
+
+    res = run(
+        "frames",
+        tiny_release_ro,
+        "cmu_bike01_1",
+        "--frame",
+        "12",
+        "--views",
+        "aria01_214-1,cam02",
+        "--out",
+        tmp_path / "fr",
+    )
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in (tmp_path / "fr").iterdir())
+    assert names == [
+        "cmu_bike01_1_000012_aria01_214-1.png",
+        "cmu_bike01_1_000012_cam02.png",
+        "cmu_bike01_1_000012_sheet.png",
+    ]
+    png = cv2.imread(str(tmp_path / "fr" / names[1]))[..., ::-1]
+    from egoexo_kit.video import read_rgb_frames
+
+    ref = read_rgb_frames(tiny_release_ro / "takes/cmu_bike01_1/frame_aligned_videos/cam02.mp4")[12]
+    assert (png == ref).all()
+    res = run(
+        "clips", tiny_release_ro, "cmu_bike01_1", "--t0", "0.1", "--t1", "0.5", "--out", tmp_path / "c.mp4"
+    )
+    assert res.exit_code == 0, res.output
+    from egoexo_kit.release import probe_video
+
+    assert probe_video(tmp_path / "c.mp4").num_frames == 12
+    bad = run("frames", tiny_release_ro, "cmu_bike01_1", "--t", "9", "--out", tmp_path / "x")
+    assert bad.exit_code == 2 and "outside the take window" in bad.stderr

@@ -6,14 +6,14 @@ tracebacks instead of one-line located errors.
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from egoexo_kit import __version__
+from egoexo_kit.cli._common import set_debug
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.downscale import downscale
+from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
 from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.validate import validate
@@ -42,8 +42,7 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    if debug:
-        os.environ["EGOEXO_KIT_DEBUG"] = "1"
+    set_debug(debug)
 
 
 app.command()(demo)
@@ -52,6 +51,8 @@ app.command()(validate)
 app.command()(info)
 app.command()(downscale)
 app.command()(collage)
+app.command()(frames)
+app.command()(clips)
 
 
 def main() -> None:

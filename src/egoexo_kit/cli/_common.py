@@ -21,9 +21,17 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_DEBUG = {"on": False}
+
+
+def set_debug(on: bool) -> None:
+    """Set by the root ``--debug`` option at every invocation."""
+    _DEBUG["on"] = on
+
+
 def debug_enabled() -> bool:
     """``--debug`` on the command line or ``EGOEXO_KIT_DEBUG=1`` shows tracebacks."""
-    return os.environ.get("EGOEXO_KIT_DEBUG", "") not in ("", "0")
+    return _DEBUG["on"] or os.environ.get("EGOEXO_KIT_DEBUG", "") not in ("", "0")
 
 
 def handle_errors(fn: F) -> F:

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import typer
 
+from egoexo_kit import open_release
 from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
+from egoexo_kit.cli.frames import write_png
 from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.validate import render_report
-from egoexo_kit.release import open_release, release_summary, take_summary, validate_release
+from egoexo_kit.release import release_summary, take_summary, validate_release
 from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
+from egoexo_kit.video import collage_frame, write_collage
 
 __all__ = ["demo"]
 
@@ -58,6 +61,29 @@ def demo(
     release = open_release(root)
     render_release({**release_summary(release), "extras": installed_extras()})
     render_take(take_summary(release.takes[0]))
+    take = release.takes[0]
+    pictures = take.frames(t=take.duration_sec / 2)
+    index = int(take.timeline.to_frame(t=take.duration_sec / 2))
+    sheet = root / "demo" / f"{take.name}_{index:06d}_sheet.png"
+    write_png(
+        sheet,
+        collage_frame(
+            list(pictures.values()),
+            labels=list(pictures),
+            tile=(320, 180),
+            caption=f"{take.name}  frame {index}",
+        ),
+    )
+    clip = root / "demo" / f"{take.name}_collage.mp4"
+    write_collage(
+        clip,
+        videos=[v.path for v in take.views if v.readable_stream_id in ("rgb", "0")],
+        labels=list(pictures),
+        tile=(320, 180),
+        cols=3,
+    )
+    console.print(f"contact sheet of one synchronized instant: [bold]{sheet}[/]")
+    console.print(f"collage clip of every view: [bold]{clip}[/]")
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )

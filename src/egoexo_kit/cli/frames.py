@@ -1,0 +1,105 @@
+"""``egoexo-kit frames`` / ``clips``: the exact synchronized picture of every view, as PNGs or an MP4 grid.
+
+Examples:
+    egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --out frames/
+    egoexo-kit frames ./egoexo cmu_bike01_2 --frame 300 --views aria01_214-1 --views cam01 --out frames/
+    egoexo-kit clips ./egoexo cmu_bike01_2 --t0 10 --t1 14 --fps 10 --out clip.mp4
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import typer
+
+import egoexo_kit
+from egoexo_kit._io import atomic_path
+from egoexo_kit.cli._common import console, handle_errors
+from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.video import collage_frame, encode_video
+
+__all__ = ["clips", "frames", "write_png"]
+
+
+def write_png(path: Path, rgb: np.ndarray) -> None:
+    """Atomically write an RGB image as PNG."""
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(str(tmp), np.ascontiguousarray(rgb[..., ::-1])):
+            raise EgoExoKitError("could not write PNG", path=path)
+
+
+def _views(views: list[str]) -> list[str] | None:
+    return [v.strip() for item in views for v in item.split(",") if v.strip()] or None
+
+
+def _resolution(value: str) -> str:
+    if value not in ("full", "448"):
+        raise typer.BadParameter(f"--resolution must be full or 448, got {value!r}")
+    return value
+
+
+@handle_errors
+def frames(
+    path: Path = typer.Argument(..., help="Release folder."),
+    take: str = typer.Argument(..., help="Take name or uid."),
+    t: float | None = typer.Option(None, "--t", help="Seconds from take start."),
+    frame: int | None = typer.Option(None, "--frame", help="Aligned frame index (instead of --t)."),
+    views: list[str] = typer.Option(
+        [], "--views", help="Views (repeat or comma-separate); default Aria RGB + exo."
+    ),
+    out: Path = typer.Option(Path("frames"), "--out", help="Output folder."),
+    resolution: str = typer.Option("full", "--resolution", help="full or 448."),
+    orientation: str = typer.Option(
+        "mp4", "--orientation", help="mp4 (as stored) or sensor (Aria unrotated)."
+    ),
+) -> None:
+    """One PNG per view of one synchronized instant, plus a labelled contact sheet."""
+    if (t is None) == (frame is None):
+        raise typer.BadParameter("give exactly one of --t and --frame")
+    tk = egoexo_kit.open_release(path).take(take)
+    pics = tk.frames(
+        t=t, frame=frame, views=_views(views), resolution=_resolution(resolution), orientation=orientation
+    )  # type: ignore[arg-type]
+    index = frame if frame is not None else int(tk.timeline.to_frame(t=t))
+    for name, rgb in pics.items():
+        write_png(out / f"{tk.name}_{index:06d}_{name}.png", rgb)
+    sheet = collage_frame(
+        list(pics.values()),
+        labels=list(pics),
+        tile=(320, 180),
+        caption=f"{tk.name}  t={index / 30:.3f}s  frame {index}",
+    )
+    write_png(out / f"{tk.name}_{index:06d}_sheet.png", sheet)
+    console.print(f"wrote {len(pics)} view(s) and a contact sheet of frame {index} to {out}")
+
+
+@handle_errors
+def clips(
+    path: Path = typer.Argument(..., help="Release folder."),
+    take: str = typer.Argument(..., help="Take name or uid."),
+    t0: float = typer.Option(..., "--t0", help="Start, seconds from take start."),
+    t1: float = typer.Option(..., "--t1", help="End (exclusive), seconds from take start."),
+    fps: float | None = typer.Option(None, "--fps", help="Sampling rate (default: every frame, 30 fps)."),
+    views: list[str] = typer.Option([], "--views", help="Views (repeat or comma-separate)."),
+    out: Path = typer.Option(Path("clip.mp4"), "--out", help="Output MP4 (a labelled grid of the views)."),
+    resolution: str = typer.Option("full", "--resolution", help="full or 448."),
+) -> None:
+    """A synchronized multi-view clip written as one labelled MP4 grid."""
+    tk = egoexo_kit.open_release(path).take(take)
+    clip = tk.clip(t0, t1, fps=fps, views=_views(views), resolution=_resolution(resolution))  # type: ignore[arg-type]
+    names = list(clip)
+    n = len(next(iter(clip.values())))
+    rate = fps or 30.0
+    grid = (
+        collage_frame(
+            [clip[v][i] for v in names],
+            labels=names,
+            tile=(320, 180),
+            caption=f"{tk.name}  t={t0 + i / rate:.3f}s",
+        )
+        for i in range(n)
+    )
+    encode_video(out, grid, fps=int(round(rate)), preset="veryfast")
+    console.print(f"wrote {out}: {n} frames of {len(names)} view(s)")
