@@ -37,10 +37,14 @@ class _ReaderCache:
         self._size = size
         self._readers: OrderedDict[tuple[Path, Path | None], VideoReader] = OrderedDict()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def get(self, path: Path, *, index_dir: Path | None) -> VideoReader:
         key = (path, index_dir)
         with self._lock:
+            if os.getpid() != self._pid:  # a forked DataLoader worker: never share the parent's decoders
+                self._readers = OrderedDict()
+                self._pid = os.getpid()
             reader = self._readers.pop(key, None)
             if reader is None:
                 reader = VideoReader(path, index_dir=index_dir)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from egoexo_kit.release._joints import BODY_JOINTS, FINGERS, HAND_JOINTS, HAND_JOINTS_PER_SIDE, SIDES
 from egoexo_kit.synth._hands import PALM_FRACTION, finger_joints
 from egoexo_kit.synth._tracks import pose_matrix
 
@@ -47,37 +48,8 @@ __all__ = [
     "two_bone_ik",
 ]
 
-BODY_JOINTS: tuple[str, ...] = (
-    "nose",
-    "left-eye",
-    "right-eye",
-    "left-ear",
-    "right-ear",
-    "left-shoulder",
-    "right-shoulder",
-    "left-elbow",
-    "right-elbow",
-    "left-wrist",
-    "right-wrist",
-    "left-hip",
-    "right-hip",
-    "left-knee",
-    "right-knee",
-    "left-ankle",
-    "right-ankle",
-)
-"""The 17 COCO body joints in canonical order (FORMAT §7.9)."""
 BODY_INDEX: dict[str, int] = {name: i for i, name in enumerate(BODY_JOINTS)}
-
-SIDES: tuple[str, str] = ("right", "left")
-"""Order of every per-side array: right first (FORMAT §7.9 ``HAND_ORDER``)."""
 _SIDE_SIGN = np.array([-1.0, 1.0])  # +y is the participant's left
-
-FINGERS: tuple[str, ...] = ("thumb", "index", "middle", "ring", "pinky")
-HAND_JOINTS_PER_SIDE: tuple[str, ...] = ("wrist",) + tuple(f"{f}_{k}" for f in FINGERS for k in range(1, 5))
-"""The 21 joints of one hand: wrist, then thumb_1..4 … pinky_1..4 (``_1`` base, ``_4`` tip)."""
-HAND_JOINTS: tuple[str, ...] = tuple(f"{side}_{j}" for side in SIDES for j in HAND_JOINTS_PER_SIDE)
-"""The 42 hand joints, right hand first (FORMAT §7.9 names)."""
 HAND_INDEX: dict[str, int] = {name: i for i, name in enumerate(HAND_JOINTS)}
 
 HEAD_JOINTS: tuple[int, ...] = (0, 1, 2, 3, 4)

@@ -1,0 +1,172 @@
+"""``EgoExoClips``: synchronized multi-view clips of a release as a PyTorch ``Dataset``.
+
+Picklable and safe with ``DataLoader(num_workers > 0)``: it holds only the release path and a clip
+index; each worker opens the release and its decoders lazily, on first use. Prefer
+``multiprocessing_context="spawn"`` when the parent process has decoded video itself: forking a
+process whose FFmpeg or Arrow threads hold a lock can hang the workers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from torch.utils.data import Dataset
+
+import egoexo_kit
+import torch
+from egoexo_kit.release import Release
+from egoexo_kit.release._joints import BODY_JOINTS
+
+__all__ = ["ClipRef", "EgoExoClips"]
+
+
+@dataclass(frozen=True)
+class ClipRef:
+    """One item of the dataset: a take and a window of take time."""
+
+    take_uid: str
+    t0: float
+    t1: float
+
+
+class EgoExoClips(Dataset):
+    """Clips of ``clip_seconds`` sampled at ``fps`` from every selected view, with the take's labels.
+
+    Each item is ``{"video": {view: uint8 tensor (T, 3, H, W)}, "take_uid", "take_name", "t0", "t1",
+    "keystep": int (step_unique_id at the clip centre, -1 if none), "keystep_name": str}``; with
+    ``with_annotations`` also ``"body_3d"`` (17, 3) float tensor of the manual EgoPose annotation
+    nearest the clip centre inside the clip (NaN when there is none) and ``"body_3d_frame"`` (-1 then).
+
+    Args:
+        release: a release path or an opened release.
+        views: view names (``aria01_214-1``, ``cam01`` …); default: the Aria RGB and every exo view.
+        clip_seconds: clip length (s).
+        fps: frames per second inside a clip.
+        sampler: ``"uniform"`` (back-to-back windows over each take) or ``"random"`` (one window per take
+            at a start drawn from ``seed`` and the item index).
+        split: keep takes of this split (``train``/``val``/``test``).
+        takes: keep only these take names or uids.
+        with_annotations: add the EgoPose body keypoints.
+        resolution: ``"full"`` or ``"448"``.
+        seed: seed of the random sampler.
+    """
+
+    def __init__(
+        self,
+        release: str | Path | Release,
+        *,
+        views: Sequence[str] | None = None,
+        clip_seconds: float = 1.0,
+        fps: float = 10.0,
+        sampler: Literal["uniform", "random"] = "uniform",
+        split: str | None = None,
+        takes: Sequence[str] | None = None,
+        with_annotations: bool = True,
+        resolution: Literal["full", "448"] = "full",
+        seed: int = 0,
+    ) -> None:
+        if clip_seconds <= 0 or fps <= 0:
+            raise ValueError(f"clip_seconds and fps must be positive, got {clip_seconds} and {fps}")
+        if sampler not in ("uniform", "random"):
+            raise ValueError(f"sampler must be 'uniform' or 'random', got {sampler!r}")
+        rel = release if isinstance(release, Release) else egoexo_kit.open_release(release)
+        self.root = rel.root
+        self.views = list(views) if views is not None else None
+        self.clip_seconds, self.fps, self.sampler, self.seed = clip_seconds, fps, sampler, seed
+        self.with_annotations, self.resolution = with_annotations, resolution
+        chosen = rel.takes.filter(split=split) if split else rel.takes
+        if takes is not None:
+            wanted = set(takes)
+            chosen = [t for t in chosen if t.name in wanted or t.uid in wanted]
+        self.clips: list[ClipRef] = []
+        for take in chosen:
+            duration = take.n_frames / 30.0 if take.n_frames else 0.0
+            if duration < clip_seconds:
+                continue
+            if sampler == "uniform":
+                starts = np.arange(0.0, duration - clip_seconds + 1e-9, clip_seconds)
+            else:
+                starts = np.array([0.0])  # drawn per item in __getitem__
+            self.clips += [ClipRef(take.uid, float(s), float(s) + clip_seconds) for s in starts]
+        self._release: Release | None = None
+        self._labels: dict[str, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_release"], state["_labels"] = None, {}  # reopened lazily in each worker
+        return state
+
+    def _rel(self) -> Release:
+        if self._release is None:
+            self._release = egoexo_kit.open_release(self.root)
+        return self._release
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"clip index {i} out of range for {len(self)} clips")
+        ref = self.clips[i]
+        take = self._rel().take(ref.take_uid)
+        t0, t1 = ref.t0, ref.t1
+        if self.sampler == "random":
+            rng = np.random.default_rng([self.seed, i % len(self)])
+            t0 = float(rng.uniform(0, take.n_frames / 30.0 - self.clip_seconds))
+            t1 = t0 + self.clip_seconds
+        clip = take.clip(t0, t1, fps=self.fps, views=self.views, resolution=self.resolution)
+        item: dict[str, Any] = {
+            "video": {
+                v: torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2))) for v, a in clip.items()
+            },
+            "take_uid": take.uid,
+            "take_name": take.name,
+            "t0": t0,
+            "t1": t1,
+        }
+        labels = self._take_labels(take)
+        centre = (t0 + t1) / 2
+        step = next((s for s in labels["segments"] if s["start_time"] <= centre < s["end_time"]), None)
+        item["keystep"] = int(step["step_unique_id"]) if step and "step_unique_id" in step else -1
+        item["keystep_name"] = step.get("step_name", "") if step else ""
+        if self.with_annotations:
+            body, frame = _nearest_pose(
+                labels["body"], lo=int(t0 * 30), hi=int(np.ceil(t1 * 30)), centre=centre
+            )
+            item["body_3d"], item["body_3d_frame"] = torch.from_numpy(body), frame
+        return item
+
+    def _take_labels(self, take: egoexo_kit.Take) -> dict[str, Any]:
+        if take.uid not in self._labels:
+            ann = self.root / "annotations"
+            split = take.split or "train"
+            segments: list[dict] = []
+            path = ann / f"keystep_{split}.json"
+            if path.is_file():
+                data = json.loads(path.read_text(encoding="utf-8"))
+                segments = data.get("annotations", {}).get(take.uid, {}).get("segments", [])
+            body_path = ann / "ego_pose" / split / "body" / "annotation" / f"{take.uid}.json"
+            body = json.loads(body_path.read_text(encoding="utf-8")) if body_path.is_file() else {}
+            self._labels[take.uid] = {"segments": segments, "body": body}
+        return self._labels[take.uid]
+
+
+def _nearest_pose(body: dict[str, Any], *, lo: int, hi: int, centre: float) -> tuple[np.ndarray, int]:
+    """The manual 3D body annotation nearest ``centre`` among frames in ``[lo, hi)`` (NaN, -1 if none)."""
+    frames = sorted(int(k) for k in body if lo <= int(k) < hi)
+    out = np.full((len(BODY_JOINTS), 3), np.nan, np.float32)
+    if not frames:
+        return out, -1
+    f = min(frames, key=lambda k: abs(k / 30 - centre))
+    entry = body[str(f)]
+    entry = entry[0] if isinstance(entry, list) else entry
+    for j, name in enumerate(BODY_JOINTS):
+        p = entry.get("annotation3D", {}).get(name)
+        if p is not None:
+            out[j] = (p["x"], p["y"], p["z"])
+    return out, f

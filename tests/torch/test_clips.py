@@ -1,0 +1,60 @@
+"""EgoExoClips: synchronized multi-view clips with labels, picklable, in a multi-worker DataLoader."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch.utils.data import DataLoader  # noqa: E402
+
+import egoexo_kit as ek  # noqa: E402
+from egoexo_kit.torch import EgoExoClips  # noqa: E402
+
+
+def test_items_are_synchronized_clips_with_labels(tiny_release_ro):
+    ds = EgoExoClips(
+        tiny_release_ro, clip_seconds=0.5, fps=10, views=["aria01_214-1", "cam01"], split="train"
+    )
+    assert len(ds) == 2  # the train take is 1 s long: two back-to-back windows
+    item = ds[0]
+    assert set(item["video"]) == {"aria01_214-1", "cam01"}
+    assert item["video"]["cam01"].shape == (5, 3, 72, 128) and item["video"]["cam01"].dtype == torch.uint8
+    take = ek.open_release(tiny_release_ro).take(item["take_uid"])
+    ref = take.clip(0.0, 0.5, fps=10, views=["cam01"])["cam01"]
+    np.testing.assert_array_equal(item["video"]["cam01"].permute(0, 2, 3, 1).numpy(), ref)
+    assert item["keystep"] == 801 and item["keystep_name"] == "Loosen the bolt"  # the tiny release's segment
+    assert item["body_3d"].shape == (17, 3) and item["body_3d_frame"] == 0
+    assert torch.isfinite(item["body_3d"][0]).all() and torch.isnan(item["body_3d"][1]).all()
+
+
+def test_dataloader_with_workers(tiny_release_ro):
+    ds = EgoExoClips(
+        tiny_release_ro,
+        clip_seconds=0.5,
+        fps=10,
+        views=["cam01"],
+        with_annotations=False,
+        takes=["cmu_bike01_1", "cmu_bike01_2"],
+    )
+    assert pickle.loads(pickle.dumps(ds)).clips == ds.clips
+    seen = []
+    loader = DataLoader(ds, batch_size=2, num_workers=2, multiprocessing_context="spawn")
+    for batch in loader:
+        assert batch["video"]["cam01"].shape[1:] == (5, 3, 72, 128)
+        seen += list(batch["take_uid"])
+    assert len(seen) == len(ds) == 4
+
+
+def test_random_sampler_and_errors(tiny_release_ro):
+    ds = EgoExoClips(tiny_release_ro, clip_seconds=0.4, fps=5, sampler="random", views=["cam01"], seed=3)
+    assert len(ds) == 3  # one window per take
+    a, b = ds[0], ds[0]
+    assert a["t0"] == b["t0"] and 0 <= a["t0"] <= 0.6
+    with pytest.raises(IndexError, match="out of range"):
+        ds[3]
+    with pytest.raises(ValueError, match="sampler"):
+        EgoExoClips(tiny_release_ro, sampler="shuffle")
