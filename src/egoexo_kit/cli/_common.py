@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from egoexo_kit.errors import EgoExoKitError
 
-__all__ = ["console", "err_console", "handle_errors", "print_json"]
+__all__ = ["console", "err_console", "handle_errors", "print_json", "progress_bar"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -48,6 +50,25 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def progress_bar(description: str = "working") -> Iterator[Callable[[str, int, int], None]]:
+    """A transient rich progress bar on stderr; yields ``update(stage, done, total)``."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        yield update
 
 
 def print_json(obj: Any) -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from egoexo_kit.cli._common import console, err_console, handle_errors
+from egoexo_kit.cli._common import console, handle_errors, progress_bar
 from egoexo_kit.release import open_release
 from egoexo_kit.video import downscale_release
 
@@ -30,19 +29,11 @@ def downscale(
     """Short side 448, long side even, as the official downscale script; skips files already done."""
     release = open_release(path)
     names = [t.strip() for item in takes for t in item.split(",") if t.strip()] or None
-    with Progress(
-        TextColumn("downscaling"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("448p", total=None)
+    with progress_bar("downscaling") as update:
         written = downscale_release(
             release,
             takes=names,
             workers=workers,
-            on_done=lambda done, total: bar.update(task, completed=done, total=total),
+            on_done=lambda done, total: update("downscaling", done, total),
         )
     console.print(f"wrote {len(written)} file(s)" + (" (everything was already done)" if not written else ""))

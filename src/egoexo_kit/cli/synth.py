@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from egoexo_kit.cli._common import console, err_console, handle_errors
+from egoexo_kit.cli._common import console, handle_errors, progress_bar
 from egoexo_kit.synth import SynthConfig, generate_release
 
 __all__ = ["synth"]
@@ -69,19 +68,7 @@ def synth(
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     start = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("planning", total=None)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
+    with progress_bar("planning") as progress:
         generate_release(out, config, progress=progress)
     console.print(
         f"wrote [bold]{out}[/] in {time.perf_counter() - start:.1f} s (ground truth in {out / '.synth'})"
