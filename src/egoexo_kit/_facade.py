@@ -11,6 +11,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -35,27 +36,32 @@ class _ReaderCache:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._readers: OrderedDict[tuple[Path, Path | None], VideoReader] = OrderedDict()
+        self._readers: OrderedDict[tuple[Path, Path | None], tuple[VideoReader, threading.Lock]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
-    def get(self, path: Path, *, index_dir: Path | None) -> VideoReader:
+    def get(self, path: Path, *, index_dir: Path | None) -> tuple[VideoReader, threading.Lock]:
+        """The open reader of ``path`` and the lock to hold while using it (readers are not thread-safe)."""
         key = (path, index_dir)
         with self._lock:
             if os.getpid() != self._pid:  # a forked DataLoader worker: never share the parent's decoders
                 self._readers = OrderedDict()
                 self._pid = os.getpid()
-            reader = self._readers.pop(key, None)
-            if reader is None:
-                reader = VideoReader(path, index_dir=index_dir)
-            self._readers[key] = reader
+            entry = self._readers.pop(key, None)
+            if entry is None:
+                entry = (VideoReader(path, index_dir=index_dir), threading.Lock())
+            self._readers[key] = entry
             while len(self._readers) > self._size:
-                _, old = self._readers.popitem(last=False)
-                old.close()
-            return reader
+                _, (old, old_lock) = self._readers.popitem(last=False)
+                with old_lock:
+                    old.close()
+            return entry
 
 
 _READERS = _ReaderCache(int(os.environ.get("EGOEXO_KIT_DECODERS", "16")))
+_THREADS = max(1, os.cpu_count() or 1)
 
 
 def view_name(view: View) -> str:
@@ -93,10 +99,25 @@ class Take(_ReleaseTake):
             part = "downscaled_takes/448" if resolution == "448" else "takes"
             raise NotFoundError(f"video of view {view.key} is not downloaded (part {part!r})", path=path)
         index_dir = self.release.root / ".egoexo-kit" / "frames"
-        out = _READERS.get(path, index_dir=index_dir).get(frames.tolist())
+        reader, lock = _READERS.get(path, index_dir=index_dir)
+        with lock:
+            out = reader.get(frames.tolist())
         if orientation == "sensor" and view.is_ego:
             out = np.rot90(out, k=1, axes=(1, 2))  # undo the MP4's 90° clockwise turn (FORMAT §4.1)
         return np.ascontiguousarray(out)
+
+    def _read_views(
+        self, views: list[View], frames: np.ndarray, *, resolution: Resolution, orientation: Orientation
+    ) -> dict[str, np.ndarray]:
+        """Decode the views in parallel threads (FFmpeg releases the GIL); no pool for a single view."""
+
+        def one(v: View) -> np.ndarray:
+            return self._read(v, frames, resolution=resolution, orientation=orientation)
+
+        if len(views) == 1:
+            return {view_name(views[0]): one(views[0])}
+        with ThreadPoolExecutor(max_workers=min(len(views), _THREADS)) as pool:
+            return dict(zip((view_name(v) for v in views), pool.map(one, views), strict=True))
 
     def frames(
         self,
@@ -124,10 +145,10 @@ class Take(_ReleaseTake):
         else:
             self.timeline.to_time(frame=frame)  # raises FrameIndexError naming the valid range
             index = int(frame)
-        return {
-            view_name(v): self._read(v, np.array([index]), resolution=resolution, orientation=orientation)[0]
-            for v in self._views(views)
-        }
+        clips = self._read_views(
+            self._views(views), np.array([index]), resolution=resolution, orientation=orientation
+        )
+        return {name: clip[0] for name, clip in clips.items()}
 
     def clip(
         self,
@@ -148,10 +169,7 @@ class Take(_ReleaseTake):
             raise ValueError(f"clip needs t1 > t0, got [{t0}, {t1})")
         times = np.arange(t0, t1, 1.0 / (fps or 30.0))
         idx = np.asarray(self.timeline.to_frame(t=times), dtype=np.int64)
-        return {
-            view_name(v): self._read(v, idx, resolution=resolution, orientation=orientation)
-            for v in self._views(views)
-        }
+        return self._read_views(self._views(views), idx, resolution=resolution, orientation=orientation)
 
     def audio(self, *, view: str | None = None, t0: float | None = None, t1: float | None = None) -> Audio:
         """Audio between two take times: the Aria WAV (7 microphones) by default, or a GoPro's AAC track."""
