@@ -125,8 +125,8 @@ def test_demo_writes_a_valid_release(tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "demo/takes.json").is_file()
     assert "OK" in res.stdout and "3 takes, 2 captures" in flat(res.stdout)
-    assert len(list((tmp_path / "demo" / "demo").glob("*_sheet.png"))) == 1
-    assert len(list((tmp_path / "demo" / "demo").glob("*_collage.mp4"))) == 1
+    assert len(list((tmp_path / "demo-demo").glob("*_sheet.png"))) == 1
+    assert len(list((tmp_path / "demo-demo").glob("*_collage.mp4"))) == 1
 
 
 def test_console_script_entry_point(tiny_release_ro):

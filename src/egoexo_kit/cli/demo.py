@@ -64,7 +64,8 @@ def demo(
     take = release.takes[0]
     pictures = take.frames(t=take.duration_sec / 2)
     index = int(take.timeline.to_frame(t=take.duration_sec / 2))
-    sheet = root / "demo" / f"{take.name}_{index:06d}_sheet.png"
+    outputs = root.parent / f"{root.name}-demo"  # beside the release: its layout stays the official one
+    sheet = outputs / f"{take.name}_{index:06d}_sheet.png"
     write_png(
         sheet,
         collage_frame(
@@ -74,7 +75,7 @@ def demo(
             caption=f"{take.name}  frame {index}",
         ),
     )
-    clip = root / "demo" / f"{take.name}_collage.mp4"
+    clip = outputs / f"{take.name}_collage.mp4"
     write_collage(
         clip,
         videos=[v.path for v in take.views if v.readable_stream_id in ("rgb", "0")],
