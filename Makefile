@@ -37,4 +37,4 @@ bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-release .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-release demo-release-demo .pytest_cache .ruff_cache
