@@ -65,3 +65,20 @@ def test_errors(take):
         take.frames(frame=0, resolution="448")
     with pytest.raises(ValueError, match="t1 > t0"):
         take.clip(0.5, 0.5)
+
+
+def test_read_only_release_still_reads(tiny_release, monkeypatch):
+    """The PTS index cache is an optimisation: a release we cannot write to still gives exact frames."""
+    import contextlib
+
+    import egoexo_kit.video._meta as meta
+
+    @contextlib.contextmanager
+    def read_only(path):
+        raise PermissionError(13, "Read-only file system", str(path))
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(meta, "atomic_path", read_only)
+    take = ek.open_release(tiny_release).take("cmu_bike01_1")
+    ref = read_rgb_frames(take.view("cam02").path)
+    np.testing.assert_array_equal(take.frames(frame=3, views=["cam02"])["cam02"], ref[3])

@@ -154,16 +154,19 @@ def load_pts_table(
             pass  # unreadable cache: rebuild it below
     table = scan_pts_table(container, stream, path=path)
     pattern = re.compile(re.escape(prefix) + r"\d+\.\d+\.npz")
-    if index_dir.is_dir():
-        for old in index_dir.iterdir():
-            if old != cache and pattern.fullmatch(old.name):
-                old.unlink(missing_ok=True)
-    with atomic_path(cache) as tmp, open(tmp, "wb") as f:
-        np.savez(
-            f,
-            version=np.int64(_CACHE_VERSION),
-            pts=table.pts,
-            keyframes=table.keyframes,
-            last_duration=np.int64(table.last_duration),
-        )
+    try:
+        if index_dir.is_dir():
+            for old in index_dir.iterdir():
+                if old != cache and pattern.fullmatch(old.name):
+                    old.unlink(missing_ok=True)
+        with atomic_path(cache) as tmp, open(tmp, "wb") as f:
+            np.savez(
+                f,
+                version=np.int64(_CACHE_VERSION),
+                pts=table.pts,
+                keyframes=table.keyframes,
+                last_duration=np.int64(table.last_duration),
+            )
+    except OSError:
+        pass  # a read-only release: the cache is an optimisation, keep the table in memory only
     return table
