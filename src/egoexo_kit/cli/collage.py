@@ -27,7 +27,10 @@ def collage(
     resolution: str = typer.Option("448", "--resolution", help="Source videos: 448 (downscaled) or full."),
     tile: str = typer.Option("320x180", "--tile", help="Cell size WxH (even numbers)."),
 ) -> None:
-    """Tile the Aria RGB and every exo view of a take into one labelled video with a time overlay."""
+    """Tile the Aria RGB and every exo view of a take into one labelled video with a time overlay.
+
+    Example: egoexo-kit collage ./egoexo cmu_bike01_2 --resolution full --out bike.mp4
+    """
     if resolution not in ("448", "full"):
         raise typer.BadParameter(f"--resolution must be 448 or full, got {resolution!r}")
     try:

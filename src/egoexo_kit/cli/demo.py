@@ -36,7 +36,10 @@ def demo(
         False, "--tiny", help="Use the instant hand-laid release instead of the generator."
     ),
 ) -> None:
-    """Generate a small synthetic release, validate it and print its summary (about a minute on 2 cores)."""
+    """Generate a small synthetic release, validate it and print its summary (about a minute on 2 cores).
+
+    Example: egoexo-kit demo --out ./demo-release
+    """
     root = out or Path(tempfile.mkdtemp(prefix="egoexo-demo-"))
     start = time.perf_counter()
     with console.status("generating the synthetic release (2 captures × 1 take × 4 s)…"):

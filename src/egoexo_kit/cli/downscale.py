@@ -26,7 +26,10 @@ def downscale(
     ),
     workers: int = typer.Option(0, "--workers", help="Processes (0: one per core)."),
 ) -> None:
-    """Short side 448, long side even, as the official downscale script; skips files already done."""
+    """Short side 448, long side even, as the official downscale script; skips files already done.
+
+    Example: egoexo-kit downscale ./egoexo --takes cmu_bike01_2 --workers 4
+    """
     release = open_release(path)
     names = [t.strip() for item in takes for t in item.split(",") if t.strip()] or None
     with progress_bar("downscaling") as update:

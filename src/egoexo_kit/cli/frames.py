@@ -55,7 +55,10 @@ def frames(
         "mp4", "--orientation", help="mp4 (as stored) or sensor (Aria unrotated)."
     ),
 ) -> None:
-    """One PNG per view of one synchronized instant, plus a labelled contact sheet."""
+    """One PNG per view of one synchronized instant, plus a labelled contact sheet.
+
+    Example: egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --out frames/
+    """
     if (t is None) == (frame is None):
         raise typer.BadParameter("give exactly one of --t and --frame")
     tk = egoexo_kit.open_release(path).take(take)
@@ -86,7 +89,10 @@ def clips(
     out: Path = typer.Option(Path("clip.mp4"), "--out", help="Output MP4 (a labelled grid of the views)."),
     resolution: str = typer.Option("full", "--resolution", help="full or 448."),
 ) -> None:
-    """A synchronized multi-view clip written as one labelled MP4 grid."""
+    """A synchronized multi-view clip written as one labelled MP4 grid.
+
+    Example: egoexo-kit clips ./egoexo cmu_bike01_2 --t0 10 --t1 14 --fps 10 --out clip.mp4
+    """
     tk = egoexo_kit.open_release(path).take(take)
     clip = tk.clip(t0, t1, fps=fps, views=_views(views), resolution=_resolution(resolution))  # type: ignore[arg-type]
     names = list(clip)

@@ -49,7 +49,10 @@ def synth(
     takes: int | None = typer.Option(None, "--takes", help="With --annotations-only: total number of takes."),
     workers: int = typer.Option(0, "--workers", help="Rendering processes (0: one per core)."),
 ) -> None:
-    """Generate a complete synthetic release (videos, sensors, annotations) plus its ground truth."""
+    """Generate a complete synthetic release (videos, sensors, annotations) plus its ground truth.
+
+    Example: egoexo-kit synth ./synthetic --captures 3 --seconds 6 --scenarios cooking,basketball
+    """
     names = tuple(s.strip() for item in scenarios for s in item.split(",") if s.strip())
     try:
         config = SynthConfig(
