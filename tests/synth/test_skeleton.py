@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth._skeleton import (
     BODY_BONES,
     BODY_INDEX,
@@ -23,7 +24,7 @@ from egoexo_kit.synth._skeleton import (
     pose_skeleton,
     two_bone_ik,
 )
-from egoexo_kit.synth._tracks import pose_matrix, rot_y, rot_z
+from egoexo_kit.synth._tracks import rot_y, rot_z
 
 # FORMAT §7.9, canonical COCO order table.
 COCO = (
@@ -43,7 +44,7 @@ def random_inputs(seed: int, n: int = 40) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     yaw, lean = rng.uniform(-np.pi, np.pi, n), rng.uniform(-0.3, 0.9, n)
     pelvis = rng.uniform([-2, -2, 0.6], [2, 2, 1.1], (n, 3))
-    T = pose_matrix(rot_z(yaw) @ rot_y(lean), pelvis)
+    T = make_pose(rot_z(yaw) @ rot_y(lean), pelvis)
     return {
         "T_world_pelvis": T,
         "grip_world": pelvis[:, None] + rng.uniform(-1.2, 1.2, (n, 2, 3)),
@@ -187,7 +188,7 @@ def test_reachable_grip_targets_are_reached_exactly():
     body = Body.from_height(1.7)
     rng = np.random.default_rng(0)
     n = 200
-    T = pose_matrix(np.broadcast_to(np.eye(3), (n, 3, 3)), np.array([0.0, 0.0, body.standing_pelvis_z]))
+    T = make_pose(np.broadcast_to(np.eye(3), (n, 3, 3)), np.array([0.0, 0.0, body.standing_pelvis_z]))
     shoulders = np.array([[0, -body.shoulder_half_width_m, 0], [0, body.shoulder_half_width_m, 0]])
     shoulders = shoulders + np.array([0, 0, body.standing_pelvis_z + body.torso_m])
     direction = rng.normal(size=(n, 2, 3))
@@ -214,7 +215,7 @@ def test_two_bone_ik_never_overshoots():
 def test_head_turns_toward_the_look_at_point():
     body = Body.from_height(1.7)
     n = 3
-    T = pose_matrix(np.broadcast_to(np.eye(3), (n, 3, 3)), np.array([0.0, 0.0, body.standing_pelvis_z]))
+    T = make_pose(np.broadcast_to(np.eye(3), (n, 3, 3)), np.array([0.0, 0.0, body.standing_pelvis_z]))
     look = np.array([[3.0, 1.0, 1.2], [3.0, -1.0, 1.5], [2.0, 0.0, 0.2]])
     pose = pose_skeleton(body, T_world_pelvis=T, look_at_world=look)
     fwd = pose.T_world_head[:, :3, 2]

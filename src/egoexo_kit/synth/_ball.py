@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth._choreo import Realized
-from egoexo_kit.synth._tracks import min_jerk, pose_matrix
+from egoexo_kit.synth._tracks import min_jerk
 
 __all__ = ["BallPath"]
 
@@ -87,4 +88,4 @@ class BallPath:
                 centre[sel] = pts[k] + s * (pts[k + 1] - pts[k])
             else:
                 centre[sel] = pts[k]
-        objects[self.name] = pose_matrix(np.eye(3), centre - self.radius * _UP)
+        objects[self.name] = make_pose(np.eye(3), centre - self.radius * _UP)

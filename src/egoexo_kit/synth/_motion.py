@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth._choreo import Choreo, Contact, NarrationLine, Realized
 from egoexo_kit.synth._physical import choreograph_physical
 from egoexo_kit.synth._procedural import choreograph_procedural
@@ -24,7 +25,7 @@ from egoexo_kit.synth._scenarios import Plan, PlannedStep, proficiency_profile
 from egoexo_kit.synth._scene import Scene
 from egoexo_kit.synth._skeleton import Body, pose_skeleton
 from egoexo_kit.synth._taxonomy import Task
-from egoexo_kit.synth._tracks import Keyframes, min_jerk, pose_matrix, rodrigues, rot_y, rot_z, smooth_noise
+from egoexo_kit.synth._tracks import Keyframes, min_jerk, rodrigues, rot_y, rot_z, smooth_noise
 
 __all__ = ["Performance", "perform"]
 
@@ -135,7 +136,7 @@ def perform(
     t_all = np.unique(np.concatenate([t_frames, np.asarray(ch.event_times, dtype=np.float64)]))
     frames = np.searchsorted(t_all, t_frames)
     xy, zl = tracks["pelvis_xy"](t_all), tracks["pelvis_z"](t_all)  # (x, y, yaw), (z, lean)
-    T_world_pelvis = pose_matrix(
+    T_world_pelvis = make_pose(
         rot_z(xy[:, 2]) @ rot_y(zl[:, 1]), np.stack([xy[:, 0], xy[:, 1], zl[:, 0]], -1)
     )
     grips = _grips(tracks, t_all, tremor_m=ch.prof.tremor_m, rng=rng_noise)
@@ -200,7 +201,7 @@ def _held_objects(ch: Choreo, tracks: dict[str, Keyframes], real: Realized) -> d
             grip = real.pose.grip_world[i0 : i1 + 1, h.side]
             offset = rest[:3, :3].T @ (grip[0] - rest[:3, 3])
             R = rest[:3, :3] if rot is None else rodrigues(rot(real.t[i0 : i1 + 1])) @ rest[:3, :3]
-            poses[i0 : i1 + 1] = pose_matrix(R, grip - R @ offset)
+            poses[i0 : i1 + 1] = make_pose(R, grip - R @ offset)
             poses[i1 + 1 :] = poses[i1]
         out[obj.name] = poses
     return out

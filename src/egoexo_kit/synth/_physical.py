@@ -16,9 +16,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth._ball import BallPath
 from egoexo_kit.synth._choreo import Choreo, Realized, narrate_hesitation, narrate_step
-from egoexo_kit.synth._tracks import pose_matrix, rot_z
+from egoexo_kit.synth._tracks import rot_z
 
 __all__ = ["choreograph_physical"]
 
@@ -161,7 +162,7 @@ class _Phrases:
                 self.ball.add(0.0, ("point", self.ball_rest), "rest")
         guitars = [o for o in ch.scene.objects if o.name == "guitar"]
         if guitars:  # strapped on: fixed in the pelvis frame, where the scene put it at t = 0
-            standing = pose_matrix(rot_z(np.float64(self.m.yaw0)), self.m.S + self.m.pz * _UP)
+            standing = make_pose(rot_z(np.float64(self.m.yaw0)), self.m.S + self.m.pz * _UP)
             self.T_pelvis_guitar = np.linalg.inv(standing) @ guitars[0].T_world_object
             ch.post.append(self._guitar_poses)
         self.height = 0.0  # climbing: how far the pelvis is above standing

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth._skeleton import Body
 from egoexo_kit.synth._taxonomy import ObjectSpec, Task
-from egoexo_kit.synth._tracks import pose_matrix, rot_z
+from egoexo_kit.synth._tracks import rot_z
 
 __all__ = ["Scene", "SceneObject", "make_scene"]
 
@@ -152,27 +153,22 @@ def make_scene(task: Task, *, rng: np.random.Generator | int, body: Body | None 
     else:  # against the +y wall, out of the way
         yaw = 0.0
         centre = np.array([rng.uniform(-1.0, 1.0), room[1] / 2 - d / 2 - 0.05, h])
-    T_world_table = pose_matrix(rot_z(np.float64(yaw)), centre)
+    T_world_table = make_pose(rot_z(np.float64(yaw)), centre)
     if task.procedural:
-        stand_in_table = pose_matrix(
-            rot_z(np.float64(np.pi / 2)), np.array([0.0, -(d / 2 + _STAND_BACK), -h])
-        )
+        stand_in_table = make_pose(rot_z(np.float64(np.pi / 2)), np.array([0.0, -(d / 2 + _STAND_BACK), -h]))
         T_world_stand = T_world_table @ stand_in_table
         spots = _place_on_table(task, rng=rng)
         objects = tuple(
             SceneObject(
                 s,
-                *(
-                    T_world_table @ pose_matrix(rot_z(p[2]), np.array([p[0], p[1], 0.0]))
-                    for p in spots[s.name]
-                ),
+                *(T_world_table @ make_pose(rot_z(p[2]), np.array([p[0], p[1], 0.0])) for p in spots[s.name]),
             )
             for s in task.objects
         )
     else:
         stand_yaw = np.pi / 2 + rng.uniform(-0.3, 0.3)
         stand_xy = np.array([rng.uniform(-0.5, 0.5), -room[1] / 2 + min(2.5, room[1] / 3)])
-        T_world_stand = pose_matrix(rot_z(np.float64(stand_yaw)), np.array([*stand_xy, 0.0]))
+        T_world_stand = make_pose(rot_z(np.float64(stand_yaw)), np.array([*stand_xy, 0.0]))
         objects = tuple(_physical_object(s, T_world_stand=T_world_stand, body=body) for s in task.objects)
     return Scene(task, room, T_world_table, (w, d, h), T_world_stand, objects)
 
@@ -181,17 +177,17 @@ def _physical_object(spec: ObjectSpec, *, T_world_stand: np.ndarray, body: Body)
     """Starting pose of a physical scenario's object, relative to the participant's spot."""
     pelvis_z = body.standing_pelvis_z
     if spec.name == "hoop":
-        local = pose_matrix(np.eye(3), np.array([4.5, 0.0, 3.05]))
+        local = make_pose(np.eye(3), np.array([4.5, 0.0, 3.05]))
     elif spec.name == "climbing wall":
-        local = pose_matrix(rot_z(np.float64(np.pi / 2)), np.array([0.5 + spec.size_m[1] / 2, 0.0, 0.0]))
+        local = make_pose(rot_z(np.float64(np.pi / 2)), np.array([0.5 + spec.size_m[1] / 2, 0.0, 0.0]))
     elif spec.name == "guitar":
-        local = pose_matrix(_guitar_rotation(), np.array([0.13, 0.12, pelvis_z + 0.22]))
+        local = make_pose(_guitar_rotation(), np.array([0.13, 0.12, pelvis_z + 0.22]))
     elif spec.name == "basketball":
-        local = pose_matrix(
+        local = make_pose(
             np.eye(3), np.array([0.35, 0.0, pelvis_z + 0.6 * body.torso_m - spec.size_m[2] / 2])
         )
     else:  # a ball on the floor ahead
-        local = pose_matrix(np.eye(3), np.array([0.4, -0.05, 0.0]))
+        local = make_pose(np.eye(3), np.array([0.4, -0.05, 0.0]))
     pose = T_world_stand @ local
     return SceneObject(spec, pose, pose.copy())
 

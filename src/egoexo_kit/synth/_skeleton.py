@@ -26,9 +26,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from egoexo_kit.geometry import make_pose
 from egoexo_kit.release._joints import BODY_JOINTS, FINGERS, HAND_JOINTS, HAND_JOINTS_PER_SIDE, SIDES
 from egoexo_kit.synth._hands import PALM_FRACTION, finger_joints
-from egoexo_kit.synth._tracks import pose_matrix
 
 __all__ = [
     "BODY_BONES",
@@ -177,7 +177,7 @@ class Body:
 
     def rest_pose(self) -> SkeletonPose:
         """Standing at the origin facing +x, arms hanging, looking ahead (one frame, T = 1)."""
-        T_world_pelvis = pose_matrix(np.eye(3), np.array([0.0, 0.0, self.standing_pelvis_z]))[None]
+        T_world_pelvis = make_pose(np.eye(3), np.array([0.0, 0.0, self.standing_pelvis_z]))[None]
         return pose_skeleton(self, T_world_pelvis=T_world_pelvis)
 
 
@@ -280,7 +280,7 @@ def _head(
         axis=1,
     )
     R_world_head = np.stack([-left, -up, f], axis=-1)  # columns: x right, y down, z forward
-    return joints, pose_matrix(R_world_head, at(_DEVICE_FWD, _EYE[1], 0.0))
+    return joints, make_pose(R_world_head, at(_DEVICE_FWD, _EYE[1], 0.0))
 
 
 def pose_skeleton(

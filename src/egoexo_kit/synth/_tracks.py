@@ -18,7 +18,6 @@ __all__ = [
     "Keyframes",
     "TrackBuilder",
     "min_jerk",
-    "pose_matrix",
     "rodrigues",
     "rot_y",
     "rot_z",
@@ -166,13 +165,3 @@ def rodrigues(rotvec: np.ndarray) -> np.ndarray:
     s = np.where(theta > 1e-12, np.sin(theta), 0.0)[..., None, None]
     c = np.where(theta > 1e-12, 1.0 - np.cos(theta), 0.0)[..., None, None]
     return np.eye(3) + s * kmat + c * (kmat @ kmat)
-
-
-def pose_matrix(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
-    """4×4 rigid transforms from (..., 3, 3) rotations and (..., 3) translations."""
-    shape = np.broadcast_shapes(rotation.shape[:-2], translation.shape[:-1])
-    out = np.zeros((*shape, 4, 4))
-    out[..., :3, :3] = rotation
-    out[..., :3, 3] = translation
-    out[..., 3, 3] = 1.0
-    return out
