@@ -14,7 +14,7 @@ import numpy as np
 
 from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth._skeleton import Body
-from egoexo_kit.synth._taxonomy import ObjectSpec, Task
+from egoexo_kit.synth._taxonomy import ObjectSpec, Task, find_named
 from egoexo_kit.synth._tracks import rot_z
 
 __all__ = ["Scene", "SceneObject", "make_scene"]
@@ -72,10 +72,11 @@ class Scene:
         Raises:
             KeyError: naming the objects present.
         """
-        for o in self.objects:
-            if o.name == name:
-                return o
-        raise KeyError(f"no object {name!r} in the scene; objects: {[o.name for o in self.objects]}")
+        return find_named(
+            self.objects,
+            name,
+            error=f"no object {name!r} in the scene; objects: {[o.name for o in self.objects]}",
+        )
 
     def __repr__(self) -> str:
         return f"Scene(task={self.task.task_id}, objects={[o.name for o in self.objects]})"

@@ -8,10 +8,27 @@ its movement phrases, so that they can be annotated (atomic descriptions) like k
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
-__all__ = ["ObjectSpec", "Step", "StepGroup", "Task"]
+__all__ = ["ObjectSpec", "Step", "StepGroup", "Task", "find_named"]
+
+
+class _Named(Protocol):
+    name: str
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def find_named(items: Iterable[N], name: str, *, error: str) -> N:
+    """The first item whose ``.name`` is ``name``; ``KeyError(error)`` when there is none."""
+    for item in items:
+        if item.name == name:
+            return item
+    raise KeyError(error)
+
 
 Shape = Literal["box", "cylinder", "sphere"]
 
@@ -97,10 +114,7 @@ class Task:
         Raises:
             KeyError: if there is none.
         """
-        for s in self.steps:
-            if s.name == name:
-                return s
-        raise KeyError(f"task {self.task_id} {self.name!r} has no step {name!r}")
+        return find_named(self.steps, name, error=f"task {self.task_id} {self.name!r} has no step {name!r}")
 
     def object(self, name: str) -> ObjectSpec:
         """The object called ``name``.
@@ -108,10 +122,9 @@ class Task:
         Raises:
             KeyError: if there is none.
         """
-        for o in self.objects:
-            if o.name == name:
-                return o
-        raise KeyError(f"task {self.task_id} {self.name!r} has no object {name!r}")
+        return find_named(
+            self.objects, name, error=f"task {self.task_id} {self.name!r} has no object {name!r}"
+        )
 
     def taxonomy(self) -> dict[str, dict[str, Any]]:
         """The task's taxonomy as in ``keystep_*.json`` (FORMAT §7.2): string node id → node."""
