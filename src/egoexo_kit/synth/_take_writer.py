@@ -19,6 +19,7 @@ from egoexo_kit.synth._eyes import eye_image
 from egoexo_kit.synth._metadata import ARIA_STREAMS
 from egoexo_kit.synth._plan import TakePlan
 from egoexo_kit.synth._render import Primitives
+from egoexo_kit.synth._sensors import gaze_angles_cpf
 from egoexo_kit.synth._truth import PackedMasks, TakeTruth, ViewTruth
 from egoexo_kit.synth._views import ViewSpec, render_view
 from egoexo_kit.synth._world import (
@@ -256,10 +257,7 @@ def _write_et(path: Path, *, world: CaptureWorld, truth: TakeTruth) -> None:
     state = take_state(world, truth.plan, aria.frame_times)
     T_world_cpf = state.T_world_head @ world.rig.T_head_device @ world.rig.T_device_cpf
     p = transform_points(invert_pose(T_world_cpf), state.gaze_world[:, None, :])[:, 0]
-    # CPF axes: x to the wearer's left, y up, z forward; the right eye sits at x = -0.0315 m.
-    yaw_r = np.arctan2(p[:, 0] + 0.0315, p[:, 2])
-    yaw_l = np.arctan2(p[:, 0] - 0.0315, p[:, 2])
-    pitch = np.arctan2(p[:, 1], np.hypot(p[:, 0], p[:, 2]))
+    yaw_l, yaw_r, pitch, _ = gaze_angles_cpf(p)  # the same angles the eye-gaze CSV records
     size = world.rig.et_size
     encode_video(
         path,
