@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from egoexo_kit.errors import FormatError, FrameIndexError
-from egoexo_kit.video import VideoReader, encode_video
+from egoexo_kit.video import Frame, FrameBatch, VideoReader, encode_video
 from egoexo_kit.video import _meta as meta_module
 
 H, W, BITS = 64, 96, 9
@@ -219,6 +219,28 @@ def test_nearby_requests_continue_instead_of_seeking(tmp_path):
         assert r.seeks == 2
 
 
+def test_unwanted_non_reference_frames_are_skipped(tmp_path):
+    path = write_video(tmp_path / "b.mp4", 120, params="bframes=3:b-pyramid=none:keyint=120:scenecut=0")
+    ref = reference(path)
+    with VideoReader(path, cache_frames=0) as r:
+        np.testing.assert_array_equal(r[100], ref[100])
+        assert r.decoded_frames < 101 * 0.6  # only the reference chain (I/P frames) and the target
+        # One frame at a time, forward: a wanted B-frame whose packet already went by unwanted is
+        # decoded again by a fresh seek, never returned wrong or missing.
+        for i in range(60, 80):
+            np.testing.assert_array_equal(r[i], ref[i])
+
+
+def test_encode_video_keyint(tmp_path):
+    frames = [stamp(i) for i in range(95)]
+    encode_video(tmp_path / "k.mp4", frames, keyint=30, preset="veryfast")
+    with VideoReader(tmp_path / "k.mp4") as r:
+        keys = r.keyframes
+        assert keys[0] == 0 and np.diff(np.append(keys, len(r))).max() <= 30  # x264 may add scene cuts
+    with pytest.raises(ValueError, match="keyint"):
+        encode_video(tmp_path / "bad.mp4", frames, keyint=0)
+
+
 def test_gap_in_pts_and_tolerance(tmp_path):
     steps = [1] * 29 + [10] + [1] * 30  # frame 29 is displayed for 10 frame periods
     path = write_video(tmp_path / "gap.mp4", 60, params="bframes=2:keyint=20", steps=steps)
@@ -340,3 +362,30 @@ def test_index_errors(tmp_path):
             r.get([0.5])
     with pytest.raises(ValueError, match="cache_frames must be >= 0"):
         VideoReader(path, cache_frames=-1)
+
+
+# ------------------------------------------------------------------------------------------ results
+def test_frame_batch_carries_index_and_time(video):
+    path, ref = video
+    with VideoReader(path) as r:
+        batch = r.get_frames_at([5, -1, 5])
+        assert len(batch) == 3 and batch.indices.tolist() == [5, len(ref) - 1, 5]
+        data, index, pts_s, duration_s = batch[1]  # a Frame unpacks like a tuple
+        np.testing.assert_array_equal(data, ref[-1])
+        assert index == len(ref) - 1 and pts_s == pytest.approx(float(r.pts[-1] * r.metadata.time_base))
+        assert pts_s + duration_s == pytest.approx(r.metadata.end_s)
+        assert "FrameBatch(3 frames" in repr(batch) and "data=(" in repr(batch[0])
+        played = r.get_frames_played_at([batch.pts_s[0] + 0.25 * batch.duration_s[0]])
+        assert played.indices.tolist() == [5]
+        np.testing.assert_array_equal(played.data[0], ref[5])
+        gray = r.get_frames_at([2], format="gray")
+        assert gray.data.shape == (1, H, W)
+    with pytest.raises(ValueError, match="indices must have shape"):
+        FrameBatch(
+            data=np.zeros((2, 4, 4, 3), np.uint8),
+            indices=np.zeros(3),
+            pts_s=np.zeros(2),
+            duration_s=np.zeros(2),
+        )
+    with pytest.raises(ValueError, match="uint8"):
+        Frame(data=np.zeros((4, 4, 3)), index=0, pts_s=0.0, duration_s=0.0)

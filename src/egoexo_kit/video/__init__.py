@@ -1,4 +1,4 @@
-"""Video files: reproducible encoding now; exact frame access and clips come with the video issue.
+"""Video files: exact frame access by index and time, reproducible encoding, downscaling and collages.
 
 May import: ``release``, ``timeline``.
 """
@@ -13,10 +13,14 @@ from egoexo_kit.video._downscale import downscale_video as downscale_video
 from egoexo_kit.video._downscale import downscaled_size as downscaled_size
 from egoexo_kit.video._downscale import read_rgb_frames as read_rgb_frames
 from egoexo_kit.video._encode import encode_video as encode_video
+from egoexo_kit.video._frame import Frame as Frame
+from egoexo_kit.video._frame import FrameBatch as FrameBatch
 from egoexo_kit.video._meta import VideoMeta as VideoMeta
 from egoexo_kit.video._reader import VideoReader as VideoReader
 
 __all__ = [
+    "Frame",
+    "FrameBatch",
     "VideoMeta",
     "VideoReader",
     "collage_frame",

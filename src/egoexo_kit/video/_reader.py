@@ -21,6 +21,7 @@ import av
 import numpy as np
 
 from egoexo_kit.errors import FormatError, FrameIndexError
+from egoexo_kit.video._frame import FrameBatch
 from egoexo_kit.video._meta import PtsTable, VideoMeta, load_pts_table
 
 __all__ = ["VideoReader"]
@@ -85,10 +86,12 @@ class VideoReader:
         self._pts_list = table.pts.tolist()
         self._index_of = {p: i for i, p in enumerate(self._pts_list)}
         self._times = table.pts * self._meta.time_base.numerator / self._meta.time_base.denominator
+        self._durations = np.diff(self._times, append=self._meta.end_s)
         self._cache: OrderedDict[int, av.VideoFrame] = OrderedDict()
         self._cache_size = cache_frames
         self._frames: Iterator[av.VideoFrame] | None = None  # decoder output since the last seek
         self._pos = -1  # display index of the last frame the decoder output (-1: must seek)
+        self._wanted_pts: set[int] = set()  # pts the decoder must not skip (see _decode_packets)
         self.decoded_frames = 0
         """Frames decoded by random access so far (for benchmarks and tests)."""
         self.seeks = 0
@@ -189,6 +192,22 @@ class VideoReader:
             FrameIndexError: a time lies outside ``[begin_s, end_s)`` or beyond the tolerance.
         """
         return self.get(self.indices_at(seconds, tolerance_s=tolerance_s))
+
+    def get_frames_at(self, indices: Sequence[int], *, format: PixelFormat = "rgb24") -> FrameBatch:
+        """Like :meth:`get`, plus each frame's index, presentation time and duration."""
+        idx = self._normalize(indices)
+        return FrameBatch(
+            data=self.get(idx.tolist(), format=format),
+            indices=idx,
+            pts_s=self._times[idx],
+            duration_s=self._durations[idx],
+        )
+
+    def get_frames_played_at(
+        self, seconds: Sequence[float], *, tolerance_s: float | None = None, format: PixelFormat = "rgb24"
+    ) -> FrameBatch:
+        """Time twin of :meth:`get_frames_at`: the frames displayed at ``seconds`` (see :meth:`get_at`)."""
+        return self.get_frames_at(self.indices_at(seconds, tolerance_s=tolerance_s).tolist(), format=format)
 
     def indices_at(self, seconds: Sequence[float], *, tolerance_s: float | None = None) -> np.ndarray:
         """Frame indices displayed at ``seconds`` (see :meth:`get_at`), as ``(T,)`` int64."""
@@ -296,9 +315,13 @@ class VideoReader:
     def _decode_to(self, target: int, wanted: set[int], out: dict[int, av.VideoFrame]) -> None:
         """Decode until frame ``target`` comes out, keeping every frame in ``wanted`` on the way."""
         start = self._keyframe_before(target)
+        self._wanted_pts = {self._pts_list[i] for i in wanted if i >= target}
         # Continue the current decode when it is already inside the target's group of pictures.
-        if not (self._frames is not None and start <= self._pos < target):
-            self._seek(start)
+        if self._frames is not None and start <= self._pos < target:
+            if self._advance_to(target, wanted, out):
+                return
+            # The target's packet went by (skipped as unwanted) before it was asked for: decode again.
+        self._seek(start)
         while True:
             if self._advance_to(target, wanted, out):
                 return
@@ -319,8 +342,21 @@ class VideoReader:
         except av.FFmpegError as e:
             raise FormatError(f"cannot seek: {e}", path=self._path, frame=start) from e
         self.seeks += 1
-        self._frames = self._container.decode(self._stream)
+        self._frames = self._decode_packets()
         self._pos = -1
+
+    def _decode_packets(self) -> Iterator[av.VideoFrame]:
+        """Decoder output from the current position, skipping non-reference frames nobody asked for.
+
+        A frame that no other frame references (most B-frames with x264's defaults) only has to be
+        decoded if it is wanted; FFmpeg's ``skip_frame`` is set per packet, from the packet's pts,
+        so random access decodes only the reference chain up to each target.
+        """
+        ctx = self._stream.codec_context
+        for packet in self._container.demux(self._stream):
+            skip = packet.pts is not None and packet.pts not in self._wanted_pts
+            ctx.skip_frame = "NONREF" if skip else "DEFAULT"
+            yield from packet.decode()
 
     def _advance_to(self, target: int, wanted: set[int], out: dict[int, av.VideoFrame]) -> bool:
         """Pull frames until ``target``; False if a later frame (or the end) comes first."""

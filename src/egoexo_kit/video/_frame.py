@@ -1,0 +1,87 @@
+"""Decoded frames with their timing: small result dataclasses that check their shapes (STYLE §2).
+
+``Frame`` unpacks like a tuple (``data, index, pts_s, duration_s = frame``) and both print shapes, not
+pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Frame", "FrameBatch"]
+
+
+@dataclass(frozen=True, repr=False)
+class Frame:
+    """One decoded picture and when it is displayed, in the video's own clock."""
+
+    data: np.ndarray
+    """``(H, W, 3)`` uint8 RGB, ``(H, W)`` gray, or ``(H * 3 // 2, W)`` yuv420p planes."""
+    index: int
+    """Display index in the video (0-based)."""
+    pts_s: float
+    """Presentation time in seconds (``pts * time_base``)."""
+    duration_s: float
+    """How long the frame is displayed, in seconds (until the next frame's pts)."""
+
+    def __post_init__(self) -> None:
+        if self.data.dtype != np.uint8 or self.data.ndim not in (2, 3):
+            raise ValueError(
+                f"frame data must be a 2-D or 3-D uint8 array, got {self.data.dtype} {self.data.shape}"
+            )
+        if self.duration_s < 0:
+            raise ValueError(f"frame duration must be >= 0, got {self.duration_s}")
+
+    def __iter__(self) -> Iterator[object]:
+        yield from (self.data, self.index, self.pts_s, self.duration_s)
+
+    def __repr__(self) -> str:
+        return (
+            f"Frame(index={self.index}, pts_s={self.pts_s:.6f}, duration_s={self.duration_s:.6f}, "
+            f"data={tuple(self.data.shape)} {self.data.dtype})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class FrameBatch:
+    """Several decoded pictures with their indices and times; ``batch[k]`` is a :class:`Frame`."""
+
+    data: np.ndarray
+    """``(T, ...)`` uint8, one picture per row."""
+    indices: np.ndarray
+    """``(T,)`` int64 display indices."""
+    pts_s: np.ndarray
+    """``(T,)`` float64 presentation times in seconds."""
+    duration_s: np.ndarray
+    """``(T,)`` float64 display durations in seconds."""
+
+    def __post_init__(self) -> None:
+        if self.data.dtype != np.uint8 or self.data.ndim not in (3, 4):
+            raise ValueError(
+                f"batch data must be a 3-D or 4-D uint8 array, got {self.data.dtype} {self.data.shape}"
+            )
+        n = len(self.data)
+        for name in ("indices", "pts_s", "duration_s"):
+            shape = getattr(self, name).shape
+            if shape != (n,):
+                raise ValueError(f"{name} must have shape ({n},) like data's first axis, got {shape}")
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, k: int) -> Frame:
+        return Frame(
+            data=self.data[k],
+            index=int(self.indices[k]),
+            pts_s=float(self.pts_s[k]),
+            duration_s=float(self.duration_s[k]),
+        )
+
+    def __iter__(self) -> Iterator[Frame]:
+        return (self[k] for k in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"FrameBatch({len(self)} frames, data={tuple(self.data.shape)} {self.data.dtype})"
