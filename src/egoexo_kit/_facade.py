@@ -62,6 +62,18 @@ class _ReaderCache:
 
 _READERS = _ReaderCache(int(os.environ.get("EGOEXO_KIT_DECODERS", "16")))
 _THREADS = max(1, os.cpu_count() or 1)
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _decode_pool() -> ThreadPoolExecutor:
+    """This process's shared decode threads (a forked worker makes its own: threads do not survive a fork)."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(os.getpid())
+        if pool is None:
+            _POOLS.clear()
+            pool = _POOLS[os.getpid()] = ThreadPoolExecutor(_THREADS, thread_name_prefix="egoexo-decode")
+        return pool
 
 
 def view_name(view: View) -> str:
@@ -116,8 +128,7 @@ class Take(_ReleaseTake):
 
         if len(views) == 1:
             return {view_name(views[0]): one(views[0])}
-        with ThreadPoolExecutor(max_workers=min(len(views), _THREADS)) as pool:
-            return dict(zip((view_name(v) for v in views), pool.map(one, views), strict=True))
+        return dict(zip((view_name(v) for v in views), _decode_pool().map(one, views), strict=True))
 
     def frames(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def test_info_json(tiny_release_ro):
     assert "downscaled_takes/448" not in s["parts"]
     assert s["total_bytes"] >= sum(s["part_bytes"].values()) > 0
     assert set(s["extras"]) == {"aria", "torch", "viz", "web", "dist", "s3"}
-    assert s["extras"]["aria"] is False  # projectaria-tools is not in the default install
+    assert s["extras"]["aria"] is (importlib.util.find_spec("projectaria_tools") is not None)
 
 
 def test_info_take(tiny_release_ro):

@@ -12,6 +12,7 @@ import numpy as np
 
 from egoexo_kit.errors import FormatError
 from egoexo_kit.video._encode import encode_video
+from egoexo_kit.video._pixels import iter_arrays
 
 __all__ = ["collage_frame", "iter_synced", "write_collage"]
 
@@ -88,9 +89,8 @@ def iter_synced(paths: Sequence[str | Path]) -> Iterator[list[np.ndarray]]:
                 containers.append(av.open(str(p)))
             except av.FFmpegError as e:
                 raise FormatError(f"cannot open video: {e}", path=p) from e
-        decoders = [c.decode(c.streams.video[0]) for c in containers]
-        for frames in zip(*decoders, strict=False):
-            yield [f.to_ndarray(format="rgb24") for f in frames]
+        decoders = [iter_arrays(c.decode(c.streams.video[0])) for c in containers]
+        yield from (list(frames) for frames in zip(*decoders, strict=False))
     finally:
         for c in containers:
             c.close()

@@ -13,6 +13,7 @@ from egoexo_kit._parallel import pool_map
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import Release, probe_video
 from egoexo_kit.video._encode import encode_video
+from egoexo_kit.video._pixels import Converter, iter_arrays
 
 __all__ = ["downscale_release", "downscale_video", "downscaled_size", "read_rgb_frames"]
 
@@ -34,7 +35,7 @@ def read_rgb_frames(path: str | Path) -> list[np.ndarray]:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            return [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+            return list(iter_arrays(container.decode(stream)))
     except (av.FFmpegError, IndexError) as e:
         raise FormatError(f"cannot decode video: {e}", path=path) from e
 
@@ -44,25 +45,30 @@ def downscale_video(
 ) -> tuple[int, int]:
     """Write the 448p variant of ``src`` to ``dst`` (bicubic scaling, x264 CRF 23, ffmpeg's default preset).
 
-    ``preset`` trades speed for size; the release used ffmpeg's default, ``medium``.
+    Frames stream from the decoder through the scaler (in YUV, as ffmpeg's ``scale`` filter works) into
+    the encoder, so memory stays flat whatever the length. ``preset`` trades speed for size; the
+    release used ffmpeg's default, ``medium``.
 
     Returns:
         The (width, height) written.
+
+    Raises:
+        FormatError: ``src`` cannot be opened or decoded, or has no frames.
     """
-    frames = read_rgb_frames(src)
-    if not frames:
-        raise FormatError("video has no frames", path=src)
-    h, w = frames[0].shape[:2]
-    size = downscaled_size(w, h, short=short)
-
-    def scaled() -> object:
-        for f in frames:
-            vf = av.VideoFrame.from_ndarray(f, format="rgb24").reformat(
-                width=size[0], height=size[1], interpolation="BICUBIC"
-            )
-            yield vf.to_ndarray(format="rgb24")
-
-    encode_video(dst, scaled(), crf=23, preset=preset)
+    try:
+        with av.open(str(src)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            size = downscaled_size(stream.codec_context.width, stream.codec_context.height, short=short)
+            converter = Converter()
+            scaled = (converter.scaled(f, width=size[0], height=size[1]) for f in container.decode(stream))
+            encode_video(dst, scaled, crf=23, preset=preset)
+    except (av.FFmpegError, IndexError) as e:
+        raise FormatError(f"cannot decode video: {e}", path=src) from e
+    except ValueError as e:
+        if "no frames" in str(e):
+            raise FormatError("video has no frames", path=src) from e
+        raise
     return size
 
 

@@ -16,7 +16,7 @@ __all__ = ["encode_video"]
 
 def encode_video(
     path: str | Path,
-    frames: Iterable[np.ndarray],
+    frames: Iterable[np.ndarray | av.VideoFrame],
     *,
     fps: int = 30,
     crf: int = 24,
@@ -24,7 +24,7 @@ def encode_video(
     audio: tuple[np.ndarray, int] | None = None,
     keyint: int | None = None,
 ) -> int:
-    """Write RGB frames (``(H, W, 3)`` uint8, even H and W) as H.264 yuv420p at a constant ``fps``.
+    """Write frames (RGB ``(H, W, 3)`` uint8 arrays or decoded frames; even H and W) as H.264 yuv420p.
 
     The release's aligned videos use x264 preset slow, CRF 24, yuv420p (FORMAT §4.1). Encoding is
     single-threaded with ``mbtree=0`` so the same frames give the same bytes run to run.
@@ -51,7 +51,7 @@ def encode_video(
         stream = None
         for frame in frames:
             if stream is None:
-                h, w = frame.shape[:2]
+                h, w = (frame.height, frame.width) if isinstance(frame, av.VideoFrame) else frame.shape[:2]
                 if h % 2 or w % 2:
                     raise ValueError(f"frame size must be even for yuv420p, got {w}x{h}")
                 stream = container.add_stream("libx264", rate=fps)
@@ -61,8 +61,8 @@ def encode_video(
                 params = "mbtree=0:threads=1" + (f":keyint={keyint}" if keyint else "")
                 stream.options = {"crf": str(crf), "preset": preset, "x264-params": params}
                 audio_stream = _audio_stream(container, *audio) if audio is not None else None
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
-            vf.pts = n
+            vf = _as_frame(frame)
+            vf.pts, vf.time_base = n, Fraction(1, fps)
             container.mux(stream.encode(vf))
             n += 1
         if stream is None:
@@ -71,6 +71,15 @@ def encode_video(
         if audio is not None:
             _mux_audio(container, audio_stream, samples=audio[0], rate=audio[1])
     return n
+
+
+def _as_frame(frame: np.ndarray | av.VideoFrame) -> av.VideoFrame:
+    """A frame the encoder takes, without the picture type a decoder left on it (x264 would force it)."""
+    if isinstance(frame, av.VideoFrame):
+        vf = frame if frame.format.name == "yuv420p" else frame.reformat(format="yuv420p")
+        vf.pict_type = av.video.frame.PictureType.NONE
+        return vf
+    return av.VideoFrame.from_ndarray(np.ascontiguousarray(frame, dtype=np.uint8), format="rgb24")
 
 
 def _audio_stream(container: av.container.OutputContainer, samples: np.ndarray, rate: int) -> av.AudioStream:

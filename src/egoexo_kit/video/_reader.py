@@ -23,6 +23,7 @@ import numpy as np
 from egoexo_kit.errors import FormatError, FrameIndexError
 from egoexo_kit.video._frame import FrameBatch
 from egoexo_kit.video._meta import PtsTable, VideoMeta, load_pts_table
+from egoexo_kit.video._pixels import Converter, iter_arrays
 
 __all__ = ["VideoReader"]
 
@@ -88,6 +89,7 @@ class VideoReader:
         self._times = table.pts * self._meta.time_base.numerator / self._meta.time_base.denominator
         self._durations = np.diff(self._times, append=self._meta.end_s)
         self._cache: OrderedDict[int, av.VideoFrame] = OrderedDict()
+        self._converter = Converter()
         self._cache_size = cache_frames
         self._frames: Iterator[av.VideoFrame] | None = None  # decoder output since the last seek
         self._pos = -1  # display index of the last frame the decoder output (-1: must seek)
@@ -171,7 +173,7 @@ class VideoReader:
                 "gray": (self._meta.height, self._meta.width),
             }
             return np.empty((0, *shape.get(format, (self._meta.height * 3 // 2, self._meta.width))), np.uint8)
-        converted = {i: f.to_ndarray(format=format) for i, f in frames.items()}
+        converted = {i: self._converter.array(f, format=format) for i, f in frames.items()}
         return np.stack([converted[i] for i in idx.tolist()])
 
     def get_at(self, seconds: Sequence[float], *, tolerance_s: float | None = None) -> np.ndarray:
@@ -241,9 +243,8 @@ class VideoReader:
             with av.open(str(self._path)) as container:
                 stream = container.streams.video[self._meta.stream]
                 stream.thread_type = "AUTO"
-                for frame in container.decode(stream):
-                    if frame.pts is None or frame.pts in self._index_of:
-                        yield frame.to_ndarray(format="rgb24")
+                kept = (f for f in container.decode(stream) if f.pts is None or f.pts in self._index_of)
+                yield from iter_arrays(kept)
         except av.FFmpegError as e:
             raise FormatError(f"cannot decode video: {e}", path=self._path) from e
 
