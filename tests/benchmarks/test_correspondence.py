@@ -226,3 +226,16 @@ def test_missing_pair_frame_object_and_bad_rle():
     pred["ego-exo"]["results"]["take"]["masks"]["obj"] = {}
     with pytest.raises(InvalidSubmission, match="camera pair aria01_214-1_cam01 is missing"):
         evaluate("correspondence", gt, pred)
+
+
+def test_decode_rles_equals_pycocotools():
+    rng = np.random.default_rng(7)
+    for h, w in ((1, 1), (5, 3), (270, 480), (97, 131)):
+        masks = [random_blob(rng, h, w) if h > 6 else rng.random((h, w)) < 0.5 for _ in range(6)]
+        masks.append(np.ones((h, w), bool))
+        masks.append(np.zeros((h, w), bool))
+        rles = [rle(m) for m in masks]
+        out, bad = decode_rles(rles, height=h, width=w)
+        assert bad == []
+        for r, got in zip(rles, out, strict=True):
+            assert np.array_equal(got.T, mask_utils.decode(r).astype(bool))

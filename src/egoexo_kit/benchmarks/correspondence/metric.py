@@ -18,10 +18,10 @@ import numpy as np
 
 from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy, load_pair
 from egoexo_kit.benchmarks._maskmetrics import (
-    bbox_centres,
-    boundary_f,
+    box_bounds,
+    centres_from_bounds,
+    crop_scores,
     decode_rles,
-    iou,
     nearest_resize_index,
     nopad_size,
 )
@@ -36,15 +36,24 @@ EVAL_SIZE = 480
 CHUNK = 256
 
 
-def score_mask_pairs(gt: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
-    """IoU, contour accuracy and location error of ``(N, H, W)`` GT/pred pairs at evaluation size."""
-    h = gt.shape[1]
-    c_gt = bbox_centres(gt, pad=h)
-    c_pred = bbox_centres(pred, pad=h)
+def score_mask_pairs(gt: np.ndarray, pred: np.ndarray, *, transposed: bool = False) -> dict[str, np.ndarray]:
+    """IoU, contour accuracy and location error of ``(N, H, W)`` GT/pred pairs at evaluation size.
+
+    ``transposed=True`` takes ``(N, W, H)`` stacks (as :func:`decode_rles` returns them): IoU and
+    the boundary F are symmetric under transposition; only the bounding boxes are swapped back.
+    """
+    shape = gt.shape[1:][::-1] if transposed else gt.shape[1:]
+    bg, eg = box_bounds(gt)
+    bp, ep = box_bounds(pred)
+    ious, fs = crop_scores(gt, pred, bounds=(bg, eg, bp, ep))
+    if transposed:
+        bg, bp = bg[:, [2, 3, 0, 1]], bp[:, [2, 3, 0, 1]]
+    c_gt = centres_from_bounds(bg, eg, shape=shape, pad=shape[0])
+    c_pred = centres_from_bounds(bp, ep, shape=shape, pad=shape[0])
     dist = np.sqrt(((c_gt - c_pred) ** 2).sum(axis=1))
     return {
-        "iou": iou(gt, pred),
-        "contour_accuracy": boundary_f(gt, pred),
+        "iou": ious,
+        "contour_accuracy": fs,
         "location_error": dist / np.sqrt(EVAL_SIZE**2 + EVAL_SIZE**2),
     }
 
@@ -79,7 +88,9 @@ def _score_direction(
             if gt_bad:
                 fr = frames[part[gt_bad[0]]]
                 raise FormatError(f"GT RLE of object {fr.obj}, pair {fr.pair}, frame {fr.frame} does not decode")
-            scores = score_mask_pairs(gt[:, ys][:, :, xs], pred)
+            if (eh, ew) != (h, w):
+                gt = gt[:, xs][:, :, ys]  # transposed stacks: (N, W, H)
+            scores = score_mask_pairs(gt, pred, transposed=True)
             for k in sums:
                 sums[k] += float(scores[k].sum())
             count += len(part)
