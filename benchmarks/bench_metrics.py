@@ -83,20 +83,34 @@ def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> 
         idx = rng.integers(0, len(pool), n)
         keys = [str(30 * i) for i in range(n)]
         annotations[f"t{t}"] = {
-            "masks": {"o": {"aria01_214-1": dict.fromkeys(keys, ego_rle), "cam01": {k: pool[i][0] for k, i in zip(keys, idx, strict=True)}}},
+            "masks": {
+                "o": {
+                    "aria01_214-1": dict.fromkeys(keys, ego_rle),
+                    "cam01": {k: pool[i][0] for k, i in zip(keys, idx, strict=True)},
+                }
+            },
             "annotated_frames": {"o": {"cam01": [int(k) for k in keys]}},
         }
         results[f"t{t}"] = {
-            "masks": {"o": {"aria01_214-1_cam01": {k: {"pred_mask": pool[i][1], "confidence": 0.9} for k, i in zip(keys, idx, strict=True)}}},
+            "masks": {
+                "o": {
+                    "aria01_214-1_cam01": {
+                        k: {"pred_mask": pool[i][1], "confidence": 0.9}
+                        for k, i in zip(keys, idx, strict=True)
+                    }
+                }
+            },
             "subsample_idx": [],
         }
     gt = {"annotations": annotations}
     pred = {"ego-exo": {"version": "xx", "challenge": "xx", "results": results}}
     fast = timed(lambda: evaluate("correspondence", gt, pred))
     pairs = [pool[i] for i in rng.integers(0, len(pool), sample)]
-    loop = timed(
-        lambda: [mask_scores_one(mask_utils.decode(a), mask_utils.decode(b)) for a, b in pairs]
-    ) * frames / sample
+    loop = (
+        timed(lambda: [mask_scores_one(mask_utils.decode(a), mask_utils.decode(b)) for a, b in pairs])
+        * frames
+        / sample
+    )
     report(f"correspondence eval, {frames:,} frames @480", fast, loop, f"(loop timed on {sample:,}, scaled)")
 
 
@@ -109,7 +123,9 @@ def bench_proficiency(rng: np.random.Generator, takes: int = 800) -> None:
     pred = {"videos": videos, "ego_model_predictions": ego.tolist(), "exo_model_predictions": exo.tolist()}
     fast = timed(lambda: evaluate("proficiency-demonstrator", gt, pred), repeats=3)
     loop = timed(lambda: [proficiency_one(e, x) for e, x in zip(ego, exo, strict=True)], repeats=3)
-    report(f"proficiency-demonstrator eval, {takes} takes", fast, loop, "(loop: argmaxes only, no validation)")
+    report(
+        f"proficiency-demonstrator eval, {takes} takes", fast, loop, "(loop: argmaxes only, no validation)"
+    )
 
 
 def main() -> None:

@@ -78,8 +78,13 @@ def test_nan_gt_joints_skipped_and_gap_of_10_drops_velocity():
 def reference_body(gt_all, pred_all, min_clip_len=120):
     """Straightforward per-frame, per-joint port of the documented semantics."""
     cats = {
-        "basketball": ["basketball"], "bike": ["bike"], "cooking": ["cooking"], "dance": ["dance"],
-        "soccer": ["soccer"], "health": ["cpr", "covid"], "bouldering": ["bouldering"],
+        "basketball": ["basketball"],
+        "bike": ["bike"],
+        "cooking": ["cooking"],
+        "dance": ["dance"],
+        "soccer": ["soccer"],
+        "health": ["cpr", "covid"],
+        "bouldering": ["bouldering"],
         "music": ["piano", "violin", "guitar", "music"],
     }
     pe = pc = ve = vc = 0.0

@@ -49,17 +49,50 @@ def test_uncalibrated_ap_matches_scikit_learn():
     for _ in range(10):
         y = rng.random(300) < 0.3
         s = np.round(rng.random(300), 2)  # with ties
-        assert average_precision(y, s, calibrated=False) == pytest.approx(metrics.average_precision_score(y, s), rel=1e-12)
+        assert average_precision(y, s, calibrated=False) == pytest.approx(
+            metrics.average_precision_score(y, s), rel=1e-12
+        )
 
 
 def procedure_files(k=3):
-    gt = {"segments": {
-        "s1": {"previous": [0, 0, 0], "optional": 0, "mistake": False, "missing": [0, 0, 0], "future": [1, 0, 0]},
-        "s2": {"previous": [1, 0, 0], "optional": 1, "mistake": False, "missing": [0, 1, 0], "future": [0, 1, 0]},
-        "s3": {"previous": [1, 1, 0], "optional": 0, "mistake": True, "missing": [0, 0, 0], "future": [0, 0, 1]},
-        "s4": {"previous": [1, 1, 1], "optional": 0, "mistake": False, "missing": [0, 0, 0], "future": [0, 0, 0]},
-    }}
-    perfect = {"segments": {sid: {key: (np.asarray(v, dtype=float) * 0.8 + 0.1).tolist() for key, v in seg.items()} for sid, seg in gt["segments"].items()}}
+    gt = {
+        "segments": {
+            "s1": {
+                "previous": [0, 0, 0],
+                "optional": 0,
+                "mistake": False,
+                "missing": [0, 0, 0],
+                "future": [1, 0, 0],
+            },
+            "s2": {
+                "previous": [1, 0, 0],
+                "optional": 1,
+                "mistake": False,
+                "missing": [0, 1, 0],
+                "future": [0, 1, 0],
+            },
+            "s3": {
+                "previous": [1, 1, 0],
+                "optional": 0,
+                "mistake": True,
+                "missing": [0, 0, 0],
+                "future": [0, 0, 1],
+            },
+            "s4": {
+                "previous": [1, 1, 1],
+                "optional": 0,
+                "mistake": False,
+                "missing": [0, 0, 0],
+                "future": [0, 0, 0],
+            },
+        }
+    }
+    perfect = {
+        "segments": {
+            sid: {key: (np.asarray(v, dtype=float) * 0.8 + 0.1).tolist() for key, v in seg.items()}
+            for sid, seg in gt["segments"].items()
+        }
+    }
     return gt, perfect
 
 
@@ -70,7 +103,9 @@ def test_procedure_understanding_perfect_scores_and_macro_with_absent_keystep():
     assert res.metrics["cap_previous"] == 1.0 and res.metrics["cap_optional"] == 1.0
     # "missing" has positives only in keystep 1: macro over 3 columns = (0 + 1 + 0) / 3
     assert res.metrics["cap_missing"] == pytest.approx(1 / 3)
-    assert evaluate("procedure-understanding", gt, pred, averaging="macro-present").metrics["cap_missing"] == 1.0
+    assert (
+        evaluate("procedure-understanding", gt, pred, averaging="macro-present").metrics["cap_missing"] == 1.0
+    )
     assert evaluate("procedure-understanding", gt, pred, averaging="micro").metrics["cap_missing"] == 1.0
 
 
@@ -83,7 +118,10 @@ def test_procedure_understanding_located_errors():
     with pytest.raises(InvalidSubmission) as info:
         evaluate("procedure-understanding", gt, pred)
     assert {p.where for p in info.value.problems} == {
-        "/segments/s2", "/segments/s1/previous", "/segments/s3/optional", "/segments/s9",
+        "/segments/s2",
+        "/segments/s1/previous",
+        "/segments/s3/optional",
+        "/segments/s9",
     }
 
 
@@ -105,7 +143,12 @@ def test_energy_efficient_keystep_mcap_and_power():
     assert res.breakdown["tier"] == "high-efficiency"
     assert res.breakdown["classes_with_positives"] == 3
     # column 3 has no positive frame: counted as 0 only with all_classes
-    assert evaluate("energy-efficient-keystep", gt, {"mean_power_mw": 1, "takes": scores}, all_classes=True).metrics["mcap"] == 0.75
+    assert (
+        evaluate(
+            "energy-efficient-keystep", gt, {"mean_power_mw": 1, "takes": scores}, all_classes=True
+        ).metrics["mcap"]
+        == 0.75
+    )
     res = evaluate(
         "energy-efficient-keystep",
         gt,

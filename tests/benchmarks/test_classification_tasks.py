@@ -11,7 +11,9 @@ from egoexo_kit.benchmarks.proficiency_demonstration import interpolated_ap
 
 
 def keystep_gt():
-    return {"segments": [{"ego_segment_name": f"s{i}", "label_id": lab} for i, lab in enumerate([3, 3, 7, 277])]}
+    return {
+        "segments": [{"ego_segment_name": f"s{i}", "label_id": lab} for i, lab in enumerate([3, 3, 7, 277])]
+    }
 
 
 def test_keystep_top1_counts_missing_as_wrong_and_accepts_a_list():
@@ -46,20 +48,43 @@ def test_demonstrator_labels_ints_and_missing():
 
 
 def test_demonstrator_release_gt_format():
-    gt = {"annotations": [
-        {"take_uid": "u1", "scenario_name": "Music", "proficiency_score": "Early Expert",
-         "video_paths": {"ego": "takes/iiith_guitar_1/frame_aligned_videos/aria01_214-1.mp4"}},
-    ]}
-    assert evaluate("proficiency-demonstrator", gt, {"videos": ["iiith_guitar_1"], "predictions": [1]}).metrics["top1"] == 1.0
+    gt = {
+        "annotations": [
+            {
+                "take_uid": "u1",
+                "scenario_name": "Music",
+                "proficiency_score": "Early Expert",
+                "video_paths": {"ego": "takes/iiith_guitar_1/frame_aligned_videos/aria01_214-1.mp4"},
+            },
+        ]
+    }
+    assert (
+        evaluate("proficiency-demonstrator", gt, {"videos": ["iiith_guitar_1"], "predictions": [1]}).metrics[
+            "top1"
+        ]
+        == 1.0
+    )
 
 
 def test_demonstrator_logits_match_per_take_reference():
     rng = np.random.default_rng(0)
     n = 40
-    gt = {"videos": [f"v{i}" for i in range(n)], "gt_annotations": rng.integers(0, 4, n).tolist(), "scenario_names": ["Dance"] * n}
+    gt = {
+        "videos": [f"v{i}" for i in range(n)],
+        "gt_annotations": rng.integers(0, 4, n).tolist(),
+        "scenario_names": ["Dance"] * n,
+    }
     ego = rng.normal(size=(n, 4)) * 3
     exo = rng.normal(size=(n, 4, 4)) * 3
-    res = evaluate("proficiency-demonstrator", gt, {"videos": gt["videos"], "ego_model_predictions": ego.tolist(), "exo_model_predictions": exo.tolist()})
+    res = evaluate(
+        "proficiency-demonstrator",
+        gt,
+        {
+            "videos": gt["videos"],
+            "ego_model_predictions": ego.tolist(),
+            "exo_model_predictions": exo.tolist(),
+        },
+    )
     ref = np.array([proficiency_one(e, x) for e, x in zip(ego, exo, strict=True)])
     y = np.array(gt["gt_annotations"])
     assert res.metrics["top1_ego"] == pytest.approx((ref[:, 0] == y).mean())
@@ -70,21 +95,42 @@ def test_demonstrator_logits_match_per_take_reference():
 
 def test_demonstrator_errors():
     with pytest.raises(InvalidSubmission) as info:
-        evaluate("proficiency-demonstrator", demonstrator_gt(), {"videos": ["a", "zz"], "predictions": ["Expert", 1]})
+        evaluate(
+            "proficiency-demonstrator",
+            demonstrator_gt(),
+            {"videos": ["a", "zz"], "predictions": ["Expert", 1]},
+        )
     assert {p.where for p in info.value.problems} == {"/videos/1", "/predictions/0"}
     with pytest.raises(InvalidSubmission) as info:
-        evaluate("proficiency-demonstrator", demonstrator_gt(), {"videos": ["a", "b", "c", "d"], "ego_model_predictions": [[0, 0, 0, 1]] * 4, "exo_model_predictions": [[[0, 0, 0, 1]] * 3] * 4})
+        evaluate(
+            "proficiency-demonstrator",
+            demonstrator_gt(),
+            {
+                "videos": ["a", "b", "c", "d"],
+                "ego_model_predictions": [[0, 0, 0, 1]] * 4,
+                "exo_model_predictions": [[[0, 0, 0, 1]] * 3] * 4,
+            },
+        )
     assert {p.where for p in info.value.problems} == {"/exo_model_predictions"}
     with pytest.raises(InvalidGroundTruth):
-        evaluate("proficiency-demonstrator", {"videos": ["a"], "gt_annotations": [9], "scenario_names": ["x"]}, {})
+        evaluate(
+            "proficiency-demonstrator", {"videos": ["a"], "gt_annotations": [9], "scenario_names": ["x"]}, {}
+        )
 
 
 def demonstration_gt():
-    return {"annotations": [{
-        "take_uid": "uidA",
-        "good_executions": [{"video_time": 10.0, "video_name": "takeA"}, {"video_time": 20.0, "video_name": "takeA"}],
-        "tips_for_improvement": [{"video_time": 15.0, "video_name": "takeA"}],
-    }]}
+    return {
+        "annotations": [
+            {
+                "take_uid": "uidA",
+                "good_executions": [
+                    {"video_time": 10.0, "video_name": "takeA"},
+                    {"video_time": 20.0, "video_name": "takeA"},
+                ],
+                "tips_for_improvement": [{"video_time": 15.0, "video_name": "takeA"}],
+            }
+        ]
+    }
 
 
 def test_demonstration_hand_computed_map():
@@ -110,7 +156,9 @@ def test_distance_exactly_at_threshold_matches():
 
 def test_interpolated_ap_envelope():
     # precision 1, 0.5, 2/3 at recall 1/3, 1/3, 2/3: envelope makes the second point 2/3
-    assert interpolated_ap(np.array([1.0, 0.5, 2 / 3]), np.array([1 / 3, 1 / 3, 2 / 3])) == pytest.approx(1 / 3 + 2 / 9)
+    assert interpolated_ap(np.array([1.0, 0.5, 2 / 3]), np.array([1 / 3, 1 / 3, 2 / 3])) == pytest.approx(
+        1 / 3 + 2 / 9
+    )
 
 
 def test_demonstration_errors_located():

@@ -32,14 +32,20 @@ def one_pair_files(gt_exo, pred_exo, *, conf=0.9, annotated=(0,), with_gt=True, 
     masks = {"aria01_214-1": {"0": rle(np.ones(ego_size, dtype=bool))}, "cam01": {}}
     if with_gt:
         masks["cam01"]["0"] = rle(gt_exo)
-    gt = {"annotations": {"take": {"masks": {"obj": masks}, "annotated_frames": {"obj": {"cam01": list(annotated)}}}}}
+    gt = {
+        "annotations": {
+            "take": {"masks": {"obj": masks}, "annotated_frames": {"obj": {"cam01": list(annotated)}}}
+        }
+    }
     pred = {
         "ego-exo": {
             "version": "xx",
             "challenge": "xx",
             "results": {
                 "take": {
-                    "masks": {"obj": {"aria01_214-1_cam01": {"0": {"pred_mask": rle(pred_exo), "confidence": conf}}}},
+                    "masks": {
+                        "obj": {"aria01_214-1_cam01": {"0": {"pred_mask": rle(pred_exo), "confidence": conf}}}
+                    },
                     "subsample_idx": [0],
                 }
             },
@@ -81,12 +87,16 @@ def test_empty_prediction_on_16_9_exo_mask_swaps_centroid():
 
 
 def test_confidence_exactly_half_is_not_visible_and_frame_without_gt_counts_for_visibility_only():
-    gt, pred = one_pair_files(rect(480, 480, 0, 10, 0, 10), rect(480, 480, 0, 10, 0, 10), conf=0.5, with_gt=False)
+    gt, pred = one_pair_files(
+        rect(480, 480, 0, 10, 0, 10), rect(480, 480, 0, 10, 0, 10), conf=0.5, with_gt=False
+    )
     res = evaluate("correspondence", gt, pred)
     assert res.metrics["ego-exo/visibility_balanced_accuracy"] == 1.0  # (absent, not predicted)
     assert math.isnan(res.metrics["ego-exo/iou"])
     assert res.breakdown["ego-exo"] == {**res.breakdown["ego-exo"], "frames": 1, "visible_frames": 0}
-    gt, pred = one_pair_files(rect(480, 480, 0, 10, 0, 10), rect(480, 480, 0, 10, 0, 10), conf=0.5000001, with_gt=False)
+    gt, pred = one_pair_files(
+        rect(480, 480, 0, 10, 0, 10), rect(480, 480, 0, 10, 0, 10), conf=0.5000001, with_gt=False
+    )
     assert evaluate("correspondence", gt, pred).metrics["ego-exo/visibility_balanced_accuracy"] == 0.0
 
 
@@ -110,7 +120,10 @@ def random_blob(rng, h, w):
         return m
     for _ in range(rng.integers(1, 4)):
         y, x = rng.integers(0, h), rng.integers(0, w)
-        m[max(0, y - rng.integers(3, h // 3)) : y + rng.integers(3, h // 3), max(0, x - rng.integers(3, w // 3)) : x + rng.integers(3, w // 3)] = True
+        m[
+            max(0, y - rng.integers(3, h // 3)) : y + rng.integers(3, h // 3),
+            max(0, x - rng.integers(3, w // 3)) : x + rng.integers(3, w // 3),
+        ] = True
     return m
 
 
@@ -207,7 +220,12 @@ def test_invalid_submission_lists_every_problem():
         evaluate("correspondence", gt, pred)
     where = {p.where: p.message for p in info.value.problems}
     base = "/ego-exo/results/take/masks/obj/aria01_214-1_cam01/0"
-    assert set(where) == {"/ego-exo/results/extra", "/ego-exo/results/take2", f"{base}/confidence", f"{base}/pred_mask/size"}
+    assert set(where) == {
+        "/ego-exo/results/extra",
+        "/ego-exo/results/take2",
+        f"{base}/confidence",
+        f"{base}/pred_mask/size",
+    }
     assert "[270, 480]" in where[f"{base}/pred_mask/size"]
 
 
@@ -218,9 +236,14 @@ def test_missing_pair_frame_object_and_bad_rle():
     with pytest.raises(InvalidSubmission) as info:
         evaluate("correspondence", gt, pred)
     where = {p.where for p in info.value.problems}
-    assert where == {"/ego-exo/results/take/masks/obj2", "/ego-exo/results/take/masks/obj/aria01_214-1_cam01/30"}
+    assert where == {
+        "/ego-exo/results/take/masks/obj2",
+        "/ego-exo/results/take/masks/obj/aria01_214-1_cam01/30",
+    }
     gt, pred = one_pair_files(rect(480, 480, 0, 9, 0, 9), rect(480, 480, 0, 9, 0, 9))
-    pred["ego-exo"]["results"]["take"]["masks"]["obj"]["aria01_214-1_cam01"]["0"]["pred_mask"]["counts"] = "0`0"
+    pred["ego-exo"]["results"]["take"]["masks"]["obj"]["aria01_214-1_cam01"]["0"]["pred_mask"]["counts"] = (
+        "0`0"
+    )
     with pytest.raises(InvalidSubmission, match="do not decode"):
         evaluate("correspondence", gt, pred)
     pred["ego-exo"]["results"]["take"]["masks"]["obj"] = {}

@@ -74,8 +74,14 @@ def test_eval_list_json():
     assert res.exit_code == 0
     tasks = json.loads(res.stdout)
     assert [t["task"] for t in tasks] == [
-        "body-pose", "hand-pose", "correspondence", "translation", "keystep-recognition",
-        "energy-efficient-keystep", "procedure-understanding", "proficiency-demonstrator",
+        "body-pose",
+        "hand-pose",
+        "correspondence",
+        "translation",
+        "keystep-recognition",
+        "energy-efficient-keystep",
+        "procedure-understanding",
+        "proficiency-demonstrator",
         "proficiency-demonstration",
     ]
     assert "offset" in next(t for t in tasks if t["task"] == "hand-pose")["options"]

@@ -41,14 +41,20 @@ def test_hand_computed_mpjpe_and_similarity_invariance():
     g = rng.normal(size=(21, 3)) * 0.05
     valid = np.ones(21, dtype=bool)
     # prediction = GT shifted by 3 mm along x: MPJPE 3 mm, PA-MPJPE 0
-    res = evaluate("hand-pose", gt_file({("t", "0"): {"right": (g, valid)}}), pred_file({("t", "0"): {"right": g + [0.003, 0, 0]}}))
+    res = evaluate(
+        "hand-pose",
+        gt_file({("t", "0"): {"right": (g, valid)}}),
+        pred_file({("t", "0"): {"right": g + [0.003, 0, 0]}}),
+    )
     assert res.metrics["mpjpe_mm"] == pytest.approx(3.0, rel=1e-9)
     assert res.metrics["pa_mpjpe_mm"] == pytest.approx(0.0, abs=1e-9)
     # rotated, scaled and translated copy: PA-MPJPE is 0
     theta = 0.7
     rot = np.array([[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0], [0, 0, 1]])
     p = 1.7 * g @ rot.T + 0.2
-    res = evaluate("hand-pose", gt_file({("t", "0"): {"right": (g, valid)}}), pred_file({("t", "0"): {"right": p}}))
+    res = evaluate(
+        "hand-pose", gt_file({("t", "0"): {"right": (g, valid)}}), pred_file({("t", "0"): {"right": p}})
+    )
     assert res.metrics["pa_mpjpe_mm"] == pytest.approx(0.0, abs=1e-9)
     assert res.metrics["mpjpe_mm"] > 100
 
@@ -107,8 +113,19 @@ def test_null_invalid_joints_and_int_flags_in_gt_are_read():
 
 def test_unevaluated_hands_need_no_prediction_and_errors_are_located():
     g = np.zeros((21, 3))
-    gt = gt_file({("t", "0"): {"right": (g, np.ones(21))}, ("t", "1"): {"left": (g, np.ones(21))}, ("u", "2"): {"left": (g, np.ones(21))}})
-    pred = {"t": {"0": {"right_hand_3d": [], "left_hand_3d": [[1, 2, 3]] * 21}, "1": {"left_hand_3d": [[0, 0, float("inf")]] * 21}}}
+    gt = gt_file(
+        {
+            ("t", "0"): {"right": (g, np.ones(21))},
+            ("t", "1"): {"left": (g, np.ones(21))},
+            ("u", "2"): {"left": (g, np.ones(21))},
+        }
+    )
+    pred = {
+        "t": {
+            "0": {"right_hand_3d": [], "left_hand_3d": [[1, 2, 3]] * 21},
+            "1": {"left_hand_3d": [[0, 0, float("inf")]] * 21},
+        }
+    }
     with pytest.raises(InvalidSubmission) as info:
         evaluate("hand-pose", gt, pred)
     where = {p.where: p.message for p in info.value.problems}

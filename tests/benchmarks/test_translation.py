@@ -76,5 +76,7 @@ def test_ssim_psnr_match_scikit_image_and_clip_mode(tmp_path):
     Image.fromarray(b).save(pred / "1.png")
     Image.fromarray(a).save(gt / "2.png")  # missing prediction: ssim = psnr = 0
     res = evaluate("translation", gt, pred, clip=True)
-    assert res.metrics["ssim"] == pytest.approx(metrics.structural_similarity(a, b, channel_axis=2) / 2, rel=1e-9)
+    assert res.metrics["ssim"] == pytest.approx(
+        metrics.structural_similarity(a, b, channel_axis=2) / 2, rel=1e-9
+    )
     assert res.metrics["psnr"] == pytest.approx(metrics.peak_signal_noise_ratio(a, b) / 2, rel=1e-9)

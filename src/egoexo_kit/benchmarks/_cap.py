@@ -36,7 +36,7 @@ def average_precision(y_true: np.ndarray, y_score: np.ndarray, *, calibrated: bo
 
 
 def calibrated_ap(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    """cAP of one binary target."""
+    """Calibrated AP of one binary target."""
     return average_precision(y_true, y_score, calibrated=True)
 
 

@@ -165,7 +165,9 @@ def as_array(
         else:
             arr = None
         if arr is None:
-            probs.add(ptr, f"expected a numeric array of shape {list(shape)}, got a ragged or non-numeric list")
+            probs.add(
+                ptr, f"expected a numeric array of shape {list(shape)}, got a ragged or non-numeric list"
+            )
             return None
     if arr.shape != shape:
         probs.add(ptr, f"wrong shape: expected {list(shape)}, got {list(arr.shape)}")

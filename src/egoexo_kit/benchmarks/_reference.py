@@ -79,7 +79,9 @@ def mask_scores_one(gt_full: np.ndarray, pred: np.ndarray) -> tuple[float, float
     """IoU, boundary F and location error of one correspondence frame (GT at its original size)."""
     h, w = gt_full.shape
     ratio = 1.0 / (h if h > w else w) * 480
-    gt = cv2.resize(gt_full.astype(np.uint8), (int(w * ratio), int(h * ratio)), interpolation=cv2.INTER_NEAREST)
+    gt = cv2.resize(
+        gt_full.astype(np.uint8), (int(w * ratio), int(h * ratio)), interpolation=cv2.INTER_NEAREST
+    )
     gt, pred = gt.astype(bool), pred.astype(bool)
     inter, union = (gt & pred).sum(), (gt | pred).sum()
     iou = 1.0 if union == 0 else inter / (union + 1e-7)

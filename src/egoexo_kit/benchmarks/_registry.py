@@ -46,8 +46,12 @@ _MASK = ("iou", "location_error", "contour_accuracy", "visibility_balanced_accur
 TASKS: dict[str, Task] = {
     t.name: t
     for t in (
-        Task("body-pose", "Ego body pose (MPJPE cm, MPJVE m/s)", ("mpjpe_cm", "mpjve_mps"), evaluate_body_pose),
-        Task("hand-pose", "Ego hand pose (MPJPE, PA-MPJPE mm)", ("mpjpe_mm", "pa_mpjpe_mm"), evaluate_hand_pose),
+        Task(
+            "body-pose", "Ego body pose (MPJPE cm, MPJVE m/s)", ("mpjpe_cm", "mpjve_mps"), evaluate_body_pose
+        ),
+        Task(
+            "hand-pose", "Ego hand pose (MPJPE, PA-MPJPE mm)", ("mpjpe_mm", "pa_mpjpe_mm"), evaluate_hand_pose
+        ),
         Task(
             "correspondence",
             "Ego-exo object correspondence, both directions",

@@ -25,7 +25,9 @@ __all__ = ["eval_"]
 def eval_(
     task: str | None = typer.Argument(None, help=f"Task: {', '.join(TASKS)}."),
     gt: Path | None = typer.Option(None, "--gt", help="Ground-truth file (translation: the GT PNG folder)."),
-    pred: Path | None = typer.Option(None, "--pred", help="Submission file (translation: the prediction PNG folder)."),
+    pred: Path | None = typer.Option(
+        None, "--pred", help="Submission file (translation: the prediction PNG folder)."
+    ),
     as_json: bool = typer.Option(False, "--json", help='Print {"task", "metrics", "breakdown"} as JSON.'),
     list_tasks: bool = typer.Option(False, "--list", help="List the tasks, their metrics and options."),
     offset: bool = typer.Option(False, "--offset", help="hand-pose: add the GT wrist to predictions."),
@@ -36,7 +38,9 @@ def eval_(
     averaging: str | None = typer.Option(
         None, "--averaging", help="procedure-understanding: macro (default), macro-present or micro."
     ),
-    min_clip_len: int | None = typer.Option(None, "--min-clip-len", help="body-pose: short-clip filter (120)."),
+    min_clip_len: int | None = typer.Option(
+        None, "--min-clip-len", help="body-pose: short-clip filter (120)."
+    ),
     all_classes: bool = typer.Option(
         False, "--all-classes", help="energy-efficient-keystep: average cAP over every score column."
     ),
@@ -76,7 +80,12 @@ def _print_tasks(as_json: bool) -> None:
     if as_json:
         print_json(
             [
-                {"task": t.name, "metrics": list(t.metrics), "options": list(t.options), "official_code": t.official}
+                {
+                    "task": t.name,
+                    "metrics": list(t.metrics),
+                    "options": list(t.options),
+                    "official_code": t.official,
+                }
                 for t in TASKS.values()
             ]
         )
@@ -85,11 +94,15 @@ def _print_tasks(as_json: bool) -> None:
     for col in ("task", "measures", "metrics", "inputs", "official code"):
         table.add_column(col, overflow="fold")
     for t in TASKS.values():
-        table.add_row(t.name, t.title, ", ".join(t.metrics), t.inputs, "yes" if t.official else "no (definition)")
+        table.add_row(
+            t.name, t.title, ", ".join(t.metrics), t.inputs, "yes" if t.official else "no (definition)"
+        )
     console.print(table)
 
 
-def _print_problems(task: str, err: InvalidSubmission | InvalidGroundTruth, *, as_json: bool, limit: int) -> None:
+def _print_problems(
+    task: str, err: InvalidSubmission | InvalidGroundTruth, *, as_json: bool, limit: int
+) -> None:
     what = "submission" if isinstance(err, InvalidSubmission) else "ground truth"
     if as_json:
         print_json(

@@ -56,7 +56,7 @@ def scenario_of(take_name: str) -> str | None:
 
 
 def filter_short_clips(frames: np.ndarray, *, min_clip_len: int = 120, max_gap: int = 3) -> np.ndarray:
-    """Keep the sorted frames whose run (consecutive gaps <= ``max_gap``) spans ``last - first + 3 >= min``."""
+    """The sorted frames whose run (gaps <= ``max_gap``) spans ``last - first + 3 >= min_clip_len``."""
     frames = np.asarray(frames, dtype=np.int64)
     if frames.size == 0:
         return frames
@@ -68,7 +68,7 @@ def filter_short_clips(frames: np.ndarray, *, min_clip_len: int = 120, max_gap: 
 
 
 def mpjpe_sums(gt: np.ndarray, pred: np.ndarray) -> tuple[float, int]:
-    """Sum of joint errors (m) and joint count over ``(F, J, 3)`` frames, skipping joints whose GT x is NaN."""
+    """Sum of joint errors (m) and joint count over ``(F, J, 3)`` frames; joints with NaN GT x skipped."""
     valid = ~np.isnan(gt[..., 0])
     err = np.linalg.norm(gt - pred, axis=-1)
     return float(err[valid].sum()), int(valid.sum())

@@ -1,4 +1,7 @@
-"""Body-pose ground truth and submission files (BENCHMARKS §3): ``{take_uid: {take_name, body: {frame: 17x3}}}``."""
+"""Body-pose GT and submission files (BENCHMARKS §3).
+
+Both are ``{take_uid: {take_name, body: {frame: 17 x [x, y, z]}}}`` in world metres.
+"""
 
 from __future__ import annotations
 

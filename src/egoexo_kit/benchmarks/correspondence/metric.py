@@ -25,7 +25,12 @@ from egoexo_kit.benchmarks._maskmetrics import (
     nearest_resize_index,
     nopad_size,
 )
-from egoexo_kit.benchmarks.correspondence.submission import DIRECTIONS, CorrFrame, read_corr_gt, read_corr_submission
+from egoexo_kit.benchmarks.correspondence.submission import (
+    DIRECTIONS,
+    CorrFrame,
+    read_corr_gt,
+    read_corr_submission,
+)
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release._json import pointer
 
@@ -59,7 +64,7 @@ def score_mask_pairs(gt: np.ndarray, pred: np.ndarray, *, transposed: bool = Fal
 
 
 def _score_direction(
-    frames: list[CorrFrame], preds: list[tuple[dict, float] | None], probs: Problems, direction: str
+    frames: list[CorrFrame], preds: list[tuple[dict, float] | None], *, probs: Problems, direction: str
 ) -> dict[str, Any]:
     vis_gt, vis_pred = [], []
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -87,7 +92,9 @@ def _score_direction(
                 )
             if gt_bad:
                 fr = frames[part[gt_bad[0]]]
-                raise FormatError(f"GT RLE of object {fr.obj}, pair {fr.pair}, frame {fr.frame} does not decode")
+                raise FormatError(
+                    f"GT RLE of object {fr.obj}, pair {fr.pair}, frame {fr.frame} does not decode"
+                )
             if (eh, ew) != (h, w):
                 gt = gt[:, xs][:, :, ys]  # transposed stacks: (N, W, H)
             scores = score_mask_pairs(gt, pred, transposed=True)
@@ -119,7 +126,7 @@ def evaluate_correspondence(
         directions = present or DIRECTIONS
     preds = read_corr_submission(pred_raw, frames, gt_objects=objects, directions=directions, path=pred_path)
     probs = Problems(pred_path)
-    per_dir = {d: _score_direction(frames[d], preds[d], probs, d) for d in directions}
+    per_dir = {d: _score_direction(frames[d], preds[d], probs=probs, direction=d) for d in directions}
     probs.raise_if_any()
     metrics = {
         f"{d}/{k}": float(v[k])

@@ -41,9 +41,7 @@ def _rle(value: Any, probs: Problems, ptr: str) -> tuple[dict, tuple[int, int]] 
     if obj is None:
         return None
     size, counts = obj.get("size"), obj.get("counts")
-    if not (
-        isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size)
-    ):
+    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size)):
         probs.add(ptr + "/size", f"expected [height, width] as positive integers, got {size!r:.40}")
         return None
     if not isinstance(counts, str):
@@ -157,16 +155,18 @@ def read_corr_submission(
                 probs.add(pointer(d, "results", take, "subsample_idx"), "key is missing")
             masks = as_object(t_obj.get("masks"), probs, pointer(d, "results", take, "masks")) or {}
             for obj in sorted(set(masks) - objs):
-                probs.add(pointer(d, "results", take, "masks", obj), f"object {obj} is not in the ground truth")
+                probs.add(
+                    pointer(d, "results", take, "masks", obj), f"object {obj} is not in the ground truth"
+                )
             for obj in sorted(objs - set(masks)):
                 probs.add(pointer(d, "results", take, "masks", obj), f"object {obj} is missing")
-        out[d] = _frames(results, gt[d], probs, d)
+        out[d] = _frames(results, gt[d], probs=probs, d=d)
     probs.raise_if_any()
     return out
 
 
 def _frames(
-    results: dict, frames: list[CorrFrame], probs: Problems, d: str
+    results: dict, frames: list[CorrFrame], *, probs: Problems, d: str
 ) -> list[tuple[dict, float] | None]:
     out: list[tuple[dict, float] | None] = []
     reported: set[tuple[str, ...]] = set()

@@ -81,6 +81,8 @@ def read_energy_submission(
     if width is not None:
         for take, labels in gt.items():
             if len(labels) and labels.max() >= width:
-                probs.add(pointer("takes", take), f"GT label {int(labels.max())} has no score column (K = {width})")
+                probs.add(
+                    pointer("takes", take), f"GT label {int(labels.max())} has no score column (K = {width})"
+                )
     probs.raise_if_any()
     return out, float(power)  # type: ignore[arg-type]

@@ -1,4 +1,7 @@
-"""Hand-pose GT and submission files (BENCHMARKS §4): ``{take_uid: {frame: {left_hand_3d, right_hand_3d}}}``."""
+"""Hand-pose GT and submission files (BENCHMARKS §4).
+
+Both are ``{take_uid: {frame: {left_hand_3d, right_hand_3d}}}`` in Aria camera metres.
+"""
 
 from __future__ import annotations
 
@@ -94,7 +97,10 @@ def read_hand_submission(raw: Any, gt: HandSet, *, path: str | None = None) -> n
             continue
         take = top[uid]
         if not isinstance(take, dict) or frame not in take:
-            probs.add(pointer(uid, frame), f"frame {frame} is missing" if isinstance(take, dict) else "not an object")
+            probs.add(
+                pointer(uid, frame),
+                f"frame {frame} is missing" if isinstance(take, dict) else "not an object",
+            )
             continue
         ann = take[frame]
         key = f"{hand}_hand_3d"

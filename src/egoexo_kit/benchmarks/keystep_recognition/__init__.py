@@ -10,6 +10,8 @@ from egoexo_kit.benchmarks.keystep_recognition.metric import (
 )
 from egoexo_kit.benchmarks.keystep_recognition.submission import NUM_CLASSES as NUM_CLASSES
 from egoexo_kit.benchmarks.keystep_recognition.submission import read_keystep_gt as read_keystep_gt
-from egoexo_kit.benchmarks.keystep_recognition.submission import read_keystep_submission as read_keystep_submission
+from egoexo_kit.benchmarks.keystep_recognition.submission import (
+    read_keystep_submission as read_keystep_submission,
+)
 
 __all__ = ["NUM_CLASSES", "evaluate_keystep_recognition", "read_keystep_gt", "read_keystep_submission"]

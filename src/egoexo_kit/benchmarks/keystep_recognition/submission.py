@@ -17,9 +17,11 @@ __all__ = ["NUM_CLASSES", "read_keystep_gt", "read_keystep_submission"]
 NUM_CLASSES = 278
 
 
-def _label(value: Any, probs: Problems, ptr: str, num_classes: int) -> int | None:
+def _label(value: Any, probs: Problems, ptr: str, *, num_classes: int) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        probs.add(ptr, f"expected an integer label_id, got {type(value).__name__ if value is not None else 'null'}")
+        probs.add(
+            ptr, f"expected an integer label_id, got {type(value).__name__ if value is not None else 'null'}"
+        )
         return None
     if not 0 <= value < num_classes:
         probs.add(ptr, f"label_id {value} is outside the label set 0..{num_classes - 1}")
@@ -46,12 +48,14 @@ def read_keystep_gt(raw: Any, *, num_classes: int = NUM_CLASSES, path: str | Non
                 continue
             if name in out:
                 probs.add(pointer("segments", i, "ego_segment_name"), f"duplicate segment {name}")
-            lab = _label(seg.get("label_id"), probs, pointer("segments", i, "label_id"), num_classes)
+            lab = _label(
+                seg.get("label_id"), probs, pointer("segments", i, "label_id"), num_classes=num_classes
+            )
             if lab is not None:
                 out[name] = lab
     else:
         for name, value in (as_object(raw, probs, "") or {}).items():
-            lab = _label(value, probs, pointer(name), num_classes)
+            lab = _label(value, probs, pointer(name), num_classes=num_classes)
             if lab is not None:
                 out[name] = lab
     probs.raise_if_any()
@@ -72,7 +76,7 @@ def read_keystep_submission(
         if len(raw) != len(gt):
             probs.add("", f"a list submission needs one label per GT segment: {len(gt)}, got {len(raw)}")
         for i, (name, value) in enumerate(zip(gt, raw, strict=False)):
-            lab = _label(value, probs, pointer(i), num_classes)
+            lab = _label(value, probs, pointer(i), num_classes=num_classes)
             if lab is not None:
                 out[name] = lab
     else:
@@ -80,7 +84,7 @@ def read_keystep_submission(
             if name not in gt:
                 probs.add(pointer(name), f"segment {name} is not in the ground truth")
                 continue
-            lab = _label(value, probs, pointer(name), num_classes)
+            lab = _label(value, probs, pointer(name), num_classes=num_classes)
             if lab is not None:
                 out[name] = lab
     probs.raise_if_any()

@@ -10,6 +10,8 @@ from egoexo_kit.benchmarks.procedure_understanding.metric import (
     evaluate_procedure_understanding as evaluate_procedure_understanding,
 )
 from egoexo_kit.benchmarks.procedure_understanding.submission import SUBTASKS as SUBTASKS
-from egoexo_kit.benchmarks.procedure_understanding.submission import read_procedure_file as read_procedure_file
+from egoexo_kit.benchmarks.procedure_understanding.submission import (
+    read_procedure_file as read_procedure_file,
+)
 
 __all__ = ["AVERAGING", "SUBTASKS", "evaluate_procedure_understanding", "read_procedure_file"]

@@ -85,7 +85,10 @@ def evaluate_proficiency_demonstration(
     truth, names, videos = read_demonstration_gt(gt_raw, path=gt_path)
     preds = read_demonstration_submission(pred_raw, names, path=pred_path)
     classes = sorted(int(c) for c in np.unique(truth.label))
-    per_class = {c: distance_ap(_select(truth, truth.label == c), _select(preds, preds.label == c), thresholds) for c in classes}
+    per_class = {
+        c: distance_ap(_select(truth, truth.label == c), _select(preds, preds.label == c), thresholds)
+        for c in classes
+    }
     maps = np.mean([per_class[c] for c in classes], axis=0) if classes else np.full(len(thresholds), np.nan)
     metrics = {f"map_{float(k)}": float(m) for k, m in zip(thresholds, maps, strict=True)}
     metrics["map_avg"] = float(np.mean(maps))
@@ -95,7 +98,9 @@ def evaluate_proficiency_demonstration(
         "predictions": len(preds.times),
         "predictions_in_unknown_videos": int((preds.video < 0).sum()),
         "ap_per_class": {
-            ("good_execution" if c == 0 else "needs_improvement"): {str(float(k)): float(a) for k, a in zip(thresholds, per_class[c], strict=True)}
+            ("good_execution" if c == 0 else "needs_improvement"): {
+                str(float(k)): float(a) for k, a in zip(thresholds, per_class[c], strict=True)
+            }
             for c in classes
         },
     }

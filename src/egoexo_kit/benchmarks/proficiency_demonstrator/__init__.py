@@ -10,7 +10,9 @@ from egoexo_kit.benchmarks.proficiency_demonstrator.metric import (
 )
 from egoexo_kit.benchmarks.proficiency_demonstrator.metric import softmax as softmax
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import LABELS as LABELS
-from egoexo_kit.benchmarks.proficiency_demonstrator.submission import read_demonstrator_gt as read_demonstrator_gt
+from egoexo_kit.benchmarks.proficiency_demonstrator.submission import (
+    read_demonstrator_gt as read_demonstrator_gt,
+)
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import (
     read_demonstrator_submission as read_demonstrator_submission,
 )

@@ -20,7 +20,13 @@ import numpy as np
 from egoexo_kit.benchmarks._common import Problems, as_array, as_object
 from egoexo_kit.release._json import pointer
 
-__all__ = ["LABELS", "DemonstratorGT", "DemonstratorPred", "read_demonstrator_gt", "read_demonstrator_submission"]
+__all__ = [
+    "LABELS",
+    "DemonstratorGT",
+    "DemonstratorPred",
+    "read_demonstrator_gt",
+    "read_demonstrator_submission",
+]
 
 LABELS = ("Novice", "Early Expert", "Intermediate Expert", "Late Expert")
 N_EXO = 4
@@ -67,7 +73,9 @@ def read_demonstrator_gt(raw: Any, *, path: str | None = None) -> DemonstratorGT
     scenarios: list[str] = []
     if isinstance(raw, dict) and "gt_annotations" in raw:
         v, g, s = raw.get("videos"), raw.get("gt_annotations"), raw.get("scenario_names")
-        if not (isinstance(v, list) and isinstance(g, list) and isinstance(s, list) and len(v) == len(g) == len(s)):
+        if not (
+            isinstance(v, list) and isinstance(g, list) and isinstance(s, list) and len(v) == len(g) == len(s)
+        ):
             probs.add("", "videos, gt_annotations and scenario_names must be lists of equal length")
         else:
             for i, (name, lab, sc) in enumerate(zip(v, g, s, strict=True)):
@@ -85,7 +93,9 @@ def read_demonstrator_gt(raw: Any, *, path: str | None = None) -> DemonstratorGT
             item = as_object(item, probs, pointer("annotations", i))
             if item is None:
                 continue
-            parsed = _label(item.get("proficiency_score"), probs, pointer("annotations", i, "proficiency_score"))
+            parsed = _label(
+                item.get("proficiency_score"), probs, pointer("annotations", i, "proficiency_score")
+            )
             if parsed is not None:
                 videos.append(_take_name(item))
                 labels.append(parsed)
@@ -94,7 +104,9 @@ def read_demonstrator_gt(raw: Any, *, path: str | None = None) -> DemonstratorGT
     return DemonstratorGT(videos=videos, labels=np.asarray(labels, dtype=np.int64), scenarios=scenarios)
 
 
-def read_demonstrator_submission(raw: Any, gt: DemonstratorGT, *, path: str | None = None) -> DemonstratorPred:
+def read_demonstrator_submission(
+    raw: Any, gt: DemonstratorGT, *, path: str | None = None
+) -> DemonstratorPred:
     """Check either submission format against the GT video list."""
     probs = Problems(path)
     top = as_object(raw, probs, "") or {}
@@ -125,6 +137,8 @@ def read_demonstrator_submission(raw: Any, gt: DemonstratorGT, *, path: str | No
         probs.add("/videos", "the logits format needs exactly the GT video list, in GT order")
     n = len(videos)
     ego = as_array(top["ego_model_predictions"], probs, "/ego_model_predictions", shape=(n, len(LABELS)))
-    exo = as_array(top["exo_model_predictions"], probs, "/exo_model_predictions", shape=(n, N_EXO, len(LABELS)))
+    exo = as_array(
+        top["exo_model_predictions"], probs, "/exo_model_predictions", shape=(n, N_EXO, len(LABELS))
+    )
     probs.raise_if_any()
     return DemonstratorPred(ego=ego, exo=exo)

@@ -37,7 +37,8 @@ def registered_scores(gt: np.ndarray, pred: np.ndarray) -> tuple[float, float, f
         sizes.append((xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) if len(xs) else (0, 0))
     bw, bh = max(sizes[0][0], sizes[1][0]), max(sizes[0][1], sizes[1][1])
     crops = [
-        m[c[1] - bh // 2 : c[1] + bh // 2 + 1, c[0] - bw // 2 : c[0] + bw // 2 + 1] for m, c in ((g, cg), (p, cp))
+        m[c[1] - bh // 2 : c[1] + bh // 2 + 1, c[0] - bw // 2 : c[0] + bw // 2 + 1]
+        for m, c in ((g, cg), (p, cp))
     ]
     inter = np.count_nonzero(crops[0] & crops[1])
     union = np.count_nonzero(crops[0] | crops[1])
@@ -57,7 +58,11 @@ def ssim(a: np.ndarray, b: np.ndarray, *, win_size: int = 7, data_range: float =
         x = a[..., ch].astype(np.float64)
         y = b[..., ch].astype(np.float64)
         ux, uy = uniform_filter(x, win_size), uniform_filter(y, win_size)
-        uxx, uyy, uxy = uniform_filter(x * x, win_size), uniform_filter(y * y, win_size), uniform_filter(x * y, win_size)
+        uxx, uyy, uxy = (
+            uniform_filter(x * x, win_size),
+            uniform_filter(y * y, win_size),
+            uniform_filter(x * y, win_size),
+        )
         vx, vy, vxy = cov_norm * (uxx - ux * ux), cov_norm * (uyy - uy * uy), cov_norm * (uxy - ux * uy)
         s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux**2 + uy**2 + c1) * (vx + vy + c2))
         out.append(s[pad:-pad, pad:-pad].mean(dtype=np.float64))
@@ -95,7 +100,9 @@ def evaluate_translation(gt_dir: str | Path, pred_dir: str | Path, *, clip: bool
         gt_probs.raise_if_any()
         probs.raise_if_any()
         mean = (lambda v: float(np.mean(v))) if ss else (lambda _v: math.nan)
-        return EvalResult(task="translation", metrics={"ssim": mean(ss), "psnr": mean(ps)}, breakdown=breakdown)
+        return EvalResult(
+            task="translation", metrics={"ssim": mean(ss), "psnr": mean(ps)}, breakdown=breakdown
+        )
     vis_gt, vis_pred, scores = [], [], []
     for pair in pairs:
         g = load_mask(pair.gt, gt_probs)

@@ -47,7 +47,7 @@ def list_pairs(gt_dir: str | Path, pred_dir: str | Path) -> tuple[list[Translati
     return pairs, extra
 
 
-def _open(path: Path, mode: str, resample: Image.Resampling | None, probs: Problems) -> np.ndarray | None:
+def _open(path: Path, mode: str, *, resample: Image.Resampling | None, probs: Problems) -> np.ndarray | None:
     try:
         with Image.open(path) as im:
             im = im.convert(mode)
@@ -60,10 +60,10 @@ def _open(path: Path, mode: str, resample: Image.Resampling | None, probs: Probl
 
 def load_mask(path: Path, probs: Problems) -> np.ndarray | None:
     """A mask PNG as the track evaluator sees it: ``L``, 256×256 nearest, ``> 127``."""
-    arr = _open(path, "L", Image.Resampling.NEAREST, probs)
+    arr = _open(path, "L", resample=Image.Resampling.NEAREST, probs=probs)
     return None if arr is None else arr > 127
 
 
 def load_image(path: Path, probs: Problems) -> np.ndarray | None:
     """An RGB PNG as the clip evaluator sees it: 256×256 with Pillow's default resize filter, uint8."""
-    return _open(path, "RGB", None, probs)
+    return _open(path, "RGB", resample=None, probs=probs)
