@@ -98,9 +98,9 @@ def test_demonstrator_errors():
         evaluate(
             "proficiency-demonstrator",
             demonstrator_gt(),
-            {"videos": ["a", "zz"], "predictions": ["Expert", 1]},
+            {"videos": ["a", "zz", "a"], "predictions": ["Expert", 1, 0]},
         )
-    assert {p.where for p in info.value.problems} == {"/videos/1", "/predictions/0"}
+    assert {p.where for p in info.value.problems} == {"/videos/1", "/videos/2", "/predictions/0"}
     with pytest.raises(InvalidSubmission) as info:
         evaluate(
             "proficiency-demonstrator",

@@ -115,9 +115,13 @@ def read_demonstrator_submission(
         probs.add("/videos", "expected a list of take names")
         probs.raise_if_any()
     index = {v: i for i, v in enumerate(gt.videos)}
+    seen: set[str] = set()
     for i, v in enumerate(videos):
         if v not in index:
             probs.add(pointer("videos", i), f"video {v} is not in the ground truth")
+        elif v in seen:
+            probs.add(pointer("videos", i), f"video {v} is listed twice")
+        seen.add(v)
     if "predictions" in top:
         preds = top["predictions"]
         if not isinstance(preds, list) or len(preds) != len(videos):
