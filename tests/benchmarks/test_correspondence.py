@@ -10,7 +10,14 @@ from pycocotools import mask as mask_utils
 
 from egoexo_kit.benchmarks import InvalidSubmission, evaluate
 from egoexo_kit.benchmarks._common import balanced_accuracy
-from egoexo_kit.benchmarks._maskmetrics import boundary_f, decode_rles, disk, nopad_size
+from egoexo_kit.benchmarks._maskmetrics import (
+    box_bounds,
+    boundary_f,
+    decode_rles,
+    decode_rles_with_bounds,
+    disk,
+    nopad_size,
+)
 from egoexo_kit.benchmarks._reference import mask_scores_one
 
 DIAG = math.sqrt(480**2 + 480**2)
@@ -262,3 +269,14 @@ def test_decode_rles_equals_pycocotools():
         assert bad == []
         for r, got in zip(rles, out, strict=True):
             assert np.array_equal(got.T, mask_utils.decode(r).astype(bool))
+
+
+def test_bounds_from_runs_equal_pixel_bounds():
+    rng = np.random.default_rng(11)
+    for h, w in ((1, 1), (7, 5), (270, 480), (60, 61)):
+        masks = [random_blob(rng, h, w) if h > 20 else rng.random((h, w)) < 0.5 for _ in range(10)]
+        masks += [np.zeros((h, w), bool), np.ones((h, w), bool)]
+        out, bad, (bounds, empty) = decode_rles_with_bounds([rle(m) for m in masks], height=h, width=w)
+        want_bounds, want_empty = box_bounds(out)
+        assert bad == [] and np.array_equal(empty, want_empty)
+        assert np.array_equal(bounds[~empty], want_bounds[~empty])

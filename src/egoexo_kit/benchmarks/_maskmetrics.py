@@ -24,6 +24,7 @@ __all__ = [
     "centres_from_bounds",
     "crop_scores",
     "decode_rles",
+    "decode_rles_with_bounds",
     "parse_rle_counts",
     "rle_run_totals",
     "disk",
@@ -111,7 +112,19 @@ def decode_rles(rles: list[dict], *, height: int, width: int) -> tuple[np.ndarra
     ``np.repeat`` for the whole stack); every metric here is symmetric under transposition. RLEs
     whose runs do not cover exactly ``H·W`` pixels decode as all-False and their indices are returned.
     """
+    masks, bad, _ = decode_rles_with_bounds(rles, height=height, width=width)
+    return masks, bad
+
+
+def decode_rles_with_bounds(
+    rles: list[dict], *, height: int, width: int
+) -> tuple[np.ndarray, list[int], tuple[np.ndarray, np.ndarray]]:
+    """:func:`decode_rles` plus :func:`box_bounds` of the transposed stack, read from the runs.
+
+    The bounds come from the run positions, without a pass over the pixels.
+    """
     runs, owner, totals = parse_rle_counts([r["counts"] for r in rles])
+    n = len(rles)
     ok = totals == height * width
     bad = np.flatnonzero(~ok).tolist()
     keep = ok[owner]
@@ -119,11 +132,27 @@ def decode_rles(rles: list[dict], *, height: int, width: int) -> tuple[np.ndarra
     first = np.searchsorted(owner, owner)  # index of each run's string's first run
     value = ((np.arange(len(runs)) - first) % 2).astype(bool)
     masks = np.repeat(value, runs).reshape(-1, width, height)
+    ends = np.cumsum(runs)
+    starts = ends - runs - (ends - runs)[first]
+    fg = value & (runs > 0)
+    s0, s1, who = starts[fg], starts[fg] + runs[fg] - 1, owner[fg]
+    r0, r1 = s0 // height, s1 // height
+    spans = r1 > r0
+    c0 = np.where(spans, 0, s0 % height)
+    c1 = np.where(spans, height - 1, s1 % height)
+    bounds = np.zeros((n, 4), dtype=np.int64)
+    lo = np.full((n, 2), np.iinfo(np.int64).max)
+    hi = np.full((n, 2), -1)
+    np.minimum.at(lo, who, np.stack([r0, c0], axis=1))
+    np.maximum.at(hi, who, np.stack([r1, c1], axis=1))
+    empty = hi[:, 0] < 0
+    bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3] = lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1]
+    bounds[empty] = 0
     if not bad:
-        return masks, bad
-    out = np.zeros((len(rles), width, height), dtype=bool)
+        return masks, bad, (bounds, empty)
+    out = np.zeros((n, width, height), dtype=bool)
     out[ok] = masks
-    return out, bad
+    return out, bad, (bounds, empty)
 
 
 def iou(gt: np.ndarray, pred: np.ndarray, *, eps: float = 1e-7) -> np.ndarray:

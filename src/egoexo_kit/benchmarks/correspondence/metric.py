@@ -21,7 +21,7 @@ from egoexo_kit.benchmarks._maskmetrics import (
     box_bounds,
     centres_from_bounds,
     crop_scores,
-    decode_rles,
+    decode_rles_with_bounds,
     nearest_resize_index,
     nopad_size,
 )
@@ -41,15 +41,21 @@ EVAL_SIZE = 480
 CHUNK = 256
 
 
-def score_mask_pairs(gt: np.ndarray, pred: np.ndarray, *, transposed: bool = False) -> dict[str, np.ndarray]:
+def score_mask_pairs(
+    gt: np.ndarray,
+    pred: np.ndarray,
+    *,
+    transposed: bool = False,
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """IoU, contour accuracy and location error of ``(N, H, W)`` GT/pred pairs at evaluation size.
 
     ``transposed=True`` takes ``(N, W, H)`` stacks (as :func:`decode_rles` returns them): IoU and
     the boundary F are symmetric under transposition; only the bounding boxes are swapped back.
+    ``bounds``: precomputed :func:`box_bounds` of both stacks (gt, gt empty, pred, pred empty).
     """
     shape = gt.shape[1:][::-1] if transposed else gt.shape[1:]
-    bg, eg = box_bounds(gt)
-    bp, ep = box_bounds(pred)
+    bg, eg, bp, ep = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))
     ious, fs = crop_scores(gt, pred, bounds=(bg, eg, bp, ep))
     if transposed:
         bg, bp = bg[:, [2, 3, 0, 1]], bp[:, [2, 3, 0, 1]]
@@ -82,8 +88,8 @@ def _score_direction(
         ys, xs = nearest_resize_index(h, eh), nearest_resize_index(w, ew)
         for start in range(0, len(idx), CHUNK):
             part = idx[start : start + CHUNK]
-            gt, gt_bad = decode_rles([frames[i].gt_rle for i in part], height=h, width=w)  # type: ignore[misc]
-            pred, bad = decode_rles([preds[i][0] for i in part], height=eh, width=ew)  # type: ignore[index]
+            gt, gt_bad, gt_box = decode_rles_with_bounds([frames[i].gt_rle for i in part], height=h, width=w)  # type: ignore[misc]
+            pred, bad, pred_box = decode_rles_with_bounds([preds[i][0] for i in part], height=eh, width=ew)  # type: ignore[index]
             for j in bad:
                 fr = frames[part[j]]
                 probs.add(
@@ -97,7 +103,8 @@ def _score_direction(
                 )
             if (eh, ew) != (h, w):
                 gt = gt[:, xs][:, :, ys]  # transposed stacks: (N, W, H)
-            scores = score_mask_pairs(gt, pred, transposed=True)
+                gt_box = box_bounds(gt)
+            scores = score_mask_pairs(gt, pred, transposed=True, bounds=(*gt_box, *pred_box))
             for k in sums:
                 sums[k] += float(scores[k].sum())
             count += len(part)
