@@ -11,8 +11,8 @@ from pycocotools import mask as mask_utils
 from egoexo_kit.benchmarks import InvalidSubmission, evaluate
 from egoexo_kit.benchmarks._common import balanced_accuracy
 from egoexo_kit.benchmarks._maskmetrics import (
-    box_bounds,
     boundary_f,
+    box_bounds,
     decode_rles,
     decode_rles_with_bounds,
     disk,
