@@ -16,7 +16,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import uniform_filter
 
 from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy
 from egoexo_kit.benchmarks._maskmetrics import bbox_centres, boundary_f
@@ -50,6 +49,8 @@ def registered_scores(gt: np.ndarray, pred: np.ndarray) -> tuple[float, float, f
 
 def ssim(a: np.ndarray, b: np.ndarray, *, win_size: int = 7, data_range: float = 255.0) -> float:
     """Mean SSIM of two ``(H, W, C)`` images, channels averaged (scikit-image's default uniform SSIM)."""
+    from scipy.ndimage import uniform_filter  # heavy import: only when clips are scored
+
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     pad = (win_size - 1) // 2
     cov_norm = win_size**2 / (win_size**2 - 1)
