@@ -28,7 +28,6 @@ __all__ = [
     "parse_rle_counts",
     "rle_run_totals",
     "disk",
-    "iou",
     "nearest_resize_index",
     "nopad_size",
 ]
@@ -153,14 +152,6 @@ def decode_rles_with_bounds(
     out = np.zeros((n, width, height), dtype=bool)
     out[ok] = masks
     return out, bad, (bounds, empty)
-
-
-def iou(gt: np.ndarray, pred: np.ndarray, *, eps: float = 1e-7) -> np.ndarray:
-    """DAVIS J per mask: ``inter / (union + eps)``, 1 where the union is empty."""
-    inter = np.count_nonzero(gt & pred, axis=(-2, -1))
-    union = np.count_nonzero(gt | pred, axis=(-2, -1))
-    j = inter / (union + eps)
-    return np.where(union == 0, 1.0, j)
 
 
 def boundary_map(masks: np.ndarray) -> np.ndarray:
