@@ -1,0 +1,200 @@
+"""Shared plumbing of the benchmark tasks: results, problem collection, typed JSON checks.
+
+A task's ``submission.py`` walks the ground truth and the prediction once, records *every*
+problem it sees in a :class:`Problems` collector (each with its JSON pointer) and only then
+raises, so a user fixes a submission in one round instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from egoexo_kit.errors import EgoExoKitError, FormatError, SubmissionError
+from egoexo_kit.release._json import load_json, pointer
+
+__all__ = [
+    "EvalResult",
+    "balanced_accuracy",
+    "InvalidGroundTruth",
+    "InvalidSubmission",
+    "Problems",
+    "as_array",
+    "as_number",
+    "as_object",
+    "load_pair",
+    "safe_ratio",
+]
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """What ``egoexo-kit eval`` prints: the task, its headline metrics and a nested breakdown."""
+
+    task: str
+    metrics: dict[str, float]
+    breakdown: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"task", "metrics", "breakdown"}`` with NaN rendered as ``null`` (strict JSON)."""
+        return {"task": self.task, "metrics": _clean(self.metrics), "breakdown": _clean(self.breakdown)}
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+class _ProblemsError(EgoExoKitError):
+    """Several located problems in one file; ``str()`` lists every one, one per line."""
+
+    def __init__(self, problems: list[EgoExoKitError], *, path: str | Path | None, what: str) -> None:
+        n = len(problems)
+        lines = "\n".join(f"  {p.where or '/'}: {p.message}" for p in problems)
+        super().__init__(f"{what} has {n} problem{'s' if n != 1 else ''}:\n{lines}", path=path)
+        self.problems = problems
+
+
+class InvalidSubmission(_ProblemsError, SubmissionError):
+    """The prediction file cannot be scored; ``problems`` holds every located problem."""
+
+
+class InvalidGroundTruth(_ProblemsError, FormatError):
+    """The ground-truth file is malformed; ``problems`` holds every located problem."""
+
+
+class Problems:
+    """Collects located problems of one file, then raises them together.
+
+    Args:
+        path: the file the pointers refer to.
+        kind: ``"submission"`` (raises :class:`InvalidSubmission`) or ``"ground truth"``.
+    """
+
+    def __init__(self, path: str | Path | None, *, kind: str = "submission") -> None:
+        self.path = str(path) if path is not None else None
+        self.kind = kind
+        self.items: list[EgoExoKitError] = []
+
+    def add(self, ptr: str, message: str) -> None:
+        """Record one problem at JSON pointer ``ptr``."""
+        cls = SubmissionError if self.kind == "submission" else FormatError
+        self.items.append(cls(message, path=self.path, pointer=ptr))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def raise_if_any(self) -> None:
+        """Raise every recorded problem as one error (no-op when there are none)."""
+        if not self.items:
+            return
+        if self.kind == "submission":
+            raise InvalidSubmission(self.items, path=self.path, what="submission")
+        raise InvalidGroundTruth(self.items, path=self.path, what="ground truth")
+
+
+def load_pair(gt: str | Path | Any, pred: str | Path | Any) -> tuple[Any, Any, str | None, str | None]:
+    """Load GT and prediction JSON (paths) or pass parsed objects through, with their paths."""
+    gt_path = str(gt) if isinstance(gt, str | Path) else None
+    pred_path = str(pred) if isinstance(pred, str | Path) else None
+    gt_obj = load_json(gt) if gt_path is not None else gt
+    pred_obj = load_pair_pred(pred) if pred_path is not None else pred
+    return gt_obj, pred_obj, gt_path, pred_path
+
+
+def load_pair_pred(path: str | Path) -> Any:
+    """Parse a prediction file; a syntax error is a located :class:`SubmissionError`."""
+    try:
+        return load_json(path)
+    except FormatError as e:
+        raise SubmissionError(e.message, path=e.path, line=e.line, column=e.column) from None
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def as_object(value: Any, probs: Problems, ptr: str, *, what: str = "an object") -> dict[str, Any] | None:
+    """``value`` if it is a JSON object, else record a problem and return ``None``."""
+    if isinstance(value, dict):
+        return value
+    probs.add(ptr, f"expected {what}, got {_type_name(value)}")
+    return None
+
+
+def as_number(value: Any, probs: Problems, ptr: str, *, what: str = "a number") -> float | None:
+    """A finite JSON number as float, else record a problem (NaN/inf/bool/string refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        probs.add(ptr, f"expected {what}, got {_type_name(value)}")
+        return None
+    if not math.isfinite(value):
+        probs.add(ptr, f"expected {what}, got {value}")
+        return None
+    return float(value)
+
+
+def as_array(
+    value: Any, probs: Problems, ptr: str, *, shape: tuple[int, ...], allow_nan: bool = False
+) -> np.ndarray | None:
+    """A numeric nested list of exactly ``shape`` as float64, else record one problem.
+
+    ``allow_nan`` (ground truth only) also reads ``null`` as NaN; predictions must be finite.
+    """
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        if allow_nan:
+            try:
+                arr = np.asarray(_nulls_to_nan(value), dtype=np.float64)
+            except (TypeError, ValueError):
+                arr = None
+        else:
+            arr = None
+        if arr is None:
+            probs.add(
+                ptr, f"expected a numeric array of shape {list(shape)}, got a ragged or non-numeric list"
+            )
+            return None
+    if arr.shape != shape:
+        probs.add(ptr, f"wrong shape: expected {list(shape)}, got {list(arr.shape)}")
+        return None
+    if not allow_nan and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0].tolist()
+        probs.add(ptr + pointer(*bad), "value is NaN or infinite")
+        return None
+    return arr
+
+
+def _nulls_to_nan(value: Any) -> Any:
+    if value is None:
+        return math.nan
+    if isinstance(value, list):
+        return [_nulls_to_nan(v) for v in value]
+    return value
+
+
+def safe_ratio(num: float, den: float) -> float:
+    """``num / den``, NaN when ``den`` is 0 (a group without samples)."""
+    return float(num) / float(den) if den else math.nan
+
+
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean recall over the classes present in ``y_true`` (scikit-learn's ``balanced_accuracy_score``)."""
+    y_true = np.asarray(y_true, dtype=bool)
+    y_pred = np.asarray(y_pred, dtype=bool)
+    recalls = [float((y_pred[y_true == c] == c).mean()) for c in (False, True) if (y_true == c).any()]
+    return float(np.mean(recalls)) if recalls else math.nan

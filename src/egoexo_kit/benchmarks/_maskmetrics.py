@@ -1,0 +1,314 @@
+"""Batched mask metrics shared by correspondence and translation (DAVIS J / boundary F, bbox centroids).
+
+Every function takes a stack ``(N, H, W)`` of boolean masks and returns ``(N,)`` values equal,
+mask by mask, to the DAVIS-style per-frame definitions the relation evaluators use:
+- J = ``inter / (union + eps)``, 1 when the union is empty;
+- boundary F with a disk tolerance of ``ceil(0.008 · image diagonal)`` px, P = 1, R = 0 for an
+  empty prediction boundary against a non-empty GT one, 1 when both are empty;
+- the "centroid" is the bounding-box centre ``((xmin + xmax) // 2, (ymin + ymax) // 2)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "bbox_centres",
+    "boundary_f",
+    "boundary_map",
+    "boundary_radius",
+    "box_bounds",
+    "centres_from_bounds",
+    "crop_scores",
+    "decode_rles",
+    "decode_rles_with_bounds",
+    "parse_rle_counts",
+    "rle_run_totals",
+    "disk",
+    "nearest_resize_index",
+    "nopad_size",
+]
+
+
+def nopad_size(height: int, width: int, *, max_dim: int = 480) -> tuple[int, int]:
+    """The size the evaluator resizes a GT mask to: long side ``max_dim``, ``int()`` truncation."""
+    ratio = 1.0 / (height if height > width else width) * max_dim
+    return int(height * ratio), int(width * ratio)
+
+
+def nearest_resize_index(src: int, dst: int) -> np.ndarray:
+    """Source index of each destination pixel along one axis, exactly as ``cv2.INTER_NEAREST`` picks it."""
+    row = np.arange(src, dtype=np.float32)[None, :]
+    return cv2.resize(row, (dst, 1), interpolation=cv2.INTER_NEAREST)[0].astype(np.int64)
+
+
+def rle_run_totals(counts: list[str | bytes]) -> np.ndarray:
+    """Pixels covered by each compressed COCO RLE counts string (``-1`` if malformed), vectorized."""
+    return parse_rle_counts(counts)[2]
+
+
+def parse_rle_counts(counts: list[str | bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run lengths of many compressed COCO RLE counts strings at once, without a Python loop.
+
+    Reads pycocotools' string code: 5 bits per character after subtracting 48, bit 0x20 = more
+    characters follow, bit 0x10 of the last one = negative; from the 4th value on, each is a
+    difference to the value two places before. Run lengths are unsigned 32-bit, as there.
+
+    Returns:
+        ``runs`` (all strings' run lengths, concatenated), ``owner`` (the string index of each
+        run) and ``totals`` (pixels per string, ``-1`` when malformed).
+    """
+    enc = [c.encode("latin-1") if isinstance(c, str) else bytes(c) for c in counts]
+    n = len(enc)
+    lengths = np.fromiter(map(len, enc), dtype=np.int64, count=n)
+    totals = np.full(n, -1, dtype=np.int64)
+    if lengths.sum() == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.where(lengths == 0, 0, totals)
+    buf = np.frombuffer(b"".join(enc), dtype=np.uint8).astype(np.int64) - 48
+    sid = np.repeat(np.arange(n), lengths)
+    end = (buf & 0x20) == 0
+    last = np.cumsum(lengths)[lengths > 0] - 1
+    malformed = np.zeros(n, dtype=bool)
+    np.logical_or.at(malformed, sid, (buf < 0) | (buf > 63))
+    malformed[sid[last]] |= ~end[last]
+    end[last] = True
+    v_end = np.flatnonzero(end)
+    v_start = np.r_[0, v_end[:-1] + 1]
+    vid = np.repeat(np.arange(len(v_end)), v_end - v_start + 1)
+    k = np.arange(buf.size) - v_start[vid]
+    np.logical_or.at(malformed, sid, k >= 12)
+    x = np.add.reduceat((buf & 0x1F) << (5 * np.minimum(k, 11)), v_start)
+    neg = (buf[v_end] & 0x10) != 0
+    x = np.where(neg, x - (np.int64(1) << (5 * np.minimum(v_end - v_start + 1, 12))), x)
+    vsid = sid[v_start]
+    first = np.searchsorted(vsid, np.arange(n))
+    m = np.arange(len(x)) - first[vsid]
+    group = vsid * 3 + np.where(m == 0, 0, np.where(m % 2 == 1, 1, 2))
+    order = np.argsort(group, kind="stable")
+    xs = x[order]
+    csum = np.cumsum(xs)
+    g_sorted = group[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(g_sorted)) + 1]
+    offset = np.repeat(csum[starts] - xs[starts], np.diff(np.r_[starts, len(xs)]))
+    cnts = np.empty_like(x)
+    cnts[order] = csum - offset
+    cnts %= 1 << 32
+    has = lengths > 0
+    sums = np.add.reduceat(cnts, first[has])
+    totals[has] = sums
+    totals[lengths == 0] = 0
+    return cnts, vsid, np.where(malformed, -1, totals)
+
+
+def decode_rles(rles: list[dict], *, height: int, width: int) -> tuple[np.ndarray, list[int]]:
+    """Decode COCO RLEs (all ``[height, width]``) to a **transposed** ``(N, W, H)`` bool stack.
+
+    RLE runs are column-major, so painting them in order gives the transposed masks directly (one
+    ``np.repeat`` for the whole stack); every metric here is symmetric under transposition. RLEs
+    whose runs do not cover exactly ``H·W`` pixels decode as all-False and their indices are returned.
+    """
+    masks, bad, _ = decode_rles_with_bounds(rles, height=height, width=width)
+    return masks, bad
+
+
+def decode_rles_with_bounds(
+    rles: list[dict], *, height: int, width: int
+) -> tuple[np.ndarray, list[int], tuple[np.ndarray, np.ndarray]]:
+    """:func:`decode_rles` plus :func:`box_bounds` of the transposed stack, read from the runs.
+
+    The bounds come from the run positions, without a pass over the pixels.
+    """
+    runs, owner, totals = parse_rle_counts([r["counts"] for r in rles])
+    n = len(rles)
+    ok = totals == height * width
+    bad = np.flatnonzero(~ok).tolist()
+    keep = ok[owner]
+    runs, owner = runs[keep], owner[keep]
+    first = np.searchsorted(owner, owner)  # index of each run's string's first run
+    value = ((np.arange(len(runs)) - first) % 2).astype(bool)
+    masks = np.repeat(value, runs).reshape(-1, width, height)
+    ends = np.cumsum(runs)
+    starts = ends - runs - (ends - runs)[first]
+    fg = value & (runs > 0)
+    s0, s1, who = starts[fg], starts[fg] + runs[fg] - 1, owner[fg]
+    r0, r1 = s0 // height, s1 // height
+    spans = r1 > r0
+    c0 = np.where(spans, 0, s0 % height)
+    c1 = np.where(spans, height - 1, s1 % height)
+    bounds = np.zeros((n, 4), dtype=np.int64)
+    lo = np.full((n, 2), np.iinfo(np.int64).max)
+    hi = np.full((n, 2), -1)
+    np.minimum.at(lo, who, np.stack([r0, c0], axis=1))
+    np.maximum.at(hi, who, np.stack([r1, c1], axis=1))
+    empty = hi[:, 0] < 0
+    bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3] = lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1]
+    bounds[empty] = 0
+    if not bad:
+        return masks, bad, (bounds, empty)
+    out = np.zeros((n, width, height), dtype=bool)
+    out[ok] = masks
+    return out, bad, (bounds, empty)
+
+
+def boundary_map(masks: np.ndarray) -> np.ndarray:
+    """One-pixel boundaries of each mask of ``(..., H, W)`` (the DAVIS ``seg2bmap`` at native size).
+
+    A pixel is on the boundary if it differs from its right, lower or lower-right neighbour
+    (outside the image counts as background); the last row only compares with the right
+    neighbour, the last column only with the lower one, and the corner is never a boundary.
+    """
+    seg = np.asarray(masks, dtype=bool)
+    h, w = seg.shape[-2:]
+    padded = np.zeros((*seg.shape[:-2], h + 1, w + 1), dtype=bool)
+    padded[..., :h, :w] = seg
+    right, down, diag = padded[..., :h, 1:], padded[..., 1:, :w], padded[..., 1:, 1:]
+    b = seg ^ right
+    b |= seg ^ down
+    b |= seg ^ diag
+    b[..., -1, :] = seg[..., -1, :] ^ right[..., -1, :]
+    b[..., :, -1] = seg[..., :, -1] ^ down[..., :, -1]
+    b[..., -1, -1] = False
+    return b
+
+
+def disk(radius: float) -> np.ndarray:
+    """Disk structuring element (``x² + y² <= r²`` on the integer grid ``-r..r``) as uint8."""
+    r = int(radius)
+    grid = np.arange(-r, r + 1)
+    return (grid[None, :] ** 2 + grid[:, None] ** 2 <= radius**2).astype(np.uint8)
+
+
+def _dilate_stack(bmaps: np.ndarray, radius: int) -> np.ndarray:
+    """Dilate every map of ``(N, H, W)`` by a disk with one cv2 call: maps stacked with zero gaps."""
+    n, h, w = bmaps.shape
+    gap = radius + 1
+    tall = np.zeros((n, h + gap, w), dtype=np.uint8)
+    tall[:, :h] = bmaps
+    dil = cv2.dilate(tall.reshape(n * (h + gap), w), disk(radius))
+    return dil.reshape(n, h + gap, w)[:, :h].astype(bool)
+
+
+def boundary_radius(height: int, width: int, *, bound_th: float = 0.008) -> int:
+    """Tolerance of the boundary match in pixels: ``ceil(bound_th · diagonal)`` (or ``bound_th`` if >= 1)."""
+    return int(bound_th if bound_th >= 1 else math.ceil(bound_th * math.hypot(height, width)))
+
+
+def boundary_f(
+    gt: np.ndarray, pred: np.ndarray, *, bound_th: float = 0.008, radius: int | None = None
+) -> np.ndarray:
+    """DAVIS boundary F-measure per mask pair of ``(N, H, W)``.
+
+    ``radius`` overrides the tolerance derived from ``(H, W)``: for crops of larger images.
+    """
+    n, h, w = gt.shape
+    if radius is None:
+        radius = boundary_radius(h, w, bound_th=bound_th)
+    fg_b = boundary_map(pred)
+    gt_b = boundary_map(gt)
+    fg_dil = _dilate_stack(fg_b, int(radius))
+    gt_dil = _dilate_stack(gt_b, int(radius))
+    n_fg = np.count_nonzero(fg_b, axis=(1, 2)).astype(np.float64)
+    n_gt = np.count_nonzero(gt_b, axis=(1, 2)).astype(np.float64)
+    fg_match = np.count_nonzero(fg_b & gt_dil, axis=(1, 2))
+    gt_match = np.count_nonzero(gt_b & fg_dil, axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(n_fg > 0, fg_match / n_fg, 1.0)
+        recall = np.where(n_gt > 0, gt_match / n_gt, 1.0)
+        precision = np.where((n_fg == 0) & (n_gt > 0), 1.0, precision)
+        recall = np.where((n_fg == 0) & (n_gt > 0), 0.0, recall)
+        precision = np.where((n_fg > 0) & (n_gt == 0), 0.0, precision)
+        recall = np.where((n_fg > 0) & (n_gt == 0), 1.0, recall)
+        f = 2 * precision * recall / (precision + recall)
+    return np.where(precision + recall == 0, 0.0, f)
+
+
+def box_bounds(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per mask ``(N, 4)`` int bounds ``ymin, ymax, xmin, xmax`` (inclusive) and an ``(N,)`` empty flag."""
+    n, h, w = masks.shape
+    rows = masks.any(axis=2)
+    cols = masks.any(axis=1)
+    empty = ~rows.any(axis=1)
+    bounds = np.stack(
+        [
+            rows.argmax(axis=1),
+            h - 1 - rows[:, ::-1].argmax(axis=1),
+            cols.argmax(axis=1),
+            w - 1 - cols[:, ::-1].argmax(axis=1),
+        ],
+        axis=1,
+    )
+    return bounds.astype(np.int64), empty
+
+
+def crop_scores(
+    gt: np.ndarray,
+    pred: np.ndarray,
+    *,
+    eps: float = 1e-7,
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    group: int = 64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """IoU and boundary F of ``(N, H, W)`` pairs, each computed on a crop around both masks.
+
+    The crop is the union of both bounding boxes widened by the boundary tolerance plus 2 px (and
+    clipped to the image), so every boundary pixel and every dilation that can reach one lies
+    inside it: the values equal the full-frame ones at a fraction of the pixels. ``bounds`` takes
+    precomputed :func:`box_bounds` of both stacks (gt bounds, gt empty, pred bounds, pred empty).
+    """
+    n, h, w = gt.shape
+    radius = boundary_radius(h, w)
+    margin = radius + 2
+    bg, eg, bp, ep = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))
+    big = np.where(eg[:, None], bp, bg)
+    bpp = np.where(ep[:, None], bg, bp)
+    y0 = np.maximum(np.minimum(big[:, 0], bpp[:, 0]) - margin, 0)
+    y1 = np.minimum(np.maximum(big[:, 1], bpp[:, 1]) + margin + 1, h)
+    x0 = np.maximum(np.minimum(big[:, 2], bpp[:, 2]) - margin, 0)
+    x1 = np.minimum(np.maximum(big[:, 3], bpp[:, 3]) + margin + 1, w)
+    ious = np.ones(n)
+    fs = np.ones(n)
+    todo = np.flatnonzero(~(eg & ep))
+    # equal-size windows per group (items sorted by crop size), shifted inside the image: a
+    # larger window only adds background or real image rows/columns, which change nothing
+    todo = todo[np.argsort((y1 - y0)[todo] * (x1 - x0)[todo], kind="stable")]
+    for start in range(0, len(todo), group):
+        idx = todo[start : start + group]
+        hc, wc = int((y1 - y0)[idx].max()), int((x1 - x0)[idx].max())
+        ya, xa = np.minimum(y0[idx], h - hc), np.minimum(x0[idx], w - wc)
+        g = np.empty((len(idx), hc, wc), dtype=bool)
+        p = np.empty((len(idx), hc, wc), dtype=bool)
+        for j, (i, a, b) in enumerate(zip(idx.tolist(), ya.tolist(), xa.tolist(), strict=True)):
+            g[j] = gt[i, a : a + hc, b : b + wc]
+            p[j] = pred[i, a : a + hc, b : b + wc]
+        union = np.count_nonzero(g | p, axis=(1, 2))
+        ious[idx] = np.count_nonzero(g & p, axis=(1, 2)) / (union + eps)
+        fs[idx] = boundary_f(g, p, radius=radius)
+    return ious, fs
+
+
+def bbox_centres(masks: np.ndarray, *, pad: int) -> np.ndarray:
+    """``(N, 2)`` integer ``(x, y)`` bbox centres in a frame padded by ``pad`` on every side.
+
+    An empty mask gets ``(Hp // 2, Wp // 2)`` of the padded ``(Hp, Wp)`` array *as (x, y)*,
+    i.e. with x and y swapped, as the evaluators' ``compute_size_boundry_centroid`` returns it.
+    """
+    n, h, w = masks.shape
+    bounds, empty = box_bounds(masks)
+    return centres_from_bounds(bounds, empty, shape=(h, w), pad=pad)
+
+
+def centres_from_bounds(
+    bounds: np.ndarray, empty: np.ndarray, *, shape: tuple[int, int], pad: int
+) -> np.ndarray:
+    """:func:`bbox_centres` from precomputed :func:`box_bounds`."""
+    h, w = shape
+    cx = (bounds[:, 2] + bounds[:, 3]) // 2 + pad
+    cy = (bounds[:, 0] + bounds[:, 1]) // 2 + pad
+    hp, wp = h + 2 * pad, w + 2 * pad
+    cx = np.where(empty, hp // 2, cx)
+    cy = np.where(empty, wp // 2, cy)
+    return np.stack([cx, cy], axis=1).astype(np.int64)

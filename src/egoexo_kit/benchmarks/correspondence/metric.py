@@ -1,0 +1,143 @@
+"""Correspondence metrics per direction, as the relation evaluators compute them (BENCHMARKS §5).
+
+Per query frame whose target view was annotated: visibility = (GT mask present, confidence > 0.5),
+scored with balanced accuracy pooled over all takes. Where the GT mask is present: IoU, boundary F
+("contour accuracy", on the unregistered masks) and location error (bbox-centre distance over the
+fixed ``sqrt(480² + 480²)``), micro-averaged. GT masks are resized to long side 480 (nearest).
+Masks are decoded and scored in chunks of same-size frames, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy, load_pair
+from egoexo_kit.benchmarks._maskmetrics import (
+    box_bounds,
+    centres_from_bounds,
+    crop_scores,
+    decode_rles_with_bounds,
+    nearest_resize_index,
+    nopad_size,
+)
+from egoexo_kit.benchmarks.correspondence.submission import (
+    DIRECTIONS,
+    CorrFrame,
+    read_corr_gt,
+    read_corr_submission,
+)
+from egoexo_kit.errors import FormatError
+from egoexo_kit.release._json import pointer
+
+__all__ = ["CONF_THRESH", "evaluate_correspondence", "score_mask_pairs"]
+
+CONF_THRESH = 0.5
+EVAL_SIZE = 480
+CHUNK = 256
+
+
+def score_mask_pairs(
+    gt: np.ndarray,
+    pred: np.ndarray,
+    *,
+    transposed: bool = False,
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """IoU, contour accuracy and location error of ``(N, H, W)`` GT/pred pairs at evaluation size.
+
+    ``transposed=True`` takes ``(N, W, H)`` stacks (as :func:`decode_rles` returns them): IoU and
+    the boundary F are symmetric under transposition; only the bounding boxes are swapped back.
+    ``bounds``: precomputed :func:`box_bounds` of both stacks (gt, gt empty, pred, pred empty).
+    """
+    shape = gt.shape[1:][::-1] if transposed else gt.shape[1:]
+    bg, eg, bp, ep = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))
+    ious, fs = crop_scores(gt, pred, bounds=(bg, eg, bp, ep))
+    if transposed:
+        bg, bp = bg[:, [2, 3, 0, 1]], bp[:, [2, 3, 0, 1]]
+    c_gt = centres_from_bounds(bg, eg, shape=shape, pad=shape[0])
+    c_pred = centres_from_bounds(bp, ep, shape=shape, pad=shape[0])
+    dist = np.sqrt(((c_gt - c_pred) ** 2).sum(axis=1))
+    return {
+        "iou": ious,
+        "contour_accuracy": fs,
+        "location_error": dist / np.sqrt(EVAL_SIZE**2 + EVAL_SIZE**2),
+    }
+
+
+def _score_direction(
+    frames: list[CorrFrame], preds: list[tuple[dict, float] | None], *, probs: Problems, direction: str
+) -> dict[str, Any]:
+    vis_gt, vis_pred = [], []
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (fr, p) in enumerate(zip(frames, preds, strict=True)):
+        if not fr.evaluated or p is None:
+            continue
+        vis_gt.append(fr.gt_rle is not None)
+        vis_pred.append(p[1] > CONF_THRESH)
+        if fr.gt_rle is not None:
+            groups[fr.gt_size].append(i)  # type: ignore[index]
+    sums = dict.fromkeys(("iou", "contour_accuracy", "location_error"), 0.0)
+    count = 0
+    for (h, w), idx in groups.items():
+        eh, ew = nopad_size(h, w)
+        ys, xs = nearest_resize_index(h, eh), nearest_resize_index(w, ew)
+        for start in range(0, len(idx), CHUNK):
+            part = idx[start : start + CHUNK]
+            gt, gt_bad, gt_box = decode_rles_with_bounds([frames[i].gt_rle for i in part], height=h, width=w)  # type: ignore[misc]
+            pred, bad, pred_box = decode_rles_with_bounds([preds[i][0] for i in part], height=eh, width=ew)  # type: ignore[index]
+            for j in bad:
+                fr = frames[part[j]]
+                probs.add(
+                    pointer(direction, "results", fr.take, "masks", fr.obj, fr.pair, fr.frame, "pred_mask"),
+                    "RLE counts do not decode to exactly height x width pixels",
+                )
+            if gt_bad:
+                fr = frames[part[gt_bad[0]]]
+                raise FormatError(
+                    f"GT RLE of object {fr.obj}, pair {fr.pair}, frame {fr.frame} does not decode"
+                )
+            if (eh, ew) != (h, w):
+                gt = gt[:, xs][:, :, ys]  # transposed stacks: (N, W, H)
+                gt_box = box_bounds(gt)
+            scores = score_mask_pairs(gt, pred, transposed=True, bounds=(*gt_box, *pred_box))
+            for k in sums:
+                sums[k] += float(scores[k].sum())
+            count += len(part)
+    out = {k: (v / count if count else math.nan) for k, v in sums.items()}
+    out["visibility_balanced_accuracy"] = balanced_accuracy(np.array(vis_gt), np.array(vis_pred))
+    out["frames"] = len(vis_gt)
+    out["visible_frames"] = count
+    return out
+
+
+def evaluate_correspondence(
+    gt: str | Path | Any, pred: str | Path | Any, *, directions: tuple[str, ...] | None = None
+) -> EvalResult:
+    """Score a correspondence submission in both directions; raises ``InvalidSubmission`` on problems.
+
+    Args:
+        gt: the evaluator's GT file (or parsed JSON).
+        pred: the merged EvalAI-style submission (or parsed JSON).
+        directions: which of ``ego-exo`` / ``exo-ego`` to score; default: those the submission has
+            (at least one is required).
+    """
+    gt_raw, pred_raw, gt_path, pred_path = load_pair(gt, pred)
+    frames, objects = read_corr_gt(gt_raw, path=gt_path)
+    if directions is None:
+        present = tuple(d for d in DIRECTIONS if isinstance(pred_raw, dict) and d in pred_raw)
+        directions = present or DIRECTIONS
+    preds = read_corr_submission(pred_raw, frames, gt_objects=objects, directions=directions, path=pred_path)
+    probs = Problems(pred_path)
+    per_dir = {d: _score_direction(frames[d], preds[d], probs=probs, direction=d) for d in directions}
+    probs.raise_if_any()
+    metrics = {
+        f"{d}/{k}": float(v[k])
+        for d, v in per_dir.items()
+        for k in ("iou", "location_error", "contour_accuracy", "visibility_balanced_accuracy")
+    }
+    return EvalResult(task="correspondence", metrics=metrics, breakdown=per_dir)
