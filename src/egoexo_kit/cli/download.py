@@ -229,7 +229,8 @@ def download(
             timeout=timeout,
             anonymous=no_sign_request,
         )
-        plan = plan_download(root, source=src, selection=selection, workers=num_workers)
+        policy = RetryPolicy(retries=retries, timeout_s=timeout)
+        plan = plan_download(root, source=src, selection=selection, workers=num_workers, policy=policy)
     except ValueError as e:
         if isinstance(e, EgoExoKitError):
             raise
@@ -245,9 +246,7 @@ def download(
         typer.confirm(
             f"Download up to {human_bytes(plan.to_fetch_bytes)} to {root}?", default=True, abort=True
         )
-    report = fetch_with_progress(
-        plan, workers=num_workers, force=force, policy=RetryPolicy(retries=retries, timeout_s=timeout)
-    )
+    report = fetch_with_progress(plan, workers=num_workers, force=force, policy=policy)
     if as_json:
         print_json(report.to_json())
     else:

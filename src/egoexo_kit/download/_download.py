@@ -20,7 +20,15 @@ from egoexo_kit._io import write_json
 from egoexo_kit.download._manifest import ManifestEntry, expand_parts, parse_checksum, parse_manifest
 from egoexo_kit.download._select import CameraIndex, Selected, Selection, select
 from egoexo_kit.download._sources import MissingObject, Source
-from egoexo_kit.download._transfer import FileJob, FileResult, RetryPolicy, fetch_file, hash_file, part_path
+from egoexo_kit.download._transfer import (
+    FileJob,
+    FileResult,
+    RetryPolicy,
+    fetch_file,
+    hash_file,
+    part_path,
+    retrying,
+)
 from egoexo_kit.errors import DownloadError, FormatError
 from egoexo_kit.release._paths import safe_join
 
@@ -76,12 +84,14 @@ class Plan:
         return sum(p.bytes - p.on_disk for p in self.parts.values())
 
 
-def _read_manifests(source: Source, parts: list[str]) -> dict[str, tuple[str, list[ManifestEntry]]]:
+def _read_manifests(
+    source: Source, parts: list[str], *, policy: RetryPolicy
+) -> dict[str, tuple[str, list[ManifestEntry]]]:
     out, missing = {}, []
     for part in parts:
         url = source.manifest_url(part)
         try:
-            text = source.read(url)
+            text = retrying(lambda u=url: source.read(u), policy=policy)
         except MissingObject:
             missing.append(part)
             continue
@@ -116,14 +126,16 @@ def _human(err: DownloadError, source: Source) -> DownloadError:
     )
 
 
-def _camera_index(source: Source, manifests: dict[str, tuple[str, list[ManifestEntry]]]) -> CameraIndex:
-    meta = manifests.get("metadata") or _read_manifests(source, ["metadata"])["metadata"]
+def _camera_index(
+    source: Source, manifests: dict[str, tuple[str, list[ManifestEntry]]], *, policy: RetryPolicy
+) -> CameraIndex:
+    meta = manifests.get("metadata") or _read_manifests(source, ["metadata"], policy=policy)["metadata"]
     for entry in meta[1]:
         for spec in entry.paths:
             if spec.relative_path == "takes.json":
                 url = source.file_url(spec.source_path, spec.relative_path)
                 try:
-                    raw = json.loads(source.read(url))
+                    raw = json.loads(retrying(lambda u=url: source.read(u), policy=policy))
                 except json.JSONDecodeError as e:
                     raise FormatError(f"invalid JSON: {e.msg}", path=url, line=e.lineno) from e
                 except DownloadError as e:
@@ -132,8 +144,17 @@ def _camera_index(source: Source, manifests: dict[str, tuple[str, list[ManifestE
     raise DownloadError(f"camera selection needs takes.json, but the metadata manifest {meta[0]} lists none")
 
 
-def plan_download(out: str | Path, *, source: Source, selection: Selection, workers: int = 8) -> Plan:
+def plan_download(
+    out: str | Path,
+    *,
+    source: Source,
+    selection: Selection,
+    workers: int = 8,
+    policy: RetryPolicy | None = None,
+) -> Plan:
     """Read the manifests of the selected parts and decide every file to fetch; writes nothing.
+
+    Transient failures reading manifests (and sizes) are retried as ``policy`` says.
 
     Raises:
         DownloadError: a manifest is missing or the source refuses access (a human message).
@@ -142,9 +163,10 @@ def plan_download(out: str | Path, *, source: Source, selection: Selection, work
         ValueError: an unknown part name.
     """
     out = Path(out)
+    policy = policy or RetryPolicy()
     parts = expand_parts(list(selection.parts))
-    manifests = _read_manifests(source, parts)
-    cameras = _camera_index(source, manifests) if selection.by_camera else None
+    manifests = _read_manifests(source, parts, policy=policy)
+    cameras = _camera_index(source, manifests, policy=policy) if selection.by_camera else None
     warnings = []
     if selection.benchmarks:
         known = {b for _, entries in manifests.values() for e in entries for b in e.benchmarks or ()}
@@ -167,7 +189,7 @@ def plan_download(out: str | Path, *, source: Source, selection: Selection, work
     unsized = [f for f in files if f.size is None]
     if unsized:  # official step 3: ask the source for sizes the manifest lacks
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            stats = list(pool.map(lambda f: _stat(source, f), unsized))
+            stats = list(pool.map(lambda f: _stat(source, f, policy), unsized))
         sizes = {f.relative_path: s for f, s in zip(unsized, stats, strict=True)}
         kept = []
         for f in files:
@@ -188,9 +210,9 @@ def plan_download(out: str | Path, *, source: Source, selection: Selection, work
     return Plan(out, source, files, table, warnings, problems)
 
 
-def _stat(source: Source, f: PlannedFile) -> int | str:
+def _stat(source: Source, f: PlannedFile, policy: RetryPolicy) -> int | str:
     try:
-        return source.stat(f.url)[0]
+        return retrying(lambda: source.stat(f.url), policy=policy)[0]
     except DownloadError as e:
         return e.message
 

@@ -20,11 +20,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from egoexo_kit._io import atomic_path, write_text
-from egoexo_kit.download._manifest import DEFAULT_PARTS, ManifestEntry, PathSpec, dump_manifest
+from egoexo_kit.download._manifest import ManifestEntry, PathSpec, dump_manifest
 from egoexo_kit.download._sources import s3_client, split_s3
 from egoexo_kit.download._transfer import hash_file
 from egoexo_kit.errors import DownloadError
-from egoexo_kit.release import Release, classify_part, open_release
+from egoexo_kit.release import ALL_PARTS, Release, classify_part, open_release
 
 __all__ = ["PublishReport", "build_manifests", "publish"]
 
@@ -193,8 +193,8 @@ def build_manifests(
         workers: hashing threads.
 
     Returns:
-        ``(part → entries, files, ignored relative paths)``; the six default parts are always present
-        (possibly empty) so the official client's plain run finds a manifest for each.
+        ``(part → entries, files, ignored relative paths)``; every part has a manifest (``[]`` when the
+        release has none of its files), so ``--parts all`` and the official client's plain run work.
     """
     root = Path(root)
     release = open_release(root)
@@ -214,7 +214,7 @@ def build_manifests(
             **describe.spec_fields(f.rel, f.part),
         )
         groups[f.part].setdefault(key, []).append(spec)
-    manifests: dict[str, list[ManifestEntry]] = {p: [] for p in DEFAULT_PARTS}
+    manifests: dict[str, list[ManifestEntry]] = {p: [] for p in ALL_PARTS}
     for part, by_key in groups.items():
         manifests[part] = [
             ManifestEntry(uid=uid, paths=tuple(paths), splits=splits, benchmarks=benchmarks)

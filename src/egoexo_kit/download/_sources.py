@@ -244,7 +244,7 @@ class HttpSource:
 def _http_chunks(resp: Any, url: str) -> Iterator[bytes]:
     while True:
         try:
-            data = resp.read(CHUNK)
+            data = resp.read1(CHUNK)  # what has arrived: a stall then loses nothing already received
         except (OSError, ValueError) as e:  # timeouts, resets, IncompleteRead
             raise TransientError(f"connection lost: {e!r}", path=url) from e
         if not data:

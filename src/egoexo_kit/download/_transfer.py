@@ -14,12 +14,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from egoexo_kit.download._manifest import Checksum
 from egoexo_kit.download._sources import CHUNK, PermanentError, Source, TransientError
 from egoexo_kit.errors import DownloadError
 
-__all__ = ["FileJob", "FileResult", "RetryPolicy", "fetch_file", "hash_file", "part_path"]
+__all__ = [
+    "FileJob",
+    "FileResult",
+    "RetryPolicy",
+    "backoff",
+    "fetch_file",
+    "hash_file",
+    "part_path",
+    "retrying",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -197,5 +209,23 @@ def fetch_file(
             return FileResult(
                 "", "", ok=False, reason=reason + tries, fetched=counter.fetched, attempts=attempts
             )
-        delay = min(policy.max_backoff_s, policy.backoff_s * 2 ** max(0, failures - 1))
-        sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not crypto
+        sleep(backoff(policy, failures))
+
+
+def backoff(policy: RetryPolicy, failures: int) -> float:
+    """Seconds to wait after ``failures`` failures: exponential, capped, with jitter (0.5-1x)."""
+    delay = min(policy.max_backoff_s, policy.backoff_s * 2 ** max(0, failures - 1))
+    return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
+
+
+def retrying(call: Callable[[], T], *, policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep) -> T:
+    """``call()``, retried on :class:`TransientError` like a file transfer (for manifests, sizes)."""
+    failures = 0
+    while True:
+        try:
+            return call()
+        except TransientError:
+            failures += 1
+            if failures > policy.retries:
+                raise
+            sleep(backoff(policy, failures))
