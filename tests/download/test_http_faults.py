@@ -64,8 +64,21 @@ def test_always_corrupt_fails_with_the_reason_and_exit_1(tmp_path):
     faults = Faults(plan={"cam01.mp4": ["corrupt"] * 10})
     server, url = served_mirror(tmp_path, faults)
     try:
-        res = runner.invoke(app, ["download", str(tmp_path / "out"), "--source", url, "--parts", "takes",
-                                  "--retries", "1", "-y", "--json"])  # fmt: skip
+        res = runner.invoke(
+            app,
+            [
+                "download",
+                str(tmp_path / "out"),
+                "--source",
+                url,
+                "--parts",
+                "takes",
+                "--retries",
+                "1",
+                "-y",
+                "--json",
+            ],
+        )
     finally:
         server.shutdown()
     assert res.exit_code == 1

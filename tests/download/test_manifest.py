@@ -21,7 +21,8 @@ from egoexo_kit.release import ALL_PARTS
 OFFICIAL_EXAMPLE = """[{"uid": "13f01c79-5bfd-42f5-90ce-ee350aa1c3ad",
   "paths": [{"source_path": "s3://ego4d-cmu/egoexo-public/v2/takes/cmu_bike01_2/frame_aligned_videos/cam01.mp4",
              "relative_path": "takes/cmu_bike01_2/frame_aligned_videos/cam01.mp4",
-             "views": ["exo"], "universities": ["cmu"], "file_type": "mp4", "size": 123456789, "checksum": null}],
+             "views": ["exo"], "universities": ["cmu"], "file_type": "mp4", "size": 123456789,
+             "checksum": null}],
   "splits": ["train"], "benchmarks": ["keystep"]}]"""
 
 
@@ -49,7 +50,8 @@ def test_parses_the_official_example_and_writes_it_back_identically():
 
 def test_null_fields_are_accepted():
     text = '[{"uid": null, "paths": [{"source_path": "s3://b/k", "relative_path": "k", "views": null,'
-    text += ' "universities": null, "file_type": null, "size": null, "checksum": null}], "splits": null, "benchmarks": null}]'
+    text += ' "universities": null, "file_type": null, "size": null, "checksum": null}],'
+    text += ' "splits": null, "benchmarks": null}]'
     (entry,) = parse_manifest(text, source="m")
     assert entry.uid is None and entry.paths[0].size is None and entry.splits is None
 

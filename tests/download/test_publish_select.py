@@ -1,4 +1,4 @@
-"""publish → manifests as the official generator fills them; download from a folder mirror with every filter."""
+"""publish → manifests as the official generator fills them; download from a folder mirror, every filter."""
 
 from __future__ import annotations
 

@@ -33,9 +33,24 @@ def test_publish_to_s3_then_download_one_camera(s3, moto_endpoint, tiny_release_
 
     res = runner.invoke(
         app,
-        ["download", str(tmp_path / "out"), "--source", f"s3://{bucket}/mirror", "--endpoint-url", moto_endpoint,
-         "--parts", "takes", "metadata", "--uids", TRAIN, "--cams", "cam02", "-y", "--json"],
-    )  # fmt: skip
+        [
+            "download",
+            str(tmp_path / "out"),
+            "--source",
+            f"s3://{bucket}/mirror",
+            "--endpoint-url",
+            moto_endpoint,
+            "--parts",
+            "takes",
+            "metadata",
+            "--uids",
+            TRAIN,
+            "--cams",
+            "cam02",
+            "-y",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["ok"] and out["counts"] == {"sha256": 1}
@@ -46,9 +61,24 @@ def test_official_style_manifest_without_checksum_is_verified_by_the_etag_md5(s3
     client, bucket = s3
     data = bytes(range(256)) * 1000
     client.put_object(Bucket=bucket, Key="uni/egoexo-public/v2/takes/t/cam01.mp4", Body=data)
-    manifest = [{"uid": "t", "paths": [{"source_path": f"s3://{bucket}/uni/egoexo-public/v2/takes/t/cam01.mp4",
-                 "relative_path": "takes/t/cam01.mp4", "views": ["exo"], "universities": ["cmu"], "file_type": "mp4",
-                 "size": None, "checksum": None}], "splits": None, "benchmarks": None}]  # fmt: skip
+    manifest = [
+        {
+            "uid": "t",
+            "paths": [
+                {
+                    "source_path": f"s3://{bucket}/uni/egoexo-public/v2/takes/t/cam01.mp4",
+                    "relative_path": "takes/t/cam01.mp4",
+                    "views": ["exo"],
+                    "universities": ["cmu"],
+                    "file_type": "mp4",
+                    "size": None,
+                    "checksum": None,
+                }
+            ],
+            "splits": None,
+            "benchmarks": None,
+        }
+    ]
     client.put_object(Bucket=bucket, Key="base/v2/takes/manifest.json", Body=json.dumps(manifest).encode())
     src = open_source(f"s3://{bucket}/base", release="v2", endpoint_url=moto_endpoint)
     plan = plan_download(tmp_path / "out", source=src, selection=Selection(parts=("takes",)))
@@ -70,28 +100,80 @@ def flat(text: str) -> str:
 def test_preflight_messages_are_human(s3, moto_endpoint, tmp_path, monkeypatch):
     _, bucket = s3
     # missing bucket / release
-    res = runner.invoke(app, ["download", str(tmp_path), "--source", "s3://no-such-bucket/x",
-                              "--endpoint-url", moto_endpoint, "--parts", "metadata", "-y"])  # fmt: skip
+    res = runner.invoke(
+        app,
+        [
+            "download",
+            str(tmp_path),
+            "--source",
+            "s3://no-such-bucket/x",
+            "--endpoint-url",
+            moto_endpoint,
+            "--parts",
+            "metadata",
+            "-y",
+        ],
+    )
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "no manifest for part(s) metadata" in flat(res.output)
     # an endpoint where nothing listens
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
-    res = runner.invoke(app, ["download", str(tmp_path), "--source", f"s3://{bucket}/x", "--endpoint-url", dead,
-                              "--parts", "metadata", "--timeout", "1", "-y"])  # fmt: skip
+    res = runner.invoke(
+        app,
+        [
+            "download",
+            str(tmp_path),
+            "--source",
+            f"s3://{bucket}/x",
+            "--endpoint-url",
+            dead,
+            "--parts",
+            "metadata",
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+            "-y",
+        ],
+    )
     text = flat(res.output)
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert f"cannot read from s3://{bucket}/x (endpoint {dead})" in text and "--endpoint-url" in text
     # no credentials at all
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    res = runner.invoke(app, ["download", str(tmp_path), "--source", f"s3://{bucket}/x",
-                              "--endpoint-url", moto_endpoint, "--parts", "metadata", "-y"])  # fmt: skip
+    res = runner.invoke(
+        app,
+        [
+            "download",
+            str(tmp_path),
+            "--source",
+            f"s3://{bucket}/x",
+            "--endpoint-url",
+            moto_endpoint,
+            "--parts",
+            "metadata",
+            "-y",
+        ],
+    )
     text = flat(res.output)
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "refused access" in text and "profile 'default'" in text and "AWS_ACCESS_KEY_ID" in text
     # a profile that does not exist
-    res = runner.invoke(app, ["download", str(tmp_path), "--source", f"s3://{bucket}/x",
-                              "--s3-profile", "nope", "--parts", "metadata", "-y"])  # fmt: skip
+    res = runner.invoke(
+        app,
+        [
+            "download",
+            str(tmp_path),
+            "--source",
+            f"s3://{bucket}/x",
+            "--s3-profile",
+            "nope",
+            "--parts",
+            "metadata",
+            "-y",
+        ],
+    )
     assert res.exit_code == 2 and "AWS profile 'nope' is not configured" in flat(res.output)
