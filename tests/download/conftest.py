@@ -157,13 +157,14 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             data = p.read_bytes()
-            start = int(rng.split("=")[1].split("-")[0]) if rng else 0
-            body = data[start:]
+            first, _, last = rng.split("=")[1].partition("-") if rng else ("0", "", "")
+            start, stop = int(first), int(last) + 1 if last else len(data)
+            body = data[start:stop]
             if fault == "corrupt":
                 body = bytes(b ^ 0xFF if i % 1000 == 7 else b for i, b in enumerate(body))
             self.send_response(206 if rng else 200)
             if rng:
-                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.send_header("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if fault == "drop":

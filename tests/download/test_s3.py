@@ -93,87 +93,35 @@ def test_official_style_manifest_without_checksum_is_verified_by_the_etag_md5(s3
     assert (tmp_path / "out/takes/t/cam01.mp4").read_bytes() == data[::-1]
 
 
-def flat(text: str) -> str:
-    return " ".join(text.split())
+def download_metadata(tmp_path, source: str, *extra: str):
+    """``egoexo-kit download … --parts metadata -y``: (exit code, output with whitespace folded)."""
+    res = runner.invoke(
+        app, ["download", str(tmp_path), "--source", source, "--parts", "metadata", "-y", *extra]
+    )
+    assert "Traceback" not in res.output
+    return res.exit_code, " ".join(res.output.split())
 
 
 def test_preflight_messages_are_human(s3, moto_endpoint, tmp_path, monkeypatch):
     _, bucket = s3
-    # missing bucket / release
-    res = runner.invoke(
-        app,
-        [
-            "download",
-            str(tmp_path),
-            "--source",
-            "s3://no-such-bucket/x",
-            "--endpoint-url",
-            moto_endpoint,
-            "--parts",
-            "metadata",
-            "-y",
-        ],
-    )
-    assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "no manifest for part(s) metadata" in flat(res.output)
-    # an endpoint where nothing listens
-    with socket.socket() as s:
+    code, text = download_metadata(tmp_path, "s3://no-such-bucket/x", "--endpoint-url", moto_endpoint)
+    assert code == 2 and "no manifest for part(s) metadata" in text
+    with socket.socket() as s:  # an endpoint where nothing listens
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
-    res = runner.invoke(
-        app,
-        [
-            "download",
-            str(tmp_path),
-            "--source",
-            f"s3://{bucket}/x",
-            "--endpoint-url",
-            dead,
-            "--parts",
-            "metadata",
-            "--timeout",
-            "1",
-            "--retries",
-            "0",
-            "-y",
-        ],
+    code, text = download_metadata(
+        tmp_path, f"s3://{bucket}/x", "--endpoint-url", dead, "--timeout", "1", "--retries", "0"
     )
-    text = flat(res.output)
-    assert res.exit_code == 2 and "Traceback" not in res.output
-    assert f"cannot read from s3://{bucket}/x (endpoint {dead})" in text and "--endpoint-url" in text
-    # no credentials at all
-    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    assert (
+        code == 2
+        and f"cannot read from s3://{bucket}/x (endpoint {dead})" in text
+        and "--endpoint-url" in text
+    )
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")  # no credentials at all
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    res = runner.invoke(
-        app,
-        [
-            "download",
-            str(tmp_path),
-            "--source",
-            f"s3://{bucket}/x",
-            "--endpoint-url",
-            moto_endpoint,
-            "--parts",
-            "metadata",
-            "-y",
-        ],
+    code, text = download_metadata(tmp_path, f"s3://{bucket}/x", "--endpoint-url", moto_endpoint)
+    assert (
+        code == 2 and "refused access" in text and "profile 'default'" in text and "AWS_ACCESS_KEY_ID" in text
     )
-    text = flat(res.output)
-    assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "refused access" in text and "profile 'default'" in text and "AWS_ACCESS_KEY_ID" in text
-    # a profile that does not exist
-    res = runner.invoke(
-        app,
-        [
-            "download",
-            str(tmp_path),
-            "--source",
-            f"s3://{bucket}/x",
-            "--s3-profile",
-            "nope",
-            "--parts",
-            "metadata",
-            "-y",
-        ],
-    )
-    assert res.exit_code == 2 and "AWS profile 'nope' is not configured" in flat(res.output)
+    code, text = download_metadata(tmp_path, f"s3://{bucket}/x", "--s3-profile", "nope")
+    assert code == 2 and "AWS profile 'nope' is not configured" in text

@@ -34,8 +34,8 @@ from egoexo_kit.download import (
     OFFICIAL_SOURCE,
     DownloadReport,
     Plan,
-    RetryPolicy,
     Selection,
+    TransferPolicy,
     open_source,
     plan_download,
     stale_files,
@@ -229,7 +229,7 @@ def download(
             timeout=timeout,
             anonymous=no_sign_request,
         )
-        policy = RetryPolicy(retries=retries, timeout_s=timeout)
+        policy = TransferPolicy(retries=retries, timeout_s=timeout)
         plan = plan_download(root, source=src, selection=selection, workers=num_workers, policy=policy)
     except ValueError as e:
         if isinstance(e, EgoExoKitError):

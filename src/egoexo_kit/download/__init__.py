@@ -30,7 +30,7 @@ from egoexo_kit.download._sources import OFFICIAL_SOURCE as OFFICIAL_SOURCE
 from egoexo_kit.download._sources import Source as Source
 from egoexo_kit.download._sources import open_source as open_source
 from egoexo_kit.download._transfer import FileResult as FileResult
-from egoexo_kit.download._transfer import RetryPolicy as RetryPolicy
+from egoexo_kit.download._transfer import TransferPolicy as TransferPolicy
 
 __all__ = [
     "DEFAULT_PARTS",
@@ -45,7 +45,7 @@ __all__ = [
     "Plan",
     "PlannedFile",
     "PublishReport",
-    "RetryPolicy",
+    "TransferPolicy",
     "Selection",
     "Source",
     "build_manifests",

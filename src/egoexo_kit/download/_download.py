@@ -23,7 +23,7 @@ from egoexo_kit.download._sources import MissingObject, Source
 from egoexo_kit.download._transfer import (
     FileJob,
     FileResult,
-    RetryPolicy,
+    TransferPolicy,
     fetch_file,
     hash_file,
     part_path,
@@ -85,7 +85,7 @@ class Plan:
 
 
 def _read_manifests(
-    source: Source, parts: list[str], *, policy: RetryPolicy
+    source: Source, parts: list[str], *, policy: TransferPolicy
 ) -> dict[str, tuple[str, list[ManifestEntry]]]:
     out, missing = {}, []
     for part in parts:
@@ -127,7 +127,7 @@ def _human(err: DownloadError, source: Source) -> DownloadError:
 
 
 def _camera_index(
-    source: Source, manifests: dict[str, tuple[str, list[ManifestEntry]]], *, policy: RetryPolicy
+    source: Source, manifests: dict[str, tuple[str, list[ManifestEntry]]], *, policy: TransferPolicy
 ) -> CameraIndex:
     meta = manifests.get("metadata") or _read_manifests(source, ["metadata"], policy=policy)["metadata"]
     for entry in meta[1]:
@@ -150,7 +150,7 @@ def plan_download(
     source: Source,
     selection: Selection,
     workers: int = 8,
-    policy: RetryPolicy | None = None,
+    policy: TransferPolicy | None = None,
 ) -> Plan:
     """Read the manifests of the selected parts and decide every file to fetch; writes nothing.
 
@@ -163,7 +163,7 @@ def plan_download(
         ValueError: an unknown part name.
     """
     out = Path(out)
-    policy = policy or RetryPolicy()
+    policy = policy or TransferPolicy()
     parts = expand_parts(list(selection.parts))
     manifests = _read_manifests(source, parts, policy=policy)
     cameras = _camera_index(source, manifests, policy=policy) if selection.by_camera else None
@@ -210,7 +210,7 @@ def plan_download(
     return Plan(out, source, files, table, warnings, problems)
 
 
-def _stat(source: Source, f: PlannedFile, policy: RetryPolicy) -> int | str:
+def _stat(source: Source, f: PlannedFile, policy: TransferPolicy) -> int | str:
     try:
         return retrying(lambda: source.stat(f.url), policy=policy)[0]
     except DownloadError as e:
@@ -351,7 +351,7 @@ def download(
     *,
     workers: int = 8,
     force: bool = False,
-    policy: RetryPolicy | None = None,
+    policy: TransferPolicy | None = None,
     on_bytes: Callable[[int], None] = lambda n: None,
     on_file: Callable[[FileResult], None] = lambda r: None,
 ) -> DownloadReport:
@@ -368,7 +368,7 @@ def download(
     Returns:
         The integrity report; ``report.ok`` only if every selected file is present and verified.
     """
-    policy = policy or RetryPolicy()
+    policy = policy or TransferPolicy()
     start = time.monotonic()
     state = _State(plan.out, enabled=True)
 

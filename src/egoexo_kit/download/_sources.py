@@ -88,8 +88,8 @@ class Source(Protocol):
         """Whole content of a small object (manifests, ``takes.json``)."""
         ...
 
-    def open(self, url: str, *, start: int) -> Response:
-        """Start reading ``url`` at byte ``start``."""
+    def open(self, url: str, *, start: int, stop: int | None = None) -> Response:
+        """Start reading bytes ``[start, stop)`` of ``url`` (``stop=None``: to the end)."""
         ...
 
     def stat(self, url: str) -> tuple[int, Checksum | None]:
@@ -111,6 +111,17 @@ def split_s3(url: str) -> tuple[str, str]:
 
 def _join(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
+
+
+def _range(start: int, stop: int | None) -> str:
+    """HTTP ``Range`` value for bytes ``[start, stop)``."""
+    return f"bytes={start}-" if stop is None else f"bytes={start}-{stop - 1}"
+
+
+def _total(content_range: str) -> int | None:
+    """The object size from ``Content-Range: bytes a-b/size``."""
+    tail = content_range.rsplit("/", 1)[-1] if "/" in content_range else ""
+    return int(tail) if tail.isdigit() else None
 
 
 def _sha256_meta(headers: dict[str, str]) -> Checksum | None:
@@ -153,8 +164,8 @@ class FileSource:
         except OSError as e:
             raise TransientError(f"cannot read: {e.strerror or e}", path=url) from e
 
-    def open(self, url: str, *, start: int) -> Response:
-        """Open the file at ``start``."""
+    def open(self, url: str, *, start: int, stop: int | None = None) -> Response:
+        """Open the file at ``start``, reading up to ``stop``."""
         try:
             f = open(url, "rb")
         except FileNotFoundError as e:
@@ -162,7 +173,18 @@ class FileSource:
         except OSError as e:
             raise TransientError(f"cannot open: {e.strerror or e}", path=url) from e
         f.seek(start)
-        return Response(start, iter(lambda: f.read(CHUNK), b""), os.fstat(f.fileno()).st_size, None, f.close)
+        size = os.fstat(f.fileno()).st_size
+        left = [(size if stop is None else min(stop, size)) - start]
+
+        def chunks() -> Iterator[bytes]:
+            while left[0] > 0:
+                data = f.read(min(CHUNK, left[0]))
+                if not data:
+                    return
+                left[0] -= len(data)
+                yield data
+
+        return Response(start, chunks(), size, None, f.close)
 
     def stat(self, url: str) -> tuple[int, Checksum | None]:
         """Size from the file system; a folder gives no hash."""
@@ -196,8 +218,8 @@ class HttpSource:
         """``<base>/<release>/<relative_path>`` (each piece URL-quoted)."""
         return _join(self.base, self.release, urllib.parse.quote(relative_path))
 
-    def _request(self, url: str, *, method: str = "GET", start: int = 0) -> Any:
-        headers = {"Range": f"bytes={start}-"} if start else {}
+    def _request(self, url: str, *, method: str = "GET", start: int = 0, stop: int | None = None) -> Any:
+        headers = {"Range": _range(start, stop)} if start or stop is not None else {}
         req = urllib.request.Request(url, headers=headers, method=method)  # noqa: S310 - scheme checked in open_source
         try:
             return urllib.request.urlopen(req, timeout=self.timeout)  # noqa: S310
@@ -222,12 +244,13 @@ class HttpSource:
         finally:
             resp.close()
 
-    def open(self, url: str, *, start: int) -> Response:
-        """GET with ``Range: bytes=start-``; a plain 200 means the server restarts at 0."""
-        resp = self._request(url, start=start)
+    def open(self, url: str, *, start: int, stop: int | None = None) -> Response:
+        """GET with a ``Range`` header; a plain 200 means the server ignored it and starts at 0."""
+        resp = self._request(url, start=start, stop=stop)
         begin = start if resp.status == 206 else 0
+        content_range = resp.headers.get("Content-Range") or ""
         length = resp.headers.get("Content-Length")
-        total = begin + int(length) if length is not None else None
+        total = _total(content_range) or (int(length) if length is not None and begin == 0 else None)
         headers = {k.lower(): v for k, v in resp.headers.items()}
         return Response(begin, _http_chunks(resp, url), total, _sha256_meta(headers), resp.close)
 
@@ -288,7 +311,7 @@ def s3_client(
     if anonymous:
         extra["signature_version"] = botocore.UNSIGNED
     config = botocore.config.Config(
-        max_pool_connections=max(10, workers),
+        max_pool_connections=max(10, workers * 4),  # a large file is fetched over several ranges
         connect_timeout=timeout,
         read_timeout=timeout,
         retries={"mode": "standard", "max_attempts": 2},
@@ -364,12 +387,13 @@ class S3Source:
         except (bx.BotoCoreError, OSError) as e:
             raise TransientError(f"connection lost: {e}", path=url) from e
 
-    def open(self, url: str, *, start: int) -> Response:
+    def open(self, url: str, *, start: int, stop: int | None = None) -> Response:
         """Ranged GetObject; the response's ``Content-Range`` says where the body starts."""
-        resp = self._call(url, "get_object", **({"Range": f"bytes={start}-"} if start else {}))
+        ranged = {"Range": _range(start, stop)} if start or stop is not None else {}
+        resp = self._call(url, "get_object", **ranged)
         content_range = resp.get("ContentRange") or ""
         begin = int(content_range.split(" ")[1].split("-")[0]) if content_range.startswith("bytes ") else 0
-        total = int(content_range.rsplit("/", 1)[1]) if "/" in content_range else resp.get("ContentLength")
+        total = _total(content_range) or resp.get("ContentLength")
         body = resp["Body"]
         return Response(begin, _s3_chunks(body, url), total, _s3_checksum(resp), body.close)
 
