@@ -7,7 +7,6 @@ variable at a closed local port, so a test that forgot ``--endpoint-url`` fails 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -41,6 +40,9 @@ def _no_real_aws(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(proxy, raising=False)  # the local servers are reached directly
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 @pytest.fixture(scope="session")
@@ -215,9 +217,6 @@ def serve_dir(root: Path, faults: Faults) -> tuple[ThreadingHTTPServer, str]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 
 def make_mirror(base: Path, files: dict[str, bytes], *, part: str = "takes", checksums: bool = True) -> Path:

@@ -106,10 +106,24 @@ def test_delete_removes_only_what_is_not_selected(mirror, tmp_path):
     out = tmp_path / "out"
     assert run("download", out, "--source", mirror, "--parts", "metadata", "-y").exit_code == 0
     (out / "stray.txt").write_text("x")
-    res = run("download", out, "--source", mirror, "--parts", "metadata", "--delete", "-y")
+    (out / "captures.json.part.1048576").write_text("a range of a selected file")
+    (out / "takes.json").unlink()
+    res = run("download", out, "--source", mirror, "--parts", "metadata", "-dy")  # the official -dy spelling
     assert res.exit_code == 0, res.output
     assert not (out / "stray.txt").exists() and (out / "takes.json").exists()
+    assert (out / "captures.json.part.1048576").exists()
     assert (out / ".egoexo-kit/download-state.json").exists()
+
+
+def test_force_fetches_everything_again(mirror, tmp_path):
+    out = tmp_path / "out"
+    first = json.loads(run("download", out, "--source", mirror, "--parts", "metadata", "-y", "--json").stdout)
+    again = json.loads(run("download", out, "--source", mirror, "--parts", "metadata", "-y", "--json").stdout)
+    forced = json.loads(
+        run("download", out, "--source", mirror, "--parts", "metadata", "-y", "--json", "--force").stdout
+    )
+    assert first["fetched_bytes"] == forced["fetched_bytes"] > 0 and again["fetched_bytes"] == 0
+    assert again["counts"] == {"sha256 (already there)": 6} and forced["counts"] == {"sha256": 6}
 
 
 def test_unknown_benchmark_warns(mirror, tmp_path):

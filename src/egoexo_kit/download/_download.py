@@ -404,12 +404,16 @@ def download(
 def stale_files(plan: Plan) -> list[Path]:
     """Files under the download root that the plan does not select (what ``--delete`` removes).
 
-    The verification cache ``.egoexo-kit/`` and the ``.part`` files of selected paths are kept.
+    The verification cache ``.egoexo-kit/`` and the partial files of selected paths are kept.
     """
     keep = {f.dest for f in plan.files} | {part_path(f.dest) for f in plan.files}
+
+    def kept(p: Path) -> bool:  # a selected file, its .part, or one of its .part.<start> ranges
+        return p in keep or (p.suffix[1:].isdigit() and p.with_suffix("") in keep)
+
     out = []
     for dirpath, dirnames, filenames in os.walk(plan.out):
         if Path(dirpath) == plan.out and ".egoexo-kit" in dirnames:
             dirnames.remove(".egoexo-kit")
-        out += [p for p in (Path(dirpath) / n for n in filenames) if p not in keep]
+        out += [p for p in (Path(dirpath) / n for n in filenames) if not kept(p)]
     return sorted(out)

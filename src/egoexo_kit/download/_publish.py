@@ -122,12 +122,14 @@ class _Describer:
             if p.suffix in (".yaml", ".yml") or take is None:
                 return ("omnivore_video_config", None, None)  # (sic) the official uid for feature configs
             return self._take_fields(take)
+        # a folder takes.json / captures.json does not list still gets a string uid (the official
+        # client requires one): its folder name
         if p.parts[0] == "takes":
             take = self.takes_by_dir.get("/".join(p.parts[:2]))
-            return self._take_fields(take) if take else (None, None, None)
+            return self._take_fields(take) if take else (p.parts[1], None, None)
         capture = self.captures_by_dir.get("/".join(p.parts[:2]))
         if capture is None:
-            return (None, None, None)
+            return (p.parts[1], None, None)
         splits = sorted(self.capture_splits.get(capture.capture_uid, ()))
         return (capture.capture_uid, tuple(splits), ())
 
