@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 
+import pytest
 from typer.testing import CliRunner
 
 from egoexo_kit.cli import app
@@ -170,3 +171,30 @@ def test_a_server_without_ranges_falls_back_to_one_stream(tmp_path):
         report = download(plan, workers=1, policy=SEGMENTED)
     assert report.ok and (tmp_path / "out/takes/t/cam01.mp4").read_bytes() == DATA
     assert not list((tmp_path / "out/takes/t").glob("*.part*"))
+
+
+def test_ctrl_c_stops_every_stream_and_keeps_the_partial_file(tmp_path):
+    faults = Faults(rate=1_000_000)
+    big = os.urandom(3_000_000)
+    base = make_mirror(tmp_path / "m", {"takes/t/big.mp4": big, "takes/t/small.mp4": b"s" * 1000})
+    server, url = serve_dir(base, faults)
+
+    def interrupt(result):
+        if result.relative_path.endswith("small.mp4"):
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C while big.mp4 is on its way
+
+    try:
+        src = open_source(url, release="v2")
+        plan = plan_download(tmp_path / "out", source=src, selection=Selection(parts=("takes",)))
+        with pytest.raises(KeyboardInterrupt):
+            download(plan, workers=2, policy=FAST, on_file=interrupt)
+        part = tmp_path / "out/takes/t/big.mp4.part"
+        assert 0 < part.stat().st_size < len(big) and not (tmp_path / "out/takes/t/big.mp4").exists()
+        on_disk = part.stat().st_size
+        faults.rate, faults.served = None, 0
+        report = download(plan_download(tmp_path / "out", source=src, selection=Selection(parts=("takes",))))
+    finally:
+        server.shutdown()
+    assert report.ok and (tmp_path / "out/takes/t/big.mp4").read_bytes() == big
+    manifest = (base / "v2/takes/manifest.json").stat().st_size
+    assert faults.served == manifest + len(big) - on_disk  # resumed where the interrupted stream stopped

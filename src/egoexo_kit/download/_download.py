@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,15 @@ from egoexo_kit.download._sources import MissingObject, Source
 from egoexo_kit.download._transfer import (
     FileJob,
     FileResult,
+    Interrupted,
     TransferPolicy,
+    discard_partial,
     fetch_file,
     hash_file,
     part_path,
     retrying,
 )
-from egoexo_kit.errors import DownloadError, FormatError
+from egoexo_kit.errors import DownloadError, EgoExoKitError, FormatError
 from egoexo_kit.release._paths import safe_join
 
 __all__ = ["DownloadReport", "Plan", "PlannedFile", "download", "plan_download", "stale_files"]
@@ -360,7 +362,7 @@ def download(
     Args:
         plan: from :func:`plan_download`.
         workers: threads transferring files at once (each streams one file).
-        force: fetch everything again, ignoring files and ``.part`` prefixes on disk.
+        force: fetch everything again, ignoring files and partial files on disk.
         policy: retries, backoff and the per-request stall timeout.
         on_bytes: called with each chunk's byte count (for a progress bar), from worker threads.
         on_file: called with each file's result as it finishes, from worker threads.
@@ -371,30 +373,45 @@ def download(
     policy = policy or TransferPolicy()
     start = time.monotonic()
     state = _State(plan.out, enabled=True)
+    stop = threading.Event()
+
+    def counted(n: int) -> None:
+        if stop.is_set():  # Ctrl-C: every stream stops at its next chunk, its .part kept for a rerun
+            raise Interrupted("interrupted")
+        on_bytes(n)
 
     def one(f: PlannedFile) -> FileResult:
-        if force:
-            part_path(f.dest).unlink(missing_ok=True)
-        else:
-            done = _check_present(f, plan.source, state)
-            if done is not None:
-                state.record(f, done)
-                on_bytes(f.size or 0)
-                on_file(done)
-                return done
-        job = FileJob(f.url, f.dest, f.size, parse_checksum(f.checksum))
-        r = fetch_file(plan.source, job, policy=policy, on_bytes=on_bytes)
-        r.relative_path, r.part = f.relative_path, f.part
-        state.record(f, r)
+        try:
+            if force:
+                discard_partial(f.dest)
+            else:
+                done = _check_present(f, plan.source, state)
+                if done is not None:
+                    state.record(f, done)
+                    on_bytes(f.size or 0)
+                    on_file(done)
+                    return done
+            job = FileJob(f.url, f.dest, f.size, parse_checksum(f.checksum))
+            r = fetch_file(plan.source, job, policy=policy, on_bytes=counted)
+            r.relative_path, r.part = f.relative_path, f.part
+            state.record(f, r)
+        except (OSError, EgoExoKitError) as e:  # local trouble (disk full, permissions): reported, not raised
+            r = FileResult(f.relative_path, f.part, ok=False, reason=f"{type(e).__name__}: {e}")
         on_file(r)
         return r
 
     # biggest first: the pool's tail is then small files, not one lone giant
     order = sorted(plan.files, key=lambda f: -(f.size or 0))
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            results = list(pool.map(one, order))
+        futures = [pool.submit(one, f) for f in order]
+        results = [fut.result() for fut in as_completed(futures)]  # a callback's exception stops all
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         state.save()
     by_path = {r.relative_path: r for r in results}
     ordered = [by_path[f.relative_path] for f in plan.files]

@@ -26,8 +26,10 @@ from egoexo_kit.errors import DownloadError
 __all__ = [
     "FileJob",
     "FileResult",
+    "Interrupted",
     "TransferPolicy",
     "backoff",
+    "discard_partial",
     "fetch_file",
     "hash_file",
     "part_path",
@@ -106,6 +108,10 @@ def hash_file(path: Path, algorithm: str = "sha256", *, limit: int | None = None
             if left is not None:
                 left -= len(data)
     return h
+
+
+class Interrupted(PermanentError):
+    """The download was stopped (Ctrl-C): no retry; what arrived stays in the partial files."""
 
 
 class _Mismatch(TransientError):
@@ -253,6 +259,14 @@ def _segment_files(part: Path) -> list[Path]:
     return [p for p in part.parent.glob(glob.escape(part.name) + ".*") if p.suffix[1:].isdigit()]
 
 
+def discard_partial(dest: Path) -> None:
+    """Delete what an earlier run left of ``dest``: its ``.part`` and ``.part.<start>`` range files."""
+    part = part_path(dest)
+    part.unlink(missing_ok=True)
+    for piece in _segment_files(part):
+        piece.unlink(missing_ok=True)
+
+
 def _segmented(
     source: Source,
     job: FileJob,
@@ -361,8 +375,7 @@ def fetch_file(
         except OSError as e:  # local disk trouble: retrying will not help
             err = PermanentError(f"cannot write {job.dest}: {e.strerror or e}")
         if isinstance(err, _Mismatch):  # start the file over: no piece of it can be trusted
-            for piece in _segment_files(part_path(job.dest)):
-                piece.unlink()
+            discard_partial(job.dest)
         if not isinstance(err, PermanentError) and (counter.fetched == before or isinstance(err, _Mismatch)):
             failures += 1
         if isinstance(err, PermanentError) or failures > policy.retries or attempts > 20 + policy.retries:
