@@ -198,3 +198,16 @@ def test_publish_is_idempotent(tiny_release_ro, tmp_path):
     second = publish(tiny_release_ro, tmp_path / "m", workers=2)
     assert first.uploaded > 0 and first.unchanged == 0
     assert second.uploaded == 0 and second.unchanged == first.uploaded
+
+
+def test_publish_leaves_out_partial_downloads_and_unknown_files(tiny_release, tmp_path):
+    (tiny_release / "takes/cmu_bike01_1/frame_aligned_videos/cam03.mp4.part").write_bytes(b"x")
+    (tiny_release / "takes/cmu_bike01_1/frame_aligned_videos/cam03.mp4.part.16777216").write_bytes(b"x")
+    (tiny_release / "notes.txt").write_text("mine")
+    report = publish(tiny_release, tmp_path / "m", workers=2)
+    assert sorted(report.ignored) == [
+        "notes.txt",
+        "takes/cmu_bike01_1/frame_aligned_videos/cam03.mp4.part",
+        "takes/cmu_bike01_1/frame_aligned_videos/cam03.mp4.part.16777216",
+    ]
+    assert not any(".part" in rel for rel in by_path(tmp_path / "m", "takes"))

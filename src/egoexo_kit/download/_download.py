@@ -383,7 +383,7 @@ def download(
     def one(f: PlannedFile) -> FileResult:
         try:
             if force:
-                discard_partial(f.dest)
+                discard_partial(f.dest, ranged=(f.size or 0) > policy.segment_bytes)
             else:
                 done = _check_present(f, plan.source, state)
                 if done is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from egoexo_kit.release import ALL_PARTS, Release, classify_part, open_release
 __all__ = ["PublishReport", "build_manifests", "publish"]
 
 _POSE_PARTS = ("body", "hand")
+_PARTIAL = re.compile(r"\.part(\.\d+)?$")
 
 
 @dataclass
@@ -61,7 +63,7 @@ def _walk(root: Path) -> tuple[list[tuple[str, str]], list[str]]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))  # caches, ground truth
         for name in sorted(filenames):
             rel = (Path(dirpath) / name).relative_to(root).as_posix()
-            part = classify_part(rel)
+            part = None if _PARTIAL.search(name) else classify_part(rel)  # unfinished downloads stay home
             (files.append((rel, part)) if part else ignored.append(rel))
     return files, ignored
 

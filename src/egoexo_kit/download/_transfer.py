@@ -151,7 +151,8 @@ def _fill(
     path, the response)``.
 
     Raises:
-        _NoRanges: the server answered from byte 0 although a later offset was asked.
+        _NoRanges: the server answered from byte 0 although a later offset was asked, or sent more
+            than the asked range.
     """
     have = path.stat().st_size if path.exists() else 0
     resp = source.open(url, start=start + have, stop=stop)
@@ -165,6 +166,8 @@ def _fill(
             f.seek(have)
             f.truncate()
             for data in resp.chunks:
+                if stop is not None and start + have + len(data) > stop:
+                    raise _NoRanges("the server sends more than the asked byte range", path=url)
                 f.write(data)
                 have += len(data)
                 feed(data)
@@ -186,7 +189,7 @@ def _attempt(
     part.parent.mkdir(parents=True, exist_ok=True)
     if job.size is not None and part.exists() and part.stat().st_size > job.size:
         part.unlink()
-    if job.size is not None and job.size > policy.segment_bytes and policy.streams > 1:
+    if _ranged(job, policy):
         sha, size, source_checksum = _segmented(
             source, job, policy=policy, counter=counter, on_bytes=on_bytes
         )
@@ -225,6 +228,11 @@ def _attempt(
     return method, digest, size
 
 
+def _ranged(job: FileJob, policy: TransferPolicy) -> bool:
+    """Whether ``job`` is fetched as parallel ranges."""
+    return job.size is not None and job.size > policy.segment_bytes and policy.streams > 1
+
+
 def _segments(part: Path, size: int, segment: int) -> list[tuple[int, int]]:
     """Byte ranges still to fetch, after the contiguous ``.part`` prefix; repairs a half-done append.
 
@@ -259,11 +267,15 @@ def _segment_files(part: Path) -> list[Path]:
     return [p for p in part.parent.glob(glob.escape(part.name) + ".*") if p.suffix[1:].isdigit()]
 
 
-def discard_partial(dest: Path) -> None:
-    """Delete what an earlier run left of ``dest``: its ``.part`` and ``.part.<start>`` range files."""
+def discard_partial(dest: Path, *, ranged: bool = True) -> None:
+    """Delete what an earlier run left of ``dest``: its ``.part`` and (``ranged``) its range files.
+
+    Looking for range files lists the folder, so callers pass ``ranged=False`` for files too small
+    to be fetched in ranges (a folder of 50,000 feature files must not be listed 50,000 times).
+    """
     part = part_path(dest)
     part.unlink(missing_ok=True)
-    for piece in _segment_files(part):
+    for piece in _segment_files(part) if ranged else ():
         piece.unlink(missing_ok=True)
 
 
@@ -293,8 +305,11 @@ def _segmented(
     def fetch(rng: tuple[int, int]) -> tuple[int, Checksum | None]:
         start, stop = rng
         piece = _segment_path(part, start)
-        if piece.exists() and piece.stat().st_size == stop - start:
+        have = piece.stat().st_size if piece.exists() else 0
+        if have == stop - start:
             return stop - start, None  # finished in an earlier attempt, waiting for its turn to append
+        if have > stop - start:
+            piece.unlink()  # not this range's bytes
         got, resp = _fill(source, job.url, piece, start=start, stop=stop, feed=feed)
         if got != stop - start:
             raise TransientError(f"connection closed after {start + got} of {size} bytes", path=job.url)
@@ -375,7 +390,7 @@ def fetch_file(
         except OSError as e:  # local disk trouble: retrying will not help
             err = PermanentError(f"cannot write {job.dest}: {e.strerror or e}")
         if isinstance(err, _Mismatch):  # start the file over: no piece of it can be trusted
-            discard_partial(job.dest)
+            discard_partial(job.dest, ranged=_ranged(job, policy))
         if not isinstance(err, PermanentError) and (counter.fetched == before or isinstance(err, _Mismatch)):
             failures += 1
         if isinstance(err, PermanentError) or failures > policy.retries or attempts > 20 + policy.retries:
