@@ -122,7 +122,14 @@ def resume(endpoint: str, bucket: str, out: Path, workers: int) -> tuple[int, in
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def on_disk() -> int:
-        return sum(p.stat().st_size for p in out.rglob("*.mp4*") if p.is_file())
+        """Bytes a rerun can use: each .part prefix (up to a range file it is being appended from,
+        which would otherwise be counted twice) plus the range files .part.<start>."""
+        useful = 0
+        for part in out.rglob("*.part"):
+            pieces = {int(p.suffix[1:]): p.stat().st_size for p in part.parent.glob(part.name + ".*")}
+            prefix = part.stat().st_size
+            useful += min([prefix, *(s for s in pieces if s < prefix)]) + sum(pieces.values())
+        return useful + sum(p.stat().st_size for p in out.rglob("*.mp4"))
 
     while on_disk() < total * 0.4 and proc.poll() is None:
         time.sleep(0.02)
