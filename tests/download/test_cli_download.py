@@ -155,3 +155,15 @@ def test_publish_cli_then_download_reads_it_back(tiny_release_ro, tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "all verified" in flat(res.output)
+
+
+def test_an_unreachable_mirror_is_one_sentence(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/egoexo"
+    res = run("download", tmp_path, "--source", dead, "--parts", "metadata", "--retries", "0", "-y")
+    text = flat(res.output)
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"cannot read from {dead}: cannot reach the server" in text and "(--source)" in text

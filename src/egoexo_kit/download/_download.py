@@ -19,7 +19,7 @@ from typing import Any
 from egoexo_kit._io import write_json
 from egoexo_kit.download._manifest import ManifestEntry, expand_parts, parse_checksum, parse_manifest
 from egoexo_kit.download._select import CameraIndex, Selected, Selection, select
-from egoexo_kit.download._sources import MissingObject, Source
+from egoexo_kit.download._sources import MissingObject, S3Source, Source
 from egoexo_kit.download._transfer import (
     FileJob,
     FileResult,
@@ -121,9 +121,10 @@ def _human(err: DownloadError, source: Source) -> DownloadError:
             "with the approved Ego-Exo4D licence.",
             path=err.path,
         )
+    where = "--source, --endpoint-url, AWS_ENDPOINT_URL" if isinstance(source, S3Source) else "--source"
     return DownloadError(
-        f"cannot read from {source.label}: {text}. Check the address (--source, --endpoint-url, "
-        "AWS_ENDPOINT_URL) and the network, then rerun: finished files are kept and partial ones resume.",
+        f"cannot read from {source.label}: {text}. Check the address ({where}) and the network, "
+        "then rerun: finished files are kept and partial ones resume.",
         path=err.path,
     )
 
