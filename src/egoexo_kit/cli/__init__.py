@@ -12,6 +12,7 @@ from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
+from egoexo_kit.cli.download import ListOptionsCommand, download, publish
 from egoexo_kit.cli.downscale import downscale
 from egoexo_kit.cli.eval import eval_
 from egoexo_kit.cli.frames import clips, frames
@@ -55,6 +56,8 @@ app.command()(collage)
 app.command()(frames)
 app.command()(clips)
 app.command(name="eval")(eval_)
+app.command(cls=ListOptionsCommand)(download)
+app.command()(publish)
 
 
 def main() -> None:

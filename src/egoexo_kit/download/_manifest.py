@@ -1,0 +1,231 @@
+"""The official per-part manifest (FORMAT §9.2): parse it strictly but with located errors, write it back.
+
+A manifest is a JSON array of entries ``{uid, paths, splits, benchmarks}``; each path is
+``{source_path, relative_path, views, universities, file_type, size, checksum}``. Writers emit exactly
+those fields (the official client rejects any other) and put the hash in ``checksum`` as a string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from egoexo_kit.errors import FormatError
+from egoexo_kit.release import ALL_PARTS
+from egoexo_kit.release._json import pointer
+
+__all__ = [
+    "DEFAULT_PARTS",
+    "Checksum",
+    "ManifestEntry",
+    "PathSpec",
+    "dump_manifest",
+    "expand_parts",
+    "parse_checksum",
+    "parse_manifest",
+]
+
+DEFAULT_PARTS = ("metadata", "annotations", "takes", "captures", "take_trajectory", "take_vrs_noimagestream")
+"""What ``--parts default`` (and no ``--parts``) means in the official CLI (FORMAT §1.4)."""
+
+_PATH_FIELDS = ("source_path", "relative_path", "views", "universities", "file_type", "size", "checksum")
+_ENTRY_FIELDS = ("uid", "paths", "splits", "benchmarks")
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """A content hash a downloaded file must match."""
+
+    algorithm: str
+    """``sha256`` or ``md5``."""
+    hexdigest: str
+    """Lower-case hex digest."""
+
+    def __str__(self) -> str:
+        return f"{self.algorithm}:{self.hexdigest}"
+
+
+def parse_checksum(value: str | None) -> Checksum | None:
+    """``"sha256:<hex>"``, ``"md5:<hex>"`` or a bare 64/32-digit hex string; ``None`` when absent.
+
+    Raises:
+        ValueError: the string is neither form.
+    """
+    if value is None or value == "":
+        return None
+    algo, _, digest = value.strip().lower().rpartition(":")
+    if not algo:
+        algo = {64: "sha256", 32: "md5"}.get(len(digest), "")
+    want = {"sha256": 64, "md5": 32}.get(algo)
+    if want is None or len(digest) != want or not _HEX.match(digest):
+        raise ValueError(f"checksum {value!r} is not 'sha256:<64 hex>' or 'md5:<32 hex>'")
+    return Checksum(algo, digest)
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """One file of a manifest entry (the official ``PathSpecification``)."""
+
+    source_path: str
+    """Where the file lives (``s3://bucket/key`` in the official bucket)."""
+    relative_path: str
+    """Where it goes under the download root (POSIX separators)."""
+    views: tuple[str, ...] | None = None
+    """``("ego",)`` / ``("exo",)``; ``None`` for files that are no camera's (kept by ``--views``)."""
+    universities: tuple[str, ...] | None = None
+    file_type: str | None = None
+    size: int | None = None
+    """Bytes; ``None`` means "ask the source"."""
+    checksum: str | None = None
+    """``"sha256:<hex>"`` (written by ``publish``); the official manifests leave it null."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The official field set, in the official order."""
+        return {
+            "source_path": self.source_path,
+            "relative_path": self.relative_path,
+            "views": list(self.views) if self.views is not None else None,
+            "universities": list(self.universities) if self.universities is not None else None,
+            "file_type": self.file_type,
+            "size": self.size,
+            "checksum": self.checksum,
+        }
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One take, capture or file group of a part (the official ``ManifestEntry``)."""
+
+    uid: str | None
+    paths: tuple[PathSpec, ...]
+    splits: tuple[str, ...] | None = None
+    benchmarks: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The official field set, in the official order."""
+        return {
+            "uid": self.uid,
+            "paths": [p.to_json() for p in self.paths],
+            "splits": list(self.splits) if self.splits is not None else None,
+            "benchmarks": list(self.benchmarks) if self.benchmarks is not None else None,
+        }
+
+
+def expand_parts(parts: list[str] | tuple[str, ...]) -> list[str]:
+    """Expand ``default`` / ``all`` (FORMAT §1.4), keep the order given, drop repeats.
+
+    Raises:
+        ValueError: a name that is no part, with the allowed names.
+    """
+    out: list[str] = []
+    for name in parts or ["default"]:
+        names = DEFAULT_PARTS if name == "default" else ALL_PARTS if name == "all" else (name.strip("/"),)
+        for part in names:
+            if part not in ALL_PARTS:
+                raise ValueError(
+                    f"unknown part {name!r}; parts are: {', '.join(ALL_PARTS)}, plus 'default' and 'all'"
+                )
+            if part not in out:
+                out.append(part)
+    return out
+
+
+def _strings(raw: Any, *, where: str, name: str, source: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise FormatError(f"{name} must be a list of strings or null", path=source, pointer=where)
+    return tuple(raw)
+
+
+def _check_keys(raw: Any, allowed: tuple[str, ...], *, where: str, source: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise FormatError(f"expected a JSON object, got {type(raw).__name__}", path=source, pointer=where)
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise FormatError(f"unknown field(s) {unknown}; allowed: {list(allowed)}", path=source, pointer=where)
+    return raw
+
+
+def _parse_path(raw: Any, *, where: tuple[object, ...], source: str) -> PathSpec:
+    obj = _check_keys(raw, _PATH_FIELDS, where=pointer(*where), source=source)
+    for key in ("source_path", "relative_path"):
+        if not isinstance(obj.get(key), str) or not obj[key]:
+            raise FormatError(f"{key} must be a non-empty string", path=source, pointer=pointer(*where, key))
+    size = obj.get("size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise FormatError(
+            f"size must be a byte count >= 0 or null (got {size!r})",
+            path=source,
+            pointer=pointer(*where, "size"),
+        )
+    checksum = obj.get("checksum")
+    try:
+        parse_checksum(checksum if isinstance(checksum, str) or checksum is None else "?")
+    except ValueError as e:
+        raise FormatError(str(e), path=source, pointer=pointer(*where, "checksum")) from e
+    file_type = obj.get("file_type")
+    if file_type is not None and not isinstance(file_type, str):
+        raise FormatError(
+            "file_type must be a string or null", path=source, pointer=pointer(*where, "file_type")
+        )
+    return PathSpec(
+        source_path=obj["source_path"],
+        relative_path=obj["relative_path"],
+        views=_strings(obj.get("views"), where=pointer(*where, "views"), name="views", source=source),
+        universities=_strings(
+            obj.get("universities"), where=pointer(*where, "universities"), name="universities", source=source
+        ),
+        file_type=file_type,
+        size=size,
+        checksum=checksum,
+    )
+
+
+def parse_manifest(text: str | bytes, *, source: str) -> list[ManifestEntry]:
+    """Parse one part's ``manifest.json``; every problem is a :class:`FormatError` located in ``source``.
+
+    Args:
+        text: the manifest content.
+        source: where it came from (URL or path), for error messages.
+    """
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FormatError(f"invalid JSON: {e.msg}", path=source, line=e.lineno, column=e.colno) from e
+    except UnicodeDecodeError as e:
+        raise FormatError(f"not UTF-8 text: {e}", path=source) from e
+    if not isinstance(raw, list):
+        raise FormatError(f"a manifest is a JSON array, got {type(raw).__name__}", path=source, pointer="")
+    entries = []
+    for i, item in enumerate(raw):
+        obj = _check_keys(item, _ENTRY_FIELDS, where=pointer(i), source=source)
+        uid = obj.get("uid")
+        if uid is not None and not isinstance(uid, str):
+            raise FormatError(
+                f"uid must be a string or null (got {uid!r})", path=source, pointer=pointer(i, "uid")
+            )
+        paths = obj.get("paths")
+        if not isinstance(paths, list):
+            raise FormatError("paths must be a list", path=source, pointer=pointer(i, "paths"))
+        entries.append(
+            ManifestEntry(
+                uid=uid,
+                paths=tuple(
+                    _parse_path(p, where=(i, "paths", j), source=source) for j, p in enumerate(paths)
+                ),
+                splits=_strings(obj.get("splits"), where=pointer(i, "splits"), name="splits", source=source),
+                benchmarks=_strings(
+                    obj.get("benchmarks"), where=pointer(i, "benchmarks"), name="benchmarks", source=source
+                ),
+            )
+        )
+    return entries
+
+
+def dump_manifest(entries: list[ManifestEntry]) -> str:
+    """Serialize entries exactly as the official generator's field set (compact JSON array)."""
+    return json.dumps([e.to_json() for e in entries], ensure_ascii=False)

@@ -1,0 +1,423 @@
+"""Fetch one file: ``.part`` resume with ranged reads, retries with backoff, hash while writing, verify.
+
+A file is only renamed from ``<name>.part`` to ``<name>`` once its size and hash are checked, so a
+final name on disk always means "verified when written". A ``.part`` left by a crash or a kill is
+resumed from its size on the next run.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from egoexo_kit.download._manifest import Checksum
+from egoexo_kit.download._sources import CHUNK, PermanentError, Source, TransientError
+from egoexo_kit.errors import DownloadError
+
+__all__ = [
+    "FileJob",
+    "FileResult",
+    "Interrupted",
+    "TransferPolicy",
+    "backoff",
+    "discard_partial",
+    "fetch_file",
+    "hash_file",
+    "part_path",
+    "retrying",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TransferPolicy:
+    """How hard to try one file, and how many streams a large one gets."""
+
+    retries: int = 5
+    """Failed attempts allowed after the first (attempts that advanced the ``.part`` do not count)."""
+    backoff_s: float = 0.5
+    """First wait; doubles per failure, with jitter, up to :attr:`max_backoff_s`."""
+    max_backoff_s: float = 30.0
+    timeout_s: float = 60.0
+    """Per-request stall timeout: a connection silent this long is dropped and the file resumed."""
+    segment_bytes: int = 16 << 20
+    """Files larger than this are fetched as ranges of this size, several at once."""
+    streams: int = 4
+    """Ranges of one large file in flight at once (1: always one stream per file)."""
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file to fetch."""
+
+    url: str
+    """Where the source reads it from."""
+    dest: Path
+    """Final path under the download root."""
+    size: int | None
+    """Expected bytes (manifest or source), ``None`` if unknown."""
+    checksum: Checksum | None
+    """Expected hash from the manifest, if any."""
+
+
+@dataclass
+class FileResult:
+    """What happened to one selected file."""
+
+    relative_path: str
+    part: str
+    ok: bool
+    method: str | None = None
+    """How it was verified: ``sha256``, ``md5`` (S3 ETag) or ``size`` (declared fallback)."""
+    reason: str | None = None
+    """Why it failed (``None`` when ok)."""
+    fetched: int = 0
+    """Bytes transferred for it in this run."""
+    attempts: int = 0
+    cached: bool = False
+    """Already present and verified by an earlier run."""
+    sha256: str | None = None
+    size: int | None = None
+
+
+def part_path(dest: Path) -> Path:
+    """The resumable sibling ``<name>.part`` a download writes to."""
+    return dest.with_name(dest.name + ".part")
+
+
+def hash_file(path: Path, algorithm: str = "sha256", *, limit: int | None = None) -> hashlib._Hash:
+    """Hash a file (or its first ``limit`` bytes), 1 MiB at a time."""
+    h = hashlib.new(algorithm)
+    left = limit
+    with open(path, "rb") as f:
+        while left is None or left > 0:
+            data = f.read(CHUNK if left is None else min(CHUNK, left))
+            if not data:
+                break
+            h.update(data)
+            if left is not None:
+                left -= len(data)
+    return h
+
+
+class Interrupted(PermanentError):
+    """The download was stopped (Ctrl-C): no retry; what arrived stays in the partial files."""
+
+
+class _Mismatch(TransientError):
+    """The bytes arrived but do not match: the ``.part`` is discarded and fetched again."""
+
+
+class _NoRanges(TransientError):
+    """The server ignored a bounded range: fetch this file as one stream."""
+
+
+class _Counter:
+    """Bytes received for one file, from any number of streams."""
+
+    def __init__(self) -> None:
+        self.fetched = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.fetched += n
+
+
+def _fill(
+    source: Source,
+    url: str,
+    path: Path,
+    *,
+    start: int,
+    stop: int | None,
+    feed: Callable[[bytes], None],
+    restart: Callable[[], None] = lambda: None,
+) -> tuple[int, Any]:
+    """Append bytes ``[start + len(path), stop)`` of ``url`` to ``path``, which holds ``[start, …)``.
+
+    ``feed`` sees every chunk written; ``restart`` is called if the server sends the whole file
+    instead of the asked range (the file is then rewritten from byte 0). Returns ``(bytes now in
+    path, the response)``.
+
+    Raises:
+        _NoRanges: the server answered from byte 0 although a later offset was asked, or sent more
+            than the asked range.
+    """
+    have = path.stat().st_size if path.exists() else 0
+    resp = source.open(url, start=start + have, stop=stop)
+    try:
+        if resp.start != start + have:
+            if start != 0 or stop is not None:
+                raise _NoRanges("the server ignores byte ranges", path=url)
+            have = 0  # a whole-file answer: start over
+            restart()
+        with open(path, "r+b" if have else "wb") as f:
+            f.seek(have)
+            f.truncate()
+            for data in resp.chunks:
+                if stop is not None and start + have + len(data) > stop:
+                    raise _NoRanges("the server sends more than the asked byte range", path=url)
+                f.write(data)
+                have += len(data)
+                feed(data)
+    finally:
+        resp.close()
+    return have, resp
+
+
+def _attempt(
+    source: Source,
+    job: FileJob,
+    *,
+    policy: TransferPolicy,
+    counter: _Counter,
+    on_bytes: Callable[[int], None],
+) -> tuple[str, str, int]:
+    """One try; returns ``(method, sha256, size)`` or raises. Bytes received go into ``counter``."""
+    part = part_path(job.dest)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    if job.size is not None and part.exists() and part.stat().st_size > job.size:
+        part.unlink()
+    if _ranged(job, policy):
+        sha, size, source_checksum = _segmented(
+            source, job, policy=policy, counter=counter, on_bytes=on_bytes
+        )
+        expected = job.size
+    else:
+        have = part.stat().st_size if part.exists() else 0
+        sha = hash_file(part, limit=have) if have else hashlib.sha256()
+        size, source_checksum, expected = have, None, job.size
+        if job.size is None or have < job.size:
+            hashes = [sha]
+
+            def feed(data: bytes) -> None:
+                hashes[-1].update(data)
+                counter.add(len(data))
+                on_bytes(len(data))
+
+            size, resp = _fill(
+                source,
+                job.url,
+                part,
+                start=0,
+                stop=None,
+                feed=feed,
+                restart=lambda: hashes.append(hashlib.sha256()),
+            )
+            sha = hashes[-1]
+            source_checksum = resp.checksum
+            expected = job.size if job.size is not None else resp.total
+    if expected is not None and size != expected:
+        if size > expected:
+            part.unlink(missing_ok=True)
+            raise _Mismatch(f"got {size} bytes, expected {expected}; discarded", path=job.url)
+        raise TransientError(f"connection closed after {size} of {expected} bytes", path=job.url)
+    method, digest = _verify(part, job.checksum or source_checksum, sha.hexdigest(), url=job.url)
+    os.replace(part, job.dest)
+    return method, digest, size
+
+
+def _ranged(job: FileJob, policy: TransferPolicy) -> bool:
+    """Whether ``job`` is fetched as parallel ranges."""
+    return job.size is not None and job.size > policy.segment_bytes and policy.streams > 1
+
+
+def _segments(part: Path, size: int, segment: int) -> list[tuple[int, int]]:
+    """Byte ranges still to fetch, after the contiguous ``.part`` prefix; repairs a half-done append.
+
+    Range ``k`` is ``[k * segment, (k + 1) * segment)``, except that the first one starts where the
+    ``.part`` ends (it may hold a single-stream prefix). A ``.part.<start>`` file holds the bytes of
+    the range starting at ``start``; one whose start lies inside the prefix means a crash during its
+    append, so the prefix is cut back to it.
+    """
+    have = part.stat().st_size if part.exists() else 0
+    pending = []
+    for s in sorted(int(p.suffix[1:]) for p in _segment_files(part)):
+        if s % segment and s != have:
+            _segment_path(part, s).unlink()  # not a range of this layout
+        else:
+            pending.append(s)
+    inside = [s for s in pending if s < have]
+    if inside:
+        with open(part, "r+b") as f:
+            f.truncate(max(inside))
+        have = max(inside)
+        for s in inside[:-1]:
+            _segment_path(part, s).unlink()  # already in the kept prefix
+    starts = [have] + list(range((have // segment + 1) * segment, size, segment))
+    return [(s, min(size, (s // segment + 1) * segment)) for s in starts if s < size]
+
+
+def _segment_path(part: Path, start: int) -> Path:
+    return part.with_name(f"{part.name}.{start}")
+
+
+def _segment_files(part: Path) -> list[Path]:
+    return [p for p in part.parent.glob(glob.escape(part.name) + ".*") if p.suffix[1:].isdigit()]
+
+
+def discard_partial(dest: Path, *, ranged: bool = True) -> None:
+    """Delete what an earlier run left of ``dest``: its ``.part`` and (``ranged``) its range files.
+
+    Looking for range files lists the folder, so callers pass ``ranged=False`` for files too small
+    to be fetched in ranges (a folder of 50,000 feature files must not be listed 50,000 times).
+    """
+    part = part_path(dest)
+    part.unlink(missing_ok=True)
+    for piece in _segment_files(part) if ranged else ():
+        piece.unlink(missing_ok=True)
+
+
+def _segmented(
+    source: Source,
+    job: FileJob,
+    *,
+    policy: TransferPolicy,
+    counter: _Counter,
+    on_bytes: Callable[[int], None],
+) -> tuple[Any, int, Checksum | None]:
+    """Fetch a large file as ranges in parallel, each into its own resumable ``.part.<start>``.
+
+    Finished ranges are appended to ``.part`` in order (hashing as they go), so ``.part`` is always a
+    verified-so-far prefix and a kill loses at most the bytes not yet flushed in each stream.
+    """
+    part = part_path(job.dest)
+    size = job.size or 0
+    ranges = _segments(part, size, policy.segment_bytes)
+    have = ranges[0][0] if ranges else size
+    sha = hash_file(part, limit=have) if have else hashlib.sha256()
+
+    def feed(data: bytes) -> None:
+        counter.add(len(data))
+        on_bytes(len(data))
+
+    def fetch(rng: tuple[int, int]) -> tuple[int, Checksum | None]:
+        start, stop = rng
+        piece = _segment_path(part, start)
+        have = piece.stat().st_size if piece.exists() else 0
+        if have == stop - start:
+            return stop - start, None  # finished in an earlier attempt, waiting for its turn to append
+        if have > stop - start:
+            piece.unlink()  # not this range's bytes
+        got, resp = _fill(source, job.url, piece, start=start, stop=stop, feed=feed)
+        if got != stop - start:
+            raise TransientError(f"connection closed after {start + got} of {size} bytes", path=job.url)
+        return got, resp.checksum
+
+    checksum = None
+    with ThreadPoolExecutor(max_workers=policy.streams) as pool:
+        futures = [pool.submit(fetch, r) for r in ranges]
+        try:
+            with open(part, "ab") as out:
+                for (start, _), fut in zip(ranges, futures, strict=True):
+                    checksum = fut.result()[1] or checksum
+                    piece = _segment_path(part, start)
+                    with open(piece, "rb") as f:
+                        for data in iter(lambda f=f: f.read(CHUNK), b""):
+                            out.write(data)
+                            sha.update(data)
+                    out.flush()
+                    piece.unlink()
+        finally:
+            for fut in futures:
+                fut.cancel()
+    return sha, part.stat().st_size if part.exists() else 0, checksum
+
+
+def _verify(path: Path, want: Checksum | None, sha256: str, *, url: str) -> tuple[str, str]:
+    if want is None:
+        return "size", sha256
+    got = sha256 if want.algorithm == "sha256" else hash_file(path, want.algorithm).hexdigest()
+    if got != want.hexdigest:
+        path.unlink(missing_ok=True)
+        raise _Mismatch(
+            f"{want.algorithm} mismatch: expected {want.hexdigest}, got {got}; discarded", path=url
+        )
+    return want.algorithm, sha256
+
+
+def fetch_file(
+    source: Source,
+    job: FileJob,
+    *,
+    policy: TransferPolicy,
+    on_bytes: Callable[[int], None] = lambda n: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FileResult:
+    """Fetch ``job`` with resume and retries; never raises for a transfer problem.
+
+    An attempt that advanced the ``.part`` does not use up a retry (a flaky link that keeps making
+    progress finishes), but a hash mismatch always does; a permanent error stops at once.
+
+    Returns:
+        A :class:`FileResult` with ``relative_path``/``part`` left empty for the caller to fill.
+    """
+    failures = attempts = 0
+    counter = _Counter()
+    while True:
+        attempts += 1
+        before = counter.fetched
+        try:
+            method, digest, size = _attempt(source, job, policy=policy, counter=counter, on_bytes=on_bytes)
+            return FileResult(
+                "",
+                "",
+                ok=True,
+                method=method,
+                fetched=counter.fetched,
+                attempts=attempts,
+                sha256=digest,
+                size=size,
+            )
+        except _NoRanges:  # fall back to one stream; its .part prefix stays valid
+            policy = replace(policy, streams=1)
+            for piece in _segment_files(part_path(job.dest)):
+                piece.unlink()
+            continue
+        except DownloadError as e:
+            err = e
+        except OSError as e:  # local disk trouble: retrying will not help
+            err = PermanentError(f"cannot write {job.dest}: {e.strerror or e}")
+        if isinstance(err, _Mismatch):  # start the file over: no piece of it can be trusted
+            discard_partial(job.dest, ranged=_ranged(job, policy))
+        if not isinstance(err, PermanentError) and (counter.fetched == before or isinstance(err, _Mismatch)):
+            failures += 1
+        if isinstance(err, PermanentError) or failures > policy.retries or attempts > 20 + policy.retries:
+            reason = err.message if isinstance(err, DownloadError) else str(err)
+            tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+            return FileResult(
+                "", "", ok=False, reason=reason + tries, fetched=counter.fetched, attempts=attempts
+            )
+        sleep(backoff(policy, failures))
+
+
+def backoff(policy: TransferPolicy, failures: int) -> float:
+    """Seconds to wait after ``failures`` failures: exponential, capped, with jitter (0.5-1x)."""
+    delay = min(policy.max_backoff_s, policy.backoff_s * 2 ** max(0, failures - 1))
+    return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
+
+
+def retrying(
+    call: Callable[[], T], *, policy: TransferPolicy, sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """``call()``, retried on :class:`TransientError` like a file transfer (for manifests, sizes)."""
+    failures = 0
+    while True:
+        try:
+            return call()
+        except TransientError:
+            failures += 1
+            if failures > policy.retries:
+                raise
+            sleep(backoff(policy, failures))
