@@ -13,6 +13,7 @@ from egoexo_kit.cli._common import set_debug
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.downscale import downscale
+from egoexo_kit.cli.features import features
 from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
 from egoexo_kit.cli.synth import synth
@@ -53,6 +54,7 @@ app.command()(downscale)
 app.command()(collage)
 app.command()(frames)
 app.command()(clips)
+app.command()(features)
 
 
 def main() -> None:
