@@ -11,12 +11,15 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import typer
 
 from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar
+from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.timeline import FPS
 
 __all__ = ["demo_features", "features"]
@@ -32,6 +35,17 @@ def _frames(seconds: float, option: str) -> int:
     if n < 1 or abs(n - seconds * FPS) > 1e-3:
         raise typer.BadParameter(f"{option} {seconds} is not a whole number (>= 1) of 1/{FPS} s frames")
     return n
+
+
+@contextlib.contextmanager
+def _bad_options() -> Iterator[None]:
+    """A bad option value (unknown backbone, device, runner) is a usage error, not a traceback."""
+    try:
+        yield
+    except EgoExoKitError:
+        raise
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
 
 
 @handle_errors
@@ -62,7 +76,7 @@ def features(
 
     if runner not in ("local", "ray"):
         raise typer.BadParameter(f"--runner must be local or ray, got {runner!r}")
-    with progress_bar("extracting features") as update:
+    with progress_bar("extracting features") as update, _bad_options():
         results = extract_features(
             path,
             backbone=backbone,

@@ -12,6 +12,7 @@ decode thread) and embeds whole windows in :meth:`Backbone.embed` (run on the ch
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -187,7 +188,9 @@ class TorchBackbone(_Normalized):
         if not self.path.is_file():
             raise FormatError("model file does not exist", path=self.path)
         try:
-            model = torch.jit.load(str(self.path), map_location=self.device)
+            with warnings.catch_warnings():  # TorchScript is deprecated upstream, but users have such files
+                warnings.simplefilter("ignore", DeprecationWarning)
+                model = torch.jit.load(str(self.path), map_location=self.device)
         except RuntimeError:
             try:  # a full pickled module: the user's own local file, so unpickling it is their choice
                 model = torch.load(self.path, map_location=self.device, weights_only=False)  # noqa: S614
