@@ -136,14 +136,39 @@ def _pool(out: np.ndarray, *, b: int, t: int) -> np.ndarray:
 
 
 @dataclass
-class _Normalized:
-    """Shared input handling of model backbones: resize, scale to [0, 1], mean/std, channel order."""
+class _ModelFile:
+    """Shared parts of model-file backbones: the file, input handling and the probed output length.
 
+    Input handling: resize and centre crop, scale to [0, 1], mean/std, optional B, G, R order.
+    """
+
+    path: Path = Path()
+    device: str = "cpu"
+    name: str = ""
     size: int = 224
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     bgr: bool = False
     """Feed channels as B, G, R (models trained on OpenCV-read images)."""
+    _dim: int | None = field(default=None, init=False, repr=False)
+
+    def _check_file(self) -> None:
+        self.path = Path(self.path)
+        self.name = self.name or self.path.name
+        if not self.path.is_file():
+            raise FormatError("model file does not exist", path=self.path)
+
+    @property
+    def dim(self) -> int:
+        """Found by running one blank window (of ``_probe_frames`` frames) through the model."""
+        if self._dim is None:
+            probe = np.zeros((1, self._probe_frames, *self.input_size, 3), np.uint8)
+            self._dim = self.embed(probe).shape[1]  # type: ignore[attr-defined]
+        return self._dim
+
+    @property
+    def _probe_frames(self) -> int:
+        return 1
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -167,7 +192,7 @@ class _Normalized:
 
 
 @dataclass
-class TorchBackbone(_Normalized):
+class TorchBackbone(_ModelFile):
     """A local TorchScript file (``torch.jit.save``) or a pickled ``nn.Module`` (``torch.save(model)``).
 
     Per-frame models get ``(B*T, 3, h, w)`` and their ``(B*T, D)`` or ``(B*T, D, h', w')`` outputs are
@@ -175,18 +200,11 @@ class TorchBackbone(_Normalized):
     (the Omnivore convention) and returns ``(B, D)``.
     """
 
-    path: Path = Path()
     clip: bool = False
-    device: str = "cpu"
-    name: str = ""
     _model: Any = field(default=None, init=False, repr=False)
-    _dim: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.path = Path(self.path)
-        self.name = self.name or self.path.name
-        if not self.path.is_file():
-            raise FormatError("model file does not exist", path=self.path)
+        self._check_file()
         try:
             with warnings.catch_warnings():  # TorchScript is deprecated upstream, but users have such files
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -201,12 +219,8 @@ class TorchBackbone(_Normalized):
         self._model = model.eval() if hasattr(model, "eval") else model
 
     @property
-    def dim(self) -> int:
-        """Found by running one blank window through the model."""
-        if self._dim is None:
-            t = 2 if self.clip else 1
-            self._dim = self.embed(np.zeros((1, t, *self.input_size, 3), np.uint8)).shape[1]
-        return self._dim
+    def _probe_frames(self) -> int:
+        return 2 if self.clip else 1
 
     def embed(self, windows: np.ndarray) -> np.ndarray:
         """Run the model on the device without gradients."""
@@ -225,29 +239,22 @@ class TorchBackbone(_Normalized):
 
 
 @dataclass
-class OnnxBackbone(_Normalized):
+class OnnxBackbone(_ModelFile):
     """An ONNX image model from a local file, run with onnxruntime (CUDA provider on ``device="cuda"``).
 
     ``output`` picks any tensor of the graph, not only a declared output (needs the ``onnx`` package),
     so the pooled activations of an inner layer can serve as features.
     """
 
-    path: Path = Path()
     output: str | None = None
-    device: str = "cpu"
-    name: str = ""
     _session: Any = field(default=None, init=False, repr=False)
-    _dim: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.path = Path(self.path)
-        self.name = self.name or self.path.name
         if importlib.util.find_spec("onnxruntime") is None:
             raise MissingExtraError("ONNX backbones need onnxruntime: pip install 'egoexo-kit[onnx]'")
         import onnxruntime as ort
 
-        if not self.path.is_file():
-            raise FormatError("model file does not exist", path=self.path)
+        self._check_file()
         model: bytes | str = str(self.path)
         probe = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
         declared = [o.name for o in probe.get_outputs()]
@@ -273,13 +280,6 @@ class OnnxBackbone(_Normalized):
             raise FormatError(f"the ONNX graph has no tensor named {name!r}", path=self.path)
         proto.graph.output.append(onnx.ValueInfoProto(name=name))
         return proto.SerializeToString()
-
-    @property
-    def dim(self) -> int:
-        """Found by running one blank frame through the model."""
-        if self._dim is None:
-            self._dim = self.embed(np.zeros((1, 1, *self.input_size, 3), np.uint8)).shape[1]
-        return self._dim
 
     def embed(self, windows: np.ndarray) -> np.ndarray:
         """Run every frame, average each window's pooled outputs."""
