@@ -104,3 +104,22 @@ def test_config_round_trip_keeps_official_and_own_keys(tmp_path):
     assert doc["inference_config"]["frame_window"] == 8 and doc["inference_config"]["stride"] == 4
     assert doc["model_config"]["model_name"] == "stats"
     assert read_config(tmp_path) == cfg
+
+
+def test_layout_and_config_work_without_torch_and_the_extractor_names_the_extra(tmp_path):
+    import subprocess
+    import sys
+
+    write_config(tmp_path, FeatureConfig(window=8, stride=4))
+    code = (
+        "import sys; sys.modules['torch'] = None\n"  # as if torch were not installed
+        "import egoexo_kit, egoexo_kit.features as f\n"
+        f"print(f.read_config({str(tmp_path)!r}).window_s)\n"
+        "try:\n    f.extract_features\nexcept egoexo_kit.errors.MissingExtraError as e:\n    print(e)\n"
+        f"try:\n    f.load_tensor({str(tmp_path / 'x.pt')!r})\n"
+        "except egoexo_kit.errors.MissingExtraError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert float(lines[0]) == pytest.approx(8 / 30)
+    assert "pip install 'egoexo-kit[torch]'" in lines[1] and "pip install 'egoexo-kit[torch]'" in lines[2]
