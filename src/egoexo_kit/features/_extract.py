@@ -8,6 +8,7 @@ finished file (present, loadable, with the expected row count) is skipped on the
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -210,6 +211,12 @@ def _backbone(job: ViewJob) -> Backbone:
     return _BACKBONES[key]
 
 
+@functools.lru_cache(maxsize=4)
+def _release(root: Path) -> Release:
+    """One parse of ``takes.json`` per process and release (a real one is tens of MB; jobs are many)."""
+    return Release.open(root)
+
+
 def _complete_rows(path: Path, expected: int) -> bool:
     """A finished file: present, loadable and with the expected row count."""
     if not path.is_file():
@@ -230,7 +237,7 @@ def extract_view(job: ViewJob) -> ViewResult:
         FormatError: its video is missing or cannot be decoded (the error names the file and frame).
     """
     start = time.perf_counter()
-    take = Release.open(job.release).take(job.key.take_uid)
+    take = _release(job.release).take(job.key.take_uid)
     view = take.view(job.key.cam_id, job.key.stream)
     if not view.exists:
         raise FormatError(f"video of view {view.key} is not downloaded (part 'takes')", path=view.path)
