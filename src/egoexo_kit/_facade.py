@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from egoexo_kit.errors import NotFoundError
+from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
 from egoexo_kit.release import Release, View
 from egoexo_kit.release import Take as _ReleaseTake
 from egoexo_kit.sensors import Audio, read_audio
@@ -181,6 +182,21 @@ class Take(_ReleaseTake):
         times = np.arange(t0, t1, 1.0 / (fps or 30.0))
         idx = np.asarray(self.timeline.to_frame(t=times), dtype=np.int64)
         return self._read_views(self._views(views), idx, resolution=resolution, orientation=orientation)
+
+    def features(
+        self, name: str, view: str, *, t0: float | None = None, t1: float | None = None
+    ) -> FeatureRows:
+        """Rows of ``features/<name>/`` for one view whose windows overlap ``[t0, t1)`` s from take start.
+
+        ``view`` is ``cam01``, ``aria01`` or ``aria01/rgb``; with no ``t0``/``t1`` every row is returned.
+        Each row comes with the take time its window covers (``FeatureRows.t0_s``/``t1_s``).
+        """
+        v = self.view(view)
+        fs = FeatureSet.of_release(self.release.root, name)
+        rows = fs.load(FeatureKey(self.uid, v.cam_id, v.readable_stream_id), n_frames=self.timeline.n_frames)
+        if t0 is None and t1 is None:
+            return rows
+        return rows.between(0.0 if t0 is None else t0, self.timeline.duration_s if t1 is None else t1)
 
     def audio(self, *, view: str | None = None, t0: float | None = None, t1: float | None = None) -> Audio:
         """Audio between two take times: the Aria WAV (7 microphones) by default, or a GoPro's AAC track."""

@@ -15,6 +15,7 @@ from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.download import ListOptionsCommand, download, publish
 from egoexo_kit.cli.downscale import downscale
 from egoexo_kit.cli.eval import eval_
+from egoexo_kit.cli.features import features
 from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
 from egoexo_kit.cli.synth import synth
@@ -58,6 +59,7 @@ app.command()(clips)
 app.command(name="eval")(eval_)
 app.command(cls=ListOptionsCommand)(download)
 app.command()(publish)
+app.command()(features)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from egoexo_kit import open_release
 from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.cli.download import demo_download
+from egoexo_kit.cli.features import demo_features
 from egoexo_kit.cli.frames import write_png
 from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.validate import render_report
@@ -90,6 +91,7 @@ def demo(
     console.print(f"contact sheet of one synchronized instant: [bold]{sheet}[/]")
     console.print(f"collage clip of every view: [bold]{clip}[/]")
     demo_download(root, outputs)
+    demo_features(root)
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )

@@ -1,0 +1,125 @@
+"""``egoexo-kit features``: windowed video features in the official ``features/<name>/`` layout.
+
+Needs the ``[torch]`` extra (``.pt`` files); ONNX backbones need ``[onnx]``,
+``--runner ray`` needs ``[dist]``.
+
+Examples:
+    egoexo-kit features ./egoexo --backbone stats
+    egoexo-kit features ./egoexo --backbone ppocr-det --views cam01,aria01 --window-s 1 --stride-s 0.5
+    egoexo-kit features ./egoexo --backbone ./my_model.onnx --name mine --device cuda --runner ray
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar
+from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.timeline import FPS
+
+__all__ = ["demo_features", "features"]
+
+
+def _list(values: list[str]) -> list[str] | None:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()] or None
+
+
+def _frames(seconds: float, option: str) -> int:
+    """Seconds → whole frames of the 30 fps aligned videos (the layout counts windows in frames)."""
+    n = round(seconds * FPS)
+    if n < 1 or abs(n - seconds * FPS) > 1e-3:
+        raise typer.BadParameter(f"{option} {seconds} is not a whole number (>= 1) of 1/{FPS} s frames")
+    return n
+
+
+@contextlib.contextmanager
+def _bad_options() -> Iterator[None]:
+    """A bad option value (unknown backbone, device, runner) is a usage error, not a traceback."""
+    try:
+        yield
+    except EgoExoKitError:
+        raise
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+@handle_errors
+def features(
+    path: Path = typer.Argument(..., help="Release folder."),
+    backbone: str = typer.Option(
+        "stats", "--backbone", help="stats (no weights), ppocr-det (packaged), or a .onnx/.pt model file."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Folder under features/ (default: backbone)."),
+    views: list[str] = typer.Option([], "--views", help="cam01, aria01 … (repeat or comma-separate)."),
+    takes: list[str] = typer.Option([], "--takes", help="Take names or uids (default: all)."),
+    window_s: float = typer.Option(32 / FPS, "--window-s", help="Window, seconds (default 32 frames)."),
+    stride_s: float = typer.Option(16 / FPS, "--stride-s", help="Stride, seconds (default 16 frames)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    runner: str = typer.Option("local", "--runner", help="local or ray."),
+    workers: int = typer.Option(1, "--workers", help="Processes of the local runner."),
+    batch_size: int = typer.Option(8, "--batch-size", help="Windows per backbone call."),
+    size: int | None = typer.Option(None, "--size", help="Input side of model backbones (224)."),
+    out: Path | None = typer.Option(None, "--out", help="Root to write features/ under (default: release)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster (default: local)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Extract features per take and view; resumable (finished files are skipped).
+
+    Example: egoexo-kit features ./egoexo --backbone stats --views cam01 --window-s 1.0667 --stride-s 0.5333
+    """
+    from egoexo_kit.features import extract_features  # MissingExtraError without torch
+
+    if runner not in ("local", "ray"):
+        raise typer.BadParameter(f"--runner must be local or ray, got {runner!r}")
+    with progress_bar("extracting features") as update, _bad_options():
+        results = extract_features(
+            path,
+            backbone=backbone,
+            name=name,
+            views=_list(views),
+            takes=_list(takes),
+            window=_frames(window_s, "--window-s"),
+            stride=_frames(stride_s, "--stride-s"),
+            device=device,
+            runner=runner,  # type: ignore[arg-type]
+            workers=workers,
+            batch_size=batch_size,
+            size=size,
+            out=out,
+            ray_address=ray_address,
+            on_done=lambda done, total: update("extracting features", done, total),
+        )
+    if as_json:
+        print_json([{**r.__dict__, "key": r.key.filename} for r in results])
+        return
+    done = [r for r in results if not r.skipped]
+    frames = sum(r.frames for r in done)
+    seconds = sum(r.seconds for r in done)
+    folder = results[0].path.parent if results else None
+    console.print(
+        f"{len(done)} file(s) written, {len(results) - len(done)} already complete, into {folder}"
+        + (f"; {frames / seconds:.0f} frames/s" if seconds > 0 else "")
+    )
+
+
+def demo_features(release: Path) -> None:
+    """Demo step: model-free features for every take of ``release``, and one take's rows read back by time."""
+    from egoexo_kit import open_release
+    from egoexo_kit.features import extract_features
+
+    results = extract_features(release, backbone="stats", device="cpu")
+    take = open_release(release).takes[0]
+    view = take.view(results[0].key.cam_id, results[0].key.stream)
+    t0, t1 = take.timeline.duration_s / 4, take.timeline.duration_s / 2
+    rows = take.features("stats", view.key, t0=t0, t1=t1)
+    console.print(
+        f"features: {len(results)} view file(s) in {results[0].path.parent}; {take.name} {view.key}: "
+        f"{rows.data.shape[0]} windows × {rows.data.shape[1]} values overlap [{t0:.2f}, {t1:.2f}) s, "
+        "starting at "
+        f"{np.round(rows.t0_s, 3).tolist()} s (window {32 / FPS:.4f} s, stride {16 / FPS:.4f} s)"
+    )

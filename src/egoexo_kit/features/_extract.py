@@ -1,0 +1,391 @@
+"""Windowed feature extraction in the official layout: one function per (take, view), resumable.
+
+Each video is decoded sequentially in a background thread (PyAV and OpenCV release the GIL) that
+prepares frames and assembles windows into batches, while the calling thread runs the backbone on
+the previous batch; so decoding overlaps with compute. Each ``.pt`` is written atomically, and a
+finished file (present, loadable, with the expected row count) is skipped on the next run.
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+import torch
+from egoexo_kit._io import atomic_path
+from egoexo_kit._parallel import pool_map
+from egoexo_kit.errors import EgoExoKitError, FormatError, MissingExtraError
+from egoexo_kit.features._backbones import Backbone, load_backbone, resolve_device
+from egoexo_kit.features._layout import (
+    FeatureConfig,
+    FeatureKey,
+    feature_path,
+    num_windows,
+    read_config,
+    window_starts,
+    write_config,
+)
+from egoexo_kit.features._reader import load_tensor
+from egoexo_kit.release import Release, Take, View
+from egoexo_kit.video import VideoReader
+
+__all__ = [
+    "ViewJob",
+    "ViewResult",
+    "embed_video",
+    "extract_features",
+    "extract_view",
+    "feature_views",
+    "iter_windows",
+]
+
+Runner = Literal["local", "ray"]
+
+
+@dataclass(frozen=True)
+class ViewJob:
+    """Everything one (take, view) extraction needs; plain values, so it pickles to workers and Ray."""
+
+    release: Path
+    """Release root (read)."""
+    folder: Path
+    """Model folder written: ``<out>/features/<name>``."""
+    key: FeatureKey
+    backbone: str
+    """Backbone spec for :func:`~egoexo_kit.features.load_backbone`."""
+    window: int
+    stride: int
+    device: str = "cpu"
+    batch_size: int = 8
+    size: int | None = None
+    dtype: str = "float32"
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    """What one job did."""
+
+    key: FeatureKey
+    path: Path
+    rows: int
+    frames: int
+    skipped: bool
+    """The file was already complete (resume)."""
+    seconds: float
+
+
+def feature_views(take: Take, views: Sequence[str] | None = None) -> list[View]:
+    """The views features are extracted from (FORMAT §8).
+
+    The given ``cam01`` / ``aria01`` / ``aria01/rgb`` specs, or by default every camera whose id
+    contains ``cam``, ``aria`` or ``gp`` and its ``rgb`` or ``0`` stream
+    (FORMAT §8), keeping those whose video is on disk.
+    """
+    if views:
+        return [take.view(spec) for spec in views]
+    return [
+        v
+        for v in take.views
+        if any(p in v.cam_id for p in ("cam", "aria", "gp"))
+        and v.readable_stream_id in ("rgb", "0")
+        and v.exists
+    ]
+
+
+def iter_windows(
+    reader: VideoReader,
+    *,
+    prepare: Callable[[np.ndarray], np.ndarray],
+    window: int,
+    stride: int,
+    batch_size: int,
+) -> Iterator[np.ndarray]:
+    """Batches ``(B, window, h, w, 3)`` of prepared frames, in row order, from one sequential decode.
+
+    Only the frames a later window still needs are kept. A video shorter than one window gives one
+    window whose missing frames repeat its last frame.
+
+    Raises:
+        FormatError: the decode gives fewer frames than the video's PTS table lists.
+    """
+    n = len(reader)
+    starts = window_starts(n, window=window, stride=stride).tolist()
+    buf: list[np.ndarray] = []
+    base = k = decoded = 0
+    batch: list[np.ndarray] = []
+    for i, frame in enumerate(reader):
+        decoded = i + 1
+        buf.append(prepare(frame))
+        while k < len(starts) and starts[k] + window <= decoded:
+            s = starts[k] - base
+            batch.append(np.stack(buf[s : s + window]))
+            k += 1
+            if len(batch) == batch_size:
+                yield np.stack(batch)
+                batch = []
+        keep_from = starts[k] if k < len(starts) else decoded
+        if keep_from > base:
+            del buf[: keep_from - base]
+            base = keep_from
+    if decoded != n:
+        raise FormatError(f"decoded {decoded} frames, the video lists {n}", path=reader.path, frame=decoded)
+    for s in starts[k:]:  # only a video shorter than one window gets here
+        part = buf[s - base :]
+        batch.append(np.stack(part + [part[-1]] * (window - len(part))))
+    if batch:
+        yield np.stack(batch)
+
+
+_DONE = object()
+
+
+def _prefetch(it: Iterator[np.ndarray], *, depth: int = 2) -> Iterator[np.ndarray]:
+    """Run ``it`` in a background thread, ``depth`` items ahead; re-raise its errors here."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in it:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_DONE)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+
+    thread = threading.Thread(target=work, name="egoexo-features-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def embed_video(
+    path: Path,
+    backbone: Backbone,
+    *,
+    window: int,
+    stride: int,
+    batch_size: int = 8,
+    index_dir: Path | None = None,
+) -> tuple[np.ndarray, int]:
+    """``(rows (N, D) float32, frames)`` of one video: decode in a thread, embed here, windows in order."""
+    with VideoReader(path, index_dir=index_dir) as reader:
+        batches = iter_windows(
+            reader, prepare=backbone.prepare, window=window, stride=stride, batch_size=batch_size
+        )
+        rows = [backbone.embed(b) for b in _prefetch(batches)]
+        return np.concatenate(rows).astype(np.float32), len(reader)
+
+
+_BACKBONES: dict[tuple[str, str, int | None], Backbone] = {}
+
+
+def _backbone(job: ViewJob) -> Backbone:
+    """One loaded backbone per process and spec (workers and Ray tasks reuse it)."""
+    key = (job.backbone, job.device, job.size)
+    if key not in _BACKBONES:
+        _BACKBONES[key] = load_backbone(job.backbone, device=job.device, size=job.size)
+    return _BACKBONES[key]
+
+
+@functools.lru_cache(maxsize=4)
+def _release(root: Path) -> Release:
+    """One parse of ``takes.json`` per process and release (a real one is tens of MB; jobs are many)."""
+    return Release.open(root)
+
+
+def _complete_rows(path: Path, expected: int) -> bool:
+    """A finished file: present, loadable and with the expected row count."""
+    if not path.is_file():
+        return False
+    try:
+        return len(load_tensor(path)) == expected
+    except FormatError:
+        return False  # a corrupt leftover is extracted again
+
+
+def extract_view(job: ViewJob) -> ViewResult:
+    """Extract one (take, view) into ``job.folder`` unless its file is already complete.
+
+    This is the unit a build stage or a runner calls; it opens everything it needs from ``job``.
+
+    Raises:
+        NotFoundError: the take or view is not in the release.
+        FormatError: its video is missing or cannot be decoded (the error names the file and frame).
+    """
+    start = time.perf_counter()
+    take = _release(job.release).take(job.key.take_uid)
+    view = take.view(job.key.cam_id, job.key.stream)
+    if not view.exists:
+        raise FormatError(f"video of view {view.key} is not downloaded (part 'takes')", path=view.path)
+    out = feature_path(job.folder, job.key)
+    index_dir = job.release / ".egoexo-kit" / "frames"  # the PTS cache the facade shares
+    with VideoReader(view.path, index_dir=index_dir) as reader:  # type: ignore[arg-type]
+        n_frames = len(reader)
+    expected = num_windows(n_frames, window=job.window, stride=job.stride)
+    if _complete_rows(out, expected):
+        return ViewResult(job.key, out, expected, n_frames, True, time.perf_counter() - start)
+    rows, n_frames = embed_video(
+        view.path,  # type: ignore[arg-type]
+        _backbone(job),
+        window=job.window,
+        stride=job.stride,
+        batch_size=job.batch_size,
+        index_dir=index_dir,
+    )
+    if len(rows) != expected:
+        raise EgoExoKitError(f"extracted {len(rows)} rows, expected {expected}", path=view.path)
+    with atomic_path(out) as tmp:
+        torch.save(torch.from_numpy(rows).to(getattr(torch, job.dtype)), tmp)
+    return ViewResult(job.key, out, len(rows), n_frames, False, time.perf_counter() - start)
+
+
+def _run_ray(
+    jobs: list[ViewJob], *, address: str | None, on_done: Callable[[int], None] | None
+) -> list[ViewResult]:
+    """One Ray task per job (one GPU each on CUDA); starts a local Ray unless one runs or is named."""
+    try:
+        import ray
+    except ImportError as e:
+        raise MissingExtraError("--runner ray needs Ray: pip install 'egoexo-kit[dist]'") from e
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        gpus = 1 if jobs and jobs[0].device == "cuda" else 0
+        task = ray.remote(num_cpus=1, num_gpus=gpus)(extract_view)
+        refs = [task.remote(j) for j in jobs]
+        index = {ref: i for i, ref in enumerate(refs)}
+        out: list[ViewResult | None] = [None] * len(refs)
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            out[index[done[0]]] = ray.get(done[0])
+            if on_done:
+                on_done(len(refs) - len(pending))
+        return [r for r in out if r is not None]
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _check_folder(folder: Path, config: FeatureConfig) -> None:
+    """Refuse to mix rows of another window, stride or backbone into an existing folder."""
+    if not (folder / "config.yaml").is_file():
+        return
+    old = read_config(folder)
+    if (old.window, old.stride, old.backbone) != (config.window, config.stride, config.backbone):
+        raise FormatError(
+            f"the folder holds {old.backbone} features with window {old.window} and stride {old.stride}; "
+            f"asked for {config.backbone} with window {config.window} and stride {config.stride} "
+            "(choose another --name or delete the folder)",
+            path=folder / "config.yaml",
+        )
+
+
+def extract_features(
+    release: str | Path,
+    *,
+    backbone: str = "stats",
+    name: str | None = None,
+    views: Sequence[str] | None = None,
+    takes: Sequence[str] | None = None,
+    window: int = 32,
+    stride: int = 16,
+    device: str = "auto",
+    runner: Runner = "local",
+    workers: int = 1,
+    batch_size: int = 8,
+    size: int | None = None,
+    out: str | Path | None = None,
+    ray_address: str | None = None,
+    on_done: Callable[[int, int], None] | None = None,
+) -> list[ViewResult]:
+    """Extract features of every (take, view) into ``<out>/features/<name>/`` with its ``config.yaml``.
+
+    Args:
+        release: release root to read.
+        backbone: ``stats``, ``ppocr-det`` or a local model file (see :func:`load_backbone`).
+        name: model folder name (default: the backbone's name without its suffix).
+        views: ``cam01``, ``aria01``, ``aria01/rgb`` …; default every camera's ``rgb``/``0`` stream.
+        takes: take names or uids (default all).
+        window: frames per window (official Omnivore: 32; MAWS: 1).
+        stride: frames between windows (official Omnivore: 16; MAWS: 1).
+        device: ``auto`` (CUDA when torch sees it), ``cpu`` or ``cuda``.
+        runner: ``local`` (``workers`` forked processes, 1 = in this process) or ``ray``.
+        workers: processes for the local runner.
+        batch_size: windows per backbone call.
+        size: square input side of model backbones (default 224).
+        out: root to write ``features/`` under (default: the release itself).
+        ray_address: Ray cluster address (default: the running one, or a new local one).
+        on_done: ``on_done(done, total)`` after each (take, view).
+
+    Returns:
+        One :class:`ViewResult` per (take, view), in take then view order.
+    """
+    if runner not in ("local", "ray"):
+        raise ValueError(f"unknown runner {runner!r}; use local or ray")
+    root = Path(release)
+    rel = Release.open(root)
+    dev = resolve_device(device)
+    bb = load_backbone(backbone, device=dev, size=size)
+    name = name or Path(bb.name).stem
+    folder = Path(out or root) / "features" / name
+    config = FeatureConfig(
+        window=window,
+        stride=stride,
+        backbone=bb.name,
+        input_size=bb.input_size,
+        dim=bb.dim,
+        device=dev,
+        extra=bb.describe(),
+    )
+    num_windows(window, window=window, stride=stride)  # validates window/stride early
+    _check_folder(folder, config)
+    write_config(folder, config)
+    selected = [t for t in rel.takes if not takes or t.name in takes or t.uid in takes]
+    if takes and not selected:
+        raise FormatError(f"no take among {list(takes)}", path=root / "takes.json")
+    jobs = [
+        ViewJob(
+            release=root,
+            folder=folder,
+            key=FeatureKey(t.uid, v.cam_id, v.readable_stream_id),
+            backbone=backbone,
+            window=window,
+            stride=stride,
+            device=dev,
+            batch_size=batch_size,
+            size=size,
+        )
+        for t in selected
+        for v in feature_views(t, views)
+    ]
+    _BACKBONES[(backbone, dev, size)] = bb
+    progress = (lambda n: on_done(n, len(jobs))) if on_done else None
+    if runner == "ray":
+        return _run_ray(jobs, address=ray_address, on_done=progress)
+    return pool_map(extract_view, jobs, workers=workers, on_done=progress)
