@@ -10,11 +10,13 @@ import typer
 
 from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
+from egoexo_kit.cli.calib import calib
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.downscale import downscale
 from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
+from egoexo_kit.cli.project import project
 from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.validate import validate
 
@@ -53,6 +55,8 @@ app.command()(downscale)
 app.command()(collage)
 app.command()(frames)
 app.command()(clips)
+app.command()(calib)
+app.command()(project)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,13 +52,18 @@ def _check_space(space: str) -> None:
         raise ValueError(f"unknown image space {space!r}; use one of {', '.join(SPACES)}")
 
 
-def _calib_pose(entry: dict[str, Any], *, where: str) -> np.ndarray:
+def _calib_pose(entry: Any, *, path: Path, line: int, label: str) -> np.ndarray:
     """``{"Translation": [x,y,z], "UnitQuaternion": [w, [x,y,z]]}`` → 4×4 (FORMAT §5 layout)."""
     try:
         w, xyz = entry["UnitQuaternion"]
         return pose_from_quat_t([*xyz, w], entry["Translation"])
     except (KeyError, TypeError, ValueError) as e:
-        raise FormatError(f"bad T_Device_Camera in {where}: {e}") from e
+        raise FormatError(
+            f"camera {label!r} has no valid T_Device_Camera "
+            '({"Translation": [x, y, z], "UnitQuaternion": [w, [x, y, z]]})',
+            path=path,
+            line=line,
+        ) from e
 
 
 @dataclass(frozen=True)
@@ -119,16 +125,19 @@ class TakeCameras:
                 for i, rec in enumerate(oc.records):
                     cams = {}
                     for cam in rec["CameraCalibrations"]:
-                        where = f"{path} line {int(oc.lines[i])}"
+                        line = int(oc.lines[i])
                         params = np.asarray(cam.get("Projection", {}).get("Params", []), np.float64)
                         if params.shape != (15,):
                             raise FormatError(
                                 f"camera {cam.get('Label')!r} needs 15 Fisheye624 params, got {params.shape}",
                                 path=path,
-                                line=int(oc.lines[i]),
+                                line=line,
                             )
                         cams[cam.get("Label")] = _AriaCalib(
-                            params, _calib_pose(cam["T_Device_Camera"], where=where)
+                            params,
+                            _calib_pose(
+                                cam.get("T_Device_Camera"), path=path, line=line, label=cam.get("Label")
+                            ),
                         )
                     out.append(cams)
                 return np.asarray(oc.tracking_timestamp_us, np.int64) * 1000, out
