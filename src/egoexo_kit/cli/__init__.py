@@ -18,6 +18,7 @@ from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
 from egoexo_kit.cli.project import project
 from egoexo_kit.cli.synth import synth
+from egoexo_kit.cli.triangulate import triangulate
 from egoexo_kit.cli.validate import validate
 
 __all__ = ["app", "main"]
@@ -57,6 +58,7 @@ app.command()(frames)
 app.command()(clips)
 app.command()(calib)
 app.command()(project)
+app.command()(triangulate)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ bones or iterations only, never over frames.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,10 +32,11 @@ def fill_gaps(points: np.ndarray) -> np.ndarray:
 
 
 def temporal_outliers(points: np.ndarray, *, window: int = 7, threshold_m: float = 0.08) -> np.ndarray:
-    """``(F, J)`` True where a joint is farther than ``threshold_m`` from its running median over time.
+    """``(F, J)`` True where a joint is too far from its running median over time.
 
     Gross triangulation errors (a wrong view set, a swapped left/right) jump away from their neighbours
-    in time; a median over ``window`` frames ignores them.
+    in time; a median over ``window`` frames ignores them. "Too far" is ``threshold_m``, or four robust
+    standard deviations (1.4826 × median distance) of that joint's track when its noise is larger.
     """
     filled = fill_gaps(points)
     if points.shape[0] < 3:
@@ -42,7 +44,11 @@ def temporal_outliers(points: np.ndarray, *, window: int = 7, threshold_m: float
     size = min(window, points.shape[0] - (1 - points.shape[0] % 2))
     med = median_filter(np.nan_to_num(filled), size=(max(size, 1), 1, 1), mode="nearest")
     dist = np.linalg.norm(filled - med, axis=-1)
-    return np.isfinite(points).all(-1) & (dist > threshold_m)
+    with warnings.catch_warnings():  # a joint never seen has an all-NaN column: its limit stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = 4.0 * 1.4826 * np.nanmedian(np.where(np.isfinite(points).all(-1), dist, np.nan), axis=0)
+    limit = np.fmax(threshold_m, spread)
+    return np.isfinite(points).all(-1) & (dist > limit)
 
 
 def bone_lengths(points: np.ndarray, bones: Sequence[tuple[int, int]]) -> np.ndarray:
