@@ -92,3 +92,17 @@ def test_take_default_file_and_errors(synth_release, tmp_path):
         ],
     )
     assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_demo_step_writes_the_skeleton_sheet(synth_release, tmp_path):
+    from egoexo_kit.cli.triangulate import demo_triangulate, draw_skeleton
+
+    demo_triangulate(open_release(synth_release), tmp_path)
+    sheets = list(tmp_path.glob("*_skeleton.png"))
+    assert len(sheets) == 1 and sheets[0].stat().st_size > 1000
+    image = np.zeros((100, 100, 3), np.uint8)
+    uv = np.full((17, 2), 50.0)
+    uv[6] = [90.0, 90.0]
+    out = draw_skeleton(image, uv, np.ones(17, bool))
+    assert out.shape == (640, 640, 3) and out[..., 0].max() == 255  # enlarged, joints drawn
+    assert (draw_skeleton(image, uv, np.zeros(17, bool)) == 0).all()  # nothing visible, nothing drawn

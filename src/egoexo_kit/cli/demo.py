@@ -18,6 +18,7 @@ from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.cli.frames import write_png
 from egoexo_kit.cli.info import render_release, render_take
+from egoexo_kit.cli.triangulate import demo_triangulate
 from egoexo_kit.cli.validate import render_report
 from egoexo_kit.release import release_summary, take_summary, validate_release
 from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
@@ -88,6 +89,9 @@ def demo(
     )
     console.print(f"contact sheet of one synchronized instant: [bold]{sheet}[/]")
     console.print(f"collage clip of every view: [bold]{clip}[/]")
+    if not tiny:
+        console.rule("[bold]3D body pose")
+        demo_triangulate(release, outputs)
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )
