@@ -106,3 +106,27 @@ def test_errors_are_clear(take):
         take.camera("cam01")
     with pytest.raises(IndexError):
         take.camera("aria01", frame=10_000)
+
+
+def test_gopro_pose_per_frame_range(tiny_release):
+    """A camera moved mid-take has one gopro_calibs.csv row per frame range (FORMAT §6.3)."""
+    take = open_release(tiny_release).takes[0]
+    path = take.gopro_calibs_path
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cam01 = next(line for line in lines if line.startswith("cam01,"))
+    cells = cam01.split(",")
+    moved = cells.copy()
+    moved[2] = str(float(cells[2]) + 1.0)  # one metre along x from frame 10 on
+    cells[-3:-1], moved[-3:-1] = ["0", "9"], ["10", "-1"]
+    lines[lines.index(cam01)] = ",".join(cells)
+    lines.append(",".join(moved))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    poses = take.geometry.poses(take.view("cam01"), frames=[0, 9, 10, 12])
+    x = poses[:, 0, 3]
+    np.testing.assert_allclose(x[2:] - x[:2], 1.0, atol=1e-9)
+    assert take.camera("cam01", frame=11).T_world_cam[0, 3] == pytest.approx(x[2])
+    lines[-1] = ",".join([*moved[:-3], "10", "11", moved[-1]])  # now nothing covers frame 12
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    take = open_release(tiny_release).takes[0]
+    with pytest.raises(NotFoundError, match="covers frame 12"):
+        take.camera("cam01", frame=12)
