@@ -130,3 +130,16 @@ def test_gopro_pose_per_frame_range(tiny_release):
     take = open_release(tiny_release).takes[0]
     with pytest.raises(NotFoundError, match="covers frame 12"):
         take.camera("cam01", frame=12)
+
+
+def test_device_pose_and_extrinsics_compose_to_the_camera(take, synth_release):
+    cams = _cams(synth_release, take.name)
+    view = take.view("aria01", "slam-left")
+    T_dc = take.geometry.T_device_camera(view, t=1.0)
+    np.testing.assert_allclose(T_dc, cams["aria"]["T_device_camera"]["slam-left"], atol=1e-6)
+    t = np.array([0.5, 1.25, 2.0])
+    T_wd = take.geometry.T_world_device(t=t)
+    rgb = take.view("aria01")
+    T_dc_rgb = take.geometry.T_device_camera(rgb, t=1.25)
+    np.testing.assert_allclose(T_wd[1] @ T_dc_rgb, take.camera("aria01", t=1.25).T_world_cam, atol=1e-9)
+    np.testing.assert_allclose(T_wd[:, 3], [[0, 0, 0, 1]] * 3)

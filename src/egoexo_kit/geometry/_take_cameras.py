@@ -267,6 +267,17 @@ class TakeCameras:
         r = rows[np.argmax(covers, axis=1)]
         return pose_from_quat_t(g.q_world_cam[r], g.t_world_cam[r])
 
+    def T_world_device(self, *, t: ArrayLike) -> np.ndarray:
+        """Aria ``T_world_device`` ``(M, 4, 4)`` at seconds from take start (trajectory slerp + lerp)."""
+        ns = np.atleast_1d(self.timeline.to_device_ns(t=t))
+        traj_ns, T_wd = self._trajectory()
+        return interpolate_poses(ns, traj_ns, T_wd)
+
+    def T_device_camera(self, view: View, *, t: float = 0.0) -> np.ndarray:
+        """``(4, 4)`` device → camera extrinsics of an Aria view (calibration record nearest to ``t``)."""
+        ns = int(np.atleast_1d(self.timeline.to_device_ns(t=t, stream=self._stream(view)))[0])
+        return self._aria_calib(view, ns).T_device_camera.copy()
+
     def intrinsics(self, view: View, *, space: Space) -> tuple[Camera, bool]:
         """The camera of a view's image space and whether its pixels are turned 90° cw (Aria ``mp4``)."""
         _check_space(space)
