@@ -106,3 +106,29 @@ def test_demo_step_writes_the_skeleton_sheet(synth_release, tmp_path):
     out = draw_skeleton(image, uv, np.ones(17, bool))
     assert out.shape == (640, 640, 3) and out[..., 0].max() == 255  # enlarged, joints drawn
     assert (draw_skeleton(image, uv, np.zeros(17, bool)) == 0).all()  # nothing visible, nothing drawn
+
+
+def test_detector_interface_runs_on_undistorted_frames(synth_release):
+    from egoexo_kit.pose import KeypointDetector, detect_keypoints
+
+    class CentreDetector:
+        """Puts every joint at the image centre; remembers the image sizes it was given."""
+
+        joints = BODY_JOINTS
+
+        def __init__(self) -> None:
+            self.sizes: list[tuple[int, int]] = []
+
+        def detect(self, image: np.ndarray) -> np.ndarray:
+            h, w = image.shape[:2]
+            self.sizes.append((w, h))
+            return np.tile([(w - 1) / 2, (h - 1) / 2, 0.9], (17, 1))
+
+    take = open_release(synth_release).takes[0]
+    det = CentreDetector()
+    assert isinstance(det, KeypointDetector)
+    kp = detect_keypoints(take, det, frames=[3, 4], views=["cam01", "aria01"])
+    assert kp.px.shape == (2, 2, 17, 2) and kp.views == ("cam01", "aria01")
+    assert det.sizes == [take.camera("cam01", frame=3).size, (512, 512)] * 2  # exo MP4 size, Aria 512²
+    np.testing.assert_allclose(kp.px[:, 1], 255.5)
+    np.testing.assert_allclose(kp.confidence, 0.9)
