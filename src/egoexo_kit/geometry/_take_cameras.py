@@ -210,19 +210,28 @@ class TakeCameras:
             return cam.scaled(width=w, height=h)
         return Camera("fisheye624", params, w, h)
 
-    def _aria_calib(self, view: View, ns: int) -> _AriaCalib:
+    def _nearest_records(self, view: View, ns: np.ndarray) -> tuple[str, np.ndarray]:
+        """Calibration label of an Aria view and, per device time, the index of the nearest record."""
         label = _ARIA_LABELS.get(view.readable_stream_id)
         if label is None:
             raise NotFoundError(
                 f"view {view.key} has no geometric calibration (only rgb and slam streams do)"
             )
         times, records = self._aria_calibs()
-        i = int(np.clip(np.searchsorted(times, ns), 0, len(times) - 1))
-        if i > 0 and abs(ns - times[i - 1]) <= abs(times[i] - ns):
-            i -= 1
-        if label not in records[i]:
-            raise NotFoundError(f"the Aria calibration has no {label!r}; it has {', '.join(records[i])}")
-        return records[i][label]
+        i = np.clip(np.searchsorted(times, ns), 0, len(times) - 1)
+        prev = np.maximum(i - 1, 0)
+        i = np.where((i > 0) & (np.abs(ns - times[prev]) <= np.abs(times[i] - ns)), prev, i)
+        missing = [k for k in np.unique(i) if label not in records[k]]
+        if missing:
+            raise NotFoundError(
+                f"the Aria calibration has no {label!r}; it has {', '.join(records[missing[0]])}",
+                path=self.take.online_calibration_path,
+            )
+        return label, i
+
+    def _aria_calib(self, view: View, ns: int) -> _AriaCalib:
+        label, i = self._nearest_records(view, np.array([ns], np.int64))
+        return self._aria_calibs()[1][int(i[0])][label]
 
     def _stream(self, view: View) -> str:
         return view.stream_id
@@ -249,9 +258,11 @@ class TakeCameras:
                     path=self.take.closed_loop_trajectory_path,
                 )
             T_world_device = interpolate_poses(ns, traj_ns, T_wd)
-            T_dc = np.stack([self._aria_calib(view, int(n)).T_device_camera for n in np.unique(ns)])
-            which = np.searchsorted(np.unique(ns), ns)
-            return T_world_device @ T_dc[which]
+            label, rec = self._nearest_records(view, ns)
+            records = self._aria_calibs()[1]
+            used = np.unique(rec)
+            T_dc = np.stack([records[k][label].T_device_camera for k in used])
+            return T_world_device @ T_dc[np.searchsorted(used, rec)]
         f = np.atleast_1d(
             np.asarray(frames, np.int64) if frames is not None else self.timeline.to_frame(t=t)
         ).astype(np.int64)
