@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# pretrained weights shipped in a wheel, for the ppocr-det feature backbone (see pyproject [onnx])
 	$(BIN)/python -m pip install --quiet --no-deps 'rapidocr-onnxruntime==1.4.4'
+	# projectaria-tools without its notebook/plotting dependencies: the tests compare our Fisheye624
+	# and Aria image spaces against it (the [aria] extra installs it with everything for users)
+	$(BIN)/python -m pip install --quiet --no-deps 'projectaria-tools==2.3.0'
 	@touch $(STAMP)
 
 demo: $(STAMP)
