@@ -10,11 +10,14 @@ import typer
 
 from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
+from egoexo_kit.cli.annotations import annotations
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.downscale import downscale
 from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
+from egoexo_kit.cli.query import query
+from egoexo_kit.cli.search import search
 from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.validate import validate
 
@@ -53,6 +56,9 @@ app.command()(downscale)
 app.command()(collage)
 app.command()(frames)
 app.command()(clips)
+app.command()(annotations)
+app.command()(query)
+app.command()(search)
 
 
 def main() -> None:

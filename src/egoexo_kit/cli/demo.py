@@ -16,6 +16,7 @@ import typer
 from egoexo_kit import open_release
 from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
+from egoexo_kit.cli.annotations import demo_annotations
 from egoexo_kit.cli.frames import write_png
 from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.validate import render_report
@@ -88,6 +89,8 @@ def demo(
     )
     console.print(f"contact sheet of one synchronized instant: [bold]{sheet}[/]")
     console.print(f"collage clip of every view: [bold]{clip}[/]")
+    console.rule("[bold]annotations")
+    demo_annotations(release)
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )
