@@ -81,6 +81,8 @@ class MaskTrack:
         if frame in self.annotated_frames and self.frames:
             any_frame = next(iter(self.frames.values()))
             return np.zeros((any_frame.height, any_frame.width), dtype=bool)
+        if frame in self.annotated_frames:
+            raise KeyError(f"{self.object_name}/{self.camera} is never visible: no mask gives the image size")
         raise KeyError(f"frame {frame} of {self.object_name}/{self.camera} was not annotated")
 
     def to_json(self) -> dict[str, Any]:
