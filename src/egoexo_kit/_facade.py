@@ -20,8 +20,8 @@ import numpy as np
 
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.release import Release as _ReleaseBase
-from egoexo_kit.release import View
 from egoexo_kit.release import Take as _ReleaseTake
+from egoexo_kit.release import View
 from egoexo_kit.sensors import Audio, read_audio
 from egoexo_kit.timeline import TakeTimeline
 from egoexo_kit.video import VideoReader
@@ -210,9 +210,7 @@ class Release(_ReleaseBase):
 
         return catalog(self, rebuild=rebuild, progress=progress)
 
-    def search(
-        self, text: str, *, families: Sequence[str] | None = None, limit: int = 10
-    ) -> list[SearchHit]:
+    def search(self, text: str, *, families: Sequence[str] | None = None, limit: int = 10) -> list[SearchHit]:
         """BM25-ranked atomic descriptions, expert comments and narrations matching ``text``."""
         from egoexo_kit.annotations import search
 
@@ -220,5 +218,5 @@ class Release(_ReleaseBase):
 
 
 def open_release(root: str | Path) -> Release:
-    """Open a release in the official Ego-Exo4D layout; its takes have frames, clips, audio and annotations."""
+    """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations."""
     return Release.open(root, take_type=Take)

@@ -52,21 +52,31 @@ def test_counts_equal_json(rel: Path) -> None:
     assert count(con, "SELECT count(*) FROM expert_commentary") == sum(
         len(c["commentary_data"]) for f in comm for cs in f["annotations"].values() for c in cs
     )
-    assert count(con, "SELECT count(*) FROM expert_ratings") == len(list(ann.glob("expert_commentary/*/*/data.json")))
+    assert count(con, "SELECT count(*) FROM expert_ratings") == len(
+        list(ann.glob("expert_commentary/*/*/data.json"))
+    )
     pose = list(ann.glob("ego_pose/*/*/*/*.json"))
     assert count(con, "SELECT count(*) FROM pose_frames") == sum(len(raw(p)) for p in pose)
     rels = [raw(p) for p in ann.glob("relations_*.json")]
     assert count(con, "SELECT count(*) FROM mask_frames") == sum(
-        len(t["annotated_frames"]) for f in rels for e in f["annotations"].values()
-        for cams in e["object_masks"].values() for t in cams.values()
-    )  # fmt: skip
+        len(t["annotated_frames"])
+        for f in rels
+        for e in f["annotations"].values()
+        for cams in e["object_masks"].values()
+        for t in cams.values()
+    )
     assert count(con, "SELECT count(*) FROM mask_frames WHERE visible") == sum(
-        len(t.get("annotation") or {}) for f in rels for e in f["annotations"].values()
-        for cams in e["object_masks"].values() for t in cams.values()
-    )  # fmt: skip
+        len(t.get("annotation") or {})
+        for f in rels
+        for e in f["annotations"].values()
+        for cams in e["object_masks"].values()
+        for t in cams.values()
+    )
     splits = raw(ann / "splits.json")
     assert count(con, "SELECT count(*) FROM splits") == len(splits["take_uid_to_split"])
-    assert count(con, "SELECT count(*) FROM splits WHERE split = 'test'") == len(splits["split_to_take_uids"]["test"])
+    assert count(con, "SELECT count(*) FROM splits WHERE split = 'test'") == len(
+        splits["split_to_take_uids"]["test"]
+    )
     prof = raw(ann / "proficiency_demonstrator_train.json")["annotations"]
     assert count(con, "SELECT count(*) FROM proficiency_demonstrator WHERE split = 'train'") == len(prof)
     assert count(con, "SELECT count(*) FROM catalog_errors") == 0
@@ -98,7 +108,11 @@ def test_incremental_rebuild_and_malformed_file(rel: Path) -> None:
         con = connect_catalog(release)
         assert list(stats.errors) == ["annotations/atomic_descriptions_val.json"]
         path, message = con.execute("SELECT path, message FROM catalog_errors").fetchone()
-        assert path == "annotations/atomic_descriptions_val.json" and "line 1" in message and "invalid JSON" in message
+        assert (
+            path == "annotations/atomic_descriptions_val.json"
+            and "line 1" in message
+            and "invalid JSON" in message
+        )
         assert count(con, "SELECT count(*) FROM atomic_descriptions") == n_all - n_val
         assert count(con, "SELECT count(*) FROM keysteps") == n_keysteps
         result = CliRunner().invoke(app, ["query", str(rel), "SELECT count(*) AS n FROM keysteps", "--json"])
@@ -142,7 +156,9 @@ def test_bm25_matches_hand_computation(rel: Path) -> None:
 
 def test_cli_query_annotations_search(rel: Path) -> None:
     runner = CliRunner()
-    r = runner.invoke(app, ["query", str(rel), "SELECT take_name FROM takes ORDER BY take_name LIMIT 2", "--csv"])
+    r = runner.invoke(
+        app, ["query", str(rel), "SELECT take_name FROM takes ORDER BY take_name LIMIT 2", "--csv"]
+    )
     names = sorted(t["take_name"] for t in raw(rel / "takes.json"))[:2]
     assert r.exit_code == 0 and r.stdout.splitlines() == ["take_name", *names]
     bad = runner.invoke(app, ["query", str(rel), "SELECT * FROM nope"])

@@ -43,12 +43,21 @@ def test_keystep_round_trip(ann_release: Path) -> None:
         for seg, got in zip(entry["segments"], k.segments[uid], strict=True):
             node = tax[str(seg["step_id"])]
             assert (got.start_s, got.end_s, got.step_id, got.step_unique_id) == (
-                seg["start_time"], seg["end_time"], seg["step_id"], seg["step_unique_id"]
-            )  # fmt: skip
+                seg["start_time"],
+                seg["end_time"],
+                seg["step_id"],
+                seg["step_unique_id"],
+            )
             assert (got.step_name, got.is_essential, got.is_optional) == (
-                seg["step_name"], seg["is_essential"], not seg["is_essential"]
-            )  # fmt: skip
-            assert (got.parent_id, got.parent_name, got.split) == (node["parent_id"], node["parent_name"], "train")
+                seg["step_name"],
+                seg["is_essential"],
+                not seg["is_essential"],
+            )
+            assert (got.parent_id, got.parent_name, got.split) == (
+                node["parent_id"],
+                node["parent_name"],
+                "train",
+            )
             assert got.start_frame == int(seg["start_time"] * 30)
             n += 1
     assert n > 0
@@ -76,8 +85,12 @@ def test_atomic_descriptions_round_trip(ann_release: Path) -> None:
     got, data = read_atomic_descriptions(path), raw(path)["annotations"]
     for uid, anns in data.items():
         want = sorted(
-            ((d["timestamp"], d["text"], (d["best_exo"] or {}).get("cam_id"), d["ego_visible"]) for a in anns for d in a["descriptions"]),
-        )  # fmt: skip
+            (
+                (d["timestamp"], d["text"], (d["best_exo"] or {}).get("cam_id"), d["ego_visible"])
+                for a in anns
+                for d in a["descriptions"]
+            ),
+        )
         assert sorted((d.t_s, d.text, d.best_exo, d.ego_visible) for d in got[uid]) == want
         assert all(d.frame == int(d.t_s * 30) for d in got[uid])
 
@@ -100,7 +113,8 @@ def test_proficiency_round_trip(ann_release: Path) -> None:
     ann = ann_release / "annotations"
     demo = read_proficiency_demonstrator(ann / "proficiency_demonstrator_train.json")
     assert [(d.take_uid, d.proficiency_score) for d in demo] == [
-        (x["take_uid"], x["proficiency_score"]) for x in raw(ann / "proficiency_demonstrator_train.json")["annotations"]
+        (x["take_uid"], x["proficiency_score"])
+        for x in raw(ann / "proficiency_demonstrator_train.json")["annotations"]
     ]
     items = raw(ann / "proficiency_demonstration_train.json")["annotations"]
     got = read_proficiency_demonstration(ann / "proficiency_demonstration_train.json")
@@ -141,7 +155,10 @@ def test_mask_track_encode_round_trip() -> None:
     t = mask_track("bowl_0", "cam01", masks, annotated_frames=(0, 30, 60))
     for f, m in masks.items():
         rle = mask_utils.encode(np.asfortranarray(m.astype(np.uint8)))
-        assert lzstring.LZString().decompressFromEncodedURIComponent(t.frames[f].encoded) == rle["counts"].decode()
+        assert (
+            lzstring.LZString().decompressFromEncodedURIComponent(t.frames[f].encoded)
+            == rle["counts"].decode()
+        )
         np.testing.assert_array_equal(t.mask(f), m)
     assert t.to_json()["annotated_frames"] == [0, 30, 60]
 
@@ -186,19 +203,73 @@ def test_frame_major_camera_pose_variant(tmp_path: Path) -> None:
 
 
 def test_variants_are_read(tmp_path: Path) -> None:
-    atomic = {"annotations": {"u1": [{"annotation_uid": "a", "annotator_id": 5, "rejected": "0", "descriptions": [
-        {"text": "C cuts.", "timestamp": "1.5", "subject": "C", "ego_visible": "1", "best_exo": None, "unsure": "0"}]}]}}  # fmt: skip
+    atomic = {
+        "annotations": {
+            "u1": [
+                {
+                    "annotation_uid": "a",
+                    "annotator_id": 5,
+                    "rejected": "0",
+                    "descriptions": [
+                        {
+                            "text": "C cuts.",
+                            "timestamp": "1.5",
+                            "subject": "C",
+                            "ego_visible": "1",
+                            "best_exo": None,
+                            "unsure": "0",
+                        }
+                    ],
+                }
+            ]
+        }
+    }
     p = tmp_path / "atomic_descriptions_val.json"
     p.write_text(json.dumps(atomic), encoding="utf-8")
     d = read_atomic_descriptions(p)["u1"][0]
-    assert (d.ego_visible, d.unsure, d.subject, d.best_exo, d.t_s, d.frame, d.split) == (True, False, "C", None, 1.5, 45, "val")
+    assert (d.ego_visible, d.unsure, d.subject, d.best_exo, d.t_s, d.frame, d.split) == (
+        True,
+        False,
+        "C",
+        None,
+        1.5,
+        45,
+        "val",
+    )
     prof = tmp_path / "proficiency_demonstrator_val.json"
     prof.write_text(json.dumps([{"take_uid": "u1", "proficiency_score": "Novice"}]), encoding="utf-8")
     assert read_proficiency_demonstrator(prof)[0].proficiency_score == "Novice"
-    ks = {"annotations": {"u1": {"take_uid": "u1", "scenario": "S", "annotation_metadata": {"annotator_id": "x"},
-          "segments": [{"start_time": 1, "end_time": 2, "step_id": 2, "step_unique_id": 9, "is_essential": "true"}]}},
-          "taxonomy": {"S": {"2": {"id": 2, "name": "Cut", "parent_id": None, "parent_name": None, "is_leafnode": True, "unique_id": 9}}},
-          "vocabulary": {"9": "Cut"}}  # fmt: skip
+    ks = {
+        "annotations": {
+            "u1": {
+                "take_uid": "u1",
+                "scenario": "S",
+                "annotation_metadata": {"annotator_id": "x"},
+                "segments": [
+                    {
+                        "start_time": 1,
+                        "end_time": 2,
+                        "step_id": 2,
+                        "step_unique_id": 9,
+                        "is_essential": "true",
+                    }
+                ],
+            }
+        },
+        "taxonomy": {
+            "S": {
+                "2": {
+                    "id": 2,
+                    "name": "Cut",
+                    "parent_id": None,
+                    "parent_name": None,
+                    "is_leafnode": True,
+                    "unique_id": 9,
+                }
+            }
+        },
+        "vocabulary": {"9": "Cut"},
+    }
     p = tmp_path / "keystep_val.json"
     p.write_text(json.dumps(ks), encoding="utf-8")
     k = read_keystep(p)
@@ -208,7 +279,9 @@ def test_variants_are_read(tmp_path: Path) -> None:
 
 def test_malformed_files_give_located_errors(tmp_path: Path) -> None:
     p = tmp_path / "atomic_descriptions_train.json"
-    p.write_text(json.dumps({"annotations": {"u1": [{"descriptions": [{"text": "x", "timestamp": "soon"}]}]}}))
+    p.write_text(
+        json.dumps({"annotations": {"u1": [{"descriptions": [{"text": "x", "timestamp": "soon"}]}]}})
+    )
     with pytest.raises(FormatError, match="expected a number") as e:
         read_atomic_descriptions(p)
     assert e.value.pointer == "/annotations/u1/0/descriptions/0/timestamp" and e.value.path == str(p)
@@ -228,7 +301,9 @@ def test_narrations_and_timeline_alignment(tiny_release_ro: Path) -> None:
     path = take.transcription_paths[0]
     segs = raw(path)["segments"]
     got = read_transcription(path, take_uid=take.uid)
-    assert [(n.start_s, n.end_s, n.text) for n in got] == [(s["start"], s["end"], s["text"].strip()) for s in segs]
+    assert [(n.start_s, n.end_s, n.text) for n in got] == [
+        (s["start"], s["end"], s["text"].strip()) for s in segs
+    ]
     assert [n.text for n in take.annotations.narrations] == [n.text for n in got]
     # record frames follow the timeline's rule, and take.annotations converts through the timeline itself
     times = np.array([n.start_s for n in got] + [0.0, 1 / 30, 0.5])

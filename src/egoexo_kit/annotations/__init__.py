@@ -51,7 +51,9 @@ from egoexo_kit.annotations.pose import read_keypoints as read_keypoints
 from egoexo_kit.annotations.proficiency import ProficiencyDemonstration as ProficiencyDemonstration
 from egoexo_kit.annotations.proficiency import ProficiencyDemonstrator as ProficiencyDemonstrator
 from egoexo_kit.annotations.proficiency import ProficiencyMoment as ProficiencyMoment
-from egoexo_kit.annotations.proficiency import read_proficiency_demonstration as read_proficiency_demonstration
+from egoexo_kit.annotations.proficiency import (
+    read_proficiency_demonstration as read_proficiency_demonstration,
+)
 from egoexo_kit.annotations.proficiency import read_proficiency_demonstrator as read_proficiency_demonstrator
 from egoexo_kit.annotations.relations import MaskFrame as MaskFrame
 from egoexo_kit.annotations.relations import MaskTrack as MaskTrack

@@ -49,7 +49,7 @@ def annotations_member(data: Any, path: str | Path, *, kind: type) -> Any:
 
 
 def as_bool(value: Any, *, path: str | Path, pointer: str) -> bool | None:
-    """A JSON boolean, or the V1 strings/ints ``"0"``/``"1"``/``"true"``/``"false"`` (FORMAT §7.7); null → None."""
+    """A JSON boolean, or the V1 strings/ints ``"0"``/``"1"``/``"true"``/``"false"`` (§7.7); null → None."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):

@@ -51,10 +51,11 @@ def build_search_index(cat: Path) -> None:
           SELECT 'atomic_descriptions' AS family, take_uid, t_s AS start_s, t_s AS end_s, text
             FROM read_parquet('{src["atomic_descriptions"]}')
           UNION ALL
-          SELECT 'expert_commentary', take_uid, t_s, end_s, text FROM read_parquet('{src["expert_commentary"]}')
+          SELECT 'expert_commentary', take_uid, t_s, end_s, text
+            FROM read_parquet('{src["expert_commentary"]}')
           UNION ALL
           SELECT 'narrations', take_uid, start_s, end_s, text FROM read_parquet('{src["narrations"]}')
-        )"""
+        )"""  # noqa: S608 (paths of our own cache)
     )
     con.execute(
         f"""
@@ -62,7 +63,7 @@ def build_search_index(cat: Path) -> None:
         SELECT term, doc_id, count(*)::INTEGER AS tf FROM (
           SELECT doc_id, unnest(regexp_split_to_array(lower(text), '[^a-z0-9]+')) AS term FROM docs
         ) WHERE term <> '' AND term NOT IN ({stop})
-        GROUP BY term, doc_id"""
+        GROUP BY term, doc_id"""  # noqa: S608 (a fixed stop-word list)
     )
     con.execute(
         """CREATE TABLE docs2 AS SELECT d.*, coalesce(l.len, 0)::INTEGER AS len FROM docs d
@@ -131,7 +132,7 @@ def search(
         SELECT d.family, d.take_uid, t.take_name, d.start_s, d.end_s, d.text, s.score
         FROM scored s JOIN search_docs d USING (doc_id) LEFT JOIN takes t USING (take_uid)
         WHERE d.family IN (SELECT unnest($fams))
-        ORDER BY s.score DESC, d.doc_id LIMIT $limit""",
+        ORDER BY s.score DESC, d.doc_id LIMIT $limit""",  # noqa: S608 (only the constants k1, b)
         {"terms": terms, "fams": fams, "limit": limit},
     ).fetchall()
     return [SearchHit(*r) for r in rows]

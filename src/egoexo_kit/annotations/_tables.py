@@ -32,7 +32,7 @@ __all__ = ["SCHEMAS", "Rows", "extract"]
 Rows = dict[str, list[dict[str, Any]]]
 """Table name → rows."""
 
-S, F, I, B = pa.string(), pa.float64(), pa.int64(), pa.bool_()
+STR, F64, I64, BOOL = pa.string(), pa.float64(), pa.int64(), pa.bool_()
 
 
 def _schema(*cols: tuple[str, pa.DataType]) -> pa.Schema:
@@ -41,70 +41,165 @@ def _schema(*cols: tuple[str, pa.DataType]) -> pa.Schema:
 
 SCHEMAS: dict[str, pa.Schema] = {
     "takes": _schema(
-        ("take_uid", S), ("take_name", S), ("scenario", S), ("task_id", I), ("task_name", S),
-        ("parent_task_id", I), ("university", S), ("capture_name", S), ("participant_uid", I),
-        ("duration_s", F), ("n_frames", I), ("is_narrated", B), ("best_exo", S),
-        ("task_start_s", F), ("task_end_s", F),
+        ("take_uid", STR),
+        ("take_name", STR),
+        ("scenario", STR),
+        ("task_id", I64),
+        ("task_name", STR),
+        ("parent_task_id", I64),
+        ("university", STR),
+        ("capture_name", STR),
+        ("participant_uid", I64),
+        ("duration_s", F64),
+        ("n_frames", I64),
+        ("is_narrated", BOOL),
+        ("best_exo", STR),
+        ("task_start_s", F64),
+        ("task_end_s", F64),
     ),
     "views": _schema(
-        ("take_uid", S), ("cam_id", S), ("stream_id", S), ("readable_stream_id", S), ("kind", S),
-        ("is_best_exo", B), ("relative_path", S),
+        ("take_uid", STR),
+        ("cam_id", STR),
+        ("stream_id", STR),
+        ("readable_stream_id", STR),
+        ("kind", STR),
+        ("is_best_exo", BOOL),
+        ("relative_path", STR),
     ),
-    "splits": _schema(("take_uid", S), ("split", S), ("benchmarks", pa.list_(S))),
-    "take_benchmarks": _schema(("take_uid", S), ("benchmark", S)),
+    "splits": _schema(("take_uid", STR), ("split", STR), ("benchmarks", pa.list_(STR))),
+    "take_benchmarks": _schema(("take_uid", STR), ("benchmark", STR)),
     "keysteps": _schema(
-        ("take_uid", S), ("take_name", S), ("split", S), ("scenario", S), ("start_s", F), ("end_s", F),
-        ("duration_s", F), ("start_frame", I), ("end_frame", I), ("step_id", I), ("step_unique_id", I),
-        ("step_name", S), ("step_description", S), ("is_essential", B), ("parent_id", I), ("parent_name", S),
+        ("take_uid", STR),
+        ("take_name", STR),
+        ("split", STR),
+        ("scenario", STR),
+        ("start_s", F64),
+        ("end_s", F64),
+        ("duration_s", F64),
+        ("start_frame", I64),
+        ("end_frame", I64),
+        ("step_id", I64),
+        ("step_unique_id", I64),
+        ("step_name", STR),
+        ("step_description", STR),
+        ("is_essential", BOOL),
+        ("parent_id", I64),
+        ("parent_name", STR),
     ),
     "keystep_taxonomy": _schema(
-        ("scenario", S), ("id", I), ("name", S), ("parent_id", I), ("parent_name", S), ("is_leafnode", B),
-        ("unique_id", I), ("split", S),
+        ("scenario", STR),
+        ("id", I64),
+        ("name", STR),
+        ("parent_id", I64),
+        ("parent_name", STR),
+        ("is_leafnode", BOOL),
+        ("unique_id", I64),
+        ("split", STR),
     ),
     "keystep_benchmark": _schema(
-        ("take_uid", S), ("split", S), ("start_s", F), ("end_s", F), ("step_unique_id", I), ("label_id", I),
-        ("step_name", S), ("ego_segment_name", S),
+        ("take_uid", STR),
+        ("split", STR),
+        ("start_s", F64),
+        ("end_s", F64),
+        ("step_unique_id", I64),
+        ("label_id", I64),
+        ("step_name", STR),
+        ("ego_segment_name", STR),
     ),
     "atomic_descriptions": _schema(
-        ("take_uid", S), ("split", S), ("annotation_uid", S), ("annotator_id", S), ("rejected", B),
-        ("t_s", F), ("frame", I), ("text", S), ("subject", S), ("ego_visible", B), ("best_exo", S),
-        ("unsure", B),
+        ("take_uid", STR),
+        ("split", STR),
+        ("annotation_uid", STR),
+        ("annotator_id", STR),
+        ("rejected", BOOL),
+        ("t_s", F64),
+        ("frame", I64),
+        ("text", STR),
+        ("subject", STR),
+        ("ego_visible", BOOL),
+        ("best_exo", STR),
+        ("unsure", BOOL),
     ),
     "expert_commentary": _schema(
-        ("take_uid", S), ("take_name", S), ("split", S), ("expert_uid", S), ("recording", S),
-        ("audio_path", S), ("t_s", F), ("end_s", F), ("frame", I), ("duration_s", F), ("text", S),
-        ("error", B),
+        ("take_uid", STR),
+        ("take_name", STR),
+        ("split", STR),
+        ("expert_uid", STR),
+        ("recording", STR),
+        ("audio_path", STR),
+        ("t_s", F64),
+        ("end_s", F64),
+        ("frame", I64),
+        ("duration_s", F64),
+        ("text", STR),
+        ("error", BOOL),
     ),
     "expert_ratings": _schema(
-        ("take_name", S), ("expert_uid", S), ("rating", I), ("why", S), ("n_comments", I)
+        ("take_name", STR), ("expert_uid", STR), ("rating", I64), ("why", STR), ("n_comments", I64)
     ),
     "narrations": _schema(
-        ("take_uid", S), ("source", S), ("segment_id", I), ("start_s", F), ("end_s", F), ("start_frame", I),
-        ("end_frame", I), ("text", S), ("language", S),
+        ("take_uid", STR),
+        ("source", STR),
+        ("segment_id", I64),
+        ("start_s", F64),
+        ("end_s", F64),
+        ("start_frame", I64),
+        ("end_frame", I64),
+        ("text", STR),
+        ("language", STR),
     ),
     "proficiency_demonstrator": _schema(
-        ("take_uid", S), ("split", S), ("task_id", I), ("task_name", S), ("scenario_name", S),
-        ("university_id", S), ("participant_id", S), ("proficiency_score", S),
+        ("take_uid", STR),
+        ("split", STR),
+        ("task_id", I64),
+        ("task_name", STR),
+        ("scenario_name", STR),
+        ("university_id", STR),
+        ("participant_id", STR),
+        ("proficiency_score", STR),
     ),
     "proficiency_demonstration": _schema(
-        ("take_uid", S), ("split", S), ("task_id", I), ("task_name", S), ("scenario_name", S),
-        ("university_id", S), ("participant_id", S), ("n_good_executions", I), ("n_tips", I),
+        ("take_uid", STR),
+        ("split", STR),
+        ("task_id", I64),
+        ("task_name", STR),
+        ("scenario_name", STR),
+        ("university_id", STR),
+        ("participant_id", STR),
+        ("n_good_executions", I64),
+        ("n_tips", I64),
     ),
     "proficiency_moments": _schema(
-        ("take_uid", S), ("kind", S), ("t_s", F), ("frame", I), ("labels", S), ("expert_uid", S)
+        ("take_uid", STR), ("kind", STR), ("t_s", F64), ("frame", I64), ("labels", STR), ("expert_uid", STR)
     ),
     "pose_frames": _schema(
-        ("take_uid", S), ("split", S), ("part", S), ("source", S), ("frame", I), ("t_s", F),
-        ("n_joints_3d", I), ("n_cameras_2d", I), ("cameras", S),
+        ("take_uid", STR),
+        ("split", STR),
+        ("part", STR),
+        ("source", STR),
+        ("frame", I64),
+        ("t_s", F64),
+        ("n_joints_3d", I64),
+        ("n_cameras_2d", I64),
+        ("cameras", STR),
     ),
     "camera_pose": _schema(
-        ("take_uid", S), ("split", S), ("camera", S), ("per_frame", B), ("n_frames", I)
+        ("take_uid", STR), ("split", STR), ("camera", STR), ("per_frame", BOOL), ("n_frames", I64)
     ),
     "mask_frames": _schema(
-        ("take_uid", S), ("split", S), ("object_name", S), ("camera", S), ("cam_id", S), ("is_ego", B),
-        ("frame", I), ("t_s", F), ("visible", B), ("width", I), ("height", I),
+        ("take_uid", STR),
+        ("split", STR),
+        ("object_name", STR),
+        ("camera", STR),
+        ("cam_id", STR),
+        ("is_ego", BOOL),
+        ("frame", I64),
+        ("t_s", F64),
+        ("visible", BOOL),
+        ("width", I64),
+        ("height", I64),
     ),
-}  # fmt: skip
+}
 
 
 def _takes(path: Path) -> Rows:
@@ -113,25 +208,42 @@ def _takes(path: Path) -> Rows:
         n = None
         if r.timesync_start_idx is not None and r.timesync_end_idx is not None:
             n = r.timesync_end_idx - r.timesync_start_idx - 1
-        takes.append({
-            "take_uid": r.take_uid, "take_name": r.take_name, "scenario": r.scenario, "task_id": r.task_id,
-            "task_name": r.task_name, "parent_task_id": r.parent_id, "university": r.university_name,
-            "capture_name": r.capture_name, "participant_uid": r.participant_uid,
-            "duration_s": r.duration_sec if r.duration_sec is not None else (n + 1) / FPS if n else None,
-            "n_frames": n, "is_narrated": r.is_narrated, "best_exo": r.best_exo,
-            "task_start_s": r.task_start_sec, "task_end_s": r.task_end_sec,
-        })  # fmt: skip
+        takes.append(
+            {
+                "take_uid": r.take_uid,
+                "take_name": r.take_name,
+                "scenario": r.scenario,
+                "task_id": r.task_id,
+                "task_name": r.task_name,
+                "parent_task_id": r.parent_id,
+                "university": r.university_name,
+                "capture_name": r.capture_name,
+                "participant_uid": r.participant_uid,
+                "duration_s": r.duration_sec if r.duration_sec is not None else (n + 1) / FPS if n else None,
+                "n_frames": n,
+                "is_narrated": r.is_narrated,
+                "best_exo": r.best_exo,
+                "task_start_s": r.task_start_sec,
+                "task_end_s": r.task_end_sec,
+            }
+        )
         ego = {c.cam_id for c in (r.capture.cameras if r.capture else []) if c.is_ego}
         for cam, streams in r.frame_aligned_videos.items():
             if cam in ("collage", "best_exo"):
                 continue
             for key, e in streams.items():
                 is_ego = cam in ego or cam.lower().startswith("aria")
-                views.append({
-                    "take_uid": r.take_uid, "cam_id": cam, "stream_id": e.stream_id if e else None,
-                    "readable_stream_id": key, "kind": "ego" if is_ego else "exo",
-                    "is_best_exo": cam == r.best_exo, "relative_path": e.relative_path if e else None,
-                })  # fmt: skip
+                views.append(
+                    {
+                        "take_uid": r.take_uid,
+                        "cam_id": cam,
+                        "stream_id": e.stream_id if e else None,
+                        "readable_stream_id": key,
+                        "kind": "ego" if is_ego else "exo",
+                        "is_best_exo": cam == r.best_exo,
+                        "relative_path": e.relative_path if e else None,
+                    }
+                )
     return {"takes": takes, "views": views}
 
 
@@ -152,32 +264,58 @@ def _keystep(path: Path) -> Rows:
     starts, ends = frame_at([s.start_s for s in segs]), frame_at([s.end_s for s in segs])
     rows = [
         {
-            "take_uid": s.take_uid, "take_name": s.take_name, "split": s.split, "scenario": s.scenario,
-            "start_s": s.start_s, "end_s": s.end_s, "duration_s": s.end_s - s.start_s,
-            "start_frame": int(a), "end_frame": int(b), "step_id": s.step_id,
-            "step_unique_id": s.step_unique_id, "step_name": s.step_name,
-            "step_description": s.step_description, "is_essential": s.is_essential,
-            "parent_id": s.parent_id, "parent_name": s.parent_name,
+            "take_uid": s.take_uid,
+            "take_name": s.take_name,
+            "split": s.split,
+            "scenario": s.scenario,
+            "start_s": s.start_s,
+            "end_s": s.end_s,
+            "duration_s": s.end_s - s.start_s,
+            "start_frame": int(a),
+            "end_frame": int(b),
+            "step_id": s.step_id,
+            "step_unique_id": s.step_unique_id,
+            "step_name": s.step_name,
+            "step_description": s.step_description,
+            "is_essential": s.is_essential,
+            "parent_id": s.parent_id,
+            "parent_name": s.parent_name,
         }
         for s, a, b in zip(segs, np.atleast_1d(starts), np.atleast_1d(ends), strict=True)
-    ]  # fmt: skip
+    ]
     tax = [
-        {"scenario": n.scenario, "id": n.id, "name": n.name, "parent_id": n.parent_id,
-         "parent_name": n.parent_name, "is_leafnode": n.is_leafnode, "unique_id": n.unique_id, "split": k.split}
-        for t in k.taxonomies.values() for n in t.nodes.values()
-    ]  # fmt: skip
+        {
+            "scenario": n.scenario,
+            "id": n.id,
+            "name": n.name,
+            "parent_id": n.parent_id,
+            "parent_name": n.parent_name,
+            "is_leafnode": n.is_leafnode,
+            "unique_id": n.unique_id,
+            "split": k.split,
+        }
+        for t in k.taxonomies.values()
+        for n in t.nodes.values()
+    ]
     return {"keysteps": rows, "keystep_taxonomy": tax}
 
 
 def _keystep_benchmark(path: Path) -> Rows:
     return {
         "keystep_benchmark": [
-            {"take_uid": s.take_uid, "split": s.split, "start_s": s.start_s, "end_s": s.end_s,
-             "step_unique_id": s.step_unique_id, "label_id": s.label_id, "step_name": s.step_name,
-             "ego_segment_name": s.ego_segment_name}
+            {
+                "take_uid": s.take_uid,
+                "split": s.split,
+                "start_s": s.start_s,
+                "end_s": s.end_s,
+                "step_unique_id": s.step_unique_id,
+                "label_id": s.label_id,
+                "step_name": s.step_name,
+                "ego_segment_name": s.ego_segment_name,
+            }
             for s in read_keystep_benchmark(path)
         ]
-    }  # fmt: skip
+    }
 
 
 def _atomic(path: Path) -> Rows:
@@ -185,54 +323,97 @@ def _atomic(path: Path) -> Rows:
     frames = np.atleast_1d(frame_at([d.t_s for d in descs]))
     return {
         "atomic_descriptions": [
-            {"take_uid": d.take_uid, "split": d.split, "annotation_uid": d.annotation_uid,
-             "annotator_id": d.annotator_id, "rejected": d.rejected, "t_s": d.t_s, "frame": int(f),
-             "text": d.text, "subject": d.subject, "ego_visible": d.ego_visible, "best_exo": d.best_exo,
-             "unsure": d.unsure}
+            {
+                "take_uid": d.take_uid,
+                "split": d.split,
+                "annotation_uid": d.annotation_uid,
+                "annotator_id": d.annotator_id,
+                "rejected": d.rejected,
+                "t_s": d.t_s,
+                "frame": int(f),
+                "text": d.text,
+                "subject": d.subject,
+                "ego_visible": d.ego_visible,
+                "best_exo": d.best_exo,
+                "unsure": d.unsure,
+            }
             for d, f in zip(descs, frames, strict=True)
         ]
-    }  # fmt: skip
+    }
 
 
 def _comment_rows(comments: list, root: Path) -> list[dict[str, Any]]:
     return [
-        {"take_uid": c.take_uid, "take_name": c.take_name, "split": c.split, "expert_uid": c.expert_uid,
-         "recording": c.recording,
-         "audio_path": c.audio_path.relative_to(root).as_posix() if c.audio_path else None,
-         "t_s": c.t_s, "end_s": c.t_s + (c.duration_s or 0.0), "frame": int(frame_at(c.t_s)),
-         "duration_s": c.duration_s, "text": c.text, "error": c.error}
+        {
+            "take_uid": c.take_uid,
+            "take_name": c.take_name,
+            "split": c.split,
+            "expert_uid": c.expert_uid,
+            "recording": c.recording,
+            "audio_path": c.audio_path.relative_to(root).as_posix() if c.audio_path else None,
+            "t_s": c.t_s,
+            "end_s": c.t_s + (c.duration_s or 0.0),
+            "frame": int(frame_at(c.t_s)),
+            "duration_s": c.duration_s,
+            "text": c.text,
+            "error": c.error,
+        }
         for c in comments
-    ]  # fmt: skip
+    ]
 
 
 def _commentary(path: Path, root: Path) -> Rows:
-    return {"expert_commentary": _comment_rows([c for cs in read_expert_commentary(path).values() for c in cs], root)}
+    return {
+        "expert_commentary": _comment_rows(
+            [c for cs in read_expert_commentary(path).values() for c in cs], root
+        )
+    }
 
 
 def _commentary_folder(path: Path) -> Rows:
     rating, comments = read_commentary_folder(path.parent)
     return {
         "expert_ratings": [
-            {"take_name": rating.take_name, "expert_uid": rating.expert_uid, "rating": rating.rating,
-             "why": rating.why, "n_comments": len(comments)}
+            {
+                "take_name": rating.take_name,
+                "expert_uid": rating.expert_uid,
+                "rating": rating.rating,
+                "why": rating.why,
+                "n_comments": len(comments),
+            }
         ]
-    }  # fmt: skip
+    }
 
 
 def _narration(path: Path, take_uid: str | None) -> Rows:
     return {
         "narrations": [
-            {"take_uid": n.take_uid, "source": n.source, "segment_id": n.segment_id, "start_s": n.start_s,
-             "end_s": n.end_s, "start_frame": n.start_frame, "end_frame": n.end_frame, "text": n.text,
-             "language": n.language}
+            {
+                "take_uid": n.take_uid,
+                "source": n.source,
+                "segment_id": n.segment_id,
+                "start_s": n.start_s,
+                "end_s": n.end_s,
+                "start_frame": n.start_frame,
+                "end_frame": n.end_frame,
+                "text": n.text,
+                "language": n.language,
+            }
             for n in read_transcription(path, take_uid=take_uid)
         ]
-    }  # fmt: skip
+    }
 
 
 def _proficiency_common(r: Any) -> dict[str, Any]:
-    return {"take_uid": r.take_uid, "split": r.split, "task_id": r.task_id, "task_name": r.task_name,
-            "scenario_name": r.scenario_name, "university_id": r.university_id, "participant_id": r.participant_id}  # fmt: skip
+    return {
+        "take_uid": r.take_uid,
+        "split": r.split,
+        "task_id": r.task_id,
+        "task_name": r.task_name,
+        "scenario_name": r.scenario_name,
+        "university_id": r.university_id,
+        "participant_id": r.participant_id,
+    }
 
 
 def _demonstrator(path: Path) -> Rows:
@@ -255,10 +436,17 @@ def _demonstration(path: Path) -> Rows:
         for r in items
     ]
     moments = [
-        {"take_uid": m.take_uid, "kind": m.kind, "t_s": m.t_s, "frame": m.frame, "labels": "; ".join(m.labels),
-         "expert_uid": m.expert_uid}
-        for r in items for m in r.moments
-    ]  # fmt: skip
+        {
+            "take_uid": m.take_uid,
+            "kind": m.kind,
+            "t_s": m.t_s,
+            "frame": m.frame,
+            "labels": "; ".join(m.labels),
+            "expert_uid": m.expert_uid,
+        }
+        for r in items
+        for m in r.moments
+    ]
     return {"proficiency_demonstration": rows, "proficiency_moments": moments}
 
 
@@ -270,12 +458,21 @@ def _relations(path: Path, split: str | None) -> Rows:
                 size = next(iter(track.frames.values()), None)
                 for f in track.annotated_frames:
                     m = track.frames.get(f)
-                    rows.append({
-                        "take_uid": uid, "split": split, "object_name": obj, "camera": cam,
-                        "cam_id": track.cam_id, "is_ego": track.is_ego, "frame": f, "t_s": f / FPS,
-                        "visible": m is not None, "width": (m or size).width if (m or size) else None,
-                        "height": (m or size).height if (m or size) else None,
-                    })  # fmt: skip
+                    rows.append(
+                        {
+                            "take_uid": uid,
+                            "split": split,
+                            "object_name": obj,
+                            "camera": cam,
+                            "cam_id": track.cam_id,
+                            "is_ego": track.is_ego,
+                            "frame": f,
+                            "t_s": f / FPS,
+                            "visible": m is not None,
+                            "width": (m or size).width if (m or size) else None,
+                            "height": (m or size).height if (m or size) else None,
+                        }
+                    )
     return {"mask_frames": rows}
 
 
@@ -286,10 +483,19 @@ def _pose(f: AnnotationFile) -> Rows:
     rows = []
     for i, frame in enumerate(p.frames.tolist()):
         cams = [c for c, s in seen.items() if s[i]]
-        rows.append({
-            "take_uid": p.take_uid, "split": f.split, "part": f.part, "source": f.source, "frame": frame,
-            "t_s": frame / FPS, "n_joints_3d": int(n3[i]), "n_cameras_2d": len(cams), "cameras": ",".join(cams),
-        })  # fmt: skip
+        rows.append(
+            {
+                "take_uid": p.take_uid,
+                "split": f.split,
+                "part": f.part,
+                "source": f.source,
+                "frame": frame,
+                "t_s": frame / FPS,
+                "n_joints_3d": int(n3[i]),
+                "n_cameras_2d": len(cams),
+                "cameras": ",".join(cams),
+            }
+        )
     return {"pose_frames": rows}
 
 
@@ -297,11 +503,16 @@ def _camera_pose(f: AnnotationFile) -> Rows:
     cp = read_camera_pose(f.path, split=f.split)
     return {
         "camera_pose": [
-            {"take_uid": cp.take_uid, "split": f.split, "camera": cam, "per_frame": e.T_camera_world is None,
-             "n_frames": len(e.per_frame)}
+            {
+                "take_uid": cp.take_uid,
+                "split": f.split,
+                "camera": cam,
+                "per_frame": e.T_camera_world is None,
+                "n_frames": len(e.per_frame),
+            }
             for cam, e in cp.cameras.items()
         ]
-    }  # fmt: skip
+    }
 
 
 def extract(f: AnnotationFile, *, root: Path, take_uid_of_dir: Callable[[str], str | None]) -> Rows:

@@ -42,7 +42,7 @@ from egoexo_kit.annotations.proficiency import (
     read_proficiency_demonstrator,
 )
 from egoexo_kit.annotations.relations import TakeRelations, read_relations
-from egoexo_kit.timeline import TakeTimeline
+from egoexo_kit.timeline import FPS, TakeTimeline
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release, Take
@@ -178,12 +178,18 @@ class ReleaseAnnotations:
 
     @cached_property
     def _demonstrator(self) -> dict[str, ProficiencyDemonstrator]:
-        return {r.take_uid: r for f in self._of("proficiency_demonstrator") for r in read_proficiency_demonstrator(f.path)}
+        return {
+            r.take_uid: r
+            for f in self._of("proficiency_demonstrator")
+            for r in read_proficiency_demonstrator(f.path)
+        }
 
     @cached_property
     def _demonstration(self) -> dict[str, ProficiencyDemonstration]:
         return {
-            r.take_uid: r for f in self._of("proficiency_demonstration") for r in read_proficiency_demonstration(f.path)
+            r.take_uid: r
+            for f in self._of("proficiency_demonstration")
+            for r in read_proficiency_demonstration(f.path)
         }
 
     def proficiency_demonstrator(self, uid: str) -> ProficiencyDemonstrator | None:
@@ -337,36 +343,46 @@ class TakeAnnotations:
         """The take's annotations as one time-sorted list: family, start/end seconds and frames, label."""
         rows: list[dict[str, Any]] = []
 
-        def add(family: str, start: float, end: float | None, label: str) -> None:
+        def add(family: str, start: float, end: float | None, *, label: str) -> None:
             rows.append({"family": family, "start_s": start, "end_s": end, "label": label})
 
         if "keystep" in families:
             for s in self.keysteps:
                 flag = "" if s.is_essential is None else (" [essential]" if s.is_essential else " [optional]")
-                add("keystep", s.start_s, s.end_s, f"{s.step_name}{flag}")
+                add("keystep", s.start_s, s.end_s, label=f"{s.step_name}{flag}")
         if "atomic_descriptions" in families:
             for d in self.atomic_descriptions:
-                add("atomic", d.t_s, None, d.text + (f" (best exo {d.best_exo})" if d.best_exo else ""))
+                add("atomic", d.t_s, None, label=d.text + (f" (best exo {d.best_exo})" if d.best_exo else ""))
         if "expert_commentary" in families:
             for c in self.expert_commentary:
-                add("commentary", c.t_s, c.t_s + (c.duration_s or 0.0), f"{c.expert_uid}: {c.text}")
+                add("commentary", c.t_s, c.t_s + (c.duration_s or 0.0), label=f"{c.expert_uid}: {c.text}")
         if "narrations" in families:
             for n in self.narrations:
-                add("narration", n.start_s, n.end_s, n.text)
+                add("narration", n.start_s, n.end_s, label=n.text)
         if "proficiency" in families and (demo := self.proficiency_demonstration) is not None:
             for m in demo.moments:
-                add("proficiency", m.t_s, None, f"{m.kind}: {'; '.join(m.labels)}")
+                add("proficiency", m.t_s, None, label=f"{m.kind}: {'; '.join(m.labels)}")
         if "relations" in families and (rel := self.relations) is not None:
             for obj, cams in rel.tracks.items():
                 frames = sorted({f for t in cams.values() for f in t.frames})
                 if frames:
-                    add("relations", frames[0] / 30, frames[-1] / 30, f"{obj} masked in {len(cams)} cameras")
+                    add(
+                        "relations",
+                        frames[0] / FPS,
+                        frames[-1] / FPS,
+                        label=f"{obj} masked in {len(cams)} cameras",
+                    )
         if "pose" in families:
             for part in ("body", "hand"):
                 for source in ("annotation", "automatic"):
                     p = self.pose(part, source=source)
                     if p is not None and len(p):
-                        add("pose", float(p.t_s[0]), float(p.t_s[-1]), f"{part} {source}: {len(p)} frames")
+                        add(
+                            "pose",
+                            float(p.t_s[0]),
+                            float(p.t_s[-1]),
+                            label=f"{part} {source}: {len(p)} frames",
+                        )
         rows.sort(key=lambda r: (r["start_s"], r["family"]))
         if rows:
             starts = self.frame_of([r["start_s"] for r in rows])

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from egoexo_kit.annotations._common import annotations_member, as_bool, as_float, frame_at, load_object, opt_str
+from egoexo_kit.annotations._common import (
+    annotations_member,
+    as_bool,
+    as_float,
+    frame_at,
+    load_object,
+    opt_str,
+)
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split
 from egoexo_kit.release._json import pointer
@@ -65,7 +72,9 @@ def read_atomic_descriptions(path: str | Path) -> dict[str, list[AtomicDescripti
                     raise FormatError("expected a description with a 'text'", path=path, pointer=dat)
                 best = d.get("best_exo") or {}
                 if not isinstance(best, dict):
-                    raise FormatError("best_exo must be an object or null", path=path, pointer=dat + "/best_exo")
+                    raise FormatError(
+                        "best_exo must be an object or null", path=path, pointer=dat + "/best_exo"
+                    )
                 rows.append(
                     AtomicDescription(
                         take_uid=uid,

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from egoexo_kit.annotations._common import annotations_member, as_bool, as_float, frame_at, load_object, opt_str
+from egoexo_kit.annotations._common import (
+    annotations_member,
+    as_bool,
+    as_float,
+    frame_at,
+    load_object,
+    opt_str,
+)
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split
 from egoexo_kit.release._json import pointer
@@ -79,9 +86,13 @@ def read_expert_commentary(path: str | Path) -> dict[str, list[ExpertComment]]:
         for i, c in enumerate(entries):
             cat = at + pointer(i)
             if not isinstance(c, dict) or not isinstance(c.get("commentary_data", []), list):
-                raise FormatError("expected a commentary with a 'commentary_data' list", path=path, pointer=cat)
+                raise FormatError(
+                    "expected a commentary with a 'commentary_data' list", path=path, pointer=cat
+                )
             rel = str(c.get("commentary") or "")
-            expert = rel.rsplit("/", 1)[-1] if rel else str(c.get("_debug_commentary_name", "")).split("_", 1)[0]
+            expert = (
+                rel.rsplit("/", 1)[-1] if rel else str(c.get("_debug_commentary_name", "")).split("_", 1)[0]
+            )
             for j, d in enumerate(c.get("commentary_data") or []):
                 dat = cat + pointer("commentary_data", j)
                 if not isinstance(d, dict):
@@ -95,7 +106,9 @@ def read_expert_commentary(path: str | Path) -> dict[str, list[ExpertComment]]:
                         recording=rec,
                         audio_path=folder / rel / "recordings" / rec if rel and rec else None,
                         t_s=as_float(d.get("video_time"), path=path, pointer=dat + "/video_time"),
-                        duration_s=_opt_float(d.get("duration_approx"), path=path, at=dat + "/duration_approx"),
+                        duration_s=_opt_float(
+                            d.get("duration_approx"), path=path, at=dat + "/duration_approx"
+                        ),
                         text=str(d.get("text") or "").strip(),
                         error=as_bool(d.get("error"), path=path, pointer=dat + "/error"),
                         error_desc=opt_str(d.get("error_desc", d.get("_error_desc"))),

@@ -1,5 +1,6 @@
-"""EgoPose (FORMAT §7.9): body and hand keypoints (manual and automatic, 3D and 2D per camera) and
-``camera_pose`` files, as numpy arrays in the canonical joint order.
+"""EgoPose (FORMAT §7.9): body and hand keypoints and ``camera_pose`` files, as numpy arrays.
+
+Keypoints come manual and automatic, 3D and 2D per camera, in the canonical joint order.
 
 Keypoint frame keys are aligned-video frame indices for manual *and* automatic files (FORMAT §7.9,
 §11 U13), converted with :func:`egoexo_kit.timeline.annotation_frame_to_frame`. Missing joints are
@@ -88,7 +89,9 @@ def read_keypoints(
         value = data[key]
         item = value[0] if isinstance(value, list) and value else value
         if not isinstance(item, dict):
-            raise FormatError("expected a list holding one annotation object", path=path, pointer=pointer(key))
+            raise FormatError(
+                "expected a list holding one annotation object", path=path, pointer=pointer(key)
+            )
         for name, j3 in (item.get("annotation3D") or {}).items():
             if name in index:
                 at = pointer(key, 0, "annotation3D", name)
@@ -162,7 +165,7 @@ def _camera(raw: Any, *, path: Path, at: str) -> CameraPoseEntry:
 
 
 def read_camera_pose(path: str | Path, *, split: str | None = None) -> CameraPose:
-    """Parse ``ego_pose/<split>/camera_pose/<take_uid>.json``, camera-major or the docs' frame-major variant."""
+    """Parse ``ego_pose/<split>/camera_pose/<take_uid>.json`` (camera-major or the docs' frame-major)."""
     path = Path(path)
     data = load_object(path)
     meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
@@ -173,7 +176,9 @@ def read_camera_pose(path: str | Path, *, split: str | None = None) -> CameraPos
                 if cam == "metadata":
                     meta = raw if isinstance(raw, dict) else meta
                     continue
-                m = merged.setdefault(cam, {"camera_intrinsics": raw.get("camera_intrinsics"), "camera_extrinsics": {}})
+                m = merged.setdefault(
+                    cam, {"camera_intrinsics": raw.get("camera_intrinsics"), "camera_extrinsics": {}}
+                )
                 m["camera_extrinsics"][f] = raw.get("camera_extrinsics")
         data = merged
     cameras = {

@@ -89,7 +89,12 @@ class MaskTrack:
         """The track as the release writes it (``annotation``, ``annotated_frames``, ``annotation_fps``)."""
         return {
             "annotation": {
-                str(f): {"width": m.width, "height": m.height, "encodedMask": m.encoded, "intSegClicks": m.clicks}
+                str(f): {
+                    "width": m.width,
+                    "height": m.height,
+                    "encodedMask": m.encoded,
+                    "intSegClicks": m.clicks,
+                }
                 for f, m in sorted(self.frames.items())
             },
             "annotation_fps": self.annotation_fps if self.annotation_fps is not None else 1,
@@ -192,4 +197,3 @@ def read_relations(path: str | Path) -> dict[str, TakeRelations]:
             split=split,
         )
     return out
-

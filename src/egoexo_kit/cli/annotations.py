@@ -65,6 +65,9 @@ def demo_annotations(release: Release) -> None:
         [(h.score, h.family, h.take_name, h.start_s, h.text) for h in hits],
         title="search 'hand'",
     )
-    sql = "SELECT scenario, count(*) AS segments, round(avg(duration_s), 2) AS mean_s FROM keysteps GROUP BY ALL"
+    sql = (
+        "SELECT scenario, count(*) AS segments, round(avg(duration_s), 2) AS mean_s "
+        "FROM keysteps GROUP BY ALL ORDER BY scenario"
+    )
     cols, rows = run_sql(release.catalog(rebuild=False), sql)
     render_rows(cols, rows, title=sql)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.annotations import SEARCH_FAMILIES, search as bm25_search
+from egoexo_kit.annotations import SEARCH_FAMILIES
+from egoexo_kit.annotations import search as bm25_search
 from egoexo_kit.cli._common import handle_errors, print_json
 from egoexo_kit.cli.query import open_catalog, render_rows
 

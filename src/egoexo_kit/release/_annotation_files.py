@@ -17,7 +17,7 @@ ANNOTATION_FAMILIES = (
 
 
 def annotation_family(name: str) -> str | None:
-    """Annotation family of a top-level ``annotations/*.json`` file name (``keystep_train.json`` → ``keystep``)."""
+    """Family of a top-level ``annotations/*.json`` file name (``keystep_train.json`` → ``keystep``)."""
     for fam in ANNOTATION_FAMILIES:
         if name.startswith(fam + "_"):
             return fam
@@ -25,7 +25,7 @@ def annotation_family(name: str) -> str | None:
 
 
 def annotation_split(name: str) -> str | None:
-    """Split of a ``<family>_<split>.json`` name: ``train``, ``val``, ``test`` (``test_unannotated`` → ``test``)."""
+    """Split of a ``<family>_<split>.json`` name: ``train``, ``val`` or ``test`` (``test_unannotated``)."""
     fam = annotation_family(name)
     if fam is None or not name.endswith(".json"):
         return None
