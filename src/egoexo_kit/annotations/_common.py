@@ -9,6 +9,7 @@ result against the take's timeline when its capture's ``timesync.csv`` is presen
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,20 @@ import numpy.typing as npt
 
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
+from egoexo_kit.release._json import pointer
 from egoexo_kit.timeline import FPS
 
-__all__ = ["annotations_member", "as_bool", "as_float", "frame_at", "load_object", "opt_str"]
+__all__ = [
+    "InstantFrame",
+    "SpanFrames",
+    "annotations_member",
+    "as_bool",
+    "as_float",
+    "frame_at",
+    "load_object",
+    "opt_str",
+    "per_take_items",
+]
 
 _EPS = 1e-6
 """Slack in frames, as in ``TakeTimeline.to_frame``: ``(i / 30) * 30`` may land just below ``i``."""
@@ -29,6 +41,54 @@ def frame_at(t_s: npt.ArrayLike) -> Any:
     """Aligned frame index (int64) showing ``t_s`` seconds from take start; negative times give 0."""
     f = np.floor(np.asarray(t_s, dtype=np.float64) * FPS + _EPS)
     return np.maximum(np.nan_to_num(f, nan=0.0), 0).astype(np.int64)[()]
+
+
+class InstantFrame:
+    """Mixin of records at one instant ``t_s``: its aligned ``frame``."""
+
+    __slots__ = ()
+    t_s: float
+
+    @property
+    def frame(self) -> int:
+        """Aligned frame showing ``t_s``."""
+        return int(frame_at(self.t_s))
+
+
+class SpanFrames:
+    """Mixin of records over ``[start_s, end_s]``: their aligned start and end frames."""
+
+    __slots__ = ()
+    start_s: float
+    end_s: float
+
+    @property
+    def start_frame(self) -> int:
+        """Aligned frame showing ``start_s``."""
+        return int(frame_at(self.start_s))
+
+    @property
+    def end_frame(self) -> int:
+        """Aligned frame showing ``end_s``."""
+        return int(frame_at(self.end_s))
+
+
+def per_take_items(
+    anns: dict[str, Any], path: Path, *, what: str, key: str
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Walk ``{take_uid: [item, …]}`` (atomic descriptions, commentary): ``(uid, pointer, item)``.
+
+    Each item must be an object whose ``key`` member, when present, is a list.
+    """
+    for uid, entries in anns.items():
+        at = pointer("annotations", uid)
+        if not isinstance(entries, list):
+            raise FormatError(f"expected a list of {what}s per take", path=path, pointer=at)
+        for i, item in enumerate(entries):
+            iat = at + pointer(i)
+            if not isinstance(item, dict) or not isinstance(item.get(key, []), list):
+                raise FormatError(f"expected a {what} with a '{key}' list", path=path, pointer=iat)
+            yield uid, iat, item
 
 
 def load_object(path: str | Path) -> dict[str, Any]:

@@ -39,6 +39,17 @@ def _schema(*cols: tuple[str, pa.DataType]) -> pa.Schema:
     return pa.schema(list(cols))
 
 
+_PROFICIENCY = (
+    ("take_uid", STR),
+    ("split", STR),
+    ("task_id", I64),
+    ("task_name", STR),
+    ("scenario_name", STR),
+    ("university_id", STR),
+    ("participant_id", STR),
+)
+"""Columns both proficiency tables share."""
+
 SCHEMAS: dict[str, pa.Schema] = {
     "takes": _schema(
         ("take_uid", STR),
@@ -148,27 +159,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("text", STR),
         ("language", STR),
     ),
-    "proficiency_demonstrator": _schema(
-        ("take_uid", STR),
-        ("split", STR),
-        ("task_id", I64),
-        ("task_name", STR),
-        ("scenario_name", STR),
-        ("university_id", STR),
-        ("participant_id", STR),
-        ("proficiency_score", STR),
-    ),
-    "proficiency_demonstration": _schema(
-        ("take_uid", STR),
-        ("split", STR),
-        ("task_id", I64),
-        ("task_name", STR),
-        ("scenario_name", STR),
-        ("university_id", STR),
-        ("participant_id", STR),
-        ("n_good_executions", I64),
-        ("n_tips", I64),
-    ),
+    "proficiency_demonstrator": _schema(*_PROFICIENCY, ("proficiency_score", STR)),
+    "proficiency_demonstration": _schema(*_PROFICIENCY, ("n_good_executions", I64), ("n_tips", I64)),
     "proficiency_moments": _schema(
         ("take_uid", STR), ("kind", STR), ("t_s", F64), ("frame", I64), ("labels", STR), ("expert_uid", STR)
     ),

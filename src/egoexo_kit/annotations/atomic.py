@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from egoexo_kit.annotations._common import (
+    InstantFrame,
     annotations_member,
     as_bool,
     as_float,
-    frame_at,
     load_object,
     opt_str,
+    per_take_items,
 )
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split
@@ -25,7 +26,7 @@ __all__ = ["AtomicDescription", "read_atomic_descriptions"]
 
 
 @dataclass(frozen=True, slots=True)
-class AtomicDescription:
+class AtomicDescription(InstantFrame):
     """One sentence of one annotator about one instant of a take."""
 
     take_uid: str
@@ -44,52 +45,37 @@ class AtomicDescription:
     unsure: bool | None
     split: str | None
 
-    @property
-    def frame(self) -> int:
-        """Aligned frame showing ``t_s``."""
-        return int(frame_at(self.t_s))
-
 
 def read_atomic_descriptions(path: str | Path) -> dict[str, list[AtomicDescription]]:
     """Parse ``atomic_descriptions_<split>.json``: descriptions by take uid, sorted by time."""
     path = Path(path)
     anns = annotations_member(load_object(path), path, kind=dict)
     split = annotation_split(path.name)
-    out: dict[str, list[AtomicDescription]] = {}
-    for uid, entries in anns.items():
-        at = pointer("annotations", uid)
-        if not isinstance(entries, list):
-            raise FormatError("expected a list of annotations per take", path=path, pointer=at)
-        rows = []
-        for i, ann in enumerate(entries):
-            aat = at + pointer(i)
-            if not isinstance(ann, dict) or not isinstance(ann.get("descriptions", []), list):
-                raise FormatError("expected an annotation with a 'descriptions' list", path=path, pointer=aat)
-            rejected = as_bool(ann.get("rejected"), path=path, pointer=aat + "/rejected")
-            for j, d in enumerate(ann.get("descriptions") or []):
-                dat = aat + pointer("descriptions", j)
-                if not isinstance(d, dict) or not isinstance(d.get("text"), str):
-                    raise FormatError("expected a description with a 'text'", path=path, pointer=dat)
-                best = d.get("best_exo") or {}
-                if not isinstance(best, dict):
-                    raise FormatError(
-                        "best_exo must be an object or null", path=path, pointer=dat + "/best_exo"
-                    )
-                rows.append(
-                    AtomicDescription(
-                        take_uid=uid,
-                        annotation_uid=opt_str(ann.get("annotation_uid")),
-                        annotator_id=opt_str(ann.get("annotator_id")),
-                        rejected=rejected,
-                        t_s=as_float(d.get("timestamp"), path=path, pointer=dat + "/timestamp"),
-                        text=d["text"],
-                        subject=opt_str(d.get("narration_subject", d.get("subject"))),
-                        ego_visible=as_bool(d.get("ego_visible"), path=path, pointer=dat + "/ego_visible"),
-                        best_exo=opt_str(best.get("cam_id")),
-                        best_exo_raw=opt_str(best.get("raw_cam_id")),
-                        unsure=as_bool(d.get("unsure"), path=path, pointer=dat + "/unsure"),
-                        split=split,
-                    )
+    out: dict[str, list[AtomicDescription]] = {uid: [] for uid in anns}
+    for uid, aat, ann in per_take_items(anns, path, what="annotation", key="descriptions"):
+        rows = out[uid]
+        rejected = as_bool(ann.get("rejected"), path=path, pointer=aat + "/rejected")
+        for j, d in enumerate(ann.get("descriptions") or []):
+            dat = aat + pointer("descriptions", j)
+            if not isinstance(d, dict) or not isinstance(d.get("text"), str):
+                raise FormatError("expected a description with a 'text'", path=path, pointer=dat)
+            best = d.get("best_exo") or {}
+            if not isinstance(best, dict):
+                raise FormatError("best_exo must be an object or null", path=path, pointer=dat + "/best_exo")
+            rows.append(
+                AtomicDescription(
+                    take_uid=uid,
+                    annotation_uid=opt_str(ann.get("annotation_uid")),
+                    annotator_id=opt_str(ann.get("annotator_id")),
+                    rejected=rejected,
+                    t_s=as_float(d.get("timestamp"), path=path, pointer=dat + "/timestamp"),
+                    text=d["text"],
+                    subject=opt_str(d.get("narration_subject", d.get("subject"))),
+                    ego_visible=as_bool(d.get("ego_visible"), path=path, pointer=dat + "/ego_visible"),
+                    best_exo=opt_str(best.get("cam_id")),
+                    best_exo_raw=opt_str(best.get("raw_cam_id")),
+                    unsure=as_bool(d.get("unsure"), path=path, pointer=dat + "/unsure"),
+                    split=split,
                 )
-        out[uid] = sorted(rows, key=lambda r: r.t_s)
-    return out
+            )
+    return {uid: sorted(rows, key=lambda r: r.t_s) for uid, rows in out.items()}

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.annotations._common import (
+    InstantFrame,
     annotations_member,
     as_bool,
     as_float,
-    frame_at,
     load_object,
     opt_str,
+    per_take_items,
 )
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split
@@ -27,7 +28,7 @@ __all__ = ["ExpertComment", "ExpertRating", "read_commentary_folder", "read_expe
 
 
 @dataclass(frozen=True, slots=True)
-class ExpertComment:
+class ExpertComment(InstantFrame):
     """One spoken comment of an expert about a moment of a take."""
 
     take_uid: str | None
@@ -47,11 +48,6 @@ class ExpertComment:
     split: str | None
     n_events: int = 0
     """Drawing events recorded with the comment (form 2 only)."""
-
-    @property
-    def frame(self) -> int:
-        """Aligned frame showing ``t_s`` (``int(t*30)``, FORMAT §7.8)."""
-        return int(frame_at(self.t_s))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,46 +73,32 @@ def read_expert_commentary(path: str | Path) -> dict[str, list[ExpertComment]]:
     anns = annotations_member(load_object(path), path, kind=dict)
     split = annotation_split(path.name)
     folder = _commentary_dir(path)
-    out: dict[str, list[ExpertComment]] = {}
-    for uid, entries in anns.items():
-        at = pointer("annotations", uid)
-        if not isinstance(entries, list):
-            raise FormatError("expected a list of commentaries per take", path=path, pointer=at)
-        rows = []
-        for i, c in enumerate(entries):
-            cat = at + pointer(i)
-            if not isinstance(c, dict) or not isinstance(c.get("commentary_data", []), list):
-                raise FormatError(
-                    "expected a commentary with a 'commentary_data' list", path=path, pointer=cat
+    out: dict[str, list[ExpertComment]] = {uid: [] for uid in anns}
+    for uid, cat, c in per_take_items(anns, path, what="commentary", key="commentary_data"):
+        rows = out[uid]
+        rel = str(c.get("commentary") or "")
+        expert = rel.rsplit("/", 1)[-1] if rel else str(c.get("_debug_commentary_name", "")).split("_", 1)[0]
+        for j, d in enumerate(c.get("commentary_data") or []):
+            dat = cat + pointer("commentary_data", j)
+            if not isinstance(d, dict):
+                raise FormatError("expected a comment object", path=path, pointer=dat)
+            rec = opt_str(d.get("recording"))
+            rows.append(
+                ExpertComment(
+                    take_uid=uid,
+                    take_name=opt_str(c.get("take_name")),
+                    expert_uid=expert,
+                    recording=rec,
+                    audio_path=folder / rel / "recordings" / rec if rel and rec else None,
+                    t_s=as_float(d.get("video_time"), path=path, pointer=dat + "/video_time"),
+                    duration_s=_opt_float(d.get("duration_approx"), path=path, at=dat + "/duration_approx"),
+                    text=str(d.get("text") or "").strip(),
+                    error=as_bool(d.get("error"), path=path, pointer=dat + "/error"),
+                    error_desc=opt_str(d.get("error_desc", d.get("_error_desc"))),
+                    split=split,
                 )
-            rel = str(c.get("commentary") or "")
-            expert = (
-                rel.rsplit("/", 1)[-1] if rel else str(c.get("_debug_commentary_name", "")).split("_", 1)[0]
             )
-            for j, d in enumerate(c.get("commentary_data") or []):
-                dat = cat + pointer("commentary_data", j)
-                if not isinstance(d, dict):
-                    raise FormatError("expected a comment object", path=path, pointer=dat)
-                rec = opt_str(d.get("recording"))
-                rows.append(
-                    ExpertComment(
-                        take_uid=uid,
-                        take_name=opt_str(c.get("take_name")),
-                        expert_uid=expert,
-                        recording=rec,
-                        audio_path=folder / rel / "recordings" / rec if rel and rec else None,
-                        t_s=as_float(d.get("video_time"), path=path, pointer=dat + "/video_time"),
-                        duration_s=_opt_float(
-                            d.get("duration_approx"), path=path, at=dat + "/duration_approx"
-                        ),
-                        text=str(d.get("text") or "").strip(),
-                        error=as_bool(d.get("error"), path=path, pointer=dat + "/error"),
-                        error_desc=opt_str(d.get("error_desc", d.get("_error_desc"))),
-                        split=split,
-                    )
-                )
-        out[uid] = sorted(rows, key=lambda r: (r.t_s, r.expert_uid))
-    return out
+    return {uid: sorted(rows, key=lambda r: (r.t_s, r.expert_uid)) for uid, rows in out.items()}
 
 
 def _opt_float(value: Any, *, path: Path, at: str) -> float | None:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.annotations._common import (
+    SpanFrames,
     annotations_member,
     as_bool,
     as_float,
-    frame_at,
     load_object,
     opt_str,
 )
@@ -78,7 +78,7 @@ class Taxonomy:
 
 
 @dataclass(frozen=True, slots=True)
-class KeystepSegment:
+class KeystepSegment(SpanFrames):
     """One annotated keystep of a take; times in seconds from take start, frames aligned (30 fps)."""
 
     take_uid: str
@@ -107,16 +107,6 @@ class KeystepSegment:
     def duration_s(self) -> float:
         """``end_s - start_s``."""
         return self.end_s - self.start_s
-
-    @property
-    def start_frame(self) -> int:
-        """Aligned frame showing ``start_s``."""
-        return int(frame_at(self.start_s))
-
-    @property
-    def end_frame(self) -> int:
-        """Aligned frame showing ``end_s``."""
-        return int(frame_at(self.end_s))
 
 
 @dataclass(frozen=True)

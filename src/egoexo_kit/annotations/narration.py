@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from egoexo_kit.annotations._common import as_float, frame_at, load_object
+from egoexo_kit.annotations._common import SpanFrames, as_float, load_object
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release._json import pointer
 
@@ -17,7 +17,7 @@ __all__ = ["Narration", "read_transcription"]
 
 
 @dataclass(frozen=True, slots=True)
-class Narration:
+class Narration(SpanFrames):
     """One transcribed speech segment of a take."""
 
     take_uid: str | None
@@ -29,16 +29,6 @@ class Narration:
     text: str
     language: str | None
     n_words: int
-
-    @property
-    def start_frame(self) -> int:
-        """Aligned frame showing ``start_s``."""
-        return int(frame_at(self.start_s))
-
-    @property
-    def end_frame(self) -> int:
-        """Aligned frame showing ``end_s``."""
-        return int(frame_at(self.end_s))
 
 
 def read_transcription(path: str | Path, *, take_uid: str | None = None) -> list[Narration]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from egoexo_kit.annotations._common import annotations_member, as_float, frame_at, opt_str
+from egoexo_kit.annotations._common import InstantFrame, annotations_member, as_float, opt_str
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split, load_json
 from egoexo_kit.release._json import pointer
@@ -25,8 +25,8 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class ProficiencyDemonstrator:
-    """The proficiency of the participant in a take (``proficiency_score``)."""
+class _ProficiencyItem:
+    """Fields both proficiency files share (FORMAT §7.5)."""
 
     take_uid: str
     task_id: int | None
@@ -35,14 +35,21 @@ class ProficiencyDemonstrator:
     university_id: str | None
     participant_id: str | None
     """``origin_participant_id``."""
-    proficiency_score: str | None
-    """``Novice``, ``Early Expert``, ``Intermediate Expert`` or ``Late Expert``."""
     video_paths: dict[str, str]
+    """``ego``, ``exo1`` … → video path relative to the release root."""
     split: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class ProficiencyMoment:
+class ProficiencyDemonstrator(_ProficiencyItem):
+    """The proficiency of the participant in a take (``proficiency_score``)."""
+
+    proficiency_score: str | None
+    """``Novice``, ``Early Expert``, ``Intermediate Expert`` or ``Late Expert``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProficiencyMoment(InstantFrame):
     """A good execution or a tip for improvement at one instant of a take."""
 
     take_uid: str
@@ -52,26 +59,13 @@ class ProficiencyMoment:
     labels: tuple[str, ...]
     expert_uid: str | None
 
-    @property
-    def frame(self) -> int:
-        """Aligned frame showing ``t_s``."""
-        return int(frame_at(self.t_s))
-
 
 @dataclass(frozen=True, slots=True)
-class ProficiencyDemonstration:
+class ProficiencyDemonstration(_ProficiencyItem):
     """A take's demonstration-proficiency entry with its moments."""
 
-    take_uid: str
-    task_id: int | None
-    task_name: str | None
-    scenario_name: str | None
-    university_id: str | None
-    participant_id: str | None
-    video_paths: dict[str, str]
     moments: tuple[ProficiencyMoment, ...]
     """Good executions and tips, sorted by time."""
-    split: str | None
 
 
 def _items(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -87,7 +81,7 @@ def _items(path: Path) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _common(item: dict[str, Any]) -> dict[str, Any]:
+def _common(item: dict[str, Any], *, split: str | None) -> dict[str, Any]:
     return {
         "take_uid": item["take_uid"],
         "task_id": None if item.get("task_id") is None else int(item["task_id"]),
@@ -96,6 +90,7 @@ def _common(item: dict[str, Any]) -> dict[str, Any]:
         "university_id": opt_str(item.get("university_id")),
         "participant_id": opt_str(item.get("origin_participant_id")),
         "video_paths": {str(k): str(v) for k, v in (item.get("video_paths") or {}).items()},
+        "split": split,
     }
 
 
@@ -105,7 +100,7 @@ def read_proficiency_demonstrator(path: str | Path) -> list[ProficiencyDemonstra
     split = annotation_split(path.name)
     return [
         ProficiencyDemonstrator(
-            **_common(item), proficiency_score=opt_str(item.get("proficiency_score")), split=split
+            **_common(item, split=split), proficiency_score=opt_str(item.get("proficiency_score"))
         )
         for _, item in _items(path)
     ]
@@ -133,5 +128,5 @@ def read_proficiency_demonstration(path: str | Path) -> list[ProficiencyDemonstr
                     )
                 )
         moments.sort(key=lambda m: (m.t_s, m.kind))
-        out.append(ProficiencyDemonstration(**_common(item), moments=tuple(moments), split=split))
+        out.append(ProficiencyDemonstration(**_common(item, split=split), moments=tuple(moments)))
     return out
