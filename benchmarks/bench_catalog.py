@@ -1,10 +1,12 @@
 """Annotation catalog: build time and peak memory vs ``json.load`` of the same files, query latency,
 and incremental rebuild after touching one file vs a full build.
 
-Run: ``python benchmarks/bench_catalog.py [--takes N] [--release PATH]``. Without ``--release`` it
-generates ``synth --annotations-only --takes N`` (default 5000, the issue's scale; slow: the
-generator renders every take's masks and poses) into a temporary folder. Each build and the
-``json.load`` baseline run in a fresh child process so their peak RSS can be compared.
+Run: ``python benchmarks/bench_catalog.py [--release PATH | --takes N [--repeat R] [--pool P]]``.
+Without ``--release`` it generates ``synth --annotations-only --takes P`` (default 100) and tiles it
+to ``N`` takes (default 5000) with every timed annotation repeated ``R`` times (default 60; see
+``_scale_release.py``: generating 5000 takes directly takes over an hour on 2 cores and gives far
+fewer segments per take). Each build and the ``json.load`` baseline (every file parsed, one at a
+time) run in a fresh child process so their times and peak RSS compare fairly.
 """
 
 from __future__ import annotations
@@ -49,10 +51,12 @@ def _child(mode: str, root: Path) -> None:
 
     t0 = time.perf_counter()
     if mode == "json":
-        kept = [json.loads(f.path.read_text(encoding="utf-8")) for f in discover(root)]
-        n = len(kept)
+        n = 0
+        for f in discover(root):
+            json.loads(f.path.read_text(encoding="utf-8"))
+            n += 1
     else:
-        stats = build_catalog(open_release(root), workers=1, full=(mode == "full"))
+        stats = build_catalog(open_release(root), full=(mode == "full"))
         n = len(stats.extracted)
     secs = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -74,6 +78,10 @@ def _run_child(mode: str, root: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--takes", type=int, default=5000)
+    ap.add_argument("--repeat", type=int, default=60)
+    ap.add_argument("--pool", type=int, default=100)
+    ap.add_argument("--pool-release", type=Path, help="tile this generated release instead of a new pool")
+    ap.add_argument("--pose-takes", type=int, default=1200)
     ap.add_argument("--release", type=Path)
     ap.add_argument("--child", choices=["json", "full", "incremental"])
     args = ap.parse_args()
@@ -85,11 +93,19 @@ def main() -> None:
     if root is None:
         from egoexo_kit.synth import SynthConfig, generate_release
 
+        sys.path.insert(0, str(Path(__file__).parent))  # the sibling helper, however this script is run
+        from _scale_release import tile_release
+
         tmp = Path(tempfile.mkdtemp(prefix="bench-catalog-"))
-        root = tmp / "release"
+        root, pool = tmp / "release", args.pool_release or tmp / "pool"
+        if args.pool_release is None:
+            t0 = time.perf_counter()
+            generate_release(pool, SynthConfig(annotations_only=True, takes=args.pool))
+            print(f"generated {args.pool} takes in {time.perf_counter() - t0:.0f} s")
         t0 = time.perf_counter()
-        generate_release(root, SynthConfig(annotations_only=True, takes=args.takes))
-        print(f"generated {args.takes} takes in {time.perf_counter() - t0:.0f} s")
+        tile_release(pool, root, takes=args.takes, repeat=args.repeat, pose_takes=args.pose_takes)
+        took = time.perf_counter() - t0
+        print(f"tiled to {args.takes} takes (x{args.repeat} timed annotations) in {took:.0f} s")
     try:
         _report(root)
     finally:
