@@ -171,3 +171,10 @@ def test_cli_query_annotations_search(rel: Path) -> None:
     assert r.exit_code == 0 and len(json.loads(r.stdout)) <= 2
     r = runner.invoke(app, ["annotations", str(rel), "--take", "nope"])
     assert r.exit_code == 2
+
+
+def test_release_facade_catalog_and_search(rel: Path) -> None:
+    release = open_release(rel)
+    con = release.catalog()
+    assert count(con, "SELECT count(*) FROM takes") == len(release.takes)
+    assert release.search("brake", limit=3) == search(connect_catalog(release), "brake", limit=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import lzstring
@@ -323,7 +324,23 @@ def test_take_annotations_facade(ann_release: Path) -> None:
     assert [s.start_s for s in a.keysteps] == [s["start_time"] for s in data[uid]["segments"]]
     assert a.keystep_taxonomy is not None and a.keystep_taxonomy.scenario == data[uid]["scenario"]
     assert a.split == "train" and "keystep" in a.benchmarks
-    assert a.pose("body", source="automatic") is not None
+    body = a.pose("body", source="automatic")
+    assert body is not None and a.pose("body", source="automatic") is body  # parsed once, then cached
     rows = a.timeline_rows(["keystep"])
     assert [r["start_s"] for r in rows] == sorted(s["start_time"] for s in data[uid]["segments"])
     assert all(r["start_frame"] == int(r["start_s"] * 30) for r in rows)
+
+
+def test_commentary_falls_back_to_form_2(ann_release: Path, tmp_path: Path) -> None:
+    dst = tmp_path / "release"
+    shutil.copytree(ann_release, dst, ignore=shutil.ignore_patterns("ego_pose", "relations_*"))
+    form1 = raw(dst / "annotations" / "expert_commentary_train.json")["annotations"]
+    uid = next(iter(form1))
+    for p in (dst / "annotations").glob("expert_commentary_*.json"):
+        p.unlink()
+    take = open_release(dst).take(uid)
+    want = sorted((c["video_time"], c["text"].strip()) for e in form1[uid] for c in e["commentary_data"])
+    got = take.annotations.expert_commentary
+    assert sorted((c.t_s, c.text) for c in got) == want
+    assert all(c.audio_path is not None and c.audio_path.is_file() for c in got)
+    assert {r.expert_uid for r in take.annotations.expert_ratings} == {c.expert_uid for c in got}

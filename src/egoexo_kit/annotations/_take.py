@@ -47,7 +47,7 @@ from egoexo_kit.timeline import FPS, TakeTimeline
 if TYPE_CHECKING:
     from egoexo_kit.release import Release, Take
 
-__all__ = ["FAMILIES", "ReleaseAnnotations", "TakeAnnotations", "release_annotations"]
+__all__ = ["FAMILIES", "POSE_CACHE", "ReleaseAnnotations", "TakeAnnotations", "release_annotations"]
 
 FAMILIES = (
     "keystep",
@@ -60,6 +60,8 @@ FAMILIES = (
 )
 """Families ``egoexo-kit annotations --family`` and :meth:`TakeAnnotations.timeline_rows` know."""
 
+POSE_CACHE = 32
+"""Parsed pose files kept per release (least recently used dropped first)."""
 _CACHE: weakref.WeakKeyDictionary[Any, ReleaseAnnotations] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
@@ -79,6 +81,7 @@ class ReleaseAnnotations:
     def __init__(self, release: Release) -> None:
         self.release = release
         self._lock = threading.RLock()
+        self._pose_cache: dict[tuple[str, str, str], PoseAnnotation | None] = {}
 
     @cached_property
     def files(self) -> list[AnnotationFile]:
@@ -220,9 +223,22 @@ class ReleaseAnnotations:
         return {f.path.stem: f for f in self._of("camera_pose")}
 
     def pose(self, uid: str, *, part: str, source: str = "annotation") -> PoseAnnotation | None:
-        """The take's body or hand keypoints from manual (``annotation``) or ``automatic`` files, or None."""
-        f = self._pose_files.get((uid, part, source))
-        return None if f is None else read_keypoints(f.path, part=part, source=source, split=f.split)  # type: ignore[arg-type]
+        """The take's body or hand keypoints from manual (``annotation``) or ``automatic`` files, or None.
+
+        The last :data:`POSE_CACHE` parsed files are kept (pose files are large, one per take).
+        """
+        key = (uid, part, source)
+        with self._lock:
+            if key in self._pose_cache:
+                self._pose_cache[key] = self._pose_cache.pop(key)  # most recently used last
+                return self._pose_cache[key]
+        f = self._pose_files.get(key)
+        pose = None if f is None else read_keypoints(f.path, part=part, source=source, split=f.split)  # type: ignore[arg-type]
+        with self._lock:
+            self._pose_cache[key] = pose
+            while len(self._pose_cache) > POSE_CACHE:
+                self._pose_cache.pop(next(iter(self._pose_cache)))
+        return pose
 
     def camera_pose(self, uid: str) -> CameraPose | None:
         """The take's ``camera_pose`` file, or None."""
