@@ -25,6 +25,7 @@ from egoexo_kit.annotations import (
     read_proficiency_demonstrator,
     read_relations,
     read_transcription,
+    summarize_keypoints,
 )
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS
@@ -179,6 +180,10 @@ def test_pose_round_trip(ann_release: Path) -> None:
     for cam, pts in item["annotation2D"].items():
         for name, j in pts.items():
             np.testing.assert_allclose(p.points_2d[cam][0, HAND_JOINTS.index(name)], [j["x"], j["y"]])
+    summary = summarize_keypoints(path)  # the catalog's fast path agrees with the full parse
+    np.testing.assert_array_equal(summary.frames, p.frames)
+    np.testing.assert_array_equal(summary.n_joints_3d, (~np.isnan(p.points_3d[..., 0])).sum(axis=1))
+    assert summary.cameras[0] == [c for c in p.points_2d if not np.isnan(p.points_2d[c][0]).all()]
     missing = set(HAND_JOINTS) - set(item["annotation3D"])
     assert all(np.isnan(p.points_3d[0, HAND_JOINTS.index(n)]).all() for n in missing)
     body = sorted((ann_release / "annotations" / "ego_pose").glob("*/body/automatic/*.json"))[0]

@@ -46,8 +46,10 @@ from egoexo_kit.annotations.narration import read_transcription as read_transcri
 from egoexo_kit.annotations.pose import CameraPose as CameraPose
 from egoexo_kit.annotations.pose import CameraPoseEntry as CameraPoseEntry
 from egoexo_kit.annotations.pose import PoseAnnotation as PoseAnnotation
+from egoexo_kit.annotations.pose import PoseFrameSummary as PoseFrameSummary
 from egoexo_kit.annotations.pose import read_camera_pose as read_camera_pose
 from egoexo_kit.annotations.pose import read_keypoints as read_keypoints
+from egoexo_kit.annotations.pose import summarize_keypoints as summarize_keypoints
 from egoexo_kit.annotations.proficiency import ProficiencyDemonstration as ProficiencyDemonstration
 from egoexo_kit.annotations.proficiency import ProficiencyDemonstrator as ProficiencyDemonstrator
 from egoexo_kit.annotations.proficiency import ProficiencyMoment as ProficiencyMoment
@@ -80,6 +82,7 @@ __all__ = [
     "MaskTrack",
     "Narration",
     "PoseAnnotation",
+    "PoseFrameSummary",
     "ProficiencyDemonstration",
     "ProficiencyDemonstrator",
     "ProficiencyMoment",
@@ -108,5 +111,6 @@ __all__ = [
     "read_transcription",
     "release_annotations",
     "search",
+    "summarize_keypoints",
     "tokenize",
 ]

@@ -3,9 +3,12 @@
 Each source file (``takes.json``, ``splits.json`` and every annotation file) is extracted into one
 Parquet fragment per table under ``parts/<table>/``; ``manifest.json`` remembers each file's size
 and modification time, so a rebuild re-reads only changed, new or deleted files. The fragments of a
-table whose sources changed are then merged into ``<table>.parquet``, the file the DuckDB views
-read. A malformed file is recorded in ``catalog_errors`` (path and located message) and contributes
-no rows; every other file is still catalogued.
+table whose sources changed are then merged into ``<table>.parquet`` (the interchange format) and
+loaded into ``catalog.duckdb`` (DuckDB's own storage answers filtered queries several times faster
+than Parquet scans). The database is updated on a copy that then replaces it, so open connections
+keep a consistent snapshot and readers never lock writers out. A malformed file is recorded in
+``catalog_errors`` (path and located message) and contributes no rows; every other file is still
+catalogued.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +31,7 @@ from egoexo_kit._parallel import pool_map
 from egoexo_kit.annotations._files import AnnotationFile, discover
 from egoexo_kit.annotations._search import SEARCH_TABLES, build_search_index
 from egoexo_kit.annotations._tables import SCHEMAS, extract
-from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.errors import EgoExoKitError, NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -79,9 +83,10 @@ def _fragment(cat: Path, table: str, rel: str) -> Path:
     )
 
 
-def _arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """Rows as an Arrow table, column by column (``from_pylist`` would import pandas)."""
-    return pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in schema.names}, schema=schema)
+def _arrow(rows: list[dict[str, Any]] | dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
+    """Rows (or ready columns) as an Arrow table (``from_pylist`` would import pandas)."""
+    cols = rows if isinstance(rows, dict) else {n: [r.get(n) for r in rows] for n in schema.names}
+    return pa.Table.from_pydict(cols, schema=schema)
 
 
 def _write_table(path: Path, table: pa.Table) -> None:
@@ -132,6 +137,22 @@ def _merge(cat: Path, table: str, manifest: dict[str, Any]) -> None:
             [files],
         )
     con.close()
+
+
+def _update_db(cat: Path, tables: list[str]) -> None:
+    """Load the given tables' Parquet files into ``catalog.duckdb`` (all of them when it is new)."""
+    db = cat / "catalog.duckdb"
+    if not db.is_file():
+        tables = sorted(p.stem for p in cat.glob("*.parquet"))
+    with atomic_path(db) as tmp:
+        tmp.unlink()
+        if db.is_file():
+            shutil.copyfile(db, tmp)
+        con = duckdb.connect(str(tmp))
+        for table in tables:
+            src = (cat / f"{table}.parquet").as_posix()
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet('{src}')")  # noqa: S608
+        con.close()
 
 
 def build_catalog(
@@ -199,22 +220,33 @@ def build_catalog(
         cat / "catalog_errors.parquet",
         _arrow([{"path": p, "message": m} for p, m in sorted(stats.errors.items())], ERRORS_SCHEMA),
     )
-    text_tables = set(SEARCH_TABLES)
-    if stats.tables and (text_tables & set(stats.tables) or not (cat / "search_terms.parquet").is_file()):
+    loaded = [*stats.tables, "catalog_errors"]
+    if stats.tables and (
+        set(SEARCH_TABLES) & set(stats.tables) or not (cat / "search_terms.parquet").is_file()
+    ):
         if progress:
             progress("indexing text", 0, 1)
         build_search_index(cat)
+        loaded += ["search_docs", "search_terms"]
+    if progress:
+        progress("loading the database", 0, 1)
+    _update_db(cat, loaded)
     write_json(man_path, {"version": _VERSION, "files": manifest})
     return stats
 
 
 def connect_catalog(release: Release) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection whose views read the catalog's Parquet tables (build it first)."""
-    cat = Path(release.root) / CATALOG_DIR
+    """A DuckDB connection to the catalog's tables, read-only (build it first).
+
+    The database is attached to a fresh in-memory DuckDB, so the connection keeps the snapshot it
+    opened even when a later build replaces the file.
+    """
+    db = Path(release.root) / CATALOG_DIR / "catalog.duckdb"
+    if not db.is_file():
+        raise NotFoundError("no catalog yet: build it with release.catalog() or build_catalog()", path=db)
     con = duckdb.connect()
-    for path in sorted(cat.glob("*.parquet")):
-        sql = f"CREATE VIEW {path.stem} AS SELECT * FROM read_parquet('{path.as_posix()}')"  # noqa: S608
-        con.execute(sql)  # table names are our own file names, paths our own cache
+    con.execute("ATTACH ? AS catalog (READ_ONLY)", [db.as_posix()])
+    con.execute("USE catalog")
     return con
 
 
@@ -229,6 +261,6 @@ def catalog(
         progress: progress callback ``update(stage, done, total)``.
         workers: processes for extraction (default: CPU count, at most 8).
     """
-    if rebuild or not (Path(release.root) / CATALOG_DIR / "manifest.json").is_file():
+    if rebuild or not (Path(release.root) / CATALOG_DIR / "catalog.duckdb").is_file():
         build_catalog(release, progress=progress, workers=workers)
     return connect_catalog(release)

@@ -20,7 +20,7 @@ from egoexo_kit.annotations.atomic import read_atomic_descriptions
 from egoexo_kit.annotations.commentary import read_commentary_folder, read_expert_commentary
 from egoexo_kit.annotations.keystep import read_keystep, read_keystep_benchmark
 from egoexo_kit.annotations.narration import read_transcription
-from egoexo_kit.annotations.pose import read_camera_pose, read_keypoints
+from egoexo_kit.annotations.pose import read_camera_pose, summarize_keypoints
 from egoexo_kit.annotations.proficiency import read_proficiency_demonstration, read_proficiency_demonstrator
 from egoexo_kit.annotations.relations import read_relations
 from egoexo_kit.release import Splits, TakeRecord
@@ -29,8 +29,8 @@ from egoexo_kit.timeline import FPS
 
 __all__ = ["SCHEMAS", "Rows", "extract"]
 
-Rows = dict[str, list[dict[str, Any]]]
-"""Table name → rows."""
+Rows = dict[str, list[dict[str, Any]] | dict[str, list[Any]]]
+"""Table name → rows (a list of dicts) or columns (a dict of lists)."""
 
 STR, F64, I64, BOOL = pa.string(), pa.float64(), pa.int64(), pa.bool_()
 
@@ -310,53 +310,34 @@ def _keystep_benchmark(path: Path) -> Rows:
     }
 
 
+def _columns(records: list[Any], names: tuple[str, ...], **computed: list[Any]) -> dict[str, list[Any]]:
+    """Columns straight from record attributes (no per-row dict: the large tables stay lean)."""
+    return {n: computed[n] if n in computed else [getattr(r, n) for r in records] for n in names}
+
+
 def _atomic(path: Path) -> Rows:
     descs = [d for ds in read_atomic_descriptions(path).values() for d in ds]
-    frames = np.atleast_1d(frame_at([d.t_s for d in descs]))
+    t = [d.t_s for d in descs]
     return {
-        "atomic_descriptions": [
-            {
-                "take_uid": d.take_uid,
-                "split": d.split,
-                "annotation_uid": d.annotation_uid,
-                "annotator_id": d.annotator_id,
-                "rejected": d.rejected,
-                "t_s": d.t_s,
-                "frame": int(f),
-                "text": d.text,
-                "subject": d.subject,
-                "ego_visible": d.ego_visible,
-                "best_exo": d.best_exo,
-                "unsure": d.unsure,
-            }
-            for d, f in zip(descs, frames, strict=True)
-        ]
+        "atomic_descriptions": _columns(
+            descs, tuple(SCHEMAS["atomic_descriptions"].names), frame=np.atleast_1d(frame_at(t)).tolist()
+        )
     }
 
 
-def _comment_rows(comments: list, root: Path) -> list[dict[str, Any]]:
-    return [
-        {
-            "take_uid": c.take_uid,
-            "take_name": c.take_name,
-            "split": c.split,
-            "expert_uid": c.expert_uid,
-            "recording": c.recording,
-            "audio_path": c.audio_path.relative_to(root).as_posix() if c.audio_path else None,
-            "t_s": c.t_s,
-            "end_s": c.t_s + (c.duration_s or 0.0),
-            "frame": int(frame_at(c.t_s)),
-            "duration_s": c.duration_s,
-            "text": c.text,
-            "error": c.error,
-        }
-        for c in comments
-    ]
+def _comment_columns(comments: list[Any], root: Path) -> dict[str, list[Any]]:
+    return _columns(
+        comments,
+        tuple(SCHEMAS["expert_commentary"].names),
+        audio_path=[c.audio_path.relative_to(root).as_posix() if c.audio_path else None for c in comments],
+        end_s=[c.t_s + (c.duration_s or 0.0) for c in comments],
+        frame=np.atleast_1d(frame_at([c.t_s for c in comments])).tolist(),
+    )
 
 
 def _commentary(path: Path, root: Path) -> Rows:
     return {
-        "expert_commentary": _comment_rows(
+        "expert_commentary": _comment_columns(
             [c for cs in read_expert_commentary(path).values() for c in cs], root
         )
     }
@@ -469,26 +450,23 @@ def _relations(path: Path, split: str | None) -> Rows:
 
 
 def _pose(f: AnnotationFile) -> Rows:
-    p = read_keypoints(f.path, part=f.part, source=f.source, split=f.split)  # type: ignore[arg-type]
-    n3 = (~np.isnan(p.points_3d[..., 0])).sum(axis=1)
-    seen = {cam: (~np.isnan(a[..., 0])).any(axis=1) for cam, a in p.points_2d.items()}
-    rows = []
-    for i, frame in enumerate(p.frames.tolist()):
-        cams = [c for c, s in seen.items() if s[i]]
-        rows.append(
+    p = summarize_keypoints(f.path)
+    return {
+        "pose_frames": [
             {
-                "take_uid": p.take_uid,
+                "take_uid": f.path.stem,
                 "split": f.split,
                 "part": f.part,
                 "source": f.source,
                 "frame": frame,
                 "t_s": frame / FPS,
-                "n_joints_3d": int(n3[i]),
+                "n_joints_3d": n3,
                 "n_cameras_2d": len(cams),
                 "cameras": ",".join(cams),
             }
-        )
-    return {"pose_frames": rows}
+            for frame, n3, cams in zip(p.frames.tolist(), p.n_joints_3d.tolist(), p.cameras, strict=True)
+        ]
+    }
 
 
 def _camera_pose(f: AnnotationFile) -> Rows:

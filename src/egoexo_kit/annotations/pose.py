@@ -22,7 +22,15 @@ from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS
 from egoexo_kit.release._json import pointer
 from egoexo_kit.timeline import FPS, annotation_frame_to_frame
 
-__all__ = ["CameraPose", "CameraPoseEntry", "PoseAnnotation", "read_camera_pose", "read_keypoints"]
+__all__ = [
+    "CameraPose",
+    "CameraPoseEntry",
+    "PoseAnnotation",
+    "PoseFrameSummary",
+    "read_camera_pose",
+    "read_keypoints",
+    "summarize_keypoints",
+]
 
 Part = Literal["body", "hand"]
 Source = Literal["annotation", "automatic"]
@@ -68,6 +76,52 @@ def _xy(entry: Any, keys: str, *, path: Path, at: str) -> list[float]:
         raise FormatError(f"joint needs numeric {', '.join(keys)}", path=path, pointer=at) from None
 
 
+def _frame_items(data: dict[str, Any], path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """``(frame key, annotation object)`` in frame order; element 0 of a list value (FORMAT §7.9)."""
+    keys = sorted(data, key=lambda k: int(k) if str(k).isdigit() else -1)
+    bad = next((k for k in keys if not str(k).isdigit()), None)
+    if bad is not None:
+        raise FormatError(f"frame key {bad!r} is not a frame number", path=path, pointer=pointer(bad))
+    out = []
+    for key in keys:
+        value = data[key]
+        item = value[0] if isinstance(value, list) and value else value
+        if not isinstance(item, dict):
+            raise FormatError(
+                "expected a list holding one annotation object", path=path, pointer=pointer(key)
+            )
+        out.append((key, item))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class PoseFrameSummary:
+    """What each frame of a keypoint file holds, without parsing the points (the catalog's view)."""
+
+    frames: np.ndarray
+    """(N,) int64 aligned frame indices."""
+    n_joints_3d: np.ndarray
+    """(N,) int64 joints with a 3D point."""
+    cameras: list[list[str]]
+    """Per frame, the cameras with at least one 2D point."""
+
+
+def summarize_keypoints(path: str | Path) -> PoseFrameSummary:
+    """Frames, 3D joint counts and 2D cameras of a keypoint file (fast: points are not converted)."""
+    path = Path(path)
+    items = _frame_items(load_object(path), path)
+    for key, item in items:
+        for member in ("annotation3D", "annotation2D"):
+            if not isinstance(item.get(member) or {}, dict):
+                raise FormatError(f"{member} must be an object", path=path, pointer=pointer(key, 0, member))
+    frames = annotation_frame_to_frame(np.array([int(k) for k, _ in items], dtype=np.int64))
+    return PoseFrameSummary(
+        frames=np.asarray(frames, dtype=np.int64).reshape(-1),
+        n_joints_3d=np.array([len(item.get("annotation3D") or {}) for _, item in items], dtype=np.int64),
+        cameras=[[c for c, pts in (item.get("annotation2D") or {}).items() if pts] for _, item in items],
+    )
+
+
 def read_keypoints(
     path: str | Path, *, part: Part, source: Source = "annotation", split: str | None = None
 ) -> PoseAnnotation:
@@ -76,10 +130,8 @@ def read_keypoints(
     data = load_object(path)
     joints = BODY_JOINTS if part == "body" else HAND_JOINTS
     index = {j: i for i, j in enumerate(joints)}
-    keys = sorted(data, key=lambda k: int(k) if str(k).isdigit() else -1)
-    bad = next((k for k in keys if not str(k).isdigit()), None)
-    if bad is not None:
-        raise FormatError(f"frame key {bad!r} is not a frame number", path=path, pointer=pointer(bad))
+    items = _frame_items(data, path)
+    keys = [k for k, _ in items]
     n, nj = len(keys), len(joints)
     p3 = np.full((n, nj, 3), np.nan)
     views = np.full((n, nj), -1, dtype=np.int64)
