@@ -3,7 +3,7 @@ and incremental rebuild after touching one file vs a full build.
 
 Run: ``python benchmarks/bench_catalog.py [--release PATH | --takes N [--repeat R] [--pool P]]``.
 Without ``--release`` it generates ``synth --annotations-only --takes P`` (default 100) and tiles it
-to ``N`` takes (default 5000) with every timed annotation repeated ``R`` times (default 60; see
+to ``N`` takes (default 5000) with every timed annotation repeated ``R`` times (default 75; see
 ``_scale_release.py``: generating 5000 takes directly takes over an hour on 2 cores and gives far
 fewer segments per take). Each build and the ``json.load`` baseline (every file parsed, one at a
 time) run in a fresh child process so their times and peak RSS compare fairly.
@@ -78,7 +78,7 @@ def _run_child(mode: str, root: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--takes", type=int, default=5000)
-    ap.add_argument("--repeat", type=int, default=60)
+    ap.add_argument("--repeat", type=int, default=75)
     ap.add_argument("--pool", type=int, default=100)
     ap.add_argument("--pool-release", type=Path, help="tile this generated release instead of a new pool")
     ap.add_argument("--pose-takes", type=int, default=1200)
