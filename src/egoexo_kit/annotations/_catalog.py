@@ -40,7 +40,7 @@ __all__ = ["CATALOG_DIR", "BuildStats", "build_catalog", "catalog", "connect_cat
 
 CATALOG_DIR = ".egoexo-kit/catalog"
 """Where the catalog lives, relative to the release root (a cache: always rebuildable)."""
-_VERSION = 1
+_VERSION = 2
 """Bumped when a table's columns change: a manifest of another version is rebuilt from scratch."""
 ERRORS_SCHEMA = pa.schema([("path", pa.string()), ("message", pa.string())])
 
@@ -227,7 +227,7 @@ def build_catalog(
         if progress:
             progress("indexing text", 0, 1)
         build_search_index(cat)
-        loaded += ["search_docs", "search_terms"]
+        loaded += ["search_docs", "search_terms", "search_stats"]
     if progress:
         progress("loading the database", 0, 1)
     _update_db(cat, loaded)

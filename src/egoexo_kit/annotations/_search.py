@@ -71,7 +71,13 @@ def build_search_index(cat: Path) -> None:
     )
     for name, sql in (
         ("search_docs", "SELECT * FROM docs2 ORDER BY doc_id"),
-        ("search_terms", "SELECT * FROM terms ORDER BY term, doc_id"),
+        # each posting carries its document's length and family, so ranking never joins the texts
+        (
+            "search_terms",
+            "SELECT t.term, t.doc_id, t.tf, d.len, d.family FROM terms t JOIN docs2 d USING (doc_id) "
+            "ORDER BY t.term, t.doc_id",
+        ),
+        ("search_stats", "SELECT count(*) AS n, coalesce(avg(len), 0) AS avgdl FROM docs2"),
     ):
         with atomic_path(cat / f"{name}.parquet") as tmp:
             con.execute(f"COPY ({sql}) TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
@@ -101,7 +107,7 @@ def search(
     """Rank the catalog's texts against ``text`` with BM25 (a connection from ``catalog()``).
 
     Args:
-        con: a catalog connection (views ``search_docs``, ``search_terms``, ``takes``).
+        con: a catalog connection (tables ``search_docs``, ``search_terms``, ``search_stats``, ``takes``).
         text: the query; tokenized like the index.
         families: restrict to some of :data:`SEARCH_FAMILIES` (default all).
         limit: how many hits.
@@ -118,21 +124,31 @@ def search(
     terms = sorted(set(tokenize(text)))
     if not terms:
         return []
+    marks = ", ".join("?" * len(terms))
+    fam_marks = ", ".join("?" * len(fams))
+    # literal IN-lists (not a subquery) let DuckDB skip the row groups of other terms and documents
+    top = con.execute(
+        f"""
+        WITH hits AS (SELECT * FROM search_terms WHERE term IN ({marks})),
+        df AS (SELECT term, count(*) AS df FROM hits GROUP BY term)
+        SELECT h.doc_id, sum(
+            ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5))
+            * h.tf * ({K1} + 1) / (h.tf + {K1} * (1 - {B} + {B} * h.len / s.avgdl))) AS score
+        FROM hits h JOIN df USING (term), search_stats s
+        WHERE h.family IN ({fam_marks})
+        GROUP BY h.doc_id ORDER BY score DESC, h.doc_id LIMIT ?""",  # noqa: S608 (placeholders and k1, b)
+        [*terms, *fams, limit],
+    ).fetchall()
+    if not top:
+        return []
+    score = dict(top)
     rows = con.execute(
         f"""
-        WITH stats AS (SELECT count(*) AS n, avg(len) AS avgdl FROM search_docs),
-        hits AS (SELECT * FROM search_terms WHERE term IN (SELECT unnest($terms))),
-        df AS (SELECT term, count(*) AS df FROM hits GROUP BY term),
-        scored AS (
-          SELECT h.doc_id, sum(
-            ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
-            * h.tf * ({K1} + 1) / (h.tf + {K1} * (1 - {B} + {B} * d.len / stats.avgdl))) AS score
-          FROM hits h JOIN df USING (term) JOIN search_docs d USING (doc_id), stats
-          GROUP BY h.doc_id)
-        SELECT d.family, d.take_uid, t.take_name, d.start_s, d.end_s, d.text, s.score
-        FROM scored s JOIN search_docs d USING (doc_id) LEFT JOIN takes t USING (take_uid)
-        WHERE d.family IN (SELECT unnest($fams))
-        ORDER BY s.score DESC, d.doc_id LIMIT $limit""",  # noqa: S608 (only the constants k1, b)
-        {"terms": terms, "fams": fams, "limit": limit},
+        SELECT d.doc_id, d.family, d.take_uid, t.take_name, d.start_s, d.end_s, d.text
+        FROM search_docs d LEFT JOIN takes t USING (take_uid)
+        WHERE d.doc_id IN ({", ".join("?" * len(top))})""",  # noqa: S608 (placeholders only)
+        [d for d, _ in top],
     ).fetchall()
+    rows.sort(key=lambda r: (-score[r[0]], r[0]))
+    rows = [(*r[1:], score[r[0]]) for r in rows]
     return [SearchHit(*r) for r in rows]
