@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from egoexo_kit._io import atomic_path, write_json
 from egoexo_kit._parallel import pool_map
 from egoexo_kit.annotations._files import AnnotationFile, discover
-from egoexo_kit.annotations._search import SEARCH_TABLES, build_search_index
+from egoexo_kit.annotations._search import SEARCH_TABLES, build_search_index, quiet_duckdb
 from egoexo_kit.annotations._tables import SCHEMAS, extract
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 
@@ -130,7 +130,7 @@ def _merge(cat: Path, table: str, manifest: dict[str, Any]) -> None:
     if not files:
         _write_table(out, SCHEMAS[table].empty_table())
         return
-    con = duckdb.connect()
+    con = quiet_duckdb()
     with atomic_path(out) as tmp:
         con.execute(
             f"COPY (SELECT * FROM read_parquet(?)) TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)",  # noqa: S608 (our own cache path)
@@ -148,7 +148,7 @@ def _update_db(cat: Path, tables: list[str]) -> None:
         tmp.unlink()
         if db.is_file():
             shutil.copyfile(db, tmp)
-        con = duckdb.connect(str(tmp))
+        con = quiet_duckdb(tmp)
         for table in tables:
             src = (cat / f"{table}.parquet").as_posix()
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet('{src}')")  # noqa: S608
@@ -244,7 +244,7 @@ def connect_catalog(release: Release) -> duckdb.DuckDBPyConnection:
     db = Path(release.root) / CATALOG_DIR / "catalog.duckdb"
     if not db.is_file():
         raise NotFoundError("no catalog yet: build it with release.catalog() or build_catalog()", path=db)
-    con = duckdb.connect()
+    con = quiet_duckdb()
     con.execute("ATTACH ? AS catalog (READ_ONLY)", [db.as_posix()])
     con.execute("USE catalog")
     return con

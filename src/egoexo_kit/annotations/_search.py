@@ -21,7 +21,15 @@ import duckdb
 
 from egoexo_kit._io import atomic_path
 
-__all__ = ["SEARCH_FAMILIES", "SEARCH_TABLES", "SearchHit", "build_search_index", "search", "tokenize"]
+__all__ = [
+    "SEARCH_FAMILIES",
+    "SEARCH_TABLES",
+    "SearchHit",
+    "build_search_index",
+    "quiet_duckdb",
+    "search",
+    "tokenize",
+]
 
 K1, B = 1.2, 0.75
 SEARCH_TABLES = ("atomic_descriptions", "expert_commentary", "narrations")
@@ -34,6 +42,13 @@ STOP_WORDS = frozenset(
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
+def quiet_duckdb(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that never draws its own progress bar (it would garble CLI output)."""
+    con = duckdb.connect(str(path) if path is not None else ":memory:")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def tokenize(text: str) -> list[str]:
     """The search tokens of a text (the same rule the index uses)."""
     return [t for t in _SPLIT.split(text.lower()) if t and t not in STOP_WORDS]
@@ -41,7 +56,7 @@ def tokenize(text: str) -> list[str]:
 
 def build_search_index(cat: Path) -> None:
     """Write ``search_docs.parquet`` and ``search_terms.parquet`` from the merged text tables."""
-    con = duckdb.connect()
+    con = quiet_duckdb()
     src = {t: (cat / f"{t}.parquet").as_posix() for t in SEARCH_TABLES}
     stop = ", ".join(f"'{w}'" for w in sorted(STOP_WORDS))
     con.execute(
