@@ -178,3 +178,11 @@ def test_release_facade_catalog_and_search(rel: Path) -> None:
     con = release.catalog()
     assert count(con, "SELECT count(*) FROM takes") == len(release.takes)
     assert release.search("brake", limit=3) == search(connect_catalog(release), "brake", limit=3)
+
+
+def test_unwritable_catalog_is_a_located_error(ann_release: Path, tmp_path: Path) -> None:
+    dst = tmp_path / "release"
+    shutil.copytree(ann_release, dst, ignore=shutil.ignore_patterns("ego_pose"))
+    (dst / ".egoexo-kit").write_text("a file where the cache folder should be", encoding="utf-8")
+    r = CliRunner().invoke(app, ["query", str(dst), "SELECT 1"])
+    assert r.exit_code == 2 and "cannot write the catalog" in r.stderr and ".egoexo-kit" in r.stderr

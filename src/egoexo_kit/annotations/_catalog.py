@@ -202,6 +202,7 @@ def build_catalog(
         jobs,
         workers=n_workers if len(jobs) > 4 else 1,
         on_done=(lambda n: progress("reading annotation files", n, len(jobs))) if progress else None,
+        start="spawn",  # the caller may hold DuckDB connections: a forked child can crash on them
     )
     for job, (rel, tables, error) in zip(jobs, done, strict=True):
         manifest[rel] = {"stamp": _stamp(job.file.path), "tables": tables, "error": error}
@@ -261,6 +262,10 @@ def catalog(
         progress: progress callback ``update(stage, done, total)``.
         workers: processes for extraction (default: CPU count, at most 8).
     """
-    if rebuild or not (Path(release.root) / CATALOG_DIR / "catalog.duckdb").is_file():
-        build_catalog(release, progress=progress, workers=workers)
+    cat = Path(release.root) / CATALOG_DIR
+    if rebuild or not (cat / "catalog.duckdb").is_file():
+        try:
+            build_catalog(release, progress=progress, workers=workers)
+        except OSError as e:  # e.g. a read-only release: say where, not a traceback
+            raise EgoExoKitError(f"cannot write the catalog: {e.strerror or e}", path=cat) from e
     return connect_catalog(release)
