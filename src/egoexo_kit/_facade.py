@@ -20,6 +20,7 @@ import numpy as np
 
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
+from egoexo_kit.geometry import Camera, PosedCamera, Space, TakeCameras, undistort
 from egoexo_kit.release import Release, View
 from egoexo_kit.release import Take as _ReleaseTake
 from egoexo_kit.sensors import Audio, read_audio
@@ -89,6 +90,54 @@ class Take(_ReleaseTake):
     def timeline(self) -> TakeTimeline:
         """Conversions between take time, aligned frame index and device clocks (reads timesync once)."""
         return TakeTimeline.from_take(self)
+
+    @cached_property
+    def geometry(self) -> TakeCameras:
+        """Every calibrated camera of the take at any instant (calibration files are read once)."""
+        return TakeCameras(self, self.timeline)
+
+    def camera(
+        self, view: str, *, t: float | None = None, frame: int | None = None, space: Space = "raw"
+    ) -> PosedCamera:
+        """The calibrated camera of ``view`` (``cam01``, ``aria01``, ``aria01/slam-left`` …) at one instant.
+
+        Args:
+            view: view name; ``aria01`` means its RGB stream.
+            t: seconds from take start (exactly one of ``t`` and ``frame``).
+            frame: aligned frame index.
+            space: ``"raw"`` (distorted, sensor orientation), ``"undistorted"`` (the EgoPose space) or
+                ``"mp4"`` (as stored in the MP4: Aria turned 90° clockwise).
+        """
+        return self.geometry.camera(self._views([view])[0], t=t, frame=frame, space=space)
+
+    def project(
+        self,
+        points_world: np.ndarray,
+        *,
+        view: str,
+        t: float | None = None,
+        frame: int | None = None,
+        space: Space = "mp4",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw world points in a view: ``(uv (N, 2) float pixels in space, visible (N,) bool)``.
+
+        ``visible`` means in front of the camera and inside the image of that space.
+        """
+        return self.camera(view, t=t, frame=frame, space=space).project(points_world)
+
+    def undistort(
+        self, image: np.ndarray, *, view: str, orientation: Orientation = "mp4"
+    ) -> tuple[np.ndarray, Camera]:
+        """Undistort a full-resolution frame of ``view`` into the EgoPose space: ``(image, pinhole camera)``.
+
+        ``orientation="mp4"`` takes Aria frames as stored (turned back to sensor orientation first).
+        """
+        v = self._views([view])[0]
+        raw, _ = self.geometry.intrinsics(v, space="raw")
+        dst, _ = self.geometry.intrinsics(v, space="undistorted")
+        if orientation == "mp4" and v.is_ego and v.readable_stream_id != "0":
+            image = np.rot90(image, k=1)  # undo the MP4's 90° clockwise turn (FORMAT §4.1)
+        return undistort(image, src=raw, dst=dst)
 
     def _views(self, views: Sequence[str] | None) -> list[View]:
         if views is None:

@@ -7,10 +7,12 @@ import doctest
 import numpy as np
 import pytest
 
-from egoexo_kit.geometry import fisheye624, kb3, pinhole, rotate, transforms
+from egoexo_kit.geometry import fisheye624, kb3, pinhole, rotate, spaces, transforms, triangulate
 
 
-@pytest.mark.parametrize("module", [kb3, fisheye624, pinhole, rotate, transforms], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [kb3, fisheye624, pinhole, rotate, spaces, transforms, triangulate], ids=lambda m: m.__name__
+)
 def test_docstring_examples(module):
     result = doctest.testmod(module, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0

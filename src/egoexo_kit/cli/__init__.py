@@ -10,6 +10,7 @@ import typer
 
 from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
+from egoexo_kit.cli.calib import calib
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
 from egoexo_kit.cli.download import ListOptionsCommand, download, publish
@@ -18,7 +19,9 @@ from egoexo_kit.cli.eval import eval_
 from egoexo_kit.cli.features import features
 from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
+from egoexo_kit.cli.project import project
 from egoexo_kit.cli.synth import synth
+from egoexo_kit.cli.triangulate import triangulate
 from egoexo_kit.cli.validate import validate
 
 __all__ = ["app", "main"]
@@ -60,6 +63,9 @@ app.command(name="eval")(eval_)
 app.command(cls=ListOptionsCommand)(download)
 app.command()(publish)
 app.command()(features)
+app.command()(calib)
+app.command()(project)
+app.command()(triangulate)
 
 
 def main() -> None:

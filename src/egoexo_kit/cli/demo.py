@@ -20,6 +20,7 @@ from egoexo_kit.cli.download import demo_download
 from egoexo_kit.cli.features import demo_features
 from egoexo_kit.cli.frames import write_png
 from egoexo_kit.cli.info import render_release, render_take
+from egoexo_kit.cli.triangulate import demo_triangulate
 from egoexo_kit.cli.validate import render_report
 from egoexo_kit.release import release_summary, take_summary, validate_release
 from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
@@ -92,6 +93,9 @@ def demo(
     console.print(f"collage clip of every view: [bold]{clip}[/]")
     demo_download(root, outputs)
     demo_features(root)
+    if not tiny:
+        console.rule("[bold]3D body pose")
+        demo_triangulate(release, outputs)
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )

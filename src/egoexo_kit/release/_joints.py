@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["BODY_JOINTS", "FINGERS", "HAND_JOINTS", "HAND_JOINTS_PER_SIDE", "SIDES"]
+__all__ = [
+    "BODY_BONES",
+    "BODY_JOINTS",
+    "COCO_SKELETON",
+    "FINGERS",
+    "HAND_BONES",
+    "HAND_JOINTS",
+    "HAND_JOINTS_PER_SIDE",
+    "SIDES",
+]
 
 BODY_JOINTS: tuple[str, ...] = (
     "nose",
@@ -33,3 +42,19 @@ HAND_JOINTS_PER_SIDE: tuple[str, ...] = ("wrist",) + tuple(f"{f}_{k}" for f in F
 """The 21 joints of one hand: wrist, then thumb_1..4 … pinky_1..4 (``_1`` base, ``_4`` tip)."""
 HAND_JOINTS: tuple[str, ...] = tuple(f"{side}_{j}" for side in SIDES for j in HAND_JOINTS_PER_SIDE)
 """The 42 hand joints, right hand first (FORMAT §7.9 names)."""
+
+COCO_SKELETON: tuple[tuple[int, int], ...] = (
+    (15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6), (5, 7), (6, 8),
+    (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6),
+)  # fmt: skip
+"""The 19 standard COCO drawing links (0-based)."""
+BODY_BONES: tuple[tuple[int, int], ...] = tuple(e for e in COCO_SKELETON if e not in ((3, 5), (4, 6)))
+"""The 17 COCO links of constant length: all but ear–shoulder (the neck is a joint)."""
+
+_HAND_BONES_ONE: tuple[tuple[int, int], ...] = tuple(
+    (0 if k == 0 else 1 + 4 * f + k - 1, 1 + 4 * f + k) for f in range(5) for k in range(4)
+)
+HAND_BONES: tuple[tuple[int, int], ...] = tuple(
+    (i + 21 * s, j + 21 * s) for s in range(2) for i, j in _HAND_BONES_ONE
+)
+"""The 40 hand bones (wrist→base, base→…→tip per finger), indices into :data:`HAND_JOINTS`."""

@@ -25,11 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from egoexo_kit._io import write_json
-from egoexo_kit.geometry import invert_pose, pinhole, sensor_to_mp4_px, transform_points
+from egoexo_kit.geometry import (
+    exo_undistorted_camera,
+    invert_pose,
+    pinhole,
+    sensor_to_mp4_px,
+    transform_points,
+)
 from egoexo_kit.synth._annotations import LABELLED_SPLITS, take_rng
 from egoexo_kit.synth._skeleton import BODY_JOINTS, HAND_JOINTS
 from egoexo_kit.synth._truth import TakeTruth, ViewTruth
@@ -83,12 +88,8 @@ def exo_undistorted_K(view: ViewTruth) -> np.ndarray:
         if (view.camera.width, view.camera.height) == (w, h)
         else view.camera.scaled(width=w, height=h)
     )
-    fx, fy, cx, cy, *dist = cam.params
-    K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
-    K_new = cv2.fisheye.estimateNewCameraMatrixForUndistortRectify(
-        K, np.asarray(dist, np.float64).reshape(4, 1), (w, h), np.eye(3), balance=EXO_BALANCE
-    )
-    return np.round(np.asarray(K_new, np.float64), 4)
+    fx, fy, cx, cy = exo_undistorted_camera(cam, balance=EXO_BALANCE).params
+    return np.round(np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]]), 4)
 
 
 def _pose_views(truth: TakeTruth, *, with_aria: bool) -> list[_PoseView]:

@@ -27,7 +27,16 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from egoexo_kit.geometry import make_pose
-from egoexo_kit.release._joints import BODY_JOINTS, FINGERS, HAND_JOINTS, HAND_JOINTS_PER_SIDE, SIDES
+from egoexo_kit.release._joints import (
+    BODY_BONES,
+    BODY_JOINTS,
+    COCO_SKELETON,
+    FINGERS,
+    HAND_BONES,
+    HAND_JOINTS,
+    HAND_JOINTS_PER_SIDE,
+    SIDES,
+)
 from egoexo_kit.synth._hands import PALM_FRACTION, finger_joints
 
 __all__ = [
@@ -55,21 +64,6 @@ HAND_INDEX: dict[str, int] = {name: i for i, name in enumerate(HAND_JOINTS)}
 HEAD_JOINTS: tuple[int, ...] = (0, 1, 2, 3, 4)
 """Indices of the rigid head joints (nose, eyes, ears) in :data:`BODY_JOINTS`."""
 
-COCO_SKELETON: tuple[tuple[int, int], ...] = (
-    (15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6), (5, 7), (6, 8),
-    (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6),
-)  # fmt: skip
-"""The 19 standard COCO drawing links (0-based)."""
-BODY_BONES: tuple[tuple[int, int], ...] = tuple(e for e in COCO_SKELETON if e not in ((3, 5), (4, 6)))
-"""The 17 COCO links of constant length: all but ear–shoulder (the neck is a joint)."""
-
-_HAND_BONES_ONE: tuple[tuple[int, int], ...] = tuple(
-    (0 if k == 0 else 1 + 4 * f + k - 1, 1 + 4 * f + k) for f in range(5) for k in range(4)
-)
-HAND_BONES: tuple[tuple[int, int], ...] = tuple(
-    (i + 21 * s, j + 21 * s) for s in range(2) for i, j in _HAND_BONES_ONE
-)
-"""The 40 hand bones (wrist→base, base→…→tip per finger), indices into :data:`HAND_JOINTS`."""
 
 # Segment lengths as fractions of stature (Drillis & Contini; Winter, *Biomechanics*, 4th ed., fig. 4.1).
 _RATIOS = {
