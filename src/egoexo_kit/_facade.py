@@ -14,20 +14,26 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
 from egoexo_kit.geometry import Camera, PosedCamera, Space, TakeCameras, undistort
-from egoexo_kit.release import Release, View
+from egoexo_kit.release import Release as _ReleaseBase
 from egoexo_kit.release import Take as _ReleaseTake
+from egoexo_kit.release import View
 from egoexo_kit.sensors import Audio, read_audio
 from egoexo_kit.timeline import TakeTimeline
 from egoexo_kit.video import VideoReader
 
-__all__ = ["Take", "open_release"]
+if TYPE_CHECKING:
+    import duckdb
+
+    from egoexo_kit.annotations import SearchHit, TakeAnnotations
+
+__all__ = ["Release", "Take", "open_release"]
 
 Resolution = Literal["full", "448"]
 Orientation = Literal["mp4", "sensor"]
@@ -85,6 +91,13 @@ def view_name(view: View) -> str:
 
 class Take(_ReleaseTake):
     """A take with time-synced access to every view: :meth:`frames`, :meth:`clip` and :meth:`audio`."""
+
+    @cached_property
+    def annotations(self) -> TakeAnnotations:
+        """Every annotation family of this take (``take.annotations.keysteps``, ``.pose("hand")`` …)."""
+        from egoexo_kit.annotations import TakeAnnotations, release_annotations  # annotations sit above
+
+        return TakeAnnotations(self, release_annotations(self.release))
 
     @cached_property
     def timeline(self) -> TakeTimeline:
@@ -260,6 +273,26 @@ class Take(_ReleaseTake):
         return read_audio(v.path, start_s=t0, end_s=t1)
 
 
+class Release(_ReleaseBase):
+    """A release whose annotations are queryable: :meth:`catalog` (SQL) and :meth:`search` (text)."""
+
+    def catalog(self, *, rebuild: bool = True, progress: Any = None) -> duckdb.DuckDBPyConnection:
+        """Update the annotation catalog (only changed files) and return a DuckDB connection to it.
+
+        Tables and columns are listed in the README (``takes``, ``keysteps``, ``pose_frames`` …); the
+        Parquet files live in ``<release>/.egoexo-kit/catalog/``.
+        """
+        from egoexo_kit.annotations import catalog
+
+        return catalog(self, rebuild=rebuild, progress=progress)
+
+    def search(self, text: str, *, families: Sequence[str] | None = None, limit: int = 10) -> list[SearchHit]:
+        """BM25-ranked atomic descriptions, expert comments and narrations matching ``text``."""
+        from egoexo_kit.annotations import search
+
+        return search(self.catalog(), text, families=list(families) if families else None, limit=limit)
+
+
 def open_release(root: str | Path) -> Release:
-    """Open a release in the official Ego-Exo4D layout; its takes have frames, clips and audio."""
+    """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations."""
     return Release.open(root, take_type=Take)

@@ -10,6 +10,7 @@ import typer
 
 from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
+from egoexo_kit.cli.annotations import annotations
 from egoexo_kit.cli.calib import calib
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
@@ -20,6 +21,8 @@ from egoexo_kit.cli.features import features
 from egoexo_kit.cli.frames import clips, frames
 from egoexo_kit.cli.info import info
 from egoexo_kit.cli.project import project
+from egoexo_kit.cli.query import query
+from egoexo_kit.cli.search import search
 from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.triangulate import triangulate
 from egoexo_kit.cli.validate import validate
@@ -66,6 +69,9 @@ app.command()(features)
 app.command()(calib)
 app.command()(project)
 app.command()(triangulate)
+app.command()(annotations)
+app.command()(query)
+app.command()(search)
 
 
 def main() -> None:

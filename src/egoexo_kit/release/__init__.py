@@ -7,6 +7,9 @@ readers here only parse; the maths on their arrays lives in ``timeline``, ``sens
 
 from __future__ import annotations
 
+from egoexo_kit.release._annotation_files import ANNOTATION_FAMILIES as ANNOTATION_FAMILIES
+from egoexo_kit.release._annotation_files import annotation_family as annotation_family
+from egoexo_kit.release._annotation_files import annotation_split as annotation_split
 from egoexo_kit.release._csv import CsvTable as CsvTable
 from egoexo_kit.release._csv import read_csv as read_csv
 from egoexo_kit.release._info import release_summary as release_summary
@@ -57,6 +60,7 @@ from egoexo_kit.release._validate import validate_release as validate_release
 
 __all__ = [
     "ALL_PARTS",
+    "ANNOTATION_FAMILIES",
     "FPS",
     "CameraRecord",
     "CaptureRecord",
@@ -83,6 +87,8 @@ __all__ = [
     "VideoInfo",
     "View",
     "VisualObjectRecord",
+    "annotation_family",
+    "annotation_split",
     "classify_part",
     "decode_mask",
     "encode_mask",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.release._annotation_files import annotation_family
 from egoexo_kit.release._csv import read_csv
 from egoexo_kit.release._json import load_json, pointer
 from egoexo_kit.release._masks import decode_mask
@@ -20,22 +21,6 @@ MAX_MASKS_PER_FILE = 200
 _FRAME_KEY = re.compile(r"^\d+$")
 
 
-def _family(name: str) -> str | None:
-    """Annotation family of a top-level ``annotations/*.json`` file name (FORMAT §7)."""
-    for fam in (
-        "keystep",
-        "relations",
-        "atomic_descriptions",
-        "expert_commentary",
-        "proficiency_demonstrator",
-        "proficiency_demonstration",
-        "procedure_understanding",
-    ):
-        if name.startswith(fam + "_"):
-            return fam
-    return None
-
-
 def check_annotations(ctx: Ctx) -> None:
     """Walk ``annotations/``: top-level files, ``keystep_benchmark/``, ``ego_pose/``, expert commentary."""
     ann = ctx.root / "annotations"
@@ -47,7 +32,7 @@ def check_annotations(ctx: Ctx) -> None:
         data = _load(ctx, path)
         if data is None:
             continue
-        fam = _family(path.name)
+        fam = annotation_family(path.name)
         if fam == "keystep":
             _check_keystep(ctx, path, data)
         elif fam in ("relations", "atomic_descriptions", "expert_commentary"):

@@ -1,0 +1,134 @@
+"""Helpers every family loader shares: the ``annotations`` member, lax booleans, time → frame.
+
+Times: every record carries seconds from take start (``t_s`` or ``start_s``/``end_s``) and the
+aligned frame index, computed with the rule of :meth:`egoexo_kit.timeline.TakeTimeline.to_frame`
+(``t=``, FORMAT §3.3: the frame whose display interval ``[i/30, (i+1)/30)`` holds ``t``). Annotation
+files carry no timesync, so the loaders apply that rule directly; ``take.annotations`` checks the
+result against the take's timeline when its capture's ``timesync.csv`` is present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from egoexo_kit.errors import FormatError
+from egoexo_kit.release import load_json
+from egoexo_kit.release._json import pointer
+from egoexo_kit.timeline import FPS
+
+__all__ = [
+    "InstantFrame",
+    "SpanFrames",
+    "annotations_member",
+    "as_bool",
+    "as_float",
+    "frame_at",
+    "load_object",
+    "opt_str",
+    "per_take_items",
+]
+
+_EPS = 1e-6
+"""Slack in frames, as in ``TakeTimeline.to_frame``: ``(i / 30) * 30`` may land just below ``i``."""
+
+
+def frame_at(t_s: npt.ArrayLike) -> Any:
+    """Aligned frame index (int64) showing ``t_s`` seconds from take start; negative times give 0."""
+    f = np.floor(np.asarray(t_s, dtype=np.float64) * FPS + _EPS)
+    return np.maximum(np.nan_to_num(f, nan=0.0), 0).astype(np.int64)[()]
+
+
+class InstantFrame:
+    """Mixin of records at one instant ``t_s``: its aligned ``frame``."""
+
+    __slots__ = ()
+    t_s: float
+
+    @property
+    def frame(self) -> int:
+        """Aligned frame showing ``t_s``."""
+        return int(frame_at(self.t_s))
+
+
+class SpanFrames:
+    """Mixin of records over ``[start_s, end_s]``: their aligned start and end frames."""
+
+    __slots__ = ()
+    start_s: float
+    end_s: float
+
+    @property
+    def start_frame(self) -> int:
+        """Aligned frame showing ``start_s``."""
+        return int(frame_at(self.start_s))
+
+    @property
+    def end_frame(self) -> int:
+        """Aligned frame showing ``end_s``."""
+        return int(frame_at(self.end_s))
+
+
+def per_take_items(
+    anns: dict[str, Any], path: Path, *, what: str, key: str
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Walk ``{take_uid: [item, …]}`` (atomic descriptions, commentary): ``(uid, pointer, item)``.
+
+    Each item must be an object whose ``key`` member, when present, is a list.
+    """
+    for uid, entries in anns.items():
+        at = pointer("annotations", uid)
+        if not isinstance(entries, list):
+            raise FormatError(f"expected a list of {what}s per take", path=path, pointer=at)
+        for i, item in enumerate(entries):
+            iat = at + pointer(i)
+            if not isinstance(item, dict) or not isinstance(item.get(key, []), list):
+                raise FormatError(f"expected a {what} with a '{key}' list", path=path, pointer=iat)
+            yield uid, iat, item
+
+
+def load_object(path: str | Path) -> dict[str, Any]:
+    """A JSON file whose top level must be an object (located :class:`FormatError` otherwise)."""
+    data = load_json(path)
+    if not isinstance(data, dict):
+        raise FormatError(f"expected a JSON object, got {type(data).__name__}", path=path, pointer="")
+    return data
+
+
+def annotations_member(data: Any, path: str | Path, *, kind: type) -> Any:
+    """``data["annotations"]``, checked to be a ``kind`` (dict by take uid, or list)."""
+    if isinstance(data, list) and kind is list:  # FORMAT §7.5: a bare list is accepted too
+        return data
+    if not isinstance(data, dict) or not isinstance(data.get("annotations"), kind):
+        raise FormatError(f"expected an object with an 'annotations' {kind.__name__}", path=path, pointer="")
+    return data["annotations"]
+
+
+def as_bool(value: Any, *, path: str | Path, pointer: str) -> bool | None:
+    """A JSON boolean, or the V1 strings/ints ``"0"``/``"1"``/``"true"``/``"false"`` (§7.7); null → None."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("0", "1", "true", "false"):
+        return value.strip().lower() in ("1", "true")
+    raise FormatError(f"expected a boolean, got {value!r:.40}", path=path, pointer=pointer)
+
+
+def as_float(value: Any, *, path: str | Path, pointer: str) -> float:
+    """A number (or a numeric string) as float; anything else is a located error."""
+    if isinstance(value, bool) or value is None:
+        raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer) from None
+
+
+def opt_str(value: Any) -> str | None:
+    """``None`` stays ``None``; ints (ids written as numbers in one file, strings in another) become str."""
+    return None if value is None else str(value)

@@ -1,0 +1,408 @@
+"""Per-release caches of parsed annotation files and the ``take.annotations`` view of one take.
+
+Each file is parsed once, on first use, and indexed by take uid; ``ReleaseAnnotations`` is cached
+per release, so ``take.annotations.keysteps`` for a hundred takes reads ``keystep_train.json`` once.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import defaultdict
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from egoexo_kit.annotations._common import frame_at
+from egoexo_kit.annotations._files import AnnotationFile, discover
+from egoexo_kit.annotations.atomic import AtomicDescription, read_atomic_descriptions
+from egoexo_kit.annotations.commentary import (
+    ExpertComment,
+    ExpertRating,
+    read_commentary_folder,
+    read_expert_commentary,
+)
+from egoexo_kit.annotations.keystep import (
+    KeystepBenchmarkSegment,
+    KeystepSegment,
+    Taxonomy,
+    read_keystep,
+    read_keystep_benchmark,
+    read_procedure,
+)
+from egoexo_kit.annotations.narration import Narration, read_transcription
+from egoexo_kit.annotations.pose import CameraPose, PoseAnnotation, read_camera_pose, read_keypoints
+from egoexo_kit.annotations.proficiency import (
+    ProficiencyDemonstration,
+    ProficiencyDemonstrator,
+    read_proficiency_demonstration,
+    read_proficiency_demonstrator,
+)
+from egoexo_kit.annotations.relations import TakeRelations, read_relations
+from egoexo_kit.timeline import FPS, TakeTimeline
+
+if TYPE_CHECKING:
+    from egoexo_kit.release import Release, Take
+
+__all__ = ["FAMILIES", "POSE_CACHE", "ReleaseAnnotations", "TakeAnnotations", "release_annotations"]
+
+FAMILIES = (
+    "keystep",
+    "atomic_descriptions",
+    "expert_commentary",
+    "narrations",
+    "proficiency",
+    "relations",
+    "pose",
+)
+"""Families ``egoexo-kit annotations --family`` and :meth:`TakeAnnotations.timeline_rows` know."""
+
+POSE_CACHE = 32
+"""Parsed pose files kept per release (least recently used dropped first)."""
+_CACHE: weakref.WeakKeyDictionary[Any, ReleaseAnnotations] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def release_annotations(release: Release) -> ReleaseAnnotations:
+    """The (cached) annotation index of a release."""
+    with _LOCK:
+        ra = _CACHE.get(release)
+        if ra is None:
+            ra = _CACHE[release] = ReleaseAnnotations(release)
+        return ra
+
+
+class ReleaseAnnotations:
+    """Every annotation family of a release, parsed lazily (file by file) and indexed by take uid."""
+
+    def __init__(self, release: Release) -> None:
+        self.release = release
+        self._lock = threading.RLock()
+        self._pose_cache: dict[tuple[str, str, str], PoseAnnotation | None] = {}
+
+    @cached_property
+    def files(self) -> list[AnnotationFile]:
+        """The release's annotation files (:func:`discover`)."""
+        return discover(self.release.root)
+
+    def _of(self, family: str) -> list[AnnotationFile]:
+        return [f for f in self.files if f.family == family]
+
+    def _merge(self, family: str, reader: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self._of(family):
+            out.update(reader(f.path))
+        return out
+
+    @cached_property
+    def _keystep(self) -> tuple[dict[str, list[KeystepSegment]], dict[str, Taxonomy]]:
+        segs: dict[str, list[KeystepSegment]] = {}
+        tax: dict[str, Taxonomy] = {}
+        for f in self._of("keystep"):
+            k = read_keystep(f.path)
+            segs.update(k.segments)
+            tax.update(k.taxonomies)
+        return segs, tax
+
+    def keysteps(self, uid: str) -> list[KeystepSegment]:
+        """Keystep segments of a take, by start time."""
+        with self._lock:
+            return list(self._keystep[0].get(uid, []))
+
+    @property
+    def taxonomies(self) -> dict[str, Taxonomy]:
+        """Keystep taxonomy by scenario name."""
+        with self._lock:
+            return dict(self._keystep[1])
+
+    @cached_property
+    def _benchmark(self) -> dict[str, list[KeystepBenchmarkSegment]]:
+        out: dict[str, list[KeystepBenchmarkSegment]] = defaultdict(list)
+        for f in self._of("keystep_benchmark"):
+            for s in read_keystep_benchmark(f.path):
+                out[s.take_uid].append(s)
+        return dict(out)
+
+    def keystep_benchmark(self, uid: str) -> list[KeystepBenchmarkSegment]:
+        """Keystep-recognition benchmark clips of a take."""
+        with self._lock:
+            return list(self._benchmark.get(uid, []))
+
+    @cached_property
+    def _procedure(self) -> dict[str, Any]:
+        return self._merge("procedure_understanding", read_procedure)
+
+    def procedure(self, uid: str) -> Any:
+        """The raw procedure-understanding entry of a take (schema unknown, FORMAT §7.4), or None."""
+        with self._lock:
+            return self._procedure.get(uid)
+
+    @cached_property
+    def _atomic(self) -> dict[str, list[AtomicDescription]]:
+        return self._merge("atomic_descriptions", read_atomic_descriptions)
+
+    def atomic_descriptions(self, uid: str) -> list[AtomicDescription]:
+        """Atomic descriptions of a take, by time."""
+        with self._lock:
+            return list(self._atomic.get(uid, []))
+
+    @cached_property
+    def _commentary(self) -> dict[str, list[ExpertComment]]:
+        return self._merge("expert_commentary", read_expert_commentary)
+
+    @cached_property
+    def _folders(self) -> dict[str, list[tuple[ExpertRating, list[ExpertComment]]]]:
+        out: dict[str, list[tuple[ExpertRating, list[ExpertComment]]]] = defaultdict(list)
+        for f in self._of("expert_commentary_folder"):
+            rating, comments = read_commentary_folder(f.path.parent)
+            out[rating.take_name].append((rating, comments))
+        return dict(out)
+
+    def expert_commentary(self, take: Take) -> list[ExpertComment]:
+        """Expert comments of a take: form 1 when the release has it, else the form-2 folders."""
+        with self._lock:
+            if take.uid in self._commentary or self._of("expert_commentary"):
+                return list(self._commentary.get(take.uid, []))
+            rows = [c for _, cs in self._folders.get(take.name, []) for c in cs]
+            return sorted(rows, key=lambda c: (c.t_s, c.expert_uid))
+
+    def expert_ratings(self, take: Take) -> list[ExpertRating]:
+        """Experts' proficiency ratings of a take (form 2 ``data.json``)."""
+        with self._lock:
+            return [r for r, _ in self._folders.get(take.name, [])]
+
+    def narrations(self, take: Take) -> list[Narration]:
+        """Transcribed speech of a take (``audio/*_transcriptions.json``), by start time."""
+        rows = [n for p in take.transcription_paths for n in read_transcription(p, take_uid=take.uid)]
+        return sorted(rows, key=lambda n: (n.start_s, n.source))
+
+    @cached_property
+    def _demonstrator(self) -> dict[str, ProficiencyDemonstrator]:
+        return {
+            r.take_uid: r
+            for f in self._of("proficiency_demonstrator")
+            for r in read_proficiency_demonstrator(f.path)
+        }
+
+    @cached_property
+    def _demonstration(self) -> dict[str, ProficiencyDemonstration]:
+        return {
+            r.take_uid: r
+            for f in self._of("proficiency_demonstration")
+            for r in read_proficiency_demonstration(f.path)
+        }
+
+    def proficiency_demonstrator(self, uid: str) -> ProficiencyDemonstrator | None:
+        """The take's demonstrator-proficiency label, or None."""
+        with self._lock:
+            return self._demonstrator.get(uid)
+
+    def proficiency_demonstration(self, uid: str) -> ProficiencyDemonstration | None:
+        """The take's demonstration-proficiency entry (good executions and tips), or None."""
+        with self._lock:
+            return self._demonstration.get(uid)
+
+    @cached_property
+    def _relations(self) -> dict[str, TakeRelations]:
+        return self._merge("relations", read_relations)
+
+    def relations(self, uid: str) -> TakeRelations | None:
+        """The take's object mask tracks, or None."""
+        with self._lock:
+            return self._relations.get(uid)
+
+    @cached_property
+    def _pose_files(self) -> dict[tuple[str, str, str], AnnotationFile]:
+        return {(f.path.stem, f.part or "", f.source or ""): f for f in self._of("pose")}
+
+    @cached_property
+    def _camera_pose_files(self) -> dict[str, AnnotationFile]:
+        return {f.path.stem: f for f in self._of("camera_pose")}
+
+    def pose(self, uid: str, *, part: str, source: str = "annotation") -> PoseAnnotation | None:
+        """The take's body or hand keypoints from manual (``annotation``) or ``automatic`` files, or None.
+
+        The last :data:`POSE_CACHE` parsed files are kept (pose files are large, one per take).
+        """
+        key = (uid, part, source)
+        with self._lock:
+            if key in self._pose_cache:
+                self._pose_cache[key] = self._pose_cache.pop(key)  # most recently used last
+                return self._pose_cache[key]
+        f = self._pose_files.get(key)
+        pose = None if f is None else read_keypoints(f.path, part=part, source=source, split=f.split)  # type: ignore[arg-type]
+        with self._lock:
+            self._pose_cache[key] = pose
+            while len(self._pose_cache) > POSE_CACHE:
+                self._pose_cache.pop(next(iter(self._pose_cache)))
+        return pose
+
+    def camera_pose(self, uid: str) -> CameraPose | None:
+        """The take's ``camera_pose`` file, or None."""
+        f = self._camera_pose_files.get(uid)
+        return None if f is None else read_camera_pose(f.path, split=f.split)
+
+
+class TakeAnnotations:
+    """Every annotation of one take, one attribute per family (``take.annotations.keysteps`` …).
+
+    Records carry seconds from take start and aligned frame indices; :meth:`frame_of` converts
+    more times through the take's timeline when its ``timesync.csv`` is present.
+    """
+
+    def __init__(self, take: Take, index: ReleaseAnnotations) -> None:
+        self.take = take
+        self._index = index
+
+    def __repr__(self) -> str:
+        return f"TakeAnnotations({self.take.name})"
+
+    @property
+    def keysteps(self) -> list[KeystepSegment]:
+        """Keystep segments (FORMAT §7.2), by start time."""
+        return self._index.keysteps(self.take.uid)
+
+    @property
+    def keystep_taxonomy(self) -> Taxonomy | None:
+        """The keystep taxonomy of the take's scenario."""
+        segs = self.keysteps
+        scenario = segs[0].scenario if segs else self.take.scenario
+        return self._index.taxonomies.get(scenario or "")
+
+    @property
+    def keystep_benchmark(self) -> list[KeystepBenchmarkSegment]:
+        """Keystep-recognition benchmark clips (FORMAT §7.3)."""
+        return self._index.keystep_benchmark(self.take.uid)
+
+    @property
+    def procedure(self) -> Any:
+        """Procedure-understanding entry, raw (FORMAT §7.4)."""
+        return self._index.procedure(self.take.uid)
+
+    @property
+    def atomic_descriptions(self) -> list[AtomicDescription]:
+        """Atomic action descriptions (FORMAT §7.7), by time."""
+        return self._index.atomic_descriptions(self.take.uid)
+
+    @property
+    def expert_commentary(self) -> list[ExpertComment]:
+        """Expert comments (FORMAT §7.8), by time, with their audio paths."""
+        return self._index.expert_commentary(self.take)
+
+    @property
+    def expert_ratings(self) -> list[ExpertRating]:
+        """Experts' proficiency ratings (form 2 ``data.json``)."""
+        return self._index.expert_ratings(self.take)
+
+    @property
+    def narrations(self) -> list[Narration]:
+        """Narrate-and-act / take-audio transcription segments (FORMAT §7.10)."""
+        return self._index.narrations(self.take)
+
+    @property
+    def proficiency_demonstrator(self) -> ProficiencyDemonstrator | None:
+        """Demonstrator proficiency (FORMAT §7.5)."""
+        return self._index.proficiency_demonstrator(self.take.uid)
+
+    @property
+    def proficiency_demonstration(self) -> ProficiencyDemonstration | None:
+        """Demonstration proficiency with its moments (FORMAT §7.5)."""
+        return self._index.proficiency_demonstration(self.take.uid)
+
+    @property
+    def relations(self) -> TakeRelations | None:
+        """Object mask tracks (FORMAT §7.6)."""
+        return self._index.relations(self.take.uid)
+
+    def pose(self, part: str = "body", *, source: str = "annotation") -> PoseAnnotation | None:
+        """Body or hand keypoints, manual (``annotation``) or ``automatic`` (FORMAT §7.9)."""
+        return self._index.pose(self.take.uid, part=part, source=source)
+
+    @property
+    def camera_pose(self) -> CameraPose | None:
+        """The EgoPose ``camera_pose`` file (FORMAT §7.9)."""
+        return self._index.camera_pose(self.take.uid)
+
+    @property
+    def split(self) -> str | None:
+        """``train``/``val``/``test`` (``splits.json``)."""
+        return self.take.split
+
+    @property
+    def benchmarks(self) -> list[str]:
+        """Benchmarks the take belongs to (``take_uid_to_benchmark``)."""
+        return self.take.benchmarks
+
+    @cached_property
+    def _timeline(self) -> TakeTimeline | None:
+        has_window = self.take.record.timesync_start_idx is not None and self.take.n_frames
+        if not has_window or not Path(self.take.timesync_path).is_file():
+            return None
+        return TakeTimeline.from_take(self.take)
+
+    def frame_of(self, t_s: npt.ArrayLike) -> Any:
+        """Aligned frame index of take times, through the take's timeline when ``timesync.csv`` exists.
+
+        Times past the last frame (a segment ending at the take end) map to the last frame.
+        """
+        t = np.asarray(t_s, dtype=np.float64)
+        n = self.take.n_frames
+        if self._timeline is None or not n:
+            f = frame_at(t)
+            return np.minimum(f, n - 1)[()] if n else f
+        return self._timeline.to_frame(t=np.clip(t, 0.0, (n - 1) / self._timeline.fps))
+
+    def timeline_rows(self, families: tuple[str, ...] | list[str] = FAMILIES) -> list[dict[str, Any]]:
+        """The take's annotations as one time-sorted list: family, start/end seconds and frames, label."""
+        rows: list[dict[str, Any]] = []
+
+        def add(family: str, start: float, end: float | None, *, label: str) -> None:
+            rows.append({"family": family, "start_s": start, "end_s": end, "label": label})
+
+        if "keystep" in families:
+            for s in self.keysteps:
+                flag = "" if s.is_essential is None else (" [essential]" if s.is_essential else " [optional]")
+                add("keystep", s.start_s, s.end_s, label=f"{s.step_name}{flag}")
+        if "atomic_descriptions" in families:
+            for d in self.atomic_descriptions:
+                add("atomic", d.t_s, None, label=d.text + (f" (best exo {d.best_exo})" if d.best_exo else ""))
+        if "expert_commentary" in families:
+            for c in self.expert_commentary:
+                add("commentary", c.t_s, c.t_s + (c.duration_s or 0.0), label=f"{c.expert_uid}: {c.text}")
+        if "narrations" in families:
+            for n in self.narrations:
+                add("narration", n.start_s, n.end_s, label=n.text)
+        if "proficiency" in families and (demo := self.proficiency_demonstration) is not None:
+            for m in demo.moments:
+                add("proficiency", m.t_s, None, label=f"{m.kind}: {'; '.join(m.labels)}")
+        if "relations" in families and (rel := self.relations) is not None:
+            for obj, cams in rel.tracks.items():
+                frames = sorted({f for t in cams.values() for f in t.frames})
+                if frames:
+                    add(
+                        "relations",
+                        frames[0] / FPS,
+                        frames[-1] / FPS,
+                        label=f"{obj} masked in {len(cams)} cameras",
+                    )
+        if "pose" in families:
+            for part in ("body", "hand"):
+                for source in ("annotation", "automatic"):
+                    p = self.pose(part, source=source)
+                    if p is not None and len(p):
+                        add(
+                            "pose",
+                            float(p.t_s[0]),
+                            float(p.t_s[-1]),
+                            label=f"{part} {source}: {len(p)} frames",
+                        )
+        rows.sort(key=lambda r: (r["start_s"], r["family"]))
+        if rows:
+            starts = self.frame_of([r["start_s"] for r in rows])
+            ends = self.frame_of([r["end_s"] if r["end_s"] is not None else r["start_s"] for r in rows])
+            for r, a, b in zip(rows, np.atleast_1d(starts), np.atleast_1d(ends), strict=True):
+                r["start_frame"], r["end_frame"] = int(a), (int(b) if r["end_s"] is not None else None)
+        return rows

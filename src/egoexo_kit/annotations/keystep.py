@@ -1,0 +1,270 @@
+"""Keystep annotations (FORMAT §7.2), the keystep benchmark (§7.3) and procedure understanding (§7.4).
+
+``read_keystep`` returns the segments of every take with their taxonomy node (parent, essential and
+optional flags) and the scenario taxonomies as trees. ``annotation_meta`` and ``annotation_metadata``
+are both accepted; vocabulary keys are looked up as strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from egoexo_kit.annotations._common import (
+    SpanFrames,
+    annotations_member,
+    as_bool,
+    as_float,
+    load_object,
+    opt_str,
+)
+from egoexo_kit.errors import FormatError
+from egoexo_kit.release import annotation_split, load_json
+from egoexo_kit.release._json import pointer
+
+__all__ = [
+    "KeystepBenchmarkSegment",
+    "KeystepFile",
+    "KeystepSegment",
+    "Taxonomy",
+    "TaxonomyNode",
+    "read_keystep",
+    "read_keystep_benchmark",
+    "read_procedure",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyNode:
+    """One node of a scenario's keystep taxonomy (``taxonomy[scenario][id]``)."""
+
+    scenario: str
+    id: int
+    """Node id within the scenario (``step_id`` of segments)."""
+    name: str
+    parent_id: int | None
+    parent_name: str | None
+    is_leafnode: bool
+    unique_id: int | None
+    """Global step id (``step_unique_id``); leaf nodes only."""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A scenario's hierarchical keystep taxonomy: nodes by id, with tree navigation."""
+
+    scenario: str
+    nodes: dict[int, TaxonomyNode]
+
+    def children(self, node_id: int | None) -> list[TaxonomyNode]:
+        """Direct children of a node (``None``: the roots), by id."""
+        return sorted((n for n in self.nodes.values() if n.parent_id == node_id), key=lambda n: n.id)
+
+    def path(self, node_id: int) -> list[TaxonomyNode]:
+        """The nodes from the root down to ``node_id``."""
+        out: list[TaxonomyNode] = []
+        seen: set[int] = set()
+        node = self.nodes.get(node_id)
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            out.append(node)
+            node = self.nodes.get(node.parent_id) if node.parent_id is not None else None
+        return out[::-1]
+
+    def by_unique_id(self, unique_id: int) -> TaxonomyNode | None:
+        """The leaf whose global ``unique_id`` this is."""
+        return next((n for n in self.nodes.values() if n.unique_id == unique_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class KeystepSegment(SpanFrames):
+    """One annotated keystep of a take; times in seconds from take start, frames aligned (30 fps)."""
+
+    take_uid: str
+    take_name: str | None
+    scenario: str | None
+    start_s: float
+    end_s: float
+    step_id: int | None
+    """Node id in the scenario taxonomy."""
+    step_unique_id: int | None
+    """Global step id (the ``vocabulary`` key)."""
+    step_name: str | None
+    step_description: str | None
+    is_essential: bool | None
+    parent_id: int | None
+    """Parent node of the step in the taxonomy (``None`` when the taxonomy lacks it)."""
+    parent_name: str | None
+    split: str | None
+
+    @property
+    def is_optional(self) -> bool | None:
+        """An optional (non-essential) step; ``None`` when the file does not say."""
+        return None if self.is_essential is None else not self.is_essential
+
+    @property
+    def duration_s(self) -> float:
+        """``end_s - start_s``."""
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class KeystepFile:
+    """A parsed ``keystep_<split>.json``."""
+
+    path: Path
+    split: str | None
+    segments: dict[str, list[KeystepSegment]]
+    """Segments by take uid, sorted by start."""
+    taxonomies: dict[str, Taxonomy]
+    """Taxonomy by scenario name."""
+    vocabulary: dict[int, str]
+    """``step_unique_id`` → step name."""
+    annotation_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """``annotation_meta`` (or ``annotation_metadata``) by take uid."""
+
+
+def _int_or_none(value: Any, *, path: Path, at: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=at) from None
+
+
+def _taxonomy(scenario: str, raw: Any, *, path: Path) -> Taxonomy:
+    at = pointer("taxonomy", scenario)
+    if not isinstance(raw, dict):
+        raise FormatError("expected an object of nodes", path=path, pointer=at)
+    nodes: dict[int, TaxonomyNode] = {}
+    for key, n in raw.items():
+        nat = at + pointer(key)
+        if not isinstance(n, dict) or "name" not in n:
+            raise FormatError("expected a node object with a 'name'", path=path, pointer=nat)
+        node_id = _int_or_none(n.get("id", key), path=path, at=nat + "/id")
+        assert node_id is not None
+        nodes[node_id] = TaxonomyNode(
+            scenario=scenario,
+            id=node_id,
+            name=str(n["name"]),
+            parent_id=_int_or_none(n.get("parent_id"), path=path, at=nat + "/parent_id"),
+            parent_name=opt_str(n.get("parent_name")),
+            is_leafnode=bool(as_bool(n.get("is_leafnode"), path=path, pointer=nat + "/is_leafnode")),
+            unique_id=_int_or_none(n.get("unique_id"), path=path, at=nat + "/unique_id"),
+        )
+    return Taxonomy(scenario, nodes)
+
+
+def read_keystep(path: str | Path) -> KeystepFile:
+    """Parse ``keystep_{train,val}.json`` (FORMAT §7.2); the first problem raises a located error."""
+    path = Path(path)
+    data = load_object(path)
+    anns = annotations_member(data, path, kind=dict)
+    taxonomies = {s: _taxonomy(s, raw, path=path) for s, raw in (data.get("taxonomy") or {}).items()}
+    vocab_raw = data.get("vocabulary") or {}
+    if not isinstance(vocab_raw, dict):
+        raise FormatError("vocabulary must be an object", path=path, pointer="/vocabulary")
+    vocabulary = {int(k): str(v) for k, v in vocab_raw.items() if str(k).lstrip("-").isdigit()}
+    split = annotation_split(path.name)
+    segments: dict[str, list[KeystepSegment]] = {}
+    metas: dict[str, dict[str, Any]] = {}
+    for uid, entry in anns.items():
+        at = pointer("annotations", uid)
+        if not isinstance(entry, dict) or not isinstance(entry.get("segments"), list):
+            raise FormatError("expected an object with a 'segments' list", path=path, pointer=at)
+        scenario = opt_str(entry.get("scenario"))
+        tax = taxonomies.get(scenario or "")
+        meta = entry.get("annotation_meta", entry.get("annotation_metadata"))
+        if isinstance(meta, dict):
+            metas[uid] = meta
+        out = []
+        for j, seg in enumerate(entry["segments"]):
+            sat = at + pointer("segments", j)
+            if not isinstance(seg, dict):
+                raise FormatError("expected a segment object", path=path, pointer=sat)
+            start = as_float(seg.get("start_time"), path=path, pointer=sat + "/start_time")
+            end = as_float(seg.get("end_time"), path=path, pointer=sat + "/end_time")
+            step_id = _int_or_none(seg.get("step_id"), path=path, at=sat + "/step_id")
+            unique = _int_or_none(seg.get("step_unique_id"), path=path, at=sat + "/step_unique_id")
+            node = tax.nodes.get(step_id) if tax is not None and step_id is not None else None
+            out.append(
+                KeystepSegment(
+                    take_uid=str(entry.get("take_uid") or uid),
+                    take_name=opt_str(entry.get("take_name")),
+                    scenario=scenario,
+                    start_s=start,
+                    end_s=end,
+                    step_id=step_id,
+                    step_unique_id=unique,
+                    step_name=opt_str(seg.get("step_name"))
+                    or (vocabulary.get(unique) if unique is not None else None),
+                    step_description=opt_str(seg.get("step_description")),
+                    is_essential=as_bool(seg.get("is_essential"), path=path, pointer=sat + "/is_essential"),
+                    parent_id=node.parent_id if node is not None else None,
+                    parent_name=node.parent_name if node is not None else None,
+                    split=split,
+                )
+            )
+        segments[uid] = sorted(out, key=lambda s: (s.start_s, s.end_s))
+    return KeystepFile(path, split, segments, taxonomies, vocabulary, metas)
+
+
+@dataclass(frozen=True, slots=True)
+class KeystepBenchmarkSegment:
+    """One clip of the keystep-recognition benchmark (FORMAT §7.3); labels absent in the test file."""
+
+    take_uid: str
+    take_name: str | None
+    start_s: float
+    end_s: float
+    step_unique_id: int | None
+    label_id: int | None
+    step_name: str | None
+    ego_segment_name: str | None
+    segment_names: tuple[str, ...]
+    split: str | None
+
+
+def read_keystep_benchmark(path: str | Path) -> list[KeystepBenchmarkSegment]:
+    """Parse ``keystep_benchmark/keystep_segment_<split>.json`` (FORMAT §7.3)."""
+    path = Path(path)
+    data = load_object(path)
+    segs = data.get("segments")
+    if not isinstance(segs, list):
+        raise FormatError("expected an object with a 'segments' list", path=path, pointer="")
+    split = opt_str(data.get("splits"))
+    out = []
+    for j, seg in enumerate(segs):
+        at = pointer("segments", j)
+        if not isinstance(seg, dict) or "take_uid" not in seg:
+            raise FormatError("expected a segment object with a take_uid", path=path, pointer=at)
+        out.append(
+            KeystepBenchmarkSegment(
+                take_uid=str(seg["take_uid"]),
+                take_name=opt_str(seg.get("take_name")),
+                start_s=as_float(seg.get("start_time"), path=path, pointer=at + "/start_time"),
+                end_s=as_float(seg.get("end_time"), path=path, pointer=at + "/end_time"),
+                step_unique_id=_int_or_none(seg.get("step_unique_id"), path=path, at=at + "/step_unique_id"),
+                label_id=_int_or_none(seg.get("label_id"), path=path, at=at + "/label_id"),
+                step_name=opt_str(seg.get("step_name")),
+                ego_segment_name=opt_str(seg.get("ego_segment_name")),
+                segment_names=tuple(str(x) for x in seg.get("segment_name_list") or ()),
+                split=split,
+            )
+        )
+    return out
+
+
+def read_procedure(path: str | Path) -> dict[str, Any]:
+    """``procedure_understanding_<split>.json`` as raw JSON: its schema is unknown (FORMAT §7.4).
+
+    Returns:
+        The per-take entries (``annotations`` by take uid) when the file has that shape, else the
+        whole document.
+    """
+    data = load_json(path)
+    if isinstance(data, dict) and isinstance(data.get("annotations"), dict):
+        return dict(data["annotations"])
+    return data if isinstance(data, dict) else {"data": data}

@@ -1,0 +1,73 @@
+"""``egoexo-kit annotations``: one take's annotations as a timeline (every family, or some).
+
+Examples:
+    egoexo-kit annotations ./egoexo --take cmu_bike01_2
+    egoexo-kit annotations ./egoexo --take cmu_bike01_2 --family keystep --family atomic_descriptions
+    egoexo-kit annotations ./egoexo --take cmu_bike01_2 --json
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from egoexo_kit import Release, Take, open_release
+from egoexo_kit.annotations import FAMILIES
+from egoexo_kit.cli._common import console, handle_errors, print_json
+from egoexo_kit.cli.query import render_rows, run_sql
+
+__all__ = ["annotations", "demo_annotations", "render_timeline"]
+
+
+def render_timeline(take: Take, families: list[str]) -> None:
+    """A rich table of a take's annotations in time order."""
+    table = Table(title=f"{take.name}: annotations ({take.split or 'no split'})")
+    for col in ("family", "start s", "end s", "frames", "what"):
+        table.add_column(col, overflow="fold")
+    for r in take.annotations.timeline_rows(families):
+        frames = str(r["start_frame"]) + (f"–{r['end_frame']}" if r["end_frame"] is not None else "")
+        end = "" if r["end_s"] is None else f"{r['end_s']:.2f}"
+        table.add_row(r["family"], f"{r['start_s']:.2f}", end, frames, r["label"])
+    console.print(table)
+
+
+@handle_errors
+def annotations(
+    path: Path = typer.Argument(..., help="Release folder."),
+    take: str = typer.Option(..., "--take", help="Take name or uid."),
+    family: list[str] = typer.Option([], "--family", help=f"Only these families ({', '.join(FAMILIES)})."),
+    as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON."),
+) -> None:
+    """Print a take's annotations (keysteps, descriptions, commentary, poses …) as one timeline.
+
+    Example: egoexo-kit annotations ./egoexo --take cmu_bike01_2 --family keystep
+    """
+    unknown = sorted(set(family) - set(FAMILIES))
+    if unknown:
+        raise typer.BadParameter(f"unknown family {unknown}; choose from {', '.join(FAMILIES)}")
+    t = open_release(path).take(take)
+    fams = family or list(FAMILIES)
+    if as_json:
+        print_json(t.annotations.timeline_rows(fams))
+    else:
+        render_timeline(t, fams)
+
+
+def demo_annotations(release: Release) -> None:
+    """Demo step: a take's keystep timeline, one text search and one SQL query over the catalog."""
+    take = next((t for t in release.takes if t.annotations.keysteps), release.takes[0])
+    render_timeline(take, ["keystep", "atomic_descriptions"])
+    hits = release.search("hand", limit=3)
+    render_rows(
+        ["score", "family", "take", "start_s", "text"],
+        [(h.score, h.family, h.take_name, h.start_s, h.text) for h in hits],
+        title="search 'hand'",
+    )
+    sql = (
+        "SELECT scenario, count(*) AS segments, round(avg(duration_s), 2) AS mean_s "
+        "FROM keysteps GROUP BY ALL ORDER BY scenario"
+    )
+    cols, rows = run_sql(release.catalog(rebuild=False), sql)
+    render_rows(cols, rows, title=sql)

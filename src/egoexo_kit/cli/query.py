@@ -1,0 +1,76 @@
+"""``egoexo-kit query``: run SQL against the release's annotation catalog (DuckDB over Parquet).
+
+Examples:
+    egoexo-kit query ./egoexo "SELECT scenario, count(*) FROM keysteps GROUP BY ALL"
+    egoexo-kit query ./egoexo "SELECT * FROM atomic_descriptions WHERE text ILIKE '%elbow%'" --json
+    egoexo-kit query ./egoexo "SELECT * FROM takes" --csv > takes.csv
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import typer
+from rich.table import Table
+
+from egoexo_kit import open_release
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, progress_bar
+from egoexo_kit.errors import EgoExoKitError
+
+__all__ = ["open_catalog", "query", "run_sql"]
+
+
+def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open a release and its (incrementally updated) catalog, with a progress bar on stderr."""
+    release = open_release(path)
+    with progress_bar("catalog") as update:
+        con = release.catalog(progress=update)
+    errors = con.execute("SELECT path, message FROM catalog_errors").fetchall()
+    for _, message in errors:
+        err_console.print(f"[yellow]skipped malformed file:[/] {message}", highlight=False, soft_wrap=True)
+    return con
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of a query; a DuckDB error becomes an :class:`EgoExoKitError`."""
+    try:
+        cur = con.execute(sql)
+        return [d[0] for d in cur.description or []], cur.fetchall()
+    except duckdb.Error as e:
+        raise EgoExoKitError(f"SQL error: {str(e).splitlines()[0]}") from None
+
+
+def render_rows(columns: list[str], rows: list[tuple[Any, ...]], *, title: str | None = None) -> None:
+    """A rich table of query results."""
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for r in rows:
+        table.add_row(*("" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
+    console.print(table)
+
+
+@handle_errors
+def query(
+    path: Path = typer.Argument(..., help="Release folder."),
+    sql: str = typer.Argument(..., help="SQL over the catalog tables (takes, keysteps, pose_frames …)."),
+    as_json: bool = typer.Option(False, "--json", help="Print rows as a JSON list of objects."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print rows as CSV."),
+) -> None:
+    """Run SQL against the annotation catalog (built or updated first, only changed files are read).
+
+    Example: egoexo-kit query ./egoexo "SELECT take_name, count(*) FROM keysteps GROUP BY ALL"
+    """
+    columns, rows = run_sql(open_catalog(path), sql)
+    if as_json:
+        print_json([dict(zip(columns, r, strict=True)) for r in rows])
+    elif as_csv:
+        w = csv.writer(sys.stdout)
+        w.writerow(columns)
+        w.writerows(rows)
+    else:
+        render_rows(columns, rows)

@@ -1,0 +1,48 @@
+"""``egoexo-kit search``: rank atomic descriptions, expert comments and narrations by text (BM25).
+
+Examples:
+    egoexo-kit search ./egoexo "elbow"
+    egoexo-kit search ./egoexo "opens the brake" --family atomic_descriptions --limit 5 --json
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import typer
+
+from egoexo_kit.annotations import SEARCH_FAMILIES
+from egoexo_kit.annotations import search as bm25_search
+from egoexo_kit.cli._common import handle_errors, print_json
+from egoexo_kit.cli.query import open_catalog, render_rows
+
+__all__ = ["search"]
+
+
+@handle_errors
+def search(
+    path: Path = typer.Argument(..., help="Release folder."),
+    text: str = typer.Argument(..., help="What to look for."),
+    family: list[str] = typer.Option(
+        [], "--family", help=f"Restrict to a family ({', '.join(SEARCH_FAMILIES)}); repeatable."
+    ),
+    limit: int = typer.Option(10, "--limit", help="How many hits."),
+    as_json: bool = typer.Option(False, "--json", help="Print hits as JSON."),
+) -> None:
+    """Find annotation texts matching words, ranked by BM25, with take and time.
+
+    Example: egoexo-kit search ./egoexo "elbow" --family expert_commentary --limit 5
+    """
+    try:
+        hits = bm25_search(open_catalog(path), text, families=family or None, limit=limit)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    if as_json:
+        print_json([dataclasses.asdict(h) for h in hits])
+        return
+    render_rows(
+        ["score", "family", "take", "start_s", "text"],
+        [(h.score, h.family, h.take_name or h.take_uid, h.start_s, h.text) for h in hits],
+        title=f"search {text!r}",
+    )
