@@ -39,7 +39,7 @@ from egoexo_kit.benchmarks.proficiency_demonstrator.baseline import (
 from egoexo_kit.benchmarks.proficiency_demonstrator.gt import build_demonstrator_gt
 from egoexo_kit.benchmarks.translation.baseline import TRANSLATION_BASELINES, translation_baseline
 from egoexo_kit.benchmarks.translation.gt import build_translation_gt
-from egoexo_kit.errors import NotFoundError
+from egoexo_kit.errors import EgoExoKitError, NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -174,8 +174,12 @@ def leaderboard(
             continue
         for method in b.methods:
             out = Path(workdir) / task / used / method if b.folders else None
-            pred = run_baseline(task, release, split=used, method=method, out=out)
-            result = evaluate(task, gt, pred, **options)
+            try:
+                pred = run_baseline(task, release, split=used, method=method, out=out)
+                result = evaluate(task, gt, pred, **options)
+            except EgoExoKitError as e:  # e.g. nothing in train to fit on: say so, keep going
+                rows.append(LeaderboardRow(task, method, method != b.methods[0], used, {}, e.message))
+                continue
             note = list(notes)
             if task == "body-pose" and math.isnan(result.metrics["mpjpe_cm"]):
                 result = evaluate(task, gt, pred, min_clip_len=0)
