@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from egoexo_kit.benchmarks import evaluate
-from egoexo_kit.benchmarks._builders import build_gt, leaderboard, run_baseline
+from egoexo_kit.benchmarks import build_gt, evaluate, leaderboard, run_baseline
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
 from egoexo_kit.cli import app
 from egoexo_kit.release import open_release
