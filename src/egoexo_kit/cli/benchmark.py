@@ -69,7 +69,7 @@ def baseline(
 ) -> None:
     """Run a task's baseline (or a trivial one) and write a submission ``egoexo-kit eval`` scores.
 
-    Baselines: body-pose head|static, hand-pose mean|random, correspondence/translation copy|empty,
+    Baselines: body-pose head|static, hand-pose mean|random, correspondence/translation project|copy|empty,
     keystep-recognition linear|majority|random, energy-efficient-keystep clock|uniform|random,
     procedure-understanding graph|uniform|random, proficiency-demonstrator
     scenario-majority|majority|random, proficiency-demonstration uniform-tips|random.

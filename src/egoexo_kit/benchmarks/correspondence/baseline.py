@@ -1,21 +1,22 @@
 """Correspondence baselines (BENCHMARKS §5).
 
-``copy``: the query mask itself, resized (nearest) to the target view's long-side-480 size, with
-confidence 1 (the object is visible in the query frame, so it is predicted visible): it keeps the
-object's relative position and extent. It uses no camera geometry; a projection through the take's
-calibration needs the object's depth and is left to a stronger baseline. Trivial: ``empty`` (empty
-masks, confidence 0: "never visible").
+``project``: the query mask moved into the target view through the take's calibration, at a
+plausible depth (the point of the query ray closest to a gaze point in front of the Aria camera;
+:mod:`egoexo_kit.benchmarks._projection`), confidence 1 when it lands inside the target image.
+Needs the facade's takes (``egoexo_kit.open_release``) with calibration; otherwise it falls back
+to ``copy``: the query mask resized (nearest) to the target's long-side-480 size, confidence 1.
+Trivial: ``empty`` (empty masks, confidence 0: "never visible").
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
 from egoexo_kit.benchmarks._maskmetrics import nopad_size
+from egoexo_kit.benchmarks._projection import resize_mask, transfer_mask
 from egoexo_kit.benchmarks.correspondence.gt import build_corr_gt
 from egoexo_kit.errors import NotFoundError
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CORR_BASELINES", "corr_baseline", "encode_rle"]
 
-CORR_BASELINES = ("copy", "empty")
+CORR_BASELINES = ("project", "copy", "empty")
 
 
 def encode_rle(mask: np.ndarray) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def _target_size(cams: dict[str, Any], cam: str) -> tuple[int, int] | None:
     return None if rle is None else nopad_size(*rle["size"])
 
 
-def corr_baseline(release: Release, *, split: str = "val", method: str = "copy") -> dict[str, Any]:
+def corr_baseline(release: Release, *, split: str = "val", method: str = "project") -> dict[str, Any]:
     """A submission for both directions over every query frame of ``split``'s GT."""
     if method not in CORR_BASELINES:
         raise NotFoundError(f"unknown correspondence baseline {method!r}; known: {', '.join(CORR_BASELINES)}")
@@ -61,14 +62,33 @@ def corr_baseline(release: Release, *, split: str = "val", method: str = "copy")
                     size = _target_size(cams, target) or (480, 480)
                     pairs = out[direction]["results"][take]["masks"][obj]
                     pairs[f"{query}_{target}"] = {
-                        f: _predict(rle, size, method=method) for f, rle in cams[query].items()
+                        f: _predict(
+                            rle,
+                            size,
+                            method=method,
+                            take=release.take(take),
+                            cams=(query, target, ego),
+                            frame=int(f),
+                        )
+                        for f, rle in cams[query].items()
                     }
     return out
 
 
-def _predict(rle: dict[str, Any], size: tuple[int, int], *, method: str) -> dict[str, Any]:
+def _predict(
+    rle: dict[str, Any],
+    size: tuple[int, int],
+    *,
+    method: str,
+    take: Any,
+    cams: tuple[str, str, str],
+    frame: int,
+) -> dict[str, Any]:
     if method == "empty":
         return {"pred_mask": encode_rle(np.zeros(size, dtype=bool)), "confidence": 0.0}
-    query = mask_utils.decode(rle)
-    resized = cv2.resize(query, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
-    return {"pred_mask": encode_rle(resized > 0), "confidence": 1.0}
+    query = mask_utils.decode(rle) > 0
+    if method == "copy":
+        return {"pred_mask": encode_rle(resize_mask(query, size)), "confidence": 1.0}
+    q, t, e = (c.split("_", 1)[0] for c in cams)
+    mask, visible = transfer_mask(take, query, query=q, target=t, ego=e, frame=frame, size=size)
+    return {"pred_mask": encode_rle(mask), "confidence": 1.0 if visible else 0.0}

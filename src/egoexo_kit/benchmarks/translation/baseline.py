@@ -1,7 +1,9 @@
 """Translation (track prediction) baselines (BENCHMARKS §6).
 
-``copy``: the exo query mask resized (nearest) to the ego image size: it keeps the object's
-relative position and shape, with no camera geometry. Trivial: ``empty`` (all-zero masks).
+``project``: the exo mask moved into the ego view through the take's calibration at a plausible
+depth (:mod:`egoexo_kit.benchmarks._projection`; the ego pose is an allowed input of the pose
+variant); without calibration it falls back to ``copy``: the exo mask resized (nearest) to the ego
+image size. Trivial: ``empty`` (all-zero masks).
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
+from egoexo_kit.benchmarks._projection import resize_mask, transfer_mask
 from egoexo_kit.benchmarks.translation.gt import translation_items, write_mask_png
 from egoexo_kit.errors import NotFoundError
 
@@ -20,11 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["TRANSLATION_BASELINES", "translation_baseline"]
 
-TRANSLATION_BASELINES = ("copy", "empty")
+TRANSLATION_BASELINES = ("project", "copy", "empty")
 
 
 def translation_baseline(
-    release: Release, *, split: str = "val", out: str | Path, method: str = "copy"
+    release: Release, *, split: str = "val", out: str | Path, method: str = "project"
 ) -> int:
     """Write one prediction PNG per GT file of ``split`` into the folder ``out``; returns how many."""
     if method not in TRANSLATION_BASELINES:
@@ -34,14 +36,24 @@ def translation_baseline(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     n = 0
-    for name, ego, exo, f in translation_items(release, split=split):
+    for item in translation_items(release, split=split):
+        name, ego, exo, f = item.name, item.ego, item.exo, item.frame
         any_ego = next(iter(ego.frames.values()))
         size = (any_ego.height, any_ego.width)
         if method == "empty" or not exo.visible(f):
             pred = np.zeros(size, dtype=bool)
+        elif method == "copy":
+            pred = resize_mask(exo.mask(f), size)
         else:
-            src = exo.mask(f).astype(np.uint8)
-            pred = cv2.resize(src, (size[1], size[0]), interpolation=cv2.INTER_NEAREST) > 0
+            pred, _ = transfer_mask(
+                release.take(item.take_uid),
+                exo.mask(f),
+                query=exo.cam_id,
+                target=ego.cam_id,
+                ego=ego.cam_id,
+                frame=f,
+                size=size,
+            )
         write_mask_png(out / name, pred)
         n += 1
     return n

@@ -8,6 +8,7 @@ the object is not visible in the ego view.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,11 +22,22 @@ if TYPE_CHECKING:
     from egoexo_kit.annotations import MaskTrack
     from egoexo_kit.release import Release
 
-__all__ = ["build_translation_gt", "translation_items", "write_mask_png"]
+__all__ = ["TranslationItem", "build_translation_gt", "translation_items", "write_mask_png"]
 
 
-def translation_items(release: Release, *, split: str) -> Iterator[tuple[str, MaskTrack, MaskTrack, int]]:
-    """``(png name, ego track, exo track, frame)`` for every frame annotated in both views of ``split``."""
+@dataclass(frozen=True)
+class TranslationItem:
+    """One GT file: its PNG name, take, the ego and exo tracks and the aligned frame."""
+
+    name: str
+    take_uid: str
+    ego: MaskTrack
+    exo: MaskTrack
+    frame: int
+
+
+def translation_items(release: Release, *, split: str) -> Iterator[TranslationItem]:
+    """Every frame annotated in both the ego and an exo view of an object, over ``split``'s takes."""
     ann = annotations_of(release)
     for take in split_takes(release, split):
         rel = ann.relations(take.uid)
@@ -35,7 +47,9 @@ def translation_items(release: Release, *, split: str) -> Iterator[tuple[str, Ma
                 continue
             for exo in (t for t in cams.values() if not t.is_ego):
                 for f in sorted(set(egos[0].annotated_frames) & set(exo.annotated_frames)):
-                    yield f"{take.name}-{exo.cam_id}-{obj}-{f}.png", egos[0], exo, f
+                    yield TranslationItem(
+                        f"{take.name}-{exo.cam_id}-{obj}-{f}.png", take.uid, egos[0], exo, f
+                    )
 
 
 def write_mask_png(path: Path, mask: np.ndarray) -> None:
@@ -49,7 +63,7 @@ def build_translation_gt(release: Release, *, split: str = "val", out: str | Pat
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     n = 0
-    for name, ego, _exo, f in translation_items(release, split=split):
-        write_mask_png(out / name, ego.mask(f))
+    for item in translation_items(release, split=split):
+        write_mask_png(out / item.name, item.ego.mask(item.frame))
         n += 1
     return n
