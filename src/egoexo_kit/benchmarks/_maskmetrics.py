@@ -411,18 +411,16 @@ def paint_boxes(
     b1 = np.minimum(boxes.b1[sel], left + wc - 1) - left
     keep = (a1 >= a0) & (b1 >= b0)
     k, a0, a1, b0, b1 = k[keep], a0[keep], a1[keep], b0[keep], b1[keep]
-    stride_a, stride_k = wc + 1, (hc + 1) * (wc + 1)
-    flat = np.concatenate(
-        [
-            k * stride_k + a0 * stride_a + b0,
-            k * stride_k + a0 * stride_a + b1 + 1,
-            k * stride_k + (a1 + 1) * stride_a + b0,
-            k * stride_k + (a1 + 1) * stride_a + b1 + 1,
-        ]
-    )
-    sign = np.repeat(np.array([1, -1, -1, 1]), len(k))
-    diff = np.bincount(flat, weights=sign, minlength=g * stride_k).reshape(g, hc + 1, wc + 1)
-    return diff.cumsum(axis=1).cumsum(axis=2)[:, :hc, :wc] > 0.5
+    rows = a1 - a0 + 1  # rectangles spanning several rows (upscaled masks) become one segment per row
+    seg = np.repeat(np.arange(len(k)), rows)
+    a = a0[seg] + np.arange(len(seg)) - np.repeat(np.cumsum(rows) - rows, rows)
+    start = (k[seg] * hc + a) * wc + b0[seg]
+    length = (b1 - b0 + 1)[seg]
+    ends = np.cumsum(length)
+    flat = np.repeat(start - (ends - length), length) + np.arange(int(ends[-1]) if len(ends) else 0)
+    out = np.zeros(g * hc * wc, dtype=bool)
+    out[flat] = True
+    return out.reshape(g, hc, wc)
 
 
 def crop_scores_boxes(
