@@ -16,7 +16,7 @@ from egoexo_kit.errors import NotFoundError
 if TYPE_CHECKING:
     from egoexo_kit.release import Release, Take
 
-__all__ = ["SPLITS", "annotations_of", "head_positions", "split_takes", "take_duration_s"]
+__all__ = ["SPLITS", "annotations_of", "check_method", "head_positions", "split_takes", "take_duration_s"]
 
 SPLITS = ("train", "val", "test")
 
@@ -64,3 +64,9 @@ def head_positions(ann: ReleaseAnnotations, take_uid: str, frames: np.ndarray) -
     prev = (idx - 1).clip(0)
     nearer_prev = np.abs(known[prev] - frames) < np.abs(known[idx] - frames)
     return centres[np.where(nearer_prev, prev, idx)]
+
+
+def check_method(what: str, method: str, known: tuple[str, ...]) -> None:
+    """Refuse a baseline name ``what`` does not have, listing those it has."""
+    if method not in known:
+        raise NotFoundError(f"unknown {what} baseline {method!r}; known: {', '.join(known)}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import annotations_of, head_positions
+from egoexo_kit.benchmarks._source import annotations_of, check_method, head_positions
 from egoexo_kit.benchmarks.body_pose.gt import build_body_gt
 from egoexo_kit.errors import NotFoundError
 
@@ -33,8 +33,7 @@ def body_baseline(
     release: Release, *, split: str = "val", method: str = "head", train_split: str = "train"
 ) -> dict[str, Any]:
     """Predictions for every GT frame of ``split`` in the submission layout, fitted on ``train_split``."""
-    if method not in BODY_BASELINES:
-        raise NotFoundError(f"unknown body-pose baseline {method!r}; known: {', '.join(BODY_BASELINES)}")
+    check_method("body-pose", method, BODY_BASELINES)
     ann = annotations_of(release)
     offsets, poses = [], []
     for uid, take in build_body_gt(release, split=train_split).items():

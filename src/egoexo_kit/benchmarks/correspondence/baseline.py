@@ -17,8 +17,8 @@ from pycocotools import mask as mask_utils
 
 from egoexo_kit.benchmarks._maskmetrics import nopad_size
 from egoexo_kit.benchmarks._projection import resize_mask, transfer_mask
+from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.correspondence.gt import build_corr_gt
-from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -41,8 +41,7 @@ def _target_size(cams: dict[str, Any], cam: str) -> tuple[int, int] | None:
 
 def corr_baseline(release: Release, *, split: str = "val", method: str = "project") -> dict[str, Any]:
     """A submission for both directions over every query frame of ``split``'s GT."""
-    if method not in CORR_BASELINES:
-        raise NotFoundError(f"unknown correspondence baseline {method!r}; known: {', '.join(CORR_BASELINES)}")
+    check_method("correspondence", method, CORR_BASELINES)
     gt = build_corr_gt(release, split=split)["annotations"]
     out: dict[str, Any] = {
         d: {"version": "xx", "challenge": "xx", "results": {}} for d in ("ego-exo", "exo-ego")

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.energy_efficient_keystep.energy import EnergyModel
 from egoexo_kit.benchmarks.energy_efficient_keystep.gt import FPS, build_energy_gt
-from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -30,10 +30,7 @@ def energy_baseline(
     release: Release, *, split: str = "val", method: str = "clock", train_split: str = "train", seed: int = 0
 ) -> dict[str, Any]:
     """``{"energy": {...}, "mean_power_mw", "takes": {take_uid: (T, K) scores}}`` for ``split``."""
-    if method not in ENERGY_BASELINES:
-        raise NotFoundError(
-            f"unknown energy-efficient baseline {method!r}; known: {', '.join(ENERGY_BASELINES)}"
-        )
+    check_method("energy-efficient", method, ENERGY_BASELINES)
     gt = build_energy_gt(release, split=split)
     k = len(gt["classes"])
     per = 1 / BIN_S * FPS  # bins per frame

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.hand_pose.gt import build_hand_gt
 from egoexo_kit.benchmarks.hand_pose.submission import HANDS
 from egoexo_kit.errors import NotFoundError
@@ -28,8 +29,7 @@ def hand_baseline(
     release: Release, *, split: str = "val", method: str = "mean", train_split: str = "train", seed: int = 0
 ) -> dict[str, Any]:
     """Predictions for every evaluated hand of ``split`` in the submission layout."""
-    if method not in HAND_BASELINES:
-        raise NotFoundError(f"unknown hand-pose baseline {method!r}; known: {', '.join(HAND_BASELINES)}")
+    check_method("hand-pose", method, HAND_BASELINES)
     train = build_hand_gt(release, split=train_split)
     mean: dict[str, np.ndarray] = {}
     for hand in HANDS:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import split_takes, take_duration_s
+from egoexo_kit.benchmarks._source import check_method, split_takes, take_duration_s
 from egoexo_kit.benchmarks.keystep_recognition.gt import build_keystep_gt
 from egoexo_kit.errors import NotFoundError
 
@@ -54,8 +54,7 @@ def keystep_baseline(
     seed: int = 0,
 ) -> dict[str, int]:
     """``{ego_segment_name: label_id}`` for every labelled clip of ``split``."""
-    if method not in KEYSTEP_BASELINES:
-        raise NotFoundError(f"unknown keystep baseline {method!r}; known: {', '.join(KEYSTEP_BASELINES)}")
+    check_method("keystep", method, KEYSTEP_BASELINES)
     train = build_keystep_gt(release, split=train_split)["segments"]
     test = build_keystep_gt(release, split=split)["segments"]
     if not train:

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from egoexo_kit.benchmarks._keysteps import keystep_vocabulary
-from egoexo_kit.benchmarks._source import annotations_of, split_takes
+from egoexo_kit.benchmarks._source import annotations_of, check_method, split_takes
 from egoexo_kit.benchmarks.procedure_understanding.gt import build_procedure_gt, is_mistake
-from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -36,8 +35,7 @@ def procedure_baseline(
     release: Release, *, split: str = "val", method: str = "graph", train_split: str = "train", seed: int = 0
 ) -> dict[str, Any]:
     """Scores for every segment of ``split`` in the procedure-understanding layout."""
-    if method not in PROCEDURE_BASELINES:
-        raise NotFoundError(f"unknown procedure baseline {method!r}; known: {', '.join(PROCEDURE_BASELINES)}")
+    check_method("procedure", method, PROCEDURE_BASELINES)
     ann = annotations_of(release)
     vocab = keystep_vocabulary(release)
     index = {u: i for i, u in enumerate(vocab)}

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import split_takes, take_duration_s
+from egoexo_kit.benchmarks._source import check_method, split_takes, take_duration_s
 from egoexo_kit.benchmarks.proficiency_demonstration.gt import build_demonstration_gt
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
-from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -35,10 +34,7 @@ def demonstration_baseline(
     seed: int = 0,
 ) -> list[dict[str, Any]]:
     """``[{"video-id", "times", "label", "score"}]`` for every take of ``split`` with demonstration GT."""
-    if method not in DEMONSTRATION_BASELINES:
-        raise NotFoundError(
-            f"unknown demonstration baseline {method!r}; known: {', '.join(DEMONSTRATION_BASELINES)}"
-        )
+    check_method("demonstration", method, DEMONSTRATION_BASELINES)
     counts = np.ones(len(CLASSES))
     for item in build_demonstration_gt(release, split=train_split)["annotations"]:
         for key, lab in CLASSES.items():

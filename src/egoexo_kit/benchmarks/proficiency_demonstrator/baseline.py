@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.proficiency_demonstrator.gt import build_demonstrator_gt
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import LABELS
-from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -33,10 +33,7 @@ def demonstrator_baseline(
     seed: int = 0,
 ) -> dict[str, Any]:
     """``{"videos": [...], "predictions": [label]}`` (the 2025 format) for ``split``'s rated takes."""
-    if method not in DEMONSTRATOR_BASELINES:
-        raise NotFoundError(
-            f"unknown demonstrator baseline {method!r}; known: {', '.join(DEMONSTRATOR_BASELINES)}"
-        )
+    check_method("demonstrator", method, DEMONSTRATOR_BASELINES)
     train = build_demonstrator_gt(release, split=train_split)
     overall = Counter(train["gt_annotations"])
     per: dict[str, Counter] = defaultdict(Counter)

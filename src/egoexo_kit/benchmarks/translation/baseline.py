@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from egoexo_kit.benchmarks._projection import resize_mask, transfer_mask
+from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.translation.gt import translation_items, write_mask_png
-from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -29,10 +29,7 @@ def translation_baseline(
     release: Release, *, split: str = "val", out: str | Path, method: str = "project"
 ) -> int:
     """Write one prediction PNG per GT file of ``split`` into the folder ``out``; returns how many."""
-    if method not in TRANSLATION_BASELINES:
-        raise NotFoundError(
-            f"unknown translation baseline {method!r}; known: {', '.join(TRANSLATION_BASELINES)}"
-        )
+    check_method("translation", method, TRANSLATION_BASELINES)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     n = 0
