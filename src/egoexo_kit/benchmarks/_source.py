@@ -6,6 +6,7 @@ Everything goes through :mod:`egoexo_kit.annotations` (parsed once per release) 
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +17,15 @@ from egoexo_kit.errors import NotFoundError
 if TYPE_CHECKING:
     from egoexo_kit.release import Release, Take
 
-__all__ = ["SPLITS", "annotations_of", "check_method", "head_positions", "split_takes", "take_duration_s"]
+__all__ = [
+    "SPLITS",
+    "annotations_of",
+    "check_method",
+    "head_positions",
+    "nanmean_or_zero",
+    "split_takes",
+    "take_duration_s",
+]
 
 SPLITS = ("train", "val", "test")
 
@@ -70,3 +79,10 @@ def check_method(what: str, method: str, known: tuple[str, ...]) -> None:
     """Refuse a baseline name ``what`` does not have, listing those it has."""
     if method not in known:
         raise NotFoundError(f"unknown {what} baseline {method!r}; known: {', '.join(known)}")
+
+
+def nanmean_or_zero(stack: np.ndarray) -> np.ndarray:
+    """Mean over axis 0 ignoring NaN; entries NaN in every row (a joint never annotated) become 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: expected, handled below
+        return np.nan_to_num(np.nanmean(stack, axis=0))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import annotations_of, check_method, head_positions
+from egoexo_kit.benchmarks._source import annotations_of, check_method, head_positions, nanmean_or_zero
 from egoexo_kit.benchmarks.body_pose.gt import build_body_gt
 from egoexo_kit.errors import NotFoundError
 
@@ -44,8 +44,8 @@ def body_baseline(
             offsets.append(joints - head[:, None, :])
     if not poses:
         raise NotFoundError(f"no body keypoints in the {train_split} split to fit the baseline on")
-    mean_pose = np.nan_to_num(np.nanmean(np.concatenate(poses), axis=0))
-    mean_offset = np.nan_to_num(np.nanmean(np.concatenate(offsets), axis=0)) if offsets else None
+    mean_pose = nanmean_or_zero(np.concatenate(poses))
+    mean_offset = nanmean_or_zero(np.concatenate(offsets)) if offsets else None
     out: dict[str, Any] = {}
     for uid, take in build_body_gt(release, split=split).items():
         frames, _ = _frames_and_joints(take)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import check_method
+from egoexo_kit.benchmarks._source import check_method, nanmean_or_zero
 from egoexo_kit.benchmarks.hand_pose.gt import build_hand_gt
 from egoexo_kit.benchmarks.hand_pose.submission import HANDS
 from egoexo_kit.errors import NotFoundError
@@ -37,7 +37,7 @@ def hand_baseline(
         stack = [s for s in stack if s.size]
         if not stack:
             raise NotFoundError(f"no {hand} hands in the {train_split} split to fit the baseline on")
-        mean[hand] = np.nan_to_num(np.nanmean(np.stack(stack), axis=0))
+        mean[hand] = nanmean_or_zero(np.stack(stack))
     rng = np.random.default_rng(seed)
     out: dict[str, Any] = {}
     for uid, frames in build_hand_gt(release, split=split).items():
