@@ -4,11 +4,18 @@ One subpackage per task (``body_pose``, ``hand_pose``, ``correspondence``, ``tra
 ``keystep_recognition``, ``energy_efficient_keystep``, ``procedure_understanding``,
 ``proficiency_demonstrator``, ``proficiency_demonstration``), each with ``submission.py`` (read
 and check files, every problem located) and ``metric.py`` (the numbers); ``gt.py`` and
-``baseline.py`` join them per task. Imports ``release`` and ``errors`` only (DESIGN §1).
+``baseline.py`` (evaluation GT from a release, baselines and trivial rivals) join them per task;
+:func:`build_gt`, :func:`run_baseline` and :func:`leaderboard` reach them by task name. Imports
+``release``, ``annotations`` and ``errors`` (DESIGN §1).
 """
 
 from __future__ import annotations
 
+from egoexo_kit.benchmarks._builders import BUILDERS as BUILDERS
+from egoexo_kit.benchmarks._builders import LeaderboardRow as LeaderboardRow
+from egoexo_kit.benchmarks._builders import build_gt as build_gt
+from egoexo_kit.benchmarks._builders import leaderboard as leaderboard
+from egoexo_kit.benchmarks._builders import run_baseline as run_baseline
 from egoexo_kit.benchmarks._common import EvalResult as EvalResult
 from egoexo_kit.benchmarks._common import InvalidGroundTruth as InvalidGroundTruth
 from egoexo_kit.benchmarks._common import InvalidSubmission as InvalidSubmission
@@ -17,4 +24,17 @@ from egoexo_kit.benchmarks._registry import Task as Task
 from egoexo_kit.benchmarks._registry import evaluate as evaluate
 from egoexo_kit.benchmarks._registry import get_task as get_task
 
-__all__ = ["TASKS", "EvalResult", "InvalidGroundTruth", "InvalidSubmission", "Task", "evaluate", "get_task"]
+__all__ = [
+    "BUILDERS",
+    "TASKS",
+    "EvalResult",
+    "InvalidGroundTruth",
+    "InvalidSubmission",
+    "LeaderboardRow",
+    "Task",
+    "build_gt",
+    "evaluate",
+    "get_task",
+    "leaderboard",
+    "run_baseline",
+]

@@ -11,11 +11,13 @@ mask by mask, to the DAVIS-style per-frame definitions the relation evaluators u
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 __all__ = [
+    "RunBoxes",
     "bbox_centres",
     "boundary_f",
     "boundary_map",
@@ -23,6 +25,9 @@ __all__ = [
     "box_bounds",
     "centres_from_bounds",
     "crop_scores",
+    "crop_scores_boxes",
+    "paint_boxes",
+    "rle_boxes",
     "decode_rles",
     "decode_rles_with_bounds",
     "parse_rle_counts",
@@ -244,6 +249,51 @@ def box_bounds(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return bounds.astype(np.int64), empty
 
 
+def _windows(
+    shape: tuple[int, int], bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], *, margin: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Crop windows ``y0, y1, x0, x1`` (end exclusive): both boxes' union widened by ``margin``, clipped."""
+    h, w = shape
+    bg, eg, bp, ep = bounds
+    big = np.where(eg[:, None], bp, bg)
+    bpp = np.where(ep[:, None], bg, bp)
+    y0 = np.maximum(np.minimum(big[:, 0], bpp[:, 0]) - margin, 0)
+    y1 = np.minimum(np.maximum(big[:, 1], bpp[:, 1]) + margin + 1, h)
+    x0 = np.maximum(np.minimum(big[:, 2], bpp[:, 2]) - margin, 0)
+    x1 = np.minimum(np.maximum(big[:, 3], bpp[:, 3]) + margin + 1, w)
+    return y0, y1, x0, x1
+
+
+def _crop_groups(
+    shape: tuple[int, int],
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    crops: object,
+    *,
+    eps: float,
+    group: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """IoU and boundary F per pair on equal-size windows per group; ``crops`` gives their (g, p) stacks."""
+    h, w = shape
+    radius = boundary_radius(h, w)
+    y0, y1, x0, x1 = _windows(shape, bounds, margin=radius + 2)
+    n = len(y0)
+    ious = np.ones(n)
+    fs = np.ones(n)
+    todo = np.flatnonzero(~(bounds[1] & bounds[3]))
+    # equal-size windows per group (items sorted by crop size), shifted inside the image: a
+    # larger window only adds background or real image rows/columns, which change nothing
+    todo = todo[np.argsort((y1 - y0)[todo] * (x1 - x0)[todo], kind="stable")]
+    for start in range(0, len(todo), group):
+        idx = todo[start : start + group]
+        hc, wc = int((y1 - y0)[idx].max()), int((x1 - x0)[idx].max())
+        ya, xa = np.minimum(y0[idx], h - hc), np.minimum(x0[idx], w - wc)
+        g, p = crops(idx, ya=ya, xa=xa, size=(hc, wc))  # type: ignore[operator]
+        union = np.count_nonzero(g | p, axis=(1, 2))
+        ious[idx] = np.count_nonzero(g & p, axis=(1, 2)) / (union + eps)
+        fs[idx] = boundary_f(g, p, radius=radius)
+    return ious, fs
+
+
 def crop_scores(
     gt: np.ndarray,
     pred: np.ndarray,
@@ -259,35 +309,132 @@ def crop_scores(
     inside it: the values equal the full-frame ones at a fraction of the pixels. ``bounds`` takes
     precomputed :func:`box_bounds` of both stacks (gt bounds, gt empty, pred bounds, pred empty).
     """
-    n, h, w = gt.shape
-    radius = boundary_radius(h, w)
-    margin = radius + 2
-    bg, eg, bp, ep = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))
-    big = np.where(eg[:, None], bp, bg)
-    bpp = np.where(ep[:, None], bg, bp)
-    y0 = np.maximum(np.minimum(big[:, 0], bpp[:, 0]) - margin, 0)
-    y1 = np.minimum(np.maximum(big[:, 1], bpp[:, 1]) + margin + 1, h)
-    x0 = np.maximum(np.minimum(big[:, 2], bpp[:, 2]) - margin, 0)
-    x1 = np.minimum(np.maximum(big[:, 3], bpp[:, 3]) + margin + 1, w)
-    ious = np.ones(n)
-    fs = np.ones(n)
-    todo = np.flatnonzero(~(eg & ep))
-    # equal-size windows per group (items sorted by crop size), shifted inside the image: a
-    # larger window only adds background or real image rows/columns, which change nothing
-    todo = todo[np.argsort((y1 - y0)[todo] * (x1 - x0)[todo], kind="stable")]
-    for start in range(0, len(todo), group):
-        idx = todo[start : start + group]
-        hc, wc = int((y1 - y0)[idx].max()), int((x1 - x0)[idx].max())
-        ya, xa = np.minimum(y0[idx], h - hc), np.minimum(x0[idx], w - wc)
+    bounds = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))
+
+    def crops(
+        idx: np.ndarray, *, ya: np.ndarray, xa: np.ndarray, size: tuple[int, int]
+    ) -> tuple[np.ndarray, ...]:
+        hc, wc = size
         g = np.empty((len(idx), hc, wc), dtype=bool)
         p = np.empty((len(idx), hc, wc), dtype=bool)
         for j, (i, a, b) in enumerate(zip(idx.tolist(), ya.tolist(), xa.tolist(), strict=True)):
             g[j] = gt[i, a : a + hc, b : b + wc]
             p[j] = pred[i, a : a + hc, b : b + wc]
-        union = np.count_nonzero(g | p, axis=(1, 2))
-        ious[idx] = np.count_nonzero(g & p, axis=(1, 2)) / (union + eps)
-        fs[idx] = boundary_f(g, p, radius=radius)
-    return ious, fs
+        return g, p
+
+    return _crop_groups(gt.shape[1:], bounds, crops, eps=eps, group=group)
+
+
+@dataclass(frozen=True)
+class RunBoxes:
+    """The foreground of N RLE masks as disjoint rectangles of their **transposed** ``(W, H)`` stack.
+
+    Rectangle ``k`` of mask ``item[k]`` covers rows ``a0..a1`` (image columns) and columns ``b0..b1``
+    (image rows), inclusive; ``bounds``/``empty`` are :func:`box_bounds` of the transposed stack.
+    """
+
+    n: int
+    shape: tuple[int, int]
+    item: np.ndarray
+    a0: np.ndarray
+    a1: np.ndarray
+    b0: np.ndarray
+    b1: np.ndarray
+    bounds: np.ndarray
+    empty: np.ndarray
+    bad: list[int]
+
+
+def rle_boxes(
+    rles: list[dict], *, height: int, width: int, out_size: tuple[int, int] | None = None
+) -> RunBoxes:
+    """Rectangles of many ``[height, width]`` COCO RLEs, optionally nearest-resized to ``out_size`` (H, W).
+
+    A foreground run of the column-major RLE covers one image column or a few whole ones; each
+    (run, column) piece is one rectangle, mapped through the nearest-neighbour index of the resize.
+    No pixel is painted. RLEs that do not cover exactly ``height·width`` pixels are empty and listed
+    in ``bad``.
+    """
+    runs, owner, totals = parse_rle_counts([r["counts"] for r in rles])
+    n = len(rles)
+    ok = totals == height * width
+    keep = ok[owner]
+    runs, owner = runs[keep], owner[keep]
+    first = np.searchsorted(owner, owner)
+    value = ((np.arange(len(runs)) - first) % 2).astype(bool)
+    ends = np.cumsum(runs)
+    starts = ends - runs - (ends - runs)[first]
+    fg = value & (runs > 0)
+    s0, who = starts[fg], owner[fg]
+    s1 = s0 + runs[fg] - 1
+    r0, r1 = s0 // height, s1 // height
+    rows = r1 - r0 + 1
+    piece = np.repeat(np.arange(len(s0)), rows)
+    r = r0[piece] + np.arange(len(piece)) - np.repeat(np.cumsum(rows) - rows, rows)
+    c0 = np.where(r == r0[piece], s0[piece] % height, 0)
+    c1 = np.where(r == r1[piece], s1[piece] % height, height - 1)
+    who = who[piece]
+    eh, ew = out_size or (height, width)
+    if (eh, ew) == (height, width):
+        a0, a1, b0, b1 = r, r, c0, c1
+    else:
+        xs, ys = nearest_resize_index(width, ew), nearest_resize_index(height, eh)
+        a0, a1 = np.searchsorted(xs, r, "left"), np.searchsorted(xs, r, "right") - 1
+        b0, b1 = np.searchsorted(ys, c0, "left"), np.searchsorted(ys, c1, "right") - 1
+        hit = (a1 >= a0) & (b1 >= b0)
+        a0, a1, b0, b1, who = a0[hit], a1[hit], b0[hit], b1[hit], who[hit]
+    lo = np.full((n, 2), np.iinfo(np.int64).max)
+    hi = np.full((n, 2), -1)
+    np.minimum.at(lo, who, np.stack([a0, b0], axis=1))
+    np.maximum.at(hi, who, np.stack([a1, b1], axis=1))
+    empty = hi[:, 0] < 0
+    bounds = np.stack([lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1]], axis=1)
+    bounds[empty] = 0
+    return RunBoxes(n, (ew, eh), who, a0, a1, b0, b1, bounds, empty, np.flatnonzero(~ok).tolist())
+
+
+def paint_boxes(
+    boxes: RunBoxes, idx: np.ndarray, *, ya: np.ndarray, xa: np.ndarray, size: tuple[int, int]
+) -> np.ndarray:
+    """Windows ``size`` at ``(ya, xa)`` of masks ``idx`` of the transposed stack, painted from rectangles."""
+    hc, wc = size
+    g = len(idx)
+    pos = np.full(boxes.n, -1)
+    pos[idx] = np.arange(g)
+    k = pos[boxes.item]
+    sel = k >= 0
+    k = k[sel]
+    top, left = ya[k], xa[k]
+    a0 = np.maximum(boxes.a0[sel], top) - top
+    a1 = np.minimum(boxes.a1[sel], top + hc - 1) - top
+    b0 = np.maximum(boxes.b0[sel], left) - left
+    b1 = np.minimum(boxes.b1[sel], left + wc - 1) - left
+    keep = (a1 >= a0) & (b1 >= b0)
+    k, a0, a1, b0, b1 = k[keep], a0[keep], a1[keep], b0[keep], b1[keep]
+    rows = a1 - a0 + 1  # rectangles spanning several rows (upscaled masks) become one segment per row
+    seg = np.repeat(np.arange(len(k)), rows)
+    a = a0[seg] + np.arange(len(seg)) - np.repeat(np.cumsum(rows) - rows, rows)
+    start = (k[seg] * hc + a) * wc + b0[seg]
+    length = (b1 - b0 + 1)[seg]
+    ends = np.cumsum(length)
+    flat = np.repeat(start - (ends - length), length) + np.arange(int(ends[-1]) if len(ends) else 0)
+    out = np.zeros(g * hc * wc, dtype=bool)
+    out[flat] = True
+    return out.reshape(g, hc, wc)
+
+
+def crop_scores_boxes(
+    gt: RunBoxes, pred: RunBoxes, *, eps: float = 1e-7, group: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`crop_scores` of two transposed stacks given as :class:`RunBoxes`: only windows are painted."""
+
+    def crops(
+        idx: np.ndarray, *, ya: np.ndarray, xa: np.ndarray, size: tuple[int, int]
+    ) -> tuple[np.ndarray, ...]:
+        return paint_boxes(gt, idx, ya=ya, xa=xa, size=size), paint_boxes(pred, idx, ya=ya, xa=xa, size=size)
+
+    bounds = (gt.bounds, gt.empty, pred.bounds, pred.empty)
+    return _crop_groups(gt.shape, bounds, crops, eps=eps, group=group)
 
 
 def bbox_centres(masks: np.ndarray, *, pad: int) -> np.ndarray:

@@ -11,6 +11,7 @@ import typer
 from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
 from egoexo_kit.cli.annotations import annotations
+from egoexo_kit.cli.benchmark import baseline, benchmark_app
 from egoexo_kit.cli.calib import calib
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
@@ -70,6 +71,8 @@ app.command()(calib)
 app.command()(project)
 app.command()(triangulate)
 app.command()(annotations)
+app.add_typer(benchmark_app, name="benchmark")
+app.command()(baseline)
 app.command()(query)
 app.command()(search)
 

@@ -4,7 +4,8 @@ Per query frame whose target view was annotated: visibility = (GT mask present, 
 scored with balanced accuracy pooled over all takes. Where the GT mask is present: IoU, boundary F
 ("contour accuracy", on the unregistered masks) and location error (bbox-centre distance over the
 fixed ``sqrt(480² + 480²)``), micro-averaged. GT masks are resized to long side 480 (nearest).
-Masks are decoded and scored in chunks of same-size frames, so memory stays bounded.
+Masks are read as rectangles of their RLE runs and only each pair's crop window is painted, in
+chunks of same-size frames, so memory and time scale with the objects, not the frames.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from egoexo_kit.benchmarks._maskmetrics import (
     box_bounds,
     centres_from_bounds,
     crop_scores,
-    decode_rles_with_bounds,
-    nearest_resize_index,
+    crop_scores_boxes,
     nopad_size,
+    rle_boxes,
 )
 from egoexo_kit.benchmarks.correspondence.submission import (
     DIRECTIONS,
@@ -55,18 +56,26 @@ def score_mask_pairs(
     ``bounds``: precomputed :func:`box_bounds` of both stacks (gt, gt empty, pred, pred empty).
     """
     shape = gt.shape[1:][::-1] if transposed else gt.shape[1:]
-    bg, eg, bp, ep = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))
-    ious, fs = crop_scores(gt, pred, bounds=(bg, eg, bp, ep))
+    bounds = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))
+    ious, fs = crop_scores(gt, pred, bounds=bounds)
+    return {
+        "iou": ious,
+        "contour_accuracy": fs,
+        "location_error": _location_errors(bounds, shape=shape, transposed=transposed),
+    }
+
+
+def _location_errors(
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], *, shape: tuple[int, int], transposed: bool
+) -> np.ndarray:
+    """Bbox-centre distances over the fixed 480·√2, from both stacks' bounds (image ``shape`` H, W)."""
+    bg, eg, bp, ep = bounds
     if transposed:
         bg, bp = bg[:, [2, 3, 0, 1]], bp[:, [2, 3, 0, 1]]
     c_gt = centres_from_bounds(bg, eg, shape=shape, pad=shape[0])
     c_pred = centres_from_bounds(bp, ep, shape=shape, pad=shape[0])
     dist = np.sqrt(((c_gt - c_pred) ** 2).sum(axis=1))
-    return {
-        "iou": ious,
-        "contour_accuracy": fs,
-        "location_error": dist / np.sqrt(EVAL_SIZE**2 + EVAL_SIZE**2),
-    }
+    return dist / np.sqrt(EVAL_SIZE**2 + EVAL_SIZE**2)
 
 
 def _score_direction(
@@ -85,26 +94,26 @@ def _score_direction(
     count = 0
     for (h, w), idx in groups.items():
         eh, ew = nopad_size(h, w)
-        ys, xs = nearest_resize_index(h, eh), nearest_resize_index(w, ew)
         for start in range(0, len(idx), CHUNK):
             part = idx[start : start + CHUNK]
-            gt, gt_bad, gt_box = decode_rles_with_bounds([frames[i].gt_rle for i in part], height=h, width=w)  # type: ignore[misc]
-            pred, bad, pred_box = decode_rles_with_bounds([preds[i][0] for i in part], height=eh, width=ew)  # type: ignore[index]
-            for j in bad:
+            # masks as run rectangles: only each pair's crop window is ever painted
+            gt = rle_boxes([frames[i].gt_rle for i in part], height=h, width=w, out_size=(eh, ew))  # type: ignore[misc]
+            pred = rle_boxes([preds[i][0] for i in part], height=eh, width=ew)  # type: ignore[index]
+            for j in pred.bad:
                 fr = frames[part[j]]
                 probs.add(
                     pointer(direction, "results", fr.take, "masks", fr.obj, fr.pair, fr.frame, "pred_mask"),
                     "RLE counts do not decode to exactly height x width pixels",
                 )
-            if gt_bad:
-                fr = frames[part[gt_bad[0]]]
+            if gt.bad:
+                fr = frames[part[gt.bad[0]]]
                 raise FormatError(
                     f"GT RLE of object {fr.obj}, pair {fr.pair}, frame {fr.frame} does not decode"
                 )
-            if (eh, ew) != (h, w):
-                gt = gt[:, xs][:, :, ys]  # transposed stacks: (N, W, H)
-                gt_box = box_bounds(gt)
-            scores = score_mask_pairs(gt, pred, transposed=True, bounds=(*gt_box, *pred_box))
+            ious, fs = crop_scores_boxes(gt, pred)
+            bounds = (gt.bounds, gt.empty, pred.bounds, pred.empty)
+            le = _location_errors(bounds, shape=(eh, ew), transposed=True)
+            scores = {"iou": ious, "contour_accuracy": fs, "location_error": le}
             for k in sums:
                 sums[k] += float(scores[k].sum())
             count += len(part)

@@ -1,0 +1,88 @@
+"""What the ground-truth builders and baselines read from a release: a split's takes and their annotations.
+
+Everything goes through :mod:`egoexo_kit.annotations` (parsed once per release) and the release's
+``splits.json``; nothing here re-parses annotation JSON.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from egoexo_kit.annotations import ReleaseAnnotations, release_annotations
+from egoexo_kit.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from egoexo_kit.release import Release, Take
+
+__all__ = [
+    "SPLITS",
+    "annotations_of",
+    "check_method",
+    "head_positions",
+    "nanmean_or_zero",
+    "split_takes",
+    "take_duration_s",
+]
+
+SPLITS = ("train", "val", "test")
+
+
+def split_takes(release: Release, split: str) -> list[Take]:
+    """The takes ``splits.json`` puts in ``split``, in release order."""
+    if split not in SPLITS:
+        raise NotFoundError(f"unknown split {split!r}; splits: {', '.join(SPLITS)}")
+    return list(release.takes.filter(split=split))
+
+
+def annotations_of(release: Release) -> ReleaseAnnotations:
+    """The release's (cached) annotation index."""
+    return release_annotations(release)
+
+
+def take_duration_s(take: Take, *, fallback: float = 0.0) -> float:
+    """Take length in seconds (frames / 30 when known, else ``duration_sec``, else ``fallback``)."""
+    if take.n_frames:
+        return take.n_frames / 30.0
+    return float(take.duration_sec or fallback)
+
+
+def head_positions(ann: ReleaseAnnotations, take_uid: str, frames: np.ndarray) -> np.ndarray | None:
+    """World position of the Aria camera (the head) at ``frames`` from the take's ``camera_pose`` file.
+
+    Frames without extrinsics take the nearest frame that has them; ``None`` when the take has no
+    Aria camera pose. Camera centre of a world → camera ``[R|t]`` is ``-Rᵀt``.
+    """
+    pose = ann.camera_pose(take_uid)
+    aria = next((k for k in (pose.cameras if pose else {}) if "aria" in k), None)
+    if pose is None or aria is None:
+        return None
+    entry = pose.cameras[aria]
+    if entry.T_camera_world is not None:
+        known = np.zeros(1, dtype=np.int64)
+        mats = entry.T_camera_world[None]
+    else:
+        if not entry.per_frame:
+            return None
+        known = np.array(sorted(entry.per_frame), dtype=np.int64)
+        mats = np.stack([entry.per_frame[int(f)] for f in known])
+    centres = -np.einsum("nji,nj->ni", mats[:, :, :3], mats[:, :, 3])
+    idx = np.searchsorted(known, frames).clip(0, len(known) - 1)
+    prev = (idx - 1).clip(0)
+    nearer_prev = np.abs(known[prev] - frames) < np.abs(known[idx] - frames)
+    return centres[np.where(nearer_prev, prev, idx)]
+
+
+def check_method(what: str, method: str, known: tuple[str, ...]) -> None:
+    """Refuse a baseline name ``what`` does not have, listing those it has."""
+    if method not in known:
+        raise NotFoundError(f"unknown {what} baseline {method!r}; known: {', '.join(known)}")
+
+
+def nanmean_or_zero(stack: np.ndarray) -> np.ndarray:
+    """Mean over axis 0 ignoring NaN; entries NaN in every row (a joint never annotated) become 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: expected, handled below
+        return np.nan_to_num(np.nanmean(stack, axis=0))

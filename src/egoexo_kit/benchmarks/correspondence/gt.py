@@ -1,0 +1,48 @@
+"""Correspondence evaluation GT from a release (BENCHMARKS §5), the layout ``process_annotations.py`` writes.
+
+Masks stay at their annotated size as plain COCO RLE (the LZString layer of ``encodedMask`` removed);
+the evaluator resizes them to long side 480. ``annotated_frames`` keeps every frame the annotator
+looked at, so a frame annotated without a mask scores as "object not visible".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import lzstring
+
+from egoexo_kit.benchmarks._source import annotations_of, split_takes
+
+if TYPE_CHECKING:
+    from egoexo_kit.annotations import MaskFrame
+    from egoexo_kit.release import Release
+
+__all__ = ["build_corr_gt", "coco_rle"]
+
+_LZ = lzstring.LZString()
+
+
+def coco_rle(mask: MaskFrame) -> dict[str, Any]:
+    """The plain COCO RLE ``{size: [H, W], counts}`` of a release mask."""
+    return {"size": [mask.height, mask.width], "counts": _LZ.decompressFromEncodedURIComponent(mask.encoded)}
+
+
+def build_corr_gt(release: Release, *, split: str = "val") -> dict[str, Any]:
+    """``{"version", "challenge", "annotations": {take_uid: {masks, annotated_frames, subsample_idx}}}``."""
+    ann = annotations_of(release)
+    out: dict[str, Any] = {}
+    for take in split_takes(release, split):
+        rel = ann.relations(take.uid)
+        if rel is None or not rel.tracks:
+            continue
+        masks: dict[str, Any] = {}
+        annotated: dict[str, Any] = {}
+        frames: set[int] = set()
+        for obj, cams in rel.tracks.items():
+            masks[obj] = {
+                cam: {str(f): coco_rle(m) for f, m in sorted(t.frames.items())} for cam, t in cams.items()
+            }
+            annotated[obj] = {cam: list(t.annotated_frames) for cam, t in cams.items()}
+            frames.update(f for t in cams.values() for f in t.annotated_frames)
+        out[take.uid] = {"masks": masks, "annotated_frames": annotated, "subsample_idx": sorted(frames)}
+    return {"version": "xx", "challenge": "correspondence", "annotations": out}

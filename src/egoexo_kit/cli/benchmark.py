@@ -1,0 +1,116 @@
+"""``egoexo-kit benchmark gt`` / ``egoexo-kit baseline``: build a task's evaluation GT and run its baselines.
+
+Examples:
+    egoexo-kit benchmark gt body-pose REL --split val --out gt.json
+    egoexo-kit baseline body-pose REL --split val --out pred.json
+    egoexo-kit baseline keystep-recognition REL --trivial majority --out pred.json
+    egoexo-kit benchmark leaderboard REL --split val
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from egoexo_kit import open_release
+from egoexo_kit._io import write_json
+from egoexo_kit.benchmarks import TASKS
+from egoexo_kit.benchmarks._builders import (
+    BUILDERS,
+    LeaderboardRow,
+    build_gt,
+    gt_size,
+    leaderboard,
+    run_baseline,
+)
+from egoexo_kit.cli._common import console, handle_errors
+
+__all__ = ["baseline", "benchmark_app", "demo_benchmarks", "print_leaderboard"]
+
+benchmark_app = typer.Typer(help="Benchmark ground truth and baselines.", no_args_is_help=True)
+
+
+def _write(obj: object, out: Path, *, what: str) -> None:
+    if isinstance(obj, Path):
+        console.print(f"{what}: {len(list(obj.glob('*.png')))} PNGs in [bold]{obj}[/]")
+        return
+    write_json(out, obj)
+    console.print(f"{what}: {gt_size(obj)} items → [bold]{out}[/]")
+
+
+@benchmark_app.command("gt")
+@handle_errors
+def gt(
+    task: str = typer.Argument(..., help=f"Task: {', '.join(TASKS)}."),
+    release: Path = typer.Argument(..., help="Release root."),
+    split: str = typer.Option("val", "--split", help="train, val or test."),
+    out: Path = typer.Option(..., "--out", help="GT JSON file (translation: a PNG folder)."),
+) -> None:
+    """Build a task's evaluation ground truth from the release's annotations, in the official layout.
+
+    Example: egoexo-kit benchmark gt body-pose REL --split val --out gt.json
+    """
+    _write(build_gt(task, open_release(release), split=split, out=out), out, what=f"{task} {split} GT")
+
+
+@handle_errors
+def baseline(
+    task: str = typer.Argument(..., help=f"Task: {', '.join(TASKS)}."),
+    release: Path = typer.Argument(..., help="Release root."),
+    split: str = typer.Option("val", "--split", help="Split to predict (baselines are fitted on train)."),
+    out: Path = typer.Option(..., "--out", help="Submission JSON (translation: a PNG folder)."),
+    trivial: str | None = typer.Option(
+        None, "--trivial", help="Run a trivial baseline instead (random, majority, static…; see --help)."
+    ),
+) -> None:
+    """Run a task's baseline (or a trivial one) and write a submission ``egoexo-kit eval`` scores.
+
+    Baselines: body-pose head|static, hand-pose mean|random, correspondence/translation project|copy|empty,
+    keystep-recognition linear|majority|random, energy-efficient-keystep clock|uniform|random,
+    procedure-understanding graph|uniform|random, proficiency-demonstrator
+    scenario-majority|majority|random, proficiency-demonstration uniform-tips|random.
+    Example: egoexo-kit baseline body-pose REL --split val --out pred.json
+    """
+    pred = run_baseline(task, open_release(release), split=split, method=trivial, out=out)
+    _write(pred, out, what=f"{task} {trivial or BUILDERS[task].methods[0]} predictions")
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def print_leaderboard(rows: list[LeaderboardRow], *, title: str) -> None:
+    """Print one line per (task, baseline): the task's headline metric, its other metrics and notes."""
+    table = Table(title=title)
+    for col in ("task", "baseline", "split", "metric", "value", "note"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        head = BUILDERS[r.task].headline
+        name = f"{r.method} (trivial)" if r.trivial else f"[bold]{r.method}[/]"
+        table.add_row(r.task, name, r.split, head, _fmt(r.metrics.get(head)), r.note)
+    console.print(table)
+
+
+@benchmark_app.command("leaderboard")
+@handle_errors
+def leaderboard_cmd(
+    release: Path = typer.Argument(..., help="Release root."),
+    split: str = typer.Option("val", "--split", help="Split to score (another one if it has no GT)."),
+) -> None:
+    """Run every baseline of every task on a release and print the scores side by side.
+
+    Example: egoexo-kit benchmark leaderboard REL --split val
+    """
+    with tempfile.TemporaryDirectory() as work:
+        rows = leaderboard(open_release(release), split=split, workdir=work)
+    print_leaderboard(rows, title=f"baselines on {release}")
+
+
+def demo_benchmarks(release: Path, outputs: Path) -> None:
+    """The demo step: every baseline and its trivial rivals on the demo release, one table."""
+    rows = leaderboard(open_release(release), split="val", workdir=outputs / "benchmarks")
+    print_leaderboard(rows, title="benchmark baselines on the synthetic release (fitted on train)")

@@ -1,0 +1,144 @@
+"""Ground-truth builders and baselines on a synthetic release: GT scores perfect against itself, and
+every baseline beats its trivial rivals (the synthetic ground truth is seeded, so numbers are stable)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from egoexo_kit.benchmarks import build_gt, evaluate, leaderboard, run_baseline
+from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
+from egoexo_kit.cli import app
+from egoexo_kit.release import open_release
+from egoexo_kit.synth import SynthConfig, generate_release
+
+SPLIT = "train"  # the 12-take release's val split holds 2-3 takes; train has enough for stable numbers
+
+
+@pytest.fixture(scope="module")
+def rel(shared: Any) -> Path:
+    cfg = SynthConfig(
+        annotations_only=True, takes=12, seconds=4, scenarios=("cooking", "bike repair", "basketball")
+    )
+    return shared("bench-annotations-12", lambda root: generate_release(root, cfg))
+
+
+def _nan_to_zero(obj: Any) -> Any:
+    return json.loads(json.dumps(obj).replace("NaN", "0"))
+
+
+def test_gt_scores_perfect_against_itself(rel: Path, tmp_path: Path) -> None:
+    r = open_release(rel)
+    body = build_gt("body-pose", r, split=SPLIT)
+    assert body and all(len(f) == 17 for t in body.values() for f in t["body"].values())
+    m = evaluate("body-pose", body, _nan_to_zero(body), min_clip_len=0).metrics
+    assert m["mpjpe_cm"] == 0.0
+    hand = build_gt("hand-pose", r, split=SPLIT)
+    assert hand
+    assert evaluate("hand-pose", hand, _nan_to_zero(hand)).metrics["mpjpe_mm"] == 0.0
+    ks = build_gt("keystep-recognition", r, split=SPLIT)
+    pred = {s["ego_segment_name"]: s["label_id"] for s in ks["segments"]}
+    assert ks["segments"] and evaluate("keystep-recognition", ks, pred).metrics["top1"] == 1.0
+    en = build_gt("energy-efficient-keystep", r, split=SPLIT)
+    onehot = {u: np.eye(len(en["classes"]))[v].tolist() for u, v in en["takes"].items()}
+    m = evaluate("energy-efficient-keystep", en, {"mean_power_mw": 1.0, "takes": onehot}).metrics
+    assert m["mcap"] == 1.0
+    pu = build_gt("procedure-understanding", r, split=SPLIT)
+    m = evaluate("procedure-understanding", pu, pu, averaging="macro-present").metrics
+    assert m["cap_previous"] == m["cap_future"] == m["cap_optional"] == 1.0
+    dm = build_gt("proficiency-demonstrator", r, split=SPLIT)
+    sub = {"videos": dm["videos"], "predictions": dm["gt_annotations"]}
+    assert dm["videos"] and evaluate("proficiency-demonstrator", dm, sub).metrics["top1"] == 1.0
+    dn = build_gt("proficiency-demonstration", r, split=SPLIT)
+    pts = [
+        {"video-id": a["take_uid"], "times": e["video_time"], "label": lab, "score": 1.0}
+        for a in dn["annotations"]
+        for key, lab in CLASSES.items()
+        for e in a[key]
+    ]
+    assert pts and evaluate("proficiency-demonstration", dn, pts).metrics["map_avg"] == 1.0
+    tr = build_gt("translation", r, split=SPLIT, out=tmp_path / "gt")
+    m = evaluate("translation", tr, tr).metrics
+    assert (m["iou"], m["location_error"], m["visibility_balanced_accuracy"]) == (1.0, 0.0, 1.0)
+
+
+def test_correspondence_gt_holds_every_annotated_frame(rel: Path) -> None:
+    r = open_release(rel)
+    gt = build_gt("correspondence", r, split=SPLIT)["annotations"]
+    assert gt
+    for uid, entry in gt.items():
+        rel_ = r.takes.filter(split=SPLIT)
+        assert uid in rel_.uids
+        for obj, cams in entry["masks"].items():
+            for cam, frames in cams.items():
+                assert {int(f) for f in frames} <= set(entry["annotated_frames"][obj][cam])
+                for rle in frames.values():
+                    assert isinstance(rle["counts"], str) and len(rle["size"]) == 2
+
+
+def test_baselines_beat_trivial(rel: Path, tmp_path: Path) -> None:
+    rows = leaderboard(open_release(rel), split=SPLIT, workdir=tmp_path)
+    got = {(r.task, r.method): r.metrics for r in rows}
+    assert got["body-pose", "head"]["mpjpe_cm"] < got["body-pose", "static"]["mpjpe_cm"]
+    assert got["hand-pose", "mean"]["mpjpe_mm"] < got["hand-pose", "random"]["mpjpe_mm"]
+    assert got["hand-pose", "mean"]["pa_mpjpe_mm"] < got["hand-pose", "random"]["pa_mpjpe_mm"]
+    assert got["translation", "copy"]["iou"] > got["translation", "empty"]["iou"]
+    for d in ("ego-exo", "exo-ego"):
+        key = f"{d}/visibility_balanced_accuracy"
+        assert got["correspondence", "copy"][key] >= got["correspondence", "empty"][key]
+    for trivial in ("majority", "random"):
+        assert got["keystep-recognition", "linear"]["top1"] >= got["keystep-recognition", trivial]["top1"]
+    for trivial in ("uniform", "random"):
+        assert (
+            got["energy-efficient-keystep", "clock"]["mcap"]
+            > got["energy-efficient-keystep", trivial]["mcap"]
+        )
+        pg, pt = got["procedure-understanding", "graph"], got["procedure-understanding", trivial]
+        assert pg["cap_previous"] > pt["cap_previous"]
+        assert pg["cap_future"] > pt["cap_future"]
+    assert got["energy-efficient-keystep", "clock"]["mean_power_mw"] < 20.0  # high-efficiency tier
+    for trivial in ("majority", "random"):
+        dm = got["proficiency-demonstrator", "scenario-majority"]["top1"]
+        assert dm >= got["proficiency-demonstrator", trivial]["top1"]
+    dn = got["proficiency-demonstration", "uniform-tips"]["map_avg"]
+    assert dn > got["proficiency-demonstration", "random"]["map_avg"]
+
+
+def test_cli_gt_baseline_eval_round_trip(rel: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    gt, pred = tmp_path / "gt.json", tmp_path / "pred.json"
+    res = runner.invoke(
+        app, ["benchmark", "gt", "proficiency-demonstrator", str(rel), "--split", SPLIT, "--out", str(gt)]
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        app,
+        [
+            "baseline",
+            "proficiency-demonstrator",
+            str(rel),
+            "--split",
+            SPLIT,
+            "--trivial",
+            "majority",
+            "--out",
+            str(pred),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        app, ["eval", "proficiency-demonstrator", "--gt", str(gt), "--pred", str(pred), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    want = run_baseline("proficiency-demonstrator", open_release(rel), split=SPLIT, method="majority")
+    assert json.loads(pred.read_text()) == want
+    assert 0.0 <= json.loads(res.output)["metrics"]["top1"] <= 1.0
+    res = runner.invoke(app, ["baseline", "no-such-task", str(rel), "--out", str(pred)])
+    assert res.exit_code == 2 and "unknown task" in res.output
+    res = runner.invoke(app, ["baseline", "body-pose", str(rel), "--trivial", "oracle", "--out", str(pred)])
+    assert res.exit_code == 2 and "head, static" in res.output
