@@ -26,6 +26,7 @@ from egoexo_kit.cli.search import search
 from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.triangulate import triangulate
 from egoexo_kit.cli.validate import validate
+from egoexo_kit.cli.viz import serve
 
 __all__ = ["app", "main"]
 
@@ -72,6 +73,7 @@ app.command()(triangulate)
 app.command()(annotations)
 app.command()(query)
 app.command()(search)
+app.command()(serve)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from egoexo_kit._facade import Take
 
 __all__ = [
+    "BONES",
     "LAYERS",
     "ViewOverlay",
     "composite",
@@ -49,7 +50,8 @@ _PALETTE = (
     (240, 50, 230),
 )
 """RGB colours given to objects and skeleton parts in turn."""
-_BONES = {"body": COCO_SKELETON, "hand": HAND_BONES}
+BONES = {"body": COCO_SKELETON, "hand": HAND_BONES}
+"""Joint index pairs drawn as bones, by part."""
 _GAZE_RGB = (255, 40, 40)
 _MASK_ALPHA = 0.45
 
@@ -75,7 +77,7 @@ class ViewOverlay:
                 k: [[None if np.isnan(c) else round(float(c), 2) for c in p] for p in v]
                 for k, v in self.skeletons.items()
             },
-            "bones": {k: [list(b) for b in _BONES[k]] for k in self.skeletons},
+            "bones": {k: [list(b) for b in BONES[k]] for k in self.skeletons},
             "masks": sorted(self.masks),
             "gaze": None if self.gaze is None else [float(self.gaze[0]), float(self.gaze[1])],
         }
@@ -188,7 +190,7 @@ def draw_overlay(layer: np.ndarray, ov: ViewOverlay) -> np.ndarray:
     for j, (part, uv) in enumerate(sorted(ov.skeletons.items())):
         color = (*_PALETTE[(j + 3) % len(_PALETTE)], 255)
         pts = uv * (sx, sy)
-        for a, b in _BONES[part]:
+        for a, b in BONES[part]:
             if np.isfinite(pts[[a, b]]).all():
                 p, q = np.round(pts[[a, b]]).astype(int)
                 cv2.line(layer, tuple(p), tuple(q), color, thick, cv2.LINE_AA)
