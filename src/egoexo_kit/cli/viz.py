@@ -15,7 +15,7 @@ import typer
 
 from egoexo_kit.cli._common import console, handle_errors
 
-__all__ = ["serve"]
+__all__ = ["export_rerun", "serve"]
 
 
 @handle_errors
@@ -32,3 +32,34 @@ def serve(
 
     console.print(f"serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
     run(path, host=host, port=port)
+
+
+@handle_errors
+def export_rerun(
+    path: Path = typer.Argument(..., help="Release folder."),
+    take: str = typer.Argument(..., help="Take name or uid."),
+    out: Path = typer.Option(..., "--out", help="The .rrd file to write."),
+    t0: float | None = typer.Option(None, "--t0", help="Start, seconds from take start."),
+    t1: float | None = typer.Option(None, "--t1", help="End (exclusive), seconds from take start."),
+    views: list[str] = typer.Option(
+        [], "--views", help="Views (space/comma-separated or repeated); default Aria RGB + exo."
+    ),
+    pose_file: list[Path] = typer.Option(
+        [], "--pose-file", help="EgoPose-format keypoint file(s) of predictions to show beside the take's."
+    ),
+) -> None:
+    """A rerun recording of a take: cameras, videos, trajectory, gaze, points, skeletons, masks, texts.
+
+    Example: egoexo-kit export-rerun ./egoexo cmu_bike01_2 --out take.rrd --t0 5 --t1 15
+    """
+    import egoexo_kit
+    from egoexo_kit.annotations import read_keypoints
+    from egoexo_kit.viz import export_rerun as export
+
+    tk = egoexo_kit.open_release(path).take(take)
+    preds = [
+        read_keypoints(p, part="hand" if "hand" in p.name else "body", source="automatic") for p in pose_file
+    ]
+    chosen = [v.strip() for item in views for v in item.split(",") if v.strip()] or None
+    written = export(tk, out, t0=t0, t1=t1, views=chosen, poses=preds)
+    console.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB); open it with: rerun {written}")

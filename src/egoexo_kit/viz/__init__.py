@@ -11,6 +11,7 @@ Layering: the top layer; imports ``release``, ``timeline``, ``video``, ``geometr
 
 from __future__ import annotations
 
+from egoexo_kit.viz._overlay import BONES as BONES
 from egoexo_kit.viz._overlay import LAYERS as LAYERS
 from egoexo_kit.viz._overlay import ViewOverlay as ViewOverlay
 from egoexo_kit.viz._overlay import composite as composite
@@ -19,12 +20,15 @@ from egoexo_kit.viz._overlay import overlay_frames as overlay_frames
 from egoexo_kit.viz._overlay import overlay_layer as overlay_layer
 from egoexo_kit.viz._overlay import parse_layers as parse_layers
 from egoexo_kit.viz._overlay import view_overlay as view_overlay
+from egoexo_kit.viz._rerun import export_rerun as export_rerun
 
 __all__ = [
+    "BONES",
     "LAYERS",
     "ViewOverlay",
     "composite",
     "draw_overlay",
+    "export_rerun",
     "overlay_frames",
     "overlay_layer",
     "parse_layers",
