@@ -89,3 +89,14 @@ def test_empty_range_is_an_error(synth_release, tmp_path):
     with pytest.raises(ValueError, match="empty time range"):
         export_rerun(take, tmp_path / "x.rrd", t0=2.0, t1=2.0)
     assert not (tmp_path / "x.rrd").exists()
+
+
+def test_release_without_calibration_exports_with_warnings(tiny_release_ro, tmp_path):
+    from egoexo_kit.errors import EgoExoKitWarning
+
+    take = egoexo_kit.open_release(tiny_release_ro).takes[0]
+    with pytest.warns(EgoExoKitWarning, match="skipped"):
+        out = export_rerun(take, tmp_path / "tiny.rrd")
+    _, columns, _ = _contents(out)
+    assert "VideoFrameReference:timestamp" in columns["/world/cams/cam01"]  # the videos are still there
+    assert "TextLog:text" in columns["/annotations/keystep"]

@@ -121,3 +121,15 @@ def test_serve_binds_localhost_by_default():
     from egoexo_kit.viz.web import serve
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_serve_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from egoexo_kit.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["serve", "--help"])
+    assert res.exit_code == 0 and "127.0.0.1" in res.output and "Example: egoexo-kit serve" in res.output
+    res = runner.invoke(app, ["serve", str(tmp_path / "missing")])
+    assert res.exit_code == 2 and "Traceback" not in res.output

@@ -11,13 +11,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
-from egoexo_kit.release import read_eye_gaze_2d
+from egoexo_kit.release import EyeGaze2D, read_eye_gaze_2d
 from egoexo_kit.release._joints import COCO_SKELETON, HAND_BONES
 from egoexo_kit.timeline import gaze2d_row_for_frame
 
@@ -131,11 +133,17 @@ def _masks(take: Take, view: str, frame: int) -> dict[str, np.ndarray]:
     return out
 
 
+@lru_cache(maxsize=8)
+def _gaze_file(path: Path, mtime_ns: int) -> EyeGaze2D:
+    """The parsed 2D gaze CSV (cached per file version: overlays ask for it frame after frame)."""
+    return read_eye_gaze_2d(path)
+
+
 def _gaze(take: Take, frame: int) -> np.ndarray | None:
     path = take.dir / "eye_gaze" / "general_eye_gaze_2d.csv"
     if not path.is_file():
         return None
-    g = read_eye_gaze_2d(path)
+    g = _gaze_file(path, path.stat().st_mtime_ns)
     if g.frame_num is not None:
         row = int(np.searchsorted(g.frame_num, frame, side="right")) - 1
     else:
