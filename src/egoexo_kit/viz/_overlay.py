@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from egoexo_kit._facade import view_name
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
 from egoexo_kit.release import EyeGaze2D, read_eye_gaze_2d
 from egoexo_kit.release._joints import COCO_SKELETON, HAND_BONES
@@ -160,7 +161,7 @@ def view_overlay(take: Take, view: str, *, frame: int, layers: Sequence[str] = L
     is skipped with an :class:`~egoexo_kit.errors.EgoExoKitWarning` (STYLE §3: only viz skips).
     """
     v = take._views([view])[0]
-    name = f"{v.cam_id}_{v.stream_id}" if v.stream_id != "0" else v.cam_id
+    name = view_name(v)
     meta_size = take.geometry._mp4_size(v) if hasattr(take.geometry, "_mp4_size") else None
     size = meta_size or (0, 0)
     ov = ViewOverlay(size=size)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from egoexo_kit._facade import view_name
 from egoexo_kit._io import atomic_path
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning, MissingExtraError
 from egoexo_kit.release import View, read_closed_loop_trajectory, read_semidense_points
@@ -41,10 +42,6 @@ def _rr() -> Any:
     except ImportError as e:
         raise MissingExtraError("export-rerun needs rerun-sdk: pip install 'egoexo-kit[viz]'") from e
     return rr
-
-
-def _name(v: View) -> str:
-    return f"{v.cam_id}_{v.stream_id}" if v.stream_id != "0" else v.cam_id
 
 
 def _skip(what: str, err: Exception) -> None:
@@ -138,7 +135,7 @@ def export_rerun(
     frames = np.arange(f0, f1)
     times = np.asarray(tl.to_time(frame=frames), dtype=np.float64)
     chosen = take._views(views)
-    names = [_name(v) for v in chosen]
+    names = [view_name(v) for v in chosen]
     out = Path(out)
     rec = rr.RecordingStream("egoexo-kit", recording_id=take.uid)
     with atomic_path(out) as tmp:
@@ -146,7 +143,7 @@ def export_rerun(
         rec.send_blueprint(_blueprint(names))
         rec.log("world", rr.ViewCoordinates.RIGHT_HAND_Z_UP, static=True)
         for v in chosen:
-            entity = f"world/cams/{_name(v)}"
+            entity = f"world/cams/{view_name(v)}"
             if v.path is None or not v.path.is_file():
                 _skip(f"video of {v.key}", EgoExoKitError("not downloaded", path=v.path))
                 continue
