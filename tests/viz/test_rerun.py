@@ -100,3 +100,18 @@ def test_release_without_calibration_exports_with_warnings(tiny_release_ro, tmp_
     _, columns, _ = _contents(out)
     assert "VideoFrameReference:timestamp" in columns["/world/cams/cam01"]  # the videos are still there
     assert "TextLog:text" in columns["/annotations/keystep"]
+
+
+def test_prediction_file_is_logged_beside_the_annotations(synth_release, tmp_path):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    pred = synth_release / "annotations/ego_pose" / take.split / "body/automatic" / f"{take.uid}.json"
+    out = tmp_path / "p.rrd"
+    args = ["export-rerun", str(synth_release), TAKE, "--out", str(out), "--t1", "0.5", "--views", "cam01"]
+    res = CliRunner().invoke(app, [*args, "--pose-file", str(pred), "--pose-part", "body"])
+    assert res.exit_code == 0, res.output
+    _, columns, batches = _contents(out)
+    assert "LineStrips3D:strips" in columns["/world/pose/prediction_body"]
+    assert sum(rb.num_rows for rb in batches["/world/pose/prediction_body"]) == 15  # frames 0..14
+    assert not any(k.startswith("/world/cams/cam02") for k in columns)
+    res = CliRunner().invoke(app, [*args, "--pose-file", str(pred), "--pose-part", "feet"])
+    assert res.exit_code == 2

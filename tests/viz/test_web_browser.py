@@ -160,3 +160,12 @@ def test_overlays_are_drawn(page, synth_release):
     for layer in ("pose", "masks", "gaze"):
         page.check(f"input.layer[data-layer={layer}]")
     page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') > 0")
+
+
+def test_scene_shows_cameras_and_skeleton(page):
+    pixels = """() => { const c = document.getElementById('scene');
+      return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }"""
+    rgb = np.asarray(page.evaluate(pixels), np.int64).reshape(-1, 4)[:, :3]
+    r, g, b = rgb.T
+    assert ((b > 200) & (r < 160)).sum() > 20  # cameras (#8cf)
+    assert ((r > 200) & (g > 150) & (b < 90)).sum() > 20  # body skeleton (#fc3)

@@ -50,9 +50,10 @@ def export_rerun(
     views: list[str] = typer.Option(
         [], "--views", help="Views (space/comma-separated or repeated); default Aria RGB + exo."
     ),
-    pose_file: list[Path] = typer.Option(
-        [], "--pose-file", help="EgoPose-format keypoint file(s) of predictions to show beside the take's."
+    pose_file: Path | None = typer.Option(
+        None, "--pose-file", help="Predicted keypoints of the take, in the EgoPose annotation format."
     ),
+    pose_part: str = typer.Option("body", "--pose-part", help="What --pose-file holds: body or hand."),
 ) -> None:
     """A rerun recording of a take: cameras, videos, trajectory, gaze, points, skeletons, masks, texts.
 
@@ -63,9 +64,9 @@ def export_rerun(
     from egoexo_kit.viz import export_rerun as export
 
     tk = egoexo_kit.open_release(path).take(take)
-    preds = [
-        read_keypoints(p, part="hand" if "hand" in p.name else "body", source="automatic") for p in pose_file
-    ]
+    if pose_part not in ("body", "hand"):
+        raise typer.BadParameter(f"--pose-part must be body or hand, got {pose_part!r}")
+    preds = [] if pose_file is None else [read_keypoints(pose_file, part=pose_part, source="automatic")]  # type: ignore[arg-type]
     chosen = [v.strip() for item in views for v in item.split(",") if v.strip()] or None
     written = export(tk, out, t0=t0, t1=t1, views=chosen, poses=preds)
     console.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB); open it with: rerun {written}")

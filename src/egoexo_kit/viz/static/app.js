@@ -112,7 +112,7 @@ function sceneView(canvas) {
     return [canvas.width / 2 + scale * cx, canvas.height / 2 - scale * sy];
   };
   const draw = () => {
-    g.fillStyle = "#000"; g.fillRect(0, 0, canvas.width, canvas.height);
+    g.fillStyle = "#000"; g.fillRect(0, 0, canvas.width, canvas.height); g.lineWidth = 1;
     if (!data) return;
     for (const c of data.cameras) {
       const [x, y] = proj(c.center);
@@ -121,6 +121,7 @@ function sceneView(canvas) {
       g.fillStyle = "#8cf"; g.fillRect(x - 3, y - 3, 6, 6);
       g.fillText(c.name, x + 5, y - 5);
     }
+    g.lineWidth = 2;
     for (const [part, pts] of Object.entries(data.skeletons)) {
       g.strokeStyle = part === "body" ? "#fc3" : "#f6c";
       for (const [a, b] of data.bones[part]) {
