@@ -27,6 +27,7 @@ from egoexo_kit.cli.search import search
 from egoexo_kit.cli.synth import synth
 from egoexo_kit.cli.triangulate import triangulate
 from egoexo_kit.cli.validate import validate
+from egoexo_kit.cli.viz import export_rerun, serve
 
 __all__ = ["app", "main"]
 
@@ -75,6 +76,8 @@ app.add_typer(benchmark_app, name="benchmark")
 app.command()(baseline)
 app.command()(query)
 app.command()(search)
+app.command()(serve)
+app.command(name="export-rerun")(export_rerun)
 
 
 def main() -> None:

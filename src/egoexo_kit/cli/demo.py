@@ -24,6 +24,7 @@ from egoexo_kit.cli.frames import write_png
 from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.triangulate import demo_triangulate
 from egoexo_kit.cli.validate import render_report
+from egoexo_kit.cli.viz import demo_viz
 from egoexo_kit.release import release_summary, take_summary, validate_release
 from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
 from egoexo_kit.video import collage_frame, write_collage
@@ -102,6 +103,8 @@ def demo(
     demo_annotations(release)
     console.rule("[bold]benchmark baselines")
     demo_benchmarks(root, outputs)
+    console.rule("[bold]see it")
+    demo_viz(release, outputs)
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )

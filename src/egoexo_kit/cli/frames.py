@@ -3,6 +3,7 @@
 Examples:
     egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --out frames/
     egoexo-kit frames ./egoexo cmu_bike01_2 --frame 300 --views aria01_214-1 --views cam01 --out frames/
+    egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --overlay pose,masks,gaze --out frames/
     egoexo-kit clips ./egoexo cmu_bike01_2 --t0 10 --t1 14 --fps 10 --out clip.mp4
 """
 
@@ -19,6 +20,7 @@ from egoexo_kit._io import atomic_path
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.video import collage_frame, encode_video
+from egoexo_kit.viz import overlay_frames, parse_layers
 
 __all__ = ["clips", "frames", "write_png"]
 
@@ -32,6 +34,13 @@ def write_png(path: Path, rgb: np.ndarray) -> None:
 
 def _views(views: list[str]) -> list[str] | None:
     return [v.strip() for item in views for v in item.split(",") if v.strip()] or None
+
+
+def _layers(value: str) -> tuple[str, ...]:
+    try:
+        return parse_layers(value) if value else ()
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
 
 
 def _resolution(value: str) -> str:
@@ -54,6 +63,9 @@ def frames(
     orientation: str = typer.Option(
         "mp4", "--orientation", help="mp4 (as stored) or sensor (Aria unrotated)."
     ),
+    overlay: str = typer.Option(
+        "", "--overlay", help="Draw annotations: any of pose,masks,gaze (MP4 orientation only)."
+    ),
 ) -> None:
     """One PNG per view of one synchronized instant, plus a labelled contact sheet.
 
@@ -61,11 +73,19 @@ def frames(
     """
     if (t is None) == (frame is None):
         raise typer.BadParameter("give exactly one of --t and --frame")
+    layers = _layers(overlay)
+    if layers and orientation != "mp4":
+        raise typer.BadParameter("--overlay draws in the MP4 orientation: drop --orientation sensor")
     tk = egoexo_kit.open_release(path).take(take)
-    pics = tk.frames(
-        t=t, frame=frame, views=_views(views), resolution=_resolution(resolution), orientation=orientation
-    )  # type: ignore[arg-type]
     index = frame if frame is not None else int(tk.timeline.to_frame(t=t))
+    if layers:
+        pics = overlay_frames(
+            tk, frame=index, views=_views(views), layers=layers, resolution=_resolution(resolution)
+        )
+    else:
+        pics = tk.frames(
+            frame=index, views=_views(views), resolution=_resolution(resolution), orientation=orientation
+        )  # type: ignore[arg-type]
     for name, rgb in pics.items():
         write_png(out / f"{tk.name}_{index:06d}_{name}.png", rgb)
     sheet = collage_frame(

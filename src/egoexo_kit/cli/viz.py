@@ -1,0 +1,102 @@
+"""``egoexo-kit serve`` and ``export-rerun``: see a take in the browser or in the rerun viewer.
+
+Needs the extras ``[web]`` (serve: FastAPI + uvicorn) and ``[viz]`` (export-rerun: rerun-sdk).
+
+Examples:
+    egoexo-kit serve ./egoexo --port 8000
+    egoexo-kit export-rerun ./egoexo cmu_bike01_2 --out take.rrd --t0 5 --t1 15
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from egoexo_kit.cli._common import console, handle_errors
+from egoexo_kit.errors import EgoExoKitWarning
+
+if TYPE_CHECKING:
+    from egoexo_kit._facade import Release
+
+__all__ = ["demo_viz", "export_rerun", "serve"]
+
+
+@handle_errors
+def serve(
+    path: Path = typer.Argument(..., help="Release folder."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (default: this machine only)."),
+) -> None:
+    """A read-only web viewer: take list, every view in lockstep, overlays, annotation timeline, 3D.
+
+    Example: egoexo-kit serve ./egoexo --port 8000
+    """
+    from egoexo_kit.viz.web import serve as run
+
+    console.print(f"serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
+    run(path, host=host, port=port)
+
+
+@handle_errors
+def export_rerun(
+    path: Path = typer.Argument(..., help="Release folder."),
+    take: str = typer.Argument(..., help="Take name or uid."),
+    out: Path = typer.Option(..., "--out", help="The .rrd file to write."),
+    t0: float | None = typer.Option(None, "--t0", help="Start, seconds from take start."),
+    t1: float | None = typer.Option(None, "--t1", help="End (exclusive), seconds from take start."),
+    views: list[str] = typer.Option(
+        [], "--views", help="Views (space/comma-separated or repeated); default Aria RGB + exo."
+    ),
+    pose_file: Path | None = typer.Option(
+        None, "--pose-file", help="Predicted keypoints of the take, in the EgoPose annotation format."
+    ),
+    pose_part: str = typer.Option("body", "--pose-part", help="What --pose-file holds: body or hand."),
+) -> None:
+    """A rerun recording of a take: cameras, videos, trajectory, gaze, points, skeletons, masks, texts.
+
+    Example: egoexo-kit export-rerun ./egoexo cmu_bike01_2 --out take.rrd --t0 5 --t1 15
+    """
+    import egoexo_kit
+    from egoexo_kit.annotations import read_keypoints
+    from egoexo_kit.viz import export_rerun as export
+
+    tk = egoexo_kit.open_release(path).take(take)
+    if pose_part not in ("body", "hand"):
+        raise typer.BadParameter(f"--pose-part must be body or hand, got {pose_part!r}")
+    preds = [] if pose_file is None else [read_keypoints(pose_file, part=pose_part, source="automatic")]  # type: ignore[arg-type]
+    chosen = [v.strip() for item in views for v in item.split(",") if v.strip()] or None
+    written = export(tk, out, t0=t0, t1=t1, views=chosen, poses=preds)
+    console.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB); open it with: rerun {written}")
+
+
+def demo_viz(release: Release, outputs: Path) -> None:
+    """Demo step: a frame with overlays, a .rrd of the first second of a take, and the serve command."""
+    from egoexo_kit._extras import installed_extras
+    from egoexo_kit.cli.frames import write_png
+    from egoexo_kit.video import collage_frame
+    from egoexo_kit.viz import export_rerun as export
+    from egoexo_kit.viz import overlay_frames
+
+    take = release.takes[-1]  # the bike-repair take of the demo release: masks, poses, keysteps
+    frame = min(60, take.timeline.n_frames - 1)
+    with warnings.catch_warnings():  # a release without calibration or masks just draws less
+        warnings.simplefilter("ignore", EgoExoKitWarning)
+        pics = overlay_frames(take, frame=frame)
+    sheet = outputs / f"{take.name}_{frame:06d}_overlays.png"
+    write_png(
+        sheet, collage_frame(list(pics.values()), labels=list(pics), tile=(320, 180), caption="overlays")
+    )
+    console.print(f"skeletons, masks and gaze drawn on frame {frame}: [bold]{sheet}[/]")
+    if installed_extras()["viz"]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EgoExoKitWarning)
+            rrd = export(take, outputs / f"{take.name}.rrd", t0=0.0, t1=min(1.0, take.timeline.duration_s))
+        console.print(f"rerun recording of the first second: [bold]{rrd}[/] (open with: rerun {rrd})")
+    else:
+        console.print("rerun recording skipped: pip install 'egoexo-kit[viz]'")
+    console.print(
+        f"browse every take: [bold]egoexo-kit serve {release.root}[/] then open http://127.0.0.1:8000/"
+    )

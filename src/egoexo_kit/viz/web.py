@@ -1,0 +1,252 @@
+"""The read-only web viewer of ``egoexo-kit serve`` (extra ``[web]``: FastAPI + uvicorn).
+
+The backend serves the release's files (HTTP range requests, so videos seek), a JSON API of takes,
+timelines and 3D scenes, and overlay layers drawn by :mod:`egoexo_kit.viz._overlay`; the front-end
+is plain ES modules in ``viz/static/``. Safety (DESIGN §6): only GET/HEAD, only regular files whose
+resolved path lies inside the release (no traversal, no symlink escape, no hidden folders such as
+``.synth``), bound to 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from egoexo_kit._facade import Release, Take, open_release, view_name
+from egoexo_kit.errors import EgoExoKitError, MissingExtraError, NotFoundError
+from egoexo_kit.viz._overlay import BONES, LAYERS, overlay_frames, overlay_layer, parse_layers
+
+try:
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import FileResponse, JSONResponse, Response
+    from fastapi.staticfiles import StaticFiles
+except ImportError as e:  # pragma: no cover - exercised only without the extra
+    raise MissingExtraError("the web viewer needs FastAPI: pip install 'egoexo-kit[web]'") from e
+
+__all__ = ["STATIC", "create_app", "safe_path", "serve"]
+
+STATIC = Path(__file__).with_name("static")
+"""The front-end files (index.html, app.js, style.css)."""
+TIMELINE_FAMILIES = ("keystep", "atomic_descriptions", "expert_commentary", "proficiency")
+"""Annotation families shown on the take page's timeline."""
+
+
+def safe_path(root: Path, rel: str) -> Path:
+    """The regular file ``root/rel`` resolved, or :class:`NotFoundError` if it escapes ``root``.
+
+    Refuses absolute paths, ``..``, hidden components (``.synth``, ``.egoexo-kit``) and symlinks that
+    resolve outside the release.
+    """
+    parts = Path(rel).parts
+    if not rel or Path(rel).is_absolute() or any(p in ("..", "") or p.startswith(".") for p in parts):
+        raise NotFoundError(f"refused path {rel!r}")
+    base = root.resolve()
+    path = (base / rel).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise NotFoundError(f"no file {rel!r} in the release")
+    return path
+
+
+def _png(image: np.ndarray) -> Response:
+    channels = image.shape[2]
+    bgr = image[..., [2, 1, 0, 3]] if channels == 4 else image[..., ::-1]
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(bgr))
+    if not ok:  # pragma: no cover - OpenCV always encodes uint8 images
+        raise HTTPException(500, "could not encode PNG")
+    return Response(buf.tobytes(), media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+def _families(take: Take) -> list[str]:
+    a = take.annotations
+    present = {
+        "keystep": bool(a.keysteps),
+        "atomic": bool(a.atomic_descriptions),
+        "commentary": bool(a.expert_commentary),
+        "proficiency": a.proficiency_demonstration is not None,
+        "relations": a.relations is not None,
+        "pose": a.pose("body") is not None or a.pose("hand") is not None,
+    }
+    return [k for k, v in present.items() if v]
+
+
+def _summary(take: Take) -> dict[str, Any]:
+    return {
+        "name": take.name,
+        "uid": take.uid,
+        "scenario": take.scenario,
+        "split": take.split,
+        "n_frames": take.n_frames,
+        "duration_s": take.duration_sec,
+        "annotations": _families(take),
+    }
+
+
+class _Viewer:
+    """The release and the per-take caches the routes share (takes are opened once)."""
+
+    def __init__(self, release: Release) -> None:
+        self.release = release
+        self.lock = threading.Lock()
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one viewer per app, lives as long as the app
+    def take(self, name: str) -> Take:
+        try:
+            return self.release.take(name)  # type: ignore[return-value]
+        except EgoExoKitError as e:
+            raise HTTPException(404, str(e)) from e
+
+    @lru_cache(maxsize=1)  # noqa: B019
+    def summaries(self) -> list[dict[str, Any]]:
+        return [_summary(t) for t in self.release.takes]  # type: ignore[arg-type]
+
+    def views(self, take: Take) -> list[dict[str, Any]]:
+        out = []
+        for v in take._views(None):
+            if v.path is None or not v.path.is_file():
+                continue
+            rel = v.path.resolve().relative_to(self.release.root.resolve()).as_posix()
+            out.append({"name": view_name(v), "kind": v.kind, "url": f"/files/{rel}"})
+        return out
+
+    def scene(self, take: Take, frame: int) -> dict[str, Any]:
+        """Camera centres and viewing directions plus 3D skeletons at ``frame`` (world metres)."""
+        cams = []
+        for v in take._views(None):
+            try:
+                cam = take.camera(view_name(v), frame=frame)
+            except EgoExoKitError:
+                continue
+            T = cam.T_world_cam
+            cams.append({"name": view_name(v), "center": T[:3, 3].tolist(), "forward": T[:3, 2].tolist()})
+        skel: dict[str, Any] = {}
+        for part in ("body", "hand"):
+            for source in ("annotation", "automatic"):
+                p = take.annotations.pose(part, source=source)
+                if p is None or frame not in p.frames:
+                    continue
+                pts = p.points_3d[int(np.searchsorted(p.frames, frame))]
+                skel[part] = [None if not np.isfinite(q).all() else q.tolist() for q in pts]
+                break
+        return {
+            "frame": frame,
+            "cameras": cams,
+            "skeletons": skel,
+            "bones": {k: [list(b) for b in BONES[k]] for k in skel},
+        }
+
+
+def create_app(release: str | Path | Release) -> FastAPI:
+    """The FastAPI app serving one release read-only (see the module docstring for the routes)."""
+    rel = release if isinstance(release, Release) else open_release(release)
+    viewer = _Viewer(rel)
+    root = rel.root
+    app = FastAPI(title="egoexo-kit viewer", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/")
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/takes")
+    def takes(
+        scenario: str | None = None, split: str | None = None, annotation: str | None = None
+    ) -> JSONResponse:
+        rows = viewer.summaries()
+        out = [
+            r
+            for r in rows
+            if (not scenario or r["scenario"] == scenario)
+            and (not split or r["split"] == split)
+            and (not annotation or annotation in r["annotations"])
+        ]
+        facets = {
+            "scenario": sorted({r["scenario"] for r in rows if r["scenario"]}),
+            "split": sorted({r["split"] for r in rows if r["split"]}),
+            "annotation": sorted({a for r in rows for a in r["annotations"]}),
+        }
+        return JSONResponse({"takes": out, "facets": facets})
+
+    @app.get("/api/takes/{name}")
+    def take(name: str) -> JSONResponse:
+        tk = viewer.take(name)
+        rows = tk.annotations.timeline_rows(TIMELINE_FAMILIES)
+        return JSONResponse(
+            {
+                **_summary(tk),
+                "fps": tk.timeline.fps,
+                "n_frames": tk.timeline.n_frames,
+                "views": viewer.views(tk),
+                "timeline": rows,
+                "layers": list(LAYERS),
+            }
+        )
+
+    @app.get("/api/takes/{name}/scene/{frame}")
+    def scene(name: str, frame: int) -> JSONResponse:
+        tk = viewer.take(name)
+        if not 0 <= frame < tk.timeline.n_frames:
+            raise HTTPException(404, f"frame {frame} outside 0..{tk.timeline.n_frames - 1}")
+        return JSONResponse(viewer.scene(tk, frame))
+
+    def _frame_view(name: str, view: str, frame: int) -> tuple[Take, str]:
+        tk = viewer.take(name)
+        if not 0 <= frame < tk.timeline.n_frames:
+            raise HTTPException(404, f"frame {frame} outside 0..{tk.timeline.n_frames - 1}")
+        try:
+            return tk, view_name(tk._views([view])[0])
+        except EgoExoKitError as e:
+            raise HTTPException(404, str(e)) from e
+
+    def _layers(layers: str) -> tuple[str, ...]:
+        try:
+            return parse_layers(layers)
+        except ValueError as e:
+            raise HTTPException(400, str(e)) from e
+
+    @app.get("/api/takes/{name}/overlay/{view}/{frame}.png")
+    def overlay(
+        name: str,
+        view: str,
+        *,
+        frame: int,
+        layers: str = ",".join(LAYERS),
+        width: int = 0,
+        height: int = 0,
+    ) -> Response:
+        tk, vn = _frame_view(name, view, frame)
+        if width <= 0 or height <= 0:
+            width, height = next(iter(tk.frames(frame=frame, views=[vn]).values())).shape[1::-1]
+        with viewer.lock:
+            layer = overlay_layer(tk, vn, frame=frame, size=(width, height), layers=_layers(layers))
+        return _png(layer)
+
+    @app.get("/api/takes/{name}/preview/{view}/{frame}.png")
+    def preview(name: str, view: str, *, frame: int, layers: str = ",".join(LAYERS)) -> Response:
+        tk, vn = _frame_view(name, view, frame)
+        with viewer.lock:
+            pic = overlay_frames(tk, frame=frame, views=[vn], layers=_layers(layers))[vn]
+        return _png(pic)
+
+    @app.api_route("/files/{path:path}", methods=["GET", "HEAD"])
+    def files(path: str) -> FileResponse:
+        try:
+            return FileResponse(safe_path(root, path))
+        except NotFoundError as e:
+            raise HTTPException(404, str(e)) from e
+
+    return app
+
+
+def serve(release: str | Path, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the viewer with uvicorn until interrupted (binds to 127.0.0.1 unless ``host`` says otherwise)."""
+    try:
+        import uvicorn
+    except ImportError as e:
+        raise MissingExtraError("egoexo-kit serve needs uvicorn: pip install 'egoexo-kit[web]'") from e
+    uvicorn.run(create_app(release), host=host, port=port, log_level="warning")

@@ -1,0 +1,171 @@
+"""The web viewer in a real headless Chromium (Debian ``chromium`` driven by Playwright).
+
+The server is started by the test (uvicorn on a free port); views are compared pixel by pixel with
+the frames ``take.frames`` decodes, so a view showing the wrong frame fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+from tests.viz.conftest import TAKE  # noqa: E402
+
+import egoexo_kit  # noqa: E402
+from egoexo_kit.viz.web import create_app  # noqa: E402
+
+CHROMIUM = os.environ.get("EGOEXO_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    if os.environ.get("EGOEXO_FAIL_WITHOUT_CHROMIUM"):
+        raise RuntimeError("EGOEXO_FAIL_WITHOUT_CHROMIUM is set but no chromium is on PATH")
+    pytest.skip("needs the Debian chromium package", allow_module_level=True)
+
+GRAB = """(name) => {
+  const v = document.querySelector(`video[data-view="${name}"]`);
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  return [c.width, c.height, Array.from(g.getImageData(0, 0, c.width, c.height).data)];
+}"""
+OVERLAY_ALPHA = """(name) => {
+  const c = document.querySelector(`canvas.overlay[data-view="${name}"]`);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n;
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(synth_release):
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(create_app(synth_release), log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], timeout=60_000)
+        pg = browser.new_page()
+        pg.set_default_timeout(30_000)
+        pg.goto(server + "/")
+        yield pg
+        browser.close()
+
+
+def _ready(page, frame: int) -> None:
+    page.wait_for_function(
+        f"document.body.dataset.ready === '1' && document.body.dataset.frame === '{frame}'"
+        f" && document.body.dataset.overlayFrame === '{frame}'"
+    )
+
+
+def _shown(page, view: str) -> np.ndarray:
+    w, h, data = page.evaluate(GRAB, view)
+    return np.asarray(data, np.float64).reshape(h, w, 4)[..., :3]
+
+
+def test_take_list_renders_and_filters(page):
+    page.wait_for_selector("tr.take")
+    names = page.eval_on_selector_all("tr.take", "rows => rows.map(r => r.dataset.name)")
+    assert sorted(names) == sorted([TAKE, "cmu_basketball_01_1"])
+    page.select_option("select[name=scenario]", "Basketball")
+    page.wait_for_function("document.querySelectorAll('tr.take').length === 1")
+    assert page.eval_on_selector("tr.take", "r => r.dataset.name") == "cmu_basketball_01_1"
+    page.select_option("select[name=scenario]", "")
+    page.wait_for_function("document.querySelectorAll('tr.take').length === 2")
+
+
+def test_views_show_the_frame_of_t_after_seeking(page, synth_release):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    page.click(f"tr.take[data-name='{TAKE}'] a")
+    _ready(page, 0)
+    views = page.eval_on_selector_all("video", "vs => vs.map(v => v.dataset.view)")
+    assert views == ["aria01_214-1", "cam01", "cam02", "cam03", "cam04"]
+    t = 1.5
+    frame = int(take.timeline.to_frame(t=t))
+    page.evaluate(f"viewer.seek({t})")
+    _ready(page, frame)
+    near = take.clip((frame - 3) / 30, (frame + 4) / 30, views=views)  # frames f-3 .. f+3
+    told_apart, report = 0, {}
+    for view in views:
+        shown = _shown(page, view)
+        errors = [np.abs(shown - near[view][k]).mean() for k in range(7)]
+        # the decoded frame of t fits best (a static exo view may repeat a frame: ties allowed)
+        assert errors[3] <= min(errors) + 1e-9 and errors[3] < 4, (view, errors)
+        told_apart += errors[3] < min(errors[2], errors[4])
+        report[view] = np.round(errors, 3).tolist()
+    assert told_apart >= 1, report  # at least one view (the moving Aria camera) rules out both neighbours
+
+
+def test_frame_step_and_play(page):
+    page.evaluate("viewer.seek(1.0)")
+    _ready(page, 30)
+    page.click("#next")
+    _ready(page, 31)
+    page.click("#prev")
+    page.click("#prev")
+    _ready(page, 29)
+    page.select_option("#speed", "2")
+    page.click("#play")
+    page.wait_for_function("Number(document.body.dataset.frame) > 35")
+    page.click("#pause")
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    f = int(page.evaluate("document.body.dataset.frame"))
+    times = page.eval_on_selector_all("video", "vs => vs.map(v => v.currentTime)")
+    assert all(abs(x - (f + 0.5) / 30) < 1e-3 for x in times)  # every view parked on the clock's frame
+
+
+def test_clicking_a_keystep_seeks_to_its_start(page, synth_release):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    step = take.annotations.keysteps[0]
+    page.click("#timeline .item.keystep")
+    frame = int(take.timeline.to_frame(t=step.start_s))
+    _ready(page, frame)
+    assert float(page.eval_on_selector("#scrub", "s => s.value")) == frame
+    assert step.step_name in page.inner_text("#caption")
+
+
+def test_overlays_are_drawn(page, synth_release):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    rel = take.annotations.relations
+    page.evaluate("viewer.seek(2.0)")
+    _ready(page, 60)
+    assert any(cams["cam01"].visible(60) for cams in rel.tracks.values())
+    assert page.evaluate(OVERLAY_ALPHA, "cam01") > 0
+    page.uncheck("input.layer[data-layer=pose]")
+    page.uncheck("input.layer[data-layer=masks]")
+    page.uncheck("input.layer[data-layer=gaze]")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') === 0")
+    for layer in ("pose", "masks", "gaze"):
+        page.check(f"input.layer[data-layer={layer}]")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') > 0")
+
+
+def test_scene_shows_cameras_and_skeleton(page):
+    pixels = """() => { const c = document.getElementById('scene');
+      return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }"""
+    rgb = np.asarray(page.evaluate(pixels), np.int64).reshape(-1, 4)[:, :3]
+    r, g, b = rgb.T
+    assert ((b > 200) & (r < 160)).sum() > 20  # cameras (#8cf)
+    assert ((r > 200) & (g > 150) & (b < 90)).sum() > 20  # body skeleton (#fc3)
