@@ -113,12 +113,21 @@ def run_baseline(
     split: str = "val",
     method: str | None = None,
     out: str | Path | None = None,
+    features: str | None = None,
 ) -> Any:
-    """A submission for ``split`` from ``method`` (default: the task's baseline; others are trivial)."""
+    """A submission for ``split`` from ``method`` (default: the task's baseline; others are trivial).
+
+    ``features`` names a ``features/<name>/`` folder of the release whose rows describe each clip
+    (keystep recognition only; see ``egoexo-kit features``).
+    """
     b = _builder(task)
     method = method or b.methods[0]
     if method not in b.methods:
         raise NotFoundError(f"unknown {task} baseline {method!r}; known: {', '.join(b.methods)}")
+    if features is not None:
+        if task != "keystep-recognition":
+            raise NotFoundError(f"{task} baselines take no features (only keystep-recognition does)")
+        return b.baseline(release, split=split, method=method, features=features)
     if b.folders:
         if out is None:
             raise NotFoundError(f"{task} predictions are a PNG folder: give out")
@@ -150,12 +159,18 @@ class LeaderboardRow:
 
 
 def leaderboard(
-    release: Release, *, split: str = "val", workdir: str | Path, tasks: tuple[str, ...] | None = None
+    release: Release,
+    *,
+    split: str = "val",
+    workdir: str | Path,
+    tasks: tuple[str, ...] | None = None,
+    features: str | None = None,
 ) -> list[LeaderboardRow]:
     """Run every baseline of every task and score it; a task without GT in ``split`` uses another split.
 
     A note says when the split changed (baselines are fitted on train, so train scores are in-sample)
-    and when an evaluation option departs from the official default for synthetic data.
+    and when an evaluation option departs from the official default for synthetic data. ``features``
+    (a ``features/<name>/`` folder) feeds the keystep-recognition baseline.
     """
     rows: list[LeaderboardRow] = []
     for task in tasks or tuple(BUILDERS):
@@ -175,7 +190,8 @@ def leaderboard(
         for method in b.methods:
             out = Path(workdir) / task / used / method if b.folders else None
             try:
-                pred = run_baseline(task, release, split=used, method=method, out=out)
+                feats = features if task == "keystep-recognition" and method == b.methods[0] else None
+                pred = run_baseline(task, release, split=used, method=method, out=out, features=feats)
                 result = evaluate(task, gt, pred, **options)
             except EgoExoKitError as e:  # e.g. nothing in train to fit on: say so, keep going
                 rows.append(LeaderboardRow(task, method, method != b.methods[0], used, {}, e.message))
@@ -186,6 +202,8 @@ def leaderboard(
                 note.append("clips < 120 frames kept (min_clip_len=0)")
             if options:
                 note.append(", ".join(f"{k}={v}" for k, v in options.items()))
+            if feats:
+                note.append(f"features/{feats}")
             rows.append(
                 LeaderboardRow(task, method, method != b.methods[0], used, result.metrics, "; ".join(note))
             )

@@ -66,6 +66,9 @@ def baseline(
     trivial: str | None = typer.Option(
         None, "--trivial", help="Run a trivial baseline instead (random, majority, static…; see --help)."
     ),
+    features: str | None = typer.Option(
+        None, "--features", help="keystep-recognition: describe clips by this features/<name>/ folder too."
+    ),
 ) -> None:
     """Run a task's baseline (or a trivial one) and write a submission ``egoexo-kit eval`` scores.
 
@@ -75,7 +78,7 @@ def baseline(
     scenario-majority|majority|random, proficiency-demonstration uniform-tips|random.
     Example: egoexo-kit baseline body-pose REL --split val --out pred.json
     """
-    pred = run_baseline(task, open_release(release), split=split, method=trivial, out=out)
+    pred = run_baseline(task, open_release(release), split=split, method=trivial, out=out, features=features)
     _write(pred, out, what=f"{task} {trivial or BUILDERS[task].methods[0]} predictions")
 
 
@@ -112,5 +115,6 @@ def leaderboard_cmd(
 
 def demo_benchmarks(release: Path, outputs: Path) -> None:
     """The demo step: every baseline and its trivial rivals on the demo release, one table."""
-    rows = leaderboard(open_release(release), split="val", workdir=outputs / "benchmarks")
+    stats = "stats" if (release / "features" / "stats" / "config.yaml").is_file() else None  # demo_features
+    rows = leaderboard(open_release(release), split="val", workdir=outputs / "benchmarks", features=stats)
     print_leaderboard(rows, title="benchmark baselines on the synthetic release (fitted on train)")
