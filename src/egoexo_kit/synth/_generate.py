@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,9 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
         if config.raw:
             if progress:
                 progress(f"raw {cap.capture_name}", done, total)
-            write_raw_capture(root, world=world, config=config)
+            raw = write_raw_capture(root, world=world, config=config)
+            if not config.annotations_only:  # MPS outputs and exo calibration, as a capture's raw folder has
+                shutil.copytree(root / "captures" / cap.capture_name / "trajectory", raw / "mps", dirs_exist_ok=True)
         for take in cap.takes:
             if progress:
                 progress(f"take {take.take_name}", done, total)

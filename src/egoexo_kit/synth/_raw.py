@@ -7,8 +7,10 @@ frame) and ``<aria>.wav`` (7 microphones). Every device sees the same two sync e
 ``SYNC_EVENT_TIME`` and ``SYNC_END_LEAD`` s before the capture ends): a bright flash in every picture
 and a chirp fed to every audio track by a wireless sync box, so it is stamped on each device's own
 clock (offset and drift) with no acoustic travel time. The
-operator's log ``takes.json`` gives each take's approximate start/end on the Aria clock, and
-``manifest.json`` lists devices, files and rates. Clock truth is in ``.synth/release.json``.
+operator's log ``takes.json`` gives each take's name, task and approximate start/end on the Aria
+clock, ``manifest.json`` lists devices, files and rates, and ``mps/`` holds the capture's Aria MPS
+outputs (trajectory, point cloud) with the exo calibration ``gopro_calibs.csv`` (written by the
+generator next to the raw files). Clock truth is in ``.synth/release.json``.
 """
 
 from __future__ import annotations
@@ -196,6 +198,9 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
     log = [
         {
             "take_name": t.take_name,
+            "task_id": t.task.task_id,
+            "task_name": t.task.name,
+            "parent_task_name": t.task.scenario_name,
             "approx_start_device_ns": int(aria.time_to_device_ns(t.start - 0.5)),
             "approx_end_device_ns": int(aria.time_to_device_ns(t.start + t.seconds + 0.5)),
         }
@@ -206,6 +211,9 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
         out / "manifest.json",
         {
             "capture_name": world.plan.capture_name,
+            "university": world.plan.university,
+            "participant_uid": world.plan.participant_uid,
+            "physical_setting_uid": world.plan.setting_uid,
             "devices": entries,
             "sync_event": "a flash in every picture and a chirp in every audio track, near the start and the end",
         },
