@@ -80,7 +80,7 @@ def write_capture_truth(
                 for c in w.clocks
             },
             "sync_event_times": list(sync_event_times(w)),
-            "raw_first_frame_times": raw_first_frame_times(w),
+            "raw_first_frame_times": raw_first_frame_times(w, config=config),
         }
     cfg = dataclasses.asdict(config)
     write_json(

@@ -26,6 +26,7 @@ from egoexo_kit._parallel import pool_map
 from egoexo_kit.synth._audio import RATE as AUDIO_RATE
 from egoexo_kit.synth._audio import chirp, mic_signals, write_pcm_wav
 from egoexo_kit.synth._capture import CaptureWorld, csv_text
+from egoexo_kit.synth._clocks import DeviceClock
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._plan import SYNC_EVENT_TIME
 from egoexo_kit.synth._render import Primitives
@@ -55,14 +56,25 @@ def sync_event_times(world: CaptureWorld) -> tuple[float, float]:
     return SYNC_EVENT_TIME, world.plan.duration - SYNC_END_LEAD
 
 
-def raw_first_frame_times(world: CaptureWorld) -> dict[str, float]:
-    """Device → common time (s) of the first frame of its raw recording (``<aria>`` for the Aria RGB)."""
+def _raw_frames(world: CaptureWorld, device: str, *, lead_s: float) -> tuple[DeviceClock, np.ndarray]:
+    """A device's clock and the native frames of its raw recording (GoPro ``j`` of ``n`` starts
+    ``lead_s * (j + 1) / n`` s before its first timesync frame)."""
     ts = world.timesync
+    clock = ts.clocks[device if device in ts.clocks else f"{device}_214-1"]
+    k = ts.frames[clock.name]
+    first = k[k >= 0].min()
+    if device in world.plan.exo_ids:
+        j = world.plan.exo_ids.index(device)
+        first -= int(round(lead_s * (j + 1) / len(world.plan.exo_ids) * clock.rate))
+    return clock, np.arange(first, k.max() + 1)
+
+
+def raw_first_frame_times(world: CaptureWorld, *, config: SynthConfig) -> dict[str, float]:
+    """Device → common time (s) of the first frame of its raw recording (``<aria>`` for the Aria RGB)."""
     out = {}
     for device in [*world.plan.exo_ids, world.plan.aria_id]:
-        clock = ts.clocks[device if device in ts.clocks else f"{device}_214-1"]
-        k = ts.frames[clock.name]
-        out[device] = float(clock.frame_time(k[k >= 0].min()))
+        clock, k = _raw_frames(world, device, lead_s=config.raw_lead_s)
+        out[device] = float(clock.frame_time(k[0]))
     return out
 
 
@@ -119,12 +131,9 @@ def _frames(world: CaptureWorld, spec: ViewSpec) -> Iterator[np.ndarray]:
         yield rgb
 
 
-def _device_job(device: str, *, world: CaptureWorld, out: Path) -> dict:
+def _device_job(device: str, *, world: CaptureWorld, out: Path, lead_s: float) -> dict:
     """Write one device's raw recording; returns its manifest entry."""
-    ts = world.timesync
-    clock = ts.clocks[device if device in ts.clocks else f"{device}_214-1"]
-    k = ts.frames[clock.name]
-    k = np.arange(k[k >= 0].min(), k.max() + 1)
+    clock, k = _raw_frames(world, device, lead_s=lead_s)
     times = clock.frame_time(k)
     if device in world.plan.exo_ids:
         cam = next(c for c in world.exo if c.cam_id == device)
@@ -192,7 +201,7 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
     out.mkdir(parents=True, exist_ok=True)
     devices = [*world.plan.exo_ids, world.plan.aria_id]
     entries = pool_map(
-        functools.partial(_device_job, world=world, out=out), devices, workers=config.worker_count
+        functools.partial(_device_job, world=world, out=out, lead_s=config.raw_lead_s), devices, workers=config.worker_count
     )
     aria = world.aria_clock()
     log = [
