@@ -11,6 +11,7 @@ import typer
 from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
 from egoexo_kit.cli.annotations import annotations
+from egoexo_kit.cli.build import build_cmd
 from egoexo_kit.cli.calib import calib
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
@@ -72,6 +73,7 @@ app.command()(triangulate)
 app.command()(annotations)
 app.command()(query)
 app.command()(search)
+app.command(name="build", cls=ListOptionsCommand)(build_cmd)
 
 
 def main() -> None:

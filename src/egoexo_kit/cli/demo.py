@@ -17,6 +17,7 @@ from egoexo_kit import open_release
 from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.cli.annotations import demo_annotations
+from egoexo_kit.cli.build import demo_build
 from egoexo_kit.cli.download import demo_download
 from egoexo_kit.cli.features import demo_features
 from egoexo_kit.cli.frames import write_png
@@ -99,6 +100,8 @@ def demo(
         demo_triangulate(release, outputs)
     console.rule("[bold]annotations")
     demo_annotations(release)
+    console.rule("[bold]build from raw captures")
+    demo_build(outputs / "build")
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )

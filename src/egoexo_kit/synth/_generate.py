@@ -247,3 +247,15 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
     if progress:
         progress("done", total, total)
     return root
+
+
+def generate_raw(out: str | Path, config: SynthConfig) -> Path:
+    """Only the raw captures of ``config`` (``<out>/raw/<capture>/``, input of ``build``) and their clock
+    truth in ``<out>/.synth/release.json``, without rendering the release itself; returns ``<out>/raw``."""
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    worlds = [build_capture(c, config=config) for c in plan_release(config).captures]
+    for world in worlds:
+        write_raw_capture(root, world=world, config=config)
+    write_capture_truth(root, config=config, worlds=worlds, graph_uids={})
+    return root / "raw"
