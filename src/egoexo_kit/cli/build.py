@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -32,18 +33,20 @@ def _s(ms: float | None) -> str:
 
 
 def render_sync_qa(rows: list[dict]) -> None:
-    """Print the sync QA table: per device its offset (capture time of its first frame, s), drift, flash
-    residual, and the true values when the capture is synthetic."""
+    """Print the sync QA table: per device (red ✗: unreliable) the confidence, offset (capture time of its
+    first frame, s), drift (ppm), chirp-vs-flash residual (ms), and the truth when the capture is synthetic."""
     truth = any("true_offset_ms" in r for r in rows)
     notes = any(r["note"] for r in rows)
     captures = sorted({r["capture"] for r in rows})
-    table = Table(title=f"time sync QA: {', '.join(captures)}")
-    cols = ["device", "ok", "conf.", "offset s"] + (["true s", "error ms"] if truth else [])
-    cols += ["drift ppm"] + (["true ppm"] if truth else []) + ["flash ms"] + (["note"] if notes else [])
+    table = Table(title=f"time sync QA: {', '.join(captures)}", box=box.SIMPLE_HEAD, padding=(0, 1))
+    cols = ["device", "conf", "offset s"] + (["true s", "err ms"] if truth else [])
+    cols += ["ppm"] + (["true ppm"] if truth else []) + ["flash ms"] + (["note"] if notes else [])
     for col in cols:
-        table.add_column(col, justify="left" if col in ("device", "note") else "right", no_wrap=col != "note")
+        wide = 9 if col.endswith(" s") else None  # "-2.78043": never cut the numbers the table is for
+        table.add_column(col, justify="left" if col in ("device", "note") else "right", min_width=wide)
     for r in rows:
-        cells = [r["device"], "[green]yes[/]" if r["reliable"] else "[red]NO[/]", f"{r['confidence']:.3f}"]
+        device = r["device"] if r["reliable"] else f"[red]{r['device']} ✗[/]"
+        cells = [device, f"{r['confidence']:.2f}"]
         cells += [_s(r["offset_ms"])]
         if truth:
             cells += [_s(r.get("true_offset_ms")), _ms(r.get("error_ms"), 4)]
