@@ -62,7 +62,7 @@ def write_json(path: str | Path, obj: Any, *, indent: int | None = None) -> None
 
 @contextlib.contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yield an empty temporary folder beside ``path``; on success it replaces ``path``, on error it is deleted.
+    """Yield an empty temporary folder beside ``path``; on success it replaces ``path``, on error it goes.
 
     Readers see either the old folder or the complete new one (the swap is two renames: the old folder
     moves aside first, then the new one moves in, then the old one is deleted).

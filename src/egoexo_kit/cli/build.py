@@ -33,8 +33,11 @@ def _s(ms: float | None) -> str:
 
 
 def render_sync_qa(rows: list[dict]) -> None:
-    """Print the sync QA table: per device (red ✗: unreliable) the confidence, offset (capture time of its
-    first frame, s), drift (ppm), chirp-vs-flash residual (ms), and the truth when the capture is synthetic."""
+    """Print the sync QA table, one row per device (red ✗: unreliable).
+
+    Columns: confidence, offset (capture time of its first frame, s), drift (ppm), chirp-vs-flash
+    residual (ms), and the truth when the capture is synthetic.
+    """
     truth = any("true_offset_ms" in r for r in rows)
     notes = any(r["note"] for r in rows)
     captures = sorted({r["capture"] for r in rows})
@@ -73,7 +76,9 @@ def _run(raw: Path, out: Path, config: BuildConfig) -> list[dict]:
             bar.update(tasks[stage], completed=done, total=total)
 
         result = build(raw, out, config, progress=progress)
-    ran = ", ".join(f"{s}: {len(u)} run, {len(result.skipped.get(s, []))} done before" for s, u in result.ran.items())
+    ran = ", ".join(
+        f"{s}: {len(u)} run, {len(result.skipped.get(s, []))} done before" for s, u in result.ran.items()
+    )
     err_console.print(f"built {out} ({ran})")
     return sync_qa(out, captures=result.captures) if (out / ".egoexo-kit" / "build").is_dir() else []
 
@@ -90,7 +95,9 @@ def build_cmd(
     crf: int = typer.Option(24, "--crf", help="x264 CRF of the aligned videos (release: 24)."),
     preset: str = typer.Option("slow", "--preset", help="x264 preset (release: slow)."),
     keyint: int | None = typer.Option(
-        None, "--keyint", help="Frames between keyframes (release: x264's 250; 30 = 1 s GOP, faster random access)."
+        None,
+        "--keyint",
+        help="Frames between keyframes (release: x264's 250; 30 = 1 s GOP, faster random access).",
     ),
     downscaled: bool = typer.Option(True, "--downscaled/--no-downscaled", help="Write downscaled/448/."),
     collage: bool = typer.Option(True, "--collage/--no-collage", help="Write ego_preview.mp4."),
@@ -100,7 +107,8 @@ def build_cmd(
 ) -> None:
     """Build a release from raw captures: sync, takes (30 fps aligned H.264, 448p, collage), metadata.
 
-    Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/). Example: egoexo-kit build ./raw ./egoexo
+    Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/).
+    Example: egoexo-kit build ./raw ./egoexo
     """
     config = BuildConfig(
         crf=crf,
@@ -127,18 +135,28 @@ def build_cmd(
 
 
 def demo_build(outputs: Path | None = None) -> None:
-    """Demo step: a synthetic raw capture (GoPros started seconds early, clocks drifting) built into a
-    release; prints the sync QA table, estimated against true offsets."""
+    """Demo step: a synthetic raw capture built into a release; prints the sync QA table.
+
+    The GoPros start seconds before the headset and every clock drifts: estimated vs true offsets.
+    """
     from egoexo_kit.synth import SynthConfig, generate_raw
 
     root = outputs or Path(tempfile.mkdtemp(prefix="egoexo-build-demo-"))
     start = time.perf_counter()
     config = SynthConfig(
-        captures=1, takes_per_capture=1, seconds=4.0, exo_size=(64, 36), ego_size=64, exo_cams=2, raw_lead_s=3.0
+        captures=1,
+        takes_per_capture=1,
+        seconds=4.0,
+        exo_size=(64, 36),
+        ego_size=64,
+        exo_cams=2,
+        raw_lead_s=3.0,
     )
     with console.status("rendering a raw capture (2 GoPros at 60 fps + an Aria, 7 s)…"):
         raw = generate_raw(root / "raw-capture", config)
     fast = BuildConfig(preset="ultrafast", downscaled=False)
     rows = _run(raw, root / "built", fast)
     render_sync_qa(rows)
-    console.print(f"raw capture rendered and built in {time.perf_counter() - start:.1f} s: [bold]{root / 'built'}[/]")
+    console.print(
+        f"raw capture rendered and built in {time.perf_counter() - start:.1f} s: [bold]{root / 'built'}[/]"
+    )

@@ -7,8 +7,8 @@ truth) → metadata JSONs, annotations and the ``.synth/`` ground truth.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +216,9 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
                 progress(f"raw {cap.capture_name}", done, total)
             raw = write_raw_capture(root, world=world, config=config)
             if not config.annotations_only:  # MPS outputs and exo calibration, as a capture's raw folder has
-                shutil.copytree(root / "captures" / cap.capture_name / "trajectory", raw / "mps", dirs_exist_ok=True)
+                shutil.copytree(
+                    root / "captures" / cap.capture_name / "trajectory", raw / "mps", dirs_exist_ok=True
+                )
         for take in cap.takes:
             if progress:
                 progress(f"take {take.take_name}", done, total)
@@ -250,8 +252,11 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
 
 
 def generate_raw(out: str | Path, config: SynthConfig) -> Path:
-    """Only the raw captures of ``config`` (``<out>/raw/<capture>/``, input of ``build``) and their clock
-    truth in ``<out>/.synth/release.json``, without rendering the release itself; returns ``<out>/raw``."""
+    """Write only the raw captures of ``config`` and their clock truth; returns ``<out>/raw``.
+
+    ``<out>/raw/<capture>/`` (input of ``build``) and ``<out>/.synth/release.json``, without rendering the
+    release itself.
+    """
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     worlds = [build_capture(c, config=config) for c in plan_release(config).captures]

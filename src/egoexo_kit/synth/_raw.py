@@ -57,8 +57,10 @@ def sync_event_times(world: CaptureWorld) -> tuple[float, float]:
 
 
 def _raw_frames(world: CaptureWorld, device: str, *, lead_s: float) -> tuple[DeviceClock, np.ndarray]:
-    """A device's clock and the native frames of its raw recording (GoPro ``j`` of ``n`` starts
-    ``lead_s * (j + 1) / n`` s before its first timesync frame)."""
+    """A device's clock and the native frames of its raw recording.
+
+    GoPro ``j`` of ``n`` starts ``lead_s * (j + 1) / n`` s before its first timesync frame.
+    """
     ts = world.timesync
     clock = ts.clocks[device if device in ts.clocks else f"{device}_214-1"]
     k = ts.frames[clock.name]
@@ -201,7 +203,9 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
     out.mkdir(parents=True, exist_ok=True)
     devices = [*world.plan.exo_ids, world.plan.aria_id]
     entries = pool_map(
-        functools.partial(_device_job, world=world, out=out, lead_s=config.raw_lead_s), devices, workers=config.worker_count
+        functools.partial(_device_job, world=world, out=out, lead_s=config.raw_lead_s),
+        devices,
+        workers=config.worker_count,
     )
     aria = world.aria_clock()
     log = [
@@ -224,7 +228,7 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
             "participant_uid": world.plan.participant_uid,
             "physical_setting_uid": world.plan.setting_uid,
             "devices": entries,
-            "sync_event": "a flash in every picture and a chirp in every audio track, near the start and the end",
+            "sync_event": "a flash in every picture and a chirp in every audio track, at start and end",
         },
         indent=2,
     )
