@@ -110,20 +110,23 @@ def build_cmd(
     Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/).
     Example: egoexo-kit build ./raw ./egoexo
     """
-    config = BuildConfig(
-        crf=crf,
-        preset=preset,
-        keyint=keyint,
-        downscaled=downscaled,
-        collage=collage,
-        pose=pose,
-        runner=runner,
-        ray_address=address,
-        workers=workers,
-        only=tuple(only),
-        takes=tuple(takes),
-        force=force,
-    )
+    try:
+        config = BuildConfig(
+            crf=crf,
+            preset=preset,
+            keyint=keyint,
+            downscaled=downscaled,
+            collage=collage,
+            pose=pose,
+            runner=runner,
+            ray_address=address,
+            workers=workers,
+            only=tuple(only),
+            takes=tuple(takes),
+            force=force,
+        )
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
     rows = _run(raw, out, config)
     if as_json:
         print_json(rows)
