@@ -101,7 +101,6 @@ def build_cmd(
     ),
     downscaled: bool = typer.Option(True, "--downscaled/--no-downscaled", help="Write downscaled/448/."),
     collage: bool = typer.Option(True, "--collage/--no-collage", help="Write ego_preview.mp4."),
-    pose: bool = typer.Option(False, "--pose", help="Run the automatic 3D body pose stage."),
     force: bool = typer.Option(False, "--force", help="Rerun units the ledger says are finished."),
     as_json: bool = typer.Option(False, "--json", help="Print the sync QA rows as JSON."),
 ) -> None:
@@ -117,7 +116,6 @@ def build_cmd(
             keyint=keyint,
             downscaled=downscaled,
             collage=collage,
-            pose=pose,
             runner=runner,
             ray_address=address,
             workers=workers,
