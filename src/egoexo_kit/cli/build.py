@@ -15,11 +15,10 @@ from pathlib import Path
 
 import typer
 from rich import box
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from egoexo_kit.build import STAGES, BuildConfig, build, sync_qa
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, stage_progress
 
 __all__ = ["build_cmd", "demo_build", "render_sync_qa"]
 
@@ -60,21 +59,7 @@ def render_sync_qa(rows: list[dict]) -> None:
 
 
 def _run(raw: Path, out: Path, config: BuildConfig) -> list[dict]:
-    with Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with stage_progress() as progress:
         result = build(raw, out, config, progress=progress)
     ran = ", ".join(
         f"{s}: {len(u)} run, {len(result.skipped.get(s, []))} done before" for s, u in result.ran.items()
