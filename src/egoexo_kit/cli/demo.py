@@ -100,8 +100,9 @@ def demo(
         demo_triangulate(release, outputs)
     console.rule("[bold]annotations")
     demo_annotations(release)
-    console.rule("[bold]build from raw captures")
-    demo_build(outputs / "build")
+    if not tiny:
+        console.rule("[bold]build from raw captures")
+        demo_build(outputs / "build")
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )
