@@ -23,11 +23,11 @@ FAST = BuildConfig(preset="ultrafast", workers=2)
 
 
 def _digest(root: Path) -> dict[str, str]:
-    """Every file's hash, except the build's own ledger."""
+    """Every file's hash, except the build's ledger and the readers' frame-index cache."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "ledger.jsonl"
+        if p.is_file() and p.name != "ledger.jsonl" and ".egoexo-kit/frames" not in p.as_posix()
     }
 
 
@@ -157,3 +157,12 @@ def test_only_and_takes_select_units(raw_release: Path, tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="not in any capture's take log"):
         build(raw_release / "raw", out, BuildConfig(workers=1, only=("takes",), takes=("nope",)))
     shutil.rmtree(out)
+
+
+def test_publish_hosts_the_built_release(built: Path, tmp_path: Path) -> None:
+    from egoexo_kit.download import publish
+
+    report = publish(built, tmp_path / "mirror", workers=1)
+    assert {"metadata", "takes", "captures", "downscaled_takes/448"} <= set(report.parts)
+    assert not [p for p in report.ignored if p.endswith(".mp4") or p.endswith("timesync.csv")]
+    assert (tmp_path / "mirror" / "v2" / "takes.json").is_file()
