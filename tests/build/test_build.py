@@ -166,3 +166,43 @@ def test_publish_hosts_the_built_release(built: Path, tmp_path: Path) -> None:
     assert {"metadata", "takes", "captures", "downscaled_takes/448"} <= set(report.parts)
     assert not [p for p in report.ignored if p.endswith(".mp4") or p.endswith("timesync.csv")]
     assert (tmp_path / "mirror" / "v2" / "takes.json").is_file()
+
+
+def test_mps_outputs_are_trimmed_to_each_take(raw_release: Path, tmp_path: Path) -> None:
+    """A raw ``mps/`` folder: the capture keeps it whole, each take gets its own window of the trajectory."""
+    src = next((raw_release / "raw").iterdir())
+    raw = tmp_path / "raw" / src.name
+    shutil.copytree(src, raw)
+    ns = [
+        int(x.split(",")[1])
+        for x in (raw / "aria01_214-1_timestamps.csv").read_text(encoding="utf-8").split()[1:]
+    ]
+    us = np.arange(ns[0] // 1000 - 500_000, ns[-1] // 1000, 10_000)  # 100 Hz, from before the recording
+    header = "graph_uid,tracking_timestamp_us,tx_world_device\n"
+    (raw / "mps").mkdir()
+    (raw / "mps" / "closed_loop_trajectory.csv").write_text(
+        header + "".join(f"g,{u},{i * 0.001:.3f}\n" for i, u in enumerate(us)), encoding="utf-8"
+    )
+    (raw / "mps" / "gopro_calibs.csv").write_text(
+        "cam_uid,image_width\ncam01,64\ncam02,64\n", encoding="utf-8"
+    )
+    out = tmp_path / "release"
+    build(tmp_path / "raw", out, BuildConfig(preset="ultrafast", workers=1, downscaled=False, collage=False))
+    plan = json.loads((out / ".egoexo-kit" / "build" / src.name / "plan.json").read_text(encoding="utf-8"))
+    lo, hi = plan["takes"][0]["aria_ns"]
+    take_dir = out / "takes" / plan["takes"][0]["take_name"]
+    lines = (take_dir / "trajectory" / "closed_loop_trajectory.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] + "\n" == header
+    got = np.array([int(x.split(",")[1]) for x in lines[1:]])
+    np.testing.assert_array_equal(got, us[(us >= lo / 1000) & (us <= hi / 1000)])
+    assert (take_dir / "trajectory" / "gopro_calibs.csv").read_bytes() == (
+        raw / "mps" / "gopro_calibs.csv"
+    ).read_bytes()
+    whole = out / "captures" / src.name / "trajectory" / "closed_loop_trajectory.csv"
+    assert whole.read_bytes() == (raw / "mps" / "closed_loop_trajectory.csv").read_bytes()
+    (take,) = json.loads((out / "takes.json").read_text(encoding="utf-8"))
+    assert take["has_trimmed_trajectory"] is True
+    wav = take_dir / "audio" / "aria01.wav"
+    from egoexo_kit.sensors import read_audio
+
+    assert read_audio(wav).duration_s == pytest.approx((hi - lo) / 1e9, abs=1e-3)
