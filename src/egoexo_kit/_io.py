@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "write_json", "write_text"]
+__all__ = ["atomic_dir", "atomic_path", "write_json", "write_text"]
 
 
 def _umask() -> int:
@@ -57,3 +58,28 @@ def write_text(path: str | Path, text: str) -> None:
 def write_json(path: str | Path, obj: Any, *, indent: int | None = None) -> None:
     """Atomically write JSON (compact by default, as FORMAT §2.0 recommends)."""
     write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False))
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; on success it replaces ``path``, on error it goes.
+
+    Readers see either the old folder or the complete new one (the swap is two renames: the old folder
+    moves aside first, then the new one moves in, then the old one is deleted).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    try:
+        yield tmp
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

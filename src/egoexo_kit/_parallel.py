@@ -1,4 +1,4 @@
-"""Run independent jobs (views, devices, files) in forked worker processes."""
+"""Run independent jobs (views, devices, files) in forked worker processes or as Ray tasks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-__all__ = ["pool_map"]
+from egoexo_kit.errors import MissingExtraError
+
+__all__ = ["pool_map", "ray_map"]
 
 
 def pool_map(
@@ -39,3 +41,47 @@ def pool_map(
             if on_done:
                 on_done(n)
         return [f.result() for f in futures]
+
+
+def ray_map(
+    fn: Callable[[Any], Any],
+    items: list,
+    *,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    num_gpus: int = 0,
+    on_done: Callable[[int], None] | None = None,
+) -> list:
+    """``[fn(x) for x in items]`` as one Ray task per item (1 CPU, ``num_gpus`` GPUs each).
+
+    Joins the Ray that is already initialized, else ``ray.init(address=...)`` (a local Ray with
+    ``num_cpus`` CPUs when no address is given), shut down again at the end.
+
+    Raises:
+        MissingExtraError: Ray is not installed (extra ``dist``).
+    """
+    try:
+        import ray
+    except ImportError as e:
+        raise MissingExtraError("--runner ray needs Ray: pip install 'egoexo-kit[dist]'") from e
+    started = not ray.is_initialized()
+    if started:
+        ray.init(
+            address=address,
+            num_cpus=None if address else num_cpus,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    try:
+        task = ray.remote(num_cpus=1, num_gpus=num_gpus, max_retries=0)(fn)
+        refs = [task.remote(x) for x in items]
+        pending = list(refs)
+        while pending:
+            _, pending = ray.wait(pending, num_returns=1)
+            if on_done:
+                on_done(len(refs) - len(pending))
+        return ray.get(refs)
+    finally:
+        if started:
+            ray.shutdown()

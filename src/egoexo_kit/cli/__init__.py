@@ -12,6 +12,7 @@ from egoexo_kit import __version__
 from egoexo_kit.cli._common import set_debug
 from egoexo_kit.cli.annotations import annotations
 from egoexo_kit.cli.benchmark import baseline, benchmark_app
+from egoexo_kit.cli.build import build_cmd
 from egoexo_kit.cli.calib import calib
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
@@ -78,6 +79,7 @@ app.command()(query)
 app.command()(search)
 app.command()(serve)
 app.command(name="export-rerun")(export_rerun)
+app.command(name="build", cls=ListOptionsCommand)(build_cmd)
 
 
 def main() -> None:

@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from egoexo_kit.errors import EgoExoKitError
 
-__all__ = ["console", "err_console", "handle_errors", "print_json", "progress_bar"]
+__all__ = ["console", "err_console", "handle_errors", "print_json", "progress_bar", "stage_progress"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -52,21 +52,40 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@contextlib.contextmanager
-def progress_bar(description: str = "working") -> Iterator[Callable[[str, int, int], None]]:
-    """A transient rich progress bar on stderr; yields ``update(stage, done, total)``."""
-    with Progress(
-        TextColumn("{task.description}"),
+def _bar(label: str) -> Progress:
+    """A transient rich progress display on stderr: label, bar, done/total, elapsed time."""
+    return Progress(
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-    ) as bar:
+    )
+
+
+@contextlib.contextmanager
+def progress_bar(description: str = "working") -> Iterator[Callable[[str, int, int], None]]:
+    """A transient rich progress bar on stderr; yields ``update(stage, done, total)``."""
+    with _bar("{task.description}") as bar:
         task = bar.add_task(description, total=None)
 
         def update(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
+
+        yield update
+
+
+@contextlib.contextmanager
+def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """Like :func:`progress_bar`, but one bar per stage, kept on screen while later stages run."""
+    with _bar("{task.description:<10}") as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
 
         yield update
 

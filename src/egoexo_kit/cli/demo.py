@@ -18,6 +18,7 @@ from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.cli.annotations import demo_annotations
 from egoexo_kit.cli.benchmark import demo_benchmarks
+from egoexo_kit.cli.build import demo_build
 from egoexo_kit.cli.download import demo_download
 from egoexo_kit.cli.features import demo_features
 from egoexo_kit.cli.frames import write_png
@@ -105,6 +106,9 @@ def demo(
     demo_benchmarks(root, outputs)
     console.rule("[bold]see it")
     demo_viz(release, outputs)
+    if not tiny:
+        console.rule("[bold]build from raw captures")
+        demo_build(outputs / "build")
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )

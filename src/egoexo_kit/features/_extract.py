@@ -21,8 +21,8 @@ import numpy as np
 
 import torch
 from egoexo_kit._io import atomic_path
-from egoexo_kit._parallel import pool_map
-from egoexo_kit.errors import EgoExoKitError, FormatError, MissingExtraError
+from egoexo_kit._parallel import pool_map, ray_map
+from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.features._backbones import Backbone, load_backbone, resolve_device
 from egoexo_kit.features._layout import (
     FeatureConfig,
@@ -267,29 +267,8 @@ def _run_ray(
     jobs: list[ViewJob], *, address: str | None, on_done: Callable[[int], None] | None
 ) -> list[ViewResult]:
     """One Ray task per job (one GPU each on CUDA); starts a local Ray unless one runs or is named."""
-    try:
-        import ray
-    except ImportError as e:
-        raise MissingExtraError("--runner ray needs Ray: pip install 'egoexo-kit[dist]'") from e
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        gpus = 1 if jobs and jobs[0].device == "cuda" else 0
-        task = ray.remote(num_cpus=1, num_gpus=gpus)(extract_view)
-        refs = [task.remote(j) for j in jobs]
-        index = {ref: i for i, ref in enumerate(refs)}
-        out: list[ViewResult | None] = [None] * len(refs)
-        pending = list(refs)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            out[index[done[0]]] = ray.get(done[0])
-            if on_done:
-                on_done(len(refs) - len(pending))
-        return [r for r in out if r is not None]
-    finally:
-        if started:
-            ray.shutdown()
+    gpus = 1 if jobs and jobs[0].device == "cuda" else 0
+    return ray_map(extract_view, jobs, address=address, num_gpus=gpus, on_done=on_done)
 
 
 def _check_folder(folder: Path, config: FeatureConfig) -> None:

@@ -27,6 +27,9 @@ class SynthConfig:
     exo_cams: int = 4
     raw: bool = False
     """Also write the raw per-device recordings that ``build`` starts from."""
+    raw_lead_s: float = 0.0
+    """Raw recordings only: the last GoPro starts this many seconds before the headset, the others
+    evenly less (so device offsets span seconds, as when each camera is started by hand)."""
     annotations_only: bool = False
     """Metadata and annotations only (no video, sensors or masks rendered beyond what annotations need)."""
     takes: int | None = None
@@ -47,6 +50,8 @@ class SynthConfig:
             problems.append(f"exo_size must be even and at least 32 px, got {w}x{h}")
         if self.ego_size % 2 or self.ego_size < 32:
             problems.append(f"ego_size must be even and at least 32, got {self.ego_size}")
+        if not 0 <= self.raw_lead_s <= 60:
+            problems.append(f"raw_lead_s must be in [0, 60], got {self.raw_lead_s}")
         if not 2 <= self.exo_cams <= 6:
             problems.append(f"exo_cams must be 2..6, got {self.exo_cams}")
         if self.takes is not None and (self.takes < 1 or not self.annotations_only):

@@ -7,6 +7,7 @@ truth) → metadata JSONs, annotations and the ``.synth/`` ground truth.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,11 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
         if config.raw:
             if progress:
                 progress(f"raw {cap.capture_name}", done, total)
-            write_raw_capture(root, world=world, config=config)
+            raw = write_raw_capture(root, world=world, config=config)
+            if not config.annotations_only:  # MPS outputs and exo calibration, as a capture's raw folder has
+                shutil.copytree(
+                    root / "captures" / cap.capture_name / "trajectory", raw / "mps", dirs_exist_ok=True
+                )
         for take in cap.takes:
             if progress:
                 progress(f"take {take.take_name}", done, total)
@@ -244,3 +249,18 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
     if progress:
         progress("done", total, total)
     return root
+
+
+def generate_raw(out: str | Path, config: SynthConfig) -> Path:
+    """Write only the raw captures of ``config`` and their clock truth; returns ``<out>/raw``.
+
+    ``<out>/raw/<capture>/`` (input of ``build``) and ``<out>/.synth/release.json``, without rendering the
+    release itself.
+    """
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    worlds = [build_capture(c, config=config) for c in plan_release(config).captures]
+    for world in worlds:
+        write_raw_capture(root, world=world, config=config)
+    write_capture_truth(root, config=config, worlds=worlds, graph_uids={})
+    return root / "raw"

@@ -12,6 +12,7 @@ from egoexo_kit._io import atomic_path, write_json, write_text
 from egoexo_kit.synth._capture import CaptureWorld
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._plan import SYNC_EVENT_TIME
+from egoexo_kit.synth._raw import raw_first_frame_times, sync_event_times
 from egoexo_kit.synth._truth import TakeTruth
 
 __all__ = ["GROUND_TRUTH", "write_capture_truth", "write_readme", "write_take_truth"]
@@ -30,6 +31,9 @@ row `r` of `timesync.csv` is at common time `r / 30`.
   `clocks[<device>]` = {`rate` fps, `start` common time of native frame 0, `drift` (relative rate
   error), `ns_origin` device-clock ns of frame 0 (Aria)}: native frame `k` is captured at
   `start + k / (rate * (1 + drift))`; the Aria device clock reads `ns_origin + k * 1e9 / rate`.
+  `sync_event_times`: common times (s) of the two sync events of the raw recordings (start, end);
+  `raw_first_frame_times[<device>]`: common time of frame 0 of the device's raw recording
+  (`<aria>` = its RGB stream).
 
 ## takes/<take_name>/truth.npz
 - `nominal_time` (N,): common time of aligned frame i (= take start + i / 30).
@@ -75,6 +79,8 @@ def write_capture_truth(
                 c.name: {"rate": c.rate, "start": c.start, "drift": c.drift, "ns_origin": c.ns_origin}
                 for c in w.clocks
             },
+            "sync_event_times": list(sync_event_times(w)),
+            "raw_first_frame_times": raw_first_frame_times(w, config=config),
         }
     cfg = dataclasses.asdict(config)
     write_json(

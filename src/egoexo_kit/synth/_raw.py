@@ -3,10 +3,14 @@
 Per capture, ``raw/<capture_name>/`` holds one continuous recording per device on its own clock
 and at its native rate: ``<cam>.mp4`` per GoPro (60 fps, stereo AAC), ``<aria>_214-1.mp4`` (the Aria
 RGB stream in sensor orientation, 30 fps) with ``<aria>_214-1_timestamps.csv`` (device ns of each
-frame) and ``<aria>.wav`` (7 microphones). Every device sees the same sync event: a bright flash in
-every picture and a chirp in every audio track, at one instant of the common time axis. The
-operator's log ``takes.json`` gives each take's approximate start/end on the Aria clock, and
-``manifest.json`` lists devices, files and rates. Clock truth is in ``.synth/release.json``.
+frame) and ``<aria>.wav`` (7 microphones). Every device sees the same two sync events (at
+``SYNC_EVENT_TIME`` and ``SYNC_END_LEAD`` s before the capture ends): a bright flash in every picture
+and a chirp fed to every audio track by a wireless sync box, so it is stamped on each device's own
+clock (offset and drift) with no acoustic travel time. The
+operator's log ``takes.json`` gives each take's name, task and approximate start/end on the Aria
+clock, ``manifest.json`` lists devices, files and rates, and ``mps/`` holds the capture's Aria MPS
+outputs (trajectory, point cloud) with the exo calibration ``gopro_calibs.csv`` (written by the
+generator next to the raw files). Clock truth is in ``.synth/release.json``.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import numpy as np
 from egoexo_kit._io import write_json, write_text
 from egoexo_kit._parallel import pool_map
 from egoexo_kit.synth._audio import RATE as AUDIO_RATE
-from egoexo_kit.synth._audio import mic_signals, write_pcm_wav
+from egoexo_kit.synth._audio import chirp, mic_signals, write_pcm_wav
 from egoexo_kit.synth._capture import CaptureWorld, csv_text
+from egoexo_kit.synth._clocks import DeviceClock
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._plan import SYNC_EVENT_TIME
 from egoexo_kit.synth._render import Primitives
@@ -29,19 +34,81 @@ from egoexo_kit.synth._views import ViewSpec, render_view
 from egoexo_kit.synth._world import body_primitives, object_primitives, room_of, static_primitives
 from egoexo_kit.video import encode_video
 
-__all__ = ["FLASH_SECONDS", "write_raw_capture"]
+__all__ = [
+    "FLASH_SECONDS",
+    "SYNC_END_LEAD",
+    "add_sync_chirps",
+    "raw_first_frame_times",
+    "sync_event_times",
+    "write_raw_capture",
+]
 
 FLASH_SECONDS = 0.05
 """How long the sync flash lights the scene."""
+SYNC_END_LEAD = 0.5
+"""Seconds before the end of the capture of the second sync event (two events make drift observable)."""
 GOPRO_MICS = np.array([[-0.08, 0.3, 2.5], [0.08, 0.3, 2.5]])
+_SYNC_GAIN = 0.3
+
+
+def sync_event_times(world: CaptureWorld) -> tuple[float, float]:
+    """Common times (s) of the capture's two sync events (flash + chirp)."""
+    return SYNC_EVENT_TIME, world.plan.duration - SYNC_END_LEAD
+
+
+def _raw_frames(world: CaptureWorld, device: str, *, lead_s: float) -> tuple[DeviceClock, np.ndarray]:
+    """A device's clock and the native frames of its raw recording.
+
+    GoPro ``j`` of ``n`` starts ``lead_s * (j + 1) / n`` s before its first timesync frame.
+    """
+    ts = world.timesync
+    clock = ts.clocks[device if device in ts.clocks else f"{device}_214-1"]
+    k = ts.frames[clock.name]
+    first = k[k >= 0].min()
+    if device in world.plan.exo_ids:
+        j = world.plan.exo_ids.index(device)
+        first -= int(round(lead_s * (j + 1) / len(world.plan.exo_ids) * clock.rate))
+    return clock, np.arange(first, k.max() + 1)
+
+
+def raw_first_frame_times(world: CaptureWorld, *, config: SynthConfig) -> dict[str, float]:
+    """Device → common time (s) of the first frame of its raw recording (``<aria>`` for the Aria RGB)."""
+    out = {}
+    for device in [*world.plan.exo_ids, world.plan.aria_id]:
+        clock, k = _raw_frames(world, device, lead_s=config.raw_lead_s)
+        out[device] = float(clock.frame_time(k[0]))
+    return out
 
 
 def _events(world: CaptureWorld, *, t0: float) -> list[tuple[float, str]]:
-    """Every sound of the capture, seconds from ``t0``: the sync chirp and each take's contacts."""
-    out = [(SYNC_EVENT_TIME - t0, "chirp")]
+    """The scene's sounds, seconds from ``t0``: each take's contacts (the sync chirps are fed in apart)."""
+    out = []
     for take in world.plan.takes:
         out += [(take.start + c.t_sec - t0, c.kind) for c in world.performances[take.take_name].contacts]
     return out
+
+
+def add_sync_chirps(audio: np.ndarray, *, at_s: list[float]) -> np.ndarray:
+    """Add the sync chirp to every channel of ``audio`` (S, C) at ``at_s`` seconds of its own sample clock.
+
+    The onset is placed to a fraction of a sample (the chirp is evaluated at shifted sample times).
+    """
+    out = audio.copy()
+    proto = chirp()
+    for at in at_s:
+        start = int(np.floor(at * AUDIO_RATE))
+        frac = at * AUDIO_RATE - start
+        t = (np.arange(proto.shape[0] + 1) - frac) / AUDIO_RATE
+        wave_ = np.interp(t, np.arange(proto.shape[0]) / AUDIO_RATE, proto, left=0.0, right=0.0)
+        lo, hi = max(start, 0), min(start + wave_.shape[0], out.shape[0])
+        if hi > lo:
+            out[lo:hi] += (_SYNC_GAIN * wave_[lo - start : hi - start])[:, None].astype(out.dtype)
+    return out
+
+
+def _sync_offsets(world: CaptureWorld, clock_start: float, drift: float) -> list[float]:
+    """Seconds of a device's own clock from its first sample to each sync event."""
+    return [(t - clock_start) * (1 + drift) for t in sync_event_times(world)]
 
 
 def _frames(world: CaptureWorld, spec: ViewSpec) -> Iterator[np.ndarray]:
@@ -61,17 +128,14 @@ def _frames(world: CaptureWorld, spec: ViewSpec) -> Iterator[np.ndarray]:
     )
     for t, fr in zip(spec.times, frames, strict=True):
         rgb = fr.rgb
-        if 0 <= t - SYNC_EVENT_TIME < FLASH_SECONDS:
+        if any(0 <= t - e < FLASH_SECONDS for e in sync_event_times(world)):
             rgb = (rgb.astype(np.uint16) // 3 + 180).clip(0, 255).astype(np.uint8)
         yield rgb
 
 
-def _device_job(device: str, *, world: CaptureWorld, out: Path) -> dict:
+def _device_job(device: str, *, world: CaptureWorld, out: Path, lead_s: float) -> dict:
     """Write one device's raw recording; returns its manifest entry."""
-    ts = world.timesync
-    clock = ts.clocks[device if device in ts.clocks else f"{device}_214-1"]
-    k = ts.frames[clock.name]
-    k = np.arange(k[k >= 0].min(), k.max() + 1)
+    clock, k = _raw_frames(world, device, lead_s=lead_s)
     times = clock.frame_time(k)
     if device in world.plan.exo_ids:
         cam = next(c for c in world.exo if c.cam_id == device)
@@ -85,6 +149,7 @@ def _device_job(device: str, *, world: CaptureWorld, out: Path) -> dict:
             mics=GOPRO_MICS,
             gain=0.5,
         )
+        audio = add_sync_chirps(audio, at_s=_sync_offsets(world, float(times[0]), clock.drift))
         encode_video(
             out / f"{device}.mp4",
             _frames(world, spec),
@@ -117,6 +182,7 @@ def _device_job(device: str, *, world: CaptureWorld, out: Path) -> dict:
     audio = mic_signals(
         seconds=seconds, events=_events(world, t0=float(times[0])), narration=[], seed=world.plan.seed + 7
     )
+    audio = add_sync_chirps(audio, at_s=_sync_offsets(world, float(times[0]), clock.drift))
     write_pcm_wav(out / f"{device}.wav", audio)
     return {
         "device": device,
@@ -137,12 +203,17 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
     out.mkdir(parents=True, exist_ok=True)
     devices = [*world.plan.exo_ids, world.plan.aria_id]
     entries = pool_map(
-        functools.partial(_device_job, world=world, out=out), devices, workers=config.worker_count
+        functools.partial(_device_job, world=world, out=out, lead_s=config.raw_lead_s),
+        devices,
+        workers=config.worker_count,
     )
     aria = world.aria_clock()
     log = [
         {
             "take_name": t.take_name,
+            "task_id": t.task.task_id,
+            "task_name": t.task.name,
+            "parent_task_name": t.task.scenario_name,
             "approx_start_device_ns": int(aria.time_to_device_ns(t.start - 0.5)),
             "approx_end_device_ns": int(aria.time_to_device_ns(t.start + t.seconds + 0.5)),
         }
@@ -153,8 +224,11 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
         out / "manifest.json",
         {
             "capture_name": world.plan.capture_name,
+            "university": world.plan.university,
+            "participant_uid": world.plan.participant_uid,
+            "physical_setting_uid": world.plan.setting_uid,
             "devices": entries,
-            "sync_event": "a flash in every picture and a chirp in every audio track",
+            "sync_event": "a flash in every picture and a chirp in every audio track, at start and end",
         },
         indent=2,
     )

@@ -1,0 +1,33 @@
+"""Build an Ego-Exo4D-layout release from raw multi-device captures: sync, takes, encoding, metadata.
+
+May import every other layer (DESIGN §1). ``build(raw, out, BuildConfig(...))`` runs the stages
+(``sync``, ``takes``, ``metadata``) on a local process pool or on Ray, resumably; the sync
+estimator (:func:`sync_capture`) and the raw-capture reader are public for inspection and QA. Not
+re-exported: the units, ledger and cut helpers.
+"""
+
+from __future__ import annotations
+
+from egoexo_kit.build._build import BuildResult as BuildResult
+from egoexo_kit.build._build import build as build
+from egoexo_kit.build._config import STAGES as STAGES
+from egoexo_kit.build._config import BuildConfig as BuildConfig
+from egoexo_kit.build._qa import sync_qa as sync_qa
+from egoexo_kit.build._raw import RawCapture as RawCapture
+from egoexo_kit.build._raw import read_raw_capture as read_raw_capture
+from egoexo_kit.build._sync import CaptureSync as CaptureSync
+from egoexo_kit.build._sync import DeviceSync as DeviceSync
+from egoexo_kit.build._sync import sync_capture as sync_capture
+
+__all__ = [
+    "STAGES",
+    "BuildConfig",
+    "BuildResult",
+    "CaptureSync",
+    "DeviceSync",
+    "RawCapture",
+    "build",
+    "read_raw_capture",
+    "sync_capture",
+    "sync_qa",
+]

@@ -1,0 +1,137 @@
+"""From a capture's sync to its ``timesync.csv`` rows and each take's window (FORMAT §3.1-§3.2).
+
+Row ``r`` of the capture's sync table is at capture time ``r / 30`` s (the reference Aria clock, from
+its frame 0). For every device a row names the native frame captured nearest to that instant, by
+timestamp: a 60 fps GoPro usually advances two frames a row, but its drift decides which frame is
+nearest, never a blind "every other frame". A take keeps the rows inside its approximate window where
+every reliable device recorded; frame ``i`` of its aligned videos is row ``start_idx + 1 + i``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from egoexo_kit.build._raw import RawCapture, RawDevice, RawTake
+from egoexo_kit.build._sync import CaptureSync, DeviceSync
+from egoexo_kit.errors import FormatError
+
+__all__ = ["ROW_RATE", "TakeWindow", "row_frames", "take_window", "timesync_table"]
+
+ROW_RATE = 30
+"""Rows of ``timesync.csv`` (and aligned frames) per second."""
+
+
+def row_frames(device: RawDevice, sync: DeviceSync, capture_s: np.ndarray) -> np.ndarray:
+    """The device's native frame captured nearest to each capture time; -1 outside its recording.
+
+    A frame counts only within half a native frame period of the instant (so a recording's first and
+    last frames do not stand in for times before or after it).
+    """
+    tau = sync.to_device(capture_s)
+    times = device.frame_time(np.arange(device.frames))
+    i = np.clip(np.searchsorted(times, tau), 1, device.frames - 1)
+    k = np.where(np.abs(times[i - 1] - tau) <= np.abs(times[i] - tau), i - 1, i)
+    ok = np.abs(times[k] - tau) <= 0.5 / device.fps + 1e-9
+    return np.where(ok, k, -1).astype(np.int64)
+
+
+def timesync_table(
+    capture: RawCapture, sync: CaptureSync, *, pts: dict[str, np.ndarray]
+) -> tuple[list[str], list[list[str]], dict[str, np.ndarray]]:
+    """Header, string cells and per-device row frames of ``timesync.csv`` (reliable devices only).
+
+    Args:
+        capture: the raw capture.
+        sync: its estimated sync.
+        pts: GoPro → PTS of every native frame of its raw video (the ``<cam>_pts`` column).
+
+    Returns:
+        ``(header, rows, frames)`` with ``frames[device]`` the ``(rows,)`` native frame per row (-1: none).
+    """
+    aria = capture.aria
+    rows = int(np.floor(float(aria.frame_time(np.array([aria.frames - 1]))[0]) * ROW_RATE)) + 1
+    t = np.arange(rows) / ROW_RATE
+    header: list[str] = []
+    cols: list[list[str]] = []
+    frames: dict[str, np.ndarray] = {}
+    ordered = [aria] + [d for d in capture.devices if not d.is_ego]
+    for dev in ordered:
+        s = sync.devices[dev.device]
+        if not s.reliable:
+            continue
+        k = row_frames(dev, s, t)
+        frames[dev.device] = k
+        ok = k >= 0
+        kk = np.maximum(k, 0)
+        gt = s.to_capture(dev.frame_time(kk))
+        col_t = [f"{v:.6f}" if o else "" for v, o in zip(gt, ok, strict=True)]
+        col_k = [str(int(v)) if o else "" for v, o in zip(k, ok, strict=True)]
+        if dev.is_ego:
+            ns = dev.frame_ns[kk]
+            name = f"{dev.device}_214-1"
+            header += [f"{name}_global_time", f"{name}_capture_timestamp_ns", f"{name}_frame_number"]
+            cols += [col_t, [str(int(v)) if o else "" for v, o in zip(ns, ok, strict=True)], col_k]
+        else:
+            p = pts[dev.device][kk]
+            header += [f"{dev.device}_global_time", f"{dev.device}_pts", f"{dev.device}_frame_number"]
+            cols += [col_t, [str(int(v)) if o else "" for v, o in zip(p, ok, strict=True)], col_k]
+    return header, [list(r) for r in zip(*cols, strict=True)], frames
+
+
+@dataclass(frozen=True)
+class TakeWindow:
+    """Where a take sits in the capture's sync table."""
+
+    take_name: str
+    start_idx: int
+    """``timesync_start_idx``; aligned frame ``i`` is row ``start_idx + 1 + i``."""
+    end_idx: int
+    """``timesync_end_idx`` (exclusive end row)."""
+    frames: dict[str, list[int]]
+    """Device → native frame of every aligned frame."""
+    aria_ns: tuple[int, int]
+    """Aria device ns of the first aligned frame and one frame period past the last."""
+
+    @property
+    def n_frames(self) -> int:
+        """Frames of every aligned video: ``end_idx - start_idx - 1``."""
+        return self.end_idx - self.start_idx - 1
+
+
+def take_window(
+    take: RawTake, *, capture: RawCapture, sync: CaptureSync, frames: dict[str, np.ndarray]
+) -> TakeWindow:
+    """Rows of ``take`` inside its approximate window (Aria clock) where every reliable device has a frame.
+
+    Raises:
+        FormatError: no row of the window has every device.
+    """
+    aria = capture.aria
+    s = sync.devices[aria.device]
+    ns0 = int(aria.frame_ns[0])
+    lo = float(s.to_capture((take.approx_start_ns - ns0) / 1e9))
+    hi = float(s.to_capture((take.approx_end_ns - ns0) / 1e9))
+    all_ok = np.logical_and.reduce([k >= 0 for k in frames.values()])
+    first, last = math.ceil(lo * ROW_RATE), math.floor(hi * ROW_RATE)
+    rows = [r for r in range(max(first, 1), min(last, all_ok.shape[0] - 1) + 1) if all_ok[r]]
+    if not rows:
+        raise FormatError(
+            f"take {take.take_name}: no row in [{lo:.3f}, {hi:.3f}] s where every device recorded",
+            path=capture.root / "takes.json",
+        )
+    r0, r1 = rows[0], rows[-1]
+    if len(rows) != r1 - r0 + 1:
+        raise FormatError(
+            f"take {take.take_name}: a device stops recording inside the take", path=capture.root
+        )
+    k_aria = frames[aria.device][r0 : r1 + 1]
+    return TakeWindow(
+        take_name=take.take_name,
+        start_idx=r0 - 1,
+        end_idx=r1 + 1,
+        frames={d: [int(v) for v in k[r0 : r1 + 1]] for d, k in frames.items()},
+        aria_ns=(int(aria.frame_ns[k_aria[0]]), int(aria.frame_ns[k_aria[-1]]) + 1_000_000_000 // ROW_RATE),
+    )
