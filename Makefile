@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 LINT_DIRS := src tests $(wildcard benchmarks)
 
-.PHONY: demo test lint format test-slow bench clean
+.PHONY: demo test test-fast lint format test-slow bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix $(LINT_DIRS)
 
 test: lint
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: lint
 	$(BIN)/python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
