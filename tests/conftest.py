@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
-from egoexo_kit.synth import write_tiny_release
+from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
+
+SYNTH_SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
+"""Generator settings small enough for the default test run."""
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +71,15 @@ def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, build: Cal
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Callable[[Path], Any]], Path]:
     """``shared(name, build)``: a folder built once per test run, whatever the number of xdist workers."""
     return lambda name, build: shared_build(tmp_path_factory, name, build)
+
+
+@pytest.fixture(scope="module")
+def synth_release(shared: Callable[[str, Callable[[Path], Any]], Path]) -> Path:
+    """A generated release (bike repair + basketball, one take each, 448p included), built once per run.
+
+    Read-only: every test folder that renders pictures shares it.
+    """
+    config = SynthConfig(
+        captures=2, takes_per_capture=1, scenarios=("bike repair", "basketball"), **SYNTH_SMALL
+    )
+    return shared("synth", lambda out: generate_release(out, config))

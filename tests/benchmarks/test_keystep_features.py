@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -13,21 +12,11 @@ from egoexo_kit import open_release
 from egoexo_kit.benchmarks.keystep_recognition.baseline import segment_features
 from egoexo_kit.benchmarks.keystep_recognition.gt import build_keystep_gt
 from egoexo_kit.features import extract_features
-from egoexo_kit.synth import SynthConfig, generate_release
-
-SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
 
 
-@pytest.fixture(scope="module")
-def video_release(shared: Any) -> Path:
-    """The rendered release other test folders share within a run."""
-    config = SynthConfig(captures=2, takes_per_capture=1, scenarios=("bike repair", "basketball"), **SMALL)
-    return shared("synth", lambda out: generate_release(out, config))
-
-
-def test_segment_features_use_the_extracted_rows(video_release: Path, tmp_path: Path) -> None:
+def test_segment_features_use_the_extracted_rows(synth_release: Path, tmp_path: Path) -> None:
     root = tmp_path / "release"
-    shutil.copytree(video_release, root, ignore=shutil.ignore_patterns(".egoexo-kit"))
+    shutil.copytree(synth_release, root, ignore=shutil.ignore_patterns(".egoexo-kit"))
     extract_features(root, backbone="stats", window=8, stride=4)
     release = open_release(root)
     segments = build_keystep_gt(release, split="val")["segments"]
@@ -42,9 +31,9 @@ def test_segment_features_use_the_extracted_rows(video_release: Path, tmp_path: 
     np.testing.assert_allclose(with_feats[0, 3:], np.asarray(rows.data, np.float64).mean(axis=0))
 
 
-def test_only_keystep_baselines_take_features(video_release: Path) -> None:
+def test_only_keystep_baselines_take_features(synth_release: Path) -> None:
     from egoexo_kit.benchmarks import run_baseline
     from egoexo_kit.errors import NotFoundError
 
     with pytest.raises(NotFoundError, match="only keystep-recognition"):
-        run_baseline("body-pose", open_release(video_release), split="val", features="stats")
+        run_baseline("body-pose", open_release(synth_release), split="val", features="stats")

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pytest
 
 from egoexo_kit import open_release
 from egoexo_kit.benchmarks import leaderboard
 from egoexo_kit.benchmarks._projection import transfer_mask
-from egoexo_kit.synth import SynthConfig, generate_release
-
-SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
 
 
-@pytest.fixture(scope="module")
-def video_release(shared: Any) -> Path:
-    """The release tests/geometry/conftest.py builds (shared within a test run)."""
-    config = SynthConfig(captures=2, takes_per_capture=1, scenarios=("bike repair", "basketball"), **SMALL)
-    return shared("synth", lambda out: generate_release(out, config))
-
-
-def test_projection_beats_copy(video_release: Path, tmp_path: Path) -> None:
+def test_projection_beats_copy(synth_release: Path, tmp_path: Path) -> None:
     rows = leaderboard(
-        open_release(video_release), split="val", workdir=tmp_path, tasks=("correspondence", "translation")
+        open_release(synth_release), split="val", workdir=tmp_path, tasks=("correspondence", "translation")
     )
     got = {(r.task, r.method): r.metrics for r in rows}
     assert got["translation", "project"]["iou"] > got["translation", "copy"]["iou"]

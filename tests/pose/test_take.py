@@ -14,16 +14,6 @@ from egoexo_kit.errors import NotFoundError
 from egoexo_kit.pose import Keypoints2D, annotation_3d, synthetic_keypoints, triangulate_take
 from egoexo_kit.pose._take import take_views_cameras
 from egoexo_kit.release._joints import BODY_JOINTS
-from egoexo_kit.synth import SynthConfig, generate_release
-
-SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
-
-
-@pytest.fixture(scope="module")
-def synth_release(shared):
-    """The release tests/synth/test_generate.py builds (same name and settings: built once per run)."""
-    config = SynthConfig(captures=2, takes_per_capture=1, scenarios=("bike repair", "basketball"), **SMALL)
-    return shared("synth", lambda out: generate_release(out, config))
 
 
 def _truth(root, take):

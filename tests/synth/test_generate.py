@@ -26,13 +26,6 @@ SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
 """Generator settings small enough for the default test run."""
 
 
-@pytest.fixture(scope="module")
-def synth_release(shared) -> Path:
-    """A generated release (bike repair + basketball, one take each, 448p included), shared read-only."""
-    config = SynthConfig(captures=2, takes_per_capture=1, scenarios=("bike repair", "basketball"), **SMALL)
-    return shared("synth", lambda out: generate_release(out, config))
-
-
 def truth(root: Path, take: str) -> dict:
     with np.load(root / ".synth" / "takes" / take / "truth.npz") as z:
         return {k: z[k] for k in z.files}
