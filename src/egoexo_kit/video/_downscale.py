@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -60,15 +61,17 @@ def downscale_video(
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             size = downscaled_size(stream.codec_context.width, stream.codec_context.height, short=short)
+            frames = container.decode(stream)
+            first = next(frames, None)
+            if first is None:
+                raise FormatError("video has no frames", path=src)
             converter = Converter()
-            scaled = (converter.scaled(f, width=size[0], height=size[1]) for f in container.decode(stream))
+            scaled = (
+                converter.scaled(f, width=size[0], height=size[1]) for f in itertools.chain([first], frames)
+            )
             encode_video(dst, scaled, crf=23, preset=preset)
     except (av.FFmpegError, IndexError) as e:
         raise FormatError(f"cannot decode video: {e}", path=src) from e
-    except ValueError as e:
-        if "no frames" in str(e):
-            raise FormatError("video has no frames", path=src) from e
-        raise
     return size
 
 
