@@ -61,6 +61,8 @@ class Builder:
     """GT and predictions are PNG folders (translation), written to ``out``."""
     options: dict[str, Any] = field(default_factory=dict)
     """Evaluation options the leaderboard passes (documented deviations for synthetic data)."""
+    takes_features: bool = False
+    """The baseline accepts ``features=<name>`` (a ``features/<name>/`` folder of the release)."""
 
 
 BUILDERS: dict[str, Builder] = {
@@ -72,7 +74,9 @@ BUILDERS: dict[str, Builder] = {
     "translation": Builder(
         build_translation_gt, translation_baseline, TRANSLATION_BASELINES, "iou", folders=True
     ),
-    "keystep-recognition": Builder(build_keystep_gt, keystep_baseline, KEYSTEP_BASELINES, "top1"),
+    "keystep-recognition": Builder(
+        build_keystep_gt, keystep_baseline, KEYSTEP_BASELINES, "top1", takes_features=True
+    ),
     "energy-efficient-keystep": Builder(build_energy_gt, energy_baseline, ENERGY_BASELINES, "mcap"),
     "procedure-understanding": Builder(
         build_procedure_gt,
@@ -118,15 +122,16 @@ def run_baseline(
     """A submission for ``split`` from ``method`` (default: the task's baseline; others are trivial).
 
     ``features`` names a ``features/<name>/`` folder of the release whose rows describe each clip
-    (keystep recognition only; see ``egoexo-kit features``).
+    (tasks whose builder ``takes_features``: keystep recognition; see ``egoexo-kit features``).
     """
     b = _builder(task)
     method = method or b.methods[0]
     if method not in b.methods:
         raise NotFoundError(f"unknown {task} baseline {method!r}; known: {', '.join(b.methods)}")
     if features is not None:
-        if task != "keystep-recognition":
-            raise NotFoundError(f"{task} baselines take no features (only keystep-recognition does)")
+        if not b.takes_features:
+            users = ", ".join(t for t, x in BUILDERS.items() if x.takes_features)
+            raise NotFoundError(f"{task} baselines take no features (only {users} does)")
         return b.baseline(release, split=split, method=method, features=features)
     if b.folders:
         if out is None:
@@ -170,7 +175,7 @@ def leaderboard(
 
     A note says when the split changed (baselines are fitted on train, so train scores are in-sample)
     and when an evaluation option departs from the official default for synthetic data. ``features``
-    (a ``features/<name>/`` folder) feeds the keystep-recognition baseline.
+    (a ``features/<name>/`` folder) feeds the baselines whose builder ``takes_features``.
     """
     rows: list[LeaderboardRow] = []
     for task in tasks or tuple(BUILDERS):
@@ -190,7 +195,7 @@ def leaderboard(
         for method in b.methods:
             out = Path(workdir) / task / used / method if b.folders else None
             try:
-                feats = features if task == "keystep-recognition" and method == b.methods[0] else None
+                feats = features if b.takes_features and method == b.methods[0] else None
                 pred = run_baseline(task, release, split=used, method=method, out=out, features=feats)
                 result = evaluate(task, gt, pred, **options)
             except EgoExoKitError as e:  # e.g. nothing in train to fit on: say so, keep going
