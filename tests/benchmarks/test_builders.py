@@ -103,7 +103,7 @@ def test_baselines_beat_trivial(rel: Path, tmp_path: Path) -> None:
         assert pg["cap_future"] > pt["cap_future"]
     assert got["energy-efficient-keystep", "clock"]["mean_power_mw"] < 20.0  # high-efficiency tier
     for trivial in ("majority", "random"):
-        dm = got["proficiency-demonstrator", "scenario-majority"]["top1"]
+        dm = got["proficiency-demonstrator", "linear"]["top1"]
         assert dm >= got["proficiency-demonstrator", trivial]["top1"]
     dn = got["proficiency-demonstration", "uniform-tips"]["map_avg"]
     assert dn > got["proficiency-demonstration", "random"]["map_avg"]

@@ -244,6 +244,19 @@ def test_config_errors():
         from egoexo_kit.synth._plan import plan_release
 
         plan_release(SynthConfig(scenarios=("juggling",)))
+    with pytest.raises(ValueError, match="splits must be train, val or test"):
+        SynthConfig(splits=("train", "dev"))
+
+
+def test_explicit_splits_repeat_in_take_order():
+    from egoexo_kit.synth._plan import plan_release
+
+    base = dict(captures=2, takes_per_capture=2, scenarios=("bike repair", "basketball"))
+    fixed = plan_release(SynthConfig(**base, splits=("train", "val")))
+    assert [t.split for t in fixed.takes] == ["train", "val", "train", "val"]
+    drawn = plan_release(SynthConfig(**base))
+    strip = lambda p: [(t.take_uid, t.task.name, t.proficiency, t.seed) for t in p.takes]  # noqa: E731
+    assert strip(fixed) == strip(drawn)  # only the splits differ
 
 
 def test_camera_json_matches_gopro_calibs(synth_release):

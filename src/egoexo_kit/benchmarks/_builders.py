@@ -86,7 +86,7 @@ BUILDERS: dict[str, Builder] = {
         options={"averaging": "macro-present"},
     ),
     "proficiency-demonstrator": Builder(
-        build_demonstrator_gt, demonstrator_baseline, DEMONSTRATOR_BASELINES, "top1"
+        build_demonstrator_gt, demonstrator_baseline, DEMONSTRATOR_BASELINES, "top1", takes_features=True
     ),
     "proficiency-demonstration": Builder(
         build_demonstration_gt, demonstration_baseline, DEMONSTRATION_BASELINES, "map_avg"
@@ -122,7 +122,8 @@ def run_baseline(
     """A submission for ``split`` from ``method`` (default: the task's baseline; others are trivial).
 
     ``features`` names a ``features/<name>/`` folder of the release whose rows describe each clip
-    (tasks whose builder ``takes_features``: keystep recognition; see ``egoexo-kit features``).
+    (tasks whose builder ``takes_features``: keystep recognition and demonstrator proficiency; see
+    ``egoexo-kit features``).
     """
     b = _builder(task)
     method = method or b.methods[0]
@@ -131,7 +132,7 @@ def run_baseline(
     if features is not None:
         if not b.takes_features:
             users = ", ".join(t for t, x in BUILDERS.items() if x.takes_features)
-            raise NotFoundError(f"{task} baselines take no features (only {users} does)")
+            raise NotFoundError(f"{task} baselines take no features (only {users} do)")
         return b.baseline(release, split=split, method=method, features=features)
     if b.folders:
         if out is None:

@@ -21,7 +21,9 @@ __all__ = [
     "SPLITS",
     "annotations_of",
     "check_method",
+    "feature_mean",
     "head_positions",
+    "motion_stats",
     "nanmean_or_zero",
     "split_takes",
     "take_duration_s",
@@ -86,3 +88,48 @@ def nanmean_or_zero(stack: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: expected, handled below
         return np.nan_to_num(np.nanmean(stack, axis=0))
+
+
+def motion_stats(take: Take) -> np.ndarray:
+    """``(6,)`` head-motion summary of a take from its closed-loop trajectory (zeros when it has none).
+
+    Linear speed (mean, std, 90th percentile, m/s), angular speed (mean, std, rad/s) and the vertical
+    range of the head (m): how briskly and steadily the participant moves, an allowed input
+    (the headset's own trajectory) that proficiency correlates with.
+    """
+    from egoexo_kit.release import read_closed_loop_trajectory
+
+    path = take.closed_loop_trajectory_path
+    if not path.is_file():
+        return np.zeros(6)
+    traj = read_closed_loop_trajectory(path)
+    if len(traj.tracking_timestamp_us) < 3:
+        return np.zeros(6)
+    dt = np.diff(traj.tracking_timestamp_us.astype(np.float64)) * 1e-6
+    ok = dt > 0
+    speed = np.linalg.norm(np.diff(traj.t_world_device, axis=0), axis=1)[ok] / dt[ok]
+    q = traj.q_world_device / np.linalg.norm(traj.q_world_device, axis=1, keepdims=True)
+    dots = np.abs(np.einsum("ij,ij->i", q[1:], q[:-1])).clip(0.0, 1.0)
+    turn = (2.0 * np.arccos(dots))[ok] / dt[ok]
+    z = traj.t_world_device[:, 2]
+    return np.array(
+        [speed.mean(), speed.std(), np.percentile(speed, 90), turn.mean(), turn.std(), z.max() - z.min()]
+    )
+
+
+def feature_mean(
+    take: Take, name: str, *, views: str = "ego", t0: float | None = None, t1: float | None = None
+) -> np.ndarray:
+    """Mean ``features/<name>/`` row of a take's ego view, or of its exo views' means (``views="exo"``).
+
+    ``take`` is the facade's take (it reads feature files); ``t0``/``t1`` limit the rows to windows
+    overlapping that span of take seconds.
+    """
+    chosen = take.ego_views[:1] if views == "ego" else take.exo_views
+    if not chosen:
+        raise NotFoundError(f"take {take.name} has no {views} view to read features {name!r} of")
+    means = [
+        np.asarray(take.features(name, v.key, t0=t0, t1=t1).data, dtype=np.float64).mean(axis=0)  # type: ignore[attr-defined]
+        for v in chosen
+    ]
+    return np.mean(means, axis=0)

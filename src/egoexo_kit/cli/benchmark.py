@@ -67,7 +67,9 @@ def baseline(
         None, "--trivial", help="Run a trivial baseline instead (random, majority, static…; see --help)."
     ),
     features: str | None = typer.Option(
-        None, "--features", help="keystep-recognition: describe clips by this features/<name>/ folder too."
+        None,
+        "--features",
+        help="keystep-recognition, proficiency-demonstrator: also use this features/<name>/ folder.",
     ),
 ) -> None:
     """Run a task's baseline (or a trivial one) and write a submission ``egoexo-kit eval`` scores.
@@ -75,7 +77,7 @@ def baseline(
     Baselines: body-pose head|static, hand-pose mean|random, correspondence/translation project|copy|empty,
     keystep-recognition linear|majority|random, energy-efficient-keystep clock|uniform|random,
     procedure-understanding graph|uniform|random, proficiency-demonstrator
-    scenario-majority|majority|random, proficiency-demonstration uniform-tips|random.
+    linear|scenario-majority|majority|random, proficiency-demonstration uniform-tips|random.
     Example: egoexo-kit baseline body-pose REL --split val --out pred.json
     """
     pred = run_baseline(task, open_release(release), split=split, method=trivial, out=out, features=features)

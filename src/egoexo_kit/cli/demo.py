@@ -49,7 +49,7 @@ def demo(
     """
     root = out or Path(tempfile.mkdtemp(prefix="egoexo-demo-"))
     start = time.perf_counter()
-    with console.status("generating the synthetic release (2 captures × 1 take × 4 s)…"):
+    with console.status("generating the synthetic release (2 captures × 2 takes × 4 s)…"):
         if tiny:
             write_tiny_release(root, seed=seed)
         else:
@@ -57,10 +57,11 @@ def demo(
                 root,
                 SynthConfig(
                     captures=2,
-                    takes_per_capture=1,
+                    takes_per_capture=2,
                     seconds=4.0,
                     seed=seed,
                     scenarios=("bike repair", "basketball"),
+                    splits=("train", "val"),  # every task in both: the baselines train and score
                 ),
             )
     console.print(f"generated in {time.perf_counter() - start:.1f} s")

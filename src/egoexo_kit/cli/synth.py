@@ -47,6 +47,9 @@ def synth(
     ),
     annotations_only: bool = typer.Option(False, "--annotations-only", help="Metadata + annotations only."),
     takes: int | None = typer.Option(None, "--takes", help="With --annotations-only: total number of takes."),
+    splits: str = typer.Option(
+        "", "--splits", help="Split of each take in order, repeated (e.g. train,val). Default: random."
+    ),
     workers: int = typer.Option(0, "--workers", help="Rendering processes (0: one per core)."),
 ) -> None:
     """Generate a complete synthetic release (videos, sensors, annotations) plus its ground truth.
@@ -66,6 +69,7 @@ def synth(
             raw=raw,
             annotations_only=annotations_only,
             takes=takes,
+            splits=tuple(s.strip() for s in splits.split(",") if s.strip()),
             workers=workers,
         )
     except ValueError as e:

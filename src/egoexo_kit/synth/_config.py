@@ -36,6 +36,9 @@ class SynthConfig:
     """With ``annotations_only``: the total number of takes (overrides captures × takes_per_capture)."""
     downscaled: bool = True
     """Write the ``downscaled/448`` variants."""
+    splits: tuple[str, ...] = ()
+    """Split of each take in release order, repeated as needed (e.g. ``("train", "val")`` gives every
+    capture of two takes one of each); empty means about 60/20/20 train/val/test at random."""
     workers: int = 0
     """Processes rendering views in parallel; 0 means one per CPU core (at most 8)."""
 
@@ -56,6 +59,8 @@ class SynthConfig:
             problems.append(f"exo_cams must be 2..6, got {self.exo_cams}")
         if self.takes is not None and (self.takes < 1 or not self.annotations_only):
             problems.append("takes is only for annotations_only and must be >= 1")
+        if set(self.splits) - {"train", "val", "test"}:
+            problems.append(f"splits must be train, val or test, got {list(self.splits)}")
         if problems:
             raise ValueError("invalid synth config: " + "; ".join(problems))
 

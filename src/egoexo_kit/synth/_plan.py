@@ -149,7 +149,9 @@ def plan_release(config: SynthConfig) -> ReleasePlan:
         ]
     else:
         per_cap = [config.takes_per_capture] * config.captures
-    splits = _splits(sum(per_cap), rng)
+    splits = _splits(sum(per_cap), rng)  # drawn even when given, so the rest of the plan stays the same
+    if config.splits:
+        splits = [config.splits[i % len(config.splits)] for i in range(len(splits))]
     n_frames = int(round(config.seconds * FPS))
     captures = []
     counters: dict[str, int] = {}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import check_method, split_takes, take_duration_s
+from egoexo_kit.benchmarks._source import check_method, feature_mean, split_takes, take_duration_s
 from egoexo_kit.benchmarks.keystep_recognition.gt import build_keystep_gt
 from egoexo_kit.errors import NotFoundError
 
@@ -37,9 +37,7 @@ def segment_features(
         length = take_duration_s(take, fallback=end) if take is not None else end
         vec = [start / max(length, 1e-6), end / max(length, 1e-6), np.log1p(max(end - start, 0.0))]
         if features is not None and take is not None:
-            view = take.ego_views[0].key if take.ego_views else "aria01"
-            feats = take.features(features, view, t0=start, t1=end)  # the facade's Take
-            vec.extend(np.asarray(feats.data, dtype=np.float64).mean(axis=0).tolist())
+            vec.extend(feature_mean(take, features, t0=start, t1=end).tolist())
         rows.append(vec)
     return np.asarray(rows, dtype=np.float64).reshape(len(segments), -1)
 

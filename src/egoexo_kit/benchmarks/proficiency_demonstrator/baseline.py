@@ -1,5 +1,9 @@
 """Demonstrator-proficiency baselines (BENCHMARKS §10).
 
+``linear``: multinomial logistic regression on one vector per take: head-motion statistics from the
+Aria trajectory (speed, turning, vertical range; an allowed input) and, with ``features=<name>``,
+the take's mean pre-extracted feature row of the ego view and of the exo views. It falls back to
+``scenario-majority`` when the train split has a single label.
 ``scenario-majority``: the most frequent train label of the take's scenario (the scenario is known
 from the take's metadata, not from the excluded narrations), falling back to the global majority.
 Trivial: ``majority`` (the global train majority) and ``random`` (seeded uniform labels).
@@ -12,24 +16,38 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import check_method
+from egoexo_kit.benchmarks._source import check_method, feature_mean, motion_stats, split_takes
 from egoexo_kit.benchmarks.proficiency_demonstrator.gt import build_demonstrator_gt
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import LABELS
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
 
-__all__ = ["DEMONSTRATOR_BASELINES", "demonstrator_baseline"]
+__all__ = ["DEMONSTRATOR_BASELINES", "demonstrator_baseline", "take_vectors"]
 
-DEMONSTRATOR_BASELINES = ("scenario-majority", "majority", "random")
+DEMONSTRATOR_BASELINES = ("linear", "scenario-majority", "majority", "random")
+
+
+def take_vectors(release: Release, names: list[str], *, features: str | None = None) -> np.ndarray:
+    """``(N, D)`` vectors of the takes named ``names``: motion stats [+ ego and exo feature means]."""
+    by_name = {t.name: t for split in ("train", "val", "test") for t in split_takes(release, split)}
+    rows = []
+    for name in names:
+        take = by_name[name]
+        parts = [motion_stats(take)]
+        if features is not None:
+            parts += [feature_mean(take, features, views="ego"), feature_mean(take, features, views="exo")]
+        rows.append(np.concatenate(parts))
+    return np.asarray(rows, dtype=np.float64).reshape(len(names), -1)
 
 
 def demonstrator_baseline(
     release: Release,
     *,
     split: str = "val",
-    method: str = "scenario-majority",
+    method: str = "linear",
     train_split: str = "train",
+    features: str | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """``{"videos": [...], "predictions": [label]}`` (the 2025 format) for ``split``'s rated takes."""
@@ -42,11 +60,20 @@ def demonstrator_baseline(
     gt = build_demonstrator_gt(release, split=split)
     rng = np.random.default_rng(seed)
     top = overall.most_common(1)[0][0] if overall else 0
+    if method == "linear" and len(overall) > 1 and gt["videos"]:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
+        model.fit(take_vectors(release, train["videos"], features=features), train["gt_annotations"])
+        preds = model.predict(take_vectors(release, gt["videos"], features=features)).tolist()
+        return {"videos": gt["videos"], "predictions": [LABELS[int(p)] for p in preds]}
     preds = []
     for sc in gt["scenario_names"]:
         if method == "random":
             preds.append(int(rng.integers(len(LABELS))))
-        elif method == "scenario-majority" and per.get(sc):
+        elif method in ("linear", "scenario-majority") and per.get(sc):
             preds.append(per[sc].most_common(1)[0][0])
         else:
             preds.append(top)

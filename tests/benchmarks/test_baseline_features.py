@@ -1,0 +1,79 @@
+"""Baselines' feature path: pre-extracted ``features/<name>/`` rows describe keystep clips and whole takes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from egoexo_kit import open_release
+from egoexo_kit.benchmarks import run_baseline
+from egoexo_kit.benchmarks._source import motion_stats
+from egoexo_kit.benchmarks.keystep_recognition.baseline import segment_features
+from egoexo_kit.benchmarks.keystep_recognition.gt import build_keystep_gt
+from egoexo_kit.benchmarks.proficiency_demonstrator.baseline import take_vectors
+from egoexo_kit.benchmarks.proficiency_demonstrator.submission import LABELS
+from egoexo_kit.errors import NotFoundError
+from egoexo_kit.features import extract_features
+from egoexo_kit.release import read_closed_loop_trajectory
+
+
+@pytest.fixture(scope="module")
+def featured(synth_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("featured") / "release"
+    shutil.copytree(synth_release, root, ignore=shutil.ignore_patterns(".egoexo-kit"))
+    extract_features(root, backbone="stats", window=8, stride=4)
+    return root
+
+
+def _mean_rows(take, view: str, **span: float) -> np.ndarray:
+    return np.asarray(take.features("stats", view, **span).data, np.float64).mean(axis=0)
+
+
+def test_segment_features_use_the_extracted_rows(featured: Path) -> None:
+    release = open_release(featured)
+    segments = build_keystep_gt(release, split="val")["segments"]
+    assert segments, "the bike repair take of the shared release has keystep clips"
+    plain = segment_features(release, segments)
+    with_feats = segment_features(release, segments, features="stats")
+    assert plain.shape[1] == 3 and with_feats.shape[1] > 3
+    np.testing.assert_array_equal(with_feats[:, :3], plain)
+    seg = segments[0]
+    take = release.take(seg["take_uid"])
+    want = _mean_rows(take, take.ego_views[0].key, t0=seg["start_time"], t1=seg["end_time"])
+    np.testing.assert_allclose(with_feats[0, 3:], want)
+
+
+def test_motion_stats_follow_the_trajectory(featured: Path) -> None:
+    take = open_release(featured).takes[0]
+    traj = read_closed_loop_trajectory(take.closed_loop_trajectory_path)
+    got = motion_stats(take)
+    steps = np.linalg.norm(np.diff(traj.t_world_device, axis=0), axis=1)
+    speed = steps / (np.diff(traj.tracking_timestamp_us) * 1e-6)
+    assert got.shape == (6,) and np.all(np.isfinite(got))
+    np.testing.assert_allclose(got[0], speed.mean())
+    np.testing.assert_allclose(got[5], np.ptp(traj.t_world_device[:, 2]))
+    assert 0.0 < got[0] < 5.0  # a person's head, m/s
+
+
+def test_demonstrator_vectors_and_baseline_use_features(featured: Path) -> None:
+    release = open_release(featured)
+    takes = list(release.takes)
+    names = [t.name for t in takes]
+    plain = take_vectors(release, names)
+    with_feats = take_vectors(release, names, features="stats")
+    np.testing.assert_array_equal(with_feats[:, :6], plain)
+    take = takes[0]
+    dim = (with_feats.shape[1] - 6) // 2
+    np.testing.assert_allclose(with_feats[0, 6 : 6 + dim], _mean_rows(take, take.ego_views[0].key))
+    exo = np.mean([_mean_rows(take, v.key) for v in take.exo_views], axis=0)
+    np.testing.assert_allclose(with_feats[0, 6 + dim :], exo)
+    pred = run_baseline("proficiency-demonstrator", release, split="val", features="stats")
+    assert pred["videos"] and set(pred["predictions"]) <= set(LABELS)
+
+
+def test_only_some_baselines_take_features(synth_release: Path) -> None:
+    with pytest.raises(NotFoundError, match="only keystep-recognition, proficiency-demonstrator do"):
+        run_baseline("body-pose", open_release(synth_release), split="val", features="stats")
