@@ -10,7 +10,7 @@ import pytest
 
 from egoexo_kit import open_release
 from egoexo_kit.benchmarks import run_baseline
-from egoexo_kit.benchmarks._source import motion_stats
+from egoexo_kit.benchmarks._source import feature_track, motion_stats
 from egoexo_kit.benchmarks.keystep_recognition.baseline import segment_features
 from egoexo_kit.benchmarks.keystep_recognition.gt import build_keystep_gt
 from egoexo_kit.benchmarks.proficiency_demonstrator.baseline import take_vectors
@@ -74,6 +74,24 @@ def test_demonstrator_vectors_and_baseline_use_features(featured: Path) -> None:
     assert pred["videos"] and set(pred["predictions"]) <= set(LABELS)
 
 
+def test_demonstration_points_are_scored_from_the_feature_track(featured: Path) -> None:
+    release = open_release(featured)
+    take = next(t for t in release.takes if t.ego_views)
+    rows = take.features("stats", take.ego_views[0].key)
+    times = np.array([0.2, 1.0, 50.0])  # 50 s is past the take: the nearest window stands in
+    track = feature_track(take, "stats", times, half_s=0.3)
+    keep = (rows.t1_s > 0.7) & (rows.t0_s < 1.3)
+    np.testing.assert_allclose(track[1], np.asarray(rows.data, np.float64)[keep].mean(axis=0))
+    np.testing.assert_allclose(track[2], np.asarray(rows.data, np.float64)[-1])
+    plain = run_baseline("proficiency-demonstration", release, split="val")
+    with_feats = run_baseline("proficiency-demonstration", release, split="val", features="stats")
+    assert [(p["video-id"], p["times"], p["label"]) for p in plain] == [
+        (p["video-id"], p["times"], p["label"]) for p in with_feats
+    ]
+    assert plain and all(0.0 <= p["score"] <= 1.0 for p in with_feats)
+
+
 def test_only_some_baselines_take_features(synth_release: Path) -> None:
-    with pytest.raises(NotFoundError, match="only keystep-recognition, proficiency-demonstrator do"):
+    takers = "keystep-recognition, proficiency-demonstrator, proficiency-demonstration"
+    with pytest.raises(NotFoundError, match=f"only {takers} do"):
         run_baseline("body-pose", open_release(synth_release), split="val", features="stats")

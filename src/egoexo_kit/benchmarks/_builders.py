@@ -89,7 +89,11 @@ BUILDERS: dict[str, Builder] = {
         build_demonstrator_gt, demonstrator_baseline, DEMONSTRATOR_BASELINES, "top1", takes_features=True
     ),
     "proficiency-demonstration": Builder(
-        build_demonstration_gt, demonstration_baseline, DEMONSTRATION_BASELINES, "map_avg"
+        build_demonstration_gt,
+        demonstration_baseline,
+        DEMONSTRATION_BASELINES,
+        "map_avg",
+        takes_features=True,
     ),
 }
 
@@ -122,7 +126,7 @@ def run_baseline(
     """A submission for ``split`` from ``method`` (default: the task's baseline; others are trivial).
 
     ``features`` names a ``features/<name>/`` folder of the release whose rows describe each clip
-    (tasks whose builder ``takes_features``: keystep recognition and demonstrator proficiency; see
+    (tasks whose builder ``takes_features``: keystep recognition and both proficiency tasks; see
     ``egoexo-kit features``).
     """
     b = _builder(task)

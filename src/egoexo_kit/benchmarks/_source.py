@@ -22,6 +22,7 @@ __all__ = [
     "annotations_of",
     "check_method",
     "feature_mean",
+    "feature_track",
     "head_positions",
     "motion_stats",
     "nanmean_or_zero",
@@ -133,3 +134,20 @@ def feature_mean(
         for v in chosen
     ]
     return np.mean(means, axis=0)
+
+
+def feature_track(take: Take, name: str, times: np.ndarray, *, half_s: float) -> np.ndarray:
+    """``(len(times), D)``: at each take time, the mean ego feature row of windows overlapping ``t ± half_s``.
+
+    The file is read once; a time no window overlaps takes the row whose window centre is nearest.
+    """
+    if not take.ego_views:
+        raise NotFoundError(f"take {take.name} has no ego view to read features {name!r} of")
+    rows = take.features(name, take.ego_views[0].key)  # type: ignore[attr-defined]
+    data = np.asarray(rows.data, dtype=np.float64)
+    mid = (rows.t0_s + rows.t1_s) / 2
+    out = np.empty((len(times), data.shape[1]))
+    for i, t in enumerate(np.asarray(times, dtype=np.float64)):
+        keep = (rows.t1_s > t - half_s) & (rows.t0_s < t + half_s)
+        out[i] = data[keep].mean(axis=0) if keep.any() else data[np.abs(mid - t).argmin()]
+    return out

@@ -69,7 +69,7 @@ def baseline(
     features: str | None = typer.Option(
         None,
         "--features",
-        help="keystep-recognition, proficiency-demonstrator: also use this features/<name>/ folder.",
+        help="keystep-recognition and proficiency tasks: also use this features/<name>/ folder.",
     ),
 ) -> None:
     """Run a task's baseline (or a trivial one) and write a submission ``egoexo-kit eval`` scores.
@@ -77,7 +77,7 @@ def baseline(
     Baselines: body-pose head|static, hand-pose mean|random, correspondence/translation project|copy|empty,
     keystep-recognition linear|majority|random, energy-efficient-keystep clock|uniform|random,
     procedure-understanding graph|uniform|random, proficiency-demonstrator
-    linear|scenario-majority|majority|random, proficiency-demonstration uniform-tips|random.
+    linear|scenario-majority|majority|random, proficiency-demonstration linear-tips|uniform-tips|random.
     Example: egoexo-kit baseline body-pose REL --split val --out pred.json
     """
     pred = run_baseline(task, open_release(release), split=split, method=trivial, out=out, features=features)

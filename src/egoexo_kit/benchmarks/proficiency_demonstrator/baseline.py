@@ -1,8 +1,9 @@
 """Demonstrator-proficiency baselines (BENCHMARKS §10).
 
 ``linear``: multinomial logistic regression on one vector per take: head-motion statistics from the
-Aria trajectory (speed, turning, vertical range; an allowed input) and, with ``features=<name>``,
-the take's mean pre-extracted feature row of the ego view and of the exo views. It falls back to
+Aria trajectory (speed, turning, vertical range; an allowed input), the scenario (one-hot, from the
+take's metadata) and, with ``features=<name>``, the take's mean pre-extracted feature row of the ego
+view and of the exo views. It falls back to
 ``scenario-majority`` when the train split has a single label.
 ``scenario-majority``: the most frequent train label of the take's scenario (the scenario is known
 from the take's metadata, not from the excluded narrations), falling back to the global majority.
@@ -65,9 +66,16 @@ def demonstrator_baseline(
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
+        known = sorted(per)
+
+        def inputs(part: dict[str, Any]) -> np.ndarray:
+            onehot = np.array([[sc == k for k in known] for sc in part["scenario_names"]], dtype=np.float64)
+            vecs = take_vectors(release, part["videos"], features=features)
+            return np.concatenate([vecs, onehot.reshape(len(vecs), len(known))], axis=1)
+
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
-        model.fit(take_vectors(release, train["videos"], features=features), train["gt_annotations"])
-        preds = model.predict(take_vectors(release, gt["videos"], features=features)).tolist()
+        model.fit(inputs(train), train["gt_annotations"])
+        preds = model.predict(inputs(gt)).tolist()
         return {"videos": gt["videos"], "predictions": [LABELS[int(p)] for p in preds]}
     preds = []
     for sc in gt["scenario_names"]:
