@@ -143,3 +143,14 @@ def test_cli_gt_baseline_eval_round_trip(rel: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown task" in res.output
     res = runner.invoke(app, ["baseline", "body-pose", str(rel), "--trivial", "oracle", "--out", str(pred)])
     assert res.exit_code == 2 and "head, static" in res.output
+
+
+def test_cli_leaderboard_prints_every_task(rel: Path) -> None:
+    res = CliRunner().invoke(app, ["benchmark", "leaderboard", str(rel), "--split", SPLIT])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert f"{SPLIT} split" in text
+    for method in ("head", "mean", "project", "linear", "clock", "graph", "linear-tips"):
+        assert method in text
+    res = CliRunner().invoke(app, ["benchmark", "leaderboard", str(rel), "--features", "nope"])
+    assert res.exit_code == 2 and "nope" in res.output

@@ -68,9 +68,7 @@ class Builder:
 BUILDERS: dict[str, Builder] = {
     "body-pose": Builder(build_body_gt, body_baseline, BODY_BASELINES, "mpjpe_cm", lower_is_better=True),
     "hand-pose": Builder(build_hand_gt, hand_baseline, HAND_BASELINES, "mpjpe_mm", lower_is_better=True),
-    "correspondence": Builder(
-        build_corr_gt, corr_baseline, CORR_BASELINES, "ego-exo/visibility_balanced_accuracy"
-    ),
+    "correspondence": Builder(build_corr_gt, corr_baseline, CORR_BASELINES, "ego-exo/iou"),
     "translation": Builder(
         build_translation_gt, translation_baseline, TRANSLATION_BASELINES, "iou", folders=True
     ),
@@ -96,6 +94,16 @@ BUILDERS: dict[str, Builder] = {
         takes_features=True,
     ),
 }
+
+
+def _check_features(release: Release, name: str) -> None:
+    """Refuse a ``features/<name>/`` folder the release does not have, before any baseline runs."""
+    folder = release.root / "features" / name
+    if not folder.is_dir():
+        raise NotFoundError(
+            f"the release has no features/{name}/ folder (extract it: egoexo-kit features REL --backbone …)",
+            path=folder,
+        )
 
 
 def _builder(task: str) -> Builder:
@@ -137,6 +145,7 @@ def run_baseline(
         if not b.takes_features:
             users = ", ".join(t for t, x in BUILDERS.items() if x.takes_features)
             raise NotFoundError(f"{task} baselines take no features (only {users} do)")
+        _check_features(release, features)
         return b.baseline(release, split=split, method=method, features=features)
     if b.folders:
         if out is None:
@@ -182,6 +191,8 @@ def leaderboard(
     and when an evaluation option departs from the official default for synthetic data. ``features``
     (a ``features/<name>/`` folder) feeds the baselines whose builder ``takes_features``.
     """
+    if features is not None:
+        _check_features(release, features)
     rows: list[LeaderboardRow] = []
     for task in tasks or tuple(BUILDERS):
         b = BUILDERS[task]

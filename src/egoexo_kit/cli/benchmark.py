@@ -89,14 +89,24 @@ def _fmt(value: float | None) -> str:
 
 
 def print_leaderboard(rows: list[LeaderboardRow], *, title: str) -> None:
-    """Print one line per (task, baseline): the task's headline metric, its other metrics and notes."""
-    table = Table(title=title)
-    for col in ("task", "baseline", "split", "metric", "value", "note"):
+    """Print one line per (task, baseline): the task's headline metric and notes, grouped by task.
+
+    The split goes in the title when every row scored the same one (a task without GT there falls
+    back to another split, which then shows in its note).
+    """
+    splits = {r.split for r in rows}
+    table = Table(title=f"{title}, {next(iter(splits))} split" if len(splits) == 1 else title)
+    for col in ("task", "baseline", "metric", "value", "note"):
         table.add_column(col, overflow="fold")
+    last = None
     for r in rows:
         head = BUILDERS[r.task].headline
         name = f"{r.method} (trivial)" if r.trivial else f"[bold]{r.method}[/]"
-        table.add_row(r.task, name, r.split, head, _fmt(r.metrics.get(head)), r.note)
+        note = r.note if len(splits) == 1 else "; ".join(x for x in (f"{r.split} split", r.note) if x)
+        if last is not None and r.task != last:
+            table.add_section()
+        table.add_row(r.task if r.task != last else "", name, head, _fmt(r.metrics.get(head)), note)
+        last = r.task
     console.print(table)
 
 
@@ -105,13 +115,16 @@ def print_leaderboard(rows: list[LeaderboardRow], *, title: str) -> None:
 def leaderboard_cmd(
     release: Path = typer.Argument(..., help="Release root."),
     split: str = typer.Option("val", "--split", help="Split to score (another one if it has no GT)."),
+    features: str | None = typer.Option(
+        None, "--features", help="Feed this features/<name>/ folder to the baselines that take features."
+    ),
 ) -> None:
     """Run every baseline of every task on a release and print the scores side by side.
 
-    Example: egoexo-kit benchmark leaderboard REL --split val
+    Example: egoexo-kit benchmark leaderboard REL --split val --features stats
     """
     with tempfile.TemporaryDirectory() as work:
-        rows = leaderboard(open_release(release), split=split, workdir=work)
+        rows = leaderboard(open_release(release), split=split, workdir=work, features=features)
     print_leaderboard(rows, title=f"baselines on {release}")
 
 
