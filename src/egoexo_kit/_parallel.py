@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from egoexo_kit.errors import MissingExtraError
 
-__all__ = ["pool_map", "ray_map"]
+__all__ = ["pool_map", "ray_map", "ray_session"]
 
 
 def pool_map(
@@ -43,19 +44,12 @@ def pool_map(
         return [f.result() for f in futures]
 
 
-def ray_map(
-    fn: Callable[[Any], Any],
-    items: list,
-    *,
-    address: str | None = None,
-    num_cpus: int | None = None,
-    num_gpus: int = 0,
-    on_done: Callable[[int], None] | None = None,
-) -> list:
-    """``[fn(x) for x in items]`` as one Ray task per item (1 CPU, ``num_gpus`` GPUs each).
+@contextlib.contextmanager
+def ray_session(*, address: str | None = None, num_cpus: int | None = None) -> Iterator[None]:
+    """Keep one Ray connection for a whole job: ``ray.init`` unless Ray is already up, shut down after.
 
-    Joins the Ray that is already initialized, else ``ray.init(address=...)`` (a local Ray with
-    ``num_cpus`` CPUs when no address is given), shut down again at the end.
+    Every :func:`ray_map` inside reuses it, so a multi-stage job pays Ray's start-up (seconds) once
+    instead of once per stage.
 
     Raises:
         MissingExtraError: Ray is not installed (extra ``dist``).
@@ -74,6 +68,32 @@ def ray_map(
             configure_logging=False,
         )
     try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def ray_map(
+    fn: Callable[[Any], Any],
+    items: list,
+    *,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    num_gpus: int = 0,
+    on_done: Callable[[int], None] | None = None,
+) -> list:
+    """``[fn(x) for x in items]`` as one Ray task per item (1 CPU, ``num_gpus`` GPUs each).
+
+    Joins the Ray that is already initialized (see :func:`ray_session`), else ``ray.init(address=...)``
+    (a local Ray with ``num_cpus`` CPUs when no address is given), shut down again at the end.
+
+    Raises:
+        MissingExtraError: Ray is not installed (extra ``dist``).
+    """
+    with ray_session(address=address, num_cpus=num_cpus):
+        import ray  # inside: ray_session reports a missing Ray
+
         task = ray.remote(num_cpus=1, num_gpus=num_gpus, max_retries=0)(fn)
         refs = [task.remote(x) for x in items]
         pending = list(refs)
@@ -82,6 +102,3 @@ def ray_map(
             if on_done:
                 on_done(len(refs) - len(pending))
         return ray.get(refs)
-    finally:
-        if started:
-            ray.shutdown()
