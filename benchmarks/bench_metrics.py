@@ -65,7 +65,8 @@ def bench_hand(rng: np.random.Generator, frames: int = 6000) -> None:
     print(f"{'hand-pose eval incl. validation':<44} {full:9.3f} s")
 
 
-def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> None:
+def correspondence_set(rng: np.random.Generator, frames: int) -> tuple[dict, dict, list[tuple[dict, dict]]]:
+    """GT and an ego-exo submission of ``frames`` 480×480 frames drawn from 512 (GT, pred) RLE pairs."""
     pool = []
     for _ in range(512):
         g = np.zeros((480, 480), dtype=bool)
@@ -106,6 +107,11 @@ def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> 
         }
     gt = {"annotations": annotations}
     pred = {"ego-exo": {"version": "xx", "challenge": "xx", "results": results}}
+    return gt, pred, pool
+
+
+def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> None:
+    gt, pred, pool = correspondence_set(rng, frames)
     serial = timed(lambda: evaluate("correspondence", gt, pred, workers=1))
     fast = timed(lambda: evaluate("correspondence", gt, pred))
     pairs = [pool[i] for i in rng.integers(0, len(pool), sample)]

@@ -202,23 +202,32 @@ def _near_counts(src: np.ndarray, other: np.ndarray, *, radius: int) -> tuple[np
     """Per map of ``(N, H, W)``: on-pixels of ``src`` and how many have an ``other`` pixel in the disk.
 
     The same counts as ``src & dilate(other, disk(radius))``, but the dilation is only looked up
-    at ``src``'s pixels (boundaries are sparse): a summed-area table of ``other`` answers "any
-    pixel in this rectangle?" for each rectangle of :func:`disk_rects`, clipped to the map.
+    at ``src``'s pixels (boundaries are sparse): a summed-area table of ``other``, zero-padded by
+    ``radius`` so that no rectangle leaves its map, answers "any pixel in this rectangle?" for
+    each rectangle of :func:`disk_rects`.
     """
     n, h, w = src.shape
-    table = cv2.integral(np.ascontiguousarray(other).reshape(n * h, w).view(np.uint8)).ravel()
-    row, x = np.divmod(np.flatnonzero(src), w)
-    item = row // h
-    hit = np.zeros(len(row), dtype=bool)
-    todo = np.arange(len(row))
+    r = int(radius)
+    hp, wp = h + 2 * r, w + 2 * r
+    padded = np.zeros((n, hp, wp), dtype=np.uint8)
+    padded[:, r : r + h, r : r + w] = other
+    table = cv2.integral(padded.reshape(n * hp, wp)).ravel()
+    item, rest = np.divmod(np.flatnonzero(src), h * w)
+    y, x = np.divmod(rest, w)
+    w1 = wp + 1  # the table's row stride
+    corner = (item * hp + y + r) * w1 + x + r  # each pixel's own table entry
+    hit = np.zeros(len(corner), dtype=bool)
+    todo = np.arange(len(corner))
     # largest rectangles first; each later one only looks at the pixels still unmatched
-    for dy, dx in sorted(disk_rects(radius), key=lambda r: -(2 * r[0] + 1) * (2 * r[1] + 1)):
-        top, yt, xt = item[todo] * h, row[todo], x[todo]
-        y0 = np.maximum(yt - dy, top) * (w + 1)
-        y1 = (np.minimum(yt + dy, top + h - 1) + 1) * (w + 1)
-        x0 = np.maximum(xt - dx, 0)
-        x1 = np.minimum(xt + dx, w - 1) + 1
-        found = table[y1 + x1] - table[y0 + x1] - table[y1 + x0] + table[y0 + x0] > 0
+    for dy, dx in sorted(disk_rects(radius), key=lambda q: -(2 * q[0] + 1) * (2 * q[1] + 1)):
+        c, top, bottom = corner[todo], -dy * w1, (dy + 1) * w1
+        total = (
+            table[c + bottom + dx + 1]
+            - table[c + top + dx + 1]
+            - table[c + bottom - dx]
+            + table[c + top - dx]
+        )
+        found = total > 0
         hit[todo[found]] = True
         todo = todo[~found]
     return np.bincount(item, minlength=n), np.bincount(item[hit], minlength=n)
