@@ -52,7 +52,7 @@ def _time_counts(takes: list[list[int]], *, bins: int, classes: int) -> np.ndarr
 
 
 def _clock_priors(release: Release, *, split: str, train_split: str, classes: int) -> dict[str, np.ndarray]:
-    """Per task name of ``split``'s takes: the ``(bins, classes)`` prior of :mod:`this module <.>`."""
+    """Per task name of the takes of ``split`` and ``train_split``: the ``(bins, classes)`` clock prior."""
     train = build_energy_gt(release, split=train_split)["takes"]
     if not train:
         raise NotFoundError(
