@@ -2,14 +2,16 @@
 
 Run: ``python benchmarks/bench_metrics.py [--corr-frames 100000] [--loop-sample 1000]``. Prints times
 and ratios; no asserts (DESIGN §5). Sizes follow the issue: 6,000 hand frames (~9,000 hands),
-100,000 correspondence frames at 480×480, 800 demonstrator takes. The per-item loops are the
-straightforward implementations in ``egoexo_kit.benchmarks._reference``; the correspondence loop
-is timed on ``--loop-sample`` frames and scaled linearly.
+100,000 correspondence frames at 480×480 (timed in one process and with every CPU), 800
+demonstrator takes. The per-item loops are the straightforward implementations in
+``egoexo_kit.benchmarks._reference``; the correspondence loop is timed on ``--loop-sample`` frames
+and scaled linearly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 
@@ -63,7 +65,8 @@ def bench_hand(rng: np.random.Generator, frames: int = 6000) -> None:
     print(f"{'hand-pose eval incl. validation':<44} {full:9.3f} s")
 
 
-def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> None:
+def correspondence_set(rng: np.random.Generator, frames: int) -> tuple[dict, dict, list[tuple[dict, dict]]]:
+    """GT and an ego-exo submission of ``frames`` 480×480 frames drawn from 512 (GT, pred) RLE pairs."""
     pool = []
     for _ in range(512):
         g = np.zeros((480, 480), dtype=bool)
@@ -104,6 +107,12 @@ def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> 
         }
     gt = {"annotations": annotations}
     pred = {"ego-exo": {"version": "xx", "challenge": "xx", "results": results}}
+    return gt, pred, pool
+
+
+def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> None:
+    gt, pred, pool = correspondence_set(rng, frames)
+    serial = timed(lambda: evaluate("correspondence", gt, pred, workers=1))
     fast = timed(lambda: evaluate("correspondence", gt, pred))
     pairs = [pool[i] for i in rng.integers(0, len(pool), sample)]
     loop = (
@@ -111,7 +120,9 @@ def bench_correspondence(rng: np.random.Generator, frames: int, sample: int) -> 
         * frames
         / sample
     )
-    report(f"correspondence eval, {frames:,} frames @480", fast, loop, f"(loop timed on {sample:,}, scaled)")
+    note = f"(loop timed on {sample:,}, scaled)"
+    report(f"correspondence eval, {frames:,} frames @480, 1 proc", serial, loop, note)
+    report(f"correspondence eval, {frames:,} frames @480, {os.cpu_count()} proc", fast, loop, note)
 
 
 def bench_proficiency(rng: np.random.Generator, takes: int = 800) -> None:

@@ -12,8 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from egoexo_kit.benchmarks import build_gt, evaluate, leaderboard, run_baseline
+from egoexo_kit.benchmarks._source import annotations_of
+from egoexo_kit.benchmarks.energy_efficient_keystep.baseline import always_on_power_mw
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
 from egoexo_kit.cli import app
+from egoexo_kit.errors import NotFoundError
 from egoexo_kit.release import open_release
 from egoexo_kit.synth import SynthConfig, generate_release
 
@@ -154,3 +157,38 @@ def test_cli_leaderboard_prints_every_task(rel: Path) -> None:
         assert method in text
     res = CliRunner().invoke(app, ["benchmark", "leaderboard", str(rel), "--features", "nope"])
     assert res.exit_code == 2 and "nope" in res.output
+
+
+def test_energy_clock_beats_trivial_out_of_sample_at_less_than_always_on_power(rel: Path) -> None:
+    """Fitted on train, scored on val: the task-conditioned time prior ranks keystep frames higher."""
+    r = open_release(rel)
+    gt = build_gt("energy-efficient-keystep", r, split="val")
+    assert gt["takes"]
+    got = {
+        m: evaluate(
+            "energy-efficient-keystep", gt, run_baseline("energy-efficient-keystep", r, method=m)
+        ).metrics
+        for m in ("clock", "uniform", "random")
+    }
+    assert got["clock"]["mcap"] > max(got["uniform"]["mcap"], got["random"]["mcap"]) + 0.1
+    assert got["clock"]["mean_power_mw"] <= always_on_power_mw() == 15.5
+    # steps outside the take's task taxonomy score exactly 0
+    pred = run_baseline("energy-efficient-keystep", r, method="clock")
+    tasks = {t.uid: t.record.task_name for t in r.takes}
+    vocab = gt["classes"]
+    for uid, scores in pred["takes"].items():
+        allowed = {n.unique_id for n in annotations_of(r).taxonomies[tasks[uid]].nodes.values()} | {None}
+        zero = [vocab[k] not in allowed for k in range(len(vocab))]
+        assert np.all(np.asarray(scores)[:, zero] == 0) and np.all(np.asarray(scores)[:, ~np.array(zero)] > 0)
+
+
+def test_energy_clock_without_train_keysteps_says_so(tmp_path: Path) -> None:
+    """A release whose only keystep take is in val: there is nothing to fit the prior on."""
+    scenarios = ("bike repair", "basketball")
+    cfg = SynthConfig(
+        annotations_only=True, captures=2, takes_per_capture=1, seconds=4.0, scenarios=scenarios
+    )
+    generate_release(tmp_path / "rel", cfg)
+    r = open_release(tmp_path / "rel")
+    with pytest.raises(NotFoundError, match="no train take has keysteps"):
+        run_baseline("energy-efficient-keystep", r, method="clock")

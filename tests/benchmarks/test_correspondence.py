@@ -19,6 +19,8 @@ from egoexo_kit.benchmarks._maskmetrics import (
     nopad_size,
 )
 from egoexo_kit.benchmarks._reference import mask_scores_one
+from egoexo_kit.benchmarks.correspondence import metric as corr_metric
+from egoexo_kit.errors import FormatError
 
 DIAG = math.sqrt(480**2 + 480**2)
 
@@ -134,7 +136,7 @@ def random_blob(rng, h, w):
     return m
 
 
-def test_matches_per_frame_reference_both_directions():
+def test_matches_per_frame_reference_both_directions(monkeypatch):
     rng = np.random.default_rng(0)
     takes, results = {}, {"ego-exo": {}, "exo-ego": {}}
     refs = {"ego-exo": [], "exo-ego": []}
@@ -180,6 +182,13 @@ def test_matches_per_frame_reference_both_directions():
         assert res.metrics[f"{d}/visibility_balanced_accuracy"] == pytest.approx(
             balanced_accuracy(np.array(vis[d][0]), np.array(vis[d][1])), rel=1e-12
         )
+    # in small blocks and chunks, in worker processes or not: the same numbers
+    monkeypatch.setattr(corr_metric, "PARALLEL_FRAMES", 1)
+    monkeypatch.setattr(corr_metric, "BLOCK", 7)
+    monkeypatch.setattr(corr_metric, "CHUNK", 3)
+    serial = evaluate("correspondence", {"annotations": takes}, pred, workers=1)
+    assert evaluate("correspondence", {"annotations": takes}, pred, workers=2).metrics == serial.metrics
+    assert serial.metrics == pytest.approx(res.metrics, rel=1e-12)
 
 
 def test_balanced_accuracy_matches_scikit_learn():
@@ -280,3 +289,10 @@ def test_bounds_from_runs_equal_pixel_bounds():
         want_bounds, want_empty = box_bounds(out)
         assert bad == [] and np.array_equal(empty, want_empty)
         assert np.array_equal(bounds[~empty], want_bounds[~empty])
+
+
+def test_gt_mask_that_does_not_decode_is_named():
+    gt, pred = one_pair_files(rect(480, 480, 0, 10, 0, 10), rect(480, 480, 0, 10, 0, 10))
+    gt["annotations"]["take"]["masks"]["obj"]["cam01"]["0"]["counts"] = "3"
+    with pytest.raises(FormatError, match="object obj, pair aria01_214-1_cam01, frame 0 does not decode"):
+        evaluate("correspondence", gt, pred)

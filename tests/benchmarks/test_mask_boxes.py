@@ -7,13 +7,17 @@ import pytest
 from pycocotools import mask as mask_utils
 
 from egoexo_kit.benchmarks._maskmetrics import (
+    boundary_f,
     box_bounds,
     crop_scores,
     crop_scores_boxes,
+    disk,
+    disk_rects,
     nearest_resize_index,
     paint_boxes,
     rle_boxes,
 )
+from egoexo_kit.benchmarks._reference import mask_scores_one
 
 
 def _rles(masks: list[np.ndarray]) -> list[dict]:
@@ -60,3 +64,42 @@ def test_malformed_rle_is_listed() -> None:
     good = _rles([np.ones((4, 4), dtype=bool)])[0]
     boxes = rle_boxes([good, {"size": [4, 4], "counts": "3"}], height=4, width=4)
     assert boxes.bad == [1] and boxes.empty.tolist() == [False, True]
+
+
+@pytest.mark.parametrize("radius", [1, 2, 5, 6, 6.0, 9, 13])
+def test_disk_rects_cover_the_disk_exactly(radius: float) -> None:
+    r = int(radius)
+    painted = np.zeros((2 * r + 1, 2 * r + 1), dtype=np.uint8)
+    for dy, dx in disk_rects(radius):
+        painted[r - dy : r + dy + 1, r - dx : r + dx + 1] = 1
+    assert (painted == disk(radius)).all()
+
+
+def test_crop_scores_equal_per_frame_reference_on_ragged_masks_at_the_edges() -> None:
+    """Noisy, holed masks (boundary pixels everywhere), many touching the frame edges, some empty."""
+    rng = np.random.default_rng(7)
+    h, w = 270, 480
+    gt, pred = np.zeros((2, 24, h, w), dtype=bool)
+    for i in range(24):
+        if i % 12 == 5:  # both empty; below, an empty prediction and an empty GT
+            continue
+        base = np.zeros((h, w), dtype=bool)
+        y, x = rng.integers(0, h), rng.integers(0, w)
+        hh, ww = rng.integers(2, 90, 2)
+        base[max(0, y - hh) : y + hh, max(0, x - ww) : x + ww] = True
+        if i % 4 == 0:
+            base[:, : rng.integers(1, 4)] = True  # left edge
+            base[-rng.integers(1, 4) :, :] = True  # bottom edge
+        gt[i] = base & (rng.random((h, w)) < rng.choice([0.7, 0.97, 1.0]))
+        shift = rng.integers(-12, 13, 2)
+        pred[i] = np.roll(base, shift, axis=(0, 1)) & (rng.random((h, w)) < rng.choice([0.7, 0.97, 1.0]))
+    pred[3], gt[7] = False, False
+    iou, f = crop_scores(gt, pred)
+    ref = np.array([mask_scores_one(g, p)[:2] for g, p in zip(gt, pred, strict=True)])
+    assert iou == pytest.approx(ref[:, 0], rel=1e-12)
+    assert f == pytest.approx(ref[:, 1], rel=1e-12)
+    assert f[[5, 3, 7]].tolist() == [1.0, 0.0, 0.0]
+    assert (boundary_f(gt, pred) == f).all()  # the full frames give the same values as the crops
+    alone = crop_scores(gt, pred, group=1)  # each crop exactly its own window, none enlarged
+    assert (alone[0] == iou).all() and (alone[1] == f).all()
+    assert len(np.unique(np.round(f, 6))) > 10  # many distinct, non-trivial values

@@ -33,6 +33,7 @@ __all__ = [
     "parse_rle_counts",
     "rle_run_totals",
     "disk",
+    "disk_rects",
     "nearest_resize_index",
     "nopad_size",
 ]
@@ -187,14 +188,49 @@ def disk(radius: float) -> np.ndarray:
     return (grid[None, :] ** 2 + grid[:, None] ** 2 <= radius**2).astype(np.uint8)
 
 
-def _dilate_stack(bmaps: np.ndarray, radius: int) -> np.ndarray:
-    """Dilate every map of ``(N, H, W)`` by a disk with one cv2 call: maps stacked with zero gaps."""
-    n, h, w = bmaps.shape
-    gap = radius + 1
-    tall = np.zeros((n, h + gap, w), dtype=np.uint8)
-    tall[:, :h] = bmaps
-    dil = cv2.dilate(tall.reshape(n * (h + gap), w), disk(radius))
-    return dil.reshape(n, h + gap, w)[:, :h].astype(bool)
+def disk_rects(radius: float) -> list[tuple[int, int]]:
+    """The :func:`disk` as a union of centred rectangles ``(half_height, half_width)``.
+
+    The disk's row half-widths shrink with ``|dy|``, so the disk is exactly the union, over its
+    distinct half-widths ``w``, of the rectangle ``|dy| <= (last row as wide as w), |dx| <= w``.
+    """
+    widths = (disk(radius)[int(radius) :].sum(axis=1) - 1) // 2  # half-width of rows dy = 0..r
+    return [(int(np.flatnonzero(widths >= w).max()), int(w)) for w in np.unique(widths)]
+
+
+def _near_counts(src: np.ndarray, other: np.ndarray, *, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per map of ``(N, H, W)``: on-pixels of ``src`` and how many have an ``other`` pixel in the disk.
+
+    The same counts as ``src & dilate(other, disk(radius))``, but the dilation is only looked up
+    at ``src``'s pixels (boundaries are sparse): a summed-area table of ``other``, zero-padded by
+    ``radius`` so that no rectangle leaves its map, answers "any pixel in this rectangle?" for
+    each rectangle of :func:`disk_rects`.
+    """
+    n, h, w = src.shape
+    r = int(radius)
+    hp, wp = h + 2 * r, w + 2 * r
+    padded = np.zeros((n, hp, wp), dtype=np.uint8)
+    padded[:, r : r + h, r : r + w] = other
+    table = cv2.integral(padded.reshape(n * hp, wp)).ravel()
+    item, rest = np.divmod(np.flatnonzero(src), h * w)
+    y, x = np.divmod(rest, w)
+    w1 = wp + 1  # the table's row stride
+    corner = (item * hp + y + r) * w1 + x + r  # each pixel's own table entry
+    hit = np.zeros(len(corner), dtype=bool)
+    todo = np.arange(len(corner))
+    # largest rectangles first; each later one only looks at the pixels still unmatched
+    for dy, dx in sorted(disk_rects(radius), key=lambda q: -(2 * q[0] + 1) * (2 * q[1] + 1)):
+        c, top, bottom = corner[todo], -dy * w1, (dy + 1) * w1
+        total = (
+            table[c + bottom + dx + 1]
+            - table[c + top + dx + 1]
+            - table[c + bottom - dx]
+            + table[c + top - dx]
+        )
+        found = total > 0
+        hit[todo[found]] = True
+        todo = todo[~found]
+    return np.bincount(item, minlength=n), np.bincount(item[hit], minlength=n)
 
 
 def boundary_radius(height: int, width: int, *, bound_th: float = 0.008) -> int:
@@ -214,12 +250,9 @@ def boundary_f(
         radius = boundary_radius(h, w, bound_th=bound_th)
     fg_b = boundary_map(pred)
     gt_b = boundary_map(gt)
-    fg_dil = _dilate_stack(fg_b, int(radius))
-    gt_dil = _dilate_stack(gt_b, int(radius))
-    n_fg = np.count_nonzero(fg_b, axis=(1, 2)).astype(np.float64)
-    n_gt = np.count_nonzero(gt_b, axis=(1, 2)).astype(np.float64)
-    fg_match = np.count_nonzero(fg_b & gt_dil, axis=(1, 2))
-    gt_match = np.count_nonzero(gt_b & fg_dil, axis=(1, 2))
+    n_fg, fg_match = _near_counts(fg_b, gt_b, radius=int(radius))
+    n_gt, gt_match = _near_counts(gt_b, fg_b, radius=int(radius))
+    n_fg, n_gt = n_fg.astype(np.float64), n_gt.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(n_fg > 0, fg_match / n_fg, 1.0)
         recall = np.where(n_gt > 0, gt_match / n_gt, 1.0)
@@ -275,7 +308,7 @@ def _crop_groups(
     """IoU and boundary F per pair on equal-size windows per group; ``crops`` gives their (g, p) stacks."""
     h, w = shape
     radius = boundary_radius(h, w)
-    y0, y1, x0, x1 = _windows(shape, bounds, margin=radius + 2)
+    y0, y1, x0, x1 = _windows(shape, bounds, margin=1)
     n = len(y0)
     ious = np.ones(n)
     fs = np.ones(n)
@@ -304,9 +337,10 @@ def crop_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """IoU and boundary F of ``(N, H, W)`` pairs, each computed on a crop around both masks.
 
-    The crop is the union of both bounding boxes widened by the boundary tolerance plus 2 px (and
-    clipped to the image), so every boundary pixel and every dilation that can reach one lies
-    inside it: the values equal the full-frame ones at a fraction of the pixels. ``bounds`` takes
+    The crop is the union of both bounding boxes widened by 1 px (and clipped to the image): every
+    boundary pixel lies inside it (a background pixel left of or above the mask can be one) and
+    its last row and column are background, so the boundary maps, and the tolerance matches
+    between them (looked up only inside the crop), equal the full-frame ones. ``bounds`` takes
     precomputed :func:`box_bounds` of both stacks (gt bounds, gt empty, pred bounds, pred empty).
     """
     bounds = bounds if bounds is not None else (*box_bounds(gt), *box_bounds(pred))

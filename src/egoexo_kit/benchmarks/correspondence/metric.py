@@ -11,12 +11,14 @@ chunks of same-size frames, so memory and time scale with the objects, not the f
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from egoexo_kit._parallel import pool_map
 from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy, load_pair
 from egoexo_kit.benchmarks._maskmetrics import (
     box_bounds,
@@ -39,7 +41,9 @@ __all__ = ["CONF_THRESH", "evaluate_correspondence", "score_mask_pairs"]
 
 CONF_THRESH = 0.5
 EVAL_SIZE = 480
-CHUNK = 256
+CHUNK = 256  # frames whose crops are scored together
+BLOCK = 4096  # frames per parallel job
+PARALLEL_FRAMES = 20_000  # from this many visible frames on, blocks run in worker processes
 
 
 def score_mask_pairs(
@@ -78,8 +82,38 @@ def _location_errors(
     return dist / np.sqrt(EVAL_SIZE**2 + EVAL_SIZE**2)
 
 
+def _score_block(
+    job: tuple[list[dict], list[dict], tuple[int, int]],
+) -> tuple[list[np.ndarray], list[int], list[int]]:
+    """Per-chunk metric sums ``[iou, contour, location]`` of one block of frames of one GT size.
+
+    Also returns the block indices of the predicted and of the GT RLEs that do not decode (it
+    stops at the first chunk with a bad GT one). Masks are read as run rectangles: only each
+    pair's crop window is ever painted.
+    """
+    gt_rles, pred_rles, (h, w) = job
+    eh, ew = nopad_size(h, w)
+    sums, bad = [], []
+    for start in range(0, len(gt_rles), CHUNK):
+        gt = rle_boxes(gt_rles[start : start + CHUNK], height=h, width=w, out_size=(eh, ew))
+        if gt.bad:
+            return sums, bad, [start + j for j in gt.bad]
+        pred = rle_boxes(pred_rles[start : start + CHUNK], height=eh, width=ew)
+        bad.extend(start + j for j in pred.bad)
+        ious, fs = crop_scores_boxes(gt, pred)
+        bounds = (gt.bounds, gt.empty, pred.bounds, pred.empty)
+        le = _location_errors(bounds, shape=(eh, ew), transposed=True)
+        sums.append(np.array([ious.sum(), fs.sum(), le.sum()]))
+    return sums, bad, []
+
+
 def _score_direction(
-    frames: list[CorrFrame], preds: list[tuple[dict, float] | None], *, probs: Problems, direction: str
+    frames: list[CorrFrame],
+    preds: list[tuple[dict, float] | None],
+    *,
+    probs: Problems,
+    direction: str,
+    workers: int,
 ) -> dict[str, Any]:
     vis_gt, vis_pred = [], []
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -90,34 +124,27 @@ def _score_direction(
         vis_pred.append(p[1] > CONF_THRESH)
         if fr.gt_rle is not None:
             groups[fr.gt_size].append(i)  # type: ignore[index]
-    sums = dict.fromkeys(("iou", "contour_accuracy", "location_error"), 0.0)
-    count = 0
-    for (h, w), idx in groups.items():
-        eh, ew = nopad_size(h, w)
-        for start in range(0, len(idx), CHUNK):
-            part = idx[start : start + CHUNK]
-            # masks as run rectangles: only each pair's crop window is ever painted
-            gt = rle_boxes([frames[i].gt_rle for i in part], height=h, width=w, out_size=(eh, ew))  # type: ignore[misc]
-            pred = rle_boxes([preds[i][0] for i in part], height=eh, width=ew)  # type: ignore[index]
-            for j in pred.bad:
-                fr = frames[part[j]]
-                probs.add(
-                    pointer(direction, "results", fr.take, "masks", fr.obj, fr.pair, fr.frame, "pred_mask"),
-                    "RLE counts do not decode to exactly height x width pixels",
-                )
-            if gt.bad:
-                fr = frames[part[gt.bad[0]]]
-                raise FormatError(
-                    f"GT RLE of object {fr.obj}, pair {fr.pair}, frame {fr.frame} does not decode"
-                )
-            ious, fs = crop_scores_boxes(gt, pred)
-            bounds = (gt.bounds, gt.empty, pred.bounds, pred.empty)
-            le = _location_errors(bounds, shape=(eh, ew), transposed=True)
-            scores = {"iou": ious, "contour_accuracy": fs, "location_error": le}
-            for k in sums:
-                sums[k] += float(scores[k].sum())
-            count += len(part)
-    out = {k: (v / count if count else math.nan) for k, v in sums.items()}
+    blocks = [(size, idx[s : s + BLOCK]) for size, idx in groups.items() for s in range(0, len(idx), BLOCK)]
+    jobs = [([frames[i].gt_rle for i in part], [preds[i][0] for i in part], size) for size, part in blocks]  # type: ignore[index]
+    count = sum(len(part) for _, part in blocks)
+    results = pool_map(_score_block, jobs, workers=workers if count >= PARALLEL_FRAMES else 1)
+    totals = np.zeros(3)
+    for (_, part), (sums, bad, gt_bad) in zip(blocks, results, strict=True):
+        if gt_bad:  # the evaluator's own input is broken: name the frame
+            fr = frames[part[gt_bad[0]]]
+            raise FormatError(f"GT RLE of object {fr.obj}, pair {fr.pair}, frame {fr.frame} does not decode")
+        for chunk_sums in sums:  # the serial order of the additions, whatever the workers
+            totals += chunk_sums
+        for j in bad:
+            fr = frames[part[j]]
+            probs.add(
+                pointer(direction, "results", fr.take, "masks", fr.obj, fr.pair, fr.frame, "pred_mask"),
+                "RLE counts do not decode to exactly height x width pixels",
+            )
+    names = ("iou", "contour_accuracy", "location_error")
+    out: dict[str, Any] = {
+        k: (float(v) / count if count else math.nan) for k, v in zip(names, totals, strict=True)
+    }
     out["visibility_balanced_accuracy"] = balanced_accuracy(np.array(vis_gt), np.array(vis_pred))
     out["frames"] = len(vis_gt)
     out["visible_frames"] = count
@@ -125,7 +152,11 @@ def _score_direction(
 
 
 def evaluate_correspondence(
-    gt: str | Path | Any, pred: str | Path | Any, *, directions: tuple[str, ...] | None = None
+    gt: str | Path | Any,
+    pred: str | Path | Any,
+    *,
+    directions: tuple[str, ...] | None = None,
+    workers: int | None = None,
 ) -> EvalResult:
     """Score a correspondence submission in both directions; raises ``InvalidSubmission`` on problems.
 
@@ -134,6 +165,8 @@ def evaluate_correspondence(
         pred: the merged EvalAI-style submission (or parsed JSON).
         directions: which of ``ego-exo`` / ``exo-ego`` to score; default: those the submission has
             (at least one is required).
+        workers: processes for large test sets (from ``PARALLEL_FRAMES`` visible frames on);
+            default: every CPU. The values do not depend on it.
     """
     gt_raw, pred_raw, gt_path, pred_path = load_pair(gt, pred)
     frames, objects = read_corr_gt(gt_raw, path=gt_path)
@@ -142,7 +175,11 @@ def evaluate_correspondence(
         directions = present or DIRECTIONS
     preds = read_corr_submission(pred_raw, frames, gt_objects=objects, directions=directions, path=pred_path)
     probs = Problems(pred_path)
-    per_dir = {d: _score_direction(frames[d], preds[d], probs=probs, direction=d) for d in directions}
+    n_workers = workers if workers is not None else max(1, os.cpu_count() or 1)
+    per_dir = {
+        d: _score_direction(frames[d], preds[d], probs=probs, direction=d, workers=n_workers)
+        for d in directions
+    }
     probs.raise_if_any()
     metrics = {
         f"{d}/{k}": float(v[k])

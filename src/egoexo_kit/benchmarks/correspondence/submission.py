@@ -11,6 +11,7 @@ COCO RLEs; predicted masks must have the GT mask's long-side-480 size.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,16 +37,17 @@ class CorrFrame:
     gt_size: tuple[int, int] | None
 
 
-def _rle(value: Any, probs: Problems, ptr: str) -> tuple[dict, tuple[int, int]] | None:
-    obj = as_object(value, probs, ptr, what="a COCO RLE object {size, counts}")
-    if obj is None:
+def _rle(value: Any, probs: Problems, where: tuple[str, ...]) -> tuple[dict, tuple[int, int]] | None:
+    """``(RLE, (height, width))`` of a plain COCO RLE; ``where``: its pointer's parts, joined on a problem."""
+    if not isinstance(value, dict):
+        as_object(value, probs, pointer(*where), what="a COCO RLE object {size, counts}")
         return None
-    size, counts = obj.get("size"), obj.get("counts")
+    size, counts = value.get("size"), value.get("counts")
     if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size)):
-        probs.add(ptr + "/size", f"expected [height, width] as positive integers, got {size!r:.40}")
+        probs.add(pointer(*where, "size"), f"expected [height, width] as positive integers, got {size!r:.40}")
         return None
     if not isinstance(counts, str):
-        probs.add(ptr + "/counts", "expected the compressed COCO RLE counts as a string")
+        probs.add(pointer(*where, "counts"), "expected the compressed COCO RLE counts as a string")
         return None
     return {"size": size, "counts": counts}, (size[0], size[1])
 
@@ -83,7 +85,7 @@ def read_corr_gt(
                 frames = as_object(frames, probs, pointer("annotations", take, "masks", obj, cam)) or {}
                 rles[cam] = {}
                 for f, value in frames.items():
-                    parsed = _rle(value, probs, pointer("annotations", take, "masks", obj, cam, f))
+                    parsed = _rle(value, probs, ("annotations", take, "masks", obj, cam, f))
                     rles[cam][f] = parsed
             ann_obj = annotated.get(obj) if isinstance(annotated, dict) else None
             for exo in (c for c in cams if c != ego):
@@ -189,26 +191,32 @@ def _frames(
             out.append(None)
             continue
         entry = pairs[fr.pair].get(fr.frame)
-        ptr = pointer(*base, fr.pair, fr.frame)
+        where = (*base, fr.pair, fr.frame)  # pointers are only joined for a problem: this loop is hot
         if not isinstance(entry, dict):
-            probs.add(ptr, f"query frame {fr.frame} is missing" if entry is None else "expected an object")
+            msg = f"query frame {fr.frame} is missing" if entry is None else "expected an object"
+            probs.add(pointer(*where), msg)
             out.append(None)
             continue
         if "confidence" not in entry:
-            probs.add(ptr + "/confidence", "key is missing")
+            probs.add(pointer(*where, "confidence"), "key is missing")
             conf = None
         else:
-            conf = as_number(entry["confidence"], probs, ptr + "/confidence", what="a finite confidence")
+            c = entry["confidence"]
+            conf = (
+                float(c)
+                if type(c) in (int, float) and math.isfinite(c)
+                else as_number(c, probs, pointer(*where, "confidence"), what="a finite confidence")
+            )
         if "pred_mask" not in entry:
-            probs.add(ptr + "/pred_mask", "key is missing")
+            probs.add(pointer(*where, "pred_mask"), "key is missing")
             rle = None
         else:
-            rle = _rle(entry["pred_mask"], probs, ptr + "/pred_mask")
+            rle = _rle(entry["pred_mask"], probs, (*where, "pred_mask"))
         if rle is not None and fr.evaluated and fr.gt_size is not None:
             want = nopad_size(*fr.gt_size)
             if rle[1] != want:
                 probs.add(
-                    ptr + "/pred_mask/size",
+                    pointer(*where, "pred_mask", "size"),
                     f"mask size {list(rle[1])} but the GT mask resized to long side 480 is {list(want)}",
                 )
                 rle = None

@@ -1,12 +1,21 @@
 """Hand-pose evaluation GT from a release (BENCHMARKS §4): joints in the Aria camera frame, per hand.
 
-Follows the official ``gt_anno`` step where the release allows: a world joint is kept if it was
-triangulated from ≥ 3 views, moved into the Aria camera frame with the take's ``camera_pose``
-extrinsics, and is valid if it lies in front of the camera and projects inside the undistorted
-image (``2·cx × 2·cy`` of the camera_pose intrinsics, 512×512 for the real data). Not reproduced
-(documented): the bone-length/angle check and the 30 px reprojection test against the 2D
-annotation. A hand is evaluated with ≥ 10 valid joints; invalid joints are NaN, the wrist always
-keeps its coordinates.
+Follows the official ``gt_anno`` step, in its order:
+
+1. a world joint is kept if it was triangulated from ≥ 3 views; a hand whose wrist is not kept
+   has no joint at all;
+2. the biomechanical check (:func:`implausible_joints`, on by default as there): a joint whose bone
+   to its parent, or whose angle at the joint, is outside the official limits is dropped;
+3. the joints are moved into the Aria camera frame with the take's ``camera_pose`` extrinsics and
+   projected with its intrinsics; a joint is valid if it lies in front of the camera and projects
+   inside the undistorted image (``2·cx × 2·cy``, 512×512 for the real data);
+4. the reprojection test (on by default as there): a joint is valid only if the 2D annotation of
+   the Aria camera has it inside the image and within ``reproj_px`` (30) px of the projection; the
+   wrist is exempt. A joint without an Aria 2D annotation therefore fails it.
+
+A hand is evaluated with ≥ 10 valid joints; invalid joints are NaN, the wrist always keeps its
+coordinates. Not reproduced (documented): the undistortion-mask test, which needs the Aria
+calibration of the VRS file.
 """
 
 from __future__ import annotations
@@ -21,15 +30,82 @@ from egoexo_kit.benchmarks.hand_pose.submission import HANDS
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
 
-__all__ = ["MIN_VALID_JOINTS", "MIN_VIEWS", "build_hand_gt"]
+__all__ = [
+    "ANGLE_MIN_DEG",
+    "BONE_LIMITS_M",
+    "MIN_VALID_JOINTS",
+    "MIN_VIEWS",
+    "REPROJ_PX",
+    "build_hand_gt",
+    "implausible_joints",
+]
 
 MIN_VIEWS = 3
 MIN_VALID_JOINTS = 10
+REPROJ_PX = 30.0
 _SLICES = {"right": slice(0, 21), "left": slice(21, 42)}  # the 42-joint order is right hand first
 
+_PARENT = np.array([-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19])
+"""Parent of each of the 21 joints (wrist, then thumb, index, middle, ring, pinky from base to tip)."""
+_PALM = np.array([5, 9, 13, 17])  # wrist → index/middle/ring/pinky base: the long bones
+BONE_LIMITS_M = {"default": (0.005, 0.08), "palm": (0.06, 0.12)}
+"""Allowed bone length to the parent in metres; ``palm``: the wrist to the four finger bases."""
+_ANGLE_JOINTS = np.array([1, 2, 3, 5, 6, 7, 9, 10, 11, 13, 14, 15, 17, 18, 19])
+ANGLE_MIN_DEG = np.array([100, 90, 90, 60, 70, 80, 60, 70, 80, 60, 70, 80, 60, 70, 80], dtype=np.float64)
+"""Least angle (parent, joint, child) at each non-tip finger joint, thumb first; at most 180°."""
 
-def build_hand_gt(release: Release, *, split: str = "val", source: str = "annotation") -> dict[str, Any]:
-    """``{take_uid: {frame: {right_hand_3d, right_hand_valid_3d, left_hand_3d, left_hand_valid_3d, …}}}``."""
+
+def implausible_joints(hands: np.ndarray) -> np.ndarray:
+    """Joints of ``(..., 21, 3)`` world hands that fail the official biomechanical check, ``(..., 21)``.
+
+    A joint fails if its bone to the parent is shorter or longer than :data:`BONE_LIMITS_M`, or
+    if the angle between the bones to its parent and to its child is below
+    :data:`ANGLE_MIN_DEG`. Every test uses the input positions (no cascade); a test that involves
+    a missing (NaN) joint or a zero-length bone does not fail. The wrist never fails.
+    """
+    pts = np.asarray(hands, dtype=np.float64)
+    lo = np.full(21, BONE_LIMITS_M["default"][0])
+    hi = np.full(21, BONE_LIMITS_M["default"][1])
+    lo[_PALM], hi[_PALM] = BONE_LIMITS_M["palm"]
+    bones = pts[..., 1:, :] - pts[..., _PARENT[1:], :]
+    length = np.linalg.norm(bones, axis=-1)
+    bad = np.zeros(pts.shape[:-1], dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bad[..., 1:] = (length < lo[1:]) | (length > hi[1:])
+        j = _ANGLE_JOINTS
+        to_parent = pts[..., _PARENT[j], :] - pts[..., j, :]
+        to_child = pts[..., j + 1, :] - pts[..., j, :]
+        cos = (to_parent * to_child).sum(axis=-1) / (
+            np.linalg.norm(to_parent, axis=-1) * np.linalg.norm(to_child, axis=-1)
+        )
+        angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        bad[..., j] |= (angle < ANGLE_MIN_DEG) | (angle > 180.0)
+    return bad
+
+
+def _inside(uv: np.ndarray, *, width: float, height: float) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (uv[..., 0] >= 0) & (uv[..., 0] < width) & (uv[..., 1] >= 0) & (uv[..., 1] < height)
+
+
+def build_hand_gt(
+    release: Release,
+    *,
+    split: str = "val",
+    source: str = "annotation",
+    bone_check: bool = True,
+    reproj_px: float | None = REPROJ_PX,
+) -> dict[str, Any]:
+    """``{take_uid: {frame: {right_hand_3d, right_hand_valid_3d, left_hand_3d, left_hand_valid_3d, …}}}``.
+
+    Args:
+        release: the release whose ``ego_pose`` hand annotations and camera poses are read.
+        split: the split whose takes are built.
+        source: ``annotation`` (manual) or ``automatic``.
+        bone_check: drop joints that fail :func:`implausible_joints` (the official builder does).
+        reproj_px: drop joints whose projection is farther than this from the Aria 2D annotation,
+            or that have none (the official builder does, with 30 px); ``None`` skips the test.
+    """
     ann = annotations_of(release)
     out: dict[str, Any] = {}
     for take in split_takes(release, split):
@@ -40,25 +116,29 @@ def build_hand_gt(release: Release, *, split: str = "val", source: str = "annota
             continue
         entry = cams.cameras[aria]
         width, height = 2 * entry.K[0, 2], 2 * entry.K[1, 2]
+        world = np.where((pose.num_views >= MIN_VIEWS)[..., None], pose.points_3d, np.nan)
+        for sl in _SLICES.values():
+            hand = world[:, sl]  # a view: the edits below land in world
+            hand[np.isnan(hand[:, 0]).any(axis=-1)] = np.nan  # no wrist, no hand
+            if bone_check:
+                hand[implausible_joints(hand)] = np.nan
+        anno_2d = pose.points_2d.get(aria, np.full((*world.shape[:2], 2), np.nan))
+        anno_ok = _inside(anno_2d, width=width, height=height)
         frames: dict[str, Any] = {}
         for i, f in enumerate(pose.frames.tolist()):
             try:
                 T = entry.at(int(f))
             except KeyError:
                 continue
-            cam = pose.points_3d[i] @ T[:, :3].T + T[:, 3]
+            cam = world[i] @ T[:, :3].T + T[:, 3]
             with np.errstate(invalid="ignore", divide="ignore"):
                 uv = cam @ entry.K.T
                 uv = uv[:, :2] / uv[:, 2:]
-                ok = (
-                    np.isfinite(cam).all(axis=1)
-                    & (pose.num_views[i] >= MIN_VIEWS)
-                    & (cam[:, 2] > 0)
-                    & (uv[:, 0] >= 0)
-                    & (uv[:, 0] < width)
-                    & (uv[:, 1] >= 0)
-                    & (uv[:, 1] < height)
-                )
+                ok = np.isfinite(cam).all(axis=1) & (cam[:, 2] > 0) & _inside(uv, width=width, height=height)
+                if reproj_px is not None:
+                    near = anno_ok[i] & (np.linalg.norm(uv - anno_2d[i], axis=1) <= reproj_px)
+                    near[[sl.start for sl in _SLICES.values()]] = True  # the wrist is exempt
+                    ok &= near
             item: dict[str, Any] = {}
             for hand in HANDS:
                 joints, valid = cam[_SLICES[hand]], ok[_SLICES[hand]]
