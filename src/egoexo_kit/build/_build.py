@@ -10,6 +10,7 @@ from pathlib import Path
 from egoexo_kit.build._config import BuildConfig
 from egoexo_kit.build._ledger import Ledger, unit_key
 from egoexo_kit.build._metadata import write_metadata
+from egoexo_kit.build._pose import has_body_truth
 from egoexo_kit.build._raw import find_captures, read_raw_capture
 from egoexo_kit.build._runner import run_units
 from egoexo_kit.build._stages import Unit, read_plan, run_unit, state_dir
@@ -20,7 +21,7 @@ __all__ = ["BuildResult", "build"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``."""
-_VERSION = {"sync": 1, "takes": 1}
+_VERSION = {"sync": 2, "takes": 2, "pose": 1}
 
 
 @dataclass
@@ -70,7 +71,8 @@ def build(
 ) -> BuildResult:
     """Build a release at ``out`` from the raw capture(s) under ``raw``.
 
-    Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once); within a stage
+    Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once, the automatic
+    body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.build._pose`); within a stage
     units run in parallel on the chosen runner. Finished units
     (same inputs and settings, per the ledger ``<out>/.egoexo-kit/build/ledger.jsonl``) are skipped,
     so a rerun after a crash redoes only what did not finish, and a second run changes nothing.
@@ -97,15 +99,16 @@ def build(
         ]
         _run_stage("sync", units, ledger=ledger, config=config, result=result, progress=progress)
     takes, sync = [], {}
+    per_take = config.runs("takes") or config.runs("pose")
     for c in captures:
-        plan = read_plan(out, c.capture_name) if config.runs("takes") else {"takes": []}
-        if config.runs("takes"):  # offsets and drift shape the trimmed audio: part of each take's key
+        plan = read_plan(out, c.capture_name) if per_take else {"takes": []}
+        if per_take:  # offsets and drift shape the trimmed audio and the pose: part of each take's key
             sync[c.capture_name] = load_json(state_dir(out, c.capture_name) / "sync.json")["devices"]
         for w in plan["takes"]:
             if not config.takes or w["take_name"] in config.takes:
                 takes.append((c, w))
     known = {w["take_name"] for _, w in takes}
-    missing = [t for t in config.takes if t not in known and config.runs("takes")]
+    missing = [t for t in config.takes if t not in known and per_take]
     if missing:
         raise FormatError(f"take(s) {missing} are not in any capture's take log", path=Path(raw))
     if config.runs("takes"):
@@ -124,4 +127,18 @@ def build(
         result.ran["metadata"] = ["takes.json", "captures.json"]
         if progress:
             progress("metadata", 1, 1)
+    if config.runs("pose"):
+        units = [
+            mk(
+                stage="pose",
+                name=w["take_name"],
+                raw=c.root,
+                key=unit_key(
+                    "pose", _VERSION["pose"], w, sync[c.capture_name], config.encode_settings, config.detector
+                ),
+            )
+            for c, w in takes
+            if config.detector != "auto" or has_body_truth(c.root)
+        ]
+        _run_stage("pose", units, ledger=ledger, config=config, result=result, progress=progress)
     return result

@@ -18,10 +18,19 @@ from egoexo_kit.build._raw import RawCapture, RawDevice, RawTake
 from egoexo_kit.build._sync import CaptureSync, DeviceSync
 from egoexo_kit.errors import FormatError
 
-__all__ = ["ROW_RATE", "TakeWindow", "row_frames", "take_window", "timesync_table"]
+__all__ = ["ROW_RATE", "TakeWindow", "nearest_index", "row_frames", "take_window", "timesync_table"]
 
 ROW_RATE = 30
 """Rows of ``timesync.csv`` (and aligned frames) per second."""
+
+
+def nearest_index(sorted_values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Index of the entry of ``sorted_values`` (increasing, non-empty) nearest each query value."""
+    n = len(sorted_values)
+    if n == 1:
+        return np.zeros(np.shape(query), dtype=np.int64)
+    i = np.clip(np.searchsorted(sorted_values, query), 1, n - 1)
+    return np.where(np.abs(sorted_values[i - 1] - query) <= np.abs(sorted_values[i] - query), i - 1, i)
 
 
 def row_frames(device: RawDevice, sync: DeviceSync, capture_s: np.ndarray) -> np.ndarray:
@@ -32,8 +41,7 @@ def row_frames(device: RawDevice, sync: DeviceSync, capture_s: np.ndarray) -> np
     """
     tau = sync.to_device(capture_s)
     times = device.frame_time(np.arange(device.frames))
-    i = np.clip(np.searchsorted(times, tau), 1, device.frames - 1)
-    k = np.where(np.abs(times[i - 1] - tau) <= np.abs(times[i] - tau), i - 1, i)
+    k = nearest_index(times, tau)
     ok = np.abs(times[k] - tau) <= 0.5 / device.fps + 1e-9
     return np.where(ok, k, -1).astype(np.int64)
 
