@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from egoexo_kit import open_release
-from egoexo_kit.build import BuildConfig, build
+from egoexo_kit.build import BuildConfig, build, pose_qa
 from egoexo_kit.build._pose import load_detector
 from egoexo_kit.errors import FormatError
 
@@ -61,6 +61,8 @@ def test_automatic_body_pose_matches_the_truth(built: Path, raw_release: Path) -
     assert float(np.mean(err)) < 0.06  # MPJPE of a 2-view, 64 px rig with noisy, dropped detections
     assert float(np.median(err)) < 0.04
     assert set(pose.points_2d) == {"cam01", "cam02"}
+    (row,) = pose_qa(built, captures=[t["capture"]["capture_name"]])  # the QA's own truth lookup agrees
+    assert row["frames"] == n and row["mpjpe_cm"] == pytest.approx(100 * float(np.mean(err)), abs=0.5)
     from egoexo_kit.release import validate_release
 
     assert validate_release(built).ok

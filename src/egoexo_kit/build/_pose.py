@@ -43,6 +43,8 @@ from egoexo_kit.release._joints import BODY_JOINTS
 from egoexo_kit.release._json import load_json
 
 __all__ = [
+    "body_at",
+    "has_body_truth",
     "BODY_TRUTH",
     "NOISE_FRACTION",
     "DROPOUT",
@@ -86,6 +88,16 @@ def load_detector(spec: str) -> KeypointDetector:
     return detector
 
 
+def body_at(truth: Any, ns: np.ndarray) -> np.ndarray:
+    """``(N, 17, 3)`` body truth (an opened ``body.npz``) linearly interpolated at Aria device ns."""
+    t_ns = truth["aria_device_ns"].astype(np.float64)
+    body = truth["body_world"].astype(np.float64)
+    flat = body.reshape(len(t_ns), -1)
+    return np.stack([np.interp(ns, t_ns, flat[:, i]) for i in range(flat.shape[1])], -1).reshape(
+        -1, *body.shape[1:]
+    )
+
+
 def has_body_truth(raw: Path) -> bool:
     """Whether the raw capture carries synthetic body truth for the synthetic detector."""
     return (raw / BODY_TRUTH).is_file()
@@ -102,10 +114,9 @@ def _synthetic_keypoints(unit: Unit, take: Any, views: list[str]) -> Keypoints2D
     window = next(t for t in plan["takes"] if t["take_name"] == unit.name)
     sync = load_json(state_dir(unit.out, capture.capture_name) / "sync.json")["devices"]
     truth = np.load(unit.raw / BODY_TRUTH)
-    t_ns = truth["aria_device_ns"].astype(np.float64)
-    body = truth["body_world"].astype(np.float64)
+    t_ns = truth["aria_device_ns"]
     aria = capture.aria
-    s_aria = DeviceSync(**{k: v for k, v in sync[aria.device].items() if k != "drift_ppm"})
+    s_aria = DeviceSync.from_report(sync[aria.device])
     n = window["end_idx"] - window["start_idx"] - 1
     frames = np.arange(n)
     blank = Keypoints2D(
@@ -120,16 +131,13 @@ def _synthetic_keypoints(unit: Unit, take: Any, views: list[str]) -> Keypoints2D
     px = np.empty_like(blank.px)
     for v, view in enumerate(views):
         dev = capture.device(view)
-        s = DeviceSync(**{k: x for k, x in sync[view].items() if k != "drift_ppm"})
+        s = DeviceSync.from_report(sync[view])
         capture_s = s.to_capture(dev.frame_time(np.asarray(window["frames"][view], dtype=np.int64)))
         ns = float(aria.frame_ns[0]) + s_aria.to_device(capture_s) * 1e9
         if ns.min() < t_ns[0] or ns.max() > t_ns[-1]:
             raise FormatError(f"body truth does not cover take {unit.name}", path=unit.raw / BODY_TRUTH)
-        points = np.stack(
-            [np.interp(ns, t_ns, body[:, j, c]) for j in range(body.shape[1]) for c in range(3)], -1
-        )
         px[:, v] = synthetic_keypoints(
-            points.reshape(n, body.shape[1], 3),
+            body_at(truth, ns),
             cameras=[cams[v]],
             T_cam_world=T[:, v : v + 1],
             rng=rng,

@@ -11,7 +11,7 @@ its pictures is flagged unreliable and given no offset: it is reported, never gu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import av
 import numpy as np
@@ -79,6 +79,12 @@ class DeviceSync:
     fit_residual_ms: float
     """RMS residual of the offset/drift fit over the events (0 with one or two events)."""
     note: str = ""
+
+    @classmethod
+    def from_report(cls, entry: dict) -> DeviceSync:
+        """The sync of one device from its ``sync.json`` entry (the build's QA report)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in entry.items() if k in names})
 
     @property
     def drift_ppm(self) -> float:
