@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from egoexo_kit import open_release
 from egoexo_kit.build import BuildConfig, build, pose_qa
 from egoexo_kit.build._pose import load_detector
 from egoexo_kit.errors import FormatError
+from egoexo_kit.release import validate_release
 
 CONFIG = BuildConfig(preset="ultrafast", workers=2, downscaled=False, collage=False)
 
@@ -63,8 +65,6 @@ def test_automatic_body_pose_matches_the_truth(built: Path, raw_release: Path) -
     assert set(pose.points_2d) == {"cam01", "cam02"}
     (row,) = pose_qa(built, captures=[t["capture"]["capture_name"]])  # the QA's own truth lookup agrees
     assert row["frames"] == n and row["mpjpe_cm"] == pytest.approx(100 * float(np.mean(err)), abs=0.5)
-    from egoexo_kit.release import validate_release
-
     assert validate_release(built).ok
 
 
@@ -111,3 +111,26 @@ def test_eye_gaze_is_cut_to_the_take_by_the_sync(built: Path, raw_release: Path)
     assert sorted(p.name for p in whole.iterdir()) == ["general_eye_gaze.csv", "summary.json"]
     data = open_release(built).take(t["take_name"])
     assert data.dir == built / t["root_dir"]
+
+
+def test_without_a_take_log_the_sync_events_bound_the_take(raw_release: Path, tmp_path: Path) -> None:
+    src = next((raw_release / "raw").iterdir())
+    raw = tmp_path / "raw" / src.name
+    shutil.copytree(src, raw)
+    (raw / "takes.json").unlink()
+    out = tmp_path / "release"
+    build(tmp_path / "raw", out, dataclasses.replace(CONFIG, detector="none"))
+    (t,) = json.loads((out / "takes.json").read_text(encoding="utf-8"))
+    assert t["take_name"] == f"{src.name}_1" and t["capture"]["capture_name"] == src.name
+    truth = json.loads((raw_release / ".synth" / "release.json").read_text(encoding="utf-8"))
+    cap = truth["captures"][src.name]
+    drift = cap["clocks"]["aria01_214-1"]["drift"]
+    first, last = (
+        (e - cap["raw_first_frame_times"]["aria01"]) * (1 + drift) for e in cap["sync_event_times"]
+    )
+    # the rule: from 0.5 s after the first event to 0.5 s before the next, on the 30 fps rows
+    assert (t["timesync_start_idx"] + 1) / 30 == pytest.approx(first + 0.5, abs=1 / 30)
+    assert (t["timesync_end_idx"] - 1) / 30 == pytest.approx(last - 0.5, abs=1 / 30)
+    assert (t["timesync_start_idx"] + 1) / 30 >= first + 0.5 - 1e-3
+    assert (t["timesync_end_idx"] - 1) / 30 <= last - 0.5 + 1e-3
+    assert validate_release(out).ok

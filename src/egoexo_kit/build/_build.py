@@ -93,7 +93,7 @@ def build(
                 stage="sync",
                 name=c.capture_name,
                 raw=c.root,
-                key=unit_key("sync", _VERSION["sync"], c.capture_name),
+                key=unit_key("sync", _VERSION["sync"], c.capture_name, c.take_log, c.takes),
             )
             for c in captures
         ]

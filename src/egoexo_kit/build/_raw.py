@@ -1,8 +1,9 @@
 """Read a raw capture folder (the layout ``egoexo-kit synth --raw`` writes; see the README).
 
 ``<raw>/<capture_name>/`` holds ``manifest.json`` (devices, files, rates), one continuous recording per
-device on its own clock and ``takes.json`` (the operator's take log: approximate start/end on the
-Aria clock in device nanoseconds).
+device on its own clock and, optionally, ``takes.json`` (the operator's take log: approximate start/end
+on the Aria clock in device nanoseconds; without it the takes are found from the sync events, see
+:func:`egoexo_kit.build._cut.detect_takes`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ class RawCapture:
     capture_name: str
     devices: tuple[RawDevice, ...]
     takes: tuple[RawTake, ...]
+    """The operator's take log (empty without ``takes.json``)."""
+    take_log: bool = True
+    """Whether the capture has ``takes.json``; without it the build detects the takes."""
 
     @property
     def aria(self) -> RawDevice:
@@ -124,7 +128,7 @@ def _device(root: Path, entry: dict, *, manifest: Path, i: int) -> RawDevice:
 
 
 def read_raw_capture(root: str | Path) -> RawCapture:
-    """Read ``manifest.json`` and ``takes.json`` of one raw capture folder.
+    """Read ``manifest.json`` and (when present) ``takes.json`` of one raw capture folder.
 
     Raises:
         FormatError: a missing file or key, with its location.
@@ -135,7 +139,8 @@ def read_raw_capture(root: str | Path) -> RawCapture:
     devices = tuple(_device(root, e, manifest=manifest, i=i) for i, e in enumerate(data.get("devices", [])))
     if sum(d.is_ego for d in devices) != 1:
         raise FormatError("a raw capture needs exactly one aria device", path=manifest, pointer="/devices")
-    log = load_json(root / "takes.json")
+    has_log = (root / "takes.json").is_file()
+    log = load_json(root / "takes.json") if has_log else []
     takes = []
     for i, t in enumerate(log):
         try:
@@ -144,7 +149,7 @@ def read_raw_capture(root: str | Path) -> RawCapture:
             )
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"bad take entry: {e}", path=root / "takes.json", pointer=f"/{i}") from e
-    return RawCapture(root, str(data.get("capture_name", root.name)), devices, tuple(takes))
+    return RawCapture(root, str(data.get("capture_name", root.name)), devices, tuple(takes), take_log=has_log)
 
 
 def find_captures(raw: str | Path) -> list[Path]:

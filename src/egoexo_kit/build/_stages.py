@@ -1,7 +1,8 @@
 """The build's units: each a pure, idempotent function of (unit, config) writing through a temp folder.
 
 ``sync`` (per capture): events, offsets and drift, ``captures/<c>/timesync.csv`` (+ the capture's MPS
-``trajectory/``), and the cut plan and QA report in ``<out>/.egoexo-kit/build/<c>/``. ``takes`` (per
+``trajectory/`` and ``eye_gaze/``), the takes (the operator's log, else detected from the sync events),
+and the cut plan and QA report in ``<out>/.egoexo-kit/build/<c>/``. ``takes`` (per
 take): aligned 30 fps videos, 448p, collage, trimmed audio and trajectory. Their results feed the
 ``metadata`` stage (``takes.json``, ``captures.json``).
 """
@@ -20,7 +21,7 @@ import numpy as np
 
 from egoexo_kit._io import atomic_dir, write_json
 from egoexo_kit.build._config import BuildConfig
-from egoexo_kit.build._cut import TakeWindow, take_window, timesync_table
+from egoexo_kit.build._cut import TakeWindow, detect_takes, take_window, timesync_table
 from egoexo_kit.build._ledger import Ledger
 from egoexo_kit.build._raw import RawCapture, RawDevice, read_raw_capture
 from egoexo_kit.build._sync import CaptureSync, sync_capture
@@ -104,7 +105,8 @@ def run_sync(unit: Unit) -> dict[str, Any]:
             with VideoReader(d.video) as video:
                 pts[d.device] = video.pts
     header, rows, frames = timesync_table(capture, sync, pts=pts)
-    windows = [take_window(t, capture=capture, sync=sync, frames=frames) for t in capture.takes]
+    takes = capture.takes if capture.take_log else detect_takes(capture, sync)
+    windows = [take_window(t, capture=capture, sync=sync, frames=frames) for t in takes]
     with atomic_dir(unit.out / "captures" / capture.capture_name) as tmp:
         with (tmp / "timesync.csv").open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
@@ -119,6 +121,7 @@ def run_sync(unit: Unit) -> dict[str, Any]:
         "reference": sync.reference,
         "devices": sync.reliable,
         "unreliable": {d: s.note for d, s in sync.devices.items() if not s.reliable},
+        "takes_detected": not capture.take_log,
         "takes": [dataclasses.asdict(w) for w in windows],
     }
     write_json(plan_path(unit.out, capture.capture_name), plan, indent=2)
