@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from egoexo_kit import open_release
-from egoexo_kit.build import BuildConfig, build, pose_qa
+from egoexo_kit.build import BuildConfig, build, pose_qa, read_raw_capture
 from egoexo_kit.build._pose import load_detector
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import validate_release
@@ -134,3 +134,23 @@ def test_without_a_take_log_the_sync_events_bound_the_take(raw_release: Path, tm
     assert (t["timesync_start_idx"] + 1) / 30 >= first + 0.5 - 1e-3
     assert (t["timesync_end_idx"] - 1) / 30 <= last - 0.5 + 1e-3
     assert validate_release(out).ok
+
+
+def test_an_aria_vrs_that_cannot_be_read_is_a_located_error(raw_release: Path, tmp_path: Path) -> None:
+    """The VRS path (no VRS can be written here): the manifest's ``vrs`` entry goes to projectaria-tools."""
+    pytest.importorskip("projectaria_tools")
+    src = next((raw_release / "raw").iterdir())
+    raw = tmp_path / src.name
+    shutil.copytree(src, raw)
+    manifest = json.loads((raw / "manifest.json").read_text(encoding="utf-8"))
+    aria = next(d for d in manifest["devices"] if d["kind"] == "aria")
+    for key in ("file", "timestamps", "frames"):
+        aria.pop(key)
+    aria["vrs"] = "aria01.vrs"
+    (raw / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(FormatError, match="aria01.vrs is missing"):
+        read_raw_capture(raw)
+    (raw / "aria01.vrs").write_bytes(b"not a vrs file")
+    with pytest.raises(FormatError, match="cannot open the VRS recording") as e:
+        read_raw_capture(raw)
+    assert e.value.path == str(raw / "aria01.vrs")

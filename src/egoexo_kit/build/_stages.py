@@ -130,7 +130,7 @@ def run_sync(unit: Unit) -> dict[str, Any]:
 
 def _frames(device: RawDevice, ks: list[int]) -> Iterator[np.ndarray]:
     """The raw frames ``ks`` in order, Aria pictures turned 90° clockwise as in the release (FORMAT §4.1)."""
-    with VideoReader(device.video) as video:
+    with device.open_frames() as video:
         for i in range(0, len(ks), CHUNK):
             for frame in video.get(ks[i : i + CHUNK]):
                 yield np.ascontiguousarray(np.rot90(frame, k=-1)) if device.is_ego else frame

@@ -21,7 +21,6 @@ from egoexo_kit.build._raw import RawCapture, RawDevice
 from egoexo_kit.errors import FormatError
 from egoexo_kit.sensors import read_audio
 from egoexo_kit.synth._audio import chirp
-from egoexo_kit.video import VideoReader
 
 __all__ = [
     "CaptureSync",
@@ -164,7 +163,7 @@ def find_flashes(device: RawDevice, *, near_s: list[float], jump: float = FLASH_
     times = device.frame_time(np.arange(device.frames))
     found: set[int] = set()
     try:
-        with VideoReader(device.video) as video:
+        with device.open_frames() as video:
             for t in near_s:
                 lo, hi = np.searchsorted(times, [t - FLASH_SEARCH_S, t + FLASH_SEARCH_S])
                 ks = np.arange(lo, min(hi, len(video)))
