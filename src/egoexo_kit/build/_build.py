@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from egoexo_kit.build._config import BuildConfig
 from egoexo_kit.build._ledger import Ledger, unit_key
@@ -111,16 +112,22 @@ def build(
     missing = [t for t in config.takes if t not in known and per_take]
     if missing:
         raise FormatError(f"take(s) {missing} are not in any capture's take log", path=Path(raw))
-    if config.runs("takes"):
-        units = [
+
+    def take_units(stage: str, *extra: Any) -> list[Unit]:
+        """One unit per take; the key holds the window, the capture's sync and the encode settings."""
+        return [
             mk(
-                stage="takes",
+                stage=stage,
                 name=w["take_name"],
                 raw=c.root,
-                key=unit_key("takes", _VERSION["takes"], w, sync[c.capture_name], config.encode_settings),
+                key=unit_key(stage, _VERSION[stage], w, sync[c.capture_name], config.encode_settings, *extra),
             )
             for c, w in takes
+            if stage != "pose" or config.detector != "auto" or has_body_truth(c.root)
         ]
+
+    if config.runs("takes"):
+        units = take_units("takes")
         _run_stage("takes", units, ledger=ledger, config=config, result=result, progress=progress)
     if config.runs("metadata"):
         write_metadata(out, captures=result.captures)
@@ -128,17 +135,6 @@ def build(
         if progress:
             progress("metadata", 1, 1)
     if config.runs("pose"):
-        units = [
-            mk(
-                stage="pose",
-                name=w["take_name"],
-                raw=c.root,
-                key=unit_key(
-                    "pose", _VERSION["pose"], w, sync[c.capture_name], config.encode_settings, config.detector
-                ),
-            )
-            for c, w in takes
-            if config.detector != "auto" or has_body_truth(c.root)
-        ]
+        units = take_units("pose", config.detector)
         _run_stage("pose", units, ledger=ledger, config=config, result=result, progress=progress)
     return result
