@@ -12,7 +12,9 @@ It renders one synthetic raw capture, then measures in the same run:
   asks <= 1.2×;
 - the takes stage with 1 and 2 local workers (speed-up), and with the Ray runner against the local one at
   2 workers, once starting a local Ray per build (cold) and once on a Ray already running (warm, as
-  with ``--address``); the issue asks < 15 % overhead.
+  with ``--address``); the issue asks < 15 % overhead;
+- the automatic body pose stage (synthetic detector): its time against the takes stage's, and the MPJPE
+  of its 3D body against the body truth.
 
 Every figure is the best of ``REPEATS`` interleaved runs.
 
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from egoexo_kit.build import BuildConfig, build, read_raw_capture, sync_qa
+from egoexo_kit.build import BuildConfig, build, pose_qa, read_raw_capture, sync_qa
 from egoexo_kit.build._stages import _frames, read_plan
 from egoexo_kit.sensors import read_audio
 from egoexo_kit.synth import SynthConfig, generate_raw
@@ -94,7 +96,7 @@ def main() -> None:
         print(f"raw capture rendered in {t:.1f} s ({shape})")
 
     out = tmp / "built"
-    all_stages = BuildConfig(workers=1, force=True)
+    all_stages = BuildConfig(workers=1, force=True, detector="none")  # the encodes; pose is timed below
     capture = next(raw.iterdir()).name
     t_build = t_direct = float("inf")
     for _ in range(REPEATS):
@@ -134,12 +136,22 @@ def main() -> None:
         print(
             f"takes stage, ray 2 workers    {tr:7.2f} s   overhead {100 * (tr / t2 - 1):+.1f} % ({name} Ray)"
         )
+    t_pose = min(
+        timed(lambda: build(raw, out, BuildConfig(workers=1, force=True, only=("pose",))))
+        for _ in range(REPEATS)
+    )
+    poses = pose_qa(out, captures=[capture])
+    mpjpe = max(p["mpjpe_cm"] for p in poses)
+    print(f"\npose stage, 1 worker          {t_pose:7.2f} s   ({100 * t_pose / t1:.1f} % of the takes stage)")
+    print(f"automatic body MPJPE          {mpjpe:7.2f} cm  (worst take, against the body truth)")
     summary = {
         "worst_offset_error_ms": worst,
         "build_over_direct": t_build / t_direct,
         "speedup_2_workers": t1 / t2,
         "ray_overhead_cold": t_cold / t2 - 1,
         "ray_overhead_warm": t_warm / t2 - 1,
+        "pose_over_takes": t_pose / t1,
+        "pose_mpjpe_cm": mpjpe,
         "drift_error_ppm": float(np.max([abs(r["drift_ppm"] - r["true_drift_ppm"]) for r in rows])),
     }
     print("\n" + json.dumps(summary))

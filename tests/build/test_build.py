@@ -179,7 +179,7 @@ def test_mps_outputs_are_trimmed_to_each_take(raw_release: Path, tmp_path: Path)
     ]
     us = np.arange(ns[0] // 1000 - 500_000, ns[-1] // 1000, 10_000)  # 100 Hz, from before the recording
     header = "graph_uid,tracking_timestamp_us,tx_world_device\n"
-    (raw / "mps").mkdir()
+    (raw / "mps").mkdir(exist_ok=True)
     (raw / "mps" / "closed_loop_trajectory.csv").write_text(
         header + "".join(f"g,{u},{i * 0.001:.3f}\n" for i, u in enumerate(us)), encoding="utf-8"
     )
@@ -187,7 +187,8 @@ def test_mps_outputs_are_trimmed_to_each_take(raw_release: Path, tmp_path: Path)
         "cam_uid,image_width\ncam01,64\ncam02,64\n", encoding="utf-8"
     )
     out = tmp_path / "release"
-    build(tmp_path / "raw", out, BuildConfig(preset="ultrafast", workers=1, downscaled=False, collage=False))
+    fast = BuildConfig(preset="ultrafast", workers=1, downscaled=False, collage=False, detector="none")
+    build(tmp_path / "raw", out, fast)
     plan = json.loads((out / ".egoexo-kit" / "build" / src.name / "plan.json").read_text(encoding="utf-8"))
     lo, hi = plan["takes"][0]["aria_ns"]
     take_dir = out / "takes" / plan["takes"][0]["take_name"]

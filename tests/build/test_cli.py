@@ -32,3 +32,9 @@ def test_an_unknown_stage_is_refused(tmp_path: Path) -> None:
     res = runner.invoke(app, ["build", str(tmp_path), str(tmp_path / "out"), "--only", "encode"])
     assert res.exit_code == 2
     assert "unknown stage" in res.output
+
+
+def test_an_unknown_detector_is_refused(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["build", str(tmp_path), str(tmp_path / "out"), "--detector", "yolo"])
+    assert res.exit_code == 2
+    assert "detector must be one of" in res.output

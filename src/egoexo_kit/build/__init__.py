@@ -1,8 +1,9 @@
 """Build an Ego-Exo4D-layout release from raw multi-device captures: sync, takes, encoding, metadata.
 
 May import every other layer (DESIGN §1). ``build(raw, out, BuildConfig(...))`` runs the stages
-(``sync``, ``takes``, ``metadata``) on a local process pool or on Ray, resumably; the sync
-estimator (:func:`sync_capture`) and the raw-capture reader are public for inspection and QA. Not
+(``sync``, ``takes``, ``metadata``, ``pose``) on a local process pool or on Ray, resumably; the sync
+estimator (:func:`sync_capture`), the raw-capture reader and the QA reports (:func:`sync_qa`,
+:func:`pose_qa`) are public for inspection. Not
 re-exported: the units, ledger and cut helpers.
 """
 
@@ -12,6 +13,7 @@ from egoexo_kit.build._build import BuildResult as BuildResult
 from egoexo_kit.build._build import build as build
 from egoexo_kit.build._config import STAGES as STAGES
 from egoexo_kit.build._config import BuildConfig as BuildConfig
+from egoexo_kit.build._qa import pose_qa as pose_qa
 from egoexo_kit.build._qa import sync_qa as sync_qa
 from egoexo_kit.build._raw import RawCapture as RawCapture
 from egoexo_kit.build._raw import read_raw_capture as read_raw_capture
@@ -27,6 +29,7 @@ __all__ = [
     "DeviceSync",
     "RawCapture",
     "build",
+    "pose_qa",
     "read_raw_capture",
     "sync_capture",
     "sync_qa",

@@ -6,10 +6,12 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from egoexo_kit.build._config import BuildConfig
 from egoexo_kit.build._ledger import Ledger, unit_key
 from egoexo_kit.build._metadata import write_metadata
+from egoexo_kit.build._pose import has_body_truth
 from egoexo_kit.build._raw import find_captures, read_raw_capture
 from egoexo_kit.build._runner import run_units
 from egoexo_kit.build._stages import Unit, read_plan, run_unit, state_dir
@@ -20,7 +22,7 @@ __all__ = ["BuildResult", "build"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``."""
-_VERSION = {"sync": 1, "takes": 1}
+_VERSION = {"sync": 2, "takes": 2, "pose": 1}
 
 
 @dataclass
@@ -70,7 +72,8 @@ def build(
 ) -> BuildResult:
     """Build a release at ``out`` from the raw capture(s) under ``raw``.
 
-    Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once); within a stage
+    Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once, the automatic
+    body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.build._pose`); within a stage
     units run in parallel on the chosen runner. Finished units
     (same inputs and settings, per the ledger ``<out>/.egoexo-kit/build/ledger.jsonl``) are skipped,
     so a rerun after a crash redoes only what did not finish, and a second run changes nothing.
@@ -91,37 +94,47 @@ def build(
                 stage="sync",
                 name=c.capture_name,
                 raw=c.root,
-                key=unit_key("sync", _VERSION["sync"], c.capture_name),
+                key=unit_key("sync", _VERSION["sync"], c.capture_name, c.take_log, c.takes),
             )
             for c in captures
         ]
         _run_stage("sync", units, ledger=ledger, config=config, result=result, progress=progress)
     takes, sync = [], {}
+    per_take = config.runs("takes") or config.runs("pose")
     for c in captures:
-        plan = read_plan(out, c.capture_name) if config.runs("takes") else {"takes": []}
-        if config.runs("takes"):  # offsets and drift shape the trimmed audio: part of each take's key
+        plan = read_plan(out, c.capture_name) if per_take else {"takes": []}
+        if per_take:  # offsets and drift shape the trimmed audio and the pose: part of each take's key
             sync[c.capture_name] = load_json(state_dir(out, c.capture_name) / "sync.json")["devices"]
         for w in plan["takes"]:
             if not config.takes or w["take_name"] in config.takes:
                 takes.append((c, w))
     known = {w["take_name"] for _, w in takes}
-    missing = [t for t in config.takes if t not in known and config.runs("takes")]
+    missing = [t for t in config.takes if t not in known and per_take]
     if missing:
         raise FormatError(f"take(s) {missing} are not in any capture's take log", path=Path(raw))
-    if config.runs("takes"):
-        units = [
+
+    def take_units(stage: str, *extra: Any) -> list[Unit]:
+        """One unit per take; the key holds the window, the capture's sync and the encode settings."""
+        return [
             mk(
-                stage="takes",
+                stage=stage,
                 name=w["take_name"],
                 raw=c.root,
-                key=unit_key("takes", _VERSION["takes"], w, sync[c.capture_name], config.encode_settings),
+                key=unit_key(stage, _VERSION[stage], w, sync[c.capture_name], config.encode_settings, *extra),
             )
             for c, w in takes
+            if stage != "pose" or config.detector != "auto" or has_body_truth(c.root)
         ]
+
+    if config.runs("takes"):
+        units = take_units("takes")
         _run_stage("takes", units, ledger=ledger, config=config, result=result, progress=progress)
     if config.runs("metadata"):
         write_metadata(out, captures=result.captures)
         result.ran["metadata"] = ["takes.json", "captures.json"]
         if progress:
             progress("metadata", 1, 1)
+    if config.runs("pose"):
+        units = take_units("pose", config.detector)
+        _run_stage("pose", units, ledger=ledger, config=config, result=result, progress=progress)
     return result

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["STAGES", "BuildConfig"]
+__all__ = ["DETECTORS", "STAGES", "BuildConfig"]
 
-STAGES = ("sync", "takes", "metadata")
-"""Stages in order: per capture, per take, once."""
+STAGES = ("sync", "takes", "metadata", "pose")
+"""Stages in order: per capture, per take, once, per take (``pose`` needs the built take's metadata)."""
+DETECTORS = ("auto", "synthetic", "none")
+"""Named keypoint detectors of the ``pose`` stage; any other value is a ``package.module:factory``."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class BuildConfig:
     """Build only these takes (empty: all)."""
     force: bool = False
     """Rerun units the ledger says are finished."""
+    detector: str = "auto"
+    """2D body keypoints of the ``pose`` stage: ``auto`` (the synthetic detector where a capture carries
+    body truth, else no pose), ``synthetic``, ``none`` (stage off) or ``package.module:factory``."""
 
     def __post_init__(self) -> None:
         bad = [s for s in self.only if s not in STAGES]
@@ -44,6 +49,10 @@ class BuildConfig:
             raise ValueError(f"runner must be 'local' or 'ray', got {self.runner!r}")
         if not 0 <= self.crf <= 51:
             raise ValueError(f"crf must be in [0, 51], got {self.crf}")
+        if self.detector not in DETECTORS and ":" not in self.detector:
+            raise ValueError(
+                f"detector must be one of {list(DETECTORS)} or 'module:factory', got {self.detector!r}"
+            )
         if self.keyint is not None and self.keyint < 1:
             raise ValueError(f"keyint must be >= 1, got {self.keyint}")
 
@@ -54,6 +63,8 @@ class BuildConfig:
 
     def runs(self, stage: str) -> bool:
         """Whether ``stage`` runs in this build."""
+        if stage == "pose" and self.detector == "none":
+            return False
         return not self.only or stage in self.only
 
     @property

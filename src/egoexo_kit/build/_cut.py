@@ -18,10 +18,31 @@ from egoexo_kit.build._raw import RawCapture, RawDevice, RawTake
 from egoexo_kit.build._sync import CaptureSync, DeviceSync
 from egoexo_kit.errors import FormatError
 
-__all__ = ["ROW_RATE", "TakeWindow", "row_frames", "take_window", "timesync_table"]
+__all__ = [
+    "EVENT_GUARD_S",
+    "ROW_RATE",
+    "TakeWindow",
+    "detect_takes",
+    "nearest_index",
+    "row_frames",
+    "take_window",
+    "timesync_table",
+]
 
 ROW_RATE = 30
 """Rows of ``timesync.csv`` (and aligned frames) per second."""
+EVENT_GUARD_S = 0.5
+"""A detected take starts this long after one sync event and ends this long before the next (past
+the 0.3 s chirp and the flash)."""
+
+
+def nearest_index(sorted_values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Index of the entry of ``sorted_values`` (increasing, non-empty) nearest each query value."""
+    n = len(sorted_values)
+    if n == 1:
+        return np.zeros(np.shape(query), dtype=np.int64)
+    i = np.clip(np.searchsorted(sorted_values, query), 1, n - 1)
+    return np.where(np.abs(sorted_values[i - 1] - query) <= np.abs(sorted_values[i] - query), i - 1, i)
 
 
 def row_frames(device: RawDevice, sync: DeviceSync, capture_s: np.ndarray) -> np.ndarray:
@@ -32,8 +53,7 @@ def row_frames(device: RawDevice, sync: DeviceSync, capture_s: np.ndarray) -> np
     """
     tau = sync.to_device(capture_s)
     times = device.frame_time(np.arange(device.frames))
-    i = np.clip(np.searchsorted(times, tau), 1, device.frames - 1)
-    k = np.where(np.abs(times[i - 1] - tau) <= np.abs(times[i] - tau), i - 1, i)
+    k = nearest_index(times, tau)
     ok = np.abs(times[k] - tau) <= 0.5 / device.fps + 1e-9
     return np.where(ok, k, -1).astype(np.int64)
 
@@ -135,3 +155,36 @@ def take_window(
         frames={d: [int(v) for v in k[r0 : r1 + 1]] for d, k in frames.items()},
         aria_ns=(int(aria.frame_ns[k_aria[0]]), int(aria.frame_ns[k_aria[-1]]) + 1_000_000_000 // ROW_RATE),
     )
+
+
+def detect_takes(capture: RawCapture, sync: CaptureSync) -> list[RawTake]:
+    """Takes of a capture without a take log: one between each two consecutive sync events.
+
+    The rule (for protocols that fire the sync box at every take boundary): the reference device's
+    sync events, in order, bound the takes; take ``i`` (named ``<capture_name>_<i>``, from 1) runs from
+    :data:`EVENT_GUARD_S` after event ``i - 1`` to :data:`EVENT_GUARD_S` before event ``i``. A capture
+    with a single event has no detectable take.
+
+    Raises:
+        FormatError: fewer than two sync events on the reference device.
+    """
+    ref = sync.devices[sync.reference]
+    events = sorted(ref.events_s)
+    if len(events) < 2:
+        raise FormatError(
+            f"no take log and {len(events)} sync event(s): takes are bounded by two events",
+            path=capture.root / "takes.json",
+        )
+    ns0 = int(capture.aria.frame_ns[0])
+    out = []
+    for i, (a, b) in enumerate(zip(events[:-1], events[1:], strict=True)):
+        if b - a <= 2 * EVENT_GUARD_S:
+            continue
+        out.append(
+            RawTake(
+                f"{capture.capture_name}_{i + 1}",
+                ns0 + round((a + EVENT_GUARD_S) * 1e9),
+                ns0 + round((b - EVENT_GUARD_S) * 1e9),
+            )
+        )
+    return out

@@ -71,10 +71,10 @@ def write_metadata(out: Path, *, captures: list[str]) -> tuple[int, int]:
         )
         cap["timesync_validated"] = not plan["unreliable"]
         caps.append(cap)
-        log = {t["take_name"]: t for t in load_json(raw.root / "takes.json")}
+        log = {t["take_name"]: t for t in load_json(raw.root / "takes.json")} if raw.take_log else {}
         for i, w in enumerate(plan["takes"]):
             take_dir = out / "takes" / w["take_name"]
-            entry = log[w["take_name"]]
+            entry = log.get(w["take_name"], {})  # a detected take has no task
             n = w["end_idx"] - w["start_idx"] - 1
             rec = take_record(
                 uid=uid,

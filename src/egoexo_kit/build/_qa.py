@@ -1,7 +1,7 @@
-"""The sync QA report: per device its offset, drift, confidence and residuals.
+"""QA reports: the sync (per device its offset, drift, confidence and residuals) and the automatic pose.
 
-For a synthetic capture also the error against the generator's clock truth
-(``<release>/.synth/release.json``).
+For a synthetic capture also the errors against the generator's truth: its clocks
+(``<release>/.synth/release.json``) and the body (``<capture>/.synth/body.npz``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from egoexo_kit.build._pose import BODY_TRUTH, body_at, pose_path
+from egoexo_kit.build._raw import read_raw_capture
 from egoexo_kit.build._stages import read_plan, state_dir
 from egoexo_kit.release._json import load_json
 
-__all__ = ["clock_truth", "sync_qa"]
+__all__ = ["clock_truth", "pose_qa", "sync_qa"]
 
 
 def clock_truth(truth: dict[str, Any], *, capture: str, reference: str) -> dict[str, tuple[float, float]]:
@@ -82,5 +84,41 @@ def sync_qa(out: str | Path, *, captures: list[str]) -> list[dict[str, Any]]:
                 row["error_ms"] = (
                     None if row["offset_ms"] is None else float(np.abs(row["offset_ms"] - off * 1e3))
                 )
+            rows.append(row)
+    return rows
+
+
+def pose_qa(out: str | Path, *, captures: list[str]) -> list[dict[str, Any]]:
+    """One row per built take with an automatic body pose: frames and, with body truth, the MPJPE.
+
+    The truth is the body at the device time of the Aria frame behind each aligned frame (no sync
+    estimate involved). Columns: ``capture``, ``take``, ``frames``, ``joints`` (3D points written),
+    ``mpjpe_cm`` (None without truth).
+    """
+    from egoexo_kit.annotations.pose import read_keypoints
+
+    out = Path(out)
+    takes = {t["take_name"]: t["take_uid"] for t in load_json(out / "takes.json")}
+    rows = []
+    for name in captures:
+        plan = read_plan(out, name)
+        raw = read_raw_capture(plan["raw"])
+        truth = np.load(raw.root / BODY_TRUTH) if (raw.root / BODY_TRUTH).is_file() else None
+        for w in plan["takes"]:
+            path = pose_path(out, takes.get(w["take_name"], ""))
+            if w["take_name"] not in takes or not path.is_file():
+                continue
+            pose = read_keypoints(path, part="body", source="automatic")
+            row: dict[str, Any] = {
+                "capture": name,
+                "take": w["take_name"],
+                "frames": len(pose),
+                "joints": int(np.isfinite(pose.points_3d).all(-1).sum()),
+                "mpjpe_cm": None,
+            }
+            if truth is not None:
+                ns = raw.aria.frame_ns[np.asarray(w["frames"][raw.aria.device])[pose.frames]].astype(float)
+                gt = body_at(truth, ns)
+                row["mpjpe_cm"] = float(np.nanmean(np.linalg.norm(pose.points_3d - gt, axis=-1))) * 100
             rows.append(row)
     return rows

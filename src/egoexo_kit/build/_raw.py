@@ -1,8 +1,10 @@
 """Read a raw capture folder (the layout ``egoexo-kit synth --raw`` writes; see the README).
 
 ``<raw>/<capture_name>/`` holds ``manifest.json`` (devices, files, rates), one continuous recording per
-device on its own clock and ``takes.json`` (the operator's take log: approximate start/end on the
-Aria clock in device nanoseconds).
+device on its own clock (the Aria as MP4 + timestamps CSV, or a ``.vrs`` read through projectaria-tools)
+and, optionally, ``takes.json`` (the operator's take log: approximate start/end
+on the Aria clock in device nanoseconds; without it the takes are found from the sync events, see
+:func:`egoexo_kit.build._cut.detect_takes`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from egoexo_kit.build._vrs import VrsFrames, vrs_timestamps_ns
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release._csv import read_csv
 from egoexo_kit.release._json import load_json
+from egoexo_kit.video import VideoReader
 
 __all__ = ["RawCapture", "RawDevice", "RawTake", "find_captures", "read_raw_capture"]
 
@@ -42,6 +46,15 @@ class RawDevice:
     def is_ego(self) -> bool:
         """An Aria headset."""
         return self.kind == "aria"
+
+    @property
+    def is_vrs(self) -> bool:
+        """An Aria recorded as VRS (read through projectaria-tools)."""
+        return self.video.suffix.lower() == ".vrs"
+
+    def open_frames(self) -> VideoReader | VrsFrames:
+        """The recording's frames by index (a VRS's RGB stream, else the MP4)."""
+        return VrsFrames(self.video) if self.is_vrs else VideoReader(self.video)
 
     @property
     def audio_offset_s(self) -> float:
@@ -75,6 +88,9 @@ class RawCapture:
     capture_name: str
     devices: tuple[RawDevice, ...]
     takes: tuple[RawTake, ...]
+    """The operator's take log (empty without ``takes.json``)."""
+    take_log: bool = True
+    """Whether the capture has ``takes.json``; without it the build detects the takes."""
 
     @property
     def aria(self) -> RawDevice:
@@ -96,21 +112,24 @@ def _read_timestamps(path: Path) -> np.ndarray:
 
 def _device(root: Path, entry: dict, *, manifest: Path, i: int) -> RawDevice:
     pointer = f"/devices/{i}"
-    for key in ("device", "kind", "file", "fps", "frames"):
+    vrs = entry.get("kind") == "aria" and "vrs" in entry
+    for key in ("device", "kind", "fps") + (("vrs",) if vrs else ("file", "frames")):
         if key not in entry:
             raise FormatError(f"device entry lacks {key!r}", path=manifest, pointer=pointer)
     kind = entry["kind"]
     if kind not in ("gopro", "aria"):
         raise FormatError(f"kind must be 'gopro' or 'aria', got {kind!r}", path=manifest, pointer=pointer)
-    video = root / entry["file"]
+    video = root / entry["vrs" if vrs else "file"]
     if not video.is_file():
-        raise FormatError(f"recording {entry['file']} is missing", path=video)
+        raise FormatError(f"recording {video.name} is missing", path=video)
     if kind == "gopro":
         return RawDevice(entry["device"], kind, video, float(entry["fps"]), int(entry["frames"]), video)
-    for key in ("timestamps", "audio", "audio_first_sample_device_ns"):
+    for key in ("audio", "audio_first_sample_device_ns") + (() if vrs else ("timestamps",)):
         if key not in entry:
             raise FormatError(f"aria entry lacks {key!r}", path=manifest, pointer=pointer)
-    ns = _read_timestamps(root / entry["timestamps"])
+    ns = vrs_timestamps_ns(video) if vrs else _read_timestamps(root / entry["timestamps"])
+    if vrs and (ns.size == 0 or np.any(np.diff(ns) <= 0)):
+        raise FormatError("the VRS RGB timestamps must be non-empty and increasing", path=video)
     return RawDevice(
         entry["device"],
         kind,
@@ -124,7 +143,7 @@ def _device(root: Path, entry: dict, *, manifest: Path, i: int) -> RawDevice:
 
 
 def read_raw_capture(root: str | Path) -> RawCapture:
-    """Read ``manifest.json`` and ``takes.json`` of one raw capture folder.
+    """Read ``manifest.json`` and (when present) ``takes.json`` of one raw capture folder.
 
     Raises:
         FormatError: a missing file or key, with its location.
@@ -135,7 +154,8 @@ def read_raw_capture(root: str | Path) -> RawCapture:
     devices = tuple(_device(root, e, manifest=manifest, i=i) for i, e in enumerate(data.get("devices", [])))
     if sum(d.is_ego for d in devices) != 1:
         raise FormatError("a raw capture needs exactly one aria device", path=manifest, pointer="/devices")
-    log = load_json(root / "takes.json")
+    has_log = (root / "takes.json").is_file()
+    log = load_json(root / "takes.json") if has_log else []
     takes = []
     for i, t in enumerate(log):
         try:
@@ -144,7 +164,7 @@ def read_raw_capture(root: str | Path) -> RawCapture:
             )
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"bad take entry: {e}", path=root / "takes.json", pointer=f"/{i}") from e
-    return RawCapture(root, str(data.get("capture_name", root.name)), devices, tuple(takes))
+    return RawCapture(root, str(data.get("capture_name", root.name)), devices, tuple(takes), take_log=has_log)
 
 
 def find_captures(raw: str | Path) -> list[Path]:

@@ -1,7 +1,8 @@
 """The build's units: each a pure, idempotent function of (unit, config) writing through a temp folder.
 
 ``sync`` (per capture): events, offsets and drift, ``captures/<c>/timesync.csv`` (+ the capture's MPS
-``trajectory/``), and the cut plan and QA report in ``<out>/.egoexo-kit/build/<c>/``. ``takes`` (per
+``trajectory/`` and ``eye_gaze/``), the takes (the operator's log, else detected from the sync events),
+and the cut plan and QA report in ``<out>/.egoexo-kit/build/<c>/``. ``takes`` (per
 take): aligned 30 fps videos, 448p, collage, trimmed audio and trajectory. Their results feed the
 ``metadata`` stage (``takes.json``, ``captures.json``).
 """
@@ -18,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit._io import atomic_dir, write_json, write_text
+from egoexo_kit._io import atomic_dir, write_json
 from egoexo_kit.build._config import BuildConfig
-from egoexo_kit.build._cut import TakeWindow, take_window, timesync_table
+from egoexo_kit.build._cut import TakeWindow, detect_takes, take_window, timesync_table
 from egoexo_kit.build._ledger import Ledger
 from egoexo_kit.build._raw import RawCapture, RawDevice, read_raw_capture
 from egoexo_kit.build._sync import CaptureSync, sync_capture
+from egoexo_kit.build._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release._json import load_json
 from egoexo_kit.sensors import read_audio
@@ -86,9 +88,11 @@ def _sync_report(sync: CaptureSync) -> dict[str, Any]:
 
 
 def _copy_mps(capture: RawCapture, dst: Path) -> None:
+    """The capture's ``trajectory/`` (MPS files and exo calibration) and 3D ``eye_gaze/``, whole."""
     mps = capture.root / "mps"
     if mps.is_dir():
-        shutil.copytree(mps, dst)
+        shutil.copytree(mps, dst / "trajectory", ignore=shutil.ignore_patterns("eye_gaze"))
+        copy_capture_eye_gaze(mps / "eye_gaze", dst / "eye_gaze")
 
 
 def run_sync(unit: Unit) -> dict[str, Any]:
@@ -101,13 +105,14 @@ def run_sync(unit: Unit) -> dict[str, Any]:
             with VideoReader(d.video) as video:
                 pts[d.device] = video.pts
     header, rows, frames = timesync_table(capture, sync, pts=pts)
-    windows = [take_window(t, capture=capture, sync=sync, frames=frames) for t in capture.takes]
+    takes = capture.takes if capture.take_log else detect_takes(capture, sync)
+    windows = [take_window(t, capture=capture, sync=sync, frames=frames) for t in takes]
     with atomic_dir(unit.out / "captures" / capture.capture_name) as tmp:
         with (tmp / "timesync.csv").open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(header)
             w.writerows(rows)
-        _copy_mps(capture, tmp / "trajectory")
+        _copy_mps(capture, tmp)
     report = _sync_report(sync)
     write_json(state_dir(unit.out, capture.capture_name) / "sync.json", report, indent=2)
     plan = {
@@ -116,6 +121,7 @@ def run_sync(unit: Unit) -> dict[str, Any]:
         "reference": sync.reference,
         "devices": sync.reliable,
         "unreliable": {d: s.note for d, s in sync.devices.items() if not s.reliable},
+        "takes_detected": not capture.take_log,
         "takes": [dataclasses.asdict(w) for w in windows],
     }
     write_json(plan_path(unit.out, capture.capture_name), plan, indent=2)
@@ -124,21 +130,10 @@ def run_sync(unit: Unit) -> dict[str, Any]:
 
 def _frames(device: RawDevice, ks: list[int]) -> Iterator[np.ndarray]:
     """The raw frames ``ks`` in order, Aria pictures turned 90° clockwise as in the release (FORMAT §4.1)."""
-    with VideoReader(device.video) as video:
+    with device.open_frames() as video:
         for i in range(0, len(ks), CHUNK):
             for frame in video.get(ks[i : i + CHUNK]):
                 yield np.ascontiguousarray(np.rot90(frame, k=-1)) if device.is_ego else frame
-
-
-def _trim_csv(src: Path, dst: Path, *, column: str, lo: float, hi: float) -> None:
-    """Copy the rows of ``src`` whose ``column`` lies in ``[lo, hi]`` (text kept byte for byte)."""
-    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
-    header = next(csv.reader([lines[0]]))
-    if column not in header:
-        raise FormatError(f"column {column!r} is missing", path=src, line=1)
-    c = header.index(column)
-    keep = [ln for ln in lines[1:] if lo <= float(ln.split(",")[c]) <= hi]
-    write_text(dst, lines[0] + "".join(keep))
 
 
 def _encode_view(
@@ -166,7 +161,7 @@ def _encode_view(
 
 
 def run_take(unit: Unit) -> dict[str, Any]:
-    """Build ``takes/<name>/``: aligned videos, 448p, ego_preview, trimmed audio and trajectory."""
+    """Build ``takes/<name>/``: aligned videos, 448p, ego_preview, trimmed audio, trajectory and eye gaze."""
     capture = read_raw_capture(unit.raw)
     plan = read_plan(unit.out, capture.capture_name)
     sync = load_json(state_dir(unit.out, capture.capture_name) / "sync.json")
@@ -188,7 +183,7 @@ def run_take(unit: Unit) -> dict[str, Any]:
         mps = capture.root / "mps"
         if (mps / "closed_loop_trajectory.csv").is_file():
             lo, hi = window.aria_ns
-            _trim_csv(
+            trim_csv(
                 mps / "closed_loop_trajectory.csv",
                 tmp / "trajectory" / "closed_loop_trajectory.csv",
                 column="tracking_timestamp_us",
@@ -196,17 +191,31 @@ def run_take(unit: Unit) -> dict[str, Any]:
                 hi=hi / 1000,
             )
         if (mps / "gopro_calibs.csv").is_file():
+            (tmp / "trajectory").mkdir(exist_ok=True)
             shutil.copy2(mps / "gopro_calibs.csv", tmp / "trajectory" / "gopro_calibs.csv")
+        if (mps / "eye_gaze").is_dir():
+            ns = aria.frame_ns[np.asarray(window.frames[aria.device], dtype=np.int64)]
+            trim_eye_gaze(mps / "eye_gaze", tmp / "eye_gaze", aria_ns=window.aria_ns, frame_ns=ns)
     return {"take_name": unit.name, "frames": window.n_frames}
 
 
-RUN = {"sync": run_sync, "takes": run_take}
+def run_pose_unit(unit: Unit) -> dict[str, Any]:
+    """The ``pose`` stage (:mod:`egoexo_kit.build._pose`, which builds on this module)."""
+    from egoexo_kit.build._pose import run_pose
+
+    return run_pose(unit)
+
+
+RUN = {"sync": run_sync, "takes": run_take, "pose": run_pose_unit}
 _TARGET = {"sync": "captures", "takes": "takes"}
+"""Folder of the stages that write through a temp folder (``pose`` writes one file atomically)."""
 
 
 def _clear_partial(unit: Unit) -> None:
     """Delete temp folders a crashed earlier run of this unit left beside its target."""
-    parent = unit.out / _TARGET.get(unit.stage, "takes")
+    if unit.stage not in _TARGET:
+        return
+    parent = unit.out / _TARGET[unit.stage]
     for tmp in parent.glob(f".{unit.name}.*.tmp") if parent.is_dir() else []:
         shutil.rmtree(tmp, ignore_errors=True)
 

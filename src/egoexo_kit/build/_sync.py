@@ -11,7 +11,7 @@ its pictures is flagged unreliable and given no offset: it is reported, never gu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import av
 import numpy as np
@@ -21,7 +21,6 @@ from egoexo_kit.build._raw import RawCapture, RawDevice
 from egoexo_kit.errors import FormatError
 from egoexo_kit.sensors import read_audio
 from egoexo_kit.synth._audio import chirp
-from egoexo_kit.video import VideoReader
 
 __all__ = [
     "CaptureSync",
@@ -79,6 +78,12 @@ class DeviceSync:
     fit_residual_ms: float
     """RMS residual of the offset/drift fit over the events (0 with one or two events)."""
     note: str = ""
+
+    @classmethod
+    def from_report(cls, entry: dict) -> DeviceSync:
+        """The sync of one device from its ``sync.json`` entry (the build's QA report)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in entry.items() if k in names})
 
     @property
     def drift_ppm(self) -> float:
@@ -158,7 +163,7 @@ def find_flashes(device: RawDevice, *, near_s: list[float], jump: float = FLASH_
     times = device.frame_time(np.arange(device.frames))
     found: set[int] = set()
     try:
-        with VideoReader(device.video) as video:
+        with device.open_frames() as video:
             for t in near_s:
                 lo, hi = np.searchsorted(times, [t - FLASH_SEARCH_S, t + FLASH_SEARCH_S])
                 ks = np.arange(lo, min(hi, len(video)))

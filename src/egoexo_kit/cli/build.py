@@ -5,6 +5,7 @@ Examples:
     egoexo-kit build ./raw ./egoexo --only sync           # sync + QA table only
     egoexo-kit build ./raw ./egoexo --takes cmu_bike01_1 --keyint 30
     egoexo-kit build ./raw ./egoexo --runner ray --address auto
+    egoexo-kit build ./raw ./egoexo --only pose --detector mylab.pose:make_detector
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import typer
 from rich import box
 from rich.table import Table
 
-from egoexo_kit.build import STAGES, BuildConfig, build, sync_qa
+from egoexo_kit.build import STAGES, BuildConfig, build, pose_qa, sync_qa
 from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, stage_progress
 
-__all__ = ["build_cmd", "demo_build", "render_sync_qa"]
+__all__ = ["build_cmd", "demo_build", "render_pose_qa", "render_sync_qa"]
 
 
 def _ms(v: float | None, digits: int = 3) -> str:
@@ -58,14 +59,25 @@ def render_sync_qa(rows: list[dict]) -> None:
     console.print(table)
 
 
-def _run(raw: Path, out: Path, config: BuildConfig) -> list[dict]:
+def render_pose_qa(rows: list[dict]) -> None:
+    """One line per take with an automatic body pose (frames, and MPJPE against synthetic truth)."""
+    for r in rows:
+        err = "" if r["mpjpe_cm"] is None else f", MPJPE vs truth {r['mpjpe_cm']:.1f} cm"
+        console.print(f"automatic body pose {r['take']}: {r['frames']} frames, {r['joints']} 3D joints{err}")
+
+
+def _run(raw: Path, out: Path, config: BuildConfig) -> tuple[list[dict], list[dict]]:
+    """Build; the sync QA rows and the pose QA rows."""
     with stage_progress() as progress:
         result = build(raw, out, config, progress=progress)
     ran = ", ".join(
         f"{s}: {len(u)} run, {len(result.skipped.get(s, []))} done before" for s, u in result.ran.items()
     )
     err_console.print(f"built {out} ({ran})")
-    return sync_qa(out, captures=result.captures) if (out / ".egoexo-kit" / "build").is_dir() else []
+    if not (out / ".egoexo-kit" / "build").is_dir():
+        return [], []
+    poses = pose_qa(out, captures=result.captures) if (out / "takes.json").is_file() else []
+    return sync_qa(out, captures=result.captures), poses
 
 
 @handle_errors
@@ -87,9 +99,15 @@ def build_cmd(
     downscaled: bool = typer.Option(True, "--downscaled/--no-downscaled", help="Write downscaled/448/."),
     collage: bool = typer.Option(True, "--collage/--no-collage", help="Write ego_preview.mp4."),
     force: bool = typer.Option(False, "--force", help="Rerun units the ledger says are finished."),
+    detector: str = typer.Option(
+        "auto",
+        "--detector",
+        help="2D body keypoints of the pose stage: auto (synthetic where a raw capture has body truth, "
+        "else no pose), synthetic, none, or package.module:factory returning a KeypointDetector.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the sync QA rows as JSON."),
 ) -> None:
-    """Build a release from raw captures: sync, takes (30 fps aligned H.264, 448p, collage), metadata.
+    """Build a release from raw captures: sync, takes (30 fps aligned H.264, 448p, collage), metadata, pose.
 
     Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/).
     Example: egoexo-kit build ./raw ./egoexo
@@ -107,14 +125,16 @@ def build_cmd(
             only=tuple(only),
             takes=tuple(takes),
             force=force,
+            detector=detector,
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
-    rows = _run(raw, out, config)
+    rows, poses = _run(raw, out, config)
     if as_json:
         print_json(rows)
     else:
         render_sync_qa(rows)
+        render_pose_qa(poses)
     unreliable = [f"{r['capture']}/{r['device']}" for r in rows if not r["reliable"]]
     if unreliable:
         err_console.print(f"[yellow]left out, sync unreliable:[/] {', '.join(unreliable)}")
@@ -123,7 +143,8 @@ def build_cmd(
 def demo_build(outputs: Path | None = None) -> None:
     """Demo step: a synthetic raw capture built into a release; prints the sync QA table.
 
-    The GoPros start seconds before the headset and every clock drifts: estimated vs true offsets.
+    The GoPros start seconds before the headset and every clock drifts: estimated vs true offsets;
+    then the automatic body pose against the body truth.
     """
     from egoexo_kit.synth import SynthConfig, generate_raw
 
@@ -141,8 +162,9 @@ def demo_build(outputs: Path | None = None) -> None:
     with console.status("rendering a raw capture (2 GoPros at 60 fps + an Aria, 7 s)…"):
         raw = generate_raw(root / "raw-capture", config)
     fast = BuildConfig(preset="ultrafast", downscaled=False)
-    rows = _run(raw, root / "built", fast)
+    rows, poses = _run(raw, root / "built", fast)
     render_sync_qa(rows)
+    render_pose_qa(poses)
     console.print(
         f"raw capture rendered and built in {time.perf_counter() - start:.1f} s: [bold]{root / 'built'}[/]"
     )

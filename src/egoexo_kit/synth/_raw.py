@@ -9,8 +9,14 @@ and a chirp fed to every audio track by a wireless sync box, so it is stamped on
 clock (offset and drift) with no acoustic travel time. The
 operator's log ``takes.json`` gives each take's name, task and approximate start/end on the Aria
 clock, ``manifest.json`` lists devices, files and rates, and ``mps/`` holds the capture's Aria MPS
-outputs (trajectory, point cloud) with the exo calibration ``gopro_calibs.csv`` (written by the
-generator next to the raw files). Clock truth is in ``.synth/release.json``.
+outputs: always the exo calibration ``gopro_calibs.csv`` and the whole capture's eye gaze
+``eye_gaze/general_eye_gaze{,_2d}.csv`` (MPS rows on the Aria clock; the 2D ``frame_num`` counts raw
+Aria frames, the build renumbers it per take), plus the trajectory and point cloud when the release
+itself is rendered. Clock truth is in ``.synth/release.json``; the body the synthetic keypoint
+detector of ``build``'s pose stage projects is synthetic-only truth in the capture's
+``.synth/body.npz`` (``time_s`` common time, ``aria_device_ns`` the same instants on the Aria clock,
+``body_world`` (N, 17, 3) COCO joints in world metres at :data:`BODY_TRUTH_RATE` Hz), never in the
+release layout.
 """
 
 from __future__ import annotations
@@ -21,20 +27,22 @@ from pathlib import Path
 
 import numpy as np
 
-from egoexo_kit._io import write_json, write_text
+from egoexo_kit._io import atomic_path, write_json, write_text
 from egoexo_kit._parallel import pool_map
 from egoexo_kit.synth._audio import RATE as AUDIO_RATE
 from egoexo_kit.synth._audio import chirp, mic_signals, write_pcm_wav
-from egoexo_kit.synth._capture import CaptureWorld, csv_text
+from egoexo_kit.synth._capture import CaptureWorld, csv_text, write_gopro_calibs
 from egoexo_kit.synth._clocks import DeviceClock
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._plan import SYNC_EVENT_TIME
 from egoexo_kit.synth._render import Primitives
+from egoexo_kit.synth._sensors import AriaMotion, write_eye_gaze
 from egoexo_kit.synth._views import ViewSpec, render_view
 from egoexo_kit.synth._world import body_primitives, object_primitives, room_of, static_primitives
 from egoexo_kit.video import encode_video
 
 __all__ = [
+    "BODY_TRUTH_RATE",
     "FLASH_SECONDS",
     "SYNC_END_LEAD",
     "add_sync_chirps",
@@ -47,6 +55,8 @@ FLASH_SECONDS = 0.05
 """How long the sync flash lights the scene."""
 SYNC_END_LEAD = 0.5
 """Seconds before the end of the capture of the second sync event (two events make drift observable)."""
+BODY_TRUTH_RATE = 60.0
+"""Samples per second of the raw capture's body truth (``.synth/body.npz``)."""
 GOPRO_MICS = np.array([[-0.08, 0.3, 2.5], [0.08, 0.3, 2.5]])
 _SYNC_GAIN = 0.3
 
@@ -197,6 +207,45 @@ def _device_job(device: str, *, world: CaptureWorld, out: Path, lead_s: float) -
     }
 
 
+def _aria_span(world: CaptureWorld, *, config: SynthConfig) -> tuple[float, float]:
+    """Common times (s) of the first and last frame of the raw Aria RGB recording."""
+    clock, k = _raw_frames(world, world.plan.aria_id, lead_s=config.raw_lead_s)
+    return float(clock.frame_time(k[0])), float(clock.frame_time(k[-1]))
+
+
+def _write_mps(out: Path, *, world: CaptureWorld, config: SynthConfig) -> None:
+    """``mps/gopro_calibs.csv`` and ``mps/eye_gaze/`` over the whole raw Aria recording."""
+    seed = np.random.default_rng([config.seed, world.plan.seed, 11])
+    write_gopro_calibs(out / "mps" / "gopro_calibs.csv", world.exo, graph_uid=world.plan.capture_uid)
+    span = _aria_span(world, config=config)
+    write_eye_gaze(
+        out / "mps" / "eye_gaze",
+        motion=AriaMotion(
+            clock=world.aria_clock(), T_world_device=world.device_poses, gaze_target=world.gaze_points
+        ),
+        span=span,
+        rig=world.rig,
+        rgb_mp4_size=world.rig.cameras["rgb"][0].width,
+        take_start=span[0],
+        rng=seed,
+    )
+
+
+def _write_body_truth(out: Path, *, world: CaptureWorld, config: SynthConfig) -> None:
+    """``.synth/body.npz``: the body over the raw Aria recording (common time and Aria clock)."""
+    lo, hi = _aria_span(world, config=config)
+    t = lo + np.arange(int(np.floor((hi - lo) * BODY_TRUTH_RATE)) + 1) / BODY_TRUTH_RATE
+    path = out / ".synth" / "body.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        np.savez_compressed(
+            tmp,
+            time_s=t,
+            aria_device_ns=world.aria_clock().time_to_device_ns(t),
+            body_world=world.state(t).body_world.astype(np.float32),
+        )
+
+
 def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -> Path:
     """Write ``raw/<capture_name>/`` for one capture (see the module docstring)."""
     out = root / "raw" / world.plan.capture_name
@@ -207,6 +256,8 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
         devices,
         workers=config.worker_count,
     )
+    _write_mps(out, world=world, config=config)
+    _write_body_truth(out, world=world, config=config)
     aria = world.aria_clock()
     log = [
         {
