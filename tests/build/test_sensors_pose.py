@@ -154,3 +154,25 @@ def test_an_aria_vrs_that_cannot_be_read_is_a_located_error(raw_release: Path, t
     with pytest.raises(FormatError, match="cannot open the VRS recording") as e:
         read_raw_capture(raw)
     assert e.value.path == str(raw / "aria01.vrs")
+
+
+def test_features_stage_extracts_every_view_of_the_built_take(
+    built: Path, raw_release: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "release"
+    shutil.copytree(built, out)
+    cfg = dataclasses.replace(CONFIG, only=("features",), features="stats")
+    (t,) = json.loads((out / "takes.json").read_text(encoding="utf-8"))
+    take = open_release(out).take(t["take_name"])
+    first = build(raw_release / "raw", out, cfg)
+    assert first.ran["features"] == [take.name]
+    views = [v for v in take.views if v.exists]
+    assert views
+    for view in views:
+        rows = take.features("stats", view.key)
+        assert len(rows) > 0 and rows.t0_s[0] == 0.0
+        name = f"{take.uid}_{view.cam_id}_{view.readable_stream_id}.pt"
+        assert (out / "features" / "stats" / name).is_file()
+    again = build(raw_release / "raw", out, cfg)
+    assert again.ran["features"] == [] and again.skipped["features"] == [take.name]
+    assert not BuildConfig().runs("features")  # off unless a backbone is given

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from egoexo_kit._parallel import ray_session
 from egoexo_kit.build._config import BuildConfig
 from egoexo_kit.build._ledger import Ledger, unit_key
 from egoexo_kit.build._metadata import write_metadata
@@ -22,7 +23,7 @@ __all__ = ["BuildResult", "build"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``."""
-_VERSION = {"sync": 2, "takes": 2, "pose": 1}
+_VERSION = {"sync": 2, "takes": 2, "pose": 1, "features": 1}
 
 
 @dataclass
@@ -70,10 +71,26 @@ def _run_stage(
 def build(
     raw: str | Path, out: str | Path, config: BuildConfig | None = None, *, progress: Progress | None = None
 ) -> BuildResult:
+    """Build a release at ``out`` from the raw capture(s) under ``raw`` (see :func:`_build`).
+
+    With the Ray runner, one Ray connection serves every stage (started here unless Ray is already
+    up), so the start-up cost is paid once per build, not once per stage.
+    """
+    config = config or BuildConfig()
+    if config.runner != "ray":
+        return _build(raw, out, config, progress=progress)
+    with ray_session(address=config.ray_address, num_cpus=config.worker_count):
+        return _build(raw, out, config, progress=progress)
+
+
+def _build(
+    raw: str | Path, out: str | Path, config: BuildConfig, *, progress: Progress | None
+) -> BuildResult:
     """Build a release at ``out`` from the raw capture(s) under ``raw``.
 
     Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once, the automatic
-    body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.build._pose`); within a stage
+    body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.build._pose`, and the
+    pre-extracted ``features`` per take when a backbone is set); within a stage
     units run in parallel on the chosen runner. Finished units
     (same inputs and settings, per the ledger ``<out>/.egoexo-kit/build/ledger.jsonl``) are skipped,
     so a rerun after a crash redoes only what did not finish, and a second run changes nothing.
@@ -81,7 +98,6 @@ def build(
     Raises:
         FormatError: a malformed raw capture, or a take not in any capture's log.
     """
-    config = config or BuildConfig()
     out = Path(out)
     folders = find_captures(raw)
     captures = [read_raw_capture(p) for p in folders]
@@ -100,7 +116,7 @@ def build(
         ]
         _run_stage("sync", units, ledger=ledger, config=config, result=result, progress=progress)
     takes, sync = [], {}
-    per_take = config.runs("takes") or config.runs("pose")
+    per_take = any(config.runs(s) for s in ("takes", "pose", "features"))
     for c in captures:
         plan = read_plan(out, c.capture_name) if per_take else {"takes": []}
         if per_take:  # offsets and drift shape the trimmed audio and the pose: part of each take's key
@@ -137,4 +153,7 @@ def build(
     if config.runs("pose"):
         units = take_units("pose", config.detector)
         _run_stage("pose", units, ledger=ledger, config=config, result=result, progress=progress)
+    if config.runs("features"):
+        units = take_units("features", config.features)
+        _run_stage("features", units, ledger=ledger, config=config, result=result, progress=progress)
     return result

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["DETECTORS", "STAGES", "BuildConfig"]
 
-STAGES = ("sync", "takes", "metadata", "pose")
-"""Stages in order: per capture, per take, once, per take (``pose`` needs the built take's metadata)."""
+STAGES = ("sync", "takes", "metadata", "pose", "features")
+"""Stages in order: per capture, per take, once, then per take (``pose`` and ``features`` read the
+built take through its metadata)."""
 DETECTORS = ("auto", "synthetic", "none")
 """Named keypoint detectors of the ``pose`` stage; any other value is a ``package.module:factory``."""
 
@@ -40,6 +42,9 @@ class BuildConfig:
     detector: str = "auto"
     """2D body keypoints of the ``pose`` stage: ``auto`` (the synthetic detector where a capture carries
     body truth, else no pose), ``synthetic``, ``none`` (stage off) or ``package.module:factory``."""
+    features: str | None = None
+    """Backbone of the optional ``features`` stage (``stats``, ``ppocr-det`` or a local model file, as
+    ``egoexo-kit features --backbone``); ``None`` leaves the stage off."""
 
     def __post_init__(self) -> None:
         bad = [s for s in self.only if s not in STAGES]
@@ -65,7 +70,14 @@ class BuildConfig:
         """Whether ``stage`` runs in this build."""
         if stage == "pose" and self.detector == "none":
             return False
+        if stage == "features" and self.features is None:
+            return False
         return not self.only or stage in self.only
+
+    @property
+    def features_name(self) -> str:
+        """Folder of the ``features`` stage: ``features/<backbone file stem>/``."""
+        return Path(self.features or "").stem
 
     @property
     def encode_settings(self) -> dict:

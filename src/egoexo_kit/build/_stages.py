@@ -206,7 +206,14 @@ def run_pose_unit(unit: Unit) -> dict[str, Any]:
     return run_pose(unit)
 
 
-RUN = {"sync": run_sync, "takes": run_take, "pose": run_pose_unit}
+def run_features_unit(unit: Unit) -> dict[str, Any]:
+    """The ``features`` stage (:mod:`egoexo_kit.build._features`)."""
+    from egoexo_kit.build._features import run_features
+
+    return run_features(unit)
+
+
+RUN = {"sync": run_sync, "takes": run_take, "pose": run_pose_unit, "features": run_features_unit}
 _TARGET = {"sync": "captures", "takes": "takes"}
 """Folder of the stages that write through a temp folder (``pose`` writes one file atomically)."""
 

@@ -6,6 +6,7 @@ Examples:
     egoexo-kit build ./raw ./egoexo --takes cmu_bike01_1 --keyint 30
     egoexo-kit build ./raw ./egoexo --runner ray --address auto
     egoexo-kit build ./raw ./egoexo --only pose --detector mylab.pose:make_detector
+    egoexo-kit build ./raw ./egoexo --features stats      # + pre-extracted features per take
 """
 
 from __future__ import annotations
@@ -105,9 +106,15 @@ def build_cmd(
         help="2D body keypoints of the pose stage: auto (synthetic where a raw capture has body truth, "
         "else no pose), synthetic, none, or package.module:factory returning a KeypointDetector.",
     ),
+    features: str | None = typer.Option(
+        None,
+        "--features",
+        help="Also extract features/<name>/ of every built take with this backbone "
+        "(stats, ppocr-det or a local model file; see egoexo-kit features).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the sync QA rows as JSON."),
 ) -> None:
-    """Build a release from raw captures: sync, takes (30 fps aligned H.264, 448p, collage), metadata, pose.
+    """Build a release from raw captures: sync, takes (aligned H.264, 448p), metadata, pose, features.
 
     Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/).
     Example: egoexo-kit build ./raw ./egoexo
@@ -126,6 +133,7 @@ def build_cmd(
             takes=tuple(takes),
             force=force,
             detector=detector,
+            features=features,
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
