@@ -42,12 +42,15 @@ SYNTH_448_PRESET = "veryfast"
 for speed that changes file sizes, not pixels' geometry)."""
 
 
-def build_truth(world: CaptureWorld, take: TakePlan) -> TakeTruth:
-    """Views (camera, per-frame pose and capture time) and joints at the aligned frames of ``take``."""
+def build_truth(world: CaptureWorld, take: TakePlan, *, slam: bool = True) -> TakeTruth:
+    """Views (camera, per-frame pose and capture time) and joints at the aligned frames of ``take``.
+
+    ``slam=False`` leaves out the Aria SLAM views (no annotation uses them).
+    """
     ts, rows = world.timesync, slice(take.start_idx + 1, take.end_idx)
     views: dict[str, ViewTruth] = {}
     aria = world.plan.aria_id
-    for stream in ("rgb", "slam-left", "slam-right"):
+    for stream in ("rgb", "slam-left", "slam-right") if slam else ("rgb",):
         times = ts.frame_times(f"{aria}_{ARIA_STREAMS[stream]}")[rows]
         cam, T_device_cam = world.rig.cameras[stream]
         state = take_state(world, take, times)
@@ -195,7 +198,8 @@ def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: Sy
     take = truth.plan
     n = take.n_frames
     loose = frozenset(object_id(world.scene, o.name) for o in world.scene.task.objects if not o.fixed)
-    mask_frames = tuple(range(0, n, MASK_EVERY)) if loose or not config.annotations_only else ()
+    mask_end = n if take.mask_frames is None else min(n, take.mask_frames)
+    mask_frames = tuple(range(0, mask_end, MASK_EVERY)) if loose or not config.annotations_only else ()
     # Annotations-only mode skips the occlusion depth (joints are then all taken as visible) and
     # renders only the object pixels of the mask frames: what the scale tests need, quickly.
     depth_frames = () if config.annotations_only else tuple(range(0, n, POSE_EVERY))
