@@ -79,6 +79,19 @@ def test_counts_equal_json(rel: Path) -> None:
     )
     prof = raw(ann / "proficiency_demonstrator_train.json")["annotations"]
     assert count(con, "SELECT count(*) FROM proficiency_demonstrator WHERE split = 'train'") == len(prof)
+    procs = [raw(p)["annotations"] for p in ann.glob("procedure_understanding_*.json")]
+    seqs = sum(len(e.get("keystep_sequence", [])) for f in procs for e in f.values())
+    mistakes = [m for f in procs for e in f.values() for m in e.get("mistakes", [])]
+    assert seqs > 0
+    assert count(con, "SELECT count(*) FROM procedure_understanding") == seqs + len(mistakes)
+    assert (
+        count(con, "SELECT count(*) FROM procedure_understanding WHERE member = 'keystep_sequence'") == seqs
+    )
+    assert sorted(
+        con.execute(
+            "SELECT step_unique_id, start_s, end_s, label FROM procedure_understanding WHERE member = 'mistakes'"
+        ).fetchall()
+    ) == sorted((m["step_unique_id"], m["start_time"], m["end_time"], m["type"]) for m in mistakes)
     assert count(con, "SELECT count(*) FROM catalog_errors") == 0
     # a join the issue asks for: keysteps of takes whose best exo is some camera, with times in seconds
     best = con.execute(

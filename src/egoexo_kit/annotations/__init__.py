@@ -35,11 +35,13 @@ from egoexo_kit.annotations.commentary import read_commentary_folder as read_com
 from egoexo_kit.annotations.commentary import read_expert_commentary as read_expert_commentary
 from egoexo_kit.annotations.keystep import KeystepBenchmarkSegment as KeystepBenchmarkSegment
 from egoexo_kit.annotations.keystep import KeystepFile as KeystepFile
+from egoexo_kit.annotations.keystep import KeystepLabel as KeystepLabel
 from egoexo_kit.annotations.keystep import KeystepSegment as KeystepSegment
 from egoexo_kit.annotations.keystep import Taxonomy as Taxonomy
 from egoexo_kit.annotations.keystep import TaxonomyNode as TaxonomyNode
 from egoexo_kit.annotations.keystep import read_keystep as read_keystep
 from egoexo_kit.annotations.keystep import read_keystep_benchmark as read_keystep_benchmark
+from egoexo_kit.annotations.keystep import read_label_mapping as read_label_mapping
 from egoexo_kit.annotations.keystep import read_procedure as read_procedure
 from egoexo_kit.annotations.narration import Narration as Narration
 from egoexo_kit.annotations.narration import read_transcription as read_transcription
@@ -77,6 +79,7 @@ __all__ = [
     "ExpertRating",
     "KeystepBenchmarkSegment",
     "KeystepFile",
+    "KeystepLabel",
     "KeystepSegment",
     "MaskFrame",
     "MaskTrack",
@@ -104,6 +107,7 @@ __all__ = [
     "read_keypoints",
     "read_keystep",
     "read_keystep_benchmark",
+    "read_label_mapping",
     "read_procedure",
     "read_proficiency_demonstration",
     "read_proficiency_demonstrator",

@@ -483,6 +483,7 @@ def _write_webm(path: Path, samples: np.ndarray, *, rate: int = 48_000, fast: bo
     """Mono Opus in WebM, bit-exact: the same samples give the same bytes.
 
     ``fast``: the lowest encoder complexity (about 3× quicker; other bytes, as good for a placeholder voice).
+    Opus takes 48, 24, 16, 12 or 8 kHz input.
     """
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)[None]
     with (
@@ -537,8 +538,9 @@ def _write_form2(
             }
         )
         transcriptions[f"{n}.webm"] = {"text": c.text, "language": "en", "error": False, "_error_desc": None}
-        speech = _speech(c.text, seconds=c.duration_approx, rng=rng)
-        _write_webm(folder / "recordings" / f"{n}.webm", speech, fast=fast)
+        rate = 16_000 if fast else 48_000
+        speech = _speech(c.text, seconds=c.duration_approx, rng=rng, rate=rate)
+        _write_webm(folder / "recordings" / f"{n}.webm", speech, rate=rate, fast=fast)
     write_json(folder / "transcriptions.json", transcriptions, indent=4)
     data = {"user_id": expert.expert_uid, "video_name": truth.plan.take_name, "ds": ds}
     proficiency = {"rating": expert.rating, "why": expert.why}
@@ -580,7 +582,7 @@ def write_take_commentary(
 ) -> list[Commentary]:
     """One take's experts: writes ``expert_commentary/<take>/<expert>/`` (form 2) and returns them.
 
-    ``fast_audio``: encode the recordings at the lowest Opus complexity (annotation-scale releases).
+    ``fast_audio``: 16 kHz recordings at the lowest Opus complexity (annotation-scale releases).
     """
     experts = commentary_for(truth, seed=seed)
     for e in experts:

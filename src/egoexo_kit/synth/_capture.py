@@ -34,7 +34,7 @@ PERF_FPS = 60.0
 """Sampling rate of the animation; device frames in between are interpolated."""
 GOPRO_RATE = 60.0
 ARIA_RATE = 30.0
-SCALE_PERF_FPS = 15.0
+SCALE_PERF_FPS = 10.0
 """Animation rate in annotation-scale mode (no video to render; aligned frames are interpolated)."""
 
 
@@ -128,7 +128,8 @@ def build_capture(plan: CapturePlan, *, config: SynthConfig) -> CaptureWorld:
     world = CaptureWorld(
         plan=plan, body=body, scene=scene, exo=exo, rig=rig, clocks=clocks, timesync=ts, performances=perfs
     )
-    world._index()
+    if not config.scale:  # the capture-wide timeline serves sensors and raw recordings only
+        world._index()
     return world
 
 

@@ -319,7 +319,7 @@ def _scale_capture(cap: CapturePlan, *, root: Path, config: SynthConfig) -> _Sca
     one = dataclasses.replace(config, workers=1)  # already in a worker: render views one by one
     out = []
     for take in cap.takes:
-        truth = build_truth(world, take, slam=False)
+        truth = build_truth(world, take, exact=False)
         if take.mask_frames:
             truth = render_take(root, world=world, truth=truth, config=one)
         _write_narration(root, world, take)

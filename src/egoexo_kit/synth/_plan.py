@@ -39,11 +39,11 @@ GAP = 1.5
 """Seconds between consecutive takes of a capture."""
 _SLUGS = {"Bike Repair": "bike", "Rock Climbing": "bouldering", "Health": "covid"}
 """Capture-name words in the style of real names (``cmu_bike01``, ``uniandes_bouldering_028``)."""
-SCALE_ROUND_S = 40.0
-"""Annotation-scale mode: length of one round of a procedural task (a Novice fits in it)."""
-SCALE_ROUNDS = (11, 16)
-"""Annotation-scale mode: rounds of a procedural take (inclusive range): takes of 7–11 minutes."""
-SCALE_PHYSICAL_S = (40.0, 100.0)
+SCALE_ROUND_S = 30.0
+"""Annotation-scale mode: length of one round of a procedural task (steps are scaled to fit it)."""
+SCALE_ROUNDS = (12, 17)
+"""Annotation-scale mode: rounds of a procedural take (inclusive range): takes of 6–9 minutes."""
+SCALE_PHYSICAL_S = (30.0, 80.0)
 """Annotation-scale mode: range of physical take lengths, seconds."""
 SCALE_MASK_EVERY = 40
 """Annotation-scale mode: every this-many-th procedural take (and the first of each split) has masks…"""
