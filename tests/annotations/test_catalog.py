@@ -89,7 +89,8 @@ def test_counts_equal_json(rel: Path) -> None:
     )
     assert sorted(
         con.execute(
-            "SELECT step_unique_id, start_s, end_s, label FROM procedure_understanding WHERE member = 'mistakes'"
+            "SELECT step_unique_id, start_s, end_s, label FROM procedure_understanding "
+            "WHERE member = 'mistakes'"
         ).fetchall()
     ) == sorted((m["step_unique_id"], m["start_time"], m["end_time"], m["type"]) for m in mistakes)
     assert count(con, "SELECT count(*) FROM catalog_errors") == 0

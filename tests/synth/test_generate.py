@@ -231,7 +231,9 @@ def test_annotations_only_scale_mode(tmp_path):
     assert len(rel.takes) == 6
     assert not (root / "captures").exists() and not list(root.rglob("*.mp4"))
     # take folders hold only the Narrate-and-Act transcriptions
-    assert {p.name.split("_")[-1] for p in (root / "takes").rglob("*") if p.is_file()} <= {"transcriptions.json"}
+    assert {p.name.split("_")[-1] for p in (root / "takes").rglob("*") if p.is_file()} <= {
+        "transcriptions.json"
+    }
     report = validate_release(root)
     assert report.errors == [] and report.warnings == []
     assert {"keystep_train.json", "relations_train.json", "splits.json"} <= {

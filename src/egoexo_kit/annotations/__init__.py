@@ -22,6 +22,9 @@ from egoexo_kit.annotations._search import SEARCH_FAMILIES as SEARCH_FAMILIES
 from egoexo_kit.annotations._search import SearchHit as SearchHit
 from egoexo_kit.annotations._search import search as search
 from egoexo_kit.annotations._search import tokenize as tokenize
+from egoexo_kit.annotations._semantic import EMBED_MODEL_ENV as EMBED_MODEL_ENV
+from egoexo_kit.annotations._semantic import load_embedder as load_embedder
+from egoexo_kit.annotations._semantic import semantic_search as semantic_search
 from egoexo_kit.annotations._tables import SCHEMAS as SCHEMAS
 from egoexo_kit.annotations._take import FAMILIES as FAMILIES
 from egoexo_kit.annotations._take import ReleaseAnnotations as ReleaseAnnotations
@@ -67,6 +70,7 @@ from egoexo_kit.annotations.relations import read_relations as read_relations
 
 __all__ = [
     "CATALOG_DIR",
+    "EMBED_MODEL_ENV",
     "FAMILIES",
     "SCHEMAS",
     "SEARCH_FAMILIES",
@@ -99,6 +103,7 @@ __all__ = [
     "catalog",
     "connect_catalog",
     "discover",
+    "load_embedder",
     "mask_track",
     "read_atomic_descriptions",
     "read_camera_pose",
@@ -115,6 +120,7 @@ __all__ = [
     "read_transcription",
     "release_annotations",
     "search",
+    "semantic_search",
     "summarize_keypoints",
     "tokenize",
 ]
