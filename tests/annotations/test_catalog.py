@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.annotations.conftest import catalogued_copy
 from typer.testing import CliRunner
 
 from egoexo_kit import open_release
@@ -23,10 +24,7 @@ def raw(path: Path):
 @pytest.fixture(scope="module")
 def rel(ann_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy (the catalog is written inside the release)."""
-    dst = tmp_path_factory.mktemp("cat") / "release"
-    shutil.copytree(ann_release, dst)
-    build_catalog(open_release(dst), workers=1)
-    return dst
+    return catalogued_copy(ann_release, tmp_path_factory, "cat")
 
 
 def count(con, sql: str) -> int:

@@ -7,19 +7,18 @@ in common).
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.annotations.conftest import catalogued_copy
 from typer.testing import CliRunner
 
 from egoexo_kit import open_release
 from egoexo_kit.annotations import (
     CATALOG_DIR,
     EMBED_MODEL_ENV,
-    build_catalog,
     connect_catalog,
     search,
     semantic_search,
@@ -33,10 +32,7 @@ pytest.importorskip("sentence_transformers")
 
 @pytest.fixture(scope="module")
 def rel(tiny_release_ro: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dst = tmp_path_factory.mktemp("semantic") / "release"
-    shutil.copytree(tiny_release_ro, dst)
-    build_catalog(open_release(dst), workers=1)
-    return dst
+    return catalogued_copy(tiny_release_ro, tmp_path_factory, "semantic")
 
 
 @pytest.fixture(scope="module")
