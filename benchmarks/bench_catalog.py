@@ -1,13 +1,12 @@
 """Annotation catalog: build time and peak memory vs ``json.load`` of the same files, query latency,
 and incremental rebuild after touching one file vs a full build.
 
-Run: ``python benchmarks/bench_catalog.py [--release PATH | --takes N [--repeat R] [--pool P]]``.
-Without ``--release`` it generates ``synth --annotations-only --takes P`` (default 100) and tiles it
-to ``N`` takes (default 5000) with every timed annotation repeated ``R`` times (default 75; see
-``_scale_release.py``: generating 5000 takes directly takes over an hour on 2 cores and gives far
-fewer segments per take). Each build and the ``json.load`` baseline (every file parsed, one at a
-time) run in a fresh child process so their times and peak RSS (of the largest process, the
-build's extraction workers included) compare fairly.
+Run: ``python benchmarks/bench_catalog.py [--release PATH | --takes N [--out DIR] [--workers W]]``.
+Without ``--release`` it first generates ``synth --annotations-only --takes N`` (default 5000: takes of
+minutes, every annotation family) into ``--out`` (default: a temporary folder, removed at the end) and
+reports the generation time and each catalog table's row count. Each build and the ``json.load``
+baseline (every file parsed, one at a time) run in a fresh child process so their times and peak RSS
+(of the largest process, the build's extraction workers included) compare fairly.
 """
 
 from __future__ import annotations
@@ -82,11 +81,9 @@ def _run_child(mode: str, root: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--takes", type=int, default=5000)
-    ap.add_argument("--repeat", type=int, default=75)
-    ap.add_argument("--pool", type=int, default=100)
-    ap.add_argument("--pool-release", type=Path, help="tile this generated release instead of a new pool")
-    ap.add_argument("--pose-takes", type=int, default=1200)
-    ap.add_argument("--release", type=Path)
+    ap.add_argument("--workers", type=int, default=0, help="generation processes (0: one per core)")
+    ap.add_argument("--out", type=Path, help="generate here and keep it (default: a temporary folder)")
+    ap.add_argument("--release", type=Path, help="measure this release instead of generating one")
     ap.add_argument("--child", choices=["json", "full", "incremental"])
     args = ap.parse_args()
     if args.child:
@@ -97,19 +94,12 @@ def main() -> None:
     if root is None:
         from egoexo_kit.synth import SynthConfig, generate_release
 
-        sys.path.insert(0, str(Path(__file__).parent))  # the sibling helper, however this script is run
-        from _scale_release import tile_release
-
-        tmp = Path(tempfile.mkdtemp(prefix="bench-catalog-"))
-        root, pool = tmp / "release", args.pool_release or tmp / "pool"
-        if args.pool_release is None:
-            t0 = time.perf_counter()
-            generate_release(pool, SynthConfig(annotations_only=True, takes=args.pool))
-            print(f"generated {args.pool} takes in {time.perf_counter() - t0:.0f} s")
+        if args.out is None:
+            tmp = Path(tempfile.mkdtemp(prefix="bench-catalog-"))
+        root = args.out or tmp / "release"
         t0 = time.perf_counter()
-        tile_release(pool, root, takes=args.takes, repeat=args.repeat, pose_takes=args.pose_takes)
-        took = time.perf_counter() - t0
-        print(f"tiled to {args.takes} takes (x{args.repeat} timed annotations) in {took:.0f} s")
+        generate_release(root, SynthConfig(annotations_only=True, takes=args.takes, workers=args.workers))
+        print(f"generated {args.takes} annotations-only takes in {time.perf_counter() - t0:.0f} s")
     try:
         _report(root)
     finally:
@@ -136,17 +126,10 @@ def _report(root: Path) -> None:
     )
     release = open_release(root)
     con = connect_catalog(release)
-    counts = {
-        t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-        for t in (
-            "takes",
-            "keysteps",
-            "atomic_descriptions",
-            "expert_commentary",
-            "pose_frames",
-            "mask_frames",
-        )
-    }
+    tables = [
+        r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall()
+    ]
+    counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     print(
         f"takes with pose: {con.execute('SELECT count(DISTINCT take_uid) FROM pose_frames').fetchone()[0]:,}"

@@ -286,11 +286,28 @@ class Release(_ReleaseBase):
 
         return catalog(self, rebuild=rebuild, progress=progress)
 
-    def search(self, text: str, *, families: Sequence[str] | None = None, limit: int = 10) -> list[SearchHit]:
-        """BM25-ranked atomic descriptions, expert comments and narrations matching ``text``."""
-        from egoexo_kit.annotations import search
+    def search(
+        self,
+        text: str,
+        *,
+        families: Sequence[str] | None = None,
+        limit: int = 10,
+        semantic: bool = False,
+        model: str | Path | None = None,
+    ) -> list[SearchHit]:
+        """Atomic descriptions, expert comments and narrations matching ``text``, best first.
 
-        return search(self.catalog(), text, families=list(families) if families else None, limit=limit)
+        BM25 by default; ``semantic=True`` ranks by sentence-embedding cosine similarity instead, with a
+        local ``sentence-transformers`` model (``model``: a folder or a cached name, default
+        ``$EGOEXO_EMBED_MODEL``; never downloaded).
+        """
+        from egoexo_kit.annotations import CATALOG_DIR, search, semantic_search
+
+        fams = list(families) if families else None
+        if semantic:
+            cat = Path(self.root) / CATALOG_DIR
+            return semantic_search(self.catalog(), cat, text, model=model, families=fams, limit=limit)
+        return search(self.catalog(), text, families=fams, limit=limit)
 
 
 def open_release(root: str | Path) -> Release:

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.annotations.conftest import catalogued_copy
 from typer.testing import CliRunner
 
 from egoexo_kit import open_release
@@ -23,10 +24,7 @@ def raw(path: Path):
 @pytest.fixture(scope="module")
 def rel(ann_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy (the catalog is written inside the release)."""
-    dst = tmp_path_factory.mktemp("cat") / "release"
-    shutil.copytree(ann_release, dst)
-    build_catalog(open_release(dst), workers=1)
-    return dst
+    return catalogued_copy(ann_release, tmp_path_factory, "cat")
 
 
 def count(con, sql: str) -> int:
@@ -79,6 +77,20 @@ def test_counts_equal_json(rel: Path) -> None:
     )
     prof = raw(ann / "proficiency_demonstrator_train.json")["annotations"]
     assert count(con, "SELECT count(*) FROM proficiency_demonstrator WHERE split = 'train'") == len(prof)
+    procs = [raw(p)["annotations"] for p in ann.glob("procedure_understanding_*.json")]
+    seqs = sum(len(e.get("keystep_sequence", [])) for f in procs for e in f.values())
+    mistakes = [m for f in procs for e in f.values() for m in e.get("mistakes", [])]
+    assert seqs > 0
+    assert count(con, "SELECT count(*) FROM procedure_understanding") == seqs + len(mistakes)
+    assert (
+        count(con, "SELECT count(*) FROM procedure_understanding WHERE member = 'keystep_sequence'") == seqs
+    )
+    assert sorted(
+        con.execute(
+            "SELECT step_unique_id, start_s, end_s, label FROM procedure_understanding "
+            "WHERE member = 'mistakes'"
+        ).fetchall()
+    ) == sorted((m["step_unique_id"], m["start_time"], m["end_time"], m["type"]) for m in mistakes)
     assert count(con, "SELECT count(*) FROM catalog_errors") == 0
     # a join the issue asks for: keysteps of takes whose best exo is some camera, with times in seconds
     best = con.execute(

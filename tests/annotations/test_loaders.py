@@ -21,10 +21,12 @@ from egoexo_kit.annotations import (
     read_keypoints,
     read_keystep,
     read_keystep_benchmark,
+    read_label_mapping,
     read_proficiency_demonstration,
     read_proficiency_demonstrator,
     read_relations,
     read_transcription,
+    release_annotations,
     summarize_keypoints,
 )
 from egoexo_kit.errors import FormatError
@@ -80,6 +82,44 @@ def test_keystep_benchmark_and_labels(ann_release: Path) -> None:
         assert [(s.take_uid, s.start_s, s.label_id) for s in segs] == [
             (d["take_uid"], d["start_time"], d.get("label_id")) for d in data
         ]
+
+
+def test_label_mapping_round_trip(ann_release: Path) -> None:
+    bench = ann_release / "annotations" / "keystep_benchmark"
+    lines = (bench / "label_mapping.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "label_id,step_unique_id,step_name,scenario_name"
+    labels = read_label_mapping(bench / "label_mapping.csv")
+    assert [f"{x.label_id},{x.step_unique_id},{x.step_name},{x.scenario_name}" for x in labels] == lines[1:]
+    assert [x.label_id for x in labels] == list(range(len(labels)))
+    by_label = {x.label_id: x for x in labels}
+    segs = read_keystep_benchmark(bench / "keystep_segment_train.json")
+    assert segs and all(
+        (by_label[s.label_id].step_unique_id, by_label[s.label_id].step_name)
+        == (s.step_unique_id, s.step_name)
+        for s in segs
+    )
+    assert release_annotations(open_release(ann_release)).label_mapping == labels
+
+
+@pytest.mark.parametrize(
+    ("text", "match", "line"),
+    [
+        ("label_id,step_unique_id,step_name\n0,5,Cut\n", "scenario_name", 1),
+        ("label_id,step_unique_id,step_name,scenario_name\n0,5,Cut,cooking\n0,6,Stir,cooking\n", "twice", 3),
+        ("label_id,step_unique_id,step_name,scenario_name\n0,5,Cut,cooking\n1,,Stir,cooking\n", "empty", 3),
+        (
+            "label_id,step_unique_id,step_name,scenario_name\n0,5,Cut,cooking\nx,6,Stir,cooking\n",
+            "label_id",
+            3,
+        ),
+    ],
+)
+def test_label_mapping_errors_are_located(tmp_path: Path, text: str, match: str, line: int) -> None:
+    path = tmp_path / "label_mapping.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormatError, match=match) as e:
+        read_label_mapping(path)
+    assert e.value.path == str(path) and e.value.line == line
 
 
 def test_atomic_descriptions_round_trip(ann_release: Path) -> None:

@@ -229,12 +229,56 @@ def test_annotations_only_scale_mode(tmp_path):
     )
     rel = open_release(root)
     assert len(rel.takes) == 6
-    assert not (root / "takes").exists() and not (root / "captures").exists()
+    assert not (root / "captures").exists() and not list(root.rglob("*.mp4"))
+    # take folders hold only the Narrate-and-Act transcriptions
+    assert {p.name.split("_")[-1] for p in (root / "takes").rglob("*") if p.is_file()} <= {
+        "transcriptions.json"
+    }
     report = validate_release(root)
     assert report.errors == [] and report.warnings == []
     assert {"keystep_train.json", "relations_train.json", "splits.json"} <= {
         p.name for p in (root / "annotations").iterdir()
     }
+    # scale mode: minutes-long takes, procedural ones in rounds of the task, annotations at realistic density
+    from egoexo_kit.synth._plan import (
+        SCALE_MASK_S,
+        SCALE_PHYSICAL_S,
+        SCALE_POSE_S,
+        SCALE_ROUND_S,
+        SCALE_ROUNDS,
+    )
+
+    ann = root / "annotations"
+    takes = {t["take_uid"]: t for t in json.loads((root / "takes.json").read_text())}
+    split = json.loads((ann / "splits.json").read_text())["take_uid_to_split"]
+    procedural = {
+        u for u, t in takes.items() if t["parent_task_name"] in ("Bike Repair", "Cooking", "Health")
+    }
+    assert procedural and len(procedural) < len(takes)
+    for uid, t in takes.items():
+        lo, hi = (SCALE_ROUNDS[0] * SCALE_ROUND_S, SCALE_ROUNDS[1] * SCALE_ROUND_S)
+        lo, hi = (lo, hi) if uid in procedural else SCALE_PHYSICAL_S
+        assert lo - 0.05 <= t["duration_sec"] <= hi + 0.05
+    keysteps = {**json.loads((ann / "keystep_train.json").read_text())["annotations"]}
+    keysteps |= json.loads((ann / "keystep_val.json").read_text())["annotations"]
+    assert set(keysteps) == {u for u in procedural if split[u] != "test"}
+    for uid, k in keysteps.items():  # every round repeats the task's steps
+        assert len(k["segments"]) >= 3 * SCALE_ROUNDS[0]
+        assert k["segments"][-1]["end_time"] > takes[uid]["duration_sec"] - 2 * SCALE_ROUND_S
+    atomic = json.loads((ann / "atomic_descriptions_train.json").read_text())["annotations"]
+    assert all(len(a[0]["descriptions"]) >= 20 for a in atomic.values())
+    for path in ann.glob("ego_pose/*/body/automatic/*.json"):  # a window of the take, every frame
+        frames = sorted(map(int, json.loads(path.read_text())))
+        assert frames[-1] - frames[0] < SCALE_POSE_S * 30 and len(frames) > 0.8 * SCALE_POSE_S * 30
+    masked = [
+        track
+        for s in ("train", "val", "test")
+        for e in json.loads((ann / f"relations_{s}.json").read_text())["annotations"].values()
+        for cams in e["object_masks"].values()
+        for track in cams.values()
+    ]
+    assert masked and all(max(t["annotated_frames"]) < SCALE_MASK_S * 30 for t in masked)
+    assert not (root / ".synth" / "takes").exists()
 
 
 def test_config_errors():

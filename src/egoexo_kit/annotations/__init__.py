@@ -22,6 +22,9 @@ from egoexo_kit.annotations._search import SEARCH_FAMILIES as SEARCH_FAMILIES
 from egoexo_kit.annotations._search import SearchHit as SearchHit
 from egoexo_kit.annotations._search import search as search
 from egoexo_kit.annotations._search import tokenize as tokenize
+from egoexo_kit.annotations._semantic import EMBED_MODEL_ENV as EMBED_MODEL_ENV
+from egoexo_kit.annotations._semantic import load_embedder as load_embedder
+from egoexo_kit.annotations._semantic import semantic_search as semantic_search
 from egoexo_kit.annotations._tables import SCHEMAS as SCHEMAS
 from egoexo_kit.annotations._take import FAMILIES as FAMILIES
 from egoexo_kit.annotations._take import ReleaseAnnotations as ReleaseAnnotations
@@ -35,11 +38,13 @@ from egoexo_kit.annotations.commentary import read_commentary_folder as read_com
 from egoexo_kit.annotations.commentary import read_expert_commentary as read_expert_commentary
 from egoexo_kit.annotations.keystep import KeystepBenchmarkSegment as KeystepBenchmarkSegment
 from egoexo_kit.annotations.keystep import KeystepFile as KeystepFile
+from egoexo_kit.annotations.keystep import KeystepLabel as KeystepLabel
 from egoexo_kit.annotations.keystep import KeystepSegment as KeystepSegment
 from egoexo_kit.annotations.keystep import Taxonomy as Taxonomy
 from egoexo_kit.annotations.keystep import TaxonomyNode as TaxonomyNode
 from egoexo_kit.annotations.keystep import read_keystep as read_keystep
 from egoexo_kit.annotations.keystep import read_keystep_benchmark as read_keystep_benchmark
+from egoexo_kit.annotations.keystep import read_label_mapping as read_label_mapping
 from egoexo_kit.annotations.keystep import read_procedure as read_procedure
 from egoexo_kit.annotations.narration import Narration as Narration
 from egoexo_kit.annotations.narration import read_transcription as read_transcription
@@ -65,6 +70,7 @@ from egoexo_kit.annotations.relations import read_relations as read_relations
 
 __all__ = [
     "CATALOG_DIR",
+    "EMBED_MODEL_ENV",
     "FAMILIES",
     "SCHEMAS",
     "SEARCH_FAMILIES",
@@ -77,6 +83,7 @@ __all__ = [
     "ExpertRating",
     "KeystepBenchmarkSegment",
     "KeystepFile",
+    "KeystepLabel",
     "KeystepSegment",
     "MaskFrame",
     "MaskTrack",
@@ -96,6 +103,7 @@ __all__ = [
     "catalog",
     "connect_catalog",
     "discover",
+    "load_embedder",
     "mask_track",
     "read_atomic_descriptions",
     "read_camera_pose",
@@ -104,6 +112,7 @@ __all__ = [
     "read_keypoints",
     "read_keystep",
     "read_keystep_benchmark",
+    "read_label_mapping",
     "read_procedure",
     "read_proficiency_demonstration",
     "read_proficiency_demonstrator",
@@ -111,6 +120,7 @@ __all__ = [
     "read_transcription",
     "release_annotations",
     "search",
+    "semantic_search",
     "summarize_keypoints",
     "tokenize",
 ]

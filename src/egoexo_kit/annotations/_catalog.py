@@ -66,7 +66,7 @@ class BuildStats:
 def _sources(root: Path) -> list[AnnotationFile]:
     takes = root / "takes.json"
     head = [AnnotationFile(takes, "takes.json", "takes")] if takes.is_file() else []
-    return head + [f for f in discover(root) if f.family not in ("procedure_understanding",)]
+    return head + discover(root)
 
 
 def _stamp(path: Path) -> list[int]:

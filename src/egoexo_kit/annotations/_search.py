@@ -26,6 +26,7 @@ __all__ = [
     "SEARCH_TABLES",
     "SearchHit",
     "build_search_index",
+    "check_search_args",
     "quiet_duckdb",
     "search",
     "tokenize",
@@ -112,6 +113,21 @@ class SearchHit:
     score: float
 
 
+def check_search_args(families: tuple[str, ...] | list[str] | None, limit: int) -> list[str]:
+    """The families to search (all when none given), after checking them and ``limit``.
+
+    Raises:
+        ValueError: an unknown family or a non-positive limit.
+    """
+    fams = list(families or SEARCH_FAMILIES)
+    unknown = sorted(set(fams) - set(SEARCH_FAMILIES))
+    if unknown:
+        raise ValueError(f"unknown search family {unknown}; choose from {', '.join(SEARCH_FAMILIES)}")
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    return fams
+
+
 def search(
     con: duckdb.DuckDBPyConnection,
     text: str,
@@ -130,12 +146,7 @@ def search(
     Raises:
         ValueError: an unknown family or a non-positive limit.
     """
-    fams = list(families or SEARCH_FAMILIES)
-    unknown = sorted(set(fams) - set(SEARCH_FAMILIES))
-    if unknown:
-        raise ValueError(f"unknown search family {unknown}; choose from {', '.join(SEARCH_FAMILIES)}")
-    if limit < 1:
-        raise ValueError(f"limit must be >= 1, got {limit}")
+    fams = check_search_args(families, limit)
     terms = sorted(set(tokenize(text)))
     if not terms:
         return []

@@ -14,17 +14,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from egoexo_kit.annotations._common import frame_at
+from egoexo_kit.annotations._common import as_float, frame_at
 from egoexo_kit.annotations._files import AnnotationFile
 from egoexo_kit.annotations.atomic import read_atomic_descriptions
 from egoexo_kit.annotations.commentary import read_commentary_folder, read_expert_commentary
-from egoexo_kit.annotations.keystep import read_keystep, read_keystep_benchmark
+from egoexo_kit.annotations.keystep import read_keystep, read_keystep_benchmark, read_procedure
 from egoexo_kit.annotations.narration import read_transcription
 from egoexo_kit.annotations.pose import read_camera_pose, summarize_keypoints
 from egoexo_kit.annotations.proficiency import read_proficiency_demonstration, read_proficiency_demonstrator
 from egoexo_kit.annotations.relations import read_relations
 from egoexo_kit.release import Splits, TakeRecord
-from egoexo_kit.release._json import load_json, parse_record, records_from
+from egoexo_kit.release._json import load_json, parse_record, pointer, records_from
 from egoexo_kit.timeline import FPS
 
 __all__ = ["SCHEMAS", "Rows", "extract"]
@@ -177,6 +177,18 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
     "camera_pose": _schema(
         ("take_uid", STR), ("split", STR), ("camera", STR), ("per_frame", BOOL), ("n_frames", I64)
+    ),
+    "procedure_understanding": _schema(
+        ("take_uid", STR),
+        ("split", STR),
+        ("member", STR),
+        ("position", I64),
+        ("step_unique_id", I64),
+        ("label", STR),
+        ("start_s", F64),
+        ("end_s", F64),
+        ("start_frame", I64),
+        ("end_frame", I64),
     ),
     "mask_frames": _schema(
         ("take_uid", STR),
@@ -449,6 +461,51 @@ def _relations(path: Path, split: str | None) -> Rows:
     return {"mask_frames": rows}
 
 
+def _procedure_row(item: Any, *, path: Path, at: str) -> dict[str, Any] | None:
+    """One list item of a procedure entry as a row (None: an item of another shape).
+
+    The item is a bare ``step_unique_id`` or an object with optional ``step_unique_id``,
+    ``type``/``label`` and ``start_time``/``end_time``.
+    """
+    if isinstance(item, int) and not isinstance(item, bool):
+        return {"step_unique_id": item}
+    if not isinstance(item, dict):
+        return None
+    uid = item.get("step_unique_id")
+    label = item.get("type", item.get("label"))
+    times = {
+        key: None if item.get(src) is None else as_float(item[src], path=path, pointer=f"{at}/{src}")
+        for key, src in (("start_s", "start_time"), ("end_s", "end_time"))
+    }
+    return {
+        "step_unique_id": uid if isinstance(uid, int) and not isinstance(uid, bool) else None,
+        "label": None if label is None else str(label),
+        **times,
+        "start_frame": None if times["start_s"] is None else int(frame_at(times["start_s"])),
+        "end_frame": None if times["end_s"] is None else int(frame_at(times["end_s"])),
+    }
+
+
+def _procedure(path: Path, split: str | None) -> Rows:
+    """``procedure_understanding_*.json`` (schema unknown, FORMAT §7.4): a row per item of list members.
+
+    Each list member of a take's entry gives its items in order (the synthetic placeholder:
+    ``keystep_sequence`` ids, timed ``mistakes``).
+    """
+    rows = []
+    for uid, entry in read_procedure(path).items():
+        if not isinstance(entry, dict):
+            continue
+        for member, items in entry.items():
+            if not isinstance(items, list):
+                continue
+            for i, item in enumerate(items):
+                row = _procedure_row(item, path=path, at=pointer("annotations", uid, member, i))
+                if row is not None:
+                    rows.append({"take_uid": uid, "split": split, "member": member, "position": i, **row})
+    return {"procedure_understanding": rows}
+
+
 def _pose(f: AnnotationFile) -> Rows:
     p = summarize_keypoints(f.path)
     return {
@@ -512,6 +569,8 @@ def extract(f: AnnotationFile, *, root: Path, take_uid_of_dir: Callable[[str], s
         return _narration(f.path, take_uid_of_dir(f.path.parent.parent.name))
     if fam == "relations":
         return _relations(f.path, f.split)
+    if fam == "procedure_understanding":
+        return _procedure(f.path, f.split)
     if fam == "pose":
         return _pose(f)
     if fam == "camera_pose":

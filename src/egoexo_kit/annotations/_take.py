@@ -27,10 +27,12 @@ from egoexo_kit.annotations.commentary import (
 )
 from egoexo_kit.annotations.keystep import (
     KeystepBenchmarkSegment,
+    KeystepLabel,
     KeystepSegment,
     Taxonomy,
     read_keystep,
     read_keystep_benchmark,
+    read_label_mapping,
     read_procedure,
 )
 from egoexo_kit.annotations.narration import Narration, read_transcription
@@ -130,6 +132,17 @@ class ReleaseAnnotations:
         """Keystep-recognition benchmark clips of a take."""
         with self._lock:
             return list(self._benchmark.get(uid, []))
+
+    @cached_property
+    def _labels(self) -> list[KeystepLabel]:
+        path = Path(self.release.root) / "annotations" / "keystep_benchmark" / "label_mapping.csv"
+        return read_label_mapping(path) if path.is_file() else []
+
+    @property
+    def label_mapping(self) -> list[KeystepLabel]:
+        """Classes of the keystep-recognition benchmark by ``label_id`` (empty without the file)."""
+        with self._lock:
+            return list(self._labels)
 
     @cached_property
     def _procedure(self) -> dict[str, Any]:

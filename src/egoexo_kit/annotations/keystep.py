@@ -1,8 +1,9 @@
 """Keystep annotations (FORMAT §7.2), the keystep benchmark (§7.3) and procedure understanding (§7.4).
 
 ``read_keystep`` returns the segments of every take with their taxonomy node (parent, essential and
-optional flags) and the scenario taxonomies as trees. ``annotation_meta`` and ``annotation_metadata``
-are both accepted; vocabulary keys are looked up as strings.
+optional flags) and the scenario taxonomies as trees; ``read_label_mapping`` the benchmark's
+classes. ``annotation_meta`` and ``annotation_metadata`` are both accepted; vocabulary keys are
+looked up as strings.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from egoexo_kit.annotations._common import (
     SpanFrames,
@@ -20,17 +23,19 @@ from egoexo_kit.annotations._common import (
     opt_str,
 )
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import annotation_split, load_json
+from egoexo_kit.release import annotation_split, load_json, read_csv
 from egoexo_kit.release._json import pointer
 
 __all__ = [
     "KeystepBenchmarkSegment",
     "KeystepFile",
+    "KeystepLabel",
     "KeystepSegment",
     "Taxonomy",
     "TaxonomyNode",
     "read_keystep",
     "read_keystep_benchmark",
+    "read_label_mapping",
     "read_procedure",
 ]
 
@@ -255,6 +260,57 @@ def read_keystep_benchmark(path: str | Path) -> list[KeystepBenchmarkSegment]:
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class KeystepLabel:
+    """One class of the keystep-recognition benchmark (a row of ``label_mapping.csv``, FORMAT §7.3)."""
+
+    label_id: int
+    """Class index, ``0..K-1``."""
+    step_unique_id: int
+    """The keystep (``step_unique_id`` of the taxonomy)."""
+    step_name: str
+    scenario_name: str
+    """Lower-case scenario (``cooking``)."""
+
+
+LABEL_COLUMNS = ("label_id", "step_unique_id", "step_name", "scenario_name")
+
+
+def read_label_mapping(path: str | Path) -> list[KeystepLabel]:
+    """Parse ``keystep_benchmark/label_mapping.csv`` (FORMAT §7.3), sorted by ``label_id``.
+
+    Raises:
+        FormatError: a missing column, an empty or non-integer id, or a ``label_id`` given twice,
+            located by line (and column name).
+    """
+    table = read_csv(
+        path, required=LABEL_COLUMNS, int_columns=LABEL_COLUMNS[:2], str_columns=LABEL_COLUMNS[2:]
+    )
+    ids = {}
+    for name in LABEL_COLUMNS[:2]:
+        col = table[name]
+        if np.ma.isMaskedArray(col) and col.mask.any():
+            row = int(np.flatnonzero(np.ma.getmaskarray(col))[0])
+            raise FormatError(f"empty {name}", path=table.path, line=table.line_of(row))
+        ids[name] = np.asarray(col)
+    labels, first = ids["label_id"], {}
+    for row, label in enumerate(labels.tolist()):
+        if label in first:
+            raise FormatError(
+                f"label_id {label} given twice (first at line {table.line_of(first[label])})",
+                path=table.path,
+                line=table.line_of(row),
+            )
+        first[label] = row
+    out = [
+        KeystepLabel(int(a), int(b), str(c), str(d))
+        for a, b, c, d in zip(
+            labels, ids["step_unique_id"], table["step_name"], table["scenario_name"], strict=True
+        )
+    ]
+    return sorted(out, key=lambda x: x.label_id)
 
 
 def read_procedure(path: str | Path) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""``egoexo-kit search``: rank atomic descriptions, expert comments and narrations by text (BM25).
+"""``egoexo-kit search``: rank atomic descriptions, expert comments and narrations by text.
+
+BM25 by default; ``--semantic`` ranks by sentence-embedding similarity with a local model.
 
 Examples:
     egoexo-kit search ./egoexo "elbow"
     egoexo-kit search ./egoexo "opens the brake" --family atomic_descriptions --limit 5 --json
+    egoexo-kit search ./egoexo "holds the knife" --semantic --model ./all-MiniLM-L6-v2
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.annotations import SEARCH_FAMILIES
+from egoexo_kit import open_release
+from egoexo_kit.annotations import CATALOG_DIR, EMBED_MODEL_ENV, SEARCH_FAMILIES, semantic_search
 from egoexo_kit.annotations import search as bm25_search
 from egoexo_kit.cli._common import handle_errors, print_json
 from egoexo_kit.cli.query import open_catalog, render_rows
@@ -29,13 +33,26 @@ def search(
     ),
     limit: int = typer.Option(10, "--limit", help="How many hits."),
     as_json: bool = typer.Option(False, "--json", help="Print hits as JSON."),
+    semantic: bool = typer.Option(
+        False, "--semantic", help="Rank by sentence-embedding similarity (needs a local model)."
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help=f"With --semantic: model folder or locally cached name (default ${EMBED_MODEL_ENV}).",
+    ),
 ) -> None:
-    """Find annotation texts matching words, ranked by BM25, with take and time.
+    """Find annotation texts matching words (BM25) or meaning (--semantic), with take and time.
 
     Example: egoexo-kit search ./egoexo "elbow" --family expert_commentary --limit 5
     """
     try:
-        hits = bm25_search(open_catalog(path), text, families=family or None, limit=limit)
+        con, fams = open_catalog(path), family or None
+        if semantic:
+            cat = Path(open_release(path).root) / CATALOG_DIR
+            hits = semantic_search(con, cat, text, model=model, families=fams, limit=limit)
+        else:
+            hits = bm25_search(con, text, families=fams, limit=limit)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     if as_json:

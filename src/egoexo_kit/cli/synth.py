@@ -32,7 +32,11 @@ def synth(
     out: Path = typer.Argument(..., help="Folder to write the release to (created if needed)."),
     captures: int = typer.Option(2, "--captures", help="Capture sessions."),
     takes_per_capture: int = typer.Option(2, "--takes-per-capture", help="Takes in each capture."),
-    seconds: float = typer.Option(4.0, "--seconds", help="Length of every take (s)."),
+    seconds: float | None = typer.Option(
+        None,
+        "--seconds",
+        help="Length of every take (s). Default 4; with --annotations-only, realistic lengths (minutes).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same release."),
     scenarios: list[str] = typer.Option(
         [],

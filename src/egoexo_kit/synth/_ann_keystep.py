@@ -12,16 +12,19 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from egoexo_kit._io import write_json, write_text
 from egoexo_kit.synth._annotations import LABELLED_SPLITS, annotator_meta, export_time, take_rng
-from egoexo_kit.synth._plan import FPS
+from egoexo_kit.synth._plan import FPS, TakePlan
 from egoexo_kit.synth._scenarios import PlannedStep
 from egoexo_kit.synth._taxonomy import Task
 from egoexo_kit.synth._truth import TakeTruth
 
-__all__ = ["AnnotatedSegment", "annotated_segments", "write_keystep"]
+if TYPE_CHECKING:
+    from egoexo_kit.synth._annotations import TakeAnnotations
+
+__all__ = ["AnnotatedSegment", "annotated_segments", "has_keysteps", "write_keystep"]
 
 BOUNDARY_JITTER_S = (0.1, 0.3)
 """Range of the annotators' boundary error, seconds (either sign)."""
@@ -59,22 +62,27 @@ def annotated_segments(truth: TakeTruth, *, seed: int) -> list[AnnotatedSegment]
     return out
 
 
-def write_keystep(ann: Path, *, truths: list[TakeTruth], seed: int) -> None:
+def has_keysteps(plan: TakePlan) -> bool:
+    """Whether a take gets keystep annotations: procedural and in the keystep benchmark."""
+    return plan.task.procedural and "keystep" in plan.benchmarks
+
+
+def write_keystep(ann: Path, *, takes: list[TakeAnnotations], seed: int) -> None:
     """Write ``keystep_{train,val}.json``, ``keystep_benchmark/`` and ``procedure_understanding_*``.
 
     Args:
         ann: the ``annotations`` folder.
-        truths: every annotated take, sorted by split then name; only procedural ones are used.
+        takes: every annotated take, sorted by split then name; only procedural ones are used.
         seed: the release seed.
     """
-    procedural = [t for t in truths if t.plan.task.procedural and "keystep" in t.plan.benchmarks]
-    segments = {t.plan.take_uid: annotated_segments(t, seed=seed) for t in procedural}
+    procedural = [t for t in takes if has_keysteps(t.plan)]
+    segments = {t.plan.take_uid: t.segments for t in procedural}
     tasks = sorted({t.plan.task.task_id: t.plan.task for t in procedural}.values(), key=lambda k: k.task_id)
     taxonomy = {task.name: task.taxonomy() for task in tasks}
     vocabulary = dict(sorted(((k, v) for task in tasks for k, v in task.vocabulary().items()), key=_int_key))
     for split in LABELLED_SPLITS:
         annotations = {
-            t.plan.take_uid: _keystep_entry(t, segments[t.plan.take_uid], seed=seed)
+            t.plan.take_uid: _keystep_entry(t.plan, segments[t.plan.take_uid], seed=seed)
             for t in procedural
             if t.plan.split == split
         }
@@ -90,9 +98,8 @@ def _int_key(item: tuple[str, Any]) -> int:
     return int(item[0])
 
 
-def _keystep_entry(truth: TakeTruth, segments: list[AnnotatedSegment], *, seed: int) -> dict[str, Any]:
+def _keystep_entry(plan: TakePlan, segments: tuple[AnnotatedSegment, ...], *, seed: int) -> dict[str, Any]:
     """One take of ``keystep_*.json`` (FORMAT §7.2)."""
-    plan = truth.plan
     return {
         "take_uid": plan.take_uid,
         "take_name": plan.take_name,
@@ -113,15 +120,18 @@ def _keystep_entry(truth: TakeTruth, segments: list[AnnotatedSegment], *, seed: 
     }
 
 
-def _clip_names(truth: TakeTruth, seg: AnnotatedSegment) -> list[str]:
+def _clip_names(take: TakeAnnotations, seg: AnnotatedSegment) -> list[str]:
     """Benchmark clip names, ego first: ``<split>/<take>/start<s>_end<e>_<cam>.mp4`` (FORMAT §7.3)."""
-    cams = [f"{truth.capture.aria_id}_214-1"] + [v.cam_id for v in truth.exo_views]
-    stem = f"{truth.plan.split}/{truth.plan.take_name}/start{seg.start_time}_end{seg.end_time}"
-    return [f"{stem}_{cam}.mp4" for cam in cams]
+    stem = f"{take.plan.split}/{take.plan.take_name}/start{seg.start_time}_end{seg.end_time}"
+    return [f"{stem}_{cam}.mp4" for cam in take.cams]
 
 
 def _write_benchmark(
-    folder: Path, *, truths: list[TakeTruth], segments: dict[str, list[AnnotatedSegment]], seed: int
+    folder: Path,
+    *,
+    truths: list[TakeAnnotations],
+    segments: dict[str, tuple[AnnotatedSegment, ...]],
+    seed: int,
 ) -> None:
     """``keystep_segment_{train,val,test_unannotated}.json`` and ``label_mapping.csv``.
 
@@ -171,7 +181,7 @@ def _write_benchmark(
 
 
 def _write_procedure_placeholder(
-    ann: Path, *, truths: list[TakeTruth], segments: dict[str, list[AnnotatedSegment]]
+    ann: Path, *, truths: list[TakeAnnotations], segments: dict[str, tuple[AnnotatedSegment, ...]]
 ) -> None:
     """``procedure_understanding_{train,val,test_unannotated}.json``: a marked placeholder (FORMAT §7.4).
 

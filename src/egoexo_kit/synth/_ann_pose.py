@@ -46,7 +46,8 @@ __all__ = [
     "camera_pose",
     "exo_undistorted_K",
     "manual_frames",
-    "write_ego_pose",
+    "pose_window",
+    "write_take_pose",
 ]
 
 ARIA_LINEAR_SIZE = 512
@@ -205,18 +206,25 @@ def _keypoints(
     return out
 
 
+def pose_window(truth: TakeTruth) -> tuple[int, int]:
+    """Aligned frames ``[a, b)`` the EgoPose files of a take cover (:attr:`TakePlan.pose_frames`)."""
+    lo, hi = truth.plan.pose_frames or (0, truth.n_frames)
+    return min(lo, truth.n_frames), min(hi, truth.n_frames)
+
+
 def camera_pose(truth: TakeTruth) -> dict[str, Any]:
     """``camera_pose/<uid>.json`` in the camera-major code layout (FORMAT §7.9).
 
-    Aria: the linear K and a 3×4 ``T_cam_world`` per aligned frame (RGB camera, sensor orientation);
-    exo: ``K_new`` and one static 3×4 ``T_cam_world``.
+    Aria: the linear K and a 3×4 ``T_cam_world`` per aligned frame of the pose window (RGB camera,
+    sensor orientation); exo: ``K_new`` and one static 3×4 ``T_cam_world``.
     """
     out: dict[str, Any] = {"metadata": {"take_uid": truth.plan.take_uid, "take_name": truth.plan.take_name}}
+    lo, hi = pose_window(truth)
     for pv in _pose_views(truth, with_aria=True):
         extr = np.round(pv.T_cam_world[:, :3, :], 7)
         out[pv.key] = {
             "camera_intrinsics": pv.K.tolist(),
-            "camera_extrinsics": {str(f): m.tolist() for f, m in enumerate(extr)}
+            "camera_extrinsics": {str(f): extr[f].tolist() for f in range(lo, hi)}
             if pv.view.is_ego
             else extr[0].tolist(),
         }
@@ -230,33 +238,34 @@ def manual_frames(truth: TakeTruth, *, rng: np.random.Generator) -> np.ndarray:
     return np.arange(first, n, MANUAL_STEP)
 
 
-def write_ego_pose(ann: Path, *, truths: list[TakeTruth], seed: int) -> None:
-    """Write ``ego_pose/<split>/…`` for the takes of the ``ego_pose`` benchmark.
+def write_take_pose(ann: Path, truth: TakeTruth, *, seed: int) -> None:
+    """Write ``ego_pose/<split>/…/<uid>.json`` of one take if it is in the ``ego_pose`` benchmark.
 
     Train and val get body and hand keypoints (manual and automatic) plus camera poses; test gets only
-    camera poses.
+    camera poses. Only the frames of :func:`pose_window` are covered.
 
     Args:
         ann: the ``annotations`` folder.
-        truths: every annotated take.
+        truth: the take.
         seed: the release seed.
     """
-    for t in truths:
-        if "ego_pose" not in t.plan.benchmarks:
-            continue
-        base, uid = ann / "ego_pose" / t.plan.split, t.plan.take_uid
-        write_json(base / "camera_pose" / f"{uid}.json", camera_pose(t))
-        if t.plan.split not in LABELLED_SPLITS:
-            continue
-        rng = take_rng(seed, t.plan, "ego-pose")
-        sparse = manual_frames(t, rng=rng)
-        every = np.arange(t.n_frames)
-        for part in ("body", "hand"):
-            write_json(
-                base / part / "annotation" / f"{uid}.json",
-                _keypoints(t, kind="manual", part=part, frames=sparse, rng=rng),
-            )
-            write_json(
-                base / part / "automatic" / f"{uid}.json",
-                _keypoints(t, kind="automatic", part=part, frames=every, rng=rng),
-            )
+    if "ego_pose" not in truth.plan.benchmarks:
+        return
+    base, uid = ann / "ego_pose" / truth.plan.split, truth.plan.take_uid
+    write_json(base / "camera_pose" / f"{uid}.json", camera_pose(truth))
+    if truth.plan.split not in LABELLED_SPLITS:
+        return
+    rng = take_rng(seed, truth.plan, "ego-pose")
+    lo, hi = pose_window(truth)
+    sparse = manual_frames(truth, rng=rng)
+    sparse = sparse[(sparse >= lo) & (sparse < hi)]
+    every = np.arange(lo, hi)
+    for part in ("body", "hand"):
+        write_json(
+            base / part / "annotation" / f"{uid}.json",
+            _keypoints(truth, kind="manual", part=part, frames=sparse, rng=rng),
+        )
+        write_json(
+            base / part / "automatic" / f"{uid}.json",
+            _keypoints(truth, kind="automatic", part=part, frames=every, rng=rng),
+        )

@@ -12,7 +12,7 @@ positive click, a pixel inside it. ``relations_test.json`` has the same structur
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,7 +21,10 @@ from egoexo_kit.release._masks import encode_mask
 from egoexo_kit.synth._annotations import SPLITS, annotator_meta, take_rng
 from egoexo_kit.synth._truth import TakeTruth, ViewTruth
 
-__all__ = ["write_relations"]
+if TYPE_CHECKING:
+    from egoexo_kit.synth._annotations import TakeAnnotations
+
+__all__ = ["take_relations", "write_relations"]
 
 BOX_JITTER_PX = 1.0
 """Largest error of a box edge, MP4 pixels."""
@@ -29,21 +32,26 @@ _CLICK_DELAY_MS = (800, 6000)
 """Time from the job's response time to a click, milliseconds."""
 
 
-def write_relations(ann: Path, *, truths: list[TakeTruth], seed: int) -> None:
+def write_relations(ann: Path, *, takes: list[TakeAnnotations]) -> None:
     """Write ``relations_{train,val,test}.json`` for the procedural takes with objects.
 
     Args:
         ann: the ``annotations`` folder.
-        truths: every annotated take, sorted by split then name.
-        seed: the release seed.
+        takes: every annotated take, sorted by split then name.
     """
     for split in SPLITS:
         annotations = {
-            t.plan.take_uid: _take_relations(t, seed=seed, with_masks=split != "test")
-            for t in truths
-            if t.plan.split == split and t.plan.task.procedural and t.plan.task.objects and t.masks
+            t.plan.take_uid: t.relations for t in takes if t.plan.split == split and t.relations is not None
         }
         write_json(ann / f"relations_{split}.json", {"annotations": annotations})
+
+
+def take_relations(truth: TakeTruth, *, seed: int) -> dict[str, Any] | None:
+    """One take's ``relations_<split>.json`` entry (no masks in test); None for a take without masks."""
+    plan = truth.plan
+    if not (plan.task.procedural and plan.task.objects and truth.masks):
+        return None
+    return _take_relations(truth, seed=seed, with_masks=plan.split != "test")
 
 
 def _relation_views(truth: TakeTruth) -> dict[str, ViewTruth]:

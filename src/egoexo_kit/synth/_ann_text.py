@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json
+from egoexo_kit.geometry import invert_pose, transform_points
 from egoexo_kit.synth._annotations import (
     LABELLED_SPLITS,
     best_exo_view,
@@ -32,15 +33,25 @@ from egoexo_kit.synth._annotations import (
     object_centre_world,
     palm_world,
     pick,
-    project_world,
     pronouns,
     take_rng,
 )
-from egoexo_kit.synth._plan import FPS
+from egoexo_kit.synth._plan import FPS, TakePlan
 from egoexo_kit.synth._scenarios import PlannedStep
-from egoexo_kit.synth._truth import TakeTruth
+from egoexo_kit.synth._truth import TakeTruth, ViewTruth
 
-__all__ = ["Comment", "Commentary", "commentary_for", "write_atomic_descriptions", "write_expert_commentary"]
+if TYPE_CHECKING:
+    from egoexo_kit.synth._annotations import TakeAnnotations
+
+__all__ = [
+    "Comment",
+    "Commentary",
+    "atomic_descriptions",
+    "commentary_for",
+    "write_atomic_descriptions",
+    "write_expert_commentary",
+    "write_take_commentary",
+]
 
 _ANKLES = [15, 16]
 _SIDES = ("right", "left")
@@ -198,20 +209,52 @@ def _describe(event: _Event, truth: TakeTruth, *, rng: np.random.Generator) -> s
     return pick(rng, _IMPACT[style]).format(**fields)
 
 
+def _views_of(truth: TakeTruth, events: list[_Event]) -> list[tuple[bool, ViewTruth | None]]:
+    """Per event: whether the Aria sees the acting point or the object, and the best exo view (or None).
+
+    The best exo view shows the acting point nearest its image centre (as :func:`best_exo_view`).
+    """
+    if not events:
+        return []
+    frames = np.array([frame_at(truth, e.t) for e in events])
+    acting = np.stack([e.point for e in events])
+    objs = [object_centre_world(truth, e.obj, int(f)) for e, f in zip(events, frames, strict=True)]
+    has_obj = np.array([c is not None for c in objs])
+    centres = np.stack([acting[i] if c is None else c for i, c in enumerate(objs)])
+    ego = _seen(truth.aria, frames, acting)[1] | (has_obj & _seen(truth.aria, frames, centres)[1])
+    exo = truth.exo_views
+    dist = np.full((len(exo), len(events)), np.inf)
+    for k, view in enumerate(exo):
+        px, ok = _seen(view, frames, acting)
+        half = np.array([view.camera.width - 1, view.camera.height - 1]) / 2
+        dist[k, ok] = np.hypot(*((px[ok] - half) / half).T)
+    best = np.argmin(dist, axis=0)
+    return [
+        (bool(ego[i]), exo[best[i]] if np.isfinite(dist[best[i], i]) else None) for i in range(len(events))
+    ]
+
+
+def _seen(view: ViewTruth, frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World points (E, 3), one per aligned frame, in a view: pixels (E, 2) and in front and inside (E,)."""
+    p_cam = transform_points(invert_pose(view.T_world_cam[frames]), points[:, None])[:, 0]
+    return view.camera.project(p_cam)
+
+
 def _descriptions(
-    truth: TakeTruth, events: list[_Event], *, rng: np.random.Generator, skip_p: float
+    truth: TakeTruth,
+    events: list[_Event],
+    *,
+    views: list[tuple[bool, ViewTruth | None]],
+    rng: np.random.Generator,
+    skip_p: float,
 ) -> list[dict[str, Any]]:
-    """One annotator's descriptions of ``events``."""
+    """One annotator's descriptions of ``events`` (``views``: from :func:`_views_of`)."""
     duration = truth.n_frames / FPS
     out = []
-    for e in events:
+    for e, (ego_visible, best) in zip(events, views, strict=True):
         if rng.random() < skip_p:
             continue
         delay = rng.uniform(0.15, 0.9) if e.kind == "step" else rng.uniform(0.05, 0.5)
-        f = frame_at(truth, e.t)
-        points = [e.point] + ([c] if (c := object_centre_world(truth, e.obj, f)) is not None else [])
-        ego_visible = any(project_world(truth.aria, f, p)[1] for p in points)
-        best = best_exo_view(truth, f, e.point)
         out.append(
             {
                 "text": _describe(e, truth, rng=rng),
@@ -220,38 +263,39 @@ def _descriptions(
                 "ego_visible": ego_visible,
                 "best_exo": None
                 if best is None
-                else {"raw_cam_id": _raw_cam_id(best[0].cam_id), "cam_id": best[0].cam_id},
+                else {"raw_cam_id": _raw_cam_id(best.cam_id), "cam_id": best.cam_id},
                 "unsure": bool(rng.random() < 0.05 or (best is None and not ego_visible)),
             }
         )
     return sorted(out, key=lambda d: d["timestamp"])
 
 
-def write_atomic_descriptions(ann: Path, *, truths: list[TakeTruth], seed: int) -> None:
+def atomic_descriptions(truth: TakeTruth, *, seed: int) -> list[dict[str, Any]]:
+    """One take's entry of ``atomic_descriptions_<split>.json``: one or two annotators' descriptions."""
+    rng = take_rng(seed, truth.plan, "atomic-descriptions")
+    events = _events(truth)
+    views = _views_of(truth, events)
+    return [
+        {
+            "annotation_uid": new_uid(rng),
+            "annotator_id": str(int(rng.integers(10**15, 10**16))),
+            "rejected": False,
+            "reject_reason": None,
+            "descriptions": _descriptions(truth, events, views=views, rng=rng, skip_p=0.1 * k),
+        }
+        for k in range(1 + int(rng.random() < 0.35))
+    ]
+
+
+def write_atomic_descriptions(ann: Path, *, takes: list[TakeAnnotations]) -> None:
     """Write ``atomic_descriptions_{train,val}.json`` (FORMAT §7.7); test is withheld.
 
     Args:
         ann: the ``annotations`` folder.
-        truths: every annotated take.
-        seed: the release seed.
+        takes: every annotated take.
     """
     for split in LABELLED_SPLITS:
-        annotations = {}
-        for t in truths:
-            if t.plan.split != split:
-                continue
-            rng = take_rng(seed, t.plan, "atomic-descriptions")
-            events = _events(t)
-            annotations[t.plan.take_uid] = [
-                {
-                    "annotation_uid": new_uid(rng),
-                    "annotator_id": str(int(rng.integers(10**15, 10**16))),
-                    "rejected": False,
-                    "reject_reason": None,
-                    "descriptions": _descriptions(t, events, rng=rng, skip_p=0.1 * k),
-                }
-                for k in range(1 + int(rng.random() < 0.35))
-            ]
+        annotations = {t.plan.take_uid: t.atomic for t in takes if t.plan.split == split}
         write_json(ann / f"atomic_descriptions_{split}.json", {"annotations": annotations})
 
 
@@ -435,14 +479,18 @@ def _speech(text: str, *, seconds: float, rng: np.random.Generator, rate: int = 
     return out
 
 
-def _write_webm(path: Path, samples: np.ndarray, *, rate: int = 48_000) -> None:
-    """Mono Opus in WebM, bit-exact: the same samples give the same bytes."""
+def _write_webm(path: Path, samples: np.ndarray, *, rate: int = 48_000, fast: bool = False) -> None:
+    """Mono Opus in WebM, bit-exact: the same samples give the same bytes.
+
+    ``fast``: the lowest encoder complexity (about 3× quicker; other bytes, as good for a placeholder voice).
+    Opus takes 48, 24, 16, 12 or 8 kHz input.
+    """
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)[None]
     with (
         atomic_path(path) as tmp,
         av.open(str(tmp), "w", format="webm", options={"fflags": "+bitexact"}) as c,
     ):
-        stream = c.add_stream("libopus", rate=rate)
+        stream = c.add_stream("libopus", rate=rate, options={"compression_level": "0"} if fast else None)
         stream.layout = "mono"
         stream.bit_rate = 24_000
         frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
@@ -471,7 +519,9 @@ def _drawing_events(comment: Comment, *, start_ms: int, rng: np.random.Generator
     ]
 
 
-def _write_form2(folder: Path, truth: TakeTruth, expert: Commentary, *, ds: str, seed: int) -> None:
+def _write_form2(
+    folder: Path, truth: TakeTruth, expert: Commentary, *, ds: str, seed: int, fast: bool = False
+) -> None:
     """``expert_commentary/<take>/<expert>/``: ``data.json``, ``transcriptions.json``, ``recordings/``."""
     rng = take_rng(seed, truth.plan, f"expert-recordings-{expert.expert_uid}")
     clock_ms = int(export_time(seed).timestamp() * 1000) - int(rng.integers(2, 20)) * 86_400_000
@@ -488,16 +538,18 @@ def _write_form2(folder: Path, truth: TakeTruth, expert: Commentary, *, ds: str,
             }
         )
         transcriptions[f"{n}.webm"] = {"text": c.text, "language": "en", "error": False, "_error_desc": None}
-        _write_webm(folder / "recordings" / f"{n}.webm", _speech(c.text, seconds=c.duration_approx, rng=rng))
+        rate = 16_000 if fast else 48_000
+        speech = _speech(c.text, seconds=c.duration_approx, rng=rng, rate=rate)
+        _write_webm(folder / "recordings" / f"{n}.webm", speech, rate=rate, fast=fast)
     write_json(folder / "transcriptions.json", transcriptions, indent=4)
     data = {"user_id": expert.expert_uid, "video_name": truth.plan.take_name, "ds": ds}
     proficiency = {"rating": expert.rating, "why": expert.why}
     write_json(folder / "data.json", data | {"annotations": annotations, "proficiency": proficiency})
 
 
-def _form1_entry(truth: TakeTruth, expert: Commentary, *, index: int) -> dict[str, Any]:
+def _form1_entry(plan: TakePlan, expert: Commentary, *, index: int) -> dict[str, Any]:
     """One expert's item of ``expert_commentary_*.json`` (FORMAT §7.8, form 1)."""
-    name = truth.plan.take_name
+    name = plan.take_name
     data = [
         {
             "recording": f"{n}.webm",
@@ -511,38 +563,52 @@ def _form1_entry(truth: TakeTruth, expert: Commentary, *, index: int) -> dict[st
     ]
     return {
         "take_name": name,
-        "take_uid": truth.plan.take_uid,
-        "task_id": truth.plan.task.task_id,
-        "task_name": truth.plan.task.name,
+        "take_uid": plan.take_uid,
+        "task_id": plan.task.task_id,
+        "task_name": plan.task.name,
         "commentary": f"{name}/{expert.expert_uid}",
         "commentary_data": data,
         "_debug_commentary_name": f"{expert.expert_uid}_{name}_{index}",
     }
 
 
-def write_expert_commentary(ann: Path, *, truths: list[TakeTruth], seed: int) -> dict[str, list[Commentary]]:
-    """Write expert commentary, both forms, for train and val (FORMAT §7.8); test is withheld.
+def _commentary_ds(seed: int) -> str:
+    """The ``ds`` export stamp of the commentary files."""
+    return export_time(seed).strftime("%Y%m%d_%H:%M:%S")
+
+
+def write_take_commentary(
+    ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = False
+) -> list[Commentary]:
+    """One take's experts: writes ``expert_commentary/<take>/<expert>/`` (form 2) and returns them.
+
+    ``fast_audio``: 16 kHz recordings at the lowest Opus complexity (annotation-scale releases).
+    """
+    experts = commentary_for(truth, seed=seed)
+    for e in experts:
+        folder = ann / "expert_commentary" / truth.plan.take_name / e.expert_uid
+        _write_form2(folder, truth, e, ds=_commentary_ds(seed), seed=seed, fast=fast_audio)
+    return experts
+
+
+def write_expert_commentary(ann: Path, *, takes: list[TakeAnnotations], seed: int) -> None:
+    """Write ``expert_commentary_{train,val}.json`` (FORMAT §7.8, form 1); test is withheld.
+
+    The per-take folders (form 2) are written by :func:`write_take_commentary`.
 
     Args:
         ann: the ``annotations`` folder.
-        truths: every annotated take.
+        takes: every annotated take.
         seed: the release seed.
-
-    Returns:
-        take_uid → the experts' commentaries (the proficiency-demonstration file reuses them).
     """
-    ds = export_time(seed).strftime("%Y%m%d_%H:%M:%S")
-    out: dict[str, list[Commentary]] = {}
     for split in LABELLED_SPLITS:
-        annotations = {}
-        for t in truths:
-            if t.plan.split != split:
-                continue
-            experts = out[t.plan.take_uid] = commentary_for(t, seed=seed)
-            annotations[t.plan.take_uid] = [_form1_entry(t, e, index=k) for k, e in enumerate(experts)]
-            for e in experts:
-                _write_form2(
-                    ann / "expert_commentary" / t.plan.take_name / e.expert_uid, t, e, ds=ds, seed=seed
-                )
-        write_json(ann / f"expert_commentary_{split}.json", {"ds": ds, "annotations": annotations}, indent=2)
-    return out
+        annotations = {
+            t.plan.take_uid: [_form1_entry(t.plan, e, index=k) for k, e in enumerate(t.commentary)]
+            for t in takes
+            if t.plan.split == split
+        }
+        write_json(
+            ann / f"expert_commentary_{split}.json",
+            {"ds": _commentary_ds(seed), "annotations": annotations},
+            indent=2,
+        )

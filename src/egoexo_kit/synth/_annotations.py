@@ -21,8 +21,9 @@ import datetime
 import uuid
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,9 +32,15 @@ from egoexo_kit.geometry import invert_pose, transform_points
 from egoexo_kit.synth._plan import FPS, TakePlan
 from egoexo_kit.synth._truth import TakeTruth, ViewTruth
 
+if TYPE_CHECKING:
+    from egoexo_kit.synth._ann_keystep import AnnotatedSegment
+    from egoexo_kit.synth._ann_text import Commentary
+
 __all__ = [
     "LABELLED_SPLITS",
     "SPLITS",
+    "TakeAnnotations",
+    "annotate_take",
     "annotator_meta",
     "best_exo_view",
     "export_time",
@@ -46,6 +53,7 @@ __all__ = [
     "pronouns",
     "take_rng",
     "video_paths",
+    "write_annotation_files",
     "write_annotations",
 ]
 
@@ -161,6 +169,81 @@ def best_exo_view(
     return None if best is None else (best[1], best[2])
 
 
+@dataclass(frozen=True)
+class TakeAnnotations:
+    """What one take contributes to the release-wide annotation files.
+
+    :func:`annotate_take` makes it (in the process that holds the take's truth, writing the take's own
+    files on the way); :func:`write_annotation_files` gathers many into the shared files.
+    """
+
+    plan: TakePlan
+    cams: tuple[str, ...]
+    """Cameras of the keystep-benchmark clips: the Aria RGB (``aria01_214-1``) then the exo ids."""
+    segments: tuple[AnnotatedSegment, ...]
+    """Keystep segments (empty unless procedural and in the keystep benchmark)."""
+    relations: dict[str, Any] | None
+    """Entry of ``relations_<split>.json``; None without masks."""
+    atomic: list[dict[str, Any]] | None
+    """Entry of ``atomic_descriptions_<split>.json``; None for test takes."""
+    commentary: tuple[Commentary, ...]
+    """The experts' commentaries (empty for test takes)."""
+    proficiency: dict[str, Any]
+    """Fields common to both proficiency files."""
+
+
+def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = False) -> TakeAnnotations:
+    """Write a take's own annotation files (EgoPose, commentary folders) and return its share of the rest.
+
+    Args:
+        ann: the ``annotations`` folder.
+        truth: the take's ground truth.
+        seed: the release seed; with the take seed it fixes every random choice.
+        fast_audio: encode the commentary recordings quickly (annotation-scale releases).
+    """
+    from egoexo_kit.synth import _ann_keystep, _ann_pose, _ann_relations, _ann_text
+
+    plan = truth.plan
+    labelled = plan.split in LABELLED_SPLITS
+    _ann_pose.write_take_pose(ann, truth, seed=seed)
+    commentary = (
+        _ann_text.write_take_commentary(ann, truth, seed=seed, fast_audio=fast_audio) if labelled else []
+    )
+    segments = _ann_keystep.annotated_segments(truth, seed=seed) if _ann_keystep.has_keysteps(plan) else []
+    return TakeAnnotations(
+        plan=plan,
+        cams=(f"{truth.capture.aria_id}_214-1", *(v.cam_id for v in truth.exo_views)),
+        segments=tuple(segments),
+        relations=_ann_relations.take_relations(truth, seed=seed),
+        atomic=_ann_text.atomic_descriptions(truth, seed=seed) if labelled else None,
+        commentary=tuple(commentary),
+        proficiency=_proficiency_item(truth),
+    )
+
+
+def write_annotation_files(
+    ann: Path, *, takes: list[TakeAnnotations], all_takes: list[TakePlan], seed: int
+) -> None:
+    """Write the release-wide annotation files (splits, keystep, relations, atomic, commentary, proficiency).
+
+    Args:
+        ann: the ``annotations`` folder.
+        takes: the annotated takes (in any order).
+        all_takes: every take of the release, for ``splits.json``.
+        seed: the release seed.
+    """
+    from egoexo_kit.synth import _ann_keystep, _ann_relations, _ann_text
+
+    order = {s: i for i, s in enumerate(SPLITS)}
+    takes = sorted(takes, key=lambda t: (order[t.plan.split], t.plan.take_name))
+    _write_splits(ann, all_takes)
+    _ann_keystep.write_keystep(ann, takes=takes, seed=seed)
+    _ann_relations.write_relations(ann, takes=takes)
+    _ann_text.write_atomic_descriptions(ann, takes=takes)
+    _ann_text.write_expert_commentary(ann, takes=takes, seed=seed)
+    _write_proficiency(ann, takes=takes)
+
+
 def write_annotations(
     root: Path, *, truths: list[TakeTruth], all_takes: list[TakePlan], rng_seed: int
 ) -> None:
@@ -172,19 +255,9 @@ def write_annotations(
         all_takes: every take of the release, for ``splits.json``.
         rng_seed: the release seed; with the take seeds it fixes every random choice.
     """
-    # The siblings import this module's helpers, so they are imported here, not at the top.
-    from egoexo_kit.synth import _ann_keystep, _ann_pose, _ann_relations, _ann_text
-
     ann = Path(root) / "annotations"
-    order = {s: i for i, s in enumerate(SPLITS)}
-    truths = sorted(truths, key=lambda t: (order[t.plan.split], t.plan.take_name))
-    _write_splits(ann, all_takes)
-    _ann_keystep.write_keystep(ann, truths=truths, seed=rng_seed)
-    _ann_relations.write_relations(ann, truths=truths, seed=rng_seed)
-    _ann_text.write_atomic_descriptions(ann, truths=truths, seed=rng_seed)
-    commentary = _ann_text.write_expert_commentary(ann, truths=truths, seed=rng_seed)
-    _write_proficiency(ann, truths=truths, commentary=commentary)
-    _ann_pose.write_ego_pose(ann, truths=truths, seed=rng_seed)
+    takes = [annotate_take(ann, t, seed=rng_seed) for t in truths]
+    write_annotation_files(ann, takes=takes, all_takes=all_takes, seed=rng_seed)
 
 
 def _write_splits(ann: Path, all_takes: list[TakePlan]) -> None:
@@ -199,16 +272,16 @@ def _write_splits(ann: Path, all_takes: list[TakePlan]) -> None:
     )
 
 
-def _write_proficiency(ann: Path, *, truths: list[TakeTruth], commentary: dict[str, list[Any]]) -> None:
+def _write_proficiency(ann: Path, *, takes: list[TakeAnnotations]) -> None:
     """``proficiency_demonstrator_*`` and ``proficiency_demonstration_*`` for train and val (FORMAT §7.5).
 
     Demonstration items list the experts' praise (``good_executions``) and tips
     (``tips_for_improvement``) of the take's expert commentary, so the two families agree.
     """
     for split in LABELLED_SPLITS:
-        mine = [t for t in truths if t.plan.split == split]
+        mine = [t for t in takes if t.plan.split == split]
         demonstrator = [
-            _proficiency_item(t) | {"proficiency_score": t.plan.proficiency}
+            t.proficiency | {"proficiency_score": t.plan.proficiency}
             for t in mine
             if "proficiency_demonstrator" in t.plan.benchmarks
         ]
@@ -217,7 +290,7 @@ def _write_proficiency(ann: Path, *, truths: list[TakeTruth], commentary: dict[s
             if "proficiency_demonstration" not in t.plan.benchmarks:
                 continue
             kinds: dict[str, list[dict[str, Any]]] = {"praise": [], "tip": []}
-            for expert in commentary.get(t.plan.take_uid, []):
+            for expert in t.commentary:
                 for c in expert.comments:
                     kinds[c.kind].append(
                         {
@@ -230,8 +303,7 @@ def _write_proficiency(ann: Path, *, truths: list[TakeTruth], commentary: dict[s
             for items in kinds.values():
                 items.sort(key=lambda x: (x["video_time"], x["expert_uid"]))
             demonstration.append(
-                _proficiency_item(t)
-                | {"good_executions": kinds["praise"], "tips_for_improvement": kinds["tip"]}
+                t.proficiency | {"good_executions": kinds["praise"], "tips_for_improvement": kinds["tip"]}
             )
         write_json(ann / f"proficiency_demonstrator_{split}.json", {"annotations": demonstrator})
         write_json(ann / f"proficiency_demonstration_{split}.json", {"annotations": demonstration})

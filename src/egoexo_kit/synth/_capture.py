@@ -20,7 +20,7 @@ from egoexo_kit.synth._clocks import (
     timesync_columns,
 )
 from egoexo_kit.synth._config import SynthConfig
-from egoexo_kit.synth._motion import Performance, perform
+from egoexo_kit.synth._motion import Performance, chain, perform
 from egoexo_kit.synth._plan import CapturePlan, TakePlan
 from egoexo_kit.synth._rig import AriaRig, ExoCamera, make_aria_rig, make_exo_cameras
 from egoexo_kit.synth._sample import State, concatenate, sample
@@ -34,6 +34,8 @@ PERF_FPS = 60.0
 """Sampling rate of the animation; device frames in between are interpolated."""
 GOPRO_RATE = 60.0
 ARIA_RATE = 30.0
+SCALE_PERF_FPS = 10.0
+"""Animation rate in annotation-scale mode (no video to render; aligned frames are interpolated)."""
 
 
 @dataclass
@@ -121,17 +123,36 @@ def build_capture(plan: CapturePlan, *, config: SynthConfig) -> CaptureWorld:
     for cam in plan.exo_ids:  # GoPros are started by hand a moment after the headset
         recording[cam] = (float(rng.uniform(0.1, 0.3)), plan.duration)
     ts = build_timesync(clocks, duration=plan.duration, recording=recording)
-    perfs = {}
-    for take in plan.takes:
-        take_plan = plan_take(task, proficiency=take.proficiency, seconds=take.seconds, rng=take.seed)
-        perfs[take.take_name] = perform(
-            take_plan, body=body, scene=scene, rng=take.seed, seconds=take.seconds, fps=PERF_FPS
-        )
+    fps = SCALE_PERF_FPS if config.scale else PERF_FPS
+    perfs = {t.take_name: _perform_take(t, body=body, scene=scene, fps=fps) for t in plan.takes}
     world = CaptureWorld(
         plan=plan, body=body, scene=scene, exo=exo, rig=rig, clocks=clocks, timesync=ts, performances=perfs
     )
-    world._index()
+    if not config.scale:  # the capture-wide timeline serves sensors and raw recordings only
+        world._index()
     return world
+
+
+def _perform_take(take: TakePlan, *, body: Body, scene: Scene, fps: float) -> Performance:
+    """Plan and animate a take; a take of several rounds chains one performance per round."""
+    if take.rounds == 1:
+        plan = plan_take(take.task, proficiency=take.proficiency, seconds=take.seconds, rng=take.seed)
+        return perform(plan, body=body, scene=scene, rng=take.seed, seconds=take.seconds, fps=fps)
+    seconds = take.seconds / take.rounds
+    seeds = np.random.default_rng([take.seed, 3]).integers(2**31, size=take.rounds)
+    return chain(
+        [
+            perform(
+                plan_take(take.task, proficiency=take.proficiency, seconds=seconds, rng=int(s)),
+                body=body,
+                scene=scene,
+                rng=int(s),
+                seconds=seconds,
+                fps=fps,
+            )
+            for s in seeds
+        ]
+    )
 
 
 def csv_text(header: list[str], rows: list[list[object]]) -> str:

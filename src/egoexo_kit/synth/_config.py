@@ -14,8 +14,9 @@ class SynthConfig:
 
     captures: int = 2
     takes_per_capture: int = 2
-    seconds: float = 4.0
-    """Length of every take (s)."""
+    seconds: float | None = None
+    """Length of every take (s); None means 4 s, except in ``annotations_only`` mode where takes then
+    get realistic lengths (see :attr:`scale`)."""
     seed: int = 0
     scenarios: tuple[str, ...] = ()
     """Scenario names (``cooking``, ``bike repair``, ``health``, ``music``, ``basketball``, ``soccer``,
@@ -44,9 +45,11 @@ class SynthConfig:
 
     def __post_init__(self) -> None:
         problems = []
+        if self.seconds is None and not self.annotations_only:
+            object.__setattr__(self, "seconds", 4.0)  # frozen; the default as written to .synth/release.json
         if self.captures < 1 or self.takes_per_capture < 1:
             problems.append("need at least one capture and one take per capture")
-        if not 1.0 <= self.seconds <= 600:
+        if self.seconds is not None and not 1.0 <= self.seconds <= 600:
             problems.append(f"seconds must be in [1, 600], got {self.seconds}")
         w, h = self.exo_size
         if w % 2 or h % 2 or min(w, h) < 32:
@@ -63,6 +66,16 @@ class SynthConfig:
             problems.append(f"splits must be train, val or test, got {list(self.splits)}")
         if problems:
             raise ValueError("invalid synth config: " + "; ".join(problems))
+
+    @property
+    def scale(self) -> bool:
+        """Annotation-scale mode: ``annotations_only`` without a fixed ``seconds``.
+
+        Takes last minutes (procedural ones repeat their task for several rounds), annotations are
+        derived from the animation without rendering, except relation masks of a few takes, and the
+        takes are generated capture by capture in ``workers`` processes.
+        """
+        return self.annotations_only and self.seconds is None
 
     @property
     def worker_count(self) -> int:

@@ -6,22 +6,37 @@ truth) → metadata JSONs, annotations and the ``.synth/`` ground truth.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from egoexo_kit._io import write_json
-from egoexo_kit.synth._annotations import write_annotations
+from egoexo_kit._parallel import pool_map
+from egoexo_kit.synth._annotations import (
+    TakeAnnotations,
+    annotate_take,
+    write_annotation_files,
+    write_annotations,
+)
 from egoexo_kit.synth._audio import write_audio, write_transcription
 from egoexo_kit.synth._capture import CaptureWorld, build_capture, write_gopro_calibs, write_timesync
 from egoexo_kit.synth._config import SynthConfig
-from egoexo_kit.synth._groundtruth import write_capture_truth, write_readme, write_take_truth
+from egoexo_kit.synth._groundtruth import (
+    capture_truth,
+    write_capture_truth,
+    write_readme,
+    write_release_truth,
+    write_take_truth,
+)
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
-from egoexo_kit.synth._plan import CapturePlan, TakePlan, plan_release
+from egoexo_kit.synth._plan import CapturePlan, ReleasePlan, TakePlan, plan_release
 from egoexo_kit.synth._raw import write_raw_capture
 from egoexo_kit.synth._scenarios import PROFICIENCY_LEVELS
 from egoexo_kit.synth._sensors import AriaMotion, write_eye_gaze, write_point_cloud, write_trajectory
@@ -112,23 +127,37 @@ def _write_take_sensors(
         narration=narration,
         seed=take.seed,
     )
-    if take.narrated:
-        write_transcription(
-            take_dir / "audio" / f"{aria_id}_transcriptions.json",
-            narration=narration,
-            seconds=take.seconds,
-            seed=take.seed,
-        )
+    _write_narration(root, world, take)
+
+
+def _write_narration(root: Path, world: CaptureWorld, take: TakePlan) -> None:
+    """``takes/<take>/audio/<aria>_transcriptions.json`` of a Narrate-and-Act take (nothing otherwise)."""
+    if not take.narrated:
+        return
+    lines = [(n.t_sec, n.text) for n in world.performances[take.take_name].narration]
+    write_transcription(
+        root / "takes" / take.take_name / "audio" / f"{world.plan.aria_id}_transcriptions.json",
+        narration=lines,
+        seconds=take.seconds,
+        seed=take.seed,
+    )
+
+
+def _task_window(truth: TakeTruth) -> tuple[float, float]:
+    """``(task_start_sec, task_end_sec)``: from the first step's start to the last step's end."""
+    segs = truth.perf.segments
+    return (segs[0].start_sec, segs[-1].end_sec) if segs else (0.0, truth.plan.seconds)
 
 
 def _take_json(
-    truth: TakeTruth, *, uid: UidSource, world: CaptureWorld, cap_rec: dict[str, Any]
+    take: TakePlan,
+    *,
+    uid: UidSource,
+    cap: CapturePlan,
+    cap_rec: dict[str, Any],
+    best: str,
+    task_window: tuple[float, float],
 ) -> dict[str, Any]:
-    take = truth.plan
-    perf = world.performances[take.take_name]
-    segs = perf.segments
-    task_window = (segs[0].start_sec, segs[-1].end_sec) if segs else (0.0, take.seconds)
-    best = _best_exo(truth)
     objects = [{"object_uid": str(o.uid), "name": o.name} for o in take.task.objects]
     return take_record(
         uid=uid,
@@ -136,13 +165,13 @@ def _take_json(
         take_idx=take.take_idx,
         window=(take.start_idx, take.end_idx),
         task=(take.task.task_id, take.task.name, take.task.scenario_name),
-        participant_uid=world.plan.participant_uid,
+        participant_uid=cap.participant_uid,
         best_exo=best,
         task_window=task_window,
         narrated=take.narrated,
         objects=objects,
-        exo_ids=list(world.plan.exo_ids),
-        aria_id=world.plan.aria_id,
+        exo_ids=list(cap.exo_ids),
+        aria_id=cap.aria_id,
         take_uid=take.take_uid,
     )
 
@@ -185,11 +214,44 @@ def _participants(plans: tuple[CapturePlan, ...]) -> list[dict[str, Any]]:
     return out
 
 
+def _capture_json(cap: CapturePlan, uid: UidSource) -> dict[str, Any]:
+    return capture_record(
+        uid=uid,
+        capture_name=cap.capture_name,
+        university=cap.university,
+        aria_id=cap.aria_id,
+        exo_ids=list(cap.exo_ids),
+        setting_uid=cap.setting_uid,
+        capture_uid=cap.capture_uid,
+    )
+
+
+def _write_metadata(
+    root: Path, plan: ReleasePlan, *, takes_json: list[dict[str, Any]], captures_json: list[dict[str, Any]]
+) -> None:
+    """``takes.json``, ``captures.json``, ``participants.json`` and the other release-wide metadata."""
+    tasks = {t.task.task_id: t.task for t in plan.takes}
+    write_json(root / "takes.json", takes_json)
+    write_json(root / "captures.json", captures_json)
+    write_json(root / "participants.json", _participants(plan.captures))
+    write_json(
+        root / "physical_setting.json", [{"physical_setting_uid": c.setting_uid} for c in plan.captures]
+    )
+    write_json(
+        root / "visual_objects.json",
+        [{"object_uid": str(o.uid), "name": o.name} for t in tasks.values() for o in t.objects],
+    )
+    write_json(root / "metadata.json", {"tasks": {str(k): t.name for k, t in sorted(tasks.items())}})
+
+
 def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress | None = None) -> Path:
     """Generate a complete synthetic release in the official layout at ``out`` (created if needed)."""
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     plan = plan_release(config)
+    if config.scale:
+        _generate_scale(root, config, plan=plan, progress=progress)
+        return root
     uid = plan.uid
     captures_json, takes_json, truths, worlds = [], [], [], []
     graph_uids: dict[str, str] = {}
@@ -198,15 +260,7 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
         rng = np.random.default_rng([config.seed, cap.seed, 7])
         world = build_capture(cap, config=config)
         worlds.append(world)
-        cap_rec = capture_record(
-            uid=uid,
-            capture_name=cap.capture_name,
-            university=cap.university,
-            aria_id=cap.aria_id,
-            exo_ids=list(cap.exo_ids),
-            setting_uid=cap.setting_uid,
-            capture_uid=cap.capture_uid,
-        )
+        cap_rec = _capture_json(cap, uid)
         captures_json.append(cap_rec)
         graph_uids[cap.capture_name] = graph = uid()
         if not config.annotations_only:
@@ -226,29 +280,100 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
             if not config.annotations_only:
                 _write_take_sensors(root, world, take, graph_uid=graph, rng=rng)
             write_take_truth(root, world=world, truth=truth)
-            takes_json.append(_take_json(truth, uid=uid, world=world, cap_rec=cap_rec))
+            takes_json.append(
+                _take_json(
+                    take,
+                    uid=uid,
+                    cap=cap,
+                    cap_rec=cap_rec,
+                    best=_best_exo(truth),
+                    task_window=_task_window(truth),
+                )
+            )
             truths.append(truth)
             done += 1
     if progress:
         progress("annotations", done, total)
-    tasks = {t.task.task_id: t.task for t in plan.takes}
-    write_json(root / "takes.json", takes_json)
-    write_json(root / "captures.json", captures_json)
-    write_json(root / "participants.json", _participants(plan.captures))
-    write_json(
-        root / "physical_setting.json", [{"physical_setting_uid": c.setting_uid} for c in plan.captures]
-    )
-    write_json(
-        root / "visual_objects.json",
-        [{"object_uid": str(o.uid), "name": o.name} for t in tasks.values() for o in t.objects],
-    )
-    write_json(root / "metadata.json", {"tasks": {str(k): t.name for k, t in sorted(tasks.items())}})
+    _write_metadata(root, plan, takes_json=takes_json, captures_json=captures_json)
     write_annotations(root, truths=truths, all_takes=plan.takes, rng_seed=config.seed)
     write_capture_truth(root, config=config, worlds=worlds, graph_uids=graph_uids)
     write_readme(root)
     if progress:
         progress("done", total, total)
     return root
+
+
+@dataclass(frozen=True)
+class _ScaleCapture:
+    """What a worker returns for one capture of an annotation-scale release."""
+
+    takes: list[tuple[TakeAnnotations, str, tuple[float, float]]]
+    """Per take: its annotations, best exo camera, task window."""
+    truth: dict[str, Any]
+    """The capture's entry of ``.synth/release.json`` (without ``graph_uid``)."""
+
+
+def _scale_capture(cap: CapturePlan, *, root: Path, config: SynthConfig) -> _ScaleCapture:
+    """Animate one capture and annotate its takes, rendering only the few takes' masks (in a worker)."""
+    world = build_capture(cap, config=config)
+    one = dataclasses.replace(config, workers=1)  # already in a worker: render views one by one
+    out = []
+    for take in cap.takes:
+        truth = build_truth(world, take, exact=False)
+        if take.mask_frames:
+            truth = render_take(root, world=world, truth=truth, config=one)
+        _write_narration(root, world, take)
+        out.append(
+            (
+                annotate_take(root / "annotations", truth, seed=config.seed, fast_audio=True),
+                _best_exo(truth),
+                _task_window(truth),
+            )
+        )
+    return _ScaleCapture(takes=out, truth=capture_truth(world, config=config, graph_uid=None))
+
+
+def _generate_scale(root: Path, config: SynthConfig, *, plan: ReleasePlan, progress: Progress | None) -> None:
+    """An annotation-scale release (:attr:`SynthConfig.scale`): captures in parallel, no per-take truth.
+
+    Workers animate and annotate whole captures and write each take's own files; this process then
+    draws the uids in the same order as the rendering path and writes the release-wide files.
+    """
+    total = len(plan.captures)
+
+    def done(n: int) -> None:
+        if progress:
+            progress("captures", n, total)
+
+    results = pool_map(
+        functools.partial(_scale_capture, root=root, config=config),
+        list(plan.captures),
+        workers=config.worker_count,
+        on_done=done,
+    )
+    uid = plan.uid
+    captures_json, takes_json, truth = [], [], {}
+    for cap, res in zip(plan.captures, results, strict=True):
+        cap_rec = _capture_json(cap, uid)
+        captures_json.append(cap_rec)
+        truth[cap.capture_name] = res.truth | {"graph_uid": uid()}
+        for take, (_, best, window) in zip(cap.takes, res.takes, strict=True):
+            takes_json.append(
+                _take_json(take, uid=uid, cap=cap, cap_rec=cap_rec, best=best, task_window=window)
+            )
+    if progress:
+        progress("annotations", total, total)
+    _write_metadata(root, plan, takes_json=takes_json, captures_json=captures_json)
+    write_annotation_files(
+        root / "annotations",
+        takes=[t for res in results for t, _, _ in res.takes],
+        all_takes=plan.takes,
+        seed=config.seed,
+    )
+    write_release_truth(root, config=config, captures=truth)
+    write_readme(root)
+    if progress:
+        progress("done", total, total)
 
 
 def generate_raw(out: str | Path, config: SynthConfig) -> Path:

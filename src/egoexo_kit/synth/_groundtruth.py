@@ -15,7 +15,14 @@ from egoexo_kit.synth._plan import SYNC_EVENT_TIME
 from egoexo_kit.synth._raw import raw_first_frame_times, sync_event_times
 from egoexo_kit.synth._truth import TakeTruth
 
-__all__ = ["GROUND_TRUTH", "write_capture_truth", "write_readme", "write_take_truth"]
+__all__ = [
+    "GROUND_TRUTH",
+    "capture_truth",
+    "write_capture_truth",
+    "write_readme",
+    "write_release_truth",
+    "write_take_truth",
+]
 
 GROUND_TRUTH = """\
 # Ground truth of a synthetic egoexo-kit release
@@ -65,31 +72,41 @@ def write_readme(root: Path) -> None:
     write_text(root / ".synth" / "README.md", GROUND_TRUTH)
 
 
+def capture_truth(world: CaptureWorld, *, config: SynthConfig, graph_uid: str | None) -> dict[str, Any]:
+    """One capture's entry of ``.synth/release.json``: uid, duration, MPS graph, clocks, sync events."""
+    return {
+        "capture_uid": world.plan.capture_uid,
+        "duration": world.plan.duration,
+        "graph_uid": graph_uid,
+        "clocks": {
+            c.name: {"rate": c.rate, "start": c.start, "drift": c.drift, "ns_origin": c.ns_origin}
+            for c in world.clocks
+        },
+        "sync_event_times": list(sync_event_times(world)),
+        "raw_first_frame_times": raw_first_frame_times(world, config=config),
+    }
+
+
 def write_capture_truth(
     root: Path, *, config: SynthConfig, worlds: list[CaptureWorld], graph_uids: dict[str, str]
 ) -> None:
     """``.synth/release.json``: config and every device clock of every capture."""
-    caps: dict[str, Any] = {}
-    for w in worlds:
-        caps[w.plan.capture_name] = {
-            "capture_uid": w.plan.capture_uid,
-            "duration": w.plan.duration,
-            "graph_uid": graph_uids.get(w.plan.capture_name),
-            "clocks": {
-                c.name: {"rate": c.rate, "start": c.start, "drift": c.drift, "ns_origin": c.ns_origin}
-                for c in w.clocks
-            },
-            "sync_event_times": list(sync_event_times(w)),
-            "raw_first_frame_times": raw_first_frame_times(w, config=config),
-        }
-    cfg = dataclasses.asdict(config)
+    entries = {
+        w.plan.capture_name: capture_truth(w, config=config, graph_uid=graph_uids.get(w.plan.capture_name))
+        for w in worlds
+    }
+    write_release_truth(root, config=config, captures=entries)
+
+
+def write_release_truth(root: Path, *, config: SynthConfig, captures: dict[str, dict[str, Any]]) -> None:
+    """``.synth/release.json`` from the captures' entries (:func:`capture_truth`)."""
     write_json(
         root / ".synth" / "release.json",
         {
             "generator": "egoexo-kit synth",
-            "config": cfg,
+            "config": dataclasses.asdict(config),
             "sync_event_time": SYNC_EVENT_TIME,
-            "captures": caps,
+            "captures": captures,
         },
         indent=2,
     )

@@ -13,6 +13,7 @@ slower tempo and lower jumps.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,7 @@ from egoexo_kit.synth._skeleton import Body, pose_skeleton
 from egoexo_kit.synth._taxonomy import Task
 from egoexo_kit.synth._tracks import Keyframes, min_jerk, rodrigues, rot_y, rot_z, smooth_noise
 
-__all__ = ["Performance", "perform"]
+__all__ = ["Performance", "chain", "perform"]
 
 _HEAD_LAG_S = 0.12
 """The head starts turning this long after the eyes switch target."""
@@ -275,3 +276,43 @@ def _smoothed(t: np.ndarray, x: np.ndarray, *, sigma_s: float) -> np.ndarray:
         g = np.pad(np.interp(grid, t, x[:, j]), pad, mode="edge")
         out[:, j] = np.interp(t, grid, np.convolve(g, kernel, mode="valid"))
     return out
+
+
+def chain(perfs: list[Performance]) -> Performance:
+    """Performances of one participant one after the other, each shifted to start where the previous ends.
+
+    Between two of them the scene jumps back to its initial state (a fresh set of objects per round).
+    """
+    offsets = np.cumsum([0.0] + [p.t.shape[0] / p.fps for p in perfs[:-1]])
+    first = perfs[0]
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in perfs])
+
+    return dataclasses.replace(
+        first,
+        t=np.concatenate([p.t + off for p, off in zip(perfs, offsets, strict=True)]),
+        body_world=cat("body_world"),
+        hands_world=cat("hands_world"),
+        T_world_head=cat("T_world_head"),
+        T_world_pelvis=cat("T_world_pelvis"),
+        objects_T_world={
+            k: np.concatenate([p.objects_T_world[k] for p in perfs]) for k in first.objects_T_world
+        },
+        attended=cat("attended"),
+        gaze_world=cat("gaze_world"),
+        contacts=tuple(
+            c._replace(t_sec=c.t_sec + off) for p, off in zip(perfs, offsets, strict=True) for c in p.contacts
+        ),
+        segments=tuple(
+            dataclasses.replace(s, start_sec=s.start_sec + off, end_sec=s.end_sec + off)
+            for p, off in zip(perfs, offsets, strict=True)
+            for s in p.segments
+        ),
+        pauses=tuple((a + off, b + off) for p, off in zip(perfs, offsets, strict=True) for a, b in p.pauses),
+        narration=tuple(
+            n._replace(t_sec=n.t_sec + off)
+            for p, off in zip(perfs, offsets, strict=True)
+            for n in p.narration
+        ),
+    )

@@ -6,7 +6,7 @@ sensors, annotations) can run in any order, or not at all (``annotations_only``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,6 +39,20 @@ GAP = 1.5
 """Seconds between consecutive takes of a capture."""
 _SLUGS = {"Bike Repair": "bike", "Rock Climbing": "bouldering", "Health": "covid"}
 """Capture-name words in the style of real names (``cmu_bike01``, ``uniandes_bouldering_028``)."""
+SCALE_ROUND_S = 30.0
+"""Annotation-scale mode: length of one round of a procedural task (steps are scaled to fit it)."""
+SCALE_ROUNDS = (12, 17)
+"""Annotation-scale mode: rounds of a procedural take (inclusive range): takes of 6–9 minutes."""
+SCALE_PHYSICAL_S = (30.0, 80.0)
+"""Annotation-scale mode: range of physical take lengths, seconds."""
+SCALE_MASK_EVERY = 40
+"""Annotation-scale mode: every this-many-th procedural take (and the first of each split) has masks…"""
+SCALE_MASK_S = 20.0
+"""…on its first this-many seconds (masks are the one family that needs rendering)."""
+SCALE_POSE_EVERY = 3
+"""Annotation-scale mode: every this-many-th take is in the EgoPose benchmarks…"""
+SCALE_POSE_S = 4.0
+"""…with keypoints and camera poses on this many seconds from its task start."""
 SYNC_EVENT_TIME = 1.0
 """Common time (s) of the flash + chirp every device records (FORMAT-free: the raw captures' sync event)."""
 
@@ -61,6 +75,13 @@ class TakePlan:
     start_idx: int
     """``timesync_start_idx``: frame ``i`` ↔ row ``start_idx + 1 + i`` (FORMAT §3.2)."""
     seed: int
+    rounds: int = 1
+    """Times the task is performed back to back, each round :attr:`seconds` / ``rounds`` long
+    (annotation-scale procedural takes: a cook preparing several portions)."""
+    mask_frames: int | None = None
+    """Relation masks only on aligned frames below this (0: none); None: the whole take."""
+    pose_frames: tuple[int, int] | None = None
+    """EgoPose files cover only aligned frames ``[a, b)``; None: the whole take."""
 
     @property
     def end_idx(self) -> int:
@@ -137,6 +158,52 @@ def _benchmarks(task: Task) -> tuple[str, ...]:
     return tuple(names)
 
 
+_POSE_BENCHMARKS = ("ego_pose", "body_pose", "hand_pose")
+
+
+def _scale_takes(captures: list[CapturePlan], seed: int) -> list[CapturePlan]:
+    """Annotation-scale mode: give the planned takes minutes-long durations, rounds and annotation windows.
+
+    Durations come from a generator of their own, so the rest of the plan is the same as without scale.
+    """
+    rng = np.random.default_rng([seed, 2])
+    out, n, n_proc, masked_splits = [], 0, 0, set()
+    for cap in captures:
+        takes, start = [], LEAD_IN
+        for t in cap.takes:
+            if t.task.procedural:
+                rounds = int(rng.integers(SCALE_ROUNDS[0], SCALE_ROUNDS[1] + 1))
+                n_frames = int(round(rounds * SCALE_ROUND_S * FPS))
+                first = t.split not in masked_splits and bool(t.task.objects)
+                masks = int(SCALE_MASK_S * FPS) if first or n_proc % SCALE_MASK_EVERY == 0 else 0
+                masked_splits |= {t.split} if masks and t.task.objects else set()
+                n_proc += 1
+            else:
+                rounds, masks = 1, 0
+                n_frames = int(round(rng.uniform(*SCALE_PHYSICAL_S) * FPS))
+            pose_start = int(round(float(rng.uniform(0.5, 2.0)) * FPS))
+            benchmarks = tuple(
+                b for b in t.benchmarks if n % SCALE_POSE_EVERY == 0 or b not in _POSE_BENCHMARKS
+            )
+            start_idx = int(round(start * FPS)) - 1
+            takes.append(
+                replace(
+                    t,
+                    benchmarks=benchmarks,
+                    start=(start_idx + 1) / FPS,
+                    start_idx=start_idx,
+                    n_frames=n_frames,
+                    rounds=rounds,
+                    mask_frames=masks,
+                    pose_frames=(pose_start, pose_start + int(SCALE_POSE_S * FPS)),
+                )
+            )
+            start = (start_idx + 1) / FPS + n_frames / FPS + GAP
+            n += 1
+        out.append(replace(cap, takes=tuple(takes), duration=start - GAP + 1.0))
+    return out
+
+
 def plan_release(config: SynthConfig) -> ReleasePlan:
     """Decide every capture and take of the release from ``config`` (deterministic in ``config.seed``)."""
     rng = np.random.default_rng([config.seed, 1])
@@ -152,7 +219,7 @@ def plan_release(config: SynthConfig) -> ReleasePlan:
     splits = _splits(sum(per_cap), rng)  # drawn even when given, so the rest of the plan stays the same
     if config.splits:
         splits = [config.splits[i % len(config.splits)] for i in range(len(splits))]
-    n_frames = int(round(config.seconds * FPS))
+    n_frames = int(round((config.seconds or 4.0) * FPS))
     captures = []
     counters: dict[str, int] = {}
     for c, n_takes in enumerate(per_cap):
@@ -207,4 +274,6 @@ def plan_release(config: SynthConfig) -> ReleasePlan:
                 seed=int(rng.integers(2**31)),
             )
         )
+    if config.scale:
+        captures = _scale_takes(captures, config.seed)
     return ReleasePlan(captures=tuple(captures), uid=uid)

@@ -42,15 +42,22 @@ SYNTH_448_PRESET = "veryfast"
 for speed that changes file sizes, not pixels' geometry)."""
 
 
-def build_truth(world: CaptureWorld, take: TakePlan) -> TakeTruth:
-    """Views (camera, per-frame pose and capture time) and joints at the aligned frames of ``take``."""
+def build_truth(world: CaptureWorld, take: TakePlan, *, exact: bool = True) -> TakeTruth:
+    """Views (camera, per-frame pose and capture time) and joints at the aligned frames of ``take``.
+
+    ``exact=False`` (annotation-scale mode) leaves out the Aria SLAM views, which no annotation uses,
+    and poses the Aria RGB camera at the frames' nominal times rather than their capture times
+    (milliseconds apart), sampling the animation once instead of twice.
+    """
     ts, rows = world.timesync, slice(take.start_idx + 1, take.end_idx)
     views: dict[str, ViewTruth] = {}
     aria = world.plan.aria_id
-    for stream in ("rgb", "slam-left", "slam-right"):
+    nominal = take.start + np.arange(take.n_frames) / 30.0
+    nominal_state = take_state(world, take, nominal)
+    for stream in ("rgb", "slam-left", "slam-right") if exact else ("rgb",):
         times = ts.frame_times(f"{aria}_{ARIA_STREAMS[stream]}")[rows]
         cam, T_device_cam = world.rig.cameras[stream]
-        state = take_state(world, take, times)
+        state = take_state(world, take, times) if exact else nominal_state
         poses = state.T_world_head @ world.rig.T_head_device @ T_device_cam
         views[f"{aria}/{stream}"] = ViewTruth(aria, stream, cam, poses, times, rotated=True)
     for c in world.exo:
@@ -58,8 +65,7 @@ def build_truth(world: CaptureWorld, take: TakePlan) -> TakeTruth:
         views[c.cam_id] = ViewTruth(
             c.cam_id, "0", c.camera, np.repeat(c.T_world_cam[None], len(times), 0), times, rotated=False
         )
-    nominal = take.start + np.arange(take.n_frames) / 30.0
-    state = take_state(world, take, nominal)
+    state = nominal_state
     return TakeTruth(
         plan=take,
         capture=world.plan,
@@ -195,7 +201,8 @@ def render_take(root: Path, *, world: CaptureWorld, truth: TakeTruth, config: Sy
     take = truth.plan
     n = take.n_frames
     loose = frozenset(object_id(world.scene, o.name) for o in world.scene.task.objects if not o.fixed)
-    mask_frames = tuple(range(0, n, MASK_EVERY)) if loose or not config.annotations_only else ()
+    mask_end = n if take.mask_frames is None else min(n, take.mask_frames)
+    mask_frames = tuple(range(0, mask_end, MASK_EVERY)) if loose or not config.annotations_only else ()
     # Annotations-only mode skips the occlusion depth (joints are then all taken as visible) and
     # renders only the object pixels of the mask frames: what the scale tests need, quickly.
     depth_frames = () if config.annotations_only else tuple(range(0, n, POSE_EVERY))
