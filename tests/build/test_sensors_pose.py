@@ -166,8 +166,8 @@ def test_features_stage_extracts_every_view_of_the_built_take(
     take = open_release(out).take(t["take_name"])
     first = build(raw_release / "raw", out, cfg)
     assert first.ran["features"] == [take.name]
-    views = [v for v in take.views if v.exists]
-    assert views
+    views = [v for v in take.views if v.exists and v.readable_stream_id in ("rgb", "0")]
+    assert len(views) == 1 + len(take.exo_views)  # features cover the RGB and GoPro streams
     for view in views:
         rows = take.features("stats", view.key)
         assert len(rows) > 0 and rows.t0_s[0] == 0.0
@@ -176,3 +176,69 @@ def test_features_stage_extracts_every_view_of_the_built_take(
     again = build(raw_release / "raw", out, cfg)
     assert again.ran["features"] == [] and again.skipped["features"] == [take.name]
     assert not BuildConfig().runs("features")  # off unless a backbone is given
+
+
+def test_slam_and_eye_tracking_streams_are_aligned_like_the_rgb(built: Path) -> None:
+    """The built take carries every Aria stream, as many frames as the RGB, SLAM turned like the RGB."""
+    from egoexo_kit.video import VideoReader
+
+    (t,) = json.loads((built / "takes.json").read_text(encoding="utf-8"))
+    fav = t["frame_aligned_videos"]["aria01"]
+    assert {k: v["stream_id"] for k, v in fav.items()} == {
+        "rgb": "214-1",
+        "slam-left": "1201-1",
+        "slam-right": "1201-2",
+        "et": "211-1",
+    }
+    take = built / t["root_dir"]
+    shapes = {}
+    for key, entry in fav.items():
+        with VideoReader(take / entry["relative_path"]) as video:
+            shapes[key] = (len(video), *video.get([0]).shape[1:3])
+    assert len({n for n, _, _ in shapes.values()}) == 1
+    assert shapes["slam-left"][1] > shapes["slam-left"][2]  # landscape sensor shown portrait
+    assert shapes["et"][1] < shapes["et"][2]  # the eye image is not turned
+
+
+def test_a_slower_stream_takes_its_frame_nearest_each_rgb_frame(raw_release: Path, tmp_path: Path) -> None:
+    """A 10 fps SLAM stream whose frames encode their own index: decode the built take, read the indices."""
+    from egoexo_kit.build._cut import nearest_index
+    from egoexo_kit.video import VideoReader, encode_video
+
+    src = next((raw_release / "raw").iterdir())
+    cap = tmp_path / "raw" / src.name
+    shutil.copytree(src, cap)
+    rgb_ns = np.array([int(r["capture_timestamp_ns"]) for r in _rows(cap / "aria01_214-1_timestamps.csv")])
+    ns = rgb_ns[::3] + 1_000_000  # every third RGB instant, 1 ms late
+    n = len(ns)
+    assert n < 256
+    frames = np.zeros((n, 48, 64, 3), np.uint8)
+    frames[..., 0] = (np.arange(n) % 16 * 16 + 8)[:, None, None]
+    frames[..., 1] = (np.arange(n) // 16 * 16 + 8)[:, None, None]
+    encode_video(cap / "aria01_1201-1.mp4", iter(frames), fps=10, crf=0, preset="ultrafast")
+    lines = ["frame_number,capture_timestamp_ns", *(f"{j},{v}" for j, v in enumerate(ns))]
+    (cap / "aria01_1201-1_timestamps.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "built"
+    build(cap, out, dataclasses.replace(CONFIG, detector="none"))
+    (t,) = json.loads((out / "takes.json").read_text(encoding="utf-8"))
+    plan = json.loads((out / ".egoexo-kit" / "build" / src.name / "plan.json").read_text(encoding="utf-8"))
+    want = nearest_index(ns, rgb_ns[np.asarray(plan["takes"][0]["frames"]["aria01"])])
+    with VideoReader(out / t["root_dir"] / "frame_aligned_videos" / "aria01_1201-1.mp4") as video:
+        got = video.get(list(range(len(video))))
+    centre = got.reshape(len(got), -1, 3).mean(axis=1)  # each frame is one flat colour
+    index = np.round((centre[:, 0] - 8) / 16).astype(int) + 16 * np.round((centre[:, 1] - 8) / 16).astype(int)
+    np.testing.assert_array_equal(index, want)
+    assert len(np.unique(want)) > 10
+
+
+def test_a_bad_aria_stream_entry_is_a_located_error(raw_release: Path, tmp_path: Path) -> None:
+    src = next((raw_release / "raw").iterdir())
+    cap = tmp_path / src.name
+    shutil.copytree(src, cap)
+    manifest = json.loads((cap / "manifest.json").read_text(encoding="utf-8"))
+    aria = next(i for i, d in enumerate(manifest["devices"]) if d["kind"] == "aria")
+    manifest["devices"][aria]["streams"][0]["stream_id"] = "999-9"
+    (cap / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(FormatError, match="stream_id must be one of") as e:
+        read_raw_capture(cap)
+    assert e.value.pointer == f"/devices/{aria}/streams/0"

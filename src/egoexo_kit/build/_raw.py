@@ -20,7 +20,34 @@ from egoexo_kit.release._csv import read_csv
 from egoexo_kit.release._json import load_json
 from egoexo_kit.video import VideoReader
 
-__all__ = ["RawCapture", "RawDevice", "RawTake", "find_captures", "read_raw_capture"]
+__all__ = [
+    "ARIA_STREAM_IDS",
+    "RawCapture",
+    "RawDevice",
+    "RawStream",
+    "RawTake",
+    "find_captures",
+    "read_raw_capture",
+]
+
+ARIA_STREAM_IDS = ("1201-1", "1201-2", "211-1")
+"""Aria streams besides the RGB a capture may carry: SLAM left, SLAM right, eye tracking."""
+
+
+@dataclass(frozen=True)
+class RawStream:
+    """One more stream of the Aria (SLAM or eye tracking): its video and device-clock frame times."""
+
+    stream_id: str
+    """``1201-1``, ``1201-2`` or ``211-1``."""
+    video: Path
+    frame_ns: np.ndarray
+    """(frames,) device-clock ns of every frame."""
+
+    @property
+    def rotated(self) -> bool:
+        """Whether the release shows it turned 90° clockwise like the RGB (SLAM yes, eye tracking no)."""
+        return self.stream_id.startswith("1201")
 
 
 @dataclass(frozen=True)
@@ -41,6 +68,8 @@ class RawDevice:
     """Aria only: (frames,) device-clock ns of every frame."""
     audio_start_ns: int | None = None
     """Aria only: device-clock ns of the first audio sample."""
+    streams: tuple[RawStream, ...] = ()
+    """Aria only: the SLAM / eye-tracking streams recorded beside the RGB (manifest ``streams``)."""
 
     @property
     def is_ego(self) -> bool:
@@ -139,7 +168,31 @@ def _device(root: Path, entry: dict, *, manifest: Path, i: int) -> RawDevice:
         root / entry["audio"],
         frame_ns=ns,
         audio_start_ns=int(entry["audio_first_sample_device_ns"]),
+        streams=_streams(root, entry.get("streams", []), manifest=manifest, pointer=f"{pointer}/streams"),
     )
+
+
+def _streams(root: Path, entries: list, *, manifest: Path, pointer: str) -> tuple[RawStream, ...]:
+    """The Aria's extra streams of the manifest, each checked: known id, files present, times increasing."""
+    if not isinstance(entries, list):
+        raise FormatError("streams must be a list", path=manifest, pointer=pointer)
+    out = []
+    for j, e in enumerate(entries):
+        where = f"{pointer}/{j}"
+        for key in ("stream_id", "file", "timestamps"):
+            if not isinstance(e, dict) or key not in e:
+                raise FormatError(f"stream entry lacks {key!r}", path=manifest, pointer=where)
+        if e["stream_id"] not in ARIA_STREAM_IDS or e["stream_id"] in {x.stream_id for x in out}:
+            raise FormatError(
+                f"stream_id must be one of {list(ARIA_STREAM_IDS)}, once each; got {e['stream_id']!r}",
+                path=manifest,
+                pointer=where,
+            )
+        video = root / e["file"]
+        if not video.is_file():
+            raise FormatError(f"recording {video.name} is missing", path=video)
+        out.append(RawStream(e["stream_id"], video, _read_timestamps(root / e["timestamps"])))
+    return tuple(out)
 
 
 def read_raw_capture(root: str | Path) -> RawCapture:

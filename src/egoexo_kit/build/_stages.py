@@ -21,9 +21,9 @@ import numpy as np
 
 from egoexo_kit._io import atomic_dir, write_json
 from egoexo_kit.build._config import BuildConfig
-from egoexo_kit.build._cut import TakeWindow, detect_takes, take_window, timesync_table
+from egoexo_kit.build._cut import TakeWindow, detect_takes, nearest_index, take_window, timesync_table
 from egoexo_kit.build._ledger import Ledger
-from egoexo_kit.build._raw import RawCapture, RawDevice, read_raw_capture
+from egoexo_kit.build._raw import RawCapture, RawDevice, RawStream, read_raw_capture
 from egoexo_kit.build._sync import CaptureSync, sync_capture
 from egoexo_kit.build._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze
 from egoexo_kit.errors import FormatError
@@ -128,12 +128,33 @@ def run_sync(unit: Unit) -> dict[str, Any]:
     return report
 
 
-def _frames(device: RawDevice, ks: list[int]) -> Iterator[np.ndarray]:
-    """The raw frames ``ks`` in order, Aria pictures turned 90° clockwise as in the release (FORMAT §4.1)."""
-    with device.open_frames() as video:
+def _frames(source: RawDevice | RawStream, ks: list[int]) -> Iterator[np.ndarray]:
+    """The raw frames ``ks`` in order, Aria RGB/SLAM turned 90° clockwise as in the release (FORMAT §4.1)."""
+    if isinstance(source, RawStream):
+        video, rotate = VideoReader(source.video), source.rotated
+    else:
+        video, rotate = source.open_frames(), source.is_ego
+    with video:
         for i in range(0, len(ks), CHUNK):
             for frame in video.get(ks[i : i + CHUNK]):
-                yield np.ascontiguousarray(np.rot90(frame, k=-1)) if device.is_ego else frame
+                yield np.ascontiguousarray(np.rot90(frame, k=-1)) if rotate else frame
+
+
+def _encode_stream(
+    aria: RawDevice, stream: RawStream, *, window: TakeWindow, dst: Path, config: BuildConfig
+) -> Path:
+    """An Aria SLAM / eye-tracking stream aligned like the RGB.
+
+    Each aligned frame takes the stream's frame nearest (on the device clock) the RGB frame chosen for it.
+    """
+    assert aria.frame_ns is not None  # an Aria always has frame times
+    ref = aria.frame_ns[np.asarray(window.frames[aria.device], dtype=np.int64)]
+    ks = nearest_index(stream.frame_ns, ref).tolist()
+    path = dst / "frame_aligned_videos" / f"{aria.device}_{stream.stream_id}.mp4"
+    encode_video(
+        path, _frames(stream, ks), fps=30, crf=config.crf, preset=config.preset, keyint=config.keyint
+    )
+    return path
 
 
 def _encode_view(
@@ -170,12 +191,13 @@ def run_take(unit: Unit) -> dict[str, Any]:
     cfg = unit.config
     with atomic_dir(unit.out / "takes" / unit.name) as tmp:
         videos = [_encode_view(d, window=window, sync=sync, dst=tmp, config=cfg) for d in devices]
+        aria = capture.aria
+        streams = [_encode_stream(aria, st, window=window, dst=tmp, config=cfg) for st in aria.streams]
         if cfg.downscaled:
-            for v in videos:
+            for v in [*videos, *streams]:
                 downscale_video(v, tmp / "frame_aligned_videos" / "downscaled" / "448" / v.name)
         if cfg.collage:
             write_collage(tmp / "ego_preview.mp4", videos=videos, labels=[v.stem for v in videos])
-        aria = capture.aria
         s = sync["devices"][aria.device]
         t0 = ((window.start_idx + 1) / 30 - s["offset_s"]) / s["scale"] - aria.audio_offset_s
         a = read_audio(aria.audio, start_s=t0, end_s=t0 + window.n_frames / 30)

@@ -3,7 +3,9 @@
 Per capture, ``raw/<capture_name>/`` holds one continuous recording per device on its own clock
 and at its native rate: ``<cam>.mp4`` per GoPro (60 fps, stereo AAC), ``<aria>_214-1.mp4`` (the Aria
 RGB stream in sensor orientation, 30 fps) with ``<aria>_214-1_timestamps.csv`` (device ns of each
-frame) and ``<aria>.wav`` (7 microphones). Every device sees the same two sync events (at
+frame), the SLAM (``_1201-1``, ``_1201-2``, grey, sensor orientation) and eye-tracking (``_211-1``)
+streams likewise, each with its own timestamps (listed under the Aria's ``streams`` in the
+manifest), and ``<aria>.wav`` (7 microphones). Every device sees the same two sync events (at
 ``SYNC_EVENT_TIME`` and ``SYNC_END_LEAD`` s before the capture ends): a bright flash in every picture
 and a chirp fed to every audio track by a wireless sync box, so it is stamped on each device's own
 clock (offset and drift) with no acoustic travel time. The
@@ -29,14 +31,16 @@ import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json, write_text
 from egoexo_kit._parallel import pool_map
+from egoexo_kit.geometry import invert_pose, transform_points
 from egoexo_kit.synth._audio import RATE as AUDIO_RATE
 from egoexo_kit.synth._audio import chirp, mic_signals, write_pcm_wav
 from egoexo_kit.synth._capture import CaptureWorld, csv_text, write_gopro_calibs
 from egoexo_kit.synth._clocks import DeviceClock
 from egoexo_kit.synth._config import SynthConfig
+from egoexo_kit.synth._eyes import eye_image
 from egoexo_kit.synth._plan import SYNC_EVENT_TIME
 from egoexo_kit.synth._render import Primitives
-from egoexo_kit.synth._sensors import AriaMotion, write_eye_gaze
+from egoexo_kit.synth._sensors import AriaMotion, gaze_angles_cpf, write_eye_gaze
 from egoexo_kit.synth._views import ViewSpec, render_view
 from egoexo_kit.synth._world import body_primitives, object_primitives, room_of, static_primitives
 from egoexo_kit.video import encode_video
@@ -143,8 +147,51 @@ def _frames(world: CaptureWorld, spec: ViewSpec) -> Iterator[np.ndarray]:
         yield rgb
 
 
+ARIA_EXTRA_STREAMS = {"slam-left": "1201-1", "slam-right": "1201-2", "et": "211-1"}
+"""Aria streams recorded beside the RGB (readable name → stream id), on the RGB's frame times."""
+
+
+def _eye_frames(world: CaptureWorld, times: np.ndarray) -> Iterator[np.ndarray]:
+    """Eye-tracking pictures at common ``times``: both eyes, pupils following the true gaze."""
+    state = world.state(times)
+    T_world_cpf = state.T_world_head @ world.rig.T_head_device @ world.rig.T_device_cpf
+    p = transform_points(invert_pose(T_world_cpf), state.gaze_world[:, None, :])[:, 0]
+    yaw_l, yaw_r, pitch, _ = gaze_angles_cpf(p)
+    for a, b, c in zip(yaw_r, yaw_l, pitch, strict=True):
+        yield eye_image(world.rig.et_size, yaw=(float(a), float(b)), pitch=float(c))
+
+
+def _aria_stream_job(device: str, *, world: CaptureWorld, out: Path, lead_s: float) -> dict:
+    """Write one extra Aria stream (``aria01/slam-left`` …) in sensor orientation; returns its entry."""
+    aria, readable = device.split("/")
+    clock, k = _raw_frames(world, aria, lead_s=lead_s)
+    times = clock.frame_time(k)
+    name = f"{aria}_{ARIA_EXTRA_STREAMS[readable]}"
+    if readable == "et":
+        frames = _eye_frames(world, times)
+    else:
+        cam, T_device_cam = world.rig.cameras[readable]
+        poses = world.state(times).T_world_head @ world.rig.T_head_device @ T_device_cam
+        frames = _frames(world, ViewSpec(cam, poses, times, gray=True))
+    encode_video(out / f"{name}.mp4", frames, fps=int(clock.rate), preset="veryfast")
+    write_text(
+        out / f"{name}_timestamps.csv",
+        csv_text(
+            ["frame_number", "capture_timestamp_ns"],
+            [[int(a), int(b)] for a, b in zip(k - k[0], clock.device_ns(k), strict=True)],
+        ),
+    )
+    return {
+        "stream_id": ARIA_EXTRA_STREAMS[readable],
+        "file": f"{name}.mp4",
+        "timestamps": f"{name}_timestamps.csv",
+    }
+
+
 def _device_job(device: str, *, world: CaptureWorld, out: Path, lead_s: float) -> dict:
-    """Write one device's raw recording; returns its manifest entry."""
+    """Write one device's raw recording (or one extra Aria stream); returns its manifest entry."""
+    if "/" in device:
+        return _aria_stream_job(device, world=world, out=out, lead_s=lead_s)
     clock, k = _raw_frames(world, device, lead_s=lead_s)
     times = clock.frame_time(k)
     if device in world.plan.exo_ids:
@@ -250,12 +297,15 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
     """Write ``raw/<capture_name>/`` for one capture (see the module docstring)."""
     out = root / "raw" / world.plan.capture_name
     out.mkdir(parents=True, exist_ok=True)
-    devices = [*world.plan.exo_ids, world.plan.aria_id]
-    entries = pool_map(
+    aria_id = world.plan.aria_id
+    devices = [*world.plan.exo_ids, aria_id, *(f"{aria_id}/{r}" for r in ARIA_EXTRA_STREAMS)]
+    jobs = pool_map(
         functools.partial(_device_job, world=world, out=out, lead_s=config.raw_lead_s),
         devices,
         workers=config.worker_count,
     )
+    entries = [e for e in jobs if "device" in e]
+    next(e for e in entries if e["kind"] == "aria")["streams"] = [e for e in jobs if "stream_id" in e]
     _write_mps(out, world=world, config=config)
     _write_body_truth(out, world=world, config=config)
     aria = world.aria_clock()
