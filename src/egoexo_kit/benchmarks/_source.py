@@ -1,5 +1,7 @@
 """What the ground-truth builders and baselines read from a release: a split's takes and their annotations.
 
+Also the one model the learned baselines fit (:func:`linear_classifier`).
+
 Everything goes through :mod:`egoexo_kit.annotations` (parsed once per release) and the release's
 ``splits.json``; nothing here re-parses annotation JSON.
 """
@@ -7,7 +9,7 @@ Everything goes through :mod:`egoexo_kit.annotations` (parsed once per release) 
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +26,7 @@ __all__ = [
     "feature_mean",
     "feature_track",
     "head_positions",
+    "linear_classifier",
     "motion_stats",
     "nanmean_or_zero",
     "split_takes",
@@ -76,6 +79,15 @@ def head_positions(ann: ReleaseAnnotations, take_uid: str, frames: np.ndarray) -
     prev = (idx - 1).clip(0)
     nearer_prev = np.abs(known[prev] - frames) < np.abs(known[idx] - frames)
     return centres[np.where(nearer_prev, prev, idx)]
+
+
+def linear_classifier(*, c: float) -> Any:
+    """Standardized inputs → multinomial logistic regression (inverse regularization ``c``), unfitted."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=c))
 
 
 def check_method(what: str, method: str, known: tuple[str, ...]) -> None:

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import check_method, feature_mean, split_takes, take_duration_s
+from egoexo_kit.benchmarks._source import (
+    check_method,
+    feature_mean,
+    linear_classifier,
+    split_takes,
+    take_duration_s,
+)
 from egoexo_kit.benchmarks.keystep_recognition.gt import build_keystep_gt
 from egoexo_kit.errors import NotFoundError
 
@@ -65,11 +71,7 @@ def keystep_baseline(
     if method == "random":
         rng = np.random.default_rng(seed)
         return {n: int(rng.choice(np.unique(y))) for n in names}
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=10.0))
+    model = linear_classifier(c=10.0)
     model.fit(segment_features(release, train, features=features), y)
     if not test:
         return {}

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import check_method, feature_track, split_takes, take_duration_s
+from egoexo_kit.benchmarks._source import (
+    check_method,
+    feature_track,
+    linear_classifier,
+    split_takes,
+    take_duration_s,
+)
 from egoexo_kit.benchmarks.proficiency_demonstration.gt import build_demonstration_gt
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
 
@@ -50,10 +56,6 @@ def _fit_scorers(
     release: Release, *, train_split: str, step_s: float, features: str | None, share: np.ndarray
 ) -> list[Any]:
     """One fitted ``predict_proba`` model per class, or its share when the train points are one-sided."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     takes = {t.uid: t for t in split_takes(release, train_split)}
     xs, ys = [], []
     for item in build_demonstration_gt(release, split=train_split)["annotations"]:
@@ -71,8 +73,7 @@ def _fit_scorers(
     x, y = np.concatenate(xs), np.concatenate(ys)
     for lab in CLASSES.values():
         if 0 < y[:, lab].sum() < len(y):
-            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
-            scorers[lab] = model.fit(x, y[:, lab])
+            scorers[lab] = linear_classifier(c=1.0).fit(x, y[:, lab])
     return scorers
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._source import check_method, feature_mean, motion_stats, split_takes
+from egoexo_kit.benchmarks._source import check_method, feature_mean, linear_classifier, motion_stats
 from egoexo_kit.benchmarks.proficiency_demonstrator.gt import build_demonstrator_gt
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import LABELS
 
@@ -31,10 +31,9 @@ DEMONSTRATOR_BASELINES = ("linear", "scenario-majority", "majority", "random")
 
 def take_vectors(release: Release, names: list[str], *, features: str | None = None) -> np.ndarray:
     """``(N, D)`` vectors of the takes named ``names``: motion stats [+ ego and exo feature means]."""
-    by_name = {t.name: t for split in ("train", "val", "test") for t in split_takes(release, split)}
     rows = []
     for name in names:
-        take = by_name[name]
+        take = release.take(name)
         parts = [motion_stats(take)]
         if features is not None:
             parts += [feature_mean(take, features, views="ego"), feature_mean(take, features, views="exo")]
@@ -62,10 +61,6 @@ def demonstrator_baseline(
     rng = np.random.default_rng(seed)
     top = overall.most_common(1)[0][0] if overall else 0
     if method == "linear" and len(overall) > 1 and gt["videos"]:
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
         known = sorted(per)
 
         def inputs(part: dict[str, Any]) -> np.ndarray:
@@ -73,8 +68,7 @@ def demonstrator_baseline(
             vecs = take_vectors(release, part["videos"], features=features)
             return np.concatenate([vecs, onehot.reshape(len(vecs), len(known))], axis=1)
 
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
-        model.fit(inputs(train), train["gt_annotations"])
+        model = linear_classifier(c=1.0).fit(inputs(train), train["gt_annotations"])
         preds = model.predict(inputs(gt)).tolist()
         return {"videos": gt["videos"], "predictions": [LABELS[int(p)] for p in preds]}
     preds = []
