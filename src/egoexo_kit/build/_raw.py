@@ -49,6 +49,10 @@ class RawStream:
         """Whether the release shows it turned 90° clockwise like the RGB (SLAM yes, eye tracking no)."""
         return self.stream_id.startswith("1201")
 
+    def open_frames(self) -> VideoReader:
+        """The stream's frames by index."""
+        return VideoReader(self.video)
+
 
 @dataclass(frozen=True)
 class RawDevice:
@@ -80,6 +84,11 @@ class RawDevice:
     def is_vrs(self) -> bool:
         """An Aria recorded as VRS (read through projectaria-tools)."""
         return self.video.suffix.lower() == ".vrs"
+
+    @property
+    def rotated(self) -> bool:
+        """Whether the release shows it turned 90° clockwise (the Aria RGB: FORMAT §4.1)."""
+        return self.is_ego
 
     def open_frames(self) -> VideoReader | VrsFrames:
         """The recording's frames by index (a VRS's RGB stream, else the MP4)."""

@@ -130,14 +130,10 @@ def run_sync(unit: Unit) -> dict[str, Any]:
 
 def _frames(source: RawDevice | RawStream, ks: list[int]) -> Iterator[np.ndarray]:
     """The raw frames ``ks`` in order, Aria RGB/SLAM turned 90° clockwise as in the release (FORMAT §4.1)."""
-    if isinstance(source, RawStream):
-        video, rotate = VideoReader(source.video), source.rotated
-    else:
-        video, rotate = source.open_frames(), source.is_ego
-    with video:
+    with source.open_frames() as video:
         for i in range(0, len(ks), CHUNK):
             for frame in video.get(ks[i : i + CHUNK]):
-                yield np.ascontiguousarray(np.rot90(frame, k=-1)) if rotate else frame
+                yield np.ascontiguousarray(np.rot90(frame, k=-1)) if source.rotated else frame
 
 
 def _encode_stream(
