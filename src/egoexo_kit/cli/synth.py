@@ -55,6 +55,12 @@ def synth(
         "", "--splits", help="Split of each take in order, repeated (e.g. train,val). Default: random."
     ),
     workers: int = typer.Option(0, "--workers", help="Rendering processes (0: one per core)."),
+    clean: bool = typer.Option(
+        False,
+        "--clean",
+        help="Leave out the real release's irregularities (timesync gaps, redacted takes, empty pose "
+        "frames, ...) that a default release reproduces.",
+    ),
 ) -> None:
     """Generate a complete synthetic release (videos, sensors, annotations) plus its ground truth.
 
@@ -75,6 +81,7 @@ def synth(
             takes=takes,
             splits=tuple(s.strip() for s in splits.split(",") if s.strip()),
             workers=workers,
+            clean=clean,
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None

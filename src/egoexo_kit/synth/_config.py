@@ -42,6 +42,9 @@ class SynthConfig:
     capture of two takes one of each); empty means about 60/20/20 train/val/test at random."""
     workers: int = 0
     """Processes rendering views in parallel; 0 means one per CPU core (at most 8)."""
+    clean: bool = False
+    """Leave out the real release's irregularities (timesync gaps, redacted takes in annotation files,
+    empty pose frames, ...) that a default release reproduces; see ``synth._irregular``."""
 
     def __post_init__(self) -> None:
         problems = []

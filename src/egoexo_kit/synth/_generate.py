@@ -35,6 +35,7 @@ from egoexo_kit.synth._groundtruth import (
     write_release_truth,
     write_take_truth,
 )
+from egoexo_kit.synth._irregular import apply_irregularities
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.synth._plan import CapturePlan, ReleasePlan, TakePlan, plan_release
 from egoexo_kit.synth._raw import write_raw_capture
@@ -251,6 +252,7 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
     plan = plan_release(config)
     if config.scale:
         _generate_scale(root, config, plan=plan, progress=progress)
+        apply_irregularities(root, config)
         return root
     uid = plan.uid
     captures_json, takes_json, truths, worlds = [], [], [], []
@@ -297,6 +299,7 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
     _write_metadata(root, plan, takes_json=takes_json, captures_json=captures_json)
     write_annotations(root, truths=truths, all_takes=plan.takes, rng_seed=config.seed)
     write_capture_truth(root, config=config, worlds=worlds, graph_uids=graph_uids)
+    apply_irregularities(root, config)
     write_readme(root)
     if progress:
         progress("done", total, total)

@@ -42,6 +42,10 @@ row `r` of `timesync.csv` is at common time `r / 30`.
   `raw_first_frame_times[<device>]`: common time of frame 0 of the device's raw recording
   (`<aria>` = its RGB stream).
 
+## irregularities.json
+What was made irregular on purpose, as real releases are (nothing with `--clean`): `clean` (bool),
+then per irregularity name a list of records saying where (file, take, rows, keys) and what.
+
 ## takes/<take_name>/truth.npz
 - `nominal_time` (N,): common time of aligned frame i (= take start + i / 30).
 - `body_world` (N, 17, 3), `hands_world` (N, 42, 3): joints at `nominal_time`, FORMAT §7.9 orders

@@ -1,0 +1,6 @@
+"""Imports every irregularity step module so that each registers itself in ``_irregular.IRREGULARITIES``.
+
+Order of the imports is the order the steps run in.
+"""
+
+from __future__ import annotations
