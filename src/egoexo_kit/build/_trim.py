@@ -57,11 +57,12 @@ def trim_jsonl(src: Path, dst: Path, *, key: str, lo: float, hi: float) -> bool:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)[key]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"{key} is {type(value).__name__}")
-        except (ValueError, KeyError, TypeError) as e:
-            raise FormatError(f"record needs a numeric {key!r}: {e}", path=src, line=n) from None
+            record = json.loads(line)
+        except ValueError as e:
+            raise FormatError(f"not a JSON record: {e}", path=src, line=n) from None
+        value = record.get(key) if isinstance(record, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FormatError(f"record needs a numeric {key!r}, got {value!r}", path=src, line=n)
         if lo <= value <= hi:
             keep.append(line if line.endswith("\n") else line + "\n")
     if keep:
