@@ -207,3 +207,73 @@ def test_mps_outputs_are_trimmed_to_each_take(raw_release: Path, tmp_path: Path)
     from egoexo_kit.sensors import read_audio
 
     assert read_audio(wav).duration_s == pytest.approx((hi - lo) / 1e9, abs=1e-3)
+
+
+def test_the_built_release_validates_with_no_error_and_no_warning(built: Path) -> None:
+    """As complete as a real release: ``egoexo-kit validate --json`` finds nothing (issue 16, item 10)."""
+    from typer.testing import CliRunner
+
+    from egoexo_kit.cli import app
+
+    res = CliRunner().invoke(app, ["validate", str(built), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["errors"] == [] and report["warnings"] == []
+
+
+def _raw_ns(path: Path) -> np.ndarray:
+    """``capture_timestamp_ns`` of a raw stream's timestamps CSV (row ``j`` is native frame ``j``)."""
+    lines = path.read_text(encoding="utf-8").split()
+    c = lines[0].split(",").index("capture_timestamp_ns")
+    return np.array([int(x.split(",")[c]) for x in lines[1:]], dtype=np.int64)
+
+
+def test_slam_timesync_columns_name_the_nearest_slam_frame(built: Path, raw_release: Path) -> None:
+    """``aria01_1201-{1,2}_*``: the raw SLAM frame nearest each row's RGB frame, its device ns and time."""
+    (t,) = json.loads((built / "takes.json").read_text(encoding="utf-8"))
+    cap = t["capture"]["capture_name"]
+    ts = read_timesync(built / "captures" / cap / "timesync.csv")
+    assert "aria01_211-1" not in ts.devices  # the eye-tracking columns are unknown: left out (FORMAT §3.1)
+    rows = slice(t["timesync_start_idx"] + 1, t["timesync_end_idx"])
+    rgb_ns = np.asarray(ts.capture_timestamp_ns("aria01_214-1")[rows], dtype=np.int64)
+    rgb_t = np.asarray(ts.global_time("aria01_214-1")[rows], dtype=np.float64)
+    for sid in ("1201-1", "1201-2"):
+        dev = f"aria01_{sid}"
+        slam = _raw_ns(raw_release / "raw" / cap / f"{dev}_timestamps.csv")
+        want = np.abs(slam[None, :] - rgb_ns[:, None]).argmin(axis=1)
+        got_k = np.asarray(ts.frame_number(dev)[rows], dtype=np.int64)
+        got_ns = np.asarray(ts.capture_timestamp_ns(dev)[rows], dtype=np.int64)
+        np.testing.assert_array_equal(got_k, want)
+        np.testing.assert_array_equal(got_ns, slam[want])
+        assert np.all(got_ns != rgb_ns)  # the SLAM's own exposures, not the RGB's copied
+        # one headset clock: the common-time gap is the device-clock gap (drift is parts per million)
+        gap = np.asarray(ts.global_time(dev)[rows], dtype=np.float64) - rgb_t
+        np.testing.assert_allclose(gap, (got_ns - rgb_ns) / 1e9, atol=2e-6)
+
+
+def test_the_take_trajectory_covers_every_aligned_frame(built: Path, raw_release: Path) -> None:
+    """The raw MPS covers the whole recording, so each take's cut spans its first to its last Aria frame."""
+    from egoexo_kit.release import (
+        read_closed_loop_trajectory,
+        read_online_calibration,
+        read_open_loop_trajectory,
+    )
+
+    (t,) = json.loads((built / "takes.json").read_text(encoding="utf-8"))
+    cap = t["capture"]["capture_name"]
+    whole = read_closed_loop_trajectory(raw_release / "raw" / cap / "mps" / "closed_loop_trajectory.csv")
+    rgb = _raw_ns(raw_release / "raw" / cap / "aria01_214-1_timestamps.csv")
+    us = whole.tracking_timestamp_us
+    assert us[0] <= rgb[0] // 1000 and us[-1] >= rgb[-1] // 1000
+    ts = read_timesync(built / "captures" / cap / "timesync.csv")
+    rows = slice(t["timesync_start_idx"] + 1, t["timesync_end_idx"])
+    ns = np.asarray(ts.capture_timestamp_ns("aria01_214-1")[rows], dtype=np.int64)
+    folder = built / t["root_dir"] / "trajectory"
+    for traj in (
+        read_closed_loop_trajectory(folder / "closed_loop_trajectory.csv"),
+        read_open_loop_trajectory(folder / "open_loop_trajectory.csv"),
+    ):
+        us = traj.tracking_timestamp_us
+        assert us[0] <= ns[0] / 1000 + 1000 and us[-1] >= ns[-1] / 1000  # 1 kHz rows from the first frame
+    calib = read_online_calibration(folder / "online_calibration.jsonl").tracking_timestamp_us
+    assert len(calib) >= 1 and ns[0] / 1000 - 1000 <= calib[0] and calib[-1] <= ns[-1] / 1000 + 34_000

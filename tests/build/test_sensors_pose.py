@@ -229,6 +229,18 @@ def test_a_slower_stream_takes_its_frame_nearest_each_rgb_frame(raw_release: Pat
     index = np.round((centre[:, 0] - 8) / 16).astype(int) + 16 * np.round((centre[:, 1] - 8) / 16).astype(int)
     np.testing.assert_array_equal(index, want)
     assert len(np.unique(want)) > 10
+    # timesync.csv names the same SLAM frame in the rows where it was captured (one row per frame);
+    # the rows between a 10 fps stream's frames stay empty, so its device ns still increase strictly
+    from egoexo_kit.release import read_timesync
+
+    ts = read_timesync(out / "captures" / src.name / "timesync.csv")
+    rows = slice(t["timesync_start_idx"] + 1, t["timesync_end_idx"])
+    k = np.ma.asarray(ts.frame_number("aria01_1201-1")[rows])
+    filled = ~np.ma.getmaskarray(k)
+    rgb = rgb_ns[np.asarray(plan["takes"][0]["frames"]["aria01"])]
+    np.testing.assert_array_equal(filled, np.abs(ns[want] - rgb) < 1e9 / 60)
+    np.testing.assert_array_equal(np.asarray(k[filled], dtype=np.int64), want[filled])
+    assert 0.2 < filled.mean() < 0.5 and np.all(np.diff(want[filled]) > 0)
 
 
 def test_a_bad_aria_stream_entry_is_a_located_error(raw_release: Path, tmp_path: Path) -> None:

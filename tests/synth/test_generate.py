@@ -169,6 +169,18 @@ def test_relation_masks_match_rendered_silhouettes(synth_release):
     assert compared >= 2
 
 
+def test_the_capture_trajectory_covers_the_whole_aria_recording(synth_release):
+    """MPS runs on a capture's whole recording: its trajectory spans every Aria frame, not only the takes."""
+    rel = open_release(synth_release)
+    for cap in rel.captures:
+        take = next(t for t in rel.takes if t.capture_name == cap.capture_name)
+        ns = np.ma.asarray(read_timesync(take.timesync_path).capture_timestamp_ns(f"{take.aria_id}_214-1"))
+        lo, hi = int(ns.min()) // 1000, int(ns.max()) // 1000
+        traj_dir = synth_release / "captures" / cap.capture_name / "trajectory"
+        us = read_closed_loop_trajectory(traj_dir / "closed_loop_trajectory.csv").tracking_timestamp_us
+        assert us[0] <= lo and us[-1] >= hi
+
+
 def test_trajectory_timesync_and_videos_agree(synth_release):
     """Aria RGB pose from closed_loop_trajectory.csv at each frame's device time = the true camera pose."""
     rel = open_release(synth_release)

@@ -23,7 +23,7 @@ __all__ = ["BuildResult", "build"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``."""
-_VERSION = {"sync": 2, "takes": 2, "pose": 1, "features": 1}
+_VERSION = {"sync": 3, "takes": 3, "pose": 1, "features": 1}
 
 
 @dataclass

@@ -3,8 +3,10 @@
 Row ``r`` of the capture's sync table is at capture time ``r / 30`` s (the reference Aria clock, from
 its frame 0). For every device a row names the native frame captured nearest to that instant, by
 timestamp: a 60 fps GoPro usually advances two frames a row, but its drift decides which frame is
-nearest, never a blind "every other frame". A take keeps the rows inside its approximate window where
-every reliable device recorded; frame ``i`` of its aligned videos is row ``start_idx + 1 + i``.
+nearest, never a blind "every other frame". The Aria SLAM streams (``1201-1``, ``1201-2``) share the
+RGB's clock: a row names the SLAM frame nearest the row's RGB frame, the one the take's aligned SLAM
+video shows (:func:`stream_frames`). A take keeps the rows inside its approximate window where every
+reliable device recorded; frame ``i`` of its aligned videos is row ``start_idx + 1 + i``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from egoexo_kit.build._raw import RawCapture, RawDevice, RawTake
+from egoexo_kit.build._raw import TIMESYNC_STREAM_IDS, RawCapture, RawDevice, RawStream, RawTake
 from egoexo_kit.build._sync import CaptureSync, DeviceSync
 from egoexo_kit.errors import FormatError
 
@@ -25,6 +27,7 @@ __all__ = [
     "detect_takes",
     "nearest_index",
     "row_frames",
+    "stream_frames",
     "take_window",
     "timesync_table",
 ]
@@ -58,10 +61,56 @@ def row_frames(device: RawDevice, sync: DeviceSync, capture_s: np.ndarray) -> np
     return np.where(ok, k, -1).astype(np.int64)
 
 
+def stream_frames(aria: RawDevice, stream: RawStream, rgb: np.ndarray) -> np.ndarray:
+    """The frame of an extra Aria stream nearest (device clock) each of the RGB frames ``rgb``.
+
+    What the take's aligned SLAM / eye-tracking video shows at each aligned frame, and what the SLAM
+    columns of ``timesync.csv`` name for each row: one rule for both.
+    """
+    assert aria.frame_ns is not None  # an Aria always has frame times
+    return nearest_index(stream.frame_ns, aria.frame_ns[np.asarray(rgb, dtype=np.int64)])
+
+
+def _stream_columns(
+    aria: RawDevice, stream: RawStream, rgb: np.ndarray, *, sync: DeviceSync
+) -> tuple[list[str], list[list[str]]]:
+    """``<aria>_<stream>_{global_time,capture_timestamp_ns,frame_number}`` of a SLAM stream (FORMAT §3.1).
+
+    ``rgb`` is the RGB frame of every row (-1: none). A row names the SLAM frame nearest its RGB frame,
+    with the SLAM frame's own device timestamp and its capture time through the Aria's sync (one clock
+    for every stream of the headset). Like every device's cells (:func:`row_frames`), a cell names a frame
+    captured at the row's instant: it stays empty where the row has no RGB frame or the nearest SLAM
+    frame is half a period or more away (the shorter of the SLAM's and the rows' periods), so no SLAM
+    frame is named by two rows and ``capture_timestamp_ns`` increases strictly (a stream slower than
+    30 fps leaves the rows between its frames empty; the aligned video still repeats the nearest frame).
+    """
+    assert aria.frame_ns is not None
+    ok = rgb >= 0
+    rgb_ns = aria.frame_ns[np.maximum(rgb, 0)]
+    j = stream_frames(aria, stream, np.maximum(rgb, 0))
+    ns = stream.frame_ns[j]
+    period = 1e9 / ROW_RATE
+    if len(stream.frame_ns) > 1:
+        period = min(period, float(np.median(np.diff(stream.frame_ns))))
+    ok &= 2 * np.abs(ns - rgb_ns) < period
+    gt = sync.to_capture((ns - int(aria.frame_ns[0])) / 1e9)
+    name = f"{aria.device}_{stream.stream_id}"
+    header = [f"{name}_global_time", f"{name}_capture_timestamp_ns", f"{name}_frame_number"]
+    cols = [
+        [f"{v:.6f}" if o else "" for v, o in zip(gt, ok, strict=True)],
+        [str(int(v)) if o else "" for v, o in zip(ns, ok, strict=True)],
+        [str(int(v)) if o else "" for v, o in zip(j, ok, strict=True)],
+    ]
+    return header, cols
+
+
 def timesync_table(
     capture: RawCapture, sync: CaptureSync, *, pts: dict[str, np.ndarray]
 ) -> tuple[list[str], list[list[str]], dict[str, np.ndarray]]:
     """Header, string cells and per-device row frames of ``timesync.csv`` (reliable devices only).
+
+    Column groups: the Aria RGB (``214-1``), its SLAM streams (``1201-1``, ``1201-2``) when the capture
+    recorded them, then each GoPro (FORMAT §3.1 Write).
 
     Args:
         capture: the raw capture.
@@ -94,6 +143,11 @@ def timesync_table(
             name = f"{dev.device}_214-1"
             header += [f"{name}_global_time", f"{name}_capture_timestamp_ns", f"{name}_frame_number"]
             cols += [col_t, [str(int(v)) if o else "" for v, o in zip(ns, ok, strict=True)], col_k]
+            for stream in sorted(dev.streams, key=lambda st: st.stream_id):
+                if stream.stream_id in TIMESYNC_STREAM_IDS:
+                    h, c = _stream_columns(dev, stream, k, sync=s)
+                    header += h
+                    cols += c
         else:
             p = pts[dev.device][kk]
             header += [f"{dev.device}_global_time", f"{dev.device}_pts", f"{dev.device}_frame_number"]

@@ -22,6 +22,7 @@ from egoexo_kit.video import VideoReader
 
 __all__ = [
     "ARIA_STREAM_IDS",
+    "TIMESYNC_STREAM_IDS",
     "RawCapture",
     "RawDevice",
     "RawStream",
@@ -32,6 +33,9 @@ __all__ = [
 
 ARIA_STREAM_IDS = ("1201-1", "1201-2", "211-1")
 """Aria streams besides the RGB a capture may carry: SLAM left, SLAM right, eye tracking."""
+TIMESYNC_STREAM_IDS = ("1201-1", "1201-2")
+"""Streams of :data:`ARIA_STREAM_IDS` that get ``timesync.csv`` columns beside the RGB (FORMAT §3.1 Write:
+``214-1``, ``1201-1``, ``1201-2``; ``211-1`` is left out, its columns are unknown)."""
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import numpy as np
 
 from egoexo_kit._io import atomic_dir, write_json
 from egoexo_kit.build._config import BuildConfig
-from egoexo_kit.build._cut import TakeWindow, detect_takes, nearest_index, take_window, timesync_table
+from egoexo_kit.build._cut import TakeWindow, detect_takes, stream_frames, take_window, timesync_table
 from egoexo_kit.build._ledger import Ledger
 from egoexo_kit.build._raw import RawCapture, RawDevice, RawStream, read_raw_capture
 from egoexo_kit.build._sync import CaptureSync, sync_capture
-from egoexo_kit.build._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze
+from egoexo_kit.build._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze, trim_jsonl
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release._json import load_json
 from egoexo_kit.sensors import read_audio
@@ -141,11 +141,10 @@ def _encode_stream(
 ) -> Path:
     """An Aria SLAM / eye-tracking stream aligned like the RGB.
 
-    Each aligned frame takes the stream's frame nearest (on the device clock) the RGB frame chosen for it.
+    Each aligned frame takes the stream's frame nearest (on the device clock) the RGB frame chosen for it,
+    the frame the SLAM columns of ``timesync.csv`` name for that row (:func:`stream_frames`).
     """
-    assert aria.frame_ns is not None  # an Aria always has frame times
-    ref = aria.frame_ns[np.asarray(window.frames[aria.device], dtype=np.int64)]
-    ks = nearest_index(stream.frame_ns, ref).tolist()
+    ks = stream_frames(aria, stream, window.frames[aria.device]).tolist()
     path = dst / "frame_aligned_videos" / f"{aria.device}_{stream.stream_id}.mp4"
     encode_video(
         path, _frames(stream, ks), fps=30, crf=config.crf, preset=config.preset, keyint=config.keyint
@@ -177,6 +176,30 @@ def _encode_view(
     return path
 
 
+TRAJECTORY_FILES = ("closed_loop_trajectory.csv", "open_loop_trajectory.csv", "online_calibration.jsonl")
+"""The capture's MPS trajectory files a take gets its window of (FORMAT §1.2, §6.1, §6.2)."""
+
+
+def _trim_trajectory(mps: Path, dst: Path, *, aria_ns: tuple[int, int]) -> None:
+    """The take's ``trajectory/`` files: the rows of the capture's MPS files inside the take's Aria window.
+
+    MPS runs on the whole capture recording (its ``tracking_timestamp_us`` is the Aria device clock,
+    µs); the release's trajectory is "sampled at 1kHZ across the take"
+    (``EGO4D/Ego-Exo4D-docs: docs/data/mps.md``), so each take keeps the rows from its first aligned
+    frame to one frame past its last. Files the raw capture lacks are left out (only the closed loop
+    is expected in a take, FORMAT §1.2), and so is a calibration file with no record in the window.
+    """
+    lo, hi = aria_ns[0] / 1000, aria_ns[1] / 1000
+    for name in TRAJECTORY_FILES:
+        src = mps / name
+        if not src.is_file():
+            continue
+        if name.endswith(".jsonl"):
+            trim_jsonl(src, dst / name, key="tracking_timestamp_us", lo=lo, hi=hi)
+        else:
+            trim_csv(src, dst / name, column="tracking_timestamp_us", lo=lo, hi=hi)
+
+
 def run_take(unit: Unit) -> dict[str, Any]:
     """Build ``takes/<name>/``: aligned videos, 448p, ego_preview, trimmed audio, trajectory and eye gaze."""
     capture = read_raw_capture(unit.raw)
@@ -199,15 +222,7 @@ def run_take(unit: Unit) -> dict[str, Any]:
         a = read_audio(aria.audio, start_s=t0, end_s=t0 + window.n_frames / 30)
         write_pcm_wav(tmp / "audio" / f"{aria.device}.wav", a.samples)
         mps = capture.root / "mps"
-        if (mps / "closed_loop_trajectory.csv").is_file():
-            lo, hi = window.aria_ns
-            trim_csv(
-                mps / "closed_loop_trajectory.csv",
-                tmp / "trajectory" / "closed_loop_trajectory.csv",
-                column="tracking_timestamp_us",
-                lo=lo / 1000,
-                hi=hi / 1000,
-            )
+        _trim_trajectory(mps, tmp / "trajectory", aria_ns=window.aria_ns)
         if (mps / "gopro_calibs.csv").is_file():
             (tmp / "trajectory").mkdir(exist_ok=True)
             shutil.copy2(mps / "gopro_calibs.csv", tmp / "trajectory" / "gopro_calibs.csv")

@@ -9,6 +9,7 @@ files whole (``captures/<c>/eye_gaze/`` has no 2D files, FORMAT §1.3).
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from egoexo_kit._io import write_text
 from egoexo_kit.build._cut import nearest_index
 from egoexo_kit.errors import FormatError
 
-__all__ = ["copy_capture_eye_gaze", "trim_csv", "trim_eye_gaze"]
+__all__ = ["copy_capture_eye_gaze", "trim_csv", "trim_eye_gaze", "trim_jsonl"]
 
 
 def _lines(src: Path, column: str) -> tuple[list[str], int, np.ndarray]:
@@ -40,6 +41,33 @@ def trim_csv(src: Path, dst: Path, *, column: str, lo: float, hi: float) -> None
     lines, _, values = _lines(src, column)
     keep = (values >= lo) & (values <= hi)
     write_text(dst, lines[0] + "".join(ln for ln, k in zip(lines[1:], keep, strict=True) if k))
+
+
+def trim_jsonl(src: Path, dst: Path, *, key: str, lo: float, hi: float) -> bool:
+    """Copy the JSON lines of ``src`` whose ``key`` lies in ``[lo, hi]`` (text kept byte for byte).
+
+    For ``online_calibration.jsonl`` (one record per line, ``tracking_timestamp_us``; FORMAT §6.2). Writes
+    nothing and returns False when no record is inside (an empty file is not a valid calibration file).
+
+    Raises:
+        FormatError: a line is not a JSON object with a numeric ``key``, with its line number.
+    """
+    keep = []
+    for n, line in enumerate(src.read_text(encoding="utf-8").splitlines(keepends=True), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as e:
+            raise FormatError(f"not a JSON record: {e}", path=src, line=n) from None
+        value = record.get(key) if isinstance(record, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FormatError(f"record needs a numeric {key!r}, got {value!r}", path=src, line=n)
+        if lo <= value <= hi:
+            keep.append(line if line.endswith("\n") else line + "\n")
+    if keep:
+        write_text(dst, "".join(keep))
+    return bool(keep)
 
 
 def _gaze_files(src: Path, *, two_d: bool) -> list[Path]:

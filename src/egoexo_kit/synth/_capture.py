@@ -56,6 +56,15 @@ class CaptureWorld:
         """The clock of one Aria stream."""
         return self.timesync.clocks[f"{self.plan.aria_id}_{stream}"]
 
+    def aria_span(self) -> tuple[float, float]:
+        """Common times (s) of the capture's first and last Aria RGB frame: the whole headset recording.
+
+        MPS runs on the capture's whole VRS, so the capture's trajectory and eye gaze cover this span, not
+        only the takes (every take window, margins included, lies inside it).
+        """
+        t = self.timesync.frame_times(f"{self.plan.aria_id}_214-1")
+        return float(np.nanmin(t)), float(np.nanmax(t))
+
     def device_poses(self, t: np.ndarray) -> np.ndarray:
         """``T_world_device`` (M, 4, 4) at common times, across takes; gaps are interpolated."""
         return interpolate_poses(np.asarray(t, dtype=np.float64), self._times, self._device)

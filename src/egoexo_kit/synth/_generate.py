@@ -96,8 +96,7 @@ def _write_capture_files(
 ) -> None:
     cap_dir = root / "captures" / world.plan.capture_name
     write_timesync(cap_dir / "timesync.csv", world.timesync)
-    span = (float(world._times[0]), float(world._times[-1]))
-    _write_mps(cap_dir / "trajectory", world, span=span, graph_uid=graph_uid, rng=rng)
+    _write_mps(cap_dir / "trajectory", world, span=world.aria_span(), graph_uid=graph_uid, rng=rng)
 
 
 def _write_take_sensors(

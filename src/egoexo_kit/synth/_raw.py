@@ -11,9 +11,10 @@ and a chirp fed to every audio track by a wireless sync box, so it is stamped on
 clock (offset and drift) with no acoustic travel time. The
 operator's log ``takes.json`` gives each take's name, task and approximate start/end on the Aria
 clock, ``manifest.json`` lists devices, files and rates, and ``mps/`` holds the capture's Aria MPS
-outputs: always the exo calibration ``gopro_calibs.csv`` and the whole capture's eye gaze
-``eye_gaze/general_eye_gaze{,_2d}.csv`` (MPS rows on the Aria clock; the 2D ``frame_num`` counts raw
-Aria frames, the build renumbers it per take), plus the trajectory and point cloud when the release
+outputs over the whole raw Aria recording: the exo calibration ``gopro_calibs.csv``, the trajectory
+(``closed_loop_trajectory.csv``, ``open_loop_trajectory.csv``, ``online_calibration.jsonl``) and the
+eye gaze ``eye_gaze/general_eye_gaze{,_2d}.csv`` (MPS rows on the Aria clock; the 2D ``frame_num``
+counts raw Aria frames, the build renumbers it per take), plus the point cloud when the release
 itself is rendered. Clock truth is in ``.synth/release.json``; the body the synthetic keypoint
 detector of ``build``'s pose stage projects is synthetic-only truth in the capture's
 ``.synth/body.npz`` (``time_s`` common time, ``aria_device_ns`` the same instants on the Aria clock,
@@ -40,7 +41,7 @@ from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._eyes import eye_image
 from egoexo_kit.synth._plan import SYNC_EVENT_TIME
 from egoexo_kit.synth._render import Primitives
-from egoexo_kit.synth._sensors import AriaMotion, gaze_angles_cpf, write_eye_gaze
+from egoexo_kit.synth._sensors import AriaMotion, gaze_angles_cpf, write_eye_gaze, write_trajectory
 from egoexo_kit.synth._views import ViewSpec, render_view
 from egoexo_kit.synth._world import body_primitives, object_primitives, room_of, static_primitives
 from egoexo_kit.video import encode_video
@@ -148,7 +149,8 @@ def _frames(world: CaptureWorld, spec: ViewSpec) -> Iterator[np.ndarray]:
 
 
 ARIA_EXTRA_STREAMS = {"slam-left": "1201-1", "slam-right": "1201-2", "et": "211-1"}
-"""Aria streams recorded beside the RGB (readable name → stream id), on the RGB's frame times."""
+"""Aria streams recorded beside the RGB (readable name → stream id): the SLAM cameras on their own
+frame times (the capture's SLAM clocks, not phase-locked to the RGB), the eye tracking on the RGB's."""
 
 
 def _eye_frames(world: CaptureWorld, times: np.ndarray) -> Iterator[np.ndarray]:
@@ -164,7 +166,8 @@ def _eye_frames(world: CaptureWorld, times: np.ndarray) -> Iterator[np.ndarray]:
 def _aria_stream_job(device: str, *, world: CaptureWorld, out: Path, lead_s: float) -> dict:
     """Write one extra Aria stream (``aria01/slam-left`` …) in sensor orientation; returns its entry."""
     aria, readable = device.split("/")
-    clock, k = _raw_frames(world, aria, lead_s=lead_s)
+    own = f"{aria}_{ARIA_EXTRA_STREAMS[readable]}"
+    clock, k = _raw_frames(world, own if own in world.timesync.clocks else aria, lead_s=lead_s)
     times = clock.frame_time(k)
     name = f"{aria}_{ARIA_EXTRA_STREAMS[readable]}"
     if readable == "et":
@@ -254,22 +257,30 @@ def _device_job(device: str, *, world: CaptureWorld, out: Path, lead_s: float) -
     }
 
 
-def _aria_span(world: CaptureWorld, *, config: SynthConfig) -> tuple[float, float]:
-    """Common times (s) of the first and last frame of the raw Aria RGB recording."""
-    clock, k = _raw_frames(world, world.plan.aria_id, lead_s=config.raw_lead_s)
-    return float(clock.frame_time(k[0])), float(clock.frame_time(k[-1]))
-
-
 def _write_mps(out: Path, *, world: CaptureWorld, config: SynthConfig) -> None:
-    """``mps/gopro_calibs.csv`` and ``mps/eye_gaze/`` over the whole raw Aria recording."""
+    """``mps/``: ``gopro_calibs.csv``, the trajectory and ``eye_gaze/``, over the whole raw Aria recording.
+
+    MPS runs on the capture's whole recording, so its trajectory covers every take window with its
+    margins (the build cuts each take's copy from it).
+    """
     seed = np.random.default_rng([config.seed, world.plan.seed, 11])
     write_gopro_calibs(out / "mps" / "gopro_calibs.csv", world.exo, graph_uid=world.plan.capture_uid)
-    span = _aria_span(world, config=config)
+    span = world.aria_span()
+    motion = AriaMotion(
+        clock=world.aria_clock(), T_world_device=world.device_poses, gaze_target=world.gaze_points
+    )
+    write_trajectory(
+        out / "mps",
+        motion=motion,
+        span=span,
+        rig=world.rig,
+        graph_uid=world.plan.capture_uid,
+        session_uid=f"{world.plan.capture_uid}-session",
+        rng=seed,
+    )
     write_eye_gaze(
         out / "mps" / "eye_gaze",
-        motion=AriaMotion(
-            clock=world.aria_clock(), T_world_device=world.device_poses, gaze_target=world.gaze_points
-        ),
+        motion=motion,
         span=span,
         rig=world.rig,
         rgb_mp4_size=world.rig.cameras["rgb"][0].width,
@@ -278,9 +289,9 @@ def _write_mps(out: Path, *, world: CaptureWorld, config: SynthConfig) -> None:
     )
 
 
-def _write_body_truth(out: Path, *, world: CaptureWorld, config: SynthConfig) -> None:
+def _write_body_truth(out: Path, *, world: CaptureWorld) -> None:
     """``.synth/body.npz``: the body over the raw Aria recording (common time and Aria clock)."""
-    lo, hi = _aria_span(world, config=config)
+    lo, hi = world.aria_span()
     t = lo + np.arange(int(np.floor((hi - lo) * BODY_TRUTH_RATE)) + 1) / BODY_TRUTH_RATE
     path = out / ".synth" / "body.npz"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -307,7 +318,7 @@ def write_raw_capture(root: Path, *, world: CaptureWorld, config: SynthConfig) -
     entries = [e for e in jobs if "device" in e]
     next(e for e in entries if e["kind"] == "aria")["streams"] = [e for e in jobs if "stream_id" in e]
     _write_mps(out, world=world, config=config)
-    _write_body_truth(out, world=world, config=config)
+    _write_body_truth(out, world=world)
     aria = world.aria_clock()
     log = [
         {
