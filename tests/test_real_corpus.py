@@ -602,10 +602,18 @@ def test_eval_demonstration_with_official_gt(tmp_path):
     strict=True, reason="issue16 item 1: (N, 1, D) official features with an off-by->1 row count"
 )
 def test_features_official_shape(rel):
+    """``(N, 1, D)`` rows are squeezed; cam01 has 4 rows where 12 frames give 1 window (a warning)."""
     rows = rel.take(T1).features("omnivore_video", "cam01")
-    arr = np.asarray(rows.values if hasattr(rows, "values") else rows)
-    assert arr.shape == (4, 1536)
-    assert arr[:, 0].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert rows.data.shape == (4, 1536)
+    assert rows.data[:, 0].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert rel.take(T1).features("omnivore_video", "aria01").data.shape == (1, 1536)
+
+
+def test_features_official_config(rel):
+    from egoexo_kit.features import read_config
+
+    cfg = read_config(rel.root / "features" / "omnivore_video")
+    assert (cfg.window, cfg.stride, cfg.fps, cfg.backbone) == (32, 16, 30.0, "omnivore_swinL_imagenet21k")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -664,12 +672,16 @@ def test_download_nested_part(tmp_path):
 
 @pytest.fixture
 def bad_record(tmp_path) -> Path:
-    dst = tmp_path / "bad"
+    """A copy whose second takes.json record does not parse (also a download source: base = parent)."""
+    dst = tmp_path / "bad" / "real_release"
     shutil.copytree(CORPUS, dst)
     takes = json.loads((dst / "takes.json").read_text())
     takes[1]["timesync_start_idx"] = "not a number"
     (dst / "takes.json").write_text(json.dumps(takes, indent=2))
     return dst
+
+
+BAD_AT = "/1/timesync_start_idx"
 
 
 @pytest.mark.xfail(
@@ -679,9 +691,49 @@ def bad_record(tmp_path) -> Path:
 def test_bad_record_is_left_out_with_a_warning(bad_record):
     rel = open_release(bad_record)
     assert [t.name for t in rel.takes] == [T1_NAME]
-    assert any("/1/timesync_start_idx" in str(w) for w in rel.warnings)
+    assert any(BAD_AT in str(w) for w in rel.warnings)
+    assert rel.take(T1).frames(frame=2, views=["cam01"])["cam01"].shape == (54, 96, 3)
+
+
+@pytest.mark.xfail(strict=True, reason="issue16 item 7: open_release has no strict=True mode")
+def test_bad_record_strict_open_raises(bad_record):
+    from egoexo_kit import FormatError
+
+    with pytest.raises(FormatError, match="timesync_start_idx") as err:
+        open_release(bad_record, strict=True)
+    assert err.value.where == BAD_AT
 
 
 def test_bad_record_is_an_error_in_validate(bad_record):
     rep = validate_release(bad_record)
     assert any(p.path == "takes.json" and p.where.startswith("/1") for p in rep.errors), rep.errors
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue16 item 7: the catalog refuses a release with one bad takes.json record"
+)
+def test_bad_record_catalog(bad_record):
+    assert query(bad_record, "SELECT take_name FROM takes") == [{"take_name": T1_NAME}]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue16 item 7: the downloader's camera index refuses one bad takes.json record"
+)
+def test_bad_record_download_camera_index(bad_record, tmp_path):
+    out = tmp_path / "dl"
+    res = cli(
+        "download",
+        out,
+        "--source",
+        bad_record.parent,
+        "--release",
+        "real_release",
+        "--parts",
+        "takes",
+        "--cams",
+        "cam01",
+        "-y",
+    )
+    assert res.exit_code == 0, res.output
+    assert (out / "takes" / T1_NAME / "frame_aligned_videos" / "cam01.mp4").is_file()
+    assert not (out / "takes" / T1_NAME / "frame_aligned_videos" / "cam02.mp4").exists()
