@@ -279,6 +279,26 @@ def test_annotations_cli_pose(corpus):
 # timeline and sensors at timesync gaps (item 2)
 
 
+def test_window_convention_from_video_frame_counts(rel):
+    from egoexo_kit.release import probe_video, read_timesync
+    from egoexo_kit.timeline import RECOMMENDED, detect_window_convention
+
+    for take, n in ((T1, 12), (T2, 10)):
+        t = rel.take(take)
+        frames = probe_video(t.view("cam01").path).num_frames
+        check = detect_window_convention(
+            read_timesync(t.timesync_path),
+            t.record.timesync_start_idx,
+            t.record.timesync_end_idx,
+            video_frames=frames,
+        )
+        assert (frames, check.convention, check.first_row) == (
+            n,
+            RECOMMENDED,
+            t.record.timesync_start_idx + 1,
+        )
+
+
 def test_timeline_outside_gaps(rel):
     tl = rel.take(T1).timeline
     assert tl.n_frames == 12
