@@ -54,3 +54,43 @@ def test_cli_unknown_part_warns_and_a_missing_one_still_fails(tmp_path):
     assert any("'extras' is not one egoexo-kit knows" in w for w in json.loads(res.stdout)["warnings"])
     res = run("download", tmp_path / "out", "--source", base, "--parts", "extras", "nope", "--dry-run")
     assert res.exit_code == 2 and "no manifest for part(s) nope" in " ".join(res.output.split())
+
+
+def test_publish_and_download_round_trip_the_keystep_clips(synth_release, tmp_path):
+    from egoexo_kit.annotations import keystep_clips
+    from egoexo_kit.download import parse_manifest, publish
+    from egoexo_kit.release import open_release
+
+    clips = keystep_clips(synth_release, present_only=True).clips
+    assert clips
+    publish(synth_release, tmp_path / "mirror", release="v2", workers=2)
+    manifest = tmp_path / "mirror" / "v2" / CLIPS_PART / "manifest.json"
+    entries = parse_manifest(manifest.read_text(), source=str(manifest))
+    takes = {t.name: t for t in open_release(synth_release).takes}
+    by_path = {p.relative_path: (e, p) for e in entries for p in e.paths}
+    assert set(by_path) == {f"{CLIPS_PART}/{c.name}" for c in clips}
+    for clip in clips:  # entries are takes, as for the other take parts, with the clip's split and view
+        entry, spec = by_path[f"{CLIPS_PART}/{clip.name}"]
+        assert entry.uid == takes[clip.segment.take_name].uid and entry.splits == (clip.name.split("/")[0],)
+        assert entry.benchmarks == ("keystep",) and spec.file_type == "mp4"
+        assert spec.views == (("ego",) if clip.is_ego else ("exo",)) and spec.size == clip.path.stat().st_size
+
+    out = tmp_path / "out"
+    res = run("download", out, "--source", tmp_path / "mirror", "--parts", CLIPS_PART, "-y", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["files"] == len(clips)
+    for clip in clips:
+        assert (out / CLIPS_PART / clip.name).read_bytes() == clip.path.read_bytes()
+    ego = run(
+        "download",
+        tmp_path / "ego",
+        "--source",
+        tmp_path / "mirror",
+        "--parts",
+        CLIPS_PART,
+        "--views",
+        "ego",
+        "-y",
+        "--json",
+    )
+    assert json.loads(ego.stdout)["files"] == sum(c.is_ego for c in clips)
