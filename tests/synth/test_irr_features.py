@@ -78,6 +78,12 @@ def test_views_files_and_the_odd_count_follow_takes_json(tmp_path):
         6,
     )
     assert torch.load(tmp_path / FEATURE_FOLDER / "t1_cam01_0.pt").shape == (6, 1, 4)
+    again = write_official_features(tmp_path / "again", takes, rng=np.random.default_rng(0), dim=4)
+    assert again == [summary, odd]
+    for name in names:  # the same seed writes the same bytes
+        assert (tmp_path / "again" / FEATURE_FOLDER / name).read_bytes() == (
+            tmp_path / FEATURE_FOLDER / name
+        ).read_bytes()
 
 
 def test_without_torch_the_step_writes_nothing_and_says_so(tmp_path):

@@ -11,6 +11,7 @@ config), not Omnivore embeddings. Without torch nothing is written and the recor
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,12 @@ def write_official_features(
             key = FeatureKey(take["take_uid"], cam_id, stream)
             n = expected + (EXTRA_ROWS if not records else 0)
             rows = rng.standard_normal((n, 1, dim)).astype(np.float32)
+            buf = (
+                io.BytesIO()
+            )  # saved from memory: the archive's inner name is then fixed, the bytes repeatable
+            torch.save(torch.from_numpy(rows), buf)
             with atomic_path(folder / key.filename) as tmp:
-                torch.save(torch.from_numpy(rows), tmp)
+                tmp.write_bytes(buf.getvalue())
             files += 1
             if n != expected:
                 records.append(
