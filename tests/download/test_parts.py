@@ -75,22 +75,18 @@ def test_publish_and_download_round_trip_the_keystep_clips(synth_release, tmp_pa
         assert entry.benchmarks == ("keystep",) and spec.file_type == "mp4"
         assert spec.views == (("ego",) if clip.is_ego else ("exo",)) and spec.size == clip.path.stat().st_size
 
-    out = tmp_path / "out"
-    res = run("download", out, "--source", tmp_path / "mirror", "--parts", CLIPS_PART, "-y", "--json")
-    assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["files"] == len(clips)
+    def get(name, *extra):
+        res = run("download", tmp_path / name, "--source", tmp_path / "mirror", "--parts", CLIPS_PART, *extra)
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)["files"], tmp_path / name
+
+    files, out = get("out", "-y", "--json")
+    assert files == len(clips)
     for clip in clips:
         assert (out / CLIPS_PART / clip.name).read_bytes() == clip.path.read_bytes()
-    ego = run(
-        "download",
-        tmp_path / "ego",
-        "--source",
-        tmp_path / "mirror",
-        "--parts",
-        CLIPS_PART,
-        "--views",
-        "ego",
-        "-y",
-        "--json",
-    )
-    assert json.loads(ego.stdout)["files"] == sum(c.is_ego for c in clips)
+    assert get("ego", "--views", "ego", "-y", "--json")[0] == sum(c.is_ego for c in clips)
+    best_exo = {t.name: t.record.best_exo for t in takes.values()}
+    want = [c for c in clips if c.is_ego or c.cam_id == best_exo[c.segment.take_name]]
+    files, best = get("best", "--best-exo-only", "-y", "--json")
+    assert files == len(want) < len(clips)
+    assert {p.name for p in best.rglob("*.mp4")} == {c.path.name for c in want}
