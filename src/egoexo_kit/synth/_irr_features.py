@@ -142,5 +142,11 @@ def features_official(rel: IrregularRelease) -> list[dict[str, Any]]:
     """Official-style ``(N, 1, D)`` features for a rendered release (none for annotation-only ones)."""
     if rel.config.annotations_only:
         return [{"folder": FEATURE_FOLDER, "skipped": "annotation-only release: no videos, no features"}]
-    takes = [t for t in rel.takes if isinstance(t, dict) and "take_uid" in t and "timesync_end_idx" in t]
+    takes = [
+        t
+        for t in rel.takes
+        if isinstance(t, dict)
+        and isinstance(t.get("take_uid"), str)
+        and all(isinstance(t.get(k), int) for k in ("timesync_start_idx", "timesync_end_idx"))
+    ]
     return write_official_features(rel.root, takes, rng=rel.rng)
