@@ -251,7 +251,9 @@ class Take(_ReleaseTake):
         """Rows of ``features/<name>/`` for one view whose windows overlap ``[t0, t1)`` s from take start.
 
         ``view`` is ``cam01``, ``aria01`` or ``aria01/rgb``; with no ``t0``/``t1`` every row is returned.
-        Each row comes with the take time its window covers (``FeatureRows.t0_s``/``t1_s``).
+        Each row comes with the take time its window covers (``FeatureRows.t0_s``/``t1_s``). The
+        released ``(N, 1, D)`` files read as ``(N, D)``; a row count off the window formula by more
+        than one is kept, with a located warning in ``FeatureRows.warnings``.
         """
         v = self.view(view)
         fs = FeatureSet.of_release(self.release.root, name)

@@ -95,3 +95,31 @@ def test_only_some_baselines_take_features(synth_release: Path) -> None:
     takers = "keystep-recognition, proficiency-demonstrator, proficiency-demonstration"
     with pytest.raises(NotFoundError, match=f"only {takers} do"):
         run_baseline("body-pose", open_release(synth_release), split="val", features="stats")
+
+
+def test_baselines_read_the_official_n_1_d_folder_with_its_odd_row_count(
+    synth_release: Path, tmp_path
+) -> None:
+    """The synthetic release ships features/omnivore_video as released: (N, 1, D), one file 3 rows long."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from egoexo_kit.cli import app
+
+    release = open_release(synth_release)
+    odd = json.loads((synth_release / ".synth" / "irregularities.json").read_text())["features_official"][1]
+    take = release.take(odd["take_uid"])
+    rows = take.features("omnivore_video", odd["cam_id"])
+    assert rows.warnings and rows.data.ndim == 2  # squeezed, warned, still used
+    segments = build_keystep_gt(release, split="val")["segments"]
+    with_feats = segment_features(release, segments, features="omnivore_video")
+    assert with_feats.shape == (len(segments), 3 + rows.data.shape[1]) and np.isfinite(with_feats).all()
+    vectors = take_vectors(release, [t.name for t in release.takes], features="omnivore_video")
+    assert np.isfinite(vectors).all()
+    for task in ("proficiency-demonstrator", "proficiency-demonstration"):  # keystep: no train clips here
+        out = tmp_path / f"{task}.json"
+        args = ["baseline", task, str(synth_release), "--out", str(out), "--features", "omnivore_video"]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert out.is_file()

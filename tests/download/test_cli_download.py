@@ -91,9 +91,12 @@ def test_bad_options_are_one_line_errors(mirror, tmp_path):
     res = run("download", tmp_path, "--source", mirror, "--parts", "trajectory", "--dry-run")
     assert (
         res.exit_code == 2
-        and "unknown part 'trajectory'" in flat(res.output)
+        and "no manifest for part(s) trajectory" in flat(res.output)
+        and "not a part name egoexo-kit knows" in flat(res.output)
         and "Traceback" not in res.output
     )
+    res = run("download", tmp_path, "--source", mirror, "--parts", "../takes", "--dry-run")
+    assert res.exit_code == 2 and "invalid part name" in flat(res.output)
     res = run("download", tmp_path, "--source", mirror, "--views", "side", "--dry-run")
     assert res.exit_code == 2 and "--views takes ego and/or exo" in flat(res.output)
     res = run("download", tmp_path, "--source", "ftp://host/x", "--dry-run")

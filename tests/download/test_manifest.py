@@ -13,6 +13,7 @@ from egoexo_kit.download import (
     dump_manifest,
     expand_parts,
     parse_manifest,
+    unknown_parts,
 )
 from egoexo_kit.download._manifest import parse_checksum
 from egoexo_kit.errors import FormatError
@@ -95,5 +96,12 @@ def test_expand_parts():
     assert expand_parts(["metadata", "default"]) == list(DEFAULT_PARTS)
     assert expand_parts(["all"]) == list(ALL_PARTS)
     assert expand_parts(["take_eye_gaze", "takes", "take_eye_gaze"]) == ["take_eye_gaze", "takes"]
-    with pytest.raises(ValueError, match="unknown part 'trajectory'"):
-        expand_parts(["trajectory"])  # a V1/dev name (FORMAT §1.5)
+    # any folder name may be a part (the official client looks for <release>/<part>/manifest.json)
+    assert expand_parts(["trajectory", "keystep_benchmark/clips_448p/"]) == [
+        "trajectory",
+        "keystep_benchmark/clips_448p",
+    ]
+    assert unknown_parts(["trajectory", "keystep_benchmark/clips_448p", "takes"]) == ["trajectory"]
+    for bad in ("../takes", "a/./b", "", "takes?x=1", "a b"):
+        with pytest.raises(ValueError, match="invalid part name"):
+            expand_parts([bad])

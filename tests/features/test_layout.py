@@ -66,6 +66,56 @@ def test_official_config_gives_the_window_in_seconds(tmp_path):
     assert cfg.window_s == pytest.approx(32 / 30) and cfg.stride_s == pytest.approx(16 / 30)
 
 
+OFFICIAL_OMNIVORE = """\
+fps: 30
+force_yes: false
+io:
+  filter_completed: true
+  egoexo_data_dir: "/data/egoexo/v2/"
+  eligible_cam_prefixes: null
+  dataset_version: egoexo
+  uid_list: null
+  video_limit: -1
+  out_path: /out/omnivore_public
+  debug_mode: false
+inference_config:
+  device: cuda
+  batch_size: 1
+  num_workers: 9
+  prefetch_factor: null
+  fps: 30
+  frame_window: 32
+  stride: 16
+  include_audio: false
+  include_video: true
+  norm_config:
+    normalize_audio: false
+schedule_config:
+  run_locally: false
+  timeout_min: 400
+model_config:
+  model_name: "omnivore_swinL_imagenet21k"
+  input_type: "video"
+  side_size: 256
+  crop_size: 224
+model_module_str: ego4d.features.models.omnivore
+check_fv_count: false  # variable frame rate
+"""
+"""The key layout of facebookresearch/Ego4d: ego4d/features/configs/egoexo_omnivore.yaml (values abridged)."""
+
+
+def test_the_official_config_layout_is_read_with_batch_size_and_count_check(tmp_path):
+    (tmp_path / "config.yaml").write_text(OFFICIAL_OMNIVORE, encoding="utf-8")
+    cfg = read_config(tmp_path)
+    assert (cfg.window, cfg.stride, cfg.fps, cfg.device) == (32, 16, 30.0, "cuda")
+    assert cfg.backbone == "omnivore_swinL_imagenet21k" and cfg.dim is None
+    assert cfg.batch_size == 1 and cfg.check_fv_count is False
+    (tmp_path / "config.yaml").write_text(OFFICIAL_OMNIVORE.replace("batch_size: 1", "batch_size: yes"))
+    with pytest.raises(FormatError, match="must be an integer") as e:
+        read_config(tmp_path)
+    assert e.value.pointer == "/inference_config/batch_size"
+
+
 def test_official_folders_without_config_get_the_published_windows(tmp_path):
     (tmp_path / "omnivore_video").mkdir()
     (tmp_path / "maws_clip_2b").mkdir()
@@ -103,7 +153,14 @@ def test_config_round_trip_keeps_official_and_own_keys(tmp_path):
     doc = yaml.safe_load((tmp_path / "config.yaml").read_text(encoding="utf-8"))
     assert doc["inference_config"]["frame_window"] == 8 and doc["inference_config"]["stride"] == 4
     assert doc["model_config"]["model_name"] == "stats"
+    assert "batch_size" not in doc["inference_config"] and "check_fv_count" not in doc
     assert read_config(tmp_path) == cfg
+    official = FeatureConfig(window=32, stride=16, dim=16, batch_size=1, check_fv_count=False)
+    write_config(tmp_path, official)
+    doc = yaml.safe_load((tmp_path / "config.yaml").read_text(encoding="utf-8"))
+    assert doc["inference_config"]["batch_size"] == 1 and doc["check_fv_count"] is False
+    assert "batch_size" not in doc["egoexo_kit"]
+    assert read_config(tmp_path) == official
 
 
 def test_layout_and_config_work_without_torch_and_the_extractor_names_the_extra(tmp_path):

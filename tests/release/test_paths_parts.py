@@ -73,6 +73,9 @@ def test_safe_join_locates_its_error():
         ("captures/c/eye_gaze/general_eye_gaze.csv", "capture_eye_gaze"),
         ("features/omnivore_video/u_aria01_rgb.pt", "features/omnivore_video"),
         ("features/maws_clip_2b/config.yaml", "features/maws_clip_2b"),
+        ("features/mine/u_cam01_0.pt", "features/mine"),
+        ("keystep_benchmark/clips_448p/train/t/start0.5_end1.5_cam01.mp4", "keystep_benchmark/clips_448p"),
+        ("keystep_benchmark/label_mapping.csv", None),
         ("takes/takes/t/frame_aligned_videos/cam01.mp4", "takes"),
         ("captures/captures/c/timesync.csv", "captures"),
         (".egoexo-kit/catalog.duckdb", None),
@@ -91,3 +94,14 @@ def test_scan_parts_counts_bytes(tiny_release_ro):
     assert "take_transcription" not in parts.by_take_dir["cmu_bike01_1"]
     total = sum(p.stat().st_size for p in (tiny_release_ro / "annotations").rglob("*") if p.is_file())
     assert parts.bytes["annotations"] == total
+
+
+def test_present_parts_list_known_ones_in_order_then_others(tmp_path):
+    for rel in (
+        "features/mine/u_cam01_0.pt",
+        "keystep_benchmark/clips_448p/val/t/start1_end2_cam01.mp4",
+        "takes.json",
+    ):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    assert scan_parts(tmp_path).present == ["metadata", "keystep_benchmark/clips_448p", "features/mine"]

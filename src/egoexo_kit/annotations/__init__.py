@@ -37,11 +37,14 @@ from egoexo_kit.annotations.commentary import ExpertRating as ExpertRating
 from egoexo_kit.annotations.commentary import read_commentary_folder as read_commentary_folder
 from egoexo_kit.annotations.commentary import read_expert_commentary as read_expert_commentary
 from egoexo_kit.annotations.keystep import KeystepBenchmarkSegment as KeystepBenchmarkSegment
+from egoexo_kit.annotations.keystep import KeystepClip as KeystepClip
+from egoexo_kit.annotations.keystep import KeystepClips as KeystepClips
 from egoexo_kit.annotations.keystep import KeystepFile as KeystepFile
 from egoexo_kit.annotations.keystep import KeystepLabel as KeystepLabel
 from egoexo_kit.annotations.keystep import KeystepSegment as KeystepSegment
 from egoexo_kit.annotations.keystep import Taxonomy as Taxonomy
 from egoexo_kit.annotations.keystep import TaxonomyNode as TaxonomyNode
+from egoexo_kit.annotations.keystep import keystep_clips as keystep_clips
 from egoexo_kit.annotations.keystep import read_keystep as read_keystep
 from egoexo_kit.annotations.keystep import read_keystep_benchmark as read_keystep_benchmark
 from egoexo_kit.annotations.keystep import read_label_mapping as read_label_mapping
@@ -82,6 +85,8 @@ __all__ = [
     "ExpertComment",
     "ExpertRating",
     "KeystepBenchmarkSegment",
+    "KeystepClip",
+    "KeystepClips",
     "KeystepFile",
     "KeystepLabel",
     "KeystepSegment",
@@ -103,6 +108,7 @@ __all__ = [
     "catalog",
     "connect_catalog",
     "discover",
+    "keystep_clips",
     "load_embedder",
     "mask_track",
     "read_atomic_descriptions",

@@ -2,14 +2,16 @@
 
 ``read_keystep`` returns the segments of every take with their taxonomy node (parent, essential and
 optional flags) and the scenario taxonomies as trees; ``read_label_mapping`` the benchmark's
-classes. ``annotation_meta`` and ``annotation_metadata`` are both accepted; vocabulary keys are
-looked up as strings.
+classes; ``keystep_clips`` the trimmed clips of the part ``keystep_benchmark/clips_448p`` with their
+segment and label. ``annotation_meta`` and ``annotation_metadata`` are both accepted; vocabulary
+keys are looked up as strings.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -22,17 +24,21 @@ from egoexo_kit.annotations._common import (
     load_object,
     opt_str,
 )
-from egoexo_kit.errors import FormatError
-from egoexo_kit.release import annotation_split, load_json, read_csv
+from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.release import CLIPS_PART, Problem, annotation_split, load_json, read_csv
 from egoexo_kit.release._json import pointer
+from egoexo_kit.release._paths import safe_join
 
 __all__ = [
     "KeystepBenchmarkSegment",
+    "KeystepClip",
+    "KeystepClips",
     "KeystepFile",
     "KeystepLabel",
     "KeystepSegment",
     "Taxonomy",
     "TaxonomyNode",
+    "keystep_clips",
     "read_keystep",
     "read_keystep_benchmark",
     "read_label_mapping",
@@ -260,6 +266,124 @@ def read_keystep_benchmark(path: str | Path) -> list[KeystepBenchmarkSegment]:
             )
         )
     return out
+
+
+_CLIP_NAME = re.compile(r"^start(?P<start>[^_]+)_end(?P<end>[^_]+)_(?P<cam>.+)\.mp4$")
+
+
+@dataclass(frozen=True, slots=True)
+class KeystepClip:
+    """One trimmed clip of the keystep benchmark (part ``keystep_benchmark/clips_448p``, FORMAT §7.3)."""
+
+    name: str
+    """As in ``segment_name_list``: ``<split>/<take_name>/start<s>_end<e>_<cam>.mp4``."""
+    cam: str | None
+    """The name's camera: ``<aria>_214-1`` for the ego clip, the cam id (``cam01``) for an exo one."""
+    is_ego: bool
+    """The segment's ``ego_segment_name`` (the only input at test time)."""
+    segment: KeystepBenchmarkSegment
+    """The segment it shows, with its times (s from take start) and label (``None`` in the test file)."""
+    path: Path
+    """Where the clip is (or would be) under the clips folder."""
+
+    @property
+    def cam_id(self) -> str | None:
+        """The camera id (``aria01``, ``cam01``)."""
+        return self.cam.split("_", 1)[0] if self.cam else None
+
+    @property
+    def exists(self) -> bool:
+        """Whether the clip is on disk (the part is optional)."""
+        return self.path.is_file()
+
+
+@dataclass
+class KeystepClips:
+    """Every clip the benchmark files name, plus located warnings for names that could not be used."""
+
+    folder: Path
+    """The clips folder names are resolved against."""
+    clips: list[KeystepClip]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __iter__(self) -> Any:
+        return iter(self.clips)
+
+    def of_take(self, take_uid: str) -> list[KeystepClip]:
+        """The clips of one take, in file order."""
+        return [c for c in self.clips if c.segment.take_uid == take_uid]
+
+
+def keystep_clips(
+    root: str | Path,
+    *,
+    clips_root: str | Path | None = None,
+    ego_only: bool = False,
+    present_only: bool = False,
+) -> KeystepClips:
+    """The keystep benchmark's trimmed clips with their segment and label (FORMAT §7.3).
+
+    The clips are the part ``keystep_benchmark/clips_448p`` (``--parts keystep_benchmark/clips_448p``,
+    EGO4D/Ego-Exo4D-docs: docs/benchmarks/keystep/keystep_recoginition.md); each segment of
+    ``annotations/keystep_benchmark/keystep_segment_<split>.json`` names its clips in
+    ``segment_name_list``. Where the part lands under a download is not published, so ``clips_root``
+    overrides the default ``<root>/keystep_benchmark/clips_448p``.
+
+    Args:
+        root: the release folder.
+        clips_root: the folder the clip names are relative to.
+        ego_only: only each segment's ``ego_segment_name``.
+        present_only: only clips on disk.
+
+    Returns:
+        The clips in file and segment order; a name that escapes the clips folder is left out, and
+        one whose times disagree with its segment is kept, each with a located warning.
+
+    Raises:
+        FormatError: a benchmark file is malformed (located).
+    """
+    root = Path(root)
+    folder = Path(clips_root) if clips_root is not None else root / CLIPS_PART
+    out = KeystepClips(folder=folder, clips=[])
+    files = sorted((root / "annotations" / "keystep_benchmark").glob("keystep_segment_*.json"))
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        for j, seg in enumerate(read_keystep_benchmark(path)):
+            named = [
+                (n, pointer("segments", j, "segment_name_list", i)) for i, n in enumerate(seg.segment_names)
+            ]
+            if seg.ego_segment_name and seg.ego_segment_name not in seg.segment_names:
+                named.insert(0, (seg.ego_segment_name, pointer("segments", j, "ego_segment_name")))
+            for name, where in named:
+                is_ego = name == seg.ego_segment_name
+                if ego_only and not is_ego:
+                    continue
+                try:
+                    clip_path = safe_join(folder, name, source=path, pointer=where)
+                except EgoExoKitError as e:
+                    out.warnings.append(Problem(rel, where, f"clip left out: {e.message}"))
+                    continue
+                m = _CLIP_NAME.match(PurePosixPath(name).name)
+                if m and not _same_times(m, seg):
+                    message = (
+                        f"clip name {name!r} disagrees with the segment's start_time {seg.start_s} "
+                        f"/ end_time {seg.end_s}"
+                    )
+                    out.warnings.append(Problem(rel, where, message))
+                clip = KeystepClip(name, m["cam"] if m else None, is_ego, seg, clip_path)
+                if not present_only or clip.exists:
+                    out.clips.append(clip)
+    return out
+
+
+def _same_times(m: re.Match[str], seg: KeystepBenchmarkSegment) -> bool:
+    try:
+        return abs(float(m["start"]) - seg.start_s) < 1e-3 and abs(float(m["end"]) - seg.end_s) < 1e-3
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)

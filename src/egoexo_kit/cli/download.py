@@ -174,7 +174,12 @@ def fetch_with_progress(plan: Plan, **kwargs: Any) -> DownloadReport:
 def download(
     out: Path | None = typer.Argument(None, help="Download root (or -o/--out_dir)."),
     out_dir: Path | None = typer.Option(None, "-o", "--out-dir", "--out_dir", help="Download root."),
-    parts: list[str] = typer.Option([], "--parts", help="Parts, incl. 'default' (the default) and 'all'."),
+    parts: list[str] = typer.Option(
+        [],
+        "--parts",
+        help="Parts, incl. 'default' (the default), 'all' and nested ones such as "
+        "keystep_benchmark/clips_448p; any part with a manifest at the source downloads.",
+    ),
     uids: list[str] = typer.Option([], "--uids", help="Keep entries with these take/capture uids."),
     benchmarks: list[str] = typer.Option([], "--benchmarks", help="Keep entries of these benchmarks."),
     splits: list[str] = typer.Option([], "--splits", help="train, val, test."),
@@ -234,7 +239,7 @@ def download(
     except ValueError as e:
         if isinstance(e, EgoExoKitError):
             raise
-        raise DownloadError(str(e)) from e  # an unknown part name: one line, not a traceback
+        raise DownloadError(str(e)) from e  # an invalid part name: one line, not a traceback
     if dry_run:
         render_plan(plan)
         return

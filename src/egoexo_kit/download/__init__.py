@@ -22,6 +22,7 @@ from egoexo_kit.download._manifest import PathSpec as PathSpec
 from egoexo_kit.download._manifest import dump_manifest as dump_manifest
 from egoexo_kit.download._manifest import expand_parts as expand_parts
 from egoexo_kit.download._manifest import parse_manifest as parse_manifest
+from egoexo_kit.download._manifest import unknown_parts as unknown_parts
 from egoexo_kit.download._publish import PublishReport as PublishReport
 from egoexo_kit.download._publish import build_manifests as build_manifests
 from egoexo_kit.download._publish import publish as publish
@@ -57,4 +58,5 @@ __all__ = [
     "plan_download",
     "publish",
     "stale_files",
+    "unknown_parts",
 ]

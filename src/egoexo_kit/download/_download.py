@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit._io import write_json
-from egoexo_kit.download._manifest import ManifestEntry, expand_parts, parse_checksum, parse_manifest
+from egoexo_kit.download._manifest import (
+    ManifestEntry,
+    expand_parts,
+    parse_checksum,
+    parse_manifest,
+    unknown_parts,
+)
 from egoexo_kit.download._select import CameraIndex, Selected, Selection, select
 from egoexo_kit.download._sources import MissingObject, S3Source, Source
 from egoexo_kit.download._transfer import (
@@ -101,8 +107,10 @@ def _read_manifests(
             raise _human(e, source) from e
         out[part] = (url, parse_manifest(text, source=url))
     if missing:
+        odd = unknown_parts(missing)
+        hint = f" ({', '.join(odd)}: not a part name egoexo-kit knows; misspelt?)" if odd else ""
         raise DownloadError(
-            f"no manifest for part(s) {', '.join(missing)} at {source.label} "
+            f"no manifest for part(s) {', '.join(missing)} at {source.label}{hint} "
             f"(looked for {source.manifest_url(missing[0])}). Check --source and --release; "
             "the parts present there are the ones with a <release>/<part>/manifest.json."
         )
@@ -163,14 +171,17 @@ def plan_download(
         DownloadError: a manifest is missing or the source refuses access (a human message).
         FormatError: a manifest is malformed (located).
         UnsafePathError: a ``relative_path`` would escape ``out``: the whole download is refused.
-        ValueError: an unknown part name.
+        ValueError: a part name that cannot be a folder name.
     """
     out = Path(out)
     policy = policy or TransferPolicy()
     parts = expand_parts(list(selection.parts))
     manifests = _read_manifests(source, parts, policy=policy)
     cameras = _camera_index(source, manifests, policy=policy) if selection.by_camera else None
-    warnings = []
+    warnings = [  # the official client downloads any part with a manifest; so do we, with a note
+        f"part {p!r} is not one egoexo-kit knows; downloading it as {manifests[p][0]} lists it"
+        for p in unknown_parts(parts)
+    ]
     if selection.benchmarks:
         known = {b for _, entries in manifests.values() for e in entries for b in e.benchmarks or ()}
         unknown = sorted(selection.benchmarks - known)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import ALL_PARTS
+from egoexo_kit.release import ALL_PARTS, KNOWN_PARTS
 from egoexo_kit.release._json import pointer
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "expand_parts",
     "parse_checksum",
     "parse_manifest",
+    "unknown_parts",
 ]
 
 DEFAULT_PARTS = ("metadata", "annotations", "takes", "captures", "take_trajectory", "take_vrs_noimagestream")
@@ -33,6 +34,7 @@ DEFAULT_PARTS = ("metadata", "annotations", "takes", "captures", "take_trajector
 _PATH_FIELDS = ("source_path", "relative_path", "views", "universities", "file_type", "size", "checksum")
 _ENTRY_FIELDS = ("uid", "paths", "splits", "benchmarks")
 _HEX = re.compile(r"^[0-9a-f]+$")
+_PART_NAME = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
 
 
 @dataclass(frozen=True)
@@ -117,20 +119,32 @@ class ManifestEntry:
 def expand_parts(parts: list[str] | tuple[str, ...]) -> list[str]:
     """Expand ``default`` / ``all`` (FORMAT §1.4), keep the order given, drop repeats.
 
+    Any other well-formed name is kept, nested ones (``keystep_benchmark/clips_448p``) included: the
+    official client downloads every part that has a ``<release>/<part>/manifest.json``
+    (facebookresearch/Ego4d: ego4d/internal/download/cli.py); :func:`unknown_parts` tells which names
+    egoexo-kit does not know, for a warning.
+
     Raises:
-        ValueError: a name that is no part, with the allowed names.
+        ValueError: a name that cannot be a part folder (empty, ``..``, odd characters).
     """
     out: list[str] = []
     for name in parts or ["default"]:
         names = DEFAULT_PARTS if name == "default" else ALL_PARTS if name == "all" else (name.strip("/"),)
         for part in names:
-            if part not in ALL_PARTS:
+            if not _PART_NAME.match(part) or {".", ".."} & set(part.split("/")):
                 raise ValueError(
-                    f"unknown part {name!r}; parts are: {', '.join(ALL_PARTS)}, plus 'default' and 'all'"
+                    f"invalid part name {name!r}: a part is a folder name such as 'takes' or "
+                    f"'downscaled_takes/448'; known parts are: {', '.join(KNOWN_PARTS)}, "
+                    "plus 'default' and 'all'"
                 )
             if part not in out:
                 out.append(part)
     return out
+
+
+def unknown_parts(parts: list[str]) -> list[str]:
+    """The names among ``parts`` that egoexo-kit does not know (downloaded all the same if listed)."""
+    return [p for p in parts if p not in KNOWN_PARTS]
 
 
 def _strings(raw: Any, *, where: str, name: str, source: str) -> tuple[str, ...] | None:

@@ -25,7 +25,7 @@ from egoexo_kit.download._manifest import ManifestEntry, PathSpec, dump_manifest
 from egoexo_kit.download._sources import s3_client, split_s3
 from egoexo_kit.download._transfer import hash_file
 from egoexo_kit.errors import DownloadError
-from egoexo_kit.release import ALL_PARTS, Release, classify_part, open_release
+from egoexo_kit.release import CLIPS_PART, KNOWN_PARTS, Release, classify_part, open_release
 
 __all__ = ["PublishReport", "build_manifests", "publish"]
 
@@ -119,6 +119,11 @@ class _Describer:
             return (p.stem, None, None)
         if part in ("annotations", "ego_pose_pseudo_gt", "expert_commentary"):
             return self._annotation(p, part)
+        if part == CLIPS_PART:  # keystep_benchmark/clips_448p/<split>/<take_name>/<clip>.mp4
+            take = self.takes_by_name.get(p.parts[3]) if len(p.parts) > 4 else None
+            if take is None:
+                return (p.parts[-2], None, ("keystep",))
+            return (take.uid, (p.parts[2],), ("keystep",))
         if part.startswith("features/"):
             take = self.takes_by_uid.get(p.name.split("_")[0])
             if p.suffix in (".yaml", ".yml") or take is None:
@@ -163,16 +168,19 @@ class _Describer:
             capture = self.captures_by_dir.get("/".join(p.parts[:2]))
             university = capture.university_name if capture else None
         else:
-            take = (
-                self.takes_by_uid.get(p.name.split("_")[0])
-                if part.startswith("features/")
-                else self.takes_by_dir.get("/".join(p.parts[:2]))
-            )
+            if part.startswith("features/"):
+                take = self.takes_by_uid.get(p.name.split("_")[0])
+            elif part == CLIPS_PART:
+                take = self.takes_by_name.get(p.parts[-2])
+            else:
+                take = self.takes_by_dir.get("/".join(p.parts[:2]))
             university = take.university if take else None
             if part == "takes":
                 views = self.views.get(rel)
             elif part.startswith("features/") and take is not None:
                 views = self.cam_kind.get((take.uid, p.name.split("_")[1]))
+            elif part == CLIPS_PART and take is not None:  # start<s>_end<e>_<cam>[_<stream>].mp4
+                views = self.cam_kind.get((take.uid, p.stem.split("_")[2] if p.stem.count("_") >= 2 else ""))
             elif part in ("take_vrs", "take_vrs_noimagestream"):
                 views = "ego"
         return {
@@ -218,7 +226,7 @@ def build_manifests(
             **describe.spec_fields(f.rel, f.part),
         )
         groups[f.part].setdefault(key, []).append(spec)
-    manifests: dict[str, list[ManifestEntry]] = {p: [] for p in ALL_PARTS}
+    manifests: dict[str, list[ManifestEntry]] = {p: [] for p in KNOWN_PARTS}
     for part, by_key in groups.items():
         manifests[part] = [
             ManifestEntry(uid=uid, paths=tuple(paths), splits=splits, benchmarks=benchmarks)

@@ -17,6 +17,7 @@ from typing import Any
 
 from egoexo_kit.download._manifest import ManifestEntry, PathSpec
 from egoexo_kit.errors import FormatError
+from egoexo_kit.release import CLIPS_PART
 from egoexo_kit.release._json import parse_record, pointer
 from egoexo_kit.release._records import TakeRecord
 
@@ -30,6 +31,7 @@ CAMERA_PARTS = frozenset(
         "features/maws_clip_2b",
         "take_vrs",
         "take_vrs_noimagestream",
+        CLIPS_PART,
     }
 )
 """Parts whose files each show one camera, so ``--cams`` / ``--best-exo-only`` apply to them."""
@@ -112,6 +114,9 @@ class CameraIndex:
             return self.takes.get(pieces[0], take), (pieces[1] if len(pieces) == 3 else None)
         if take is None:
             return None, None
+        if part == CLIPS_PART:  # <split>/<take_name>/start<s>_end<e>_<cam>[_<stream>].mp4
+            pieces = name.rsplit(".", 1)[0].split("_")
+            return take, pieces[2] if len(pieces) >= 3 else None
         if part == "takes":
             return take, take.by_path.get(relative_path)
         if part == "downscaled_takes/448":

@@ -119,6 +119,14 @@ class FeatureConfig:
     """Where the backbone ran."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Backbone details (model file, output tensor, normalization) recorded for reproducibility."""
+    batch_size: int | None = None
+    """``inference_config.batch_size`` of an official config: ``1`` in the Ego-Exo4D configs, which is
+    why their files are ``(N, 1, D)`` (facebookresearch/Ego4d: ego4d/features/configs/egoexo_omnivore.yaml,
+    egoexo_maws_clip.yaml; the extractor stacks one ``(1, D)`` output per window,
+    ego4d/features/extract_features.py). ``None`` when the config does not say."""
+    check_fv_count: bool | None = None
+    """Top-level ``check_fv_count``: ``false`` in the official configs ("due to variable frame rate"),
+    so their row counts may differ from :func:`num_windows` by more than one."""
 
     @property
     def window_s(self) -> float:
@@ -134,19 +142,26 @@ class FeatureConfig:
         """Official keys (``fps``, ``inference_config``, ``model_config``), ours under ``egoexo_kit``."""
         ours = asdict(self)
         ours["input_size"] = list(self.input_size) if self.input_size else None
-        doc = {
+        for key in ("batch_size", "check_fv_count"):  # official keys, written where the official ones go
+            ours.pop(key)
+        inference: dict[str, Any] = {"device": self.device}
+        if self.batch_size is not None:
+            inference["batch_size"] = self.batch_size
+        inference |= {
             "fps": self.fps,
-            "inference_config": {
-                "device": self.device,
-                "fps": self.fps,
-                "frame_window": self.window,
-                "stride": self.stride,
-                "include_audio": False,
-                "include_video": True,
-            },
-            "model_config": {"model_name": self.backbone, "input_type": "video"},
-            "egoexo_kit": ours,
+            "frame_window": self.window,
+            "stride": self.stride,
+            "include_audio": False,
+            "include_video": True,
         }
+        doc: dict[str, Any] = {
+            "fps": self.fps,
+            "inference_config": inference,
+            "model_config": {"model_name": self.backbone, "input_type": "video"},
+        }
+        if self.check_fv_count is not None:
+            doc["check_fv_count"] = self.check_fv_count
+        doc["egoexo_kit"] = ours
         return yaml.safe_dump(doc, sort_keys=False)
 
 
@@ -163,8 +178,23 @@ def _require_int(value: object, *, path: Path, pointer: str) -> int:
     return value
 
 
+def _optional(value: object, kind: type, *, path: Path, pointer: str) -> Any:
+    """``value`` if it is of ``kind`` (bools are not ints), ``None`` if absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) is not (kind is bool) or not isinstance(value, kind):
+        what = "a boolean" if kind is bool else "an integer"
+        raise FormatError(f"must be {what}, got {value!r}", path=path, pointer=pointer)
+    return value
+
+
 def read_config(folder: str | Path) -> FeatureConfig:
     """Read ``<folder>/config.yaml``; an official folder without one gets its published window/stride.
+
+    Both layouts are read: the official extractor's (``fps``, ``io``, ``inference_config`` with
+    ``frame_window``/``stride``/``batch_size``, ``model_config.model_name``, ``check_fv_count``;
+    facebookresearch/Ego4d: ego4d/features/configs/egoexo_omnivore.yaml, egoexo_maws_clip.yaml) and
+    ours (the same keys plus an ``egoexo_kit`` section). Keys neither uses are ignored.
 
     Raises:
         FormatError: the yaml is malformed (with its line) or lacks ``inference_config.frame_window``
@@ -214,4 +244,6 @@ def read_config(folder: str | Path) -> FeatureConfig:
         dtype=ours.get("dtype", "float32"),
         device=inf.get("device", "cpu"),
         extra=ours.get("extra") or {},
+        batch_size=_optional(inf.get("batch_size"), int, path=path, pointer="/inference_config/batch_size"),
+        check_fv_count=_optional(doc.get("check_fv_count"), bool, path=path, pointer="/check_fv_count"),
     )

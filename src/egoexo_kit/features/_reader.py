@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -20,6 +20,7 @@ from egoexo_kit.features._layout import (
     read_config,
     window_starts,
 )
+from egoexo_kit.release import Problem
 
 __all__ = ["FeatureRows", "FeatureSet", "load_tensor"]
 
@@ -27,9 +28,14 @@ __all__ = ["FeatureRows", "FeatureSet", "load_tensor"]
 def load_tensor(path: str | Path) -> np.ndarray:
     """The ``(N, D)`` float32 rows of one ``.pt`` file (any float dtype is accepted and cast).
 
+    The released files are ``(N, 1, D)``: the official extractor runs with ``batch_size: 1`` and
+    stacks one ``(1, D)`` output per window (facebookresearch/Ego4d: ego4d/features/extract_features.py,
+    configs/egoexo_omnivore.yaml); the singleton axis is squeezed here, as the official HDF5 helper does.
+
     Raises:
         MissingExtraError: torch is not installed (``.pt`` files are torch pickles).
-        FormatError: the file is missing, unreadable, not a single tensor, or not 2-D float.
+        FormatError: the file is missing, unreadable, not a single tensor, or not float ``(N, D)`` /
+            ``(N, 1, D)``.
     """
     try:
         import torch
@@ -44,9 +50,13 @@ def load_tensor(path: str | Path) -> np.ndarray:
         raise FormatError(f"cannot load the feature tensor ({type(e).__name__}: {e})", path=path) from e
     if not isinstance(obj, torch.Tensor):
         raise FormatError(f"feature file must hold one tensor, got {type(obj).__name__}", path=path)
+    if obj.ndim == 3 and obj.shape[1] == 1:
+        obj = obj[:, 0]
     if obj.ndim != 2 or not obj.is_floating_point():
         raise FormatError(
-            f"feature tensor must be 2-D float (rows, dim), got {tuple(obj.shape)} {obj.dtype}", path=path
+            "feature tensor must be 2-D float (rows, dim) or (rows, 1, dim), "
+            f"got {tuple(obj.shape)} {obj.dtype}",
+            path=path,
         )
     return obj.float().numpy()
 
@@ -63,6 +73,9 @@ class FeatureRows:
     """``(n,)`` float64 window starts (s from take start)."""
     t1_s: np.ndarray
     """``(n,)`` float64 window ends (exclusive)."""
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    """Irregular but usable things found reading the file (e.g. a row count off the window formula),
+    each located (file relative to the release root, and where in it)."""
 
     def __post_init__(self) -> None:
         n = len(self.data)
@@ -97,27 +110,36 @@ class FeatureRows:
         else:
             raise ValueError(f"unknown match {match!r}; use overlap or center")
         return FeatureRows(
-            data=self.data[keep], rows=self.rows[keep], t0_s=self.t0_s[keep], t1_s=self.t1_s[keep]
+            data=self.data[keep],
+            rows=self.rows[keep],
+            t0_s=self.t0_s[keep],
+            t1_s=self.t1_s[keep],
+            warnings=self.warnings,
         )
 
 
 def row_times(n_rows: int, config: FeatureConfig, *, n_frames: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Start and end seconds of each row: window ``k`` covers ``[start_k, start_k + W) / fps``.
 
-    With ``n_frames`` known the starts follow the extractor (the last window back-padded to end at
-    the last frame); ``n_rows`` may differ from the formula by one (FORMAT §8), the extra or missing
-    row taken at the end. Times never fall before 0 or past the take's end.
+    With ``n_frames`` known and ``n_rows`` within one of the formula (FORMAT §8) the starts follow
+    the extractor (the last window back-padded to end at the last frame), the extra or missing row
+    taken at the end. A count further off (the official configs set ``check_fv_count: false``
+    "due to variable frame rate": the sampler follows the container's duration, not the take's
+    frame count) has every row at ``k * stride``. Times are clipped to ``[0, take end]``, so a row
+    past the end of the take gets an empty window at the end.
     """
     w, s = config.window, config.stride
     starts = np.arange(n_rows, dtype=np.int64) * s
     if n_frames is not None:
         exact = window_starts(n_frames, window=w, stride=s)
-        k = min(n_rows, len(exact))
-        starts[:k] = exact[:k]
+        if abs(n_rows - len(exact)) <= 1:
+            k = min(n_rows, len(exact))
+            starts[:k] = exact[:k]
     t0 = starts / config.fps
     t1 = (starts + w) / config.fps
     if n_frames is not None:
-        t1 = np.minimum(t1, n_frames / config.fps)
+        end = n_frames / config.fps
+        t0, t1 = np.minimum(t0, end), np.minimum(t1, end)
     return t0.astype(np.float64), t1.astype(np.float64)
 
 
@@ -181,11 +203,13 @@ class FeatureSet:
         Args:
             key: which take, camera and stream.
             n_frames: frames of the take's aligned videos, if known: places the back-padded last
-                window exactly and checks the row count (±1 allowed, FORMAT §8).
+                window exactly and checks the row count. One row more or less is normal (FORMAT §8);
+                further off is a located warning on the result (:attr:`FeatureRows.warnings`), the
+                rows still timed from the config's window and stride and clipped to the take.
 
         Raises:
             NotFoundError: no file for ``key``.
-            FormatError: the file is corrupt, or its row count is off by more than one.
+            FormatError: the file is corrupt, or its rows are not as long as ``config.yaml`` says.
         """
         path = self.path(key)
         if not path.is_file():
@@ -194,13 +218,25 @@ class FeatureSet:
         cfg = self.config
         if cfg.dim is not None and data.shape[1] != cfg.dim:
             raise FormatError(f"rows have {data.shape[1]} values, config.yaml says dim {cfg.dim}", path=path)
+        warnings: list[Problem] = []
         if n_frames is not None:
             expected = num_windows(n_frames, window=cfg.window, stride=cfg.stride)
             if abs(len(data) - expected) > 1:
-                raise FormatError(
-                    f"{len(data)} rows, but {n_frames} frames with window {cfg.window} and stride "
-                    f"{cfg.stride} give {expected} (±1 allowed)",
-                    path=path,
+                warnings.append(
+                    Problem(
+                        self._display(path),
+                        "dim 0",
+                        f"{len(data)} rows, but {n_frames} frames with window {cfg.window} and stride "
+                        f"{cfg.stride} give {expected} (±1 expected; the official extractor does not "
+                        "check, check_fv_count: false): rows timed at k * stride, clipped to the take",
+                    )
                 )
         t0, t1 = row_times(len(data), cfg, n_frames=n_frames)
-        return FeatureRows(data=data, rows=np.arange(len(data), dtype=np.int64), t0_s=t0, t1_s=t1)
+        rows = np.arange(len(data), dtype=np.int64)
+        return FeatureRows(data=data, rows=rows, t0_s=t0, t1_s=t1, warnings=tuple(warnings))
+
+    def _display(self, path: Path) -> str:
+        """``features/<name>/<file>`` inside a release (as validation reports name files), else the path."""
+        if self.folder.parent.name == "features":
+            return f"features/{self.name}/{path.name}"
+        return str(path)

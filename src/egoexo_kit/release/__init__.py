@@ -38,6 +38,8 @@ from egoexo_kit.release._mps import read_semidense_observations as read_semidens
 from egoexo_kit.release._mps import read_semidense_points as read_semidense_points
 from egoexo_kit.release._mps import read_timesync as read_timesync
 from egoexo_kit.release._parts import ALL_PARTS as ALL_PARTS
+from egoexo_kit.release._parts import CLIPS_PART as CLIPS_PART
+from egoexo_kit.release._parts import KNOWN_PARTS as KNOWN_PARTS
 from egoexo_kit.release._parts import classify as classify_part
 from egoexo_kit.release._parts import scan_parts as scan_parts
 from egoexo_kit.release._records import CameraRecord as CameraRecord
@@ -60,6 +62,8 @@ from egoexo_kit.release._validate import validate_release as validate_release
 
 __all__ = [
     "ALL_PARTS",
+    "CLIPS_PART",
+    "KNOWN_PARTS",
     "ANNOTATION_FAMILIES",
     "FPS",
     "CameraRecord",

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-__all__ = ["ALL_PARTS", "PartsOnDisk", "classify", "scan_parts"]
+__all__ = ["ALL_PARTS", "CLIPS_PART", "KNOWN_PARTS", "PartsOnDisk", "classify", "scan_parts"]
 
 ALL_PARTS = (
     "metadata",
@@ -35,6 +35,16 @@ ALL_PARTS = (
     "take_audio",
 )
 """Every part name of the official downloader, in its ``all`` order."""
+
+CLIPS_PART = "keystep_benchmark/clips_448p"
+"""The keystep benchmark's trimmed 448p clips: documented (EGO4D/Ego-Exo4D-docs:
+docs/benchmarks/keystep/keystep_recoginition.md, ``--parts keystep_benchmark/clips_448p``) but not
+in the downloader's ``all``. The official manifest's paths are not published; releases written by
+egoexo-kit keep the clips under ``keystep_benchmark/clips_448p/<segment name>`` (FORMAT §7.3)."""
+
+KNOWN_PARTS = (*ALL_PARTS, CLIPS_PART)
+"""Every part name egoexo-kit knows. The official client downloads any ``<release>/<part>/manifest.json``
+(facebookresearch/Ego4d: ego4d/internal/download/cli.py), so other names are allowed too."""
 
 _METADATA = {
     "takes.json",
@@ -63,6 +73,8 @@ def classify(relative_path: str | PurePosixPath) -> str | None:
     if len(p) == 1:
         return "metadata" if name in _METADATA else None
     top = p[0]
+    if "/".join(p[:2]) == CLIPS_PART and len(p) > 2:
+        return CLIPS_PART
     if top == "annotations":
         if len(p) >= 5 and p[1] == "ego_pose" and p[4] == "automatic":
             return "ego_pose_pseudo_gt"
@@ -115,8 +127,9 @@ class PartsOnDisk:
 
     @property
     def present(self) -> list[str]:
-        """Parts with at least one file, in the downloader's order."""
-        return [p for p in ALL_PARTS if self.files.get(p)]
+        """Parts with at least one file: known ones in the downloader's order, then others by name."""
+        others = sorted(p for p in self.files if p not in KNOWN_PARTS and self.files[p])
+        return [p for p in KNOWN_PARTS if self.files.get(p)] + others
 
 
 def scan_parts(root: str | Path) -> PartsOnDisk:

@@ -36,6 +36,7 @@ from egoexo_kit.synth._groundtruth import (
     write_take_truth,
 )
 from egoexo_kit.synth._irregular import apply_irregularities
+from egoexo_kit.synth._keystep_clips import write_keystep_clips
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.synth._plan import CapturePlan, ReleasePlan, TakePlan, plan_release
 from egoexo_kit.synth._raw import write_raw_capture
@@ -297,6 +298,10 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
         progress("annotations", done, total)
     _write_metadata(root, plan, takes_json=takes_json, captures_json=captures_json)
     write_annotations(root, truths=truths, all_takes=plan.takes, rng_seed=config.seed)
+    if config.downscaled and not config.annotations_only:  # a part, not an irregularity: --clean keeps it
+        if progress:
+            progress("keystep clips", done, total)
+        write_keystep_clips(root, workers=config.worker_count)
     write_capture_truth(root, config=config, worlds=worlds, graph_uids=graph_uids)
     apply_irregularities(root, config)
     write_readme(root)
