@@ -108,6 +108,8 @@ class _Stream:
     ns: np.ndarray  # (M,) int64 device ns of those rows, strictly increasing
     valid: np.ndarray  # (n_frames,) bool: the frame's row has its own timestamp
     column: str  # the CSV column, for messages
+    filled: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    """(n_frames,) int64 device ns of every frame: exact where valid, interpolated in gaps."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,6 +285,10 @@ class TakeTimeline:
                 f"{column} does not increase at row {row}", path=self.timesync.path, line=row + 2
             )
         s = _Stream(key=key, frames=frames, ns=ns, valid=valid, column=column)
+        all_frames = np.arange(self.n_frames, dtype=np.float64)
+        object.__setattr__(
+            s, "filled", np.where(valid, np.ma.getdata(col), self._frame_pos_to_ns(s, all_frames))
+        )
         self._streams[stream] = s
         return s
 
@@ -391,6 +397,8 @@ class TakeTimeline:
                 ``"nearest"`` rounds ``t * 30`` (clipped to the last frame), ``"after"`` takes the ceiling.
             device_ns: Aria device-clock nanoseconds (int64) of ``stream``. Matched against the window's
                 ``capture_timestamp_ns`` rows with ``np.searchsorted``; default ``match="nearest"``.
+                Rows with an empty cell take their interpolated time (as :meth:`to_device_ns` gives it),
+                with an :class:`EgoExoKitWarning` when one is matched.
             stream: Aria stream whose clock ``device_ns`` is on (``"214-1"`` RGB, ``"1201-1"``,
                 ``"1201-2"``), or a full timesync device key (``"aria01_214-1"``).
             match: ``"nearest"``, ``"before"`` or ``"after"``; ``None`` picks the default above.
@@ -425,15 +433,16 @@ class TakeTimeline:
         s = self._stream(stream)
         q = _as_ns(device_ns, name="device_ns")
         self._check_ns(s, q)
-        res = lookup(s.ns, q, match=m, tolerance_s=tolerance_s)
+        res = lookup(s.filled, q, match=m, tolerance_s=tolerance_s)
         if not np.all(res.is_valid):
             why = f"within tolerance_s={tolerance_s}" if tolerance_s is not None else f"{m} it"
             raise FrameIndexError(
                 f"no {s.key} frame {why} for device_ns {_first_bad(q, ~res.is_valid)}; "
-                f"the window's rows span device ns [{s.ns[0]}, {s.ns[-1]}]",
+                f"the window's rows span device ns [{s.filled[0]}, {s.filled[-1]}]",
                 path=self.timesync.path,
             )
-        return s.frames[res.index][()]
+        self._warn_filled(s, res.index.ravel())
+        return res.index[()]
 
     @overload
     def to_time(self, *, frame: npt.ArrayLike, device_ns: None = None, stream: str = ...) -> Any: ...
@@ -499,11 +508,8 @@ class TakeTimeline:
         s = self._stream(stream)
         if which == "frame":
             f = self._frames(frame)
-            if np.all(s.valid[f]):
-                return s.ns[np.searchsorted(s.frames, f)][()]
             self._warn_filled(s, f.ravel())
-            exact = s.ns[np.clip(np.searchsorted(s.frames, f), 0, s.frames.size - 1)]
-            return np.where(s.valid[f], exact, self._frame_pos_to_ns(s, f.astype(np.float64)))[()]
+            return s.filled[f][()]
         x = self._times(t)
         near = np.minimum(np.floor(x + 0.5 + _EPS), self.n_frames - 1).astype(np.int64)
         self._warn_filled(s, near.ravel())
