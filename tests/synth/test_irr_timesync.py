@@ -153,6 +153,8 @@ def test_info_take_shows_row_offset(release: Path, monkeypatch: pytest.MonkeyPat
     ro = json.loads(res.stdout)["row_offset"]
     assert ro["used"] == 1 and ro["best"] == 1 and ro["decisive"] is True
     assert set(ro["median_error_m"]) == {"-1", "0", "1", "2"}
+    res = runner.invoke(app, ["info", str(release), "--take", name, "--row-offset", "first"])
+    assert res.exit_code == 2 and "--row-offset" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["info", str(release), "--take", name, "--row-offset", "0"])
     assert res.exit_code == 0, res.output
     text = " ".join(res.stdout.split())

@@ -19,6 +19,7 @@ from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors, print_json
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import open_release, release_summary, take_summary
+from egoexo_kit.timeline import resolve_row_offset
 
 __all__ = ["info"]
 
@@ -68,6 +69,10 @@ def take_row_summary(path: Path, name: str, *, row_offset: str | None) -> dict[s
     """``take_summary`` plus ``row_offset``: the offset in use and the measured evidence."""
     from egoexo_kit import open_release as open_full  # the facade: timeline, geometry, annotations
 
+    try:
+        resolve_row_offset(row_offset)  # also checks $EGOEXO_KIT_ROW_OFFSET when the option is absent
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--row-offset") from None
     t = open_full(path, row_offset=row_offset).take(name)
     summary = take_summary(t)
     check = t.detect_row_offset()
