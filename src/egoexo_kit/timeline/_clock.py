@@ -13,11 +13,12 @@ Three clocks, one meaning each (DESIGN §2):
   ``<aria>_<stream>_capture_timestamp_ns`` column (exact at rows, linear between rows).
 
 Real ``timesync.csv`` files have empty cells inside take windows (FORMAT §3.1): the official pose
-pipeline skips such frames (``facebookresearch/Ego4d: ego4d/internal/human_pose/main.py`` checks
-``_frame_number`` for NaN) and readers of real data forward-fill. Here a frame whose row has no
-timestamp still answers: its device time is interpolated from the nearest rows that have one
-(extrapolated from the nearest pair at the window ends), an :class:`EgoExoKitWarning` names the
-file, column and rows, and :meth:`TakeTimeline.device_ns_valid` tells which frames were filled.
+pipeline skips such frames (``facebookresearch/Ego4d: ego4d/internal/human_pose/main.py``: ``int()``
+of a NaN ``*_frame_number`` raises and the frame is skipped with a warning) and readers of real data
+forward-fill. Here a frame whose row has no timestamp still answers: its device time is interpolated
+from the nearest rows that have one (extrapolated from the nearest pair at the window ends), an
+:class:`EgoExoKitWarning` names the file, column and rows, and :meth:`TakeTimeline.device_ns_valid`
+tells which frames were filled.
 """
 
 from __future__ import annotations

@@ -2,11 +2,14 @@
 
 The official sources disagree: the docs and tutorials map frame ``i`` to row ``start + 1 + i``
 (``EGO4D/Ego-Exo4D-docs: docs/data/takes.md``, ``docs/tutorials/gaze.md``), the pipeline that made the
-EgoPose ground truth uses ``iloc[start : end - 1]``, i.e. row ``start + i``, marked "TODO: confirm"
-(``facebookresearch/Ego4d: ego4d/internal/human_pose/main.py``). A take that has both a trajectory and
-a released ``camera_pose`` file settles it: for each candidate offset ``k``, the RGB camera centre from
-the trajectory at the device time of row ``start + k + i`` is compared with the camera centre of the
-released per-frame extrinsics of frame ``i``; the right offset gives the smallest distance.
+EgoPose ground truth slices ``all_timesync_df.iloc[start : end - 1]`` and indexes it by frame, i.e.
+row ``start + i``, under "TODO: confirm that this is correct?" (``facebookresearch/Ego4d:
+ego4d/internal/human_pose/main.py``; it takes the trajectory sample nearest to the row's
+``capture_timestamp_ns``, which the interpolation here matches to within half a millisecond).
+A take that has both a trajectory and a released ``camera_pose`` file settles it: for each candidate
+offset ``k``, the RGB camera centre from the trajectory at the device time of row ``start + k + i``
+is compared with the camera centre of the released per-frame extrinsics of frame ``i``; the right
+offset gives the smallest distance.
 
 Camera centres (not full poses) are compared, so the result does not depend on how the camera axes
 of the EgoPose extrinsics are turned (sensor or upright orientation). Only frames where the released
