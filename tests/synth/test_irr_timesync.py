@@ -159,3 +159,44 @@ def test_info_take_shows_row_offset(release: Path, monkeypatch: pytest.MonkeyPat
     assert res.exit_code == 0, res.output
     text = " ".join(res.stdout.split())
     assert "row_offset: +0 in use; measured: frame i = timesync row start+1+i (decisive)" in text
+
+
+def _hand_made(root: Path) -> Path:
+    """A capture folder and a ``takes.json`` with one 20-frame window: enough for the step alone."""
+    cap = root / "captures" / "c1"
+    cap.mkdir(parents=True)
+    lines = [
+        "aria01_214-1_global_time,aria01_214-1_capture_timestamp_ns,aria01_214-1_frame_number,cam01_global_time"
+    ]
+    lines += [f"{r / 30:.6f},{1152023000000 + r * 33333333},{r},{r / 30:.6f}" for r in range(30)]
+    (cap / "timesync.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cams = [{"cam_id": "aria01", "is_ego": True}, {"cam_id": "cam01", "is_ego": False}]
+    take = {
+        "take_name": "t1",
+        "timesync_start_idx": 4,
+        "timesync_end_idx": 25,
+        "capture": {"root_dir": "captures/c1", "cameras": cams},
+    }
+    (root / "takes.json").write_text(json.dumps([take]), encoding="utf-8")
+    return cap / "timesync.csv"
+
+
+def test_step_alone_and_clean(tmp_path: Path):
+    from egoexo_kit.synth._irregular import apply_irregularities
+
+    clean = _hand_made(tmp_path / "clean")
+    before = clean.read_text(encoding="utf-8")
+    assert "timesync_gaps" not in apply_irregularities(tmp_path / "clean", SynthConfig(clean=True))
+    assert clean.read_text(encoding="utf-8") == before
+
+    path = _hand_made(tmp_path / "irr")
+    recs = apply_irregularities(tmp_path / "irr", SynthConfig())["timesync_gaps"]
+    header, rows = _cells(path)
+    aria, exo, floats = recs
+    assert aria["take"] == "t1" and all(5 <= r <= 24 for r in aria["rows"] + exo["rows"])
+    assert len(aria["rows"]) == 3 and exo["columns"] == ["cam01_global_time"] and len(exo["rows"]) == 3
+    assert set(floats["columns"]) == {"aria01_214-1_capture_timestamp_ns", "aria01_214-1_frame_number"}
+    j = header.index("aria01_214-1_capture_timestamp_ns")
+    assert rows[0][j] == "1152023000000.0" and all(rows[r][j] == "" for r in aria["rows"])
+    ts = read_timesync(path)
+    assert int(ts.capture_timestamp_ns("aria01_214-1")[0]) == 1152023000000  # exact through the float text
