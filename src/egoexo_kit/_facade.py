@@ -25,13 +25,14 @@ from egoexo_kit.release import Release as _ReleaseBase
 from egoexo_kit.release import Take as _ReleaseTake
 from egoexo_kit.release import View
 from egoexo_kit.sensors import Audio, read_audio
-from egoexo_kit.timeline import TakeTimeline
+from egoexo_kit.timeline import TakeTimeline, resolve_row_offset
 from egoexo_kit.video import VideoReader
 
 if TYPE_CHECKING:
     import duckdb
 
     from egoexo_kit.annotations import SearchHit, TakeAnnotations
+    from egoexo_kit.timeline import RowOffsetCheck
 
 __all__ = ["Release", "Take", "open_release"]
 
@@ -101,8 +102,18 @@ class Take(_ReleaseTake):
 
     @cached_property
     def timeline(self) -> TakeTimeline:
-        """Conversions between take time, aligned frame index and device clocks (reads timesync once)."""
+        """Conversions between take time, aligned frame index and device clocks (reads timesync once).
+
+        Frame ``i`` is timesync row ``start + row_offset + i``: the release's ``row_offset`` (see
+        :func:`open_release`), else ``$EGOEXO_KIT_ROW_OFFSET``, else +1 (FORMAT §3.2).
+        """
         return TakeTimeline.from_take(self)
+
+    def detect_row_offset(self) -> RowOffsetCheck:
+        """Measure which timesync row is frame 0 from the trajectory and EgoPose ``camera_pose`` (§11 C1)."""
+        from egoexo_kit._frame0 import detect_row_offset
+
+        return detect_row_offset(self)
 
     @cached_property
     def geometry(self) -> TakeCameras:
@@ -278,6 +289,9 @@ class Take(_ReleaseTake):
 class Release(_ReleaseBase):
     """A release whose annotations are queryable: :meth:`catalog` (SQL) and :meth:`search` (text)."""
 
+    row_offset: int | str | None = None
+    """Timesync row of frame 0 for every take's timeline (``open_release(row_offset=...)``); None: default."""
+
     def catalog(self, *, rebuild: bool = True, progress: Any = None) -> duckdb.DuckDBPyConnection:
         """Update the annotation catalog (only changed files) and return a DuckDB connection to it.
 
@@ -312,6 +326,19 @@ class Release(_ReleaseBase):
         return search(self.catalog(), text, families=fams, limit=limit)
 
 
-def open_release(root: str | Path) -> Release:
-    """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations."""
-    return Release.open(root, take_type=Take)
+def open_release(root: str | Path, *, row_offset: int | str | None = None) -> Release:
+    """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations.
+
+    Args:
+        root: The release folder.
+        row_offset: Which timesync row is a take's frame 0: frame ``i`` ↔ row
+            ``timesync_start_idx + row_offset + i`` (FORMAT §3.2, §11 C1). ``None``:
+            ``$EGOEXO_KIT_ROW_OFFSET``, else +1 (the docs' convention); ``0`` is the EgoPose
+            pipeline's; ``"auto"`` measures it per take (:meth:`Take.detect_row_offset`), keeping +1
+            where a take has no trajectory or ``camera_pose`` to measure it with.
+    """
+    if row_offset is not None:
+        resolve_row_offset(row_offset)  # refuse a bad value now, not at the first timeline
+    release = Release.open(root, take_type=Take)
+    release.row_offset = row_offset
+    return release

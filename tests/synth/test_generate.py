@@ -35,13 +35,20 @@ def cameras(root: Path, take: str) -> dict:
     return json.loads((root / ".synth" / "takes" / take / "cameras.json").read_text(encoding="utf-8"))
 
 
+def unexplained(root: Path, warnings: list) -> list:
+    """Warnings not located in a file that ``.synth/irregularities.json`` says was made irregular."""
+    data = json.loads((root / ".synth" / "irregularities.json").read_text(encoding="utf-8"))
+    files = {r.get("file") for recs in data.values() if isinstance(recs, list) for r in recs}
+    return [w for w in warnings if w.path not in files]
+
+
 @pytest.mark.parametrize("scenario", SCENARIO_NAMES)
 def test_every_scenario_validates(tmp_path, scenario):
     config = SynthConfig(captures=1, takes_per_capture=1, scenarios=(scenario,), downscaled=False, **SMALL)
     root = generate_release(tmp_path / "r", config)
     report = validate_release(root)
     assert report.errors == [], report.errors[:5]
-    assert report.warnings == [], report.warnings[:5]
+    assert unexplained(root, report.warnings) == [], report.warnings[:5]
     take = open_release(root).takes[0]
     assert take.scenario.lower() == scenario.lower()
     assert all(v.exists for v in take.views) and take.collage_path.is_file()
@@ -49,7 +56,7 @@ def test_every_scenario_validates(tmp_path, scenario):
 
 def test_release_is_complete(synth_release):
     report = validate_release(synth_release)
-    assert report.ok and report.warnings == [], report.warnings[:5]
+    assert report.ok and unexplained(synth_release, report.warnings) == [], report.warnings[:5]
     rel = open_release(synth_release)
     assert len(rel.takes) == 2 and len(rel.captures) == 2
     for take in rel.takes:
@@ -190,14 +197,15 @@ def test_trajectory_timesync_and_videos_agree(synth_release):
         ts = read_timesync(take.timesync_path)
         rows = slice(take.record.timesync_start_idx + 1, take.record.timesync_end_idx)
         ns = np.ma.asarray(ts.capture_timestamp_ns(f"{take.aria_id}_214-1"))[rows]
-        assert not np.ma.is_masked(ns)
+        ok = ~np.ma.getmaskarray(ns)  # a default release blanks a few cells (irregularity timesync_gaps)
+        assert ok.sum() >= take.n_frames - 3
         traj = read_closed_loop_trajectory(take.closed_loop_trajectory_path)
-        us = np.asarray(ns, dtype=np.int64) / 1000
+        us = np.asarray(ns.filled(int(ns.compressed()[0])), dtype=np.int64) / 1000
         idx = np.searchsorted(traj.tracking_timestamp_us, us)
         assert idx.min() > 0 and idx.max() < len(traj), "trajectory must cover every RGB frame"
         T_device_cam = np.array(cams["aria"]["T_device_camera"]["rgb"])
         key = f"{take.aria_id}__rgb"
-        for i in range(0, take.n_frames, 17):
+        for i in np.flatnonzero(ok)[::17]:
             j = idx[i] if abs(traj.tracking_timestamp_us[idx[i]] - us[i]) < 600 else idx[i] - 1
             T_world_device = np.eye(4)
             T_world_device[:3, :3] = quat_to_matrix(traj.q_world_device[j])

@@ -3,6 +3,7 @@
 Examples:
     egoexo-kit info ./egoexo
     egoexo-kit info ./egoexo --take cmu_bike01_2
+    egoexo-kit info ./egoexo --take cmu_bike01_2 --row-offset 0
     egoexo-kit info ./egoexo --json
 """
 
@@ -16,7 +17,9 @@ from rich.table import Table
 
 from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors, print_json
+from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import open_release, release_summary, take_summary
+from egoexo_kit.timeline import resolve_row_offset
 
 __all__ = ["info"]
 
@@ -36,23 +39,49 @@ def info(
         None, "--take", help="A take name or uid: show its views and annotations."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    row_offset: str | None = typer.Option(
+        None,
+        "--row-offset",
+        help="Timesync row of frame 0: frame i = row start+OFFSET+i (an integer or 'auto'; default "
+        "$EGOEXO_KIT_ROW_OFFSET, else 1). With --take the measured offset is shown whatever this is.",
+    ),
 ) -> None:
     """Summarize a release (counts, parts, sizes) or one take.
 
+    With ``--take`` it also measures which timesync row is frame 0 (FORMAT §11 C1) from the take's
+    trajectory and EgoPose ``camera_pose``, and shows the per-offset evidence.
+
     Example: egoexo-kit info ./egoexo --take cmu_bike01_2
     """
-    release = open_release(path)
-    summary = (
-        take_summary(release.take(take))
-        if take
-        else {**release_summary(release), "extras": installed_extras()}
-    )
+    if take:
+        summary = take_row_summary(path, take, row_offset=row_offset)
+    else:
+        summary = {**release_summary(open_release(path)), "extras": installed_extras()}
     if as_json:
         print_json(summary)
     elif take:
         render_take(summary)
     else:
         render_release(summary)
+
+
+def take_row_summary(path: Path, name: str, *, row_offset: str | None) -> dict[str, Any]:
+    """``take_summary`` plus ``row_offset``: the offset in use and the measured evidence."""
+    from egoexo_kit import open_release as open_full  # the facade: timeline, geometry, annotations
+
+    try:
+        resolve_row_offset(row_offset)  # also checks $EGOEXO_KIT_ROW_OFFSET when the option is absent
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--row-offset") from None
+    t = open_full(path, row_offset=row_offset).take(name)
+    summary = take_summary(t)
+    check = t.detect_row_offset()
+    try:
+        used: int | None = t.timeline.row_offset
+    except EgoExoKitError:  # no timesync.csv (part 'captures' absent) or no window
+        used = None
+    summary["row_offset"] = {"used": used, **check.to_json()}
+    return summary
 
 
 def render_release(s: dict[str, Any]) -> None:
@@ -96,6 +125,10 @@ def render_take(s: dict[str, Any]) -> None:
         "collage",
     ):
         console.print(f"  {key}: {s[key]}")
+    ro = s.get("row_offset")
+    if ro is not None:
+        used = "n/a (no timesync)" if ro["used"] is None else f"{ro['used']:+d}"
+        console.print(f"  row_offset: {used} in use; measured: {ro['message']}")
     table = Table(title="views")
     for col in ("view", "stream_id", "kind", "full-res", "448p"):
         table.add_column(col)

@@ -58,6 +58,7 @@ from egoexo_kit.release._report import Report as Report
 from egoexo_kit.release._take import FPS as FPS
 from egoexo_kit.release._take import Take as Take
 from egoexo_kit.release._take import View as View
+from egoexo_kit.release._timesync import format_ranges as format_ranges
 from egoexo_kit.release._validate import validate_release as validate_release
 
 __all__ = [
@@ -96,6 +97,7 @@ __all__ = [
     "classify_part",
     "decode_mask",
     "encode_mask",
+    "format_ranges",
     "load_json",
     "open_release",
     "probe_video",

@@ -10,7 +10,7 @@ import numpy as np
 from egoexo_kit.errors import FormatError, NotFoundError
 from egoexo_kit.release._csv import CsvTable, _Rows, read_csv
 
-__all__ = ["Timesync", "read_timesync"]
+__all__ = ["Timesync", "format_ranges", "read_timesync"]
 
 
 _TIMESYNC_SUFFIXES = {
@@ -19,6 +19,18 @@ _TIMESYNC_SUFFIXES = {
     "frame_number": "_frame_number",
     "capture_timestamp_ns": "_capture_timestamp_ns",
 }
+
+
+def format_ranges(values: np.ndarray | list[int], *, limit: int = 8) -> str:
+    """Sorted integers as compact ranges for messages: ``[3, 4, 5, 9]`` → ``"3-5, 9"`` (at most ``limit``)."""
+    v = np.asarray(values, dtype=np.int64)
+    if v.size == 0:
+        return ""
+    breaks = np.flatnonzero(np.diff(v) != 1)
+    starts, ends = np.r_[v[0], v[breaks + 1]], np.r_[v[breaks], v[-1]]
+    parts = [str(a) if a == b else f"{a}-{b}" for a, b in zip(starts, ends, strict=True)]
+    more = len(parts) - limit
+    return ", ".join(parts[:limit]) + (f" and {more} more range(s)" if more > 0 else "")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -72,6 +84,19 @@ class Timesync(_Rows):
                 path=self.path,
             )
         return self.table[self._columns[device][kind]]
+
+    def column_name(self, device: str, kind: str) -> str:
+        """The CSV column of ``device`` for ``kind`` (``global_time``, ``capture_timestamp_ns`` …)."""
+        self._column(device, kind)  # raises NotFoundError naming what exists
+        return self._columns[device][kind]
+
+    def empty_rows(self, device: str, kind: str, *, rows: slice) -> np.ndarray:
+        """0-based rows in ``rows`` (a ``start:stop`` slice) whose ``kind`` cell of ``device`` is empty.
+
+        Real files have such gaps inside take windows; data row ``r`` is on CSV line ``r + 2``.
+        """
+        name = self.column_name(device, kind)
+        return rows.start + np.flatnonzero(~self.table.valid(name)[rows.start : rows.stop])
 
     def global_time(self, device: str) -> np.ndarray:
         """Return ``<device>_global_time`` as float64, NaN where the device did not record."""

@@ -23,6 +23,7 @@ from egoexo_kit.release._mps import (
     read_timesync,
 )
 from egoexo_kit.release._take import Take
+from egoexo_kit.release._timesync import format_ranges
 from egoexo_kit.release._validate import Ctx
 
 __all__ = ["check_captures_files", "check_take_files"]
@@ -79,7 +80,12 @@ def check_captures_files(ctx: Ctx) -> None:
 
 
 def _check_take_window(ctx: Ctx, t: Take, ts: Timesync) -> None:
-    """Rows ``start+1 … end-1`` exist, are filled for every device of the take and increase (FORMAT §3.2)."""
+    """Rows ``start+1 … end-1`` exist and increase for every device of the take (FORMAT §3.2).
+
+    Empty cells inside the window are a located warning, not an error: real ``timesync.csv`` files
+    have them (FORMAT §3.1; ``facebookresearch/Ego4d: ego4d/internal/human_pose/main.py`` skips
+    such frames) and the timeline fills them from the neighbouring rows.
+    """
     rep, r = ctx.report, t.record
     s, e = r.timesync_start_idx, r.timesync_end_idx
     if s is None or e is None or e < s + 2:
@@ -109,6 +115,11 @@ def _check_take_window(ctx: Ctx, t: Take, ts: Timesync) -> None:
                 where="line 1",
             )
             continue
+        is_aria = dev.startswith(t.aria_id or "\0")
+        kinds = ("global_time", "capture_timestamp_ns", "frame_number") if is_aria else ("global_time",)
+        for kind in kinds:
+            if kind in ("global_time", "capture_timestamp_ns") or _has_column(ts, dev, kind):
+                _warn_gaps(ctx, ts, dev=dev, kind=kind, rows=rows, take=t.name)
         _check_monotonic(
             ctx,
             ts.path,
@@ -117,7 +128,7 @@ def _check_take_window(ctx: Ctx, t: Take, ts: Timesync) -> None:
             what=f"{dev}_global_time (take {t.name})",
             strict=False,
         )
-        if dev.startswith(t.aria_id or "\0"):
+        if is_aria:
             ns = ts.capture_timestamp_ns(dev)
             if isinstance(ns, np.ma.MaskedArray):
                 ns = ns.astype(np.float64).filled(np.nan)
@@ -131,25 +142,47 @@ def _check_take_window(ctx: Ctx, t: Take, ts: Timesync) -> None:
             )
 
 
+def _has_column(ts: Timesync, dev: str, kind: str) -> bool:
+    try:
+        ts.column_name(dev, kind)
+    except EgoExoKitError:
+        return False
+    return True
+
+
+def _warn_gaps(ctx: Ctx, ts: Timesync, *, dev: str, kind: str, rows: slice, take: str) -> None:
+    """One located warning per column with empty cells inside a take window (file, column, CSV lines)."""
+    empty = ts.empty_rows(dev, kind, rows=rows)
+    if not empty.size:
+        return
+    column = ts.column_name(dev, kind)
+    part = "every cell is empty" if empty.size == rows.stop - rows.start else f"{empty.size} empty cell(s)"
+    ctx.report.warn(
+        ts.path,
+        f"{column}: {part} inside the window of take {take} (rows {format_ranges(empty)}); "
+        "the timeline fills them from the nearest rows that have a value",
+        where=("line " if empty.size == 1 else "lines ") + format_ranges(empty + 2),
+    )
+
+
 def _check_monotonic(
     ctx: Ctx, path: Path, values: np.ndarray, *, first_row: int, what: str, strict: bool
 ) -> bool:
-    """Report empty cells and decreasing steps in a column; True when clean."""
+    """Report decreasing steps between the non-empty cells of a column; True when clean.
+
+    Empty cells are skipped here (:func:`_warn_gaps` reports them as warnings).
+    """
     vals = np.asarray(values, dtype=np.float64)
-    bad = np.flatnonzero(np.isnan(vals))
-    if bad.size:
-        ctx.report.error(
-            path, f"{what}: {bad.size} empty cell(s) inside the window", where=_line(first_row + int(bad[0]))
-        )
-        return False
-    d = np.diff(vals)
+    keep = np.flatnonzero(~np.isnan(vals))
+    d = np.diff(vals[keep])
     bad = np.flatnonzero(d <= 0 if strict else d < 0)
     if bad.size:
+        a, b = keep[bad[0]], keep[bad[0] + 1]
         ctx.report.error(
             path,
             f"{what}: not {'strictly ' if strict else ''}increasing "
-            f"({vals[bad[0]]!r} then {vals[bad[0] + 1]!r}; {bad.size} step(s))",
-            where=_line(first_row + int(bad[0]) + 1),
+            f"({vals[a]!r} then {vals[b]!r}; {bad.size} step(s))",
+            where=_line(first_row + int(b)),
         )
         return False
     return True

@@ -3,33 +3,83 @@
 Three clocks, one meaning each (DESIGN §2):
 
 - ``frame``: 0-based index into the take's 30 fps frame-aligned videos; frame ``i`` is timesync row
-  ``timesync_start_idx + 1 + i`` (FORMAT §3.2, recommended convention).
+  ``timesync_start_idx + row_offset + i``, ``row_offset = 1`` by default (FORMAT §3.2, §11 C1: the docs
+  and tutorials use ``start+1+i``; the EgoPose pipeline ``ego4d/internal/human_pose/main.py`` uses
+  ``start+i``). Override it per call, per release (``open_release(root, row_offset=...)``) or with the
+  ``EGOEXO_KIT_ROW_OFFSET`` environment variable; :func:`egoexo_kit.detect_row_offset` measures it.
 - ``t``: float seconds from the take start, ``t = frame / 30`` (FORMAT §3.3); frame ``i`` is displayed
   over the half-open interval ``[i / 30, (i + 1) / 30)``.
 - ``device_ns``: int64 Aria device-clock nanoseconds of one Aria stream, read from the
   ``<aria>_<stream>_capture_timestamp_ns`` column (exact at rows, linear between rows).
+
+Real ``timesync.csv`` files have empty cells inside take windows (FORMAT §3.1): the official pose
+pipeline skips such frames (``facebookresearch/Ego4d: ego4d/internal/human_pose/main.py``: ``int()``
+of a NaN ``*_frame_number`` raises and the frame is skipped with a warning) and readers of real data
+forward-fill. Here a frame whose row has no timestamp still answers: its device time is interpolated
+from the nearest rows that have one (extrapolated from the nearest pair at the window ends), an
+:class:`EgoExoKitWarning` names the file, column and rows, and :meth:`TakeTimeline.device_ns_valid`
+tells which frames were filled.
 """
 
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from egoexo_kit.errors import FormatError, FrameIndexError, NotFoundError
-from egoexo_kit.release import Timesync, read_timesync
+from egoexo_kit.errors import EgoExoKitWarning, FormatError, FrameIndexError, NotFoundError
+from egoexo_kit.release import Timesync, format_ranges, read_timesync
 from egoexo_kit.timeline._lookup import Match, _as_ns, _check_match, lookup
 from egoexo_kit.timeline._window import WindowCheck, detect_window_convention
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Take
 
-__all__ = ["FPS", "TakeTimeline"]
+__all__ = ["DEFAULT_ROW_OFFSET", "FPS", "ROW_OFFSET_ENV", "TakeTimeline", "resolve_row_offset"]
 
 FPS = 30
 """Frame rate of every frame-aligned video (FORMAT §3.3)."""
+
+DEFAULT_ROW_OFFSET = 1
+"""Frame ``i`` ↔ timesync row ``start + 1 + i`` (FORMAT §3.2 recommended: docs, tutorials, features)."""
+
+ROW_OFFSET_ENV = "EGOEXO_KIT_ROW_OFFSET"
+"""Environment variable overriding the row offset when no explicit one is given (an integer or ``auto``)."""
+
+RowOffset = int | Literal["auto"]
+
+
+def resolve_row_offset(value: int | str | None = None) -> RowOffset:
+    """The row offset to use: ``value``, else ``$EGOEXO_KIT_ROW_OFFSET``, else :data:`DEFAULT_ROW_OFFSET`.
+
+    ``"auto"`` is passed through (the facade measures it per take with ``detect_row_offset``); integers
+    and integer strings (``"0"``, ``"+1"``) become ``int``.
+
+    Raises:
+        ValueError: Anything else (the message names the variable when it came from there).
+    """
+    source = "row_offset"
+    if value is None:
+        value = os.environ.get(ROW_OFFSET_ENV) or None
+        source = f"${ROW_OFFSET_ENV}"
+    if value is None:
+        return DEFAULT_ROW_OFFSET
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{source} must be an integer (0, 1 …) or 'auto', got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{source} must be an integer (0, 1 …) or 'auto', got {value!r}")
+    return int(value)
+
 
 _EPS = 1e-6
 """Slack, in frames, when flooring ``t * 30``: ``(i / 30) * 30`` may land just below ``i`` in float64."""
@@ -57,7 +107,10 @@ class _Stream:
     key: str
     frames: np.ndarray  # (M,) int64 aligned frame index of each valid row, increasing
     ns: np.ndarray  # (M,) int64 device ns of those rows, strictly increasing
-    valid: np.ndarray  # (n_frames,) bool
+    valid: np.ndarray  # (n_frames,) bool: the frame's row has its own timestamp
+    column: str  # the CSV column, for messages
+    filled: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    """(n_frames,) int64 device ns of every frame: exact where valid, interpolated in gaps."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +131,8 @@ class TakeTimeline:
     """Ego Aria camera id (``aria01`` …); ``stream="214-1"`` means column ``<aria_id>_214-1_*``."""
     fps: int = FPS
     """Frame rate of the aligned videos (30, FORMAT §3.3)."""
+    row_offset: int = DEFAULT_ROW_OFFSET
+    """Frame ``i`` ↔ timesync row ``start_idx + row_offset + i`` (FORMAT §3.2, §11 C1; default 1)."""
     _streams: dict[str, _Stream] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -87,17 +142,24 @@ class TakeTimeline:
                 "holds no frame (needs end - start - 1 >= 1)",
                 path=self.timesync.path,
             )
-        if len(self.timesync) < self.end_idx:
+        first, last = self.start_idx + self.row_offset, self.start_idx + self.row_offset + self.n_frames - 1
+        if first < 0 or len(self.timesync) <= last:
             raise FormatError(
                 f"timesync has {len(self.timesync)} rows but the take window needs rows "
-                f"{self.start_idx + 1}..{self.end_idx - 1} (FORMAT §3.2)",
+                f"{first}..{last} (row offset {self.row_offset:+d}, FORMAT §3.2)",
                 path=self.timesync.path,
             )
 
     # ---- constructors ------------------------------------------------------------------------------
     @classmethod
     def from_timesync(
-        cls, ts: Timesync, *, start_idx: int, end_idx: int, aria_id: str | None
+        cls,
+        ts: Timesync,
+        *,
+        start_idx: int,
+        end_idx: int,
+        aria_id: str | None,
+        row_offset: int | str | None = None,
     ) -> TakeTimeline:
         """Build from an open timesync table and a take window.
 
@@ -106,19 +168,34 @@ class TakeTimeline:
             start_idx: ``timesync_start_idx`` (row).
             end_idx: ``timesync_end_idx`` (row).
             aria_id: Ego Aria id, e.g. ``"aria01"`` (``None``: pass full device keys as ``stream``).
+            row_offset: Frame ``i`` ↔ row ``start_idx + row_offset + i``; ``None``:
+                ``$EGOEXO_KIT_ROW_OFFSET``, else 1 (``"auto"`` needs a take: it falls back to 1 here).
 
         Raises:
-            FormatError: The window is empty or the table is shorter than ``end_idx`` rows.
+            FormatError: The window is empty or the table lacks a row the window needs.
         """
-        return cls(timesync=ts, start_idx=int(start_idx), end_idx=int(end_idx), aria_id=aria_id)
+        offset = resolve_row_offset(row_offset)
+        return cls(
+            timesync=ts,
+            start_idx=int(start_idx),
+            end_idx=int(end_idx),
+            aria_id=aria_id,
+            row_offset=DEFAULT_ROW_OFFSET if offset == "auto" else offset,
+        )
 
     @classmethod
-    def from_take(cls, take: Take, *, timesync: Timesync | None = None) -> TakeTimeline:
+    def from_take(
+        cls, take: Take, *, timesync: Timesync | None = None, row_offset: int | str | None = None
+    ) -> TakeTimeline:
         """Build from a :class:`~egoexo_kit.release.Take`, reading its capture's ``timesync.csv`` once.
 
         Args:
             take: The take (its record gives the window, ``take.aria_id`` the Aria id).
             timesync: An already open table of the same capture, to share between takes.
+            row_offset: Frame ``i`` ↔ row ``start + row_offset + i``. ``None`` takes the release's
+                (``open_release(root, row_offset=...)``), else ``$EGOEXO_KIT_ROW_OFFSET``, else 1.
+                ``"auto"`` asks the take's ``detect_row_offset()`` (the facade take has one) and
+                keeps 1 when it finds no evidence.
 
         Raises:
             FormatError: The take has no timesync window, or the table is missing or too short.
@@ -126,9 +203,20 @@ class TakeTimeline:
         r = take.record
         if r.timesync_start_idx is None or r.timesync_end_idx is None:
             raise FormatError(f"take {take.name!r} has no timesync_start_idx/timesync_end_idx (FORMAT §2.1)")
+        if row_offset is None:
+            row_offset = getattr(take.release, "row_offset", None)
+        offset = resolve_row_offset(row_offset)
+        if offset == "auto":
+            detect = getattr(take, "detect_row_offset", None)  # set by a higher layer (egoexo_kit.Take)
+            found = detect().best if callable(detect) else None
+            offset = DEFAULT_ROW_OFFSET if found is None else found
         ts = timesync if timesync is not None else read_timesync(take.timesync_path)
         return cls.from_timesync(
-            ts, start_idx=r.timesync_start_idx, end_idx=r.timesync_end_idx, aria_id=take.aria_id
+            ts,
+            start_idx=r.timesync_start_idx,
+            end_idx=r.timesync_end_idx,
+            aria_id=take.aria_id,
+            row_offset=offset,
         )
 
     # ---- window --------------------------------------------------------------------------------------
@@ -144,8 +232,17 @@ class TakeTimeline:
 
     @property
     def rows(self) -> np.ndarray:
-        """(N,) int64: timesync row of each aligned frame, ``start_idx + 1 + i``."""
-        return np.arange(self.start_idx + 1, self.end_idx, dtype=np.int64)
+        """(N,) int64: timesync row of each aligned frame, ``start_idx + row_offset + i``."""
+        first = self.start_idx + self.row_offset
+        return np.arange(first, first + self.n_frames, dtype=np.int64)
+
+    def device_ns_valid(self, stream: str = "214-1") -> np.ndarray:
+        """(N,) bool per aligned frame: True where its row has a ``capture_timestamp_ns`` of ``stream``.
+
+        False marks frames whose device time :meth:`to_device_ns` fills by interpolation (real
+        ``timesync.csv`` files have such gaps, FORMAT §3.1); the official pose pipeline skips them.
+        """
+        return self._stream(stream).valid.copy()
 
     def window_check(self, *, video_frames: int) -> WindowCheck:
         """Compare a decoded frame count with this window (FORMAT §3.2, §11 C1).
@@ -171,24 +268,28 @@ class TakeTimeline:
             raise NotFoundError(
                 f"no Aria stream {key!r} in timesync; devices: {', '.join(devices)}", path=self.timesync.path
             )
-        col = self.timesync.capture_timestamp_ns(key)[self.start_idx + 1 : self.end_idx]
+        rows = self.rows
+        col = self.timesync.capture_timestamp_ns(key)[rows[0] : rows[-1] + 1]
         valid = ~np.ma.getmaskarray(col)
         frames = np.flatnonzero(valid).astype(np.int64)
         ns = np.asarray(np.ma.getdata(col))[valid].astype(np.int64)
+        column = self.timesync.column_name(key, "capture_timestamp_ns")
         if frames.size == 0:
             raise FormatError(
-                f"{key}_capture_timestamp_ns is empty over the take window rows {self.start_idx + 1}.."
-                f"{self.end_idx - 1}",
+                f"{column} is empty over the take window rows {rows[0]}..{rows[-1]}",
                 path=self.timesync.path,
             )
         if np.any(np.diff(ns) <= 0):
             k = int(np.flatnonzero(np.diff(ns) <= 0)[0])
-            row = self.start_idx + 1 + int(frames[k + 1])
+            row = int(rows[frames[k + 1]])
             raise FormatError(
-                f"{key}_capture_timestamp_ns does not increase at row {row}",
-                path=self.timesync.path,
+                f"{column} does not increase at row {row}", path=self.timesync.path, line=row + 2
             )
-        s = _Stream(key=key, frames=frames, ns=ns, valid=valid)
+        s = _Stream(key=key, frames=frames, ns=ns, valid=valid, column=column)
+        all_frames = np.arange(self.n_frames, dtype=np.float64)
+        object.__setattr__(
+            s, "filled", np.where(valid, np.ma.getdata(col), self._frame_pos_to_ns(s, all_frames))
+        )
         self._streams[stream] = s
         return s
 
@@ -218,6 +319,18 @@ class TakeTimeline:
                 path=self.timesync.path,
             )
         return pos
+
+    def _warn_filled(self, s: _Stream, frames: np.ndarray) -> None:
+        """Warn (located: file, column, CSV lines) that ``frames`` had no timestamp and were filled."""
+        f = np.unique(frames[~s.valid[frames]])
+        if f.size:
+            lines = ("line " if f.size == 1 else "lines ") + format_ranges(self.rows[f] + 2)
+            warnings.warn(
+                f"{self.timesync.path}: {lines}: {s.column} is empty for frame(s) "
+                f"{format_ranges(f)}; device time interpolated from the nearest rows that have one",
+                EgoExoKitWarning,
+                stacklevel=3,
+            )
 
     def _frame_pos_to_ns(self, s: _Stream, pos: np.ndarray) -> np.ndarray:
         j = np.searchsorted(s.frames, pos, side="right") - 1
@@ -285,6 +398,8 @@ class TakeTimeline:
                 ``"nearest"`` rounds ``t * 30`` (clipped to the last frame), ``"after"`` takes the ceiling.
             device_ns: Aria device-clock nanoseconds (int64) of ``stream``. Matched against the window's
                 ``capture_timestamp_ns`` rows with ``np.searchsorted``; default ``match="nearest"``.
+                Rows with an empty cell take their interpolated time (as :meth:`to_device_ns` gives it),
+                with an :class:`EgoExoKitWarning` when one is matched.
             stream: Aria stream whose clock ``device_ns`` is on (``"214-1"`` RGB, ``"1201-1"``,
                 ``"1201-2"``), or a full timesync device key (``"aria01_214-1"``).
             match: ``"nearest"``, ``"before"`` or ``"after"``; ``None`` picks the default above.
@@ -319,15 +434,16 @@ class TakeTimeline:
         s = self._stream(stream)
         q = _as_ns(device_ns, name="device_ns")
         self._check_ns(s, q)
-        res = lookup(s.ns, q, match=m, tolerance_s=tolerance_s)
+        res = lookup(s.filled, q, match=m, tolerance_s=tolerance_s)
         if not np.all(res.is_valid):
             why = f"within tolerance_s={tolerance_s}" if tolerance_s is not None else f"{m} it"
             raise FrameIndexError(
                 f"no {s.key} frame {why} for device_ns {_first_bad(q, ~res.is_valid)}; "
-                f"the window's rows span device ns [{s.ns[0]}, {s.ns[-1]}]",
+                f"the window's rows span device ns [{s.filled[0]}, {s.filled[-1]}]",
                 path=self.timesync.path,
             )
-        return s.frames[res.index][()]
+        self._warn_filled(s, res.index.ravel())
+        return res.index[()]
 
     @overload
     def to_time(self, *, frame: npt.ArrayLike, device_ns: None = None, stream: str = ...) -> Any: ...
@@ -375,7 +491,10 @@ class TakeTimeline:
         """Aria device-clock nanoseconds (int64) of aligned frames or of seconds-from-take-start.
 
         Args:
-            frame: Aligned frame indices: the exact ``capture_timestamp_ns`` of row ``start + 1 + frame``.
+            frame: Aligned frame indices: the exact ``capture_timestamp_ns`` of row
+                ``start + row_offset + frame``; where that cell is empty, linear between the nearest
+                rows that have one (extrapolated at the window ends), with an :class:`EgoExoKitWarning`
+                (see :meth:`device_ns_valid`).
             t: Seconds from take start: linear between rows, rounded to the nearest ns.
             stream: Aria stream (``"214-1"`` RGB, ``"1201-1"``, ``"1201-2"``) or a full device key.
 
@@ -385,18 +504,14 @@ class TakeTimeline:
         Raises:
             ValueError: Not exactly one of ``frame`` / ``t``.
             FrameIndexError: Outside the take window.
-            FormatError: A requested frame's row has an empty timestamp cell.
         """
         which = _exactly_one("to_device_ns", frame=frame, t=t)
         s = self._stream(stream)
         if which == "frame":
             f = self._frames(frame)
-            if not np.all(s.valid[f]):
-                bad = ~s.valid[f]
-                raise FormatError(
-                    f"{s.key}_capture_timestamp_ns is empty for frame {_first_bad(f, bad)} "
-                    f"(row start+1+frame)",
-                    path=self.timesync.path,
-                )
-            return s.ns[np.searchsorted(s.frames, f)][()]
-        return self._frame_pos_to_ns(s, self._times(t))[()]
+            self._warn_filled(s, f.ravel())
+            return s.filled[f][()]
+        x = self._times(t)
+        near = np.minimum(np.floor(x + 0.5 + _EPS), self.n_frames - 1).astype(np.int64)
+        self._warn_filled(s, near.ravel())
+        return self._frame_pos_to_ns(s, x)[()]
