@@ -305,7 +305,6 @@ def test_timeline_outside_gaps(rel):
     assert int(tl.to_device_ns(frame=0)) == NS1 + 3 * STEP  # docs convention: row start + 1 + i
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 2: a time query at an empty timesync cell raises")
 def test_timeline_answers_at_an_empty_cell(rel):
     tl = rel.take(T1).timeline
     # frame 3 is row 6, whose aria01_214-1 timestamp is empty: interpolated from rows 5 and 7
@@ -619,9 +618,6 @@ def test_eval_demonstration_with_official_gt(tmp_path):
 # features (item 1)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 1: (N, 1, D) official features with an off-by->1 row count"
-)
 def test_features_official_shape(rel):
     """``(N, 1, D)`` rows are squeezed; cam01 has 4 rows where 12 frames give 1 window (a warning)."""
     rows = rel.take(T1).features("omnivore_video", "cam01")
@@ -664,9 +660,6 @@ def test_download_default_parts(tmp_path):
     ).read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 5: the nested part keystep_benchmark/clips_448p is refused"
-)
 def test_download_nested_part(tmp_path):
     out = tmp_path / "dl"
     res = cli(
