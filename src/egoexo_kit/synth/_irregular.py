@@ -7,9 +7,10 @@ each one's source). A default synthetic release reproduces them so every test me
 step below edits the finished release in place and returns records of what it changed, which
 :func:`apply_irregularities` writes to ``.synth/irregularities.json``.
 
-Irregularities that must exist while rendering (portrait GoPros for climbing, the keystep clips
-part) are made by the generator itself when ``not config.clean`` and report here through
-:func:`record` so one file lists them all.
+Irregularities that must exist while rendering (portrait GoPros for climbing) are made by the
+generator itself when ``not config.clean`` and report here through :func:`record`, so one file
+lists them all. Parts that real releases simply have (the keystep benchmark's trimmed clips) are
+not irregularities: the generator writes them with or without ``clean``.
 """
 
 from __future__ import annotations
