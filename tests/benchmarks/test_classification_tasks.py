@@ -166,3 +166,33 @@ def test_demonstration_errors_located():
     with pytest.raises(InvalidSubmission) as info:
         evaluate("proficiency-demonstration", demonstration_gt(), pred)
     assert {p.where for p in info.value.problems} == {"/0/times", "/0/label", "/0/score", "/1/video-id"}
+
+
+def anet_gt():
+    """The same GT in the official ``ANETdetection`` layout (``{"database": …}``, label_id + segment)."""
+    anns = [
+        {"label_id": 0, "segment": 10.0},
+        {"label_id": 0, "segment": [20.0]},
+        {"label_id": 1, "segment": [15.0, 15.0]},
+    ]
+    return {"database": {"takeA": {"subset": "validation", "annotations": anns}}}
+
+
+def test_demonstration_accepts_the_official_anet_ground_truth():
+    pred = [
+        {"video-id": "takeA", "times": 10.2, "label": 0, "score": 0.9},
+        {"video-id": "takeA", "times": 20.6, "label": 0, "score": 0.8},
+        {"video-id": "other", "times": 5.0, "label": 0, "score": 0.7},
+        {"video-id": "takeA", "times": 10.1, "label": 0, "score": 0.6},
+        {"video-id": "takeA", "times": 15.4, "label": 1, "score": 0.5},
+    ]
+    assert evaluate("proficiency-demonstration", anet_gt(), pred).metrics == pytest.approx(
+        {"map_0.25": 0.25, "map_0.5": 0.75, "map_1.0": 1.0, "map_avg": 2 / 3}
+    )
+    bad = {"database": {"takeA": {"subset": "val", "annotations": [{"label_id": 3, "segment": [1, 2, 3]}]}}}
+    with pytest.raises(InvalidGroundTruth) as info:
+        evaluate("proficiency-demonstration", bad, pred)
+    assert {p.where for p in info.value.problems} == {
+        "/database/takeA/annotations/0/segment",
+        "/database/takeA/annotations/0/label_id",
+    }

@@ -85,3 +85,22 @@ def test_eval_list_json():
         "proficiency-demonstration",
     ]
     assert "offset" in next(t for t in tasks if t["task"] == "hand-pose")["options"]
+
+
+def test_eval_reads_the_official_anet_demonstration_gt(tmp_path):
+    """``egoexo-kit eval`` takes the ``{"database": …}`` file the official ANETdetection reads."""
+    gt = {"database": {"takeA": {"subset": "validation", "annotations": [{"label_id": 0, "segment": 3.0}]}}}
+    pred = [{"video-id": "takeA", "times": 3.1, "label": 0, "score": 1.0}]
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    (tmp_path / "pred.json").write_text(json.dumps(pred))
+    res = run(
+        "eval",
+        "proficiency-demonstration",
+        "--gt",
+        tmp_path / "gt.json",
+        "--pred",
+        tmp_path / "pred.json",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["metrics"]["map_avg"] == 1.0

@@ -33,8 +33,15 @@ def project(pts: np.ndarray) -> np.ndarray:
     return F * pts[:, :2] / pts[:, 2:] + C
 
 
-def write_hand(release: Path, world: np.ndarray, uv: np.ndarray, *, views: list[int] | None = None) -> None:
-    """(Re)write the manual hand file of the tiny release's val take: right hand only, frame 0."""
+def write_hand(
+    release: Path,
+    world: np.ndarray,
+    uv: np.ndarray,
+    *,
+    views: list[int] | None = None,
+    source: str = "annotation",
+) -> None:
+    """(Re)write the ``source`` hand file of the tiny release's val take: right hand only, frame 0."""
     cam_pose = next(release.glob("annotations/ego_pose/val/camera_pose/*.json"))
     aria = next(k for k in json.loads(cam_pose.read_text()) if k.startswith("aria"))
     names = HAND_JOINTS[:21]
@@ -47,7 +54,7 @@ def write_hand(release: Path, world: np.ndarray, uv: np.ndarray, *, views: list[
         for n, q in zip(names, uv.tolist(), strict=True)
         if np.isfinite(q).all()
     }
-    out = cam_pose.parents[1] / "hand" / "annotation" / cam_pose.name
+    out = cam_pose.parents[1] / "hand" / source / cam_pose.name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"0": [{"annotation3D": ann3d, "annotation2D": {aria: ann2d}}]}))
 
@@ -137,3 +144,22 @@ def test_wrist_seen_in_fewer_than_3_views_drops_the_hand(tiny_release: Path) -> 
     assert right_hand(tiny_release) == ([], [])
     write_hand(tiny_release, hand, project(hand), views=[3] * 20 + [2])  # the pinky tip only
     assert right_hand(tiny_release)[1] == [True] * 20 + [False]
+
+
+def test_automatic_hands_are_not_filtered_by_the_view_count(tiny_release: Path) -> None:
+    """Official loader: ``num_views_for_3d >= 3 or anno_type == "auto"``; manual keeps the rule."""
+    hand = flat_hand()
+    write_hand(tiny_release, hand, project(hand), views=[1] * 21, source="automatic")
+    joints, valid = right_hand(tiny_release, source="automatic")
+    assert valid == [True] * 21 and np.allclose(joints, hand)
+    write_hand(tiny_release, hand, project(hand), views=[1] * 21)
+    assert right_hand(tiny_release) == ([], [])
+
+
+def test_undistorted_aria_image_is_512_wide_not_2cx(tiny_release: Path) -> None:
+    """A joint projecting to x = 511.3 is inside the official 512×512 image (2·cx = 511 is not)."""
+    hand = flat_hand()
+    hand += [(511.3 - C) * DEPTH / F - hand[20, 0], 0.0, 0.0]  # the pinky tip lands at x = 511.3
+    assert project(hand)[:, 0].max() == project(hand)[20, 0]
+    write_hand(tiny_release, hand, project(hand))
+    assert right_hand(tiny_release)[1] == [True] * 21

@@ -7,11 +7,13 @@ import doctest
 import numpy as np
 import pytest
 
-from egoexo_kit.geometry import fisheye624, kb3, pinhole, rotate, spaces, transforms, triangulate
+from egoexo_kit.geometry import calibration, fisheye624, kb3, pinhole, rotate, spaces, transforms, triangulate
 
 
 @pytest.mark.parametrize(
-    "module", [kb3, fisheye624, pinhole, rotate, spaces, transforms, triangulate], ids=lambda m: m.__name__
+    "module",
+    [calibration, kb3, fisheye624, pinhole, rotate, spaces, transforms, triangulate],
+    ids=lambda m: m.__name__,
 )
 def test_docstring_examples(module):
     result = doctest.testmod(module, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -40,7 +40,7 @@ def test_mask_errors():
     with pytest.raises(ValueError, match="2-D"):
         encode_mask(np.zeros((2, 2, 2)))
     enc = encode_mask(np.ones((4, 4), bool))
-    with pytest.raises(ValueError, match="cover exactly 4x5"):
+    with pytest.raises(ValueError, match="not exactly 4x5"):
         decode_mask(enc, height=4, width=5)
     with pytest.raises(ValueError, match="does not decompress"):
         decode_mask("", height=4, width=4)
@@ -105,3 +105,16 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_non_canonical_rle_decodes_like_pycocotools():
+    """Zero-length runs inside and unmerged runs are what pycocotools decodes: accepted, same mask."""
+    lz = lzstring.LZString()
+    canonical = mask_utils.encode(np.asfortranarray(np.array([[0, 1], [1, 1]], np.uint8)))
+    for runs in ([1, 3], [1, 0, 0, 3], [0, 0, 1, 1, 0, 2], [1, 1, 0, 1, 0, 1]):
+        rle = mask_utils.frPyObjects({"counts": runs, "size": [2, 2]}, 2, 2)
+        enc = lz.compressToEncodedURIComponent(rle["counts"].decode("ascii"))
+        np.testing.assert_array_equal(decode_mask(enc, height=2, width=2), mask_utils.decode(canonical) > 0)
+    short = mask_utils.frPyObjects({"counts": [1, 0, 2], "size": [2, 2]}, 2, 2)  # 3 of 4 pixels
+    with pytest.raises(ValueError, match="cover 3 pixels"):
+        decode_mask(lz.compressToEncodedURIComponent(short["counts"].decode()), height=2, width=2)

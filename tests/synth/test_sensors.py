@@ -21,6 +21,7 @@ from egoexo_kit.geometry import (
     sensor_to_mp4_px,
     transform_points,
 )
+from egoexo_kit.geometry.calibration import aria_factory_camera, aria_recorded_camera
 from egoexo_kit.release._mps import (
     read_closed_loop_trajectory,
     read_eye_gaze,
@@ -245,7 +246,11 @@ def test_online_calibration_holds_the_rig(release: Path) -> None:
         c = cams[f"camera-{stream}"]
         assert c["SerialNumber"] == CAMERA_SERIALS[stream]
         assert c["Projection"]["Name"] == "FisheyeRadTanThinPrism"
-        np.testing.assert_array_equal(c["Projection"]["Params"], camera.params)
+        # stored at projectaria's calibration size (RGB 2880², SLAM 640x480); read back at the rig's size
+        label = f"camera-{stream}"
+        np.testing.assert_allclose(c["Projection"]["Params"], aria_factory_camera(camera, label).params)
+        back = aria_recorded_camera(label, c["Projection"]["Params"], (camera.width, camera.height))
+        np.testing.assert_allclose(back.params, camera.params, rtol=0, atol=1e-9)
         w, xyz = c["T_Device_Camera"]["UnitQuaternion"]
         np.testing.assert_allclose(quat_to_matrix([*xyz, w]), T_device_camera[:3, :3], atol=1e-12)
         np.testing.assert_allclose(c["T_Device_Camera"]["Translation"], T_device_camera[:3, 3], atol=1e-12)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from egoexo_kit.release._masks import parse_rle_counts, rle_run_totals
+
 __all__ = [
     "RunBoxes",
     "bbox_centres",
@@ -49,65 +51,6 @@ def nearest_resize_index(src: int, dst: int) -> np.ndarray:
     """Source index of each destination pixel along one axis, exactly as ``cv2.INTER_NEAREST`` picks it."""
     row = np.arange(src, dtype=np.float32)[None, :]
     return cv2.resize(row, (dst, 1), interpolation=cv2.INTER_NEAREST)[0].astype(np.int64)
-
-
-def rle_run_totals(counts: list[str | bytes]) -> np.ndarray:
-    """Pixels covered by each compressed COCO RLE counts string (``-1`` if malformed), vectorized."""
-    return parse_rle_counts(counts)[2]
-
-
-def parse_rle_counts(counts: list[str | bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run lengths of many compressed COCO RLE counts strings at once, without a Python loop.
-
-    Reads pycocotools' string code: 5 bits per character after subtracting 48, bit 0x20 = more
-    characters follow, bit 0x10 of the last one = negative; from the 4th value on, each is a
-    difference to the value two places before. Run lengths are unsigned 32-bit, as there.
-
-    Returns:
-        ``runs`` (all strings' run lengths, concatenated), ``owner`` (the string index of each
-        run) and ``totals`` (pixels per string, ``-1`` when malformed).
-    """
-    enc = [c.encode("latin-1") if isinstance(c, str) else bytes(c) for c in counts]
-    n = len(enc)
-    lengths = np.fromiter(map(len, enc), dtype=np.int64, count=n)
-    totals = np.full(n, -1, dtype=np.int64)
-    if lengths.sum() == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.where(lengths == 0, 0, totals)
-    buf = np.frombuffer(b"".join(enc), dtype=np.uint8).astype(np.int64) - 48
-    sid = np.repeat(np.arange(n), lengths)
-    end = (buf & 0x20) == 0
-    last = np.cumsum(lengths)[lengths > 0] - 1
-    malformed = np.zeros(n, dtype=bool)
-    np.logical_or.at(malformed, sid, (buf < 0) | (buf > 63))
-    malformed[sid[last]] |= ~end[last]
-    end[last] = True
-    v_end = np.flatnonzero(end)
-    v_start = np.r_[0, v_end[:-1] + 1]
-    vid = np.repeat(np.arange(len(v_end)), v_end - v_start + 1)
-    k = np.arange(buf.size) - v_start[vid]
-    np.logical_or.at(malformed, sid, k >= 12)
-    x = np.add.reduceat((buf & 0x1F) << (5 * np.minimum(k, 11)), v_start)
-    neg = (buf[v_end] & 0x10) != 0
-    x = np.where(neg, x - (np.int64(1) << (5 * np.minimum(v_end - v_start + 1, 12))), x)
-    vsid = sid[v_start]
-    first = np.searchsorted(vsid, np.arange(n))
-    m = np.arange(len(x)) - first[vsid]
-    group = vsid * 3 + np.where(m == 0, 0, np.where(m % 2 == 1, 1, 2))
-    order = np.argsort(group, kind="stable")
-    xs = x[order]
-    csum = np.cumsum(xs)
-    g_sorted = group[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(g_sorted)) + 1]
-    offset = np.repeat(csum[starts] - xs[starts], np.diff(np.r_[starts, len(xs)]))
-    cnts = np.empty_like(x)
-    cnts[order] = csum - offset
-    cnts %= 1 << 32
-    has = lengths > 0
-    sums = np.add.reduceat(cnts, first[has])
-    totals[has] = sums
-    totals[lengths == 0] = 0
-    return cnts, vsid, np.where(malformed, -1, totals)
 
 
 def decode_rles(rles: list[dict], *, height: int, width: int) -> tuple[np.ndarray, list[int]]:

@@ -7,8 +7,9 @@ per camera, or several rows with frame ranges); the Aria ``T_world_device`` from
 in time), else from the VRS ``calib_json`` through projectaria-tools (``[aria]`` extra).
 ``T_world_cam = T_world_device(t) @ T_device_camera`` (FORMAT §6.6).
 
-Raw images are the full-resolution frame-aligned MP4s (sensor orientation for Aria): the calibration is
-scaled to the MP4 size when they differ (FORMAT §6.3).
+Raw images are the frame-aligned MP4s (sensor orientation for Aria): the calibration is brought to the
+MP4 size as the official tooling does (:mod:`egoexo_kit.geometry.calibration`: portrait GoPros swap the
+nominal size and scale by one factor; Aria RGB goes 2880² → 1408² by projectaria's crop-and-scale).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from egoexo_kit.errors import FormatError, MissingExtraError, NotFoundError
+from egoexo_kit.geometry.calibration import aria_recorded_camera, gopro_camera
 from egoexo_kit.geometry.camera import Camera
 from egoexo_kit.geometry.posed import PosedCamera, Space
 from egoexo_kit.geometry.spaces import aria_linear_camera, exo_undistorted_camera
@@ -68,10 +70,16 @@ def _calib_pose(entry: Any, *, path: Path, line: int, label: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _AriaCalib:
-    """One Aria camera of the device calibration: Fisheye624 params (sensor image) and T_device_camera."""
+    """One Aria camera of the device calibration: Fisheye624 params (sensor image) and T_device_camera.
+
+    ``calib_size`` is the image size the params are valid for when the source says it (a VRS read
+    through projectaria-tools); ``None`` for calibration JSON, which has none (projectaria's per-label
+    size applies, :data:`egoexo_kit.geometry.calibration.ARIA_CALIB_SIZES`).
+    """
 
     params: np.ndarray
     T_device_camera: np.ndarray
+    calib_size: tuple[int, int] | None = None
 
 
 @dataclass(eq=False)
@@ -166,7 +174,8 @@ class TakeCameras:
             cam = calib.get_camera_calib(label)
             if cam is not None:
                 T = np.asarray(cam.get_transform_device_camera().to_matrix(), np.float64)
-                out[label] = _AriaCalib(np.asarray(cam.get_projection_params(), np.float64), T)
+                size = tuple(int(v) for v in cam.get_image_size())
+                out[label] = _AriaCalib(np.asarray(cam.get_projection_params(), np.float64), T, size)
         return out
 
     def _mp4_size(self, view: View) -> tuple[int, int] | None:
@@ -189,26 +198,25 @@ class TakeCameras:
         return rows
 
     def raw_camera(self, view: View) -> Camera:
-        """The raw (distorted, sensor-orientation) camera of a view at its MP4's full resolution."""
+        """The raw (distorted, sensor-orientation) camera of a view at its MP4's resolution.
+
+        Sizes come from the video container; without a video, from the calibration (the CSV's
+        ``image_width/height``; Aria: the recorded size). Never from the principal point.
+        """
         size = self._mp4_size(view)
         if not view.is_ego or view.readable_stream_id == "0":
             g = self._gopro()
             r = self._exo_rows(view)[0]
-            cam = Camera("kb3", g.intrinsics[r], int(g.image_width[r]), int(g.image_height[r]))
-            return (
-                cam
-                if size is None or size == (cam.width, cam.height)
-                else cam.scaled(width=size[0], height=size[1])
-            )
-        params = self._aria_calib(view, 0).params
-        # The calibration JSON has no image size: Aria sensors are centred, so 2 c + 1 names it.
-        cam = Camera("fisheye624", params, int(round(2 * params[1] + 1)), int(round(2 * params[2] + 1)))
-        if size is None:
-            return cam
-        w, h = size[1], size[0]  # the MP4 is the sensor image turned 90° clockwise
-        if abs(cam.width - w) > 0.1 * w:  # calibration of another resolution (e.g. 2880 vs 1408)
-            return cam.scaled(width=w, height=h)
-        return Camera("fisheye624", params, w, h)
+            try:
+                return gopro_camera(
+                    g.intrinsics[r], size, calib_size=(int(g.image_width[r]), int(g.image_height[r]))
+                )
+            except ValueError as e:
+                raise FormatError(f"camera {view.cam_id}: {e}", path=g.path) from e
+        calib = self._aria_calib(view, 0)
+        label = _ARIA_LABELS[view.readable_stream_id]
+        sensor = None if size is None else (size[1], size[0])  # the MP4 is the sensor image turned 90° cw
+        return aria_recorded_camera(label, calib.params, sensor, calib_size=calib.calib_size)
 
     def _nearest_records(self, view: View, ns: np.ndarray) -> tuple[str, np.ndarray]:
         """Calibration label of an Aria view and, per device time, the index of the nearest record."""

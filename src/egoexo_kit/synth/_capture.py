@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,15 @@ from egoexo_kit.synth._scenarios import plan_take
 from egoexo_kit.synth._scene import Scene, make_scene
 from egoexo_kit.synth._skeleton import Body
 
-__all__ = ["CaptureWorld", "build_capture", "csv_text", "take_state", "write_gopro_calibs", "write_timesync"]
+__all__ = [
+    "CaptureWorld",
+    "build_capture",
+    "csv_text",
+    "portrait_cameras",
+    "take_state",
+    "write_gopro_calibs",
+    "write_timesync",
+]
 
 PERF_FPS = 60.0
 """Sampling rate of the animation; device frames in between are interpolated."""
@@ -112,6 +121,17 @@ def _clocks(plan: CapturePlan, rng: np.random.Generator) -> list[DeviceClock]:
     return clocks
 
 
+def portrait_cameras(scenario: str, exo_ids: Sequence[str]) -> tuple[str, ...]:
+    """GoPros mounted portrait in a capture: the 1st and 4th of a rock-climbing capture.
+
+    The official undistortion notes "bouldering cam01 and cam04 are vertical"
+    (``facebookresearch/Ego4d: ego4d/internal/human_pose/undistort_to_halo.py``).
+    """
+    if scenario.lower() != "rock climbing":
+        return ()
+    return tuple(exo_ids[i] for i in (0, 3) if i < len(exo_ids))
+
+
 def build_capture(plan: CapturePlan, *, config: SynthConfig) -> CaptureWorld:
     """Participant, scene, rig, clocks, sync table and every take's performance of one capture."""
     rng = np.random.default_rng([config.seed, plan.seed])
@@ -123,7 +143,13 @@ def build_capture(plan: CapturePlan, *, config: SynthConfig) -> CaptureWorld:
         if task.procedural
         else scene.T_world_stand[:3, 3] + [0.0, 0.0, 1.0]
     )
-    exo = make_exo_cameras(list(plan.exo_ids), size=config.exo_size, target=target, rng=rng)
+    exo = make_exo_cameras(
+        list(plan.exo_ids),
+        size=config.exo_size,
+        target=target,
+        rng=rng,
+        portrait=() if config.clean else portrait_cameras(task.scenario_name, plan.exo_ids),
+    )
     rig = make_aria_rig(
         plan.aria_id, rgb_size=config.ego_size, slam_size=config.slam_size, et_size=config.et_size, rng=rng
     )
@@ -180,7 +206,12 @@ def write_timesync(path: Path, ts: Timesync) -> None:
 
 
 def write_gopro_calibs(path: Path, exo: list[ExoCamera], *, graph_uid: str) -> None:
-    """``gopro_calibs.csv``: KB3 intrinsics at the MP4 size and ``T_world_cam`` per GoPro (FORMAT §6.3)."""
+    """``gopro_calibs.csv``: KB3 intrinsics at the MP4 size and ``T_world_cam`` per GoPro (FORMAT §6.3).
+
+    ``image_width/height`` are the nominal landscape size (long side first) for every camera, as the
+    official undistortion assumes (``dimension=(3840, 2160)``, swapped for portrait frames): a
+    portrait camera's intrinsics are in its portrait pixels while the size columns read landscape.
+    """
     header = [
         "cam_uid",
         "graph_uid",
@@ -208,8 +239,8 @@ def write_gopro_calibs(path: Path, exo: list[ExoCamera], *, graph_uid: str) -> N
                 graph_uid,
                 *(f"{v:.6f}" for v in t),
                 *(f"{v:.9f}" for v in q),
-                c.camera.width,
-                c.camera.height,
+                max(c.camera.width, c.camera.height),
+                min(c.camera.width, c.camera.height),
                 "KANNALABRANDTK3",
                 *(f"{v:.6f}" for v in c.camera.params),
                 -1,

@@ -35,7 +35,7 @@ from egoexo_kit.synth._groundtruth import (
     write_release_truth,
     write_take_truth,
 )
-from egoexo_kit.synth._irregular import apply_irregularities
+from egoexo_kit.synth._irregular import apply_irregularities, record
 from egoexo_kit.synth._keystep_clips import write_keystep_clips
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.synth._plan import CapturePlan, ReleasePlan, TakePlan, plan_release
@@ -245,6 +245,25 @@ def _write_metadata(
     write_json(root / "metadata.json", {"tasks": {str(k): t.name for k, t in sorted(tasks.items())}})
 
 
+def _record_portrait(root: Path, world: CaptureWorld) -> None:
+    """Record the capture's portrait GoPros (made while rendering) in ``.synth/irregularities.json``."""
+    records = [
+        {
+            "file": f"captures/{world.plan.capture_name}/trajectory/gopro_calibs.csv",
+            "capture_uid": world.plan.capture_uid,
+            "cam_id": c.cam_id,
+            "video_size": [c.camera.width, c.camera.height],
+            "calib_size": [max(c.camera.width, c.camera.height), min(c.camera.width, c.camera.height)],
+            "what": "portrait GoPro: video taller than wide, intrinsics in portrait pixels, "
+            "image_width/height the nominal landscape size",
+        }
+        for c in world.exo
+        if c.camera.height > c.camera.width
+    ]
+    if records:
+        record(root, "portrait_gopro", records)
+
+
 def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress | None = None) -> Path:
     """Generate a complete synthetic release in the official layout at ``out`` (created if needed)."""
     root = Path(out)
@@ -262,6 +281,7 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
         rng = np.random.default_rng([config.seed, cap.seed, 7])
         world = build_capture(cap, config=config)
         worlds.append(world)
+        _record_portrait(root, world)
         cap_rec = _capture_json(cap, uid)
         captures_json.append(cap_rec)
         graph_uids[cap.capture_name] = graph = uid()

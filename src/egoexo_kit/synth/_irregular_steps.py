@@ -7,3 +7,4 @@ from __future__ import annotations
 
 from egoexo_kit.synth import _irr_timesync  # noqa: F401
 from egoexo_kit.synth import _irr_features  # noqa: F401
+from egoexo_kit.synth import _irr_masks  # noqa: F401

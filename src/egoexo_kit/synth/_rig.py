@@ -7,6 +7,7 @@ The Aria device frame follows the head; its cameras sit at fixed ``T_device_came
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,10 +64,18 @@ class AriaRig:
 
 
 def make_exo_cameras(
-    cam_ids: list[str], *, size: tuple[int, int], target: np.ndarray, rng: np.random.Generator
+    cam_ids: list[str],
+    *,
+    size: tuple[int, int],
+    target: np.ndarray,
+    rng: np.random.Generator,
+    portrait: Collection[str] = (),
 ) -> list[ExoCamera]:
-    """Place GoPros around ``target`` on a ring (radius 2.2–2.8 m, height 1.4–2.1 m), looking at it."""
-    w, h = size
+    """Place GoPros around ``target`` on a ring (radius 2.2–2.8 m, height 1.4–2.1 m), looking at it.
+
+    Cameras in ``portrait`` are mounted turned (bouldering walls): their image is ``size`` swapped,
+    taller than wide, with the same lens (focal from the long side), upright in the video.
+    """
     out = []
     phase = rng.uniform(0, 2 * np.pi)
     for j, cam_id in enumerate(cam_ids):
@@ -75,7 +84,8 @@ def make_exo_cameras(
         eye = target + [radius * np.cos(a), radius * np.sin(a), 0.0]
         eye[2] = height
         aim = target + rng.uniform(-0.15, 0.15, size=3) * [1, 1, 0.5]
-        f = 0.46 * w * rng.uniform(0.97, 1.03)
+        w, h = (size[1], size[0]) if cam_id in portrait else size
+        f = 0.46 * max(w, h) * rng.uniform(0.97, 1.03)
         k = GOPRO_KB3 * rng.uniform(0.9, 1.1, size=4)
         cam = Camera(
             "kb3", [f, f, (w - 1) / 2 + rng.uniform(-1, 1), (h - 1) / 2 + rng.uniform(-1, 1), *k], w, h

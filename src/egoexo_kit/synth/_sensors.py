@@ -39,6 +39,7 @@ import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json, write_text
 from egoexo_kit.geometry import invert_pose, make_pose, matrix_to_quat, sensor_to_mp4_px, transform_points
+from egoexo_kit.geometry.calibration import aria_factory_camera
 from egoexo_kit.synth._audio import chirp, write_audio, write_transcription
 from egoexo_kit.synth._clocks import DeviceClock
 from egoexo_kit.synth._rig import AriaRig
@@ -277,14 +278,18 @@ def _imu_calibrations(rng: np.random.Generator) -> list[dict[str, Any]]:
 
 
 def _calibration_json(rig: AriaRig, rng: np.random.Generator) -> tuple[list[Any], list[Any]]:
-    """``(ImuCalibrations, CameraCalibrations)`` of the rig (camera params in the sensor image space)."""
+    """``(ImuCalibrations, CameraCalibrations)`` of the rig (params at projectaria's sizes)."""
     cams = []
     for stream in ("slam-left", "slam-right", "rgb"):
         camera, T_device_camera = rig.cameras[stream]
         cams.append({
             "Label": CAMERA_LABELS[stream],
             "SerialNumber": CAMERA_SERIALS[stream],
-            "Projection": {"Name": "FisheyeRadTanThinPrism", "Params": camera.params.tolist()},
+            # stored as projectaria stores it: at the full sensor resolution (RGB 2880², SLAM 640x480)
+            "Projection": {
+                "Name": "FisheyeRadTanThinPrism",
+                "Params": aria_factory_camera(camera, CAMERA_LABELS[stream]).params.tolist(),
+            },
             "T_Device_Camera": _se3_json(T_device_camera),
         })  # fmt: skip
     return _imu_calibrations(rng), cams

@@ -19,6 +19,7 @@ import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json, write_text
 from egoexo_kit.geometry import Camera, look_at
+from egoexo_kit.geometry.calibration import aria_factory_camera
 from egoexo_kit.release._masks import encode_mask
 from egoexo_kit.synth._audio import RATE as AUDIO_RATE
 from egoexo_kit.synth._audio import write_pcm_wav
@@ -307,7 +308,7 @@ def _write_trajectory(folder: Path, exo: tuple[str, ...], span_us: tuple[int, in
         "CameraCalibrations": [
             {
                 "Label": "camera-rgb",
-                "Projection": {"Name": "FisheyeRadTanThinPrism", "Params": [30.0, 31.5, 31.5] + [0.0] * 12},
+                "Projection": {"Name": "FisheyeRadTanThinPrism", "Params": _tiny_rgb_params()},
             }
         ],
     }
@@ -723,3 +724,10 @@ def _camera_pose(t: dict) -> dict:
                 "camera_extrinsics": eye,
             }
     return out
+
+
+def _tiny_rgb_params() -> list[float]:
+    """Factory (2880²) Fisheye624 params whose recorded image is the tiny ego MP4 (f = 30, centred)."""
+    side = TINY_SIZES["rgb"][0]
+    cam = Camera("fisheye624", [30.0, (side - 1) / 2, (side - 1) / 2] + [0.0] * 12, side, side)
+    return aria_factory_camera(cam, "camera-rgb").params.tolist()

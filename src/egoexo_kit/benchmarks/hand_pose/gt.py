@@ -2,13 +2,16 @@
 
 Follows the official ``gt_anno`` step, in its order:
 
-1. a world joint is kept if it was triangulated from ≥ 3 views; a hand whose wrist is not kept
-   has no joint at all;
+1. a manual (``annotation``) world joint is kept if it was triangulated from ≥ 3 views; automatic
+   (pseudo-GT) joints are all kept, as the official loader exempts ``anno_type == "auto"`` from
+   the view count (``EGO4D/ego-exo4d-egopose: handpose/data_preparation/dataloader.py``,
+   ``load_frame_hand_2d_3d_kpts``); a hand whose wrist is not kept has no joint at all;
 2. the biomechanical check (:func:`implausible_joints`, on by default as there): a joint whose bone
    to its parent, or whose angle at the joint, is outside the official limits is dropped;
 3. the joints are moved into the Aria camera frame with the take's ``camera_pose`` extrinsics and
    projected with its intrinsics; a joint is valid if it lies in front of the camera and projects
-   inside the undistorted image (``2·cx × 2·cy``, 512×512 for the real data);
+   inside the undistorted image, the fixed 512×512 of the official loader (``undist_img_dim``;
+   ``2·cx`` would give 511 with its ``c = 255.5``);
 4. the reprojection test (on by default as there): a joint is valid only if the 2D annotation of
    the Aria camera has it inside the image and within ``reproj_px`` (30) px of the projection; the
    wrist is exempt. A joint without an Aria 2D annotation therefore fails it.
@@ -26,6 +29,7 @@ import numpy as np
 
 from egoexo_kit.benchmarks._source import annotations_of, split_takes
 from egoexo_kit.benchmarks.hand_pose.submission import HANDS
+from egoexo_kit.geometry.spaces import ARIA_LINEAR_SIZE
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -101,7 +105,7 @@ def build_hand_gt(
     Args:
         release: the release whose ``ego_pose`` hand annotations and camera poses are read.
         split: the split whose takes are built.
-        source: ``annotation`` (manual) or ``automatic``.
+        source: ``annotation`` (manual, joints from ≥ 3 views only) or ``automatic`` (every joint).
         bone_check: drop joints that fail :func:`implausible_joints` (the official builder does).
         reproj_px: drop joints whose projection is farther than this from the Aria 2D annotation,
             or that have none (the official builder does, with 30 px); ``None`` skips the test.
@@ -115,8 +119,9 @@ def build_hand_gt(
         if pose is None or cams is None or aria is None:
             continue
         entry = cams.cameras[aria]
-        width, height = 2 * entry.K[0, 2], 2 * entry.K[1, 2]
-        world = np.where((pose.num_views >= MIN_VIEWS)[..., None], pose.points_3d, np.nan)
+        width = height = float(ARIA_LINEAR_SIZE)
+        seen = pose.num_views >= MIN_VIEWS if source == "annotation" else np.isfinite(pose.points_3d[..., 0])
+        world = np.where(seen[..., None], pose.points_3d, np.nan)
         for sl in _SLICES.values():
             hand = world[:, sl]  # a view: the edits below land in world
             hand[np.isnan(hand[:, 0]).any(axis=-1)] = np.nan  # no wrist, no hand

@@ -2,7 +2,12 @@
 
 GT: the release file ``proficiency_demonstration_{split}.json`` (``good_executions`` → label 0,
 ``tips_for_improvement`` → label 1, time = ``video_time``; a take is named by ``take_uid`` and also
-answers to the ``video_name`` of its entries) or a flat list ``[{"video-id", "times", "label"}]``.
+answers to the ``video_name`` of its entries), a flat list ``[{"video-id", "times", "label"}]``, or the
+ActivityNet-style file the official ``ANETdetection`` reads (``load_gt_seg_from_json``:
+``{"database": {video: {"subset", "annotations": [{"label_id", "segment"}]}}}``, written by the
+baseline's ``generate_thumos_export.py`` with ``segment = video_time``; ``EGO4D/ego-exo4d-proficiency:
+demonstration_proficiency/libs/utils/metrics.py``, BENCHMARKS §11). There ``segment`` may be the
+scalar time, ``[t]``, or a ``[start, end]`` pair, read as its midpoint; every ``subset`` is used.
 Submission (toolkit on-disk form of the ``ANETdetection.evaluate`` input): a list
 ``[{"video-id", "times", "label", "score"}]`` or the column form ``{"video-id": [...], "times": [...],
 "label": [...], "score": [...]}``.
@@ -47,6 +52,8 @@ def read_demonstration_gt(raw: Any, *, path: str | None = None) -> tuple[Points,
     names: dict[str, int] = {}
     videos: list[str] = []
     rows: list[tuple[int, float, int]] = []
+    if isinstance(raw, dict) and isinstance(raw.get("database"), dict):
+        return _read_database(raw["database"], probs)
     items = raw.get("annotations") if isinstance(raw, dict) else raw
     if not isinstance(items, list):
         probs.add("", 'expected {"annotations": [...]} or a list of points')
@@ -80,10 +87,53 @@ def read_demonstration_gt(raw: Any, *, path: str | None = None) -> tuple[Points,
                     names.setdefault(e["video_name"], v)
                 if t is not None:
                     rows.append((v, t, lab))
+    return _gt_points(rows, names, videos, probs=probs)
+
+
+def _gt_points(
+    rows: list[tuple[int, float, int]], names: dict[str, int], videos: list[str], *, probs: Problems
+) -> tuple[Points, dict[str, int], list[str]]:
     probs.raise_if_any()
     arr = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
     pts = Points(arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2].astype(np.int64), np.ones(len(arr)))
     return pts, names, videos
+
+
+def _segment_time(value: Any, probs: Problems, ptr: str) -> float | None:
+    """A point from an ANet ``segment``: a number, ``[t]``, or ``[start, end]`` (the midpoint)."""
+    if isinstance(value, list) and len(value) in (1, 2):
+        ends = [as_number(v, probs, f"{ptr}/{k}") for k, v in enumerate(value)]
+        return None if None in ends else float(np.mean(ends))
+    if isinstance(value, list):
+        probs.add(ptr, f"expected a time, [t] or [start, end], got a list of {len(value)}")
+        return None
+    return as_number(value, probs, ptr)
+
+
+def _read_database(db: dict[str, Any], probs: Problems) -> tuple[Points, dict[str, int], list[str]]:
+    """GT points of the ActivityNet-style ``{"database": …}`` file of the official evaluator."""
+    names: dict[str, int] = {}
+    videos: list[str] = []
+    rows: list[tuple[int, float, int]] = []
+    for vid, entry in db.items():
+        entry = as_object(entry, probs, pointer("database", vid))
+        if entry is None:
+            continue
+        v = names.setdefault(str(vid), len(videos))
+        videos.append(str(vid))
+        anns = entry.get("annotations")
+        if not isinstance(anns, list):
+            probs.add(pointer("database", vid, "annotations"), "expected a list of {label_id, segment}")
+            continue
+        for j, a in enumerate(anns):
+            a = as_object(a, probs, pointer("database", vid, "annotations", j))
+            if a is None:
+                continue
+            t = _segment_time(a.get("segment"), probs, pointer("database", vid, "annotations", j, "segment"))
+            lab = _label(a.get("label_id"), probs, pointer("database", vid, "annotations", j, "label_id"))
+            if t is not None and lab is not None:
+                rows.append((v, t, lab))
+    return _gt_points(rows, names, videos, probs=probs)
 
 
 def read_demonstration_submission(raw: Any, names: dict[str, int], *, path: str | None = None) -> Points:
