@@ -5,6 +5,8 @@ Order of the imports is the order the steps run in.
 
 from __future__ import annotations
 
-from egoexo_kit.synth import _irr_timesync  # noqa: F401
-from egoexo_kit.synth import _irr_features  # noqa: F401
-from egoexo_kit.synth import _irr_masks  # noqa: F401
+from egoexo_kit.synth import (
+    _irr_features,  # noqa: F401
+    _irr_masks,  # noqa: F401
+    _irr_timesync,  # noqa: F401
+)
