@@ -161,7 +161,6 @@ def test_validate_redacted_takes_are_warnings(corpus):
     assert not [p for p in rep.errors if REDACTED in p.message]
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 9: a non-canonical but decodable RLE mask is an error")
 def test_validate_accepts_non_canonical_rle(corpus):
     rep = validate_release(corpus)
     assert not [p for p in rep.errors if "mask" in p.message]
@@ -332,9 +331,6 @@ def test_landscape_gopro_intrinsics_scale_to_the_video(rel):
     assert cam.params[:2] == pytest.approx([1761.275757 * 96 / 3840] * 2)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 8: a portrait GoPro (bouldering) calibration is not swapped"
-)
 def test_portrait_gopro_calibration(rel):
     """The CSV keeps the nominal 3840x2160; the video is 54x96: swap, then scale by one factor."""
     cam = rel.take(T2).camera("cam01", frame=0, space="raw").camera
@@ -429,9 +425,6 @@ def test_relations_canonical_masks(rel):
     assert int(ego.mask(0)[600:700, 500:640].sum()) == 14000
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 9: a non-canonical, pycocotools-decodable RLE does not decode"
-)
 def test_relations_non_canonical_mask_decodes():
     from egoexo_kit.release import decode_mask
 
@@ -586,7 +579,6 @@ def test_hand_gt_from_manual_annotations(no_empty_pose_frames):
     assert wrist == pytest.approx([0.0, 0.06, 0.4], abs=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 9: automatic hand GT is filtered by the >=3-views rule")
 def test_hand_gt_keeps_automatic_annotations(no_empty_pose_frames):
     """Every automatic hand joint has num_views_for_3d 2; the official builder keeps them anyway."""
     from egoexo_kit.benchmarks.hand_pose.gt import build_hand_gt
@@ -595,9 +587,6 @@ def test_hand_gt_keeps_automatic_annotations(no_empty_pose_frames):
     assert sorted(gt.get(T1, {})) == ["0", "2"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 9: eval does not read the official ActivityNet {'database'} GT"
-)
 def test_eval_demonstration_with_official_gt(tmp_path):
     """The ``{"database": …}`` file that the official ``ANETdetection`` evaluator reads."""
     (tmp_path / "pred.json").write_text(json.dumps(DEMO_PRED))
