@@ -341,25 +341,25 @@ def test_portrait_gopro_calibration(rel):
     assert (cx, cy) == pytest.approx((1080 * scale, 1920 * scale), abs=0.5)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 8: the Aria image size is guessed from the principal point"
-)
 def test_aria_calibration_uses_the_calibrated_image_size(rel):
     """A JSON camera-rgb calibration is for the 2880x2880 sensor; its principal point is off-centre."""
     cam = rel.take(T1).camera("aria01", frame=0, space="raw").camera
     assert (cam.model, cam.width, cam.height) == ("fisheye624", 64, 64)
-    s = 64 / 2880  # projectaria rescaling: offset by half a pixel, scale, offset back
-    assert cam.params[:3] == pytest.approx(
-        [1216.68 * s, (1459.52 + 0.5) * s - 0.5, (1441.73 + 0.5) * s - 0.5]
-    )
+
+    # projectaria's RGB 2880 -> 1408 (crop 32 px, scale 0.5, pixel centres kept), then 1408 -> 64
+    def centre(c: float) -> float:
+        recorded = (c - 32 + 0.5) * 0.5 - 0.5
+        return (recorded + 0.5) * 64 / 1408 - 0.5
+
+    s = 0.5 * 64 / 1408
+    assert cam.params[:3] == pytest.approx([1216.68 * s, centre(1459.52), centre(1441.73)])
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 8: calib fails on an off-centre Aria principal point")
 def test_calib_cli(corpus):
     res = cli("calib", corpus, T1_NAME, "--json")
     assert res.exit_code == 0, res.output or repr(res.exception)
-    keys = {c["key"] for c in json.loads(res.stdout)}
-    assert {"aria01", "cam01", "cam02"} <= keys
+    views = {c["view"] for c in json.loads(res.stdout)["cameras"]}
+    assert {"aria01_214-1", "cam01", "cam02"} <= views
 
 
 # ---------------------------------------------------------------------------------------------
