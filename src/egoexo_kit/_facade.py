@@ -310,6 +310,10 @@ class Release(_ReleaseBase):
         return search(self.catalog(), text, families=fams, limit=limit)
 
 
-def open_release(root: str | Path) -> Release:
-    """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations."""
-    return Release.open(root, take_type=Take)
+def open_release(root: str | Path, *, strict: bool = False) -> Release:
+    """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations.
+
+    Lenient by default: a metadata record that does not parse is left out and listed, located, in
+    ``release.warnings``; ``strict=True`` raises :class:`~egoexo_kit.errors.FormatError` on the first.
+    """
+    return Release.open(root, take_type=Take, strict=strict)
