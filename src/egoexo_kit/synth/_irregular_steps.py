@@ -4,3 +4,5 @@ Order of the imports is the order the steps run in.
 """
 
 from __future__ import annotations
+
+from egoexo_kit.synth import _irr_annotations  # noqa: F401  (redacted takes, empty pose frames)
