@@ -193,7 +193,7 @@ def test_unknown_take_uid_in_annotations_is_a_located_warning(tiny_release, edit
         f"take uid '{ghost}' is not in takes.json (a redacted take?): its entry is not used",
     )
     assert (
-        "the file (named by the take uid)"
+        "the file (named by the take uid) is not used"
         in by_path[f"annotations/ego_pose/train/camera_pose/{ghost}.json"].message
     )
 

@@ -248,7 +248,7 @@ class ReleaseAnnotations:
         for f in self._of("expert_commentary_folder"):
             rating, comments = read_commentary_folder(f.path.parent)
             if rating.take_name not in names:
-                self._note(f, "", unknown_take(rating.take_name, what="this folder"))
+                self._note(f, "", unknown_take(rating.take_name, then="this folder is not used"))
             out[rating.take_name].append((rating, comments))
         return dict(out)
 

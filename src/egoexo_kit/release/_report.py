@@ -14,9 +14,9 @@ EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official l
 """The note on an EgoPose frame whose value is ``[]`` (validator and annotation loaders say the same)."""
 
 
-def unknown_take(uid: object, *, what: str = "its entry") -> str:
+def unknown_take(uid: object, *, then: str = "its entry is not used") -> str:
     """The note on an annotation naming a take that ``takes.json`` lacks (a redacted take)."""
-    return f"take uid {uid!r} is not in takes.json (a redacted take?): {what} is not used"
+    return f"take uid {uid!r} is not in takes.json (a redacted take?): {then}"
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
             continue
         uid = path.stem
         if ctx.take_uids is not None and uid not in ctx.take_uids:
-            ctx.report.warn(path, unknown_take(uid, what="the file (named by the take uid)"))
+            ctx.report.warn(path, unknown_take(uid, then="the file (named by the take uid) is not used"))
         elif uid in ctx.valid_take_uids and (actual := ctx.release.take(uid).split) not in (None, split):
             ctx.report.warn(path, f"take is in split {actual!r} but its file is under {split!r}")
         data = _load(ctx, path)
