@@ -23,6 +23,23 @@ from egoexo_kit.video import read_rgb_frames
 
 SCENARIO_NAMES = sorted({name for name, _ in SCENARIOS.values()})
 SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
+
+
+def unexplained(problems: list, root: Path) -> list:
+    """Problems that no record of ``.synth/irregularities.json`` (its ``file`` and ``pointer``) explains.
+
+    A default release is irregular on purpose (issue 16); each irregularity must be noted where the
+    generator says it put it, and nothing else may be.
+    """
+    irr = json.loads((root / ".synth" / "irregularities.json").read_text(encoding="utf-8"))
+    located = {
+        (r["file"], r["pointer"]) for v in irr.values() if isinstance(v, list) for r in v if "pointer" in r
+    }
+    noted = {(p.path, p.where) for p in problems}
+    assert located <= noted, sorted(located - noted)[:5]  # every located irregularity is warned about
+    return [p for p in problems if (p.path, p.where) not in located]
+
+
 """Generator settings small enough for the default test run."""
 
 
@@ -41,7 +58,7 @@ def test_every_scenario_validates(tmp_path, scenario):
     root = generate_release(tmp_path / "r", config)
     report = validate_release(root)
     assert report.errors == [], report.errors[:5]
-    assert report.warnings == [], report.warnings[:5]
+    assert unexplained(report.warnings, root) == [], report.warnings[:5]
     take = open_release(root).takes[0]
     assert take.scenario.lower() == scenario.lower()
     assert all(v.exists for v in take.views) and take.collage_path.is_file()
@@ -49,7 +66,7 @@ def test_every_scenario_validates(tmp_path, scenario):
 
 def test_release_is_complete(synth_release):
     report = validate_release(synth_release)
-    assert report.ok and report.warnings == [], report.warnings[:5]
+    assert report.ok and unexplained(report.warnings, synth_release) == [], report.warnings[:5]
     rel = open_release(synth_release)
     assert len(rel.takes) == 2 and len(rel.captures) == 2
     for take in rel.takes:
@@ -98,7 +115,10 @@ def test_exo_keypoints_reproject_from_ground_truth(synth_release):
         from egoexo_kit.synth._skeleton import BODY_INDEX
 
         errors = []
-        for frame, (entry,) in body.items():
+        for frame, value in body.items():
+            if value == []:  # an empty frame (issue 16 item 4): nothing to check
+                continue
+            (entry,) = value
             f = int(frame)
             for cam, joints in entry["annotation2D"].items():
                 K = np.array(cam_pose[cam]["camera_intrinsics"])
@@ -235,7 +255,7 @@ def test_annotations_only_scale_mode(tmp_path):
         "transcriptions.json"
     }
     report = validate_release(root)
-    assert report.errors == [] and report.warnings == []
+    assert report.errors == [] and unexplained(report.warnings, root) == []
     assert {"keystep_train.json", "relations_train.json", "splits.json"} <= {
         p.name for p in (root / "annotations").iterdir()
     }
@@ -261,6 +281,11 @@ def test_annotations_only_scale_mode(tmp_path):
         assert lo - 0.05 <= t["duration_sec"] <= hi + 0.05
     keysteps = {**json.loads((ann / "keystep_train.json").read_text())["annotations"]}
     keysteps |= json.loads((ann / "keystep_val.json").read_text())["annotations"]
+    redacted = {
+        r["take_uid"] for r in json.loads((root / ".synth/irregularities.json").read_text())["redacted_take"]
+    }
+    assert redacted & set(keysteps) and not redacted & set(takes)  # a redacted take's keysteps are there
+    keysteps = {u: k for u, k in keysteps.items() if u not in redacted}
     assert set(keysteps) == {u for u in procedural if split[u] != "test"}
     for uid, k in keysteps.items():  # every round repeats the task's steps
         assert len(k["segments"]) >= 3 * SCALE_ROUNDS[0]
