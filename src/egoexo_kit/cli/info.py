@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from egoexo_kit._extras import installed_extras
-from egoexo_kit.cli._common import console, handle_errors, print_json
+from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
 from egoexo_kit.release import open_release, release_summary, take_summary
 
 __all__ = ["info"]
@@ -36,12 +36,15 @@ def info(
         None, "--take", help="A take name or uid: show its views and annotations."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse a metadata record that does not parse (default: leave it out, warn)."
+    ),
 ) -> None:
     """Summarize a release (counts, parts, sizes) or one take.
 
     Example: egoexo-kit info ./egoexo --take cmu_bike01_2
     """
-    release = open_release(path)
+    release = open_release(path, strict=strict)
     summary = (
         take_summary(release.take(take))
         if take
@@ -53,6 +56,7 @@ def info(
         render_take(summary)
     else:
         render_release(summary)
+    print_notes(release.warnings, what="left out")
 
 
 def render_release(s: dict[str, Any]) -> None:
