@@ -23,7 +23,7 @@ import numpy as np
 
 from egoexo_kit.annotations._common import load_object, opt_str
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS
+from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame
 from egoexo_kit.release._json import pointer
 from egoexo_kit.timeline import FPS, annotation_frame_to_frame
 
@@ -85,11 +85,6 @@ def _xy(entry: Any, keys: str, *, path: Path, at: str) -> list[float]:
         raise FormatError(f"joint needs numeric {', '.join(keys)}", path=path, pointer=at) from None
 
 
-def is_empty_frame(value: Any) -> bool:
-    """Whether a keypoint file's frame value holds no annotation (``[]`` or ``{}``: skipped, as official)."""
-    return isinstance(value, list | dict) and len(value) == 0
-
-
 def _frame_items(data: dict[str, Any], path: Path) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """``(frame key, annotation object)`` in frame order, and the keys of the (skipped) empty frames.
 
@@ -102,7 +97,7 @@ def _frame_items(data: dict[str, Any], path: Path) -> tuple[list[tuple[str, dict
     out, empty = [], []
     for key in keys:
         value = data[key]
-        if is_empty_frame(value):
+        if is_empty_pose_frame(value):
             empty.append(key)
             continue
         item = value[0] if isinstance(value, list) else value

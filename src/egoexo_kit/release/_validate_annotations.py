@@ -16,6 +16,7 @@ from typing import Any
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.release._annotation_files import annotation_family
 from egoexo_kit.release._csv import read_csv
+from egoexo_kit.release._joints import is_empty_pose_frame
 from egoexo_kit.release._json import load_json, pointer
 from egoexo_kit.release._masks import decode_mask
 from egoexo_kit.release._paths import safe_join
@@ -233,7 +234,7 @@ def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
             for frame, value in data.items():
                 if not _FRAME_KEY.match(frame):
                     ctx.report.error(path, f"frame key {frame!r} is not a frame number", where=pointer(frame))
-                elif isinstance(value, list | dict) and not value:
+                elif is_empty_pose_frame(value):
                     ctx.report.warn(path, EMPTY_POSE_FRAME, where=pointer(frame))
                 elif not isinstance(value, list | dict):
                     ctx.report.error(path, "expected a list (or object) of annotations", where=pointer(frame))
