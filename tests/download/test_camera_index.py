@@ -28,3 +28,24 @@ def test_an_odd_record_is_left_out_the_rest_indexed(tiny_release_ro):
 def test_not_an_array_is_refused():
     with pytest.raises(FormatError, match="array"):
         CameraIndex.from_takes_json({"takes": []}, source="takes.json")
+
+
+def test_plan_warns_and_selects_the_other_takes(tiny_release, tmp_path):
+    from egoexo_kit.download import Selection, open_source, plan_download, publish
+
+    takes_path = tiny_release / "takes.json"
+    raw = json.loads(takes_path.read_text())
+    odd = next(i for i, t in enumerate(raw) if t["take_uid"] != TRAIN)
+    raw[odd]["frame_aligned_videos"] = "oops"
+    takes_path.write_text(json.dumps(raw))
+    publish(tiny_release, tmp_path / "mirror", release="v2", workers=1)
+    source = open_source(str(tmp_path / "mirror"), release="v2")
+    plan = plan_download(
+        tmp_path / "out", source=source, selection=Selection(parts=("takes",), cams=frozenset({"cam02"}))
+    )
+    assert any(
+        f"/{odd}/frame_aligned_videos" in w and "left out of the camera selection" in w for w in plan.warnings
+    )
+    assert f"takes/{raw[0]['take_name']}/frame_aligned_videos/cam02.mp4" in {
+        f.relative_path for f in plan.files
+    }
