@@ -326,11 +326,14 @@ class Release(_ReleaseBase):
         return search(self.catalog(), text, families=fams, limit=limit)
 
 
-def open_release(root: str | Path, *, row_offset: int | str | None = None) -> Release:
+def open_release(root: str | Path, *, strict: bool = False, row_offset: int | str | None = None) -> Release:
     """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations.
 
     Args:
         root: The release folder.
+        strict: Lenient by default: a metadata record that does not parse is left out and listed,
+            located, in ``release.warnings``; ``True`` raises
+            :class:`~egoexo_kit.errors.FormatError` on the first.
         row_offset: Which timesync row is a take's frame 0: frame ``i`` ↔ row
             ``timesync_start_idx + row_offset + i`` (FORMAT §3.2, §11 C1). ``None``:
             ``$EGOEXO_KIT_ROW_OFFSET``, else +1 (the docs' convention); ``0`` is the EgoPose
@@ -339,6 +342,6 @@ def open_release(root: str | Path, *, row_offset: int | str | None = None) -> Re
     """
     if row_offset is not None:
         resolve_row_offset(row_offset)  # refuse a bad value now, not at the first timeline
-    release = Release.open(root, take_type=Take)
+    release = Release.open(root, take_type=Take, strict=strict)
     release.row_offset = row_offset
     return release

@@ -211,7 +211,8 @@ def test_pose_round_trip(ann_release: Path) -> None:
     path = files[0]
     data = raw(path)
     p = read_keypoints(path, part="hand", source="annotation")
-    keys = sorted(data, key=int)
+    keys = sorted((k for k, v in data.items() if v != []), key=int)  # empty frames are skipped
+    assert p.skipped_keys == tuple(sorted((k for k, v in data.items() if v == []), key=int))
     np.testing.assert_array_equal(p.frames, [int(k) for k in keys])
     np.testing.assert_allclose(p.t_s, np.array([int(k) for k in keys]) / 30)
     item = data[keys[0]][0]

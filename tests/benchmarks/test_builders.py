@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from egoexo_kit.benchmarks import build_gt, evaluate, leaderboard, run_baseline
+from egoexo_kit.benchmarks import build_gt, evaluate, gt_notes, leaderboard, run_baseline
 from egoexo_kit.benchmarks._source import annotations_of
 from egoexo_kit.benchmarks.energy_efficient_keystep.baseline import always_on_power_mw
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
@@ -192,3 +192,39 @@ def test_energy_clock_without_train_keysteps_says_so(tmp_path: Path) -> None:
     r = open_release(tmp_path / "rel")
     with pytest.raises(NotFoundError, match="no train take has keysteps"):
         run_baseline("energy-efficient-keystep", r, method="clock")
+
+
+def test_gt_skips_redacted_takes_and_empty_pose_frames_with_notes(rel: Path) -> None:
+    """Issue 16 items 3, 4: the default synthetic release has both; the GT leaves them out, noted."""
+    irr = json.loads((rel / ".synth" / "irregularities.json").read_text())
+    ghost = irr["redacted_take"][0]["take_uid"]
+    r = open_release(rel)
+    for task in (
+        "keystep-recognition",
+        "energy-efficient-keystep",
+        "procedure-understanding",
+        "proficiency-demonstrator",
+        "proficiency-demonstration",
+        "correspondence",
+    ):
+        for split in ("train", "val"):
+            assert ghost not in json.dumps(build_gt(task, r, split=split))
+    for e in irr["empty_pose_frames"]:
+        if e["source"] != "annotation":
+            continue
+        split = e["file"].split("/")[2]
+        gt = build_gt(f"{e['part']}-pose", r, split=split)
+        raw = json.loads((rel / e["file"]).read_text())
+        frames = set(gt[e["take_uid"]]["body"]) if e["part"] == "body" else set(gt[e["take_uid"]])
+        assert e["frame_key"] not in frames
+        if e["part"] == "body":
+            assert frames == {k for k, v in raw.items() if v != []}
+    notes = {(n.path, n.where) for n in gt_notes(r)}
+    assert {
+        (x["file"], x["pointer"])
+        for x in irr["redacted_take"]
+        if x["family"] not in ("expert_commentary", "atomic_descriptions")
+    } <= notes
+    assert {
+        (x["file"], x["pointer"]) for x in irr["empty_pose_frames"] if x["source"] == "annotation"
+    } <= notes

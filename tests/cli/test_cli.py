@@ -108,9 +108,13 @@ def test_errors_are_one_line_without_traceback(tiny_release_ro, tmp_path):
     assert "not a release: takes.json is missing" in res.stderr
 
 
-def test_malformed_json_error_from_info(tiny_release):
+def test_odd_takes_record_from_info(tiny_release):
+    """Lenient by default (issue 16 item 7): the record is left out, located; --strict refuses it."""
     (tiny_release / "takes.json").write_text('[{"take_uid": "x", "take_name": 3}]', encoding="utf-8")
     res = run("info", tiny_release)
+    assert res.exit_code == 0
+    assert "left out: takes.json:/0/take_name: Input should be a valid string" in flat(res.stderr)
+    res = run("info", tiny_release, "--strict")
     assert res.exit_code == 2
     assert "takes.json:/0/take_name: Input should be a valid string" in res.stderr
 

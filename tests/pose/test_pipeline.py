@@ -113,6 +113,7 @@ def test_egopose_layout_round_trip_and_errors():
         "7": [{"annotation2D": {"cam01": {"nose": {"x": 1.5, "y": 2.5, "placement": "manual"}},
                                 "cam02": {"left-eye": {"x": 3.0, "y": 4.0, "confidence": 0.25}}}}],
         "3": {"annotation2D": {"cam02": {"nose": {"x": 5.0, "y": 6.0}}}},
+        "5": [],  # an empty frame, as real files have (issue 16 item 4): skipped
     }  # fmt: skip
     kp = keypoints_from_json(data, kind="body")
     assert kp.frames.tolist() == [3, 7] and kp.views == ("cam01", "cam02")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from egoexo_kit.release import open_release, validate_release
-from egoexo_kit.release._report import Problem
+from egoexo_kit.release._report import EMPTY_POSE_FRAME, Problem
 
 
 def errors(root: Path, **kw) -> list[Problem]:
@@ -172,7 +173,8 @@ def test_bad_quaternion_and_non_kb3(tiny_release):
     assert quat.where == "line 2"
 
 
-def test_dangling_uid_in_annotations(tiny_release, edit_json):
+def test_unknown_take_uid_in_annotations_is_a_located_warning(tiny_release, edit_json):
+    """Redacted takes (issue 16 item 3): annotations may name takes that takes.json lacks."""
     ghost = "00000000-0000-4000-8000-000000000000"
 
     def add_ghost(data):
@@ -183,18 +185,30 @@ def test_dangling_uid_in_annotations(tiny_release, edit_json):
         next((tiny_release / "annotations/ego_pose/train/camera_pose").glob("*.json")),
         tiny_release / f"annotations/ego_pose/train/camera_pose/{ghost}.json",
     )
-    errs = errors(tiny_release)
-    assert len(errs) == 2
-    by_path = {e.path: e for e in errs}
+    report = validate_release(tiny_release)
+    assert report.errors == []
+    by_path = {w.path: w for w in report.warnings if ghost in w.message}
+    assert len(by_path) == 2
     a = by_path["annotations/atomic_descriptions_train.json"]
     assert (a.where, a.message) == (
         f"/annotations/{ghost}",
-        f"dangling take uid '{ghost}': not in takes.json",
+        f"take uid '{ghost}' is not in takes.json (a redacted take?): its entry is not used",
     )
     assert (
-        f"dangling take uid '{ghost}' (file name)"
+        "the file (named by the take uid) is not used"
         in by_path[f"annotations/ego_pose/train/camera_pose/{ghost}.json"].message
     )
+
+
+def test_empty_pose_frame_is_a_located_warning(tiny_release, edit_json):
+    """Empty EgoPose frames (issue 16 item 4): skipped with a note, the file is not refused."""
+    path = next((tiny_release / "annotations/ego_pose").glob("*/body/annotation/*.json"))
+    key = sorted(json.loads(path.read_text()), key=int)[0]
+    edit_json(path, lambda data: data.update({key: []}))
+    report = validate_release(tiny_release)
+    assert report.errors == []
+    w = only([w for w in report.warnings if w.path == path.relative_to(tiny_release).as_posix()])
+    assert (w.where, w.message) == (f"/{key}", EMPTY_POSE_FRAME)
 
 
 def test_dangling_capture_and_participant(tiny_release, edit_json):

@@ -23,6 +23,31 @@ from egoexo_kit.video import read_rgb_frames
 
 SCENARIO_NAMES = sorted({name for name, _ in SCENARIOS.values()})
 SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
+
+
+WARNED_STEPS = {"redacted_take", "empty_pose_frames"}
+"""Irregularity steps whose every record must come back as a warning at its file and JSON pointer."""
+
+
+def unexplained(problems: list, root: Path) -> list:
+    """Problems that no record of ``.synth/irregularities.json`` explains.
+
+    A default release is irregular on purpose (issue 16): a record with a JSON pointer explains a
+    problem at that place, one without explains problems in its file (timesync gaps are reported per
+    column and line range). Records of :data:`WARNED_STEPS` must each be noted where the generator
+    says it put them.
+    """
+    irr = json.loads((root / ".synth" / "irregularities.json").read_text(encoding="utf-8"))
+    steps = {k: v for k, v in irr.items() if isinstance(v, list)}
+    recs = [r for v in steps.values() for r in v if "file" in r]
+    located = {(r["file"], r["pointer"]) for r in recs if "pointer" in r}
+    files = {r["file"] for r in recs if "pointer" not in r}
+    must = {(r["file"], r["pointer"]) for k in WARNED_STEPS for r in steps.get(k, []) if "pointer" in r}
+    noted = {(p.path, p.where) for p in problems}
+    assert must <= noted, sorted(must - noted)[:5]
+    return [p for p in problems if (p.path, p.where) not in located and p.path not in files]
+
+
 """Generator settings small enough for the default test run."""
 
 
@@ -35,20 +60,13 @@ def cameras(root: Path, take: str) -> dict:
     return json.loads((root / ".synth" / "takes" / take / "cameras.json").read_text(encoding="utf-8"))
 
 
-def unexplained(root: Path, warnings: list) -> list:
-    """Warnings not located in a file that ``.synth/irregularities.json`` says was made irregular."""
-    data = json.loads((root / ".synth" / "irregularities.json").read_text(encoding="utf-8"))
-    files = {r.get("file") for recs in data.values() if isinstance(recs, list) for r in recs}
-    return [w for w in warnings if w.path not in files]
-
-
 @pytest.mark.parametrize("scenario", SCENARIO_NAMES)
 def test_every_scenario_validates(tmp_path, scenario):
     config = SynthConfig(captures=1, takes_per_capture=1, scenarios=(scenario,), downscaled=False, **SMALL)
     root = generate_release(tmp_path / "r", config)
     report = validate_release(root)
     assert report.errors == [], report.errors[:5]
-    assert unexplained(root, report.warnings) == [], report.warnings[:5]
+    assert unexplained(report.warnings, root) == [], report.warnings[:5]
     take = open_release(root).takes[0]
     assert take.scenario.lower() == scenario.lower()
     assert all(v.exists for v in take.views) and take.collage_path.is_file()
@@ -56,7 +74,7 @@ def test_every_scenario_validates(tmp_path, scenario):
 
 def test_release_is_complete(synth_release):
     report = validate_release(synth_release)
-    assert report.ok and unexplained(synth_release, report.warnings) == [], report.warnings[:5]
+    assert report.ok and unexplained(report.warnings, synth_release) == [], report.warnings[:5]
     rel = open_release(synth_release)
     assert len(rel.takes) == 2 and len(rel.captures) == 2
     for take in rel.takes:
@@ -105,7 +123,10 @@ def test_exo_keypoints_reproject_from_ground_truth(synth_release):
         from egoexo_kit.synth._skeleton import BODY_INDEX
 
         errors = []
-        for frame, (entry,) in body.items():
+        for frame, value in body.items():
+            if value == []:  # an empty frame (issue 16 item 4): nothing to check
+                continue
+            (entry,) = value
             f = int(frame)
             for cam, joints in entry["annotation2D"].items():
                 K = np.array(cam_pose[cam]["camera_intrinsics"])
@@ -255,7 +276,7 @@ def test_annotations_only_scale_mode(tmp_path):
         "transcriptions.json"
     }
     report = validate_release(root)
-    assert report.errors == [] and report.warnings == []
+    assert report.errors == [] and unexplained(report.warnings, root) == []
     assert {"keystep_train.json", "relations_train.json", "splits.json"} <= {
         p.name for p in (root / "annotations").iterdir()
     }
@@ -281,6 +302,11 @@ def test_annotations_only_scale_mode(tmp_path):
         assert lo - 0.05 <= t["duration_sec"] <= hi + 0.05
     keysteps = {**json.loads((ann / "keystep_train.json").read_text())["annotations"]}
     keysteps |= json.loads((ann / "keystep_val.json").read_text())["annotations"]
+    redacted = {
+        r["take_uid"] for r in json.loads((root / ".synth/irregularities.json").read_text())["redacted_take"]
+    }
+    assert redacted & set(keysteps) and not redacted & set(takes)  # a redacted take's keysteps are there
+    keysteps = {u: k for u, k in keysteps.items() if u not in redacted}
     assert set(keysteps) == {u for u in procedural if split[u] != "test"}
     for uid, k in keysteps.items():  # every round repeats the task's steps
         assert len(k["segments"]) >= 3 * SCALE_ROUNDS[0]

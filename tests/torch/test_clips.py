@@ -58,3 +58,13 @@ def test_random_sampler_and_errors(tiny_release_ro):
         ds[3]
     with pytest.raises(ValueError, match="sampler"):
         EgoExoClips(tiny_release_ro, sampler="shuffle")
+
+
+def test_nearest_pose_skips_empty_frames():
+    """Empty EgoPose frames (issue 16 item 4) hold no pose: the nearest annotated frame is used."""
+    from egoexo_kit.torch._clips import _nearest_pose
+
+    body = {"30": [{"annotation3D": {"nose": {"x": 1.0, "y": 2.0, "z": 3.0}}}], "31": []}
+    pose, frame = _nearest_pose(body, lo=0, hi=60, centre=31 / 30)
+    assert frame == 30 and pose[0].tolist() == [1.0, 2.0, 3.0]
+    assert _nearest_pose({"31": []}, lo=0, hi=60, centre=1.0)[1] == -1

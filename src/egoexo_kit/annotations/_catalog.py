@@ -9,6 +9,12 @@ than Parquet scans). The database is updated on a copy that then replaces it, so
 keep a consistent snapshot and readers never lock writers out. A malformed file is recorded in
 ``catalog_errors`` (path and located message) and contributes no rows; every other file is still
 catalogued.
+
+Irregular but usable data (issue 16) is listed in the view ``catalog_warnings`` (path, pointer,
+message) and never blocks a file: a ``takes.json`` record that does not parse is left out (as
+``open_release`` does), an empty EgoPose frame is skipped, and rows of takes that are not in
+``takes.json`` (redacted takes) are **kept** (they are real annotations, text search finds them;
+a ``JOIN takes`` leaves them out) with one warning per file and take.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from egoexo_kit.annotations._files import AnnotationFile, discover
 from egoexo_kit.annotations._search import SEARCH_TABLES, build_search_index, quiet_duckdb
 from egoexo_kit.annotations._tables import SCHEMAS, extract
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
+from egoexo_kit.release._report import unknown_take
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release
@@ -40,7 +47,7 @@ __all__ = ["CATALOG_DIR", "BuildStats", "build_catalog", "catalog", "connect_cat
 
 CATALOG_DIR = ".egoexo-kit/catalog"
 """Where the catalog lives, relative to the release root (a cache: always rebuildable)."""
-_VERSION = 2
+_VERSION = 3
 """Bumped when a table's columns change: a manifest of another version is rebuilt from scratch."""
 ERRORS_SCHEMA = pa.schema([("path", pa.string()), ("message", pa.string())])
 
@@ -139,6 +146,22 @@ def _merge(cat: Path, table: str, manifest: dict[str, Any]) -> None:
     con.close()
 
 
+def _warnings_view() -> str:
+    """SQL of the ``catalog_warnings`` view: per-file notes, and references to takes not in ``takes``."""
+    mark = "TAKE_UID"
+    before, after = (
+        x.replace("'", "''")
+        for x in unknown_take(mark, then="its rows are kept, they join no take").split(mark)
+    )
+    message = f"'{before}' || r.take_uid || '{after}'"  # our own constant text, quotes escaped
+    return (
+        "CREATE OR REPLACE VIEW catalog_warnings AS "  # noqa: S608 (constant text, quotes escaped)
+        "SELECT path, pointer, message FROM catalog_notes UNION ALL "
+        "SELECT r.path, r.pointer, " + message + " AS message FROM take_refs r "
+        "WHERE NOT EXISTS (SELECT 1 FROM takes t WHERE t.take_uid = r.take_uid)"
+    )
+
+
 def _update_db(cat: Path, tables: list[str]) -> None:
     """Load the given tables' Parquet files into ``catalog.duckdb`` (all of them when it is new)."""
     db = cat / "catalog.duckdb"
@@ -152,6 +175,7 @@ def _update_db(cat: Path, tables: list[str]) -> None:
         for table in tables:
             src = (cat / f"{table}.parquet").as_posix()
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet('{src}')")  # noqa: S608
+        con.execute(_warnings_view())
         con.close()
 
 

@@ -3,6 +3,11 @@
 One extractor per family turns a parsed file (through the family loaders, so there is one parser)
 into columns. Times are seconds from take start (``start_s``/``end_s`` or ``t_s``) with the aligned
 frame next to them (``frame_at``, FORMAT §3.3). The columns are documented in the README.
+
+Irregular but usable data (issue 16) is catalogued, not refused: a ``takes.json`` record that does not
+parse is left out and an empty EgoPose frame skipped, each with a located row in ``catalog_notes``;
+every file also lists the takes it names in ``take_refs``, so the catalog can list annotations of
+takes missing from ``takes.json`` (redacted) whatever file changed last (``catalog_warnings``).
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from egoexo_kit.annotations.narration import read_transcription
 from egoexo_kit.annotations.pose import read_camera_pose, summarize_keypoints
 from egoexo_kit.annotations.proficiency import read_proficiency_demonstration, read_proficiency_demonstrator
 from egoexo_kit.annotations.relations import read_relations
+from egoexo_kit.errors import FormatError
 from egoexo_kit.release import Splits, TakeRecord
 from egoexo_kit.release._json import load_json, parse_record, pointer, records_from
+from egoexo_kit.release._report import EMPTY_POSE_FRAME
 from egoexo_kit.timeline import FPS
 
 __all__ = ["SCHEMAS", "Rows", "extract"]
@@ -203,12 +210,15 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("width", I64),
         ("height", I64),
     ),
+    "take_refs": _schema(("path", STR), ("pointer", STR), ("take_uid", STR)),
+    "catalog_notes": _schema(("path", STR), ("pointer", STR), ("message", STR)),
 }
 
 
 def _takes(path: Path) -> Rows:
     takes, views = [], []
-    for _, r in records_from(load_json(path), TakeRecord, path=path):
+    skipped: list[FormatError] = []  # lenient as open_release: an odd record is left out, noted
+    for _, r in records_from(load_json(path), TakeRecord, path=path, errors=skipped):
         n = None
         if r.timesync_start_idx is not None and r.timesync_end_idx is not None:
             n = r.timesync_end_idx - r.timesync_start_idx - 1
@@ -248,7 +258,8 @@ def _takes(path: Path) -> Rows:
                         "relative_path": e.relative_path if e else None,
                     }
                 )
-    return {"takes": takes, "views": views}
+    notes = [{"path": path.name, "pointer": e.where, "message": e.message} for e in skipped]
+    return {"takes": takes, "views": views, "catalog_notes": notes}
 
 
 def _splits(path: Path) -> Rows:
@@ -522,7 +533,10 @@ def _pose(f: AnnotationFile) -> Rows:
                 "cameras": ",".join(cams),
             }
             for frame, n3, cams in zip(p.frames.tolist(), p.n_joints_3d.tolist(), p.cameras, strict=True)
-        ]
+        ],
+        "catalog_notes": [
+            {"path": f.rel, "pointer": pointer(key), "message": EMPTY_POSE_FRAME} for key in p.skipped_keys
+        ],
     }
 
 
@@ -542,14 +556,56 @@ def _camera_pose(f: AnnotationFile) -> Rows:
     }
 
 
+_LISTED = {
+    "keystep_benchmark": ("keystep_benchmark", "segments"),
+    "proficiency_demonstrator": ("proficiency_demonstrator", "annotations"),
+    "proficiency_demonstration": ("proficiency_demonstration", "annotations"),
+}
+"""Families whose file is a list of items, each one row of this table: family → (table, list member)."""
+_NOT_REFS = frozenset({"takes", "views", "splits", "take_benchmarks", "catalog_notes"})
+"""Tables whose take uids are not references from an annotation to a take."""
+
+
+def _uids(rows: list[dict[str, Any]] | dict[str, list[Any]]) -> list[Any]:
+    if isinstance(rows, dict):
+        return list(rows.get("take_uid", []))
+    return [r.get("take_uid") for r in rows]
+
+
+def _take_refs(f: AnnotationFile, rows: Rows) -> list[dict[str, Any]]:
+    """Every take a file names, located: ``/annotations/<uid>``, an item's ``take_uid`` or the file name."""
+    if f.family in ("takes", "splits", "narration", "expert_commentary_folder"):
+        return []
+    if f.family in ("pose", "camera_pose"):
+        return [{"path": f.rel, "pointer": "", "take_uid": f.path.stem}]
+    if f.family in _LISTED:
+        table, member = _LISTED[f.family]
+        uids = _uids(rows.get(table, []))
+        return [
+            {"path": f.rel, "pointer": pointer(member, j, "take_uid"), "take_uid": u}
+            for j, u in enumerate(uids)
+        ]
+    seen = dict.fromkeys(u for t, r in rows.items() if t not in _NOT_REFS for u in _uids(r) if u is not None)
+    return [{"path": f.rel, "pointer": pointer("annotations", u), "take_uid": u} for u in seen]
+
+
 def extract(f: AnnotationFile, *, root: Path, take_uid_of_dir: Callable[[str], str | None]) -> Rows:
     """The rows one source file contributes to the catalog (empty for families without a table).
+
+    Besides its family's tables: ``take_refs`` (the takes it names) and ``catalog_notes`` (what was
+    left out of it, located).
 
     Args:
         f: the file (``takes.json`` comes as family ``takes``).
         root: the release root (audio paths are stored relative to it).
         take_uid_of_dir: take uid of a take folder name (for ``takes/<name>/audio`` transcriptions).
     """
+    rows = _extract(f, root=root, take_uid_of_dir=take_uid_of_dir)
+    refs = _take_refs(f, rows)
+    return {**rows, "take_refs": refs} if refs else rows
+
+
+def _extract(f: AnnotationFile, *, root: Path, take_uid_of_dir: Callable[[str], str | None]) -> Rows:
     fam = f.family
     simple: dict[str, Callable[[Path], Rows]] = {
         "takes": _takes,

@@ -2,6 +2,12 @@
 
 Each file is parsed once, on first use, and indexed by take uid; ``ReleaseAnnotations`` is cached
 per release, so ``take.annotations.keysteps`` for a hundred takes reads ``keystep_train.json`` once.
+
+Irregular but usable data is noted, never refused (issue 16 items 3 and 4): entries for takes that
+are not in ``takes.json`` (redacted takes; the official atomic-descriptions tutorial in
+``facebookresearch/Ego4d: notebooks/egoexo/tutorials/`` labels them "Redacted") are kept in the
+file's index, reached by no take, and listed in :attr:`ReleaseAnnotations.warnings`; so are empty
+EgoPose frames, which the pose reader skips.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +43,13 @@ from egoexo_kit.annotations.keystep import (
     read_procedure,
 )
 from egoexo_kit.annotations.narration import Narration, read_transcription
-from egoexo_kit.annotations.pose import CameraPose, PoseAnnotation, read_camera_pose, read_keypoints
+from egoexo_kit.annotations.pose import (
+    CameraPose,
+    PoseAnnotation,
+    read_camera_pose,
+    read_keypoints,
+    summarize_keypoints,
+)
 from egoexo_kit.annotations.proficiency import (
     ProficiencyDemonstration,
     ProficiencyDemonstrator,
@@ -44,6 +57,9 @@ from egoexo_kit.annotations.proficiency import (
     read_proficiency_demonstrator,
 )
 from egoexo_kit.annotations.relations import TakeRelations, read_relations
+from egoexo_kit.release import Problem
+from egoexo_kit.release._json import pointer
+from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
 from egoexo_kit.timeline import FPS, TakeTimeline
 
 if TYPE_CHECKING:
@@ -84,6 +100,7 @@ class ReleaseAnnotations:
         self.release = release
         self._lock = threading.RLock()
         self._pose_cache: dict[tuple[str, str, str], PoseAnnotation | None] = {}
+        self._warnings: dict[Problem, None] = {}
 
     @cached_property
     def files(self) -> list[AnnotationFile]:
@@ -93,11 +110,64 @@ class ReleaseAnnotations:
     def _of(self, family: str) -> list[AnnotationFile]:
         return [f for f in self.files if f.family == family]
 
+    @cached_property
+    def _take_uids(self) -> frozenset[str]:
+        return frozenset(self.release.takes.uids)
+
+    def _note(self, f: AnnotationFile, where: str, message: str) -> None:
+        with self._lock:
+            self._warnings[Problem(f.rel, where, message)] = None
+
+    def _unknown_takes(
+        self, f: AnnotationFile, uids: Iterable[str], where: Callable[[int, str], str]
+    ) -> None:
+        """Note each take uid of ``f`` (in file order) that ``takes.json`` lacks: a redacted take."""
+        for i, uid in enumerate(uids):
+            if uid not in self._take_uids:
+                self._note(f, where(i, uid), unknown_take(uid))
+
     def _merge(self, family: str, reader: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in self._of(family):
-            out.update(reader(f.path))
+            part = reader(f.path)
+            self._unknown_takes(f, part, lambda _, uid: pointer("annotations", uid))
+            out.update(part)
         return out
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Irregular entries met so far, located: unknown (redacted) takes, empty EgoPose frames.
+
+        Families are parsed on first use; call :meth:`check_all` first for a complete list.
+        """
+        with self._lock:
+            return list(self._warnings)
+
+    def check_all(self) -> list[Problem]:
+        """Parse every family (and every pose file, uncached) and return :attr:`warnings`."""
+        for name in (
+            "_keystep",
+            "_benchmark",
+            "_procedure",
+            "_atomic",
+            "_commentary",
+            "_demonstrator",
+            "_demonstration",
+            "_relations",
+            "_folders",
+        ):
+            getattr(self, name)
+        for f in self._of("pose"):
+            self._pose_notes(f, summarize_keypoints(f.path).skipped_keys)
+        for f in self._of("camera_pose"):
+            self._unknown_takes(f, [f.path.stem], lambda *_: "")
+        return self.warnings
+
+    def _pose_notes(self, f: AnnotationFile, skipped_keys: Iterable[str]) -> None:
+        """Notes of a keypoint file: its take (the file name) unknown, its empty frames skipped."""
+        self._unknown_takes(f, [f.path.stem], lambda *_: "")
+        for key in skipped_keys:
+            self._note(f, pointer(key), EMPTY_POSE_FRAME)
 
     @cached_property
     def _keystep(self) -> tuple[dict[str, list[KeystepSegment]], dict[str, Taxonomy]]:
@@ -105,6 +175,7 @@ class ReleaseAnnotations:
         tax: dict[str, Taxonomy] = {}
         for f in self._of("keystep"):
             k = read_keystep(f.path)
+            self._unknown_takes(f, k.segments, lambda _, uid: pointer("annotations", uid))
             segs.update(k.segments)
             tax.update(k.taxonomies)
         return segs, tax
@@ -124,7 +195,11 @@ class ReleaseAnnotations:
     def _benchmark(self) -> dict[str, list[KeystepBenchmarkSegment]]:
         out: dict[str, list[KeystepBenchmarkSegment]] = defaultdict(list)
         for f in self._of("keystep_benchmark"):
-            for s in read_keystep_benchmark(f.path):
+            segs = read_keystep_benchmark(f.path)
+            self._unknown_takes(
+                f, [s.take_uid for s in segs], lambda j, _: pointer("segments", j, "take_uid")
+            )
+            for s in segs:
                 out[s.take_uid].append(s)
         return dict(out)
 
@@ -169,8 +244,11 @@ class ReleaseAnnotations:
     @cached_property
     def _folders(self) -> dict[str, list[tuple[ExpertRating, list[ExpertComment]]]]:
         out: dict[str, list[tuple[ExpertRating, list[ExpertComment]]]] = defaultdict(list)
+        names = set(self.release.takes.names)
         for f in self._of("expert_commentary_folder"):
             rating, comments = read_commentary_folder(f.path.parent)
+            if rating.take_name not in names:
+                self._note(f, "", unknown_take(rating.take_name, then="this folder is not used"))
             out[rating.take_name].append((rating, comments))
         return dict(out)
 
@@ -192,21 +270,24 @@ class ReleaseAnnotations:
         rows = [n for p in take.transcription_paths for n in read_transcription(p, take_uid=take.uid)]
         return sorted(rows, key=lambda n: (n.start_s, n.source))
 
+    def _by_take(self, family: str, reader: Callable[[Path], list[Any]]) -> dict[str, Any]:
+        """``{take_uid: record}`` of list-shaped files (proficiency), noting unknown takes."""
+        out: dict[str, Any] = {}
+        for f in self._of(family):
+            recs = reader(f.path)
+            self._unknown_takes(
+                f, [r.take_uid for r in recs], lambda j, _: pointer("annotations", j, "take_uid")
+            )
+            out.update((r.take_uid, r) for r in recs)
+        return out
+
     @cached_property
     def _demonstrator(self) -> dict[str, ProficiencyDemonstrator]:
-        return {
-            r.take_uid: r
-            for f in self._of("proficiency_demonstrator")
-            for r in read_proficiency_demonstrator(f.path)
-        }
+        return self._by_take("proficiency_demonstrator", read_proficiency_demonstrator)
 
     @cached_property
     def _demonstration(self) -> dict[str, ProficiencyDemonstration]:
-        return {
-            r.take_uid: r
-            for f in self._of("proficiency_demonstration")
-            for r in read_proficiency_demonstration(f.path)
-        }
+        return self._by_take("proficiency_demonstration", read_proficiency_demonstration)
 
     def proficiency_demonstrator(self, uid: str) -> ProficiencyDemonstrator | None:
         """The take's demonstrator-proficiency label, or None."""
@@ -247,6 +328,8 @@ class ReleaseAnnotations:
                 return self._pose_cache[key]
         f = self._pose_files.get(key)
         pose = None if f is None else read_keypoints(f.path, part=part, source=source, split=f.split)  # type: ignore[arg-type]
+        if f is not None and pose is not None:
+            self._pose_notes(f, pose.skipped_keys)
         with self._lock:
             self._pose_cache[key] = pose
             while len(self._pose_cache) > POSE_CACHE:

@@ -6,6 +6,11 @@ Keypoint frame keys are aligned-video frame indices for manual *and* automatic f
 §11 U13), converted with :func:`egoexo_kit.timeline.annotation_frame_to_frame`. Missing joints are
 NaN. 2D points are in the undistorted image space of each camera (exo: balance-0.8 fisheye
 undistortion; Aria: the 512×512 linear camera); 3D points are world metres.
+
+A frame whose value is an empty list (or object) holds no annotation: the official hand and body
+loaders guard ``len(frame_anno) == 0`` and skip it (``EGO4D/ego-exo4d-egopose:
+handpose/data_preparation/dataloader.py``, and the same guard in the body-pose data preparation).
+Such frames are left out of the arrays and listed in ``skipped_frames`` (a note, not an error).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 
 from egoexo_kit.annotations._common import load_object, opt_str
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS
+from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame
 from egoexo_kit.release._json import pointer
 from egoexo_kit.timeline import FPS, annotation_frame_to_frame
 
@@ -57,6 +62,10 @@ class PoseAnnotation:
     """Camera key (``cam01``, ``aria01``) → (N, J, 2) float64 undistorted pixels; NaN where missing."""
     manual_2d: dict[str, np.ndarray]
     """Camera key → (N, J) bool: the point was placed by hand (``placement == "manual"``)."""
+    skipped_frames: tuple[int, ...] = ()
+    """Aligned frames whose value in the file is empty (``[]``): no annotation, left out of ``frames``."""
+    skipped_keys: tuple[str, ...] = ()
+    """The file's keys of those frames (JSON pointer ``/<key>``), to locate the note."""
 
     @property
     def t_s(self) -> np.ndarray:
@@ -76,22 +85,35 @@ def _xy(entry: Any, keys: str, *, path: Path, at: str) -> list[float]:
         raise FormatError(f"joint needs numeric {', '.join(keys)}", path=path, pointer=at) from None
 
 
-def _frame_items(data: dict[str, Any], path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """``(frame key, annotation object)`` in frame order; element 0 of a list value (FORMAT §7.9)."""
+def _frame_items(data: dict[str, Any], path: Path) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """``(frame key, annotation object)`` in frame order, and the keys of the (skipped) empty frames.
+
+    The object is element 0 of a list value (FORMAT §7.9).
+    """
     keys = sorted(data, key=lambda k: int(k) if str(k).isdigit() else -1)
     bad = next((k for k in keys if not str(k).isdigit()), None)
     if bad is not None:
         raise FormatError(f"frame key {bad!r} is not a frame number", path=path, pointer=pointer(bad))
-    out = []
+    out, empty = [], []
     for key in keys:
         value = data[key]
-        item = value[0] if isinstance(value, list) and value else value
+        if is_empty_pose_frame(value):
+            empty.append(key)
+            continue
+        item = value[0] if isinstance(value, list) else value
         if not isinstance(item, dict):
             raise FormatError(
                 "expected a list holding one annotation object", path=path, pointer=pointer(key)
             )
         out.append((key, item))
-    return out
+    return out, empty
+
+
+def _aligned(keys: list[str]) -> np.ndarray:
+    """Aligned frame indices (int64) of keypoint-file frame keys."""
+    return np.asarray(
+        annotation_frame_to_frame(np.array([int(k) for k in keys], dtype=np.int64)), dtype=np.int64
+    ).reshape(-1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,21 +126,23 @@ class PoseFrameSummary:
     """(N,) int64 joints with a 3D point."""
     cameras: list[list[str]]
     """Per frame, the cameras with at least one 2D point."""
+    skipped_keys: tuple[str, ...] = ()
+    """File keys of empty frames (left out, as the official loaders do)."""
 
 
 def summarize_keypoints(path: str | Path) -> PoseFrameSummary:
     """Frames, 3D joint counts and 2D cameras of a keypoint file (fast: points are not converted)."""
     path = Path(path)
-    items = _frame_items(load_object(path), path)
+    items, empty = _frame_items(load_object(path), path)
     for key, item in items:
         for member in ("annotation3D", "annotation2D"):
             if not isinstance(item.get(member) or {}, dict):
                 raise FormatError(f"{member} must be an object", path=path, pointer=pointer(key, 0, member))
-    frames = annotation_frame_to_frame(np.array([int(k) for k, _ in items], dtype=np.int64))
     return PoseFrameSummary(
-        frames=np.asarray(frames, dtype=np.int64).reshape(-1),
+        frames=_aligned([k for k, _ in items]),
         n_joints_3d=np.array([len(item.get("annotation3D") or {}) for _, item in items], dtype=np.int64),
         cameras=[[c for c, pts in (item.get("annotation2D") or {}).items() if pts] for _, item in items],
+        skipped_keys=tuple(empty),
     )
 
 
@@ -130,20 +154,14 @@ def read_keypoints(
     data = load_object(path)
     joints = BODY_JOINTS if part == "body" else HAND_JOINTS
     index = {j: i for i, j in enumerate(joints)}
-    items = _frame_items(data, path)
+    items, empty = _frame_items(data, path)
     keys = [k for k, _ in items]
     n, nj = len(keys), len(joints)
     p3 = np.full((n, nj, 3), np.nan)
     views = np.full((n, nj), -1, dtype=np.int64)
     p2: dict[str, np.ndarray] = {}
     manual: dict[str, np.ndarray] = {}
-    for i, key in enumerate(keys):
-        value = data[key]
-        item = value[0] if isinstance(value, list) and value else value
-        if not isinstance(item, dict):
-            raise FormatError(
-                "expected a list holding one annotation object", path=path, pointer=pointer(key)
-            )
+    for i, (key, item) in enumerate(items):
         for name, j3 in (item.get("annotation3D") or {}).items():
             if name in index:
                 at = pointer(key, 0, "annotation3D", name)
@@ -158,8 +176,20 @@ def read_keypoints(
                     at = pointer(key, 0, "annotation2D", cam, name)
                     p2[cam][i, index[name]] = _xy(j2, "xy", path=path, at=at)
                     manual[cam][i, index[name]] = j2.get("placement") == "manual"
-    frames = np.asarray(annotation_frame_to_frame(np.array(keys, dtype=np.int64).reshape(-1)), dtype=np.int64)
-    return PoseAnnotation(path.stem, part, source, split, joints, frames.reshape(-1), p3, views, p2, manual)
+    return PoseAnnotation(
+        path.stem,
+        part,
+        source,
+        split,
+        joints,
+        _aligned(keys),
+        p3,
+        views,
+        p2,
+        manual,
+        skipped_frames=tuple(_aligned(empty).tolist()),
+        skipped_keys=tuple(empty),
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from egoexo_kit.benchmarks._builders import BUILDERS as BUILDERS
 from egoexo_kit.benchmarks._builders import LeaderboardRow as LeaderboardRow
 from egoexo_kit.benchmarks._builders import build_gt as build_gt
+from egoexo_kit.benchmarks._builders import gt_notes as gt_notes
 from egoexo_kit.benchmarks._builders import leaderboard as leaderboard
 from egoexo_kit.benchmarks._builders import run_baseline as run_baseline
 from egoexo_kit.benchmarks._common import EvalResult as EvalResult
@@ -35,6 +36,7 @@ __all__ = [
     "build_gt",
     "evaluate",
     "get_task",
+    "gt_notes",
     "leaderboard",
     "run_baseline",
 ]

@@ -3,6 +3,10 @@
 ``build_gt`` and ``run_baseline`` return the parsed JSON the evaluator reads (translation writes PNG
 folders and returns their path); :func:`leaderboard` runs every baseline of every task on a release
 and scores it with :func:`evaluate`.
+
+The builders read takes through ``splits.json`` and ``takes.json``, so annotations of takes that
+``takes.json`` lacks (redacted) are skipped, as are empty EgoPose frames (issue 16); :func:`gt_notes`
+lists, located, what was skipped.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from egoexo_kit.benchmarks._registry import evaluate, get_task
-from egoexo_kit.benchmarks._source import SPLITS
+from egoexo_kit.benchmarks._source import SPLITS, annotations_of
 from egoexo_kit.benchmarks.body_pose.baseline import BODY_BASELINES, body_baseline
 from egoexo_kit.benchmarks.body_pose.gt import build_body_gt
 from egoexo_kit.benchmarks.correspondence.baseline import CORR_BASELINES, corr_baseline
@@ -42,9 +46,18 @@ from egoexo_kit.benchmarks.translation.gt import build_translation_gt
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.release import Problem, Release
 
-__all__ = ["BUILDERS", "Builder", "LeaderboardRow", "build_gt", "gt_size", "leaderboard", "run_baseline"]
+__all__ = [
+    "BUILDERS",
+    "Builder",
+    "LeaderboardRow",
+    "build_gt",
+    "gt_notes",
+    "gt_size",
+    "leaderboard",
+    "run_baseline",
+]
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,15 @@ def build_gt(task: str, release: Release, *, split: str = "val", out: str | Path
         b.gt(release, split=split, out=out)
         return Path(out)
     return b.gt(release, split=split)
+
+
+def gt_notes(release: Release) -> list[Problem]:
+    """What the annotation files read so far held but the GT leaves out, located (file, JSON pointer).
+
+    Entries of takes not in ``takes.json`` (redacted) and empty EgoPose frames: the builders skip
+    them, as the official loaders do; call after :func:`build_gt`.
+    """
+    return annotations_of(release).warnings
 
 
 def run_baseline(

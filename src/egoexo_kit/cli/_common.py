@@ -7,7 +7,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import typer
@@ -16,7 +16,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from egoexo_kit.errors import EgoExoKitError
 
-__all__ = ["console", "err_console", "handle_errors", "print_json", "progress_bar", "stage_progress"]
+__all__ = [
+    "console",
+    "err_console",
+    "handle_errors",
+    "print_json",
+    "print_notes",
+    "progress_bar",
+    "stage_progress",
+]
+
+NOTES_SHOWN = 5
+"""Located notes printed before the rest are only counted."""
 
 console = Console()
 err_console = Console(stderr=True)
@@ -88,6 +99,15 @@ def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
             bar.update(tasks[stage], completed=done, total=total)
 
         yield update
+
+
+def print_notes(problems: Sequence[Any], *, what: str = "skipped") -> None:
+    """Print irregular-but-usable findings (``Problem``: path, where, message) to stderr, a few in full."""
+    for p in problems[:NOTES_SHOWN]:
+        loc = ":".join(x for x in (p.path, p.where) if x)
+        err_console.print(f"[yellow]{what}:[/] {loc}: {p.message}", highlight=False, soft_wrap=True)
+    if len(problems) > NOTES_SHOWN:
+        err_console.print(f"[yellow]{what}:[/] … and {len(problems) - NOTES_SHOWN} more", highlight=False)
 
 
 def print_json(obj: Any) -> None:

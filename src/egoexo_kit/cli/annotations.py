@@ -14,8 +14,8 @@ import typer
 from rich.table import Table
 
 from egoexo_kit import Release, Take, open_release
-from egoexo_kit.annotations import FAMILIES
-from egoexo_kit.cli._common import console, handle_errors, print_json
+from egoexo_kit.annotations import FAMILIES, release_annotations
+from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
 from egoexo_kit.cli.query import render_rows, run_sql
 
 __all__ = ["annotations", "demo_annotations", "render_timeline"]
@@ -47,12 +47,15 @@ def annotations(
     unknown = sorted(set(family) - set(FAMILIES))
     if unknown:
         raise typer.BadParameter(f"unknown family {unknown}; choose from {', '.join(FAMILIES)}")
-    t = open_release(path).take(take)
+    release = open_release(path)
+    t = release.take(take)
     fams = family or list(FAMILIES)
     if as_json:
         print_json(t.annotations.timeline_rows(fams))
     else:
         render_timeline(t, fams)
+    notes = [*release.warnings, *release_annotations(release).warnings]
+    print_notes([n for n in notes if n.path == "takes.json" or t.uid in n.path or t.uid in n.message])
 
 
 def demo_annotations(release: Release) -> None:

@@ -23,11 +23,12 @@ from egoexo_kit.benchmarks._builders import (
     BUILDERS,
     LeaderboardRow,
     build_gt,
+    gt_notes,
     gt_size,
     leaderboard,
     run_baseline,
 )
-from egoexo_kit.cli._common import console, handle_errors
+from egoexo_kit.cli._common import console, handle_errors, print_notes
 
 __all__ = ["baseline", "benchmark_app", "demo_benchmarks", "print_leaderboard"]
 
@@ -54,7 +55,9 @@ def gt(
 
     Example: egoexo-kit benchmark gt body-pose REL --split val --out gt.json
     """
-    _write(build_gt(task, open_release(release), split=split, out=out), out, what=f"{task} {split} GT")
+    rel = open_release(release)
+    _write(build_gt(task, rel, split=split, out=out), out, what=f"{task} {split} GT")
+    print_notes([*rel.warnings, *gt_notes(rel)], what="left out")
 
 
 @handle_errors

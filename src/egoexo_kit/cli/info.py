@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from egoexo_kit._extras import installed_extras
-from egoexo_kit.cli._common import console, handle_errors, print_json
+from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import open_release, release_summary, take_summary
 from egoexo_kit.timeline import resolve_row_offset
@@ -45,6 +45,9 @@ def info(
         help="Timesync row of frame 0: frame i = row start+OFFSET+i (an integer or 'auto'; default "
         "$EGOEXO_KIT_ROW_OFFSET, else 1). With --take the measured offset is shown whatever this is.",
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse a metadata record that does not parse (default: leave it out, warn)."
+    ),
 ) -> None:
     """Summarize a release (counts, parts, sizes) or one take.
 
@@ -54,26 +57,33 @@ def info(
     Example: egoexo-kit info ./egoexo --take cmu_bike01_2
     """
     if take:
-        summary = take_row_summary(path, take, row_offset=row_offset)
+        release = _open_for_take(path, row_offset=row_offset, strict=strict)
+        summary = take_row_summary(release.take(take))
     else:
-        summary = {**release_summary(open_release(path)), "extras": installed_extras()}
+        release = open_release(path, strict=strict)
+        summary = {**release_summary(release), "extras": installed_extras()}
     if as_json:
         print_json(summary)
     elif take:
         render_take(summary)
     else:
         render_release(summary)
+    print_notes(release.warnings, what="left out")
 
 
-def take_row_summary(path: Path, name: str, *, row_offset: str | None) -> dict[str, Any]:
-    """``take_summary`` plus ``row_offset``: the offset in use and the measured evidence."""
-    from egoexo_kit import open_release as open_full  # the facade: timeline, geometry, annotations
+def _open_for_take(path: Path, *, row_offset: str | None, strict: bool) -> Any:
+    """The facade release (timeline, geometry, annotations), with ``--row-offset`` checked first."""
+    from egoexo_kit import open_release as open_full
 
     try:
         resolve_row_offset(row_offset)  # also checks $EGOEXO_KIT_ROW_OFFSET when the option is absent
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--row-offset") from None
-    t = open_full(path, row_offset=row_offset).take(name)
+    return open_full(path, row_offset=row_offset, strict=strict)
+
+
+def take_row_summary(t: Any) -> dict[str, Any]:
+    """``take_summary`` plus ``row_offset``: the offset in use and the measured evidence."""
     summary = take_summary(t)
     check = t.detect_row_offset()
     try:

@@ -18,8 +18,9 @@ import typer
 from rich.table import Table
 
 from egoexo_kit import open_release
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, progress_bar
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, print_notes, progress_bar
 from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.release import Problem
 
 __all__ = ["open_catalog", "query", "run_sql"]
 
@@ -32,6 +33,8 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
     errors = con.execute("SELECT path, message FROM catalog_errors").fetchall()
     for _, message in errors:
         err_console.print(f"[yellow]skipped malformed file:[/] {message}", highlight=False, soft_wrap=True)
+    warnings = con.execute("SELECT path, pointer, message FROM catalog_warnings ORDER BY path, pointer")
+    print_notes([Problem(*row) for row in warnings.fetchall()], what="note")
     return con
 
 

@@ -187,6 +187,8 @@ def plan_download(
         unknown = sorted(selection.benchmarks - known)
         if unknown:
             warnings.append(f"benchmark(s) {', '.join(unknown)} appear in no selected manifest")
+    if cameras is not None:  # odd takes.json records: left out, their camera files not selected
+        warnings.extend(f"{e} (take left out of the camera selection)" for e in cameras.skipped)
     if cameras is not None and selection.best_exo_only:
         n = sum(1 for t in cameras.takes.values() if not t.best_exo)
         if n:

@@ -18,7 +18,7 @@ from typing import Any
 from egoexo_kit.download._manifest import ManifestEntry, PathSpec
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import CLIPS_PART
-from egoexo_kit.release._json import parse_record, pointer
+from egoexo_kit.release._json import pointer, records_from
 from egoexo_kit.release._records import TakeRecord
 
 __all__ = ["CAMERA_PARTS", "CameraIndex", "Selected", "Selection", "select"]
@@ -77,17 +77,22 @@ class CameraIndex:
     """Per take: its ego cameras, its best exo camera and which camera each video file shows."""
 
     takes: dict[str, _TakeCams]
+    skipped: list[FormatError] = field(default_factory=list)
+    """``takes.json`` records that do not parse, left out (located): their files match no camera."""
 
     @classmethod
     def from_takes_json(cls, raw: Any, *, source: str) -> CameraIndex:
-        """Build from the parsed ``takes.json`` array (errors located in ``source``)."""
+        """Build from the parsed ``takes.json`` array (errors located in ``source``).
+
+        Lenient like ``open_release`` (issue 16 item 7): a record that does not parse is left out and
+        listed in :attr:`skipped`; only a ``takes.json`` that is not an array is refused.
+        """
+        skipped: list[FormatError] = []
+        records = records_from(raw, TakeRecord, path=source, errors=skipped)
         if not isinstance(raw, list):
-            raise FormatError(
-                f"takes.json must be a JSON array, got {type(raw).__name__}", path=source, pointer=""
-            )
+            raise skipped[0]
         takes = {}
-        for i, item in enumerate(raw):
-            rec = parse_record(TakeRecord, item, path=source, prefix=(i,))
+        for _, rec in records:
             cameras = rec.capture.cameras if rec.capture is not None else []
             ego = {c.cam_id for c in cameras if c.is_ego}
             cams = _TakeCams(ego=ego, best_exo=rec.best_exo)
@@ -101,7 +106,7 @@ class CameraIndex:
                     if not cameras and cam_id.lower().startswith("aria"):
                         cams.ego.add(video.cam_id)
             takes[rec.take_uid] = cams
-        return cls(takes)
+        return cls(takes, skipped)
 
     def camera_of(
         self, part: str, uid: str | None, relative_path: str

@@ -3,6 +3,7 @@
 Input: ``{frame: [{"annotation2D": {view: {joint: {"x", "y", ...}}}, ...}]}`` (the value may also be the
 element itself). A joint may carry a ``confidence`` (detector output); missing joints are NaN. Output:
 the same layout with ``annotation3D`` ``{joint: {x, y, z, num_views_for_3d}}`` in world metres.
+Frames whose value is empty (``[]``, as real files have) hold no keypoints and are skipped.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._joints import BODY_BONES, BODY_JOINTS, HAND_BONES, HAND_JOINTS
+from egoexo_kit.release._joints import BODY_BONES, BODY_JOINTS, HAND_BONES, HAND_JOINTS, is_empty_pose_frame
 from egoexo_kit.release._json import load_json, pointer
 
 __all__ = [
@@ -82,7 +83,9 @@ def keypoints_from_json(data: Any, *, kind: str, path: str | Path | None = None)
             raise FormatError(
                 f"frame key {key!r} is not an integer", path=path, pointer=pointer(key)
             ) from None
-        elem = value[0] if isinstance(value, list) and value else value
+        if is_empty_pose_frame(value):  # no annotation: skipped, as the official loaders do
+            continue
+        elem = value[0] if isinstance(value, list) else value
         ann = elem.get("annotation2D", {}) if isinstance(elem, dict) else None
         if not isinstance(ann, dict):
             raise FormatError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BODY_BONES",
     "BODY_JOINTS",
@@ -11,7 +13,19 @@ __all__ = [
     "HAND_JOINTS",
     "HAND_JOINTS_PER_SIDE",
     "SIDES",
+    "is_empty_pose_frame",
 ]
+
+
+def is_empty_pose_frame(value: Any) -> bool:
+    """Whether a keypoint file's frame value holds no annotation (``[]`` or ``{}``).
+
+    Real EgoPose files have such frames; the official hand and body loaders skip them on
+    ``len(frame_anno) == 0`` (``EGO4D/ego-exo4d-egopose: handpose/data_preparation/dataloader.py``),
+    and so does every reader here.
+    """
+    return isinstance(value, list | dict) and len(value) == 0
+
 
 BODY_JOINTS: tuple[str, ...] = (
     "nose",

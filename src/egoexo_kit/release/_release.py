@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from egoexo_kit.errors import FormatError, NotFoundError
-from egoexo_kit.release._json import load_json, load_records, parse_record, pointer
+from egoexo_kit.release._json import load_json, load_records, parse_record, pointer, records_from
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
     CaptureRecord,
@@ -18,9 +18,12 @@ from egoexo_kit.release._records import (
     TakeRecord,
     VisualObjectRecord,
 )
+from egoexo_kit.release._report import Problem, Report
 from egoexo_kit.release._take import Take
 
 __all__ = ["METADATA_FILES", "Release", "Takes", "open_release"]
+
+T = TypeVar("T")
 
 METADATA_FILES = (
     "takes.json",
@@ -149,21 +152,36 @@ class Release:
 
     Open one with :func:`open_release` (or ``Release.open``). Only ``takes.json`` is required;
     every other file is optional since a partial download is normal (FORMAT §1.1).
+
+    Reading is lenient by default: one metadata record that does not parse (a take, a capture …)
+    is left out with a located warning in :attr:`warnings` and every other record stays usable, so
+    one odd entry never makes a 5,000-take release unopenable (issue 16 item 7). ``strict=True``
+    raises :class:`FormatError` on the first such record instead; ``validate`` reports each as an
+    error either way.
     """
 
     def __init__(
-        self, root: Path, take_records: list[tuple[int, TakeRecord]], *, take_type: type[Take] = Take
+        self,
+        root: Path,
+        take_records: list[tuple[int, TakeRecord]],
+        *,
+        take_type: type[Take] = Take,
+        strict: bool = False,
+        warnings: list[Problem] | None = None,
     ) -> None:
         self.root = root
         self._take_records = take_records
         self._take_type = take_type
+        self.strict = strict
+        self._warnings: list[Problem] = list(warnings or [])
 
     @classmethod
-    def open(cls, root: str | Path, *, take_type: type[Take] = Take) -> Release:
-        """Read ``takes.json`` under ``root`` (raises :class:`FormatError` on the first problem).
+    def open(cls, root: str | Path, *, take_type: type[Take] = Take, strict: bool = False) -> Release:
+        """Read ``takes.json`` under ``root``; a record that does not parse is a warning (``strict``: raised).
 
         ``take_type`` lets a higher layer hand out richer takes (frames, clips, audio) without this
-        layer importing it: ``egoexo_kit.open_release`` does exactly that.
+        layer importing it: ``egoexo_kit.open_release`` does exactly that. A ``takes.json`` that is
+        not JSON, or not an array, is always refused: there is nothing to open.
         """
         root = Path(root)
         if not root.is_dir():
@@ -171,7 +189,45 @@ class Release:
         takes_json = root / "takes.json"
         if not takes_json.is_file():
             raise FormatError("not a release: takes.json is missing (part 'metadata')", path=root)
-        return cls(root, load_records(takes_json, TakeRecord), take_type=take_type)
+        raw = load_json(takes_json)
+        if not isinstance(raw, list):
+            raise FormatError(f"expected a top-level JSON array, got {type(raw).__name__}", path=takes_json)
+        release = cls(root, [], take_type=take_type, strict=strict)
+        release._take_records = release._lenient(
+            takes_json, lambda errs: records_from(raw, TakeRecord, path=takes_json, errors=errs), []
+        )
+        return release
+
+    def _lenient(self, path: Path, read: Callable[[list[FormatError] | None], T], fallback: T) -> T:
+        """Run ``read(errors)``: strict → errors raise; lenient → they become :attr:`warnings`.
+
+        In lenient mode a file that cannot be read at all gives ``fallback`` (with its warning).
+        """
+        if self.strict:
+            return read(None)
+        errors: list[FormatError] = []
+        try:
+            out = read(errors)
+        except FormatError as e:
+            errors.append(e)
+            out = fallback
+        report = Report(root=self.root)
+        for e in errors:
+            report.exception(e, level="warning")
+        self._warnings.extend(p for p in report.warnings if p not in self._warnings)
+        return out
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Metadata records left out as unreadable, located (file, JSON pointer): lenient mode only.
+
+        Reading this reads every metadata file (they are otherwise read on first use), so the
+        list is complete for ``takes.json``, ``captures.json``, ``participants.json``,
+        ``physical_setting.json``, ``visual_objects.json``, ``metadata.json`` and ``splits.json``.
+        """
+        for name in ("captures", "participants", "physical_settings", "visual_objects", "metadata", "splits"):
+            getattr(self, name)
+        return list(self._warnings)
 
     def _preload(self, **values: object) -> Release:
         """Seed lazily-loaded metadata with already-parsed values (the validator parses tolerantly)."""
@@ -208,7 +264,9 @@ class Release:
     # ---- other metadata ------------------------------------------------------------------------------
     def _optional_records(self, name: str, model: type) -> list:
         path = self.root / name
-        return [r for _, r in load_records(path, model)] if path.is_file() else []
+        if not path.is_file():
+            return []
+        return [r for _, r in self._lenient(path, lambda errs: load_records(path, model, errors=errs), [])]
 
     @cached_property
     def captures(self) -> tuple[CaptureRecord, ...]:
@@ -273,10 +331,14 @@ class Release:
         path = self.root / "metadata.json"
         if not path.is_file():
             return {}
-        data = load_json(path)
-        if not isinstance(data, dict):
-            raise FormatError("expected a JSON object", path=path, pointer="")
-        return data
+
+        def read(_: list[FormatError] | None) -> dict[str, Any]:
+            data = load_json(path)
+            if not isinstance(data, dict):
+                raise FormatError("expected a JSON object", path=path, pointer="")
+            return data
+
+        return self._lenient(path, read, {})
 
     @property
     def tasks(self) -> dict[str, str]:
@@ -288,7 +350,9 @@ class Release:
     def splits(self) -> Splits | None:
         """``annotations/splits.json``, or ``None`` when the annotations part is absent."""
         path = self.root / "annotations" / "splits.json"
-        return parse_record(Splits, load_json(path), path=path) if path.is_file() else None
+        if not path.is_file():
+            return None
+        return self._lenient(path, lambda _: parse_record(Splits, load_json(path), path=path), None)
 
     # ---- paths ---------------------------------------------------------------------------------------
     @cached_property
@@ -315,6 +379,6 @@ class Release:
         return self.resolve_dir(capture.dir, source="captures.json", pointer=pointer("root_dir"))
 
 
-def open_release(root: str | Path) -> Release:
-    """Open a release folder in the official Ego-Exo4D layout (``Release.open``)."""
-    return Release.open(root)
+def open_release(root: str | Path, *, strict: bool = False) -> Release:
+    """Open a release folder in the official Ego-Exo4D layout (``Release.open``; ``strict``: see there)."""
+    return Release.open(root, strict=strict)

@@ -8,7 +8,15 @@ from typing import Any, Literal
 
 from egoexo_kit.errors import EgoExoKitError
 
-__all__ = ["Problem", "Report"]
+__all__ = ["EMPTY_POSE_FRAME", "Problem", "Report", "unknown_take"]
+
+EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official loaders do"
+"""The note on an EgoPose frame whose value is ``[]`` (validator and annotation loaders say the same)."""
+
+
+def unknown_take(uid: object, *, then: str = "its entry is not used") -> str:
+    """The note on an annotation naming a take that ``takes.json`` lacks (a redacted take)."""
+    return f"take uid {uid!r} is not in takes.json (a redacted take?): {then}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""Annotation checks of ``validate``: every file parses, has its family's shape and names real takes."""
+"""Annotation checks of ``validate``: every file parses, has its family's shape and names real takes.
+
+Irregular but usable entries are warnings (issue 16): a take uid that ``takes.json`` lacks is a
+redacted take (the official atomic-descriptions tutorial, ``facebookresearch/Ego4d:
+notebooks/egoexo/tutorials/``, shows such entries as "Redacted"), and an EgoPose frame whose value
+is an empty list holds no annotation (the official loaders skip it on ``len(frame_anno) == 0``,
+``EGO4D/ego-exo4d-egopose: handpose/data_preparation/dataloader.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,11 @@ from typing import Any
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.release._annotation_files import annotation_family
 from egoexo_kit.release._csv import read_csv
+from egoexo_kit.release._joints import is_empty_pose_frame
 from egoexo_kit.release._json import load_json, pointer
 from egoexo_kit.release._masks import decode_mask
 from egoexo_kit.release._paths import safe_join
+from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
 from egoexo_kit.release._validate import Ctx
 
 __all__ = ["check_annotations"]
@@ -35,7 +44,7 @@ def check_annotations(ctx: Ctx) -> None:
         fam = annotation_family(path.name)
         if fam == "keystep":
             _check_keystep(ctx, path, data)
-        elif fam in ("relations", "atomic_descriptions", "expert_commentary"):
+        elif fam in ("relations", "atomic_descriptions", "expert_commentary", "procedure_understanding"):
             _check_by_take(ctx, path, data, family=fam)
         elif fam is not None and fam.startswith("proficiency"):
             _check_proficiency(ctx, path, data)
@@ -64,11 +73,11 @@ def _annotations(ctx: Ctx, path: Path, data: Any, *, kind: type) -> Any:
 
 
 def _check_take_ref(ctx: Ctx, path: Path, *, where: str, uid: Any, name: Any = None) -> None:
-    """A take uid named by an annotation must be in ``takes.json``; its take name must agree."""
+    """A take uid named by an annotation should be in ``takes.json`` (else: redacted, warned); names agree."""
     if ctx.take_uids is None:  # takes.json itself is unreadable: already reported
         return
     if uid not in ctx.take_uids:
-        ctx.report.error(path, f"dangling take uid {uid!r}: not in takes.json", where=where)
+        ctx.report.warn(path, unknown_take(uid), where=where)
         return
     if name is not None and uid in ctx.valid_take_uids and ctx.release.take(uid).name != name:
         ctx.report.error(
@@ -109,7 +118,7 @@ def _check_keystep(ctx: Ctx, path: Path, data: Any) -> None:
 
 
 def _check_by_take(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
-    """Files keyed by take uid: relations, atomic descriptions, expert commentary."""
+    """Files keyed by take uid: relations, atomic descriptions, expert commentary, procedure understanding."""
     anns = _annotations(ctx, path, data, kind=dict)
     if anns is None:
         return
@@ -124,7 +133,7 @@ def _check_by_take(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
                 ctx.report.error(path, "expected an object per take", where=at)
                 continue
             _check_masks(ctx, path, uid=uid, masks=entry.get("object_masks") or {}, budget=budget)
-        elif not isinstance(entry, list):
+        elif family != "procedure_understanding" and not isinstance(entry, list):
             ctx.report.error(path, f"expected a list of annotations per take ({family})", where=at)
 
 
@@ -211,7 +220,7 @@ def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
             continue
         uid = path.stem
         if ctx.take_uids is not None and uid not in ctx.take_uids:
-            ctx.report.error(path, f"dangling take uid {uid!r} (file name): not in takes.json")
+            ctx.report.warn(path, unknown_take(uid, then="the file (named by the take uid) is not used"))
         elif uid in ctx.valid_take_uids and (actual := ctx.release.take(uid).split) not in (None, split):
             ctx.report.warn(path, f"take is in split {actual!r} but its file is under {split!r}")
         data = _load(ctx, path)
@@ -225,6 +234,8 @@ def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
             for frame, value in data.items():
                 if not _FRAME_KEY.match(frame):
                     ctx.report.error(path, f"frame key {frame!r} is not a frame number", where=pointer(frame))
+                elif is_empty_pose_frame(value):
+                    ctx.report.warn(path, EMPTY_POSE_FRAME, where=pointer(frame))
                 elif not isinstance(value, list | dict):
                     ctx.report.error(path, "expected a list (or object) of annotations", where=pointer(frame))
 

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 import egoexo_kit
 import torch
 from egoexo_kit.release import Release
-from egoexo_kit.release._joints import BODY_JOINTS
+from egoexo_kit.release._joints import BODY_JOINTS, is_empty_pose_frame
 
 __all__ = ["ClipRef", "EgoExoClips"]
 
@@ -158,7 +158,7 @@ class EgoExoClips(Dataset):
 
 def _nearest_pose(body: dict[str, Any], *, lo: int, hi: int, centre: float) -> tuple[np.ndarray, int]:
     """The manual 3D body annotation nearest ``centre`` among frames in ``[lo, hi)`` (NaN, -1 if none)."""
-    frames = sorted(int(k) for k in body if lo <= int(k) < hi)
+    frames = sorted(int(k) for k, v in body.items() if lo <= int(k) < hi and not is_empty_pose_frame(v))
     out = np.full((len(BODY_JOINTS), 3), np.nan, np.float32)
     if not frames:
         return out, -1
