@@ -2,8 +2,7 @@
 
 The corpus is typed from the official docs samples and loader layouts (``SOURCES.md`` names the
 source of each file), not written by our generator, and carries every irregularity issue 16 lists.
-Tests marked ``xfail(strict=True, reason="issue16 item N: …")`` fail today for exactly that item;
-each is narrow so its mark can be dropped as soon as the fix for that item lands.
+Each test is narrow (one capability or one irregularity), so a regression names what broke.
 """
 
 from __future__ import annotations
@@ -132,9 +131,6 @@ def test_manifests_match_the_files():
 # validate
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 items 2, 3, 9: timesync gaps, redacted takes, non-canonical RLE are errors"
-)
 def test_validate_reports_no_errors(corpus):
     rep = validate_release(corpus)
     assert rep.errors == [], rep.errors
@@ -152,7 +148,6 @@ def test_validate_timesync_gaps_are_located_warnings(corpus):
     assert not [p for p in rep.errors if "timesync" in p.path]
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 3: annotation entries of redacted takes are errors")
 def test_validate_redacted_takes_are_warnings(corpus):
     rep = validate_release(corpus)
     dangling = [p for p in rep.errors + rep.warnings if REDACTED in p.message or REDACTED in p.where]
@@ -166,7 +161,6 @@ def test_validate_accepts_non_canonical_rle(corpus):
     assert not [p for p in rep.errors if "mask" in p.message]
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 4: empty EgoPose frames are not noted by validate")
 def test_validate_notes_empty_pose_frames(corpus):
     rep = validate_release(corpus)
     notes = {(Path(p.path).parent.parent.name, Path(p.path).parent.name, p.where) for p in rep.warnings}
@@ -266,9 +260,6 @@ def test_annotations_cli(corpus):
     assert [r["start_frame"] for r in rows if r["family"] == "keystep"] == [0, 6]  # int(t * 30)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 4: the take timeline refuses a pose file with an empty frame"
-)
 def test_annotations_cli_pose(corpus):
     res = cli("annotations", corpus, "--take", T1_NAME, "--family", "pose", "--json")
     assert res.exit_code == 0, res.output
@@ -435,7 +426,6 @@ def test_relations_non_canonical_mask_decodes():
     assert m.shape == (1408, 1408) and int(m.sum()) == 100 * 140 and int(m[600:700, 500:640].sum()) == 14000
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 4: EgoPose frames that are empty lists are not skipped")
 def test_pose_skips_empty_frames(rel):
     t = rel.take(T1)
     body = t.annotations.pose("body")
@@ -494,9 +484,6 @@ def test_catalog_query(corpus):
     assert moments == [{"kind": "good_execution", "frame": 3}, {"kind": "tip", "frame": 9}]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 4: a pose file with an empty frame is skipped whole by the catalog"
-)
 def test_catalog_pose_frames(corpus):
     rows = query(corpus, "SELECT take_uid, part, source, frame FROM pose_frames ORDER BY ALL")
     got: dict[tuple, list] = {}
@@ -687,10 +674,6 @@ def bad_record(tmp_path) -> Path:
 BAD_AT = "/1/timesync_start_idx"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue16 item 7: one takes.json record that does not parse makes the release unopenable",
-)
 def test_bad_record_is_left_out_with_a_warning(bad_record):
     rel = open_release(bad_record)
     assert [t.name for t in rel.takes] == [T1_NAME]
@@ -698,7 +681,6 @@ def test_bad_record_is_left_out_with_a_warning(bad_record):
     assert rel.take(T1).frames(frame=2, views=["cam01"])["cam01"].shape == (54, 96, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="issue16 item 7: open_release has no strict=True mode")
 def test_bad_record_strict_open_raises(bad_record):
     from egoexo_kit import FormatError
 
@@ -712,16 +694,10 @@ def test_bad_record_is_an_error_in_validate(bad_record):
     assert any(p.path == "takes.json" and p.where.startswith("/1") for p in rep.errors), rep.errors
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 7: the catalog refuses a release with one bad takes.json record"
-)
 def test_bad_record_catalog(bad_record):
     assert query(bad_record, "SELECT take_name FROM takes") == [{"take_name": T1_NAME}]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue16 item 7: the downloader's camera index refuses one bad takes.json record"
-)
 def test_bad_record_download_camera_index(bad_record, tmp_path):
     out = tmp_path / "dl"
     res = cli(
