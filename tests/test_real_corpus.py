@@ -232,6 +232,12 @@ def test_info_cli(corpus):
     assert res.exit_code == 0, res.output
     take = json.loads(res.stdout)
     assert [v["view"] for v in take["views"] if v["exists"]][-2:] == ["cam01", "cam02"]
+    assert "manifest" not in take["annotations"]  # the mirror's annotations/manifest.json is no family
+    assert {"keystep_train", "relations_train", "ego_pose/train/camera_pose"} <= set(take["annotations"])
+    # item 6: the frame-0 row measured from the trajectory against the released camera_pose
+    offset = take["row_offset"]
+    assert (offset["used"], offset["best"], offset["decisive"]) == (1, 1, True)
+    assert offset["median_error_m"]["1"] < 1e-6 < 0.01 < offset["median_error_m"]["0"]
 
 
 def test_frames_cli(corpus, tmp_path):

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from egoexo_kit.release._annotation_files import annotation_family
 from egoexo_kit.release._parts import scan_parts
 from egoexo_kit.release._release import Release
 from egoexo_kit.release._take import Take
@@ -39,13 +40,10 @@ def take_annotations(take: Take) -> list[str]:
     if not ann.is_dir():
         return found
     for path in sorted(ann.glob("*.json")):
-        if path.name == "splits.json":
+        if annotation_family(path.name) is None:  # splits.json, a mirror's manifest.json, ...
             continue
-        # A substring test before parsing keeps this cheap on the multi-GB files.
-        with path.open(encoding="utf-8") as f:
-            if take.uid not in f.read():
-                continue
-        found.append(path.stem)
+        if _mentions(path, take.uid):
+            found.append(path.stem)
     for path in (
         sorted((ann / "ego_pose").glob(f"*/**/{take.uid}.json")) if (ann / "ego_pose").is_dir() else []
     ):
@@ -53,6 +51,18 @@ def take_annotations(take: Take) -> list[str]:
     if (ann / "expert_commentary" / take.name).is_dir():
         found.append(f"expert_commentary/{take.name}")
     return found
+
+
+def _mentions(path: Path, text: str, *, block: int = 1 << 22) -> bool:
+    """Whether ``text`` occurs in the file, read in blocks (annotation files reach gigabytes)."""
+    needle = text.encode()
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(block):
+            if needle in tail + chunk:
+                return True
+            tail = chunk[-len(needle) :]
+    return False
 
 
 def take_summary(take: Take) -> dict[str, Any]:
