@@ -68,6 +68,11 @@ def demo(
     console.rule("[bold]validate")
     report = validate_release(root)
     render_report(report)
+    if report.warnings:
+        console.print(
+            "the warnings are the real release's irregularities, reproduced on purpose "
+            "(README 'Real data'; .synth/irregularities.json; synth --clean leaves them out)"
+        )
     console.rule("[bold]info")
     release = open_release(root)
     render_release({**release_summary(release), "extras": installed_extras()})

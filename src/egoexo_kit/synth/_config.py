@@ -87,9 +87,13 @@ class SynthConfig:
 
     @property
     def slam_size(self) -> tuple[int, int]:
-        """Sensor (landscape) size of the SLAM cameras: 640×480 scaled like the RGB (1408)."""
-        w = max(32, int(round(640 * self.ego_size / 1408 / 2)) * 2)
-        return w, max(24, int(round(w * 3 / 4 / 2)) * 2)
+        """Sensor (landscape) size of the SLAM cameras: 640×480 scaled like the RGB (1408).
+
+        Exactly 4:3 (width a multiple of 8), so the calibration stored at the factory 640×480 scales
+        to it by one factor, as a Fisheye624 camera must (``geometry.aria_factory_camera``).
+        """
+        w = max(32, int(round(640 * self.ego_size / 1408 / 8)) * 8)
+        return w, w * 3 // 4
 
     @property
     def et_size(self) -> tuple[int, int]:
