@@ -15,11 +15,11 @@ import time
 import numpy as np
 
 from egoexo_kit.synth import SynthConfig, generate_release
-from egoexo_kit.synth._capture import build_capture
-from egoexo_kit.synth._plan import plan_release
-from egoexo_kit.synth._render import _box_t, _capsule_t, _sphere_t, cast_background, render_frame
-from egoexo_kit.synth._take_writer import _dynamic, build_truth
-from egoexo_kit.synth._world import merge_primitives, room_of, static_primitives
+from egoexo_kit.synth.capture import build_capture
+from egoexo_kit.synth.plan import plan_release
+from egoexo_kit.synth.sensors._render import _box_t, _capsule_t, _sphere_t, cast_background, render_frame
+from egoexo_kit.synth.sensors._take_writer import _dynamic, build_truth
+from egoexo_kit.synth.sensors._world import merge_primitives, room_of, static_primitives
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from egoexo_kit.benchmarks._maskmetrics import decode_rles_with_bounds
-from egoexo_kit.synth._irr_masks import noncanonical_counts
+from egoexo_kit.synth.irregular._irr_masks import noncanonical_counts
 
 
 def test_noncanonical_gt_rle_gives_the_same_mask_and_box() -> None:

@@ -14,8 +14,8 @@ from egoexo_kit.build import read_raw_capture, sync_capture
 from egoexo_kit.build._qa import clock_truth
 from egoexo_kit.build._sync import detect_events, estimate_sync, find_chirps
 from egoexo_kit.errors import FormatError
-from egoexo_kit.synth._audio import RATE, write_pcm_wav
-from egoexo_kit.synth._raw import add_sync_chirps
+from egoexo_kit.synth.sensors import RATE, write_pcm_wav
+from egoexo_kit.synth.sensors._raw import add_sync_chirps
 
 
 def _capture_dir(root: Path) -> Path:

@@ -7,7 +7,7 @@ import pytest
 
 from egoexo_kit.errors import FormatError
 from egoexo_kit.sensors import read_audio
-from egoexo_kit.synth._audio import write_pcm_wav
+from egoexo_kit.synth.sensors import write_pcm_wav
 from egoexo_kit.video import encode_video
 
 

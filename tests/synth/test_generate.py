@@ -18,7 +18,7 @@ from egoexo_kit.release import (
     validate_release,
 )
 from egoexo_kit.synth import SynthConfig, generate_release
-from egoexo_kit.synth._scenarios import SCENARIOS
+from egoexo_kit.synth.plan._scenarios import SCENARIOS
 from egoexo_kit.video import read_rgb_frames
 
 SCENARIO_NAMES = sorted({name for name, _ in SCENARIOS.values()})
@@ -120,7 +120,7 @@ def test_exo_keypoints_reproject_from_ground_truth(synth_release):
         body = json.loads((pose_dir / "body" / "annotation" / f"{take.uid}.json").read_text(encoding="utf-8"))
         cam_pose = json.loads((pose_dir / "camera_pose" / f"{take.uid}.json").read_text(encoding="utf-8"))
         gt = truth(synth_release, take.name)
-        from egoexo_kit.synth._skeleton import BODY_INDEX
+        from egoexo_kit.synth.motion import BODY_INDEX
 
         errors = []
         for frame, value in body.items():
@@ -146,12 +146,12 @@ def test_exo_keypoints_reproject_from_ground_truth(synth_release):
 
 def test_relation_masks_match_rendered_silhouettes(synth_release):
     """Decoded relation masks equal the objects' pixels re-rendered from the ground truth."""
-    from egoexo_kit.synth._capture import build_capture
     from egoexo_kit.synth._config import SynthConfig as Config
-    from egoexo_kit.synth._plan import plan_release
-    from egoexo_kit.synth._take_writer import _dynamic, _track_masks
-    from egoexo_kit.synth._views import ViewSpec, render_view
-    from egoexo_kit.synth._world import room_of, static_primitives
+    from egoexo_kit.synth.capture import build_capture
+    from egoexo_kit.synth.plan import plan_release
+    from egoexo_kit.synth.sensors._take_writer import _dynamic, _track_masks
+    from egoexo_kit.synth.sensors._views import ViewSpec, render_view
+    from egoexo_kit.synth.sensors._world import room_of, static_primitives
 
     cfg_json = json.loads((synth_release / ".synth" / "release.json").read_text(encoding="utf-8"))["config"]
     config = Config(
@@ -166,7 +166,7 @@ def test_relation_masks_match_rendered_silhouettes(synth_release):
     )
     entry = relations["annotations"][take.take_uid]
     world = build_capture(cap, config=config)
-    from egoexo_kit.synth._take_writer import build_truth
+    from egoexo_kit.synth.sensors import build_truth
 
     tt = build_truth(world, take)
     compared = 0
@@ -281,7 +281,7 @@ def test_annotations_only_scale_mode(tmp_path):
         p.name for p in (root / "annotations").iterdir()
     }
     # scale mode: minutes-long takes, procedural ones in rounds of the task, annotations at realistic density
-    from egoexo_kit.synth._plan import (
+    from egoexo_kit.synth.plan._plan import (
         SCALE_MASK_S,
         SCALE_PHYSICAL_S,
         SCALE_POSE_S,
@@ -331,7 +331,7 @@ def test_config_errors():
     with pytest.raises(ValueError, match="exo_size must be even"):
         SynthConfig(exo_size=(31, 20))
     with pytest.raises(ValueError, match="unknown scenarios"):
-        from egoexo_kit.synth._plan import plan_release
+        from egoexo_kit.synth.plan import plan_release
 
         plan_release(SynthConfig(scenarios=("juggling",)))
     with pytest.raises(ValueError, match="splits must be train, val or test"):
@@ -339,7 +339,7 @@ def test_config_errors():
 
 
 def test_explicit_splits_repeat_in_take_order():
-    from egoexo_kit.synth._plan import plan_release
+    from egoexo_kit.synth.plan import plan_release
 
     base = dict(captures=2, takes_per_capture=2, scenarios=("bike repair", "basketball"))
     fixed = plan_release(SynthConfig(**base, splits=("train", "val")))
@@ -373,7 +373,7 @@ def test_raw_capture_has_a_visible_and_audible_sync_event(tmp_path):
     """Each raw device shows the flash at the sync instant of its own clock, and hears the chirp."""
     import wave
 
-    from egoexo_kit.synth._plan import SYNC_EVENT_TIME
+    from egoexo_kit.synth.plan import SYNC_EVENT_TIME
 
     config = SynthConfig(
         captures=1, takes_per_capture=1, scenarios=("bike repair",), raw=True, downscaled=False, **SMALL

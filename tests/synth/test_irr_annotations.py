@@ -9,8 +9,8 @@ import numpy as np
 
 from egoexo_kit.release import validate_release
 from egoexo_kit.synth import SynthConfig
-from egoexo_kit.synth._irr_annotations import empty_pose_frames, redacted_take
-from egoexo_kit.synth._irregular import IRREGULARITIES, IrregularRelease, apply_irregularities
+from egoexo_kit.synth.irregular import IRREGULARITIES, IrregularRelease, apply_irregularities
+from egoexo_kit.synth.irregular._irr_annotations import empty_pose_frames, redacted_take
 
 
 def _read(path: Path):
@@ -65,7 +65,7 @@ def test_steps_record_what_they_change_and_validate_as_warnings(tiny_release: Pa
 
 
 def test_steps_are_registered() -> None:
-    from egoexo_kit.synth import _irregular_steps  # noqa: F401  (what apply_irregularities imports)
+    from egoexo_kit.synth.irregular import _irregular_steps  # noqa: F401  (what apply_irregularities imports)
 
     assert IRREGULARITIES["redacted_take"] is redacted_take
     assert IRREGULARITIES["empty_pose_frames"] is empty_pose_frames

@@ -14,8 +14,8 @@ import torch
 from egoexo_kit import open_release
 from egoexo_kit.features import FeatureSet, num_windows, read_config
 from egoexo_kit.synth import SynthConfig
-from egoexo_kit.synth._irr_features import FEATURE_DIM, FEATURE_FOLDER, write_official_features
-from egoexo_kit.synth._irregular import apply_irregularities
+from egoexo_kit.synth.irregular import apply_irregularities
+from egoexo_kit.synth.irregular._irr_features import FEATURE_DIM, FEATURE_FOLDER, write_official_features
 
 
 def _records(root):
@@ -89,7 +89,7 @@ def test_views_files_and_the_odd_count_follow_takes_json(tmp_path):
 def test_without_torch_the_step_writes_nothing_and_says_so(tmp_path):
     code = (
         "import sys, pathlib, numpy as np; sys.modules['torch'] = None\n"
-        "from egoexo_kit.synth._irr_features import write_official_features\n"
+        "from egoexo_kit.synth.irregular._irr_features import write_official_features\n"
         f"print(write_official_features(pathlib.Path({str(tmp_path)!r}), [], rng=np.random.default_rng(0)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

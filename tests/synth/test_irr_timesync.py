@@ -182,7 +182,7 @@ def _hand_made(root: Path) -> Path:
 
 
 def test_step_alone_and_clean(tmp_path: Path):
-    from egoexo_kit.synth._irregular import apply_irregularities
+    from egoexo_kit.synth.irregular import apply_irregularities
 
     clean = _hand_made(tmp_path / "clean")
     before = clean.read_text(encoding="utf-8")

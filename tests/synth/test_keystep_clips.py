@@ -12,7 +12,7 @@ from tests.conftest import SYNTH_SMALL
 from egoexo_kit.annotations import keystep_clips
 from egoexo_kit.release import CLIPS_PART
 from egoexo_kit.synth import SynthConfig, generate_release
-from egoexo_kit.synth._keystep_clips import clip_frames
+from egoexo_kit.synth.annotations._keystep_clips import clip_frames
 from egoexo_kit.video import VideoReader
 
 

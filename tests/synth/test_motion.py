@@ -7,10 +7,9 @@ import functools
 import numpy as np
 import pytest
 
-from egoexo_kit.synth._motion import Performance, perform
-from egoexo_kit.synth._scenarios import PROFICIENCY_LEVELS, TASKS, get_task, plan_take
-from egoexo_kit.synth._scene import make_scene
-from egoexo_kit.synth._skeleton import BODY_BONES, HAND_BONES, HAND_INDEX, Body
+from egoexo_kit.synth.motion import Performance, make_scene, perform
+from egoexo_kit.synth.motion._skeleton import BODY_BONES, HAND_BONES, HAND_INDEX, Body
+from egoexo_kit.synth.plan._scenarios import PROFICIENCY_LEVELS, TASKS, get_task, plan_take
 
 PROCEDURAL = sorted(t.task_id for t in TASKS.values() if t.procedural)
 PHYSICAL = sorted(t.task_id for t in TASKS.values() if not t.procedural)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from egoexo_kit.synth._scenarios import (
+from egoexo_kit.synth.plan._scenarios import (
     PROFICIENCY_LEVELS,
     SCENARIOS,
     TASKS,

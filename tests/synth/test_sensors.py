@@ -31,10 +31,10 @@ from egoexo_kit.release._mps import (
     read_semidense_observations,
     read_semidense_points,
 )
-from egoexo_kit.synth._audio import MIC_POSITIONS, RATE, narration_words
-from egoexo_kit.synth._clocks import DeviceClock
-from egoexo_kit.synth._rig import make_aria_rig
-from egoexo_kit.synth._sensors import (
+from egoexo_kit.synth.capture import DeviceClock
+from egoexo_kit.synth.capture._rig import make_aria_rig
+from egoexo_kit.synth.sensors._audio import MIC_POSITIONS, RATE, narration_words
+from egoexo_kit.synth.sensors._sensors import (
     CAMERA_SERIALS,
     AriaMotion,
     chirp,

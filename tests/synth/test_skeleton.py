@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from egoexo_kit.geometry import make_pose
-from egoexo_kit.synth._skeleton import (
+from egoexo_kit.synth.motion._skeleton import (
     BODY_BONES,
     BODY_INDEX,
     BODY_JOINTS,
@@ -24,7 +24,7 @@ from egoexo_kit.synth._skeleton import (
     pose_skeleton,
     two_bone_ik,
 )
-from egoexo_kit.synth._tracks import rot_y, rot_z
+from egoexo_kit.synth.motion._tracks import rot_y, rot_z
 
 # FORMAT §7.9, canonical COCO order table.
 COCO = (

@@ -20,7 +20,7 @@ from scipy import signal
 from egoexo_kit.build._raw import RawCapture, RawDevice
 from egoexo_kit.errors import FormatError
 from egoexo_kit.sensors import read_audio
-from egoexo_kit.synth._audio import chirp
+from egoexo_kit.synth.sensors import chirp
 
 __all__ = [
     "CaptureSync",

@@ -44,7 +44,7 @@ class SynthConfig:
     """Processes rendering views in parallel; 0 means one per CPU core (at most 8)."""
     clean: bool = False
     """Leave out the real release's irregularities (timesync gaps, redacted takes in annotation files,
-    empty pose frames, ...) that a default release reproduces; see ``synth._irregular``."""
+    empty pose frames, ...) that a default release reproduces; see ``synth.irregular``."""
 
     def __post_init__(self) -> None:
         problems = []

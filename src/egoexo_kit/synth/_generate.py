@@ -19,14 +19,6 @@ import numpy as np
 
 from egoexo_kit._io import write_json
 from egoexo_kit._parallel import pool_map
-from egoexo_kit.synth._annotations import (
-    TakeAnnotations,
-    annotate_take,
-    write_annotation_files,
-    write_annotations,
-)
-from egoexo_kit.synth._audio import write_audio, write_transcription
-from egoexo_kit.synth._capture import CaptureWorld, build_capture, write_gopro_calibs, write_timesync
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._groundtruth import (
     capture_truth,
@@ -35,15 +27,34 @@ from egoexo_kit.synth._groundtruth import (
     write_release_truth,
     write_take_truth,
 )
-from egoexo_kit.synth._irregular import apply_irregularities, record
-from egoexo_kit.synth._keystep_clips import write_keystep_clips
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
-from egoexo_kit.synth._plan import CapturePlan, ReleasePlan, TakePlan, plan_release
-from egoexo_kit.synth._raw import write_raw_capture
-from egoexo_kit.synth._scenarios import PROFICIENCY_LEVELS
-from egoexo_kit.synth._sensors import AriaMotion, write_eye_gaze, write_point_cloud, write_trajectory
-from egoexo_kit.synth._take_writer import build_truth, render_take
-from egoexo_kit.synth._truth import TakeTruth
+from egoexo_kit.synth.annotations import (
+    TakeAnnotations,
+    annotate_take,
+    write_annotation_files,
+    write_annotations,
+    write_keystep_clips,
+)
+from egoexo_kit.synth.capture import (
+    CaptureWorld,
+    TakeTruth,
+    build_capture,
+    write_gopro_calibs,
+    write_timesync,
+)
+from egoexo_kit.synth.irregular import apply_irregularities, record
+from egoexo_kit.synth.plan import PROFICIENCY_LEVELS, CapturePlan, ReleasePlan, TakePlan, plan_release
+from egoexo_kit.synth.sensors import (
+    AriaMotion,
+    build_truth,
+    render_take,
+    write_audio,
+    write_eye_gaze,
+    write_point_cloud,
+    write_raw_capture,
+    write_trajectory,
+    write_transcription,
+)
 
 __all__ = ["Progress", "generate_release"]
 

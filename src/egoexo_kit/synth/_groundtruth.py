@@ -9,11 +9,10 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json, write_text
-from egoexo_kit.synth._capture import CaptureWorld
 from egoexo_kit.synth._config import SynthConfig
-from egoexo_kit.synth._plan import SYNC_EVENT_TIME
-from egoexo_kit.synth._raw import raw_first_frame_times, sync_event_times
-from egoexo_kit.synth._truth import TakeTruth
+from egoexo_kit.synth.capture import CaptureWorld, TakeTruth
+from egoexo_kit.synth.plan import SYNC_EVENT_TIME
+from egoexo_kit.synth.sensors import raw_first_frame_times, sync_event_times
 
 __all__ = [
     "GROUND_TRUTH",
