@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from egoexo_kit.errors import FormatError, NotFoundError
-from egoexo_kit.geometry.transforms import interpolate_poses, matrix_to_quat, pose_from_quat_t
+from egoexo_kit.geometry.transforms import interpolate_poses, pose_from_quat_t
 from egoexo_kit.release import (
     read_closed_loop_trajectory,
     read_online_calibration,
@@ -53,12 +53,19 @@ class Trajectory:
     """(N,) float64 seconds from take start; NaN for samples outside the take window."""
     T_world_device: np.ndarray
     """(N, 4, 4) float64 device → world (or → odometry for ``open_loop``), metres."""
+    q_world_device: np.ndarray
+    """(N, 4) float64 rotation of ``T_world_device`` as in the file, ``x, y, z, w`` (unit up to rounding)."""
     quality_score: np.ndarray
     """(N,) float64 MPS tracking quality, 0..1."""
 
     def __post_init__(self) -> None:
         n = self.device_ns.shape
-        if self.t.shape != n or self.T_world_device.shape != (*n, 4, 4) or self.quality_score.shape != n:
+        if (
+            self.t.shape != n
+            or self.T_world_device.shape != (*n, 4, 4)
+            or self.q_world_device.shape != (*n, 4)
+            or self.quality_score.shape != n
+        ):
             raise ValueError(
                 f"Trajectory fields disagree: device_ns {n}, t {self.t.shape}, "
                 f"T_world_device {self.T_world_device.shape}, quality_score {self.quality_score.shape}"
@@ -83,10 +90,10 @@ class Trajectory:
     def angular_speed(self) -> np.ndarray:
         """(N - 1,) float64 rad/s between consecutive samples: rotation angle over device-time difference.
 
-        The angle is ``2 arccos |q_i · q_{i+1}|`` of the unit quaternions (sign-independent).
+        The angle is ``2 arccos |q_i · q_{i+1}|`` of the file's quaternions, normalized (sign-independent).
         """
         dt = np.diff(self.device_ns).astype(np.float64) * 1e-9
-        q = matrix_to_quat(self.T_world_device[:, :3, :3])
+        q = self.q_world_device / np.linalg.norm(self.q_world_device, axis=1, keepdims=True)
         dots = np.abs(np.einsum("ij,ij->i", q[1:], q[:-1])).clip(0.0, 1.0)
         return 2.0 * np.arccos(dots) / dt
 
@@ -119,13 +126,13 @@ class Poses:
         return f"Poses(shape={self.t.shape}, valid={int(np.sum(self.is_valid))}/{self.t.size})"
 
 
-def _load(src: SensorSource, kind: TrajectoryKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(device_ns, T, quality)`` sorted by time, duplicate times dropped (cached per take)."""
+def _load(src: SensorSource, kind: TrajectoryKind) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(device_ns, T, q, quality)`` sorted by time, duplicate times dropped (cached per take)."""
     if kind not in ("closed_loop", "open_loop"):
         raise ValueError(f"invalid trajectory kind {kind!r}; supported values are 'closed_loop', 'open_loop'")
     s = sensors_of(src)
 
-    def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if kind == "closed_loop":
             path = s.require_file(
                 s.take.closed_loop_trajectory_path, what="closed_loop_trajectory.csv", part="take_trajectory"
@@ -144,7 +151,8 @@ def _load(src: SensorSource, kind: TrajectoryKind) -> tuple[np.ndarray, np.ndarr
         order = np.argsort(ns, kind="stable")
         ns, keep = np.unique(ns[order], return_index=True)
         rows = order[keep]
-        return ns, pose_from_quat_t(q[rows], p[rows]), np.asarray(traj.quality_score, np.float64)[rows]
+        q = np.asarray(q, np.float64)[rows]
+        return ns, pose_from_quat_t(q, p[rows]), q, np.asarray(traj.quality_score, np.float64)[rows]
 
     return s.cached(f"trajectory:{kind}", load)
 
@@ -170,11 +178,16 @@ def trajectory(
         FrameIndexError: ``t0``/``t1`` outside the take window.
     """
     s = sensors_of(src)
-    ns, T, quality = _load(s, kind)
+    ns, T, q, quality = _load(s, kind)
     t = take_times(s.timeline, ns)
     keep = select_span(s.timeline, t, t0=t0, t1=t1)
     return Trajectory(
-        kind=kind, device_ns=ns[keep], t=t[keep], T_world_device=T[keep], quality_score=quality[keep]
+        kind=kind,
+        device_ns=ns[keep],
+        t=t[keep],
+        T_world_device=T[keep],
+        q_world_device=q[keep],
+        quality_score=quality[keep],
     )
 
 
@@ -204,7 +217,7 @@ def pose_at(src: SensorSource, t: npt.ArrayLike, *, tolerance_s: float | None = 
     s = sensors_of(src)
     times = np.asarray(t, dtype=np.float64)
     q = np.asarray(s.timeline.to_device_ns(t=times, stream=CLOCK_STREAM), np.int64).reshape(times.shape)
-    ns, T, _ = _load(s, "closed_loop")
+    ns, T, _, _ = _load(s, "closed_loop")
     poses = interpolate_poses(q.ravel(), ns, T).reshape(*times.shape, 4, 4)
     dt = lookup(ns, q, match="nearest").dt_ns
     if tolerance_s is None:
