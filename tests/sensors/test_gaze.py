@@ -11,7 +11,6 @@ import pytest
 from egoexo_kit import open_release, sensors
 from egoexo_kit.errors import EgoExoKitWarning, NotFoundError
 from egoexo_kit.release import read_eye_gaze, read_eye_gaze_2d
-from egoexo_kit.timeline import gaze2d_row_for_frame
 
 
 @pytest.fixture(scope="module")
@@ -52,33 +51,6 @@ def test_gaze_2d_rows_and_frames(take) -> None:
     np.testing.assert_array_equal(same.row, at.row)
 
 
-def _old_viz_gaze(path: Path, frame: int) -> np.ndarray | None:
-    """``viz._overlay._gaze`` before issue 17, verbatim: the reference the sensors API must equal."""
-    g = read_eye_gaze_2d(path)
-    if g.frame_num is not None:
-        row = int(np.searchsorted(g.frame_num, frame, side="right")) - 1
-    else:
-        row = int(gaze2d_row_for_frame(frame))
-    if not 0 <= row < len(g.x) or not np.isfinite([g.x[row], g.y[row]]).all():
-        return None
-    return np.array([g.x[row], g.y[row]])
-
-
-def _check_viz_gaze_equals_old(take) -> None:
-    from egoexo_kit.viz._overlay import _gaze
-
-    path = take.eye_gaze_path(kind="general", dim=2)
-    for f in range(take.timeline.n_frames):
-        old, new = _old_viz_gaze(path, f), _gaze(take, f)
-        assert (old is None) == (new is None), f
-        if old is not None:
-            np.testing.assert_array_equal(new, old)
-
-
-def test_viz_gaze_overlay_equals_the_old_lookup(take) -> None:
-    _check_viz_gaze_equals_old(take)
-
-
 def test_gaze_2d_without_frame_num_uses_the_10hz_rule(tiny_release: Path) -> None:
     take = open_release(tiny_release).takes[0]
     path = take.eye_gaze_path(kind="general", dim=2)
@@ -94,7 +66,6 @@ def test_gaze_2d_without_frame_num_uses_the_10hz_rule(tiny_release: Path) -> Non
     assert not at.is_valid[at.row == 2].any() and at.is_valid[(at.row != 2) & (at.row >= 0)].all()
     assert at.device_ns is None
     np.testing.assert_allclose(sensors.gaze_2d(take).t, np.arange(len(rows)) / 10.0)
-    _check_viz_gaze_equals_old(take)
 
 
 def test_missing_gaze_is_not_found(tiny_release: Path) -> None:

@@ -70,6 +70,9 @@ class TakeSensors:
                 self._timeline = own if isinstance(own, TakeTimeline) else TakeTimeline.from_take(self.take)
             return self._timeline
 
+    def __repr__(self) -> str:
+        return f"TakeSensors(take={getattr(self.take, 'name', '?')!r}, cached={sorted(self._cache)})"
+
     def cached(self, key: str, make: Callable[[], T]) -> T:
         """``make()`` once per ``key`` (files are parsed on first use, then shared)."""
         with self._lock:
