@@ -318,6 +318,22 @@ def test_trajectory_and_gaze_files(rel):
     assert len(gaze) == 5
 
 
+def test_sensors_answer_at_an_empty_cell(rel):
+    import warnings
+
+    from egoexo_kit.errors import EgoExoKitWarning
+
+    t = rel.take(T1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EgoExoKitWarning)
+        filled = int(t.timeline.to_device_ns(frame=3))  # row 6: empty aria01_214-1 timestamp
+    with pytest.warns(EgoExoKitWarning, match="interpolated"):
+        pose = t.pose_at(3 / 30)
+    assert int(pose.device_ns) == filled and pose.T_world_device.shape == (4, 4)
+    gaze = t.gaze()
+    assert len(gaze) == 5 and np.all(np.diff(gaze.device_ns) > 0)
+
+
 # ---------------------------------------------------------------------------------------------
 # calibration (item 8)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from egoexo_kit import sensors as _sensors
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
 from egoexo_kit.geometry import Camera, PosedCamera, Space, TakeCameras, undistort
@@ -284,6 +285,28 @@ class Take(_ReleaseTake):
         if v.path is None or not v.path.is_file():
             raise NotFoundError(f"video of view {v.key} is not downloaded (part 'takes')", path=v.path)
         return read_audio(v.path, start_s=t0, end_s=t1)
+
+    # ---- sensors (issue 17 item 4): thin delegations to egoexo_kit.sensors -----------------------------
+    @cached_property
+    def sensors(self) -> _sensors.TakeSensors:
+        """This take's sensor files (parsed once) for the :mod:`egoexo_kit.sensors` functions."""
+        return _sensors.TakeSensors.from_take(self)  # its timeline is this take's, taken on first use
+
+    def pose_at(self, t: float | np.ndarray, *, tolerance_s: float | None = 0.005) -> _sensors.Poses:
+        """Aria ``T_world_device`` at take time ``t``, interpolated; ``is_valid`` False off the trajectory."""
+        return _sensors.pose_at(self.sensors, t, tolerance_s=tolerance_s)
+
+    def gaze(self, t0: float | None = None, t1: float | None = None) -> _sensors.GazeSamples:
+        """3D eye-gaze rows (CPF) over ``[t0, t1)`` s from take start (:func:`egoexo_kit.sensors.gaze`)."""
+        return _sensors.gaze(self.sensors, t0, t1)
+
+    def imu(
+        self, t0: float | None = None, t1: float | None = None, *, label: str = "imu-right"
+    ) -> _sensors.ImuSamples:
+        """IMU samples over ``[t0, t1)`` from the take's VRS (``[aria]``; :func:`egoexo_kit.sensors.imu`)."""
+        return _sensors.imu(self.sensors, t0, t1, label=label)
+
+    # ---- end of sensors ------------------------------------------------------------------------------
 
 
 class Release(_ReleaseBase):

@@ -168,6 +168,19 @@ def test_out_of_range_frames_and_ns(tl: TakeTimeline):
     assert tl.to_frame(t=29.9 / 30, match="nearest") == 29
 
 
+def test_in_window_agrees_with_to_time(tl: TakeTimeline):
+    first, last = int(tl.to_device_ns(frame=0)), int(tl.to_device_ns(frame=29))
+    step = last - int(tl.to_device_ns(frame=28))
+    q = np.array([first - 1, first, last, last + step - 2, last + step + 2, first + 10**12])
+    inside = tl.in_window(device_ns=q)
+    assert inside.tolist() == [False, True, True, True, False, False]
+    tl.to_time(device_ns=q[inside])  # accepted
+    for ns in q[~inside]:
+        with pytest.raises(FrameIndexError):
+            tl.to_time(device_ns=ns)
+    assert tl.in_window(device_ns=first).shape == ()
+
+
 # ---- generated release: clock truth and window convention ----
 
 

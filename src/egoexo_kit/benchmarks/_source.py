@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from egoexo_kit import sensors
 from egoexo_kit.annotations import ReleaseAnnotations, release_annotations
 from egoexo_kit.errors import NotFoundError
 
@@ -107,24 +108,17 @@ def motion_stats(take: Take) -> np.ndarray:
     """``(6,)`` head-motion summary of a take from its closed-loop trajectory (zeros when it has none).
 
     Linear speed (mean, std, 90th percentile, m/s), angular speed (mean, std, rad/s) and the vertical
-    range of the head (m): how briskly and steadily the participant moves, an allowed input
-    (the headset's own trajectory) that proficiency correlates with.
+    range of the head (m) over the whole trajectory file (:func:`egoexo_kit.sensors.trajectory`): how
+    briskly and steadily the participant moves, an allowed input (the headset's own trajectory) that
+    proficiency correlates with.
     """
-    from egoexo_kit.release import read_closed_loop_trajectory
-
-    path = take.closed_loop_trajectory_path
-    if not path.is_file():
+    if not take.closed_loop_trajectory_path.is_file():
         return np.zeros(6)
-    traj = read_closed_loop_trajectory(path)
-    if len(traj.tracking_timestamp_us) < 3:
+    traj = sensors.trajectory(take)
+    if len(traj) < 3:
         return np.zeros(6)
-    dt = np.diff(traj.tracking_timestamp_us.astype(np.float64)) * 1e-6
-    ok = dt > 0
-    speed = np.linalg.norm(np.diff(traj.t_world_device, axis=0), axis=1)[ok] / dt[ok]
-    q = traj.q_world_device / np.linalg.norm(traj.q_world_device, axis=1, keepdims=True)
-    dots = np.abs(np.einsum("ij,ij->i", q[1:], q[:-1])).clip(0.0, 1.0)
-    turn = (2.0 * np.arccos(dots))[ok] / dt[ok]
-    z = traj.t_world_device[:, 2]
+    speed, turn = traj.linear_speed(), traj.angular_speed()
+    z = traj.positions[:, 2]
     return np.array(
         [speed.mean(), speed.std(), np.percentile(speed, 90), turn.mean(), turn.std(), z.max() - z.min()]
     )

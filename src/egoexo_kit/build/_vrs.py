@@ -16,7 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from egoexo_kit.errors import FormatError
+from egoexo_kit.errors import FormatError, MissingExtraError, NotFoundError
+from egoexo_kit.sensors import open_vrs
 
 __all__ = ["RGB_STREAM", "VrsFrames", "vrs_timestamps_ns"]
 
@@ -25,16 +26,15 @@ RGB_STREAM = "214-1"
 
 
 def _provider(path: Path) -> Any:
+    """The VRS provider (:func:`egoexo_kit.sensors.open_vrs`); every failure is a build input error here."""
     try:
-        from projectaria_tools.core import data_provider
-    except ImportError:
+        return open_vrs(path)
+    except MissingExtraError:
         raise FormatError(
             "reading an Aria .vrs needs projectaria-tools (pip install 'egoexo-kit[aria]')", path=path
         ) from None
-    provider = data_provider.create_vrs_data_provider(str(path)) if path.is_file() else None
-    if provider is None:
-        raise FormatError("cannot open the VRS recording", path=path)
-    return provider
+    except NotFoundError as e:  # the build reports a missing file the same way as an unreadable one
+        raise FormatError("cannot open the VRS recording", path=path) from e
 
 
 def _stream(provider: Any, path: Path) -> Any:

@@ -9,9 +9,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from egoexo_kit.errors import FormatError
+from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.sensors._source import SensorSource, sensors_of
 
-__all__ = ["Audio", "read_audio"]
+__all__ = ["Audio", "audio", "read_audio"]
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,20 @@ def read_audio(path: str | Path, *, start_s: float | None = None, end_s: float |
         raise FormatError("audio file does not exist", path=path)
     samples, rate = _read_wav(path) if path.suffix.lower() == ".wav" else _read_stream_audio(path)
     return _slice(samples, rate=rate, start_s=start_s, end_s=end_s)
+
+
+def audio(src: SensorSource, t0: float | None = None, t1: float | None = None) -> Audio:
+    """The take's Aria audio (``audio/*.wav``, 7 microphones) over ``[t0, t1)`` seconds from take start.
+
+    The take's WAV starts at the take start (frame 0 of the aligned videos), so file time is take time.
+    A GoPro's AAC track is :func:`read_audio` of its frame-aligned MP4 (``take.audio(view=...)``).
+
+    Raises:
+        NotFoundError: The take has no ``audio/*.wav`` (part ``take_audio``).
+        FormatError: The file is malformed.
+    """
+    s = sensors_of(src)
+    paths = s.take.audio_paths
+    if not paths:
+        raise NotFoundError(f"take {s.take.name} has no audio/*.wav (part 'take_audio')")
+    return read_audio(paths[0], start_s=t0, end_s=t1)

@@ -244,6 +244,24 @@ class TakeTimeline:
         """
         return self._stream(stream).valid.copy()
 
+    def in_window(self, *, device_ns: npt.ArrayLike, stream: str = "214-1") -> np.ndarray:
+        """Whether each Aria device time is in the take window: True where :meth:`to_time` accepts it.
+
+        The window spans device ns ``[ns(frame 0), ns(frame N))`` of ``stream``, the end extrapolated
+        over the last frame's display interval exactly as :meth:`to_time` does; sensor readers use this
+        to give take times only to the samples of a device-clock series that lie inside the take.
+
+        Args:
+            device_ns: Aria device-clock nanoseconds (int64), any shape.
+            stream: Aria stream whose clock ``device_ns`` is on (``"214-1"`` …) or a full device key.
+
+        Returns:
+            bool array of the shape of ``device_ns`` (a numpy bool for a scalar).
+        """
+        s = self._stream(stream)
+        pos = self._ns_to_frame_pos(s, _as_ns(device_ns, name="device_ns"))
+        return ((pos >= 0) & (pos < self.n_frames))[()]
+
     def window_check(self, *, video_frames: int) -> WindowCheck:
         """Compare a decoded frame count with this window (FORMAT §3.2, §11 C1).
 

@@ -5,7 +5,7 @@ and the web viewer's layers); :mod:`.rerun` writes ``.rrd`` recordings (extra ``
 :mod:`.web` is the FastAPI app of ``egoexo-kit serve`` (extra ``[web]``). Importing this package
 pulls in neither rerun nor FastAPI.
 
-Layering: the top layer; imports ``release``, ``timeline``, ``video``, ``geometry`` and
+Layering: the top layer; imports ``release``, ``timeline``, ``video``, ``sensors``, ``geometry`` and
 ``annotations`` (DESIGN §1).
 """
 

@@ -11,18 +11,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
+from egoexo_kit import sensors
 from egoexo_kit._facade import view_name
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
-from egoexo_kit.release import EyeGaze2D, read_eye_gaze_2d
 from egoexo_kit.release._joints import COCO_SKELETON, HAND_BONES
-from egoexo_kit.timeline import gaze2d_row_for_frame
 
 if TYPE_CHECKING:
     from egoexo_kit._facade import Take
@@ -134,24 +131,12 @@ def _masks(take: Take, view: str, frame: int) -> dict[str, np.ndarray]:
     return out
 
 
-@lru_cache(maxsize=8)
-def _gaze_file(path: Path, mtime_ns: int) -> EyeGaze2D:
-    """The parsed 2D gaze CSV (cached per file version: overlays ask for it frame after frame)."""
-    return read_eye_gaze_2d(path)
-
-
 def _gaze(take: Take, frame: int) -> np.ndarray | None:
-    path = take.dir / "eye_gaze" / "general_eye_gaze_2d.csv"
-    if not path.is_file():
+    """The 2D gaze point shown on ``frame`` (upright MP4 RGB pixels), or None where the file has none."""
+    if not take.eye_gaze_path(kind="general", dim=2).is_file():
         return None
-    g = _gaze_file(path, path.stat().st_mtime_ns)
-    if g.frame_num is not None:
-        row = int(np.searchsorted(g.frame_num, frame, side="right")) - 1
-    else:
-        row = int(gaze2d_row_for_frame(frame))
-    if not 0 <= row < len(g.x) or not np.isfinite([g.x[row], g.y[row]]).all():
-        return None
-    return np.array([g.x[row], g.y[row]])
+    g = sensors.gaze_2d_at(take, frame=frame)
+    return g.px_rotated[0].copy() if g.is_valid[0] else None
 
 
 def view_overlay(take: Take, view: str, *, frame: int, layers: Sequence[str] = LAYERS) -> ViewOverlay:

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from egoexo_kit import sensors
 from egoexo_kit._facade import view_name
 from egoexo_kit._io import atomic_path
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning, MissingExtraError
-from egoexo_kit.release import View, read_closed_loop_trajectory, read_semidense_points
+from egoexo_kit.release import View, read_closed_loop_trajectory
 from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons
 
 if TYPE_CHECKING:
@@ -194,12 +195,11 @@ def _log_aria(rr: Any, rec: Any, *, take: Take, frames: np.ndarray, names: list[
         except EgoExoKitError as e:
             _skip("gaze ray", e)
     try:
-        pts = read_semidense_points(take.point_cloud_path)
-        good = (pts.inv_dist_std <= 0.005) & (pts.dist_std <= 0.01)
-        order = np.argsort(pts.dist_std[good])[:MAX_POINTS]
+        cloud = sensors.point_cloud(take)  # the FORMAT §6.4 uncertainty filter
+        order = np.argsort(cloud.dist_std)[:MAX_POINTS]
         rec.log(
             "world/aria/points",
-            rr.Points3D(pts.points_world[good][order], radii=0.005, colors=[180, 180, 180]),
+            rr.Points3D(cloud.points_world[order], radii=0.005, colors=[180, 180, 180]),
             static=True,
         )
     except (EgoExoKitError, OSError) as e:
