@@ -22,8 +22,8 @@ import numpy as np
 from egoexo_kit.geometry import Camera, invert_pose, look_at, make_pose
 from egoexo_kit.geometry.triangulate import triangulate
 from egoexo_kit.pose import reconstruct_pose, synthetic_keypoints
-from egoexo_kit.release._joints import BODY_BONES
 from egoexo_kit.synth._skeleton import Body, pose_skeleton
+from egoexo_kit.vocab import BODY_BONES
 
 GOPRO = Camera(
     "kb3", [1761.275757, 1761.275757, 1920.0, 1080.0, 0.036902, 0.057131, -0.057154, 0.018458], 3840, 2160

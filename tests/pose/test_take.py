@@ -13,7 +13,7 @@ from egoexo_kit.cli import app
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.pose import Keypoints2D, annotation_3d, synthetic_keypoints, triangulate_take
 from egoexo_kit.pose._take import take_views_cameras
-from egoexo_kit.release._joints import BODY_JOINTS
+from egoexo_kit.vocab import BODY_JOINTS
 
 
 def _truth(root, take):

@@ -17,7 +17,7 @@ from egoexo_kit.build._raw import find_captures, read_raw_capture
 from egoexo_kit.build._runner import run_units
 from egoexo_kit.build._stages import Unit, read_plan, run_unit, state_dir
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._json import load_json
+from egoexo_kit.release import load_json
 
 __all__ = ["BuildResult", "build"]
 

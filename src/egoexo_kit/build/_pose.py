@@ -39,8 +39,8 @@ from egoexo_kit.pose import (
     triangulate_take,
 )
 from egoexo_kit.pose._take import take_views_cameras
-from egoexo_kit.release._joints import BODY_JOINTS
-from egoexo_kit.release._json import load_json
+from egoexo_kit.release import load_json
+from egoexo_kit.vocab import BODY_JOINTS
 
 __all__ = [
     "body_at",

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from egoexo_kit.errors import EgoExoKitError
@@ -57,7 +58,8 @@ def handle_errors(fn: F) -> F:
         except EgoExoKitError as e:
             if debug_enabled():
                 raise
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            # escaped: messages hold literal brackets (``egoexo-kit[web]``) that rich would read as markup
+            err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -105,7 +107,8 @@ def print_notes(problems: Sequence[Any], *, what: str = "skipped") -> None:
     """Print irregular-but-usable findings (``Problem``: path, where, message) to stderr, a few in full."""
     for p in problems[:NOTES_SHOWN]:
         loc = ":".join(x for x in (p.path, p.where) if x)
-        err_console.print(f"[yellow]{what}:[/] {loc}: {p.message}", highlight=False, soft_wrap=True)
+        text = escape(f"{loc}: {p.message}")
+        err_console.print(f"[yellow]{what}:[/] {text}", highlight=False, soft_wrap=True)
     if len(problems) > NOTES_SHOWN:
         err_console.print(f"[yellow]{what}:[/] … and {len(problems) - NOTES_SHOWN} more", highlight=False)
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import typer
 
 from egoexo_kit import open_release
-from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.cli.annotations import demo_annotations
 from egoexo_kit.cli.benchmark import demo_benchmarks
@@ -26,6 +25,7 @@ from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.triangulate import demo_triangulate
 from egoexo_kit.cli.validate import render_report
 from egoexo_kit.cli.viz import demo_viz
+from egoexo_kit.extras import installed_extras
 from egoexo_kit.release import release_summary, take_summary, validate_release
 from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
 from egoexo_kit.video import collage_frame, write_collage

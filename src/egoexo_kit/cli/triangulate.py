@@ -21,8 +21,8 @@ from egoexo_kit.cli.frames import write_png
 from egoexo_kit.geometry import exo_undistorted_camera
 from egoexo_kit.geometry.triangulate import triangulate as triangulate_points
 from egoexo_kit.pose import PoseOptions, reconstruct_pose, synthetic_keypoints, triangulate_take
-from egoexo_kit.release._joints import BODY_BONES, COCO_SKELETON
 from egoexo_kit.video import collage_frame
+from egoexo_kit.vocab import BODY_BONES, COCO_SKELETON
 
 __all__ = ["demo_triangulate", "draw_skeleton", "triangulate"]
 

@@ -74,8 +74,8 @@ def export_rerun(
 
 def demo_viz(release: Release, outputs: Path) -> None:
     """Demo step: a frame with overlays, a .rrd of the first second of a take, and the serve command."""
-    from egoexo_kit._extras import installed_extras
     from egoexo_kit.cli.frames import write_png
+    from egoexo_kit.extras import installed_extras
     from egoexo_kit.video import collage_frame
     from egoexo_kit.viz import export_rerun as export
     from egoexo_kit.viz import overlay_frames

@@ -15,6 +15,9 @@ from egoexo_kit.release._csv import read_csv as read_csv
 from egoexo_kit.release._info import release_summary as release_summary
 from egoexo_kit.release._info import take_summary as take_summary
 from egoexo_kit.release._json import load_json as load_json
+from egoexo_kit.release._json import load_records as load_records
+from egoexo_kit.release._json import parse_record as parse_record
+from egoexo_kit.release._json import records_from as records_from
 from egoexo_kit.release._masks import decode_mask as decode_mask
 from egoexo_kit.release._masks import encode_mask as encode_mask
 from egoexo_kit.release._media import VideoInfo as VideoInfo
@@ -99,7 +102,9 @@ __all__ = [
     "encode_mask",
     "format_ranges",
     "load_json",
+    "load_records",
     "open_release",
+    "parse_record",
     "probe_video",
     "read_closed_loop_trajectory",
     "read_csv",
@@ -111,6 +116,7 @@ __all__ = [
     "read_semidense_observations",
     "read_semidense_points",
     "read_timesync",
+    "records_from",
     "release_summary",
     "scan_parts",
     "take_summary",

@@ -10,7 +10,6 @@ import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release._csv import read_csv
-from egoexo_kit.release._json import pointer
 from egoexo_kit.release._media import VideoInfo, probe_video
 from egoexo_kit.release._mps import (
     Timesync,
@@ -25,6 +24,7 @@ from egoexo_kit.release._mps import (
 from egoexo_kit.release._take import Take
 from egoexo_kit.release._timesync import format_ranges
 from egoexo_kit.release._validate import Ctx
+from egoexo_kit.vocab import pointer
 
 __all__ = ["check_captures_files", "check_take_files"]
 

@@ -29,8 +29,9 @@ import numpy as np
 
 from egoexo_kit._io import write_json
 from egoexo_kit.geometry import invert_pose, transform_points
-from egoexo_kit.synth._plan import FPS, TakePlan
+from egoexo_kit.synth._plan import TakePlan
 from egoexo_kit.synth._truth import TakeTruth, ViewTruth
+from egoexo_kit.vocab import frame_of
 
 if TYPE_CHECKING:
     from egoexo_kit.synth._ann_keystep import AnnotatedSegment
@@ -123,8 +124,12 @@ def pronouns(truth: TakeTruth) -> tuple[str, str, str]:
 
 
 def frame_at(truth: TakeTruth, t: float) -> int:
-    """Aligned frame nearest to ``t`` seconds from take start (clipped to the take)."""
-    return int(np.clip(round(t * FPS), 0, truth.n_frames - 1))
+    """Aligned frame showing ``t`` seconds from take start (:func:`~egoexo_kit.vocab.frame_of`), in the take.
+
+    The same rule the readers apply to the written times, so the ground truth sampled here is the one
+    shown in the frame a reader maps the annotation to.
+    """
+    return int(np.clip(frame_of(t), 0, truth.n_frames - 1))
 
 
 def palm_world(truth: TakeTruth, frame: int, side: int) -> np.ndarray:

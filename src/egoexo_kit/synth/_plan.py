@@ -14,10 +14,10 @@ from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._metadata import UidSource
 from egoexo_kit.synth._scenarios import PROFICIENCY_LEVELS, SCENARIOS
 from egoexo_kit.synth._taxonomy import Task
+from egoexo_kit.vocab import FPS
 
 __all__ = ["CapturePlan", "ReleasePlan", "TakePlan", "plan_release"]
 
-FPS = 30
 UNIVERSITIES = (
     "cmu",
     "upenn",

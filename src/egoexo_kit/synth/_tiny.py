@@ -27,10 +27,10 @@ from egoexo_kit.synth._capture import csv_text, write_gopro_calibs
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.synth._rig import GOPRO_KB3, ExoCamera
 from egoexo_kit.video import encode_video
+from egoexo_kit.vocab import FPS
 
 __all__ = ["TINY_SIZES", "write_tiny_release"]
 
-FPS = 30
 TINY_SIZES = {
     "rgb": (64, 64),
     "slam-left": (48, 64),

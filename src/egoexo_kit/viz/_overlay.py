@@ -21,8 +21,8 @@ import numpy as np
 from egoexo_kit._facade import view_name
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
 from egoexo_kit.release import EyeGaze2D, read_eye_gaze_2d
-from egoexo_kit.release._joints import COCO_SKELETON, HAND_BONES
 from egoexo_kit.timeline import gaze2d_row_for_frame
+from egoexo_kit.vocab import COCO_SKELETON, HAND_BONES
 
 if TYPE_CHECKING:
     from egoexo_kit._facade import Take

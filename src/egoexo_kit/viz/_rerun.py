@@ -17,7 +17,8 @@ import numpy as np
 
 from egoexo_kit._facade import view_name
 from egoexo_kit._io import atomic_path
-from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning, MissingExtraError
+from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
+from egoexo_kit.extras import require
 from egoexo_kit.release import View, read_closed_loop_trajectory, read_semidense_points
 from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons
 
@@ -37,11 +38,7 @@ _FAMILIES = ("keystep", "atomic_descriptions", "expert_commentary", "proficiency
 
 
 def _rr() -> Any:
-    try:
-        import rerun as rr
-    except ImportError as e:
-        raise MissingExtraError("export-rerun needs rerun-sdk: pip install 'egoexo-kit[viz]'") from e
-    return rr
+    return require("rerun", extra="viz", what="export-rerun")
 
 
 def _skip(what: str, err: Exception) -> None:
