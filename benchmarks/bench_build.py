@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from egoexo_kit.build import BuildConfig, build, pose_qa, read_raw_capture, sync_qa
-from egoexo_kit.build._cut import nearest_index
-from egoexo_kit.build._stages import _frames, read_plan
+from egoexo_kit.builder import BuildConfig, build, pose_qa, read_raw_capture, sync_qa
+from egoexo_kit.builder._cut import nearest_index
+from egoexo_kit.builder._stages import _frames, read_plan
 from egoexo_kit.sensors import read_audio
 from egoexo_kit.synth import SynthConfig, generate_raw
 from egoexo_kit.video import downscale_video, encode_video, write_collage

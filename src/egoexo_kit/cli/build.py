@@ -19,7 +19,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from egoexo_kit.build import STAGES, BuildConfig, build, pose_qa, sync_qa
+from egoexo_kit.builder import STAGES, BuildConfig, build, pose_qa, sync_qa
 from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, stage_progress
 
 __all__ = ["build_cmd", "demo_build", "render_pose_qa", "render_sync_qa"]

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from egoexo_kit.build import read_raw_capture, sync_capture
-from egoexo_kit.build._qa import clock_truth
-from egoexo_kit.build._sync import detect_events, estimate_sync, find_chirps
+from egoexo_kit.builder import read_raw_capture, sync_capture
+from egoexo_kit.builder._qa import clock_truth
+from egoexo_kit.builder._sync import detect_events, estimate_sync, find_chirps
 from egoexo_kit.errors import FormatError
 from egoexo_kit.synth._audio import RATE, write_pcm_wav
 from egoexo_kit.synth._raw import add_sync_chirps

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from egoexo_kit import open_release
-from egoexo_kit.build import BuildConfig, build, sync_qa
-from egoexo_kit.build._ledger import Ledger
+from egoexo_kit.builder import BuildConfig, build, sync_qa
+from egoexo_kit.builder._ledger import Ledger
 from egoexo_kit.release import read_timesync, validate_release
 from egoexo_kit.video import VideoReader
 
@@ -109,7 +109,7 @@ def test_running_twice_changes_nothing(built: Path, raw_release: Path) -> None:
 _CRASH = """
 import os, sys
 from pathlib import Path
-from egoexo_kit.build import BuildConfig, build, _stages
+from egoexo_kit.builder import BuildConfig, build, _stages
 
 def die(unit):  # a take worker killed mid-stage: a partial temp folder, no ledger line, no cleanup
     (unit.out / "takes" / f".{unit.name}.partial.tmp").mkdir(parents=True, exist_ok=True)

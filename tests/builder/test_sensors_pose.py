@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from egoexo_kit import open_release
-from egoexo_kit.build import BuildConfig, build, pose_qa, read_raw_capture
-from egoexo_kit.build._pose import load_detector
+from egoexo_kit.builder import BuildConfig, build, pose_qa, read_raw_capture
+from egoexo_kit.builder._pose import load_detector
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import validate_release
 
@@ -202,7 +202,7 @@ def test_slam_and_eye_tracking_streams_are_aligned_like_the_rgb(built: Path) -> 
 
 def test_a_slower_stream_takes_its_frame_nearest_each_rgb_frame(raw_release: Path, tmp_path: Path) -> None:
     """A 10 fps SLAM stream whose frames encode their own index: decode the built take, read the indices."""
-    from egoexo_kit.build._cut import nearest_index
+    from egoexo_kit.builder._cut import nearest_index
     from egoexo_kit.video import VideoReader, encode_video
 
     src = next((raw_release / "raw").iterdir())

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from egoexo_kit.build._raw import TIMESYNC_STREAM_IDS, RawCapture, RawDevice, RawStream, RawTake
-from egoexo_kit.build._sync import CaptureSync, DeviceSync
+from egoexo_kit.builder._raw import TIMESYNC_STREAM_IDS, RawCapture, RawDevice, RawStream, RawTake
+from egoexo_kit.builder._sync import CaptureSync, DeviceSync
 from egoexo_kit.errors import FormatError
 
 __all__ = [

@@ -17,7 +17,7 @@ import av
 import numpy as np
 from scipy import signal
 
-from egoexo_kit.build._raw import RawCapture, RawDevice
+from egoexo_kit.builder._raw import RawCapture, RawDevice
 from egoexo_kit.errors import FormatError
 from egoexo_kit.sensors import read_audio
 from egoexo_kit.synth._audio import chirp

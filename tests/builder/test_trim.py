@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from egoexo_kit.build._trim import trim_jsonl
+from egoexo_kit.builder._trim import trim_jsonl
 from egoexo_kit.errors import FormatError
 
 

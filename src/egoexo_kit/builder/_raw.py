@@ -4,7 +4,7 @@
 device on its own clock (the Aria as MP4 + timestamps CSV, or a ``.vrs`` read through projectaria-tools)
 and, optionally, ``takes.json`` (the operator's take log: approximate start/end
 on the Aria clock in device nanoseconds; without it the takes are found from the sync events, see
-:func:`egoexo_kit.build._cut.detect_takes`).
+:func:`egoexo_kit.builder._cut.detect_takes`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from egoexo_kit.build._vrs import VrsFrames, vrs_timestamps_ns
+from egoexo_kit.builder._vrs import VrsFrames, vrs_timestamps_ns
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
 from egoexo_kit.release._csv import read_csv

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit._io import atomic_dir, write_json
-from egoexo_kit.build._config import BuildConfig
-from egoexo_kit.build._cut import TakeWindow, detect_takes, stream_frames, take_window, timesync_table
-from egoexo_kit.build._ledger import Ledger
-from egoexo_kit.build._raw import RawCapture, RawDevice, RawStream, read_raw_capture
-from egoexo_kit.build._sync import CaptureSync, sync_capture
-from egoexo_kit.build._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze, trim_jsonl
+from egoexo_kit.builder._config import BuildConfig
+from egoexo_kit.builder._cut import TakeWindow, detect_takes, stream_frames, take_window, timesync_table
+from egoexo_kit.builder._ledger import Ledger
+from egoexo_kit.builder._raw import RawCapture, RawDevice, RawStream, read_raw_capture
+from egoexo_kit.builder._sync import CaptureSync, sync_capture
+from egoexo_kit.builder._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze, trim_jsonl
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
 from egoexo_kit.sensors import read_audio
@@ -233,15 +233,15 @@ def run_take(unit: Unit) -> dict[str, Any]:
 
 
 def run_pose_unit(unit: Unit) -> dict[str, Any]:
-    """The ``pose`` stage (:mod:`egoexo_kit.build._pose`, which builds on this module)."""
-    from egoexo_kit.build._pose import run_pose
+    """The ``pose`` stage (:mod:`egoexo_kit.builder._pose`, which builds on this module)."""
+    from egoexo_kit.builder._pose import run_pose
 
     return run_pose(unit)
 
 
 def run_features_unit(unit: Unit) -> dict[str, Any]:
-    """The ``features`` stage (:mod:`egoexo_kit.build._features`)."""
-    from egoexo_kit.build._features import run_features
+    """The ``features`` stage (:mod:`egoexo_kit.builder._features`)."""
+    from egoexo_kit.builder._features import run_features
 
     return run_features(unit)
 

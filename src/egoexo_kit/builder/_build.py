@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit._parallel import ray_session
-from egoexo_kit.build._config import BuildConfig
-from egoexo_kit.build._ledger import Ledger, unit_key
-from egoexo_kit.build._metadata import write_metadata
-from egoexo_kit.build._pose import has_body_truth
-from egoexo_kit.build._raw import find_captures, read_raw_capture
-from egoexo_kit.build._runner import run_units
-from egoexo_kit.build._stages import Unit, read_plan, run_unit, state_dir
+from egoexo_kit.builder._config import BuildConfig
+from egoexo_kit.builder._ledger import Ledger, unit_key
+from egoexo_kit.builder._metadata import write_metadata
+from egoexo_kit.builder._pose import has_body_truth
+from egoexo_kit.builder._raw import find_captures, read_raw_capture
+from egoexo_kit.builder._runner import run_units
+from egoexo_kit.builder._stages import Unit, read_plan, run_unit, state_dir
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
 
@@ -89,7 +89,7 @@ def _build(
     """Build a release at ``out`` from the raw capture(s) under ``raw``.
 
     Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once, the automatic
-    body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.build._pose`, and the
+    body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.builder._pose`, and the
     pre-extracted ``features`` per take when a backbone is set); within a stage
     units run in parallel on the chosen runner. Finished units
     (same inputs and settings, per the ledger ``<out>/.egoexo-kit/build/ledger.jsonl``) are skipped,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from egoexo_kit._io import write_text
-from egoexo_kit.build._cut import nearest_index
+from egoexo_kit.builder._cut import nearest_index
 from egoexo_kit.errors import FormatError
 
 __all__ = ["copy_capture_eye_gaze", "trim_csv", "trim_eye_gaze", "trim_jsonl"]
