@@ -28,8 +28,8 @@ from egoexo_kit.builder._sync import CaptureSync, sync_capture
 from egoexo_kit.builder._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze, trim_jsonl
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
+from egoexo_kit.release.writers import write_pcm_wav
 from egoexo_kit.sensors import read_audio
-from egoexo_kit.synth._audio import write_pcm_wav
 from egoexo_kit.video import VideoReader, downscale_video, encode_video, write_collage
 
 __all__ = ["Unit", "plan_path", "read_plan", "run_unit", "state_dir"]

@@ -11,29 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import numpy as np
 import typer
 
 import egoexo_kit
-from egoexo_kit._io import atomic_path
-from egoexo_kit.cli._common import console, handle_errors
-from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit._io import write_png
+from egoexo_kit.cli._common import console, handle_errors, split_list
 from egoexo_kit.video import collage_frame, encode_video
 from egoexo_kit.viz import overlay_frames, parse_layers
 
-__all__ = ["clips", "frames", "write_png"]
-
-
-def write_png(path: Path, rgb: np.ndarray) -> None:
-    """Atomically write an RGB image as PNG."""
-    with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), np.ascontiguousarray(rgb[..., ::-1])):
-            raise EgoExoKitError("could not write PNG", path=path)
+__all__ = ["clips", "frames"]
 
 
 def _views(views: list[str]) -> list[str] | None:
-    return [v.strip() for item in views for v in item.split(",") if v.strip()] or None
+    return split_list(views) or None
 
 
 def _layers(value: str) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 The lowest layer: imports nothing else of egoexo-kit but ``errors`` (DESIGN §1). File-level
 readers here only parse; the maths on their arrays lives in ``timeline``, ``sensors`` and
-``geometry``.
+``geometry``. The writers of the canonical form (metadata records, WAV), shared by ``synth`` and
+``builder``, are the submodule :mod:`egoexo_kit.release.writers`, not re-exported here.
 """
 
 from __future__ import annotations
