@@ -1,6 +1,6 @@
 """Exact frame access: egoexo-kit's VideoReader vs plain PyAV, on a 448×448 H.264 video made at run time.
 
-Run: ``python benchmarks/bench_video_access.py [frames]``. Prints seconds and ratios (ratio > 1: we are
+Run: ``python perf/bench_video_access.py [frames]``. Prints seconds and ratios (ratio > 1: we are
 faster) for two encodings of the same pictures: x264's default keyframe interval (250, as the release)
 and a 1 s GOP (``encode_video(keyint=30)``). Also prints how random access compares with the
 every-frame decode bound (each group of pictures decoded from its keyframe up to the last wanted frame,

@@ -1,6 +1,6 @@
 """Columnar CSV reading: egoexo-kit's pyarrow reader vs numpy.loadtxt and the csv module, same file.
 
-Run: ``python benchmarks/bench_csv.py [rows]``. Prints seconds and ratios (higher ratio = we are faster).
+Run: ``python perf/bench_csv.py [rows]``. Prints seconds and ratios (higher ratio = we are faster).
 """
 
 from __future__ import annotations

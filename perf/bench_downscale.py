@@ -6,7 +6,7 @@ the ``ffmpeg`` command is installed (``apt-get install ffmpeg``), with running f
 same files with the same settings (bicubic scale, libx264 CRF 23 preset medium, one encoder thread,
 ``mbtree=0`` as our reproducible encoder uses).
 
-Run: ``python benchmarks/bench_downscale.py [workers]``.
+Run: ``python perf/bench_downscale.py [workers]``.
 """
 
 from __future__ import annotations

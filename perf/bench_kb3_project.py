@@ -1,6 +1,6 @@
 """Batched ``kb3.project`` vs a per-point Python loop and vs ``cv2.fisheye.projectPoints``.
 
-Run: ``python benchmarks/bench_kb3_project.py`` (or ``make bench``). Prints times and ratios; no asserts
+Run: ``python perf/bench_kb3_project.py`` (or ``make bench``). Prints times and ratios; no asserts
 (DESIGN §5: these machines are noisy, the ratios are what matter). The loop is timed on 2,000 points and
 scaled linearly to the batch size.
 """

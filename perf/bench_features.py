@@ -1,6 +1,6 @@
 """Feature extraction: end-to-end frames/s against decode-only and model-only on the same video.
 
-Run: ``python benchmarks/bench_features.py [frames] [backbone ...]`` (default 300 frames of a 448×448
+Run: ``python perf/bench_features.py [frames] [backbone ...]`` (default 300 frames of a 448×448
 H.264 video made at run time; backbones ``stats`` and, when its wheel is installed, ``ppocr-det``).
 For each backbone it times, on the same input:
 
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 try:
-    from benchmarks.bench_video_access import make_video
-except ImportError:  # run as a script: benchmarks/ is on the path
+    from perf.bench_video_access import make_video
+except ImportError:  # run as a script: perf/ is on the path
     from bench_video_access import make_video
 
 from egoexo_kit.features import embed_video, iter_windows, load_backbone

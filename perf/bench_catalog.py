@@ -1,7 +1,7 @@
 """Annotation catalog: build time and peak memory vs ``json.load`` of the same files, query latency,
 and incremental rebuild after touching one file vs a full build.
 
-Run: ``python benchmarks/bench_catalog.py [--release PATH | --takes N [--out DIR] [--workers W]]``.
+Run: ``python perf/bench_catalog.py [--release PATH | --takes N [--out DIR] [--workers W]]``.
 Without ``--release`` it first generates ``synth --annotations-only --takes N`` (default 5000: takes of
 minutes, every annotation family) into ``--out`` (default: a temporary folder, removed at the end) and
 reports the generation time and each catalog table's row count. Each build and the ``json.load``

@@ -1,6 +1,6 @@
 """Synthetic generation speed: seconds of compute per second of take, and the renderer's culling gain.
 
-Run: ``python benchmarks/bench_synth.py [seconds] [workers]``. Prints the wall time per take-second of
+Run: ``python perf/bench_synth.py [seconds] [workers]``. Prints the wall time per take-second of
 a default-resolution release, and the time of one rendered frame with bounding-sphere culling
 against the obvious alternative (every ray against every primitive) on the same frame.
 """

@@ -9,7 +9,7 @@ non-reference frames and shares decoded groups of pictures between requests, so 
 Runs twice: on the release as written (x264's default keyframe interval) and on a copy whose views
 are re-encoded with a 1 s GOP (``encode_video(keyint=30)``).
 
-Run: ``python benchmarks/bench_take_access.py [requests]`` (writes a small synthetic release first).
+Run: ``python perf/bench_take_access.py [requests]`` (writes a small synthetic release first).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the same number of worker threads; egoexo-kit also hashes (sha256) and verifies 
 writes through ``.part`` files, the baseline does neither. Resume: ``egoexo-kit download`` is killed
 with SIGKILL mid-transfer, rerun, and the bytes sent again that were already on disk are counted.
 
-Run: ``python benchmarks/bench_download.py [workers]`` (needs boto3 and moto[server], the dev extra).
+Run: ``python perf/bench_download.py [workers]`` (needs boto3 and moto[server], the dev extra).
 """
 
 from __future__ import annotations

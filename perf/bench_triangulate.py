@@ -1,6 +1,6 @@
 """Triangulation and the 3D pose pipeline: speed against the obvious alternatives, accuracy against truth.
 
-Run: ``python benchmarks/bench_triangulate.py`` (or ``make bench``). Prints figures and ratios measured
+Run: ``python perf/bench_triangulate.py`` (or ``make bench``). Prints figures and ratios measured
 in the same run; no asserts (DESIGN §5). The scene: 4 GoPros (KB3, 3840×2160, raw fisheye pixels) on a
 4 m ring around a walking, arm-swinging synthetic body (17 COCO joints × 300 frames = 5,100 points).
 

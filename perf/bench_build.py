@@ -1,6 +1,6 @@
 """Build from raw captures: sync accuracy against the clock truth, and time against the bare encodes.
 
-Run: ``python benchmarks/bench_build.py [seconds_per_take] [exo_width] [existing_root]`` (default 6 s
+Run: ``python perf/bench_build.py [seconds_per_take] [exo_width] [existing_root]`` (default 6 s
 takes, 160×90 GoPros, 2 takes, 2 GoPros started up to 4 s before the headset; every clock drifts,
 GoPros up to 50 ppm; ``existing_root`` reuses a raw capture an earlier run rendered).
 It renders one synthetic raw capture, then measures in the same run:

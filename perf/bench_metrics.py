@@ -1,6 +1,6 @@
 """Benchmark metrics on full-size synthetic test sets: vectorized evaluation vs a per-item loop.
 
-Run: ``python benchmarks/bench_metrics.py [--corr-frames 100000] [--loop-sample 1000]``. Prints times
+Run: ``python perf/bench_metrics.py [--corr-frames 100000] [--loop-sample 1000]``. Prints times
 and ratios; no asserts (DESIGN §5). Sizes follow the issue: 6,000 hand frames (~9,000 hands),
 100,000 correspondence frames at 480×480 (timed in one process and with every CPU), 800
 demonstrator takes. The per-item loops are the straightforward implementations in
