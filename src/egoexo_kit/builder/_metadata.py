@@ -11,6 +11,7 @@ from egoexo_kit.builder._raw import read_raw_capture
 from egoexo_kit.builder._stages import read_plan
 from egoexo_kit.release import load_json
 from egoexo_kit.release.writers import UidSource, capture_record, take_record
+from egoexo_kit.vocab import FPS
 
 __all__ = ["write_metadata"]
 
@@ -88,7 +89,7 @@ def write_metadata(out: Path, *, captures: list[str]) -> tuple[int, int]:
                 ),
                 participant_uid=int(manifest.get("participant_uid", 0)),
                 best_exo=None,
-                task_window=(0.0, n / 30),
+                task_window=(0.0, n / FPS),
                 narrated=False,
                 objects=[],
                 exo_ids=exo,

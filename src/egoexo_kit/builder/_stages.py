@@ -31,6 +31,7 @@ from egoexo_kit.release import load_json
 from egoexo_kit.release.writers import write_pcm_wav
 from egoexo_kit.sensors import read_audio
 from egoexo_kit.video import VideoReader, downscale_video, encode_video, write_collage
+from egoexo_kit.vocab import FPS
 
 __all__ = ["Unit", "plan_path", "read_plan", "run_unit", "state_dir"]
 
@@ -160,8 +161,8 @@ def _encode_view(
     audio = None
     if not device.is_ego:  # GoPro MP4s carry their audio (FORMAT §4.1): the take's span, device clock
         s = sync["devices"][device.device]
-        t0 = ((window.start_idx + 1) / 30 - s["offset_s"]) / s["scale"]
-        a = read_audio(device.audio, start_s=t0, end_s=t0 + window.n_frames / 30)
+        t0 = ((window.start_idx + 1) / FPS - s["offset_s"]) / s["scale"]
+        a = read_audio(device.audio, start_s=t0, end_s=t0 + window.n_frames / FPS)
         audio = (a.samples, a.rate)
     path = dst / "frame_aligned_videos" / name
     encode_video(
@@ -218,8 +219,8 @@ def run_take(unit: Unit) -> dict[str, Any]:
         if cfg.collage:
             write_collage(tmp / "ego_preview.mp4", videos=videos, labels=[v.stem for v in videos])
         s = sync["devices"][aria.device]
-        t0 = ((window.start_idx + 1) / 30 - s["offset_s"]) / s["scale"] - aria.audio_offset_s
-        a = read_audio(aria.audio, start_s=t0, end_s=t0 + window.n_frames / 30)
+        t0 = ((window.start_idx + 1) / FPS - s["offset_s"]) / s["scale"] - aria.audio_offset_s
+        a = read_audio(aria.audio, start_s=t0, end_s=t0 + window.n_frames / FPS)
         write_pcm_wav(tmp / "audio" / f"{aria.device}.wav", a.samples)
         mps = capture.root / "mps"
         _trim_trajectory(mps, tmp / "trajectory", aria_ns=window.aria_ns)

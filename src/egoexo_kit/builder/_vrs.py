@@ -17,10 +17,11 @@ import cv2
 import numpy as np
 
 from egoexo_kit.errors import FormatError
+from egoexo_kit.vocab import RGB_STREAM_ID
 
 __all__ = ["RGB_STREAM", "VrsFrames", "vrs_timestamps_ns"]
 
-RGB_STREAM = "214-1"
+RGB_STREAM = RGB_STREAM_ID
 """VRS stream id of the Aria RGB camera."""
 
 

@@ -18,6 +18,7 @@ from egoexo_kit._io import write_png
 from egoexo_kit.cli._common import console, handle_errors, split_list
 from egoexo_kit.video import collage_frame, encode_video
 from egoexo_kit.viz import overlay_frames, parse_layers
+from egoexo_kit.vocab import FPS
 
 __all__ = ["clips", "frames"]
 
@@ -82,7 +83,7 @@ def frames(
         list(pics.values()),
         labels=list(pics),
         tile=(320, 180),
-        caption=f"{tk.name}  t={index / 30:.3f}s  frame {index}",
+        caption=f"{tk.name}  t={index / FPS:.3f}s  frame {index}",
     )
     write_png(out / f"{tk.name}_{index:06d}_sheet.png", sheet)
     console.print(f"wrote {len(pics)} view(s) and a contact sheet of frame {index} to {out}")
@@ -107,7 +108,7 @@ def clips(
     clip = tk.clip(t0, t1, fps=fps, views=_views(views), resolution=_resolution(resolution))  # type: ignore[arg-type]
     names = list(clip)
     n = len(next(iter(clip.values())))
-    rate = fps or 30.0
+    rate = fps or float(FPS)
     grid = (
         collage_frame(
             [clip[v][i] for v in names],

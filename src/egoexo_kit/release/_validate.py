@@ -27,14 +27,14 @@ from egoexo_kit.release._records import (
 from egoexo_kit.release._release import METADATA_FILES, Release
 from egoexo_kit.release._report import Report
 from egoexo_kit.release._take import FPS, NON_CAMERA_KEYS, Take
-from egoexo_kit.vocab import pointer
+from egoexo_kit.vocab import ARIA_STREAMS, pointer
 
 __all__ = ["Progress", "validate_release"]
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while validating."""
 
-ARIA_STREAM_IDS = {"rgb": "214-1", "slam-left": "1201-1", "slam-right": "1201-2", "et": "211-1"}
+ARIA_STREAM_IDS = ARIA_STREAMS
 """Readable Aria stream → stream id (FORMAT §2.2)."""
 
 TAKE_REQUIRED = (

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LABELLED_SPLITS",
     "SPLITS",
-    "TakeAnnotations",
+    "TakeAnnotationParts",
     "annotate_take",
     "annotator_meta",
     "best_exo_view",
@@ -175,7 +175,7 @@ def best_exo_view(
 
 
 @dataclass(frozen=True)
-class TakeAnnotations:
+class TakeAnnotationParts:
     """What one take contributes to the release-wide annotation files.
 
     :func:`annotate_take` makes it (in the process that holds the take's truth, writing the take's own
@@ -197,7 +197,7 @@ class TakeAnnotations:
     """Fields common to both proficiency files."""
 
 
-def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = False) -> TakeAnnotations:
+def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = False) -> TakeAnnotationParts:
     """Write a take's own annotation files (EgoPose, commentary folders) and return its share of the rest.
 
     Args:
@@ -215,7 +215,7 @@ def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = 
         _ann_text.write_take_commentary(ann, truth, seed=seed, fast_audio=fast_audio) if labelled else []
     )
     segments = _ann_keystep.annotated_segments(truth, seed=seed) if _ann_keystep.has_keysteps(plan) else []
-    return TakeAnnotations(
+    return TakeAnnotationParts(
         plan=plan,
         cams=(f"{truth.capture.aria_id}_214-1", *(v.cam_id for v in truth.exo_views)),
         segments=tuple(segments),
@@ -227,7 +227,7 @@ def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = 
 
 
 def write_annotation_files(
-    ann: Path, *, takes: list[TakeAnnotations], all_takes: list[TakePlan], seed: int
+    ann: Path, *, takes: list[TakeAnnotationParts], all_takes: list[TakePlan], seed: int
 ) -> None:
     """Write the release-wide annotation files (splits, keystep, relations, atomic, commentary, proficiency).
 
@@ -277,7 +277,7 @@ def _write_splits(ann: Path, all_takes: list[TakePlan]) -> None:
     )
 
 
-def _write_proficiency(ann: Path, *, takes: list[TakeAnnotations]) -> None:
+def _write_proficiency(ann: Path, *, takes: list[TakeAnnotationParts]) -> None:
     """``proficiency_demonstrator_*`` and ``proficiency_demonstration_*`` for train and val (FORMAT §7.5).
 
     Demonstration items list the experts' praise (``good_executions``) and tips

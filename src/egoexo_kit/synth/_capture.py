@@ -16,7 +16,7 @@ from egoexo_kit.geometry import interpolate_poses, matrix_to_quat
 from egoexo_kit.synth._clocks import (
     ARIA_SYNC_STREAMS,
     DeviceClock,
-    Timesync,
+    SyncTable,
     build_timesync,
     timesync_columns,
 )
@@ -57,7 +57,7 @@ class CaptureWorld:
     exo: list[ExoCamera]
     rig: AriaRig
     clocks: list[DeviceClock]
-    timesync: Timesync
+    timesync: SyncTable
     performances: dict[str, Performance]
     """Take name → its animation (seconds from take start)."""
 
@@ -199,7 +199,7 @@ def csv_text(header: list[str], rows: list[list[object]]) -> str:
     return buf.getvalue()
 
 
-def write_timesync(path: Path, ts: Timesync) -> None:
+def write_timesync(path: Path, ts: SyncTable) -> None:
     """``timesync.csv`` of a capture (FORMAT §3.1)."""
     header, rows = timesync_columns(ts)
     write_text(path, csv_text(header, rows))

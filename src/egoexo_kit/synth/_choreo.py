@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from egoexo_kit.synth._scenarios import Plan, ProficiencyProfile
+from egoexo_kit.synth._scenarios import ProficiencyProfile, StepSchedule
 from egoexo_kit.synth._scene import Scene
 from egoexo_kit.synth._skeleton import Body, SkeletonPose
 from egoexo_kit.synth._tracks import TrackBuilder
@@ -86,7 +86,7 @@ class Choreo:
 
     body: Body
     scene: Scene
-    plan: Plan
+    plan: StepSchedule
     prof: ProficiencyProfile
     rng: np.random.Generator
     hands_local: bool

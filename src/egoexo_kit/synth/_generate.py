@@ -20,7 +20,7 @@ import numpy as np
 from egoexo_kit._io import write_json
 from egoexo_kit._parallel import pool_map
 from egoexo_kit.synth._annotations import (
-    TakeAnnotations,
+    TakeAnnotationParts,
     annotate_take,
     write_annotation_files,
     write_annotations,
@@ -334,7 +334,7 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
 class _ScaleCapture:
     """What a worker returns for one capture of an annotation-scale release."""
 
-    takes: list[tuple[TakeAnnotations, str, tuple[float, float]]]
+    takes: list[tuple[TakeAnnotationParts, str, tuple[float, float]]]
     """Per take: its annotations, best exo camera, task window."""
     truth: dict[str, Any]
     """The capture's entry of ``.synth/release.json`` (without ``graph_uid``)."""

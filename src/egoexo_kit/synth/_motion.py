@@ -22,10 +22,10 @@ from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth._choreo import Choreo, Contact, NarrationLine, Realized
 from egoexo_kit.synth._physical import choreograph_physical
 from egoexo_kit.synth._procedural import choreograph_procedural
-from egoexo_kit.synth._scenarios import Plan, PlannedStep, proficiency_profile
+from egoexo_kit.synth._scenarios import PlannedStep, StepSchedule, proficiency_profile
 from egoexo_kit.synth._scene import Scene
 from egoexo_kit.synth._skeleton import Body, pose_skeleton
-from egoexo_kit.synth._taxonomy import Task
+from egoexo_kit.synth._taxonomy import TaxonomyTask
 from egoexo_kit.synth._tracks import Keyframes, min_jerk, rodrigues, rot_y, rot_z, smooth_noise
 
 __all__ = ["Performance", "chain", "perform"]
@@ -68,7 +68,7 @@ class Performance:
     narration: tuple[NarrationLine, ...]
     """First-person sentences for Narrate-and-Act takes, sorted by time."""
     proficiency: str
-    task: Task
+    task: TaxonomyTask
     body: Body
 
     def __post_init__(self) -> None:
@@ -99,7 +99,7 @@ class Performance:
 
 
 def perform(
-    plan: Plan,
+    plan: StepSchedule,
     *,
     body: Body,
     scene: Scene,

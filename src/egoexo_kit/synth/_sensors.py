@@ -43,6 +43,7 @@ from egoexo_kit.geometry.calibration import aria_factory_camera
 from egoexo_kit.synth._audio import chirp, write_audio, write_transcription
 from egoexo_kit.synth._clocks import DeviceClock
 from egoexo_kit.synth._rig import AriaRig
+from egoexo_kit.vocab import FPS
 
 __all__ = [
     "CAMERA_LABELS",
@@ -72,7 +73,7 @@ EYE_HALF_IPD_M = 0.0315
 """Half of projectaria's fixed ``IPD_meters = 0.063``: the eyes sit at ``x = ±0.0315`` m in CPF."""
 GRAVITY_WORLD = np.array([0.0, 0.0, -9.81])
 """Gravity in the MPS world, m/s² (FORMAT §6.1: z up)."""
-ALIGNED_FPS = 30.0
+ALIGNED_FPS = float(FPS)
 """Frame rate of the frame-aligned videos (``frame_num`` of the 2D gaze)."""
 TRAJECTORY_STEP_US = 1000
 """Row spacing of both trajectories: 1 kHz on the device clock."""
