@@ -1,9 +1,9 @@
 """Read a release in the official Ego-Exo4D layout: typed metadata, paths, file readers, validation.
 
-The lowest layer: imports nothing else of egoexo-kit but ``errors`` (DESIGN §1). File-level
-readers here only parse; the maths on their arrays lives in ``timeline``, ``sensors`` and
-``geometry``. The writers of the canonical form (metadata records, WAV), shared by ``synth`` and
-``builder``, are the submodule :mod:`egoexo_kit.release.writers`, not re-exported here.
+The lowest layer: imports nothing else of egoexo-kit but ``errors``, ``vocab`` and ``_io``
+(DESIGN §1). File-level readers here only parse; the maths on their arrays lives in ``timeline``,
+``sensors`` and ``geometry``. The writers of the canonical form (metadata records, WAV), shared by
+``synth`` and ``builder``, are the submodule :mod:`egoexo_kit.release.writers`, not re-exported here.
 """
 
 from __future__ import annotations
