@@ -22,7 +22,6 @@ from egoexo_kit.builder._raw import read_raw_capture as read_raw_capture
 from egoexo_kit.builder._sync import CaptureSync as CaptureSync
 from egoexo_kit.builder._sync import DeviceSync as DeviceSync
 from egoexo_kit.builder._sync import sync_capture as sync_capture
-from egoexo_kit.builder._sync import sync_chirp as sync_chirp
 
 __all__ = [
     "STAGES",
@@ -35,6 +34,5 @@ __all__ = [
     "pose_qa",
     "read_raw_capture",
     "sync_capture",
-    "sync_chirp",
     "sync_qa",
 ]

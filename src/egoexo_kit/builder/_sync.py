@@ -19,7 +19,7 @@ from scipy import signal
 
 from egoexo_kit.builder._raw import RawCapture, RawDevice
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release.writers import AUDIO_RATE
+from egoexo_kit.release.writers import sync_chirp
 from egoexo_kit.sensors import read_audio
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "estimate_sync",
     "find_chirps",
     "find_flashes",
-    "sync_chirp",
 ]
 
 MIN_CONFIDENCE = 0.5
@@ -41,31 +40,6 @@ FLASH_JUMP = 40.0
 """Rise in mean luma (0-255) that counts as the flash."""
 FLASH_SEARCH_S = 0.5
 """The flash is looked for this far (s) either side of each chirp."""
-CHIRP_SECONDS = 0.3
-"""Length of the sync chirp."""
-CHIRP_HZ = (1000.0, 4000.0)
-"""Start and end frequency of the linear sync chirp."""
-
-
-def sync_chirp(seconds: float = CHIRP_SECONDS, rate: int = AUDIO_RATE) -> np.ndarray:
-    """The sync sound every device of a raw capture records: what :func:`find_chirps` looks for.
-
-    A linear chirp from 1 to 4 kHz, peak amplitude 1, with 2 ms raised-cosine fades. The synthetic raw
-    captures (``synth``) play this same signal.
-
-    Args:
-        seconds: Length in seconds (0.3 for the sync event).
-        rate: Samples per second.
-
-    Returns:
-        ``(round(seconds * rate),)`` float64 samples; sample ``i`` is at ``i / rate`` seconds from the onset.
-    """
-    n = round(seconds * rate)
-    t = np.arange(n) / rate
-    f0, f1 = CHIRP_HZ
-    wave_ = np.sin(2 * np.pi * (f0 * t + (f1 - f0) * t * t / (2 * seconds)))
-    fade = np.minimum(1.0, np.minimum(np.arange(n), n - 1 - np.arange(n)) / (0.002 * rate))
-    return wave_ * (0.5 - 0.5 * np.cos(np.pi * fade))
 
 
 @dataclass(frozen=True)

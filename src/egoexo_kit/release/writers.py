@@ -1,5 +1,8 @@
 """Writers of the canonical release form, shared by ``synth`` and ``builder`` (DESIGN §1).
 
+Also the one signal both sides of a raw capture agree on: :func:`sync_chirp`, which the synthetic
+raw captures play and the builder's sync estimation looks for.
+
 Readers are tolerant; writers emit exactly one canonical form: JSON booleans, ``has_trimmed_eye_gaze``,
 ``take["capture"]`` a deep copy of the capture, no internal ``_`` keys, 16-bit PCM WAV audio. Both the
 synthetic generator and the raw-capture builder write releases through this module, so a builder
@@ -25,6 +28,7 @@ __all__ = [
     "AUDIO_RATE",
     "UidSource",
     "capture_record",
+    "sync_chirp",
     "take_record",
     "video_entries",
     "write_pcm_wav",
@@ -32,6 +36,10 @@ __all__ = [
 
 AUDIO_RATE = 48_000
 """Sample rate of the take audio files ``audio/<aria>.wav`` (Hz)."""
+CHIRP_SECONDS = 0.3
+"""Length of the sync chirp."""
+CHIRP_HZ = (1000.0, 4000.0)
+"""Start and end frequency of the linear sync chirp."""
 
 
 class UidSource:
@@ -213,3 +221,24 @@ def write_pcm_wav(path: Path, samples: np.ndarray) -> None:
         wav.setsampwidth(2)
         wav.setframerate(AUDIO_RATE)
         wav.writeframes(pcm.tobytes())
+
+
+def sync_chirp(seconds: float = CHIRP_SECONDS, rate: int = AUDIO_RATE) -> np.ndarray:
+    """The sync sound every device of a raw capture records: what the builder's sync estimation looks for.
+
+    A linear chirp from 1 to 4 kHz, peak amplitude 1, with 2 ms raised-cosine fades. The synthetic raw
+    captures (``synth``) play it; the builder finds it (``egoexo_kit.builder``).
+
+    Args:
+        seconds: Length in seconds (0.3 for the sync event).
+        rate: Samples per second.
+
+    Returns:
+        ``(round(seconds * rate),)`` float64 samples; sample ``i`` is at ``i / rate`` seconds from the onset.
+    """
+    n = round(seconds * rate)
+    t = np.arange(n) / rate
+    f0, f1 = CHIRP_HZ
+    wave_ = np.sin(2 * np.pi * (f0 * t + (f1 - f0) * t * t / (2 * seconds)))
+    fade = np.minimum(1.0, np.minimum(np.arange(n), n - 1 - np.arange(n)) / (0.002 * rate))
+    return wave_ * (0.5 - 0.5 * np.cos(np.pi * fade))

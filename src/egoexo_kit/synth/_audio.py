@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit._io import write_json
-from egoexo_kit.builder import sync_chirp as chirp
 from egoexo_kit.release.writers import AUDIO_RATE, write_pcm_wav
+from egoexo_kit.release.writers import sync_chirp as chirp
 
 __all__ = [
     "MIC_POSITIONS",
