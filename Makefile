@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
-LINT_DIRS := src tests $(wildcard benchmarks)
+LINT_DIRS := src tests perf
 
 .PHONY: demo test test-fast lint format test-slow bench clean
 
@@ -42,7 +42,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m slow $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in perf/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo-release demo-release-demo .pytest_cache .ruff_cache

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_dir", "atomic_path", "write_json", "write_text"]
+__all__ = ["atomic_dir", "atomic_path", "write_json", "write_png", "write_text"]
 
 
 def _umask() -> int:
@@ -83,3 +83,15 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_png(path: str | Path, rgb: Any) -> None:
+    """Atomically write an ``(H, W, 3)`` uint8 RGB image as PNG."""
+    import cv2
+    import numpy as np
+
+    from egoexo_kit.errors import EgoExoKitError
+
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(str(tmp), np.ascontiguousarray(np.asarray(rgb)[..., ::-1])):
+            raise EgoExoKitError("could not write PNG", path=path)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-from egoexo_kit.errors import MissingExtraError
+from egoexo_kit.extras import require
 
 __all__ = ["pool_map", "ray_map", "ray_session"]
 
@@ -54,10 +54,7 @@ def ray_session(*, address: str | None = None, num_cpus: int | None = None) -> I
     Raises:
         MissingExtraError: Ray is not installed (extra ``dist``).
     """
-    try:
-        import ray
-    except ImportError as e:
-        raise MissingExtraError("--runner ray needs Ray: pip install 'egoexo-kit[dist]'") from e
+    ray = require("ray", extra="dist", what="--runner ray")
     started = not ray.is_initialized()
     if started:
         ray.init(

@@ -78,7 +78,13 @@ class FrameIndexError(EgoExoKitError, IndexError):
 
 
 class MissingExtraError(EgoExoKitError, ImportError):
-    """An optional dependency is needed: the message names the extra to install."""
+    """An optional dependency is needed: the message names the extra to install.
+
+    Built by :func:`egoexo_kit.extras.require`; ``name`` is the missing module (as ``ImportError``),
+    ``extra`` the egoexo-kit extra that installs it (``None`` when the message names another way).
+    """
+
+    extra: str | None = None
 
 
 class SubmissionError(EgoExoKitError, ValueError):

@@ -30,7 +30,7 @@ from egoexo_kit.annotations import (
     summarize_keypoints,
 )
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS
+from egoexo_kit.vocab import BODY_JOINTS, HAND_JOINTS
 
 
 def raw(path: Path):

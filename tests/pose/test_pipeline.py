@@ -16,7 +16,7 @@ from egoexo_kit.pose import (
     reconstruct_pose,
     synthetic_keypoints,
 )
-from egoexo_kit.release._joints import BODY_BONES, BODY_JOINTS
+from egoexo_kit.vocab import BODY_BONES, BODY_JOINTS
 
 GOPRO = Camera(
     "kb3", [1761.275757, 1761.275757, 1920.0, 1080.0, 0.036902, 0.057131, -0.057154, 0.018458], 3840, 2160

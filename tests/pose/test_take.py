@@ -13,7 +13,7 @@ from egoexo_kit.cli import app
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.pose import Keypoints2D, annotation_3d, synthetic_keypoints, triangulate_take
 from egoexo_kit.pose._take import take_views_cameras
-from egoexo_kit.release._joints import BODY_JOINTS
+from egoexo_kit.vocab import BODY_JOINTS
 
 
 def _truth(root, take):
@@ -87,9 +87,9 @@ def test_take_default_file_and_errors(synth_release, tmp_path):
 
 
 def test_demo_step_writes_the_skeleton_sheet(synth_release, tmp_path):
-    from egoexo_kit.cli.triangulate import demo_triangulate, draw_skeleton
+    from egoexo_kit.demo import draw_skeleton, triangulation_step
 
-    demo_triangulate(open_release(synth_release), tmp_path)
+    triangulation_step(open_release(synth_release), tmp_path)
     sheets = list(tmp_path.glob("*_skeleton.png"))
     assert len(sheets) == 1 and sheets[0].stat().st_size > 1000
     image = np.zeros((100, 100, 3), np.uint8)

@@ -13,13 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
-from egoexo_kit.release._json import pointer
-from egoexo_kit.timeline import FPS
+from egoexo_kit.vocab import frame_of, pointer
 
 __all__ = [
     "InstantFrame",
@@ -27,20 +23,10 @@ __all__ = [
     "annotations_member",
     "as_bool",
     "as_float",
-    "frame_at",
     "load_object",
     "opt_str",
     "per_take_items",
 ]
-
-_EPS = 1e-6
-"""Slack in frames, as in ``TakeTimeline.to_frame``: ``(i / 30) * 30`` may land just below ``i``."""
-
-
-def frame_at(t_s: npt.ArrayLike) -> Any:
-    """Aligned frame index (int64) showing ``t_s`` seconds from take start; negative times give 0."""
-    f = np.floor(np.asarray(t_s, dtype=np.float64) * FPS + _EPS)
-    return np.maximum(np.nan_to_num(f, nan=0.0), 0).astype(np.int64)[()]
 
 
 class InstantFrame:
@@ -52,7 +38,7 @@ class InstantFrame:
     @property
     def frame(self) -> int:
         """Aligned frame showing ``t_s``."""
-        return int(frame_at(self.t_s))
+        return int(frame_of(self.t_s))
 
 
 class SpanFrames:
@@ -65,12 +51,12 @@ class SpanFrames:
     @property
     def start_frame(self) -> int:
         """Aligned frame showing ``start_s``."""
-        return int(frame_at(self.start_s))
+        return int(frame_of(self.start_s))
 
     @property
     def end_frame(self) -> int:
         """Aligned frame showing ``end_s``."""
-        return int(frame_at(self.end_s))
+        return int(frame_of(self.end_s))
 
 
 def per_take_items(

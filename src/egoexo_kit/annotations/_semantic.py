@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 
 from egoexo_kit._io import atomic_path
 from egoexo_kit.annotations._search import SearchHit, check_search_args
-from egoexo_kit.errors import MissingExtraError, NotFoundError
+from egoexo_kit.errors import NotFoundError
+from egoexo_kit.extras import require
 
 __all__ = ["EMBED_MODEL_ENV", "embedding_cache", "load_embedder", "semantic_search"]
 
@@ -50,12 +51,9 @@ def load_embedder(model: str | Path | None = None) -> tuple[Any, str]:
             f"semantic search needs a local sentence-embedding model: pass --model PATH_OR_NAME "
             f"or set {EMBED_MODEL_ENV}"
         )
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
-        raise MissingExtraError(
-            "semantic search needs sentence-transformers: pip install 'egoexo-kit[semantic]'"
-        ) from None
+    SentenceTransformer = require(
+        "sentence_transformers", extra="semantic", what="semantic search"
+    ).SentenceTransformer
     folder = Path(name).expanduser()
     model_id = str(folder.resolve()) if folder.is_dir() else name
     try:

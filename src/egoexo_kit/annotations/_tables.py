@@ -2,7 +2,7 @@
 
 One extractor per family turns a parsed file (through the family loaders, so there is one parser)
 into columns. Times are seconds from take start (``start_s``/``end_s`` or ``t_s``) with the aligned
-frame next to them (``frame_at``, FORMAT §3.3). The columns are documented in the README.
+frame next to them (:func:`egoexo_kit.vocab.frame_of`, FORMAT §3.3). The columns are documented in the README.
 
 Irregular but usable data (issue 16) is catalogued, not refused: a ``takes.json`` record that does not
 parse is left out and an empty EgoPose frame skipped, each with a located row in ``catalog_notes``;
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from egoexo_kit.annotations._common import as_float, frame_at
+from egoexo_kit.annotations._common import as_float
 from egoexo_kit.annotations._files import AnnotationFile
 from egoexo_kit.annotations.atomic import read_atomic_descriptions
 from egoexo_kit.annotations.commentary import read_commentary_folder, read_expert_commentary
@@ -29,10 +29,10 @@ from egoexo_kit.annotations.pose import read_camera_pose, summarize_keypoints
 from egoexo_kit.annotations.proficiency import read_proficiency_demonstration, read_proficiency_demonstrator
 from egoexo_kit.annotations.relations import read_relations
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import Splits, TakeRecord
-from egoexo_kit.release._json import load_json, parse_record, pointer, records_from
+from egoexo_kit.release import Splits, TakeRecord, load_json, parse_record, records_from
 from egoexo_kit.release._report import EMPTY_POSE_FRAME
 from egoexo_kit.timeline import FPS
+from egoexo_kit.vocab import frame_of, pointer
 
 __all__ = ["SCHEMAS", "Rows", "extract"]
 
@@ -276,7 +276,7 @@ def _splits(path: Path) -> Rows:
 def _keystep(path: Path) -> Rows:
     k = read_keystep(path)
     segs = [s for ss in k.segments.values() for s in ss]
-    starts, ends = frame_at([s.start_s for s in segs]), frame_at([s.end_s for s in segs])
+    starts, ends = frame_of([s.start_s for s in segs]), frame_of([s.end_s for s in segs])
     rows = [
         {
             "take_uid": s.take_uid,
@@ -343,7 +343,7 @@ def _atomic(path: Path) -> Rows:
     t = [d.t_s for d in descs]
     return {
         "atomic_descriptions": _columns(
-            descs, tuple(SCHEMAS["atomic_descriptions"].names), frame=np.atleast_1d(frame_at(t)).tolist()
+            descs, tuple(SCHEMAS["atomic_descriptions"].names), frame=np.atleast_1d(frame_of(t)).tolist()
         )
     }
 
@@ -354,7 +354,7 @@ def _comment_columns(comments: list[Any], root: Path) -> dict[str, list[Any]]:
         tuple(SCHEMAS["expert_commentary"].names),
         audio_path=[c.audio_path.relative_to(root).as_posix() if c.audio_path else None for c in comments],
         end_s=[c.t_s + (c.duration_s or 0.0) for c in comments],
-        frame=np.atleast_1d(frame_at([c.t_s for c in comments])).tolist(),
+        frame=np.atleast_1d(frame_of([c.t_s for c in comments])).tolist(),
     )
 
 
@@ -492,8 +492,8 @@ def _procedure_row(item: Any, *, path: Path, at: str) -> dict[str, Any] | None:
         "step_unique_id": uid if isinstance(uid, int) and not isinstance(uid, bool) else None,
         "label": None if label is None else str(label),
         **times,
-        "start_frame": None if times["start_s"] is None else int(frame_at(times["start_s"])),
-        "end_frame": None if times["end_s"] is None else int(frame_at(times["end_s"])),
+        "start_frame": None if times["start_s"] is None else int(frame_of(times["start_s"])),
+        "end_frame": None if times["end_s"] is None else int(frame_of(times["end_s"])),
     }
 
 

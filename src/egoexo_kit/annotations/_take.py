@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from egoexo_kit.annotations._common import frame_at
 from egoexo_kit.annotations._files import AnnotationFile, discover
 from egoexo_kit.annotations.atomic import AtomicDescription, read_atomic_descriptions
 from egoexo_kit.annotations.commentary import (
@@ -58,9 +57,9 @@ from egoexo_kit.annotations.proficiency import (
 )
 from egoexo_kit.annotations.relations import TakeRelations, read_relations
 from egoexo_kit.release import Problem
-from egoexo_kit.release._json import pointer
 from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
 from egoexo_kit.timeline import FPS, TakeTimeline
+from egoexo_kit.vocab import frame_of, pointer
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release, Take
@@ -447,7 +446,7 @@ class TakeAnnotations:
         t = np.asarray(t_s, dtype=np.float64)
         n = self.take.n_frames
         if self._timeline is None or not n:
-            f = frame_at(t)
+            f = frame_of(t)
             return np.minimum(f, n - 1)[()] if n else f
         return self._timeline.to_frame(t=np.clip(t, 0.0, (n - 1) / self._timeline.fps))
 

@@ -22,7 +22,7 @@ from egoexo_kit.annotations._common import (
 )
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = ["ExpertComment", "ExpertRating", "read_commentary_folder", "read_expert_commentary"]
 

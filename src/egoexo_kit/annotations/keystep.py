@@ -26,8 +26,8 @@ from egoexo_kit.annotations._common import (
 )
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.release import CLIPS_PART, Problem, annotation_split, load_json, read_csv
-from egoexo_kit.release._json import pointer
 from egoexo_kit.release._paths import safe_join
+from egoexo_kit.vocab import pointer
 
 __all__ = [
     "KeystepBenchmarkSegment",

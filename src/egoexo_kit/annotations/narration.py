@@ -11,7 +11,7 @@ from pathlib import Path
 
 from egoexo_kit.annotations._common import SpanFrames, as_float, load_object
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = ["Narration", "read_transcription"]
 

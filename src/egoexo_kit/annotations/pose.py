@@ -23,9 +23,8 @@ import numpy as np
 
 from egoexo_kit.annotations._common import load_object, opt_str
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._joints import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame
-from egoexo_kit.release._json import pointer
 from egoexo_kit.timeline import FPS, annotation_frame_to_frame
+from egoexo_kit.vocab import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame, pointer
 
 __all__ = [
     "CameraPose",

@@ -13,7 +13,7 @@ from typing import Any
 from egoexo_kit.annotations._common import InstantFrame, annotations_member, as_float, opt_str
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split, load_json
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = [
     "ProficiencyDemonstration",

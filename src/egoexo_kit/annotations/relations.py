@@ -17,8 +17,8 @@ import numpy as np
 from egoexo_kit.annotations._common import annotations_member, load_object, opt_str
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split, decode_mask, encode_mask
-from egoexo_kit.release._json import pointer
 from egoexo_kit.timeline import FPS
+from egoexo_kit.vocab import pointer
 
 __all__ = ["MaskFrame", "MaskTrack", "TakeRelations", "mask_track", "read_relations"]
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError, FormatError, SubmissionError
-from egoexo_kit.release._json import load_json, pointer
+from egoexo_kit.release import load_json
+from egoexo_kit.vocab import pointer
 
 __all__ = [
     "EvalResult",

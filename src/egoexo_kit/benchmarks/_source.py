@@ -16,6 +16,7 @@ import numpy as np
 from egoexo_kit import sensors
 from egoexo_kit.annotations import ReleaseAnnotations, release_annotations
 from egoexo_kit.errors import NotFoundError
+from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release, Take
@@ -52,7 +53,7 @@ def annotations_of(release: Release) -> ReleaseAnnotations:
 def take_duration_s(take: Take, *, fallback: float = 0.0) -> float:
     """Take length in seconds (frames / 30 when known, else ``duration_sec``, else ``fallback``)."""
     if take.n_frames:
-        return take.n_frames / 30.0
+        return take.n_frames / float(FPS)
     return float(take.duration_sec or fallback)
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import typer
 
 from egoexo_kit import __version__
-from egoexo_kit.cli._common import set_debug
+from egoexo_kit.cli._common import ListOptionsCommand, set_debug
 from egoexo_kit.cli.annotations import annotations
 from egoexo_kit.cli.benchmark import baseline, benchmark_app
 from egoexo_kit.cli.build import build_cmd
 from egoexo_kit.cli.calib import calib
 from egoexo_kit.cli.collage import collage
 from egoexo_kit.cli.demo import demo
-from egoexo_kit.cli.download import ListOptionsCommand, download, publish
+from egoexo_kit.cli.download import download, publish
 from egoexo_kit.cli.downscale import downscale
 from egoexo_kit.cli.eval import eval_
 from egoexo_kit.cli.features import features

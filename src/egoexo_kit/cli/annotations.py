@@ -13,12 +13,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from egoexo_kit import Release, Take, open_release
+from egoexo_kit import Take, open_release
 from egoexo_kit.annotations import FAMILIES, release_annotations
 from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
-from egoexo_kit.cli.query import render_rows, run_sql
 
-__all__ = ["annotations", "demo_annotations", "render_timeline"]
+__all__ = ["annotations", "render_timeline"]
 
 
 def render_timeline(take: Take, families: list[str]) -> None:
@@ -56,21 +55,3 @@ def annotations(
         render_timeline(t, fams)
     notes = [*release.warnings, *release_annotations(release).warnings]
     print_notes([n for n in notes if n.path == "takes.json" or t.uid in n.path or t.uid in n.message])
-
-
-def demo_annotations(release: Release) -> None:
-    """Demo step: a take's keystep timeline, one text search and one SQL query over the catalog."""
-    take = next((t for t in release.takes if t.annotations.keysteps), release.takes[0])
-    render_timeline(take, ["keystep", "atomic_descriptions"])
-    hits = release.search("hand", limit=3)
-    render_rows(
-        ["score", "family", "take", "start_s", "text"],
-        [(h.score, h.family, h.take_name, h.start_s, h.text) for h in hits],
-        title="search 'hand'",
-    )
-    sql = (
-        "SELECT scenario, count(*) AS segments, round(avg(duration_s), 2) AS mean_s "
-        "FROM keysteps GROUP BY ALL ORDER BY scenario"
-    )
-    cols, rows = run_sql(release.catalog(rebuild=False), sql)
-    render_rows(cols, rows, title=sql)

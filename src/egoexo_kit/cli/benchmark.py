@@ -30,7 +30,7 @@ from egoexo_kit.benchmarks._builders import (
 )
 from egoexo_kit.cli._common import console, handle_errors, print_notes
 
-__all__ = ["baseline", "benchmark_app", "demo_benchmarks", "print_leaderboard"]
+__all__ = ["baseline", "benchmark_app", "print_leaderboard"]
 
 benchmark_app = typer.Typer(help="Benchmark ground truth and baselines.", no_args_is_help=True)
 
@@ -129,10 +129,3 @@ def leaderboard_cmd(
     with tempfile.TemporaryDirectory() as work:
         rows = leaderboard(open_release(release), split=split, workdir=work, features=features)
     print_leaderboard(rows, title=f"baselines on {release}")
-
-
-def demo_benchmarks(release: Path, outputs: Path) -> None:
-    """The demo step: every baseline and its trivial rivals on the demo release, one table."""
-    stats = "stats" if (release / "features" / "stats" / "config.yaml").is_file() else None  # demo_features
-    rows = leaderboard(open_release(release), split="val", workdir=outputs / "benchmarks", features=stats)
-    print_leaderboard(rows, title="benchmark baselines on the synthetic release (fitted on train)")

@@ -11,18 +11,16 @@ Examples:
 
 from __future__ import annotations
 
-import tempfile
-import time
 from pathlib import Path
 
 import typer
 from rich import box
 from rich.table import Table
 
-from egoexo_kit.build import STAGES, BuildConfig, build, pose_qa, sync_qa
+from egoexo_kit.builder import STAGES, BuildConfig, build, pose_qa, sync_qa
 from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, stage_progress
 
-__all__ = ["build_cmd", "demo_build", "render_pose_qa", "render_sync_qa"]
+__all__ = ["build_cmd", "render_pose_qa", "render_sync_qa", "run_build"]
 
 
 def _ms(v: float | None, digits: int = 3) -> str:
@@ -67,7 +65,7 @@ def render_pose_qa(rows: list[dict]) -> None:
         console.print(f"automatic body pose {r['take']}: {r['frames']} frames, {r['joints']} 3D joints{err}")
 
 
-def _run(raw: Path, out: Path, config: BuildConfig) -> tuple[list[dict], list[dict]]:
+def run_build(raw: Path, out: Path, config: BuildConfig) -> tuple[list[dict], list[dict]]:
     """Build; the sync QA rows and the pose QA rows."""
     with stage_progress() as progress:
         result = build(raw, out, config, progress=progress)
@@ -137,7 +135,7 @@ def build_cmd(
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
-    rows, poses = _run(raw, out, config)
+    rows, poses = run_build(raw, out, config)
     if as_json:
         print_json(rows)
     else:
@@ -146,33 +144,3 @@ def build_cmd(
     unreliable = [f"{r['capture']}/{r['device']}" for r in rows if not r["reliable"]]
     if unreliable:
         err_console.print(f"[yellow]left out, sync unreliable:[/] {', '.join(unreliable)}")
-
-
-def demo_build(outputs: Path | None = None) -> None:
-    """Demo step: a synthetic raw capture built into a release; prints the sync QA table.
-
-    The GoPros start seconds before the headset and every clock drifts: estimated vs true offsets;
-    then the automatic body pose against the body truth.
-    """
-    from egoexo_kit.synth import SynthConfig, generate_raw
-
-    root = outputs or Path(tempfile.mkdtemp(prefix="egoexo-build-demo-"))
-    start = time.perf_counter()
-    config = SynthConfig(
-        captures=1,
-        takes_per_capture=1,
-        seconds=4.0,
-        exo_size=(64, 36),
-        ego_size=64,
-        exo_cams=2,
-        raw_lead_s=3.0,
-    )
-    with console.status("rendering a raw capture (2 GoPros at 60 fps + an Aria, 7 s)…"):
-        raw = generate_raw(root / "raw-capture", config)
-    fast = BuildConfig(preset="ultrafast", downscaled=False)
-    rows, poses = _run(raw, root / "built", fast)
-    render_sync_qa(rows)
-    render_pose_qa(poses)
-    console.print(
-        f"raw capture rendered and built in {time.perf_counter() - start:.1f} s: [bold]{root / 'built'}[/]"
-    )

@@ -1,5 +1,7 @@
 """``egoexo-kit demo``: the synthetic end-to-end run: generate a release, validate it, summarize it.
 
+The steps are :mod:`egoexo_kit.demo` (a notebook can run them); this module only renders them.
+
 Examples:
     egoexo-kit demo --out ./demo-release
     egoexo-kit demo --tiny          # the one-second hand-laid release instead (instant)
@@ -11,24 +13,22 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import typer
 
-from egoexo_kit import open_release
-from egoexo_kit._extras import installed_extras
+from egoexo_kit import Release, open_release
+from egoexo_kit import demo as steps
 from egoexo_kit.cli._common import console, handle_errors
-from egoexo_kit.cli.annotations import demo_annotations
-from egoexo_kit.cli.benchmark import demo_benchmarks
-from egoexo_kit.cli.build import demo_build
-from egoexo_kit.cli.download import demo_download
-from egoexo_kit.cli.features import demo_features
-from egoexo_kit.cli.frames import write_png
+from egoexo_kit.cli.annotations import render_timeline
+from egoexo_kit.cli.benchmark import print_leaderboard
+from egoexo_kit.cli.build import render_pose_qa, render_sync_qa, run_build
+from egoexo_kit.cli.download import render_plan
+from egoexo_kit.cli.download import render_report as render_download
 from egoexo_kit.cli.info import render_release, render_take
-from egoexo_kit.cli.triangulate import demo_triangulate
+from egoexo_kit.cli.query import render_rows
 from egoexo_kit.cli.validate import render_report
-from egoexo_kit.cli.viz import demo_viz
+from egoexo_kit.extras import installed_extras
 from egoexo_kit.release import release_summary, take_summary, validate_release
-from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
-from egoexo_kit.video import collage_frame, write_collage
 
 __all__ = ["demo"]
 
@@ -50,20 +50,7 @@ def demo(
     root = out or Path(tempfile.mkdtemp(prefix="egoexo-demo-"))
     start = time.perf_counter()
     with console.status("generating the synthetic release (2 captures × 2 takes × 4 s)…"):
-        if tiny:
-            write_tiny_release(root, seed=seed)
-        else:
-            generate_release(
-                root,
-                SynthConfig(
-                    captures=2,
-                    takes_per_capture=2,
-                    seconds=4.0,
-                    seed=seed,
-                    scenarios=("bike repair", "basketball"),
-                    splits=("train", "val"),  # every task in both: the baselines train and score
-                ),
-            )
+        steps.make_release(root, seed=seed, tiny=tiny)
     console.print(f"generated in {time.perf_counter() - start:.1f} s")
     console.rule("[bold]validate")
     report = validate_release(root)
@@ -77,45 +64,99 @@ def demo(
     release = open_release(root)
     render_release({**release_summary(release), "extras": installed_extras()})
     render_take(take_summary(release.takes[0]))
-    take = release.takes[0]
-    pictures = take.frames(t=take.duration_sec / 2)
-    index = int(take.timeline.to_frame(t=take.duration_sec / 2))
-    outputs = root.parent / f"{root.name}-demo"  # beside the release: its layout stays the official one
-    sheet = outputs / f"{take.name}_{index:06d}_sheet.png"
-    write_png(
-        sheet,
-        collage_frame(
-            list(pictures.values()),
-            labels=list(pictures),
-            tile=(320, 180),
-            caption=f"{take.name}  frame {index}",
-        ),
-    )
-    clip = outputs / f"{take.name}_collage.mp4"
-    write_collage(
-        clip,
-        videos=[v.path for v in take.views if v.readable_stream_id in ("rgb", "0")],
-        labels=list(pictures),
-        tile=(320, 180),
-        cols=3,
-    )
-    console.print(f"contact sheet of one synchronized instant: [bold]{sheet}[/]")
-    console.print(f"collage clip of every view: [bold]{clip}[/]")
-    demo_download(root, outputs)
-    demo_features(root)
+    outputs = steps.outputs_dir(root)
+    pics = steps.pictures_step(release.takes[0], outputs)
+    console.print(f"contact sheet of one synchronized instant: [bold]{pics.sheet}[/]")
+    console.print(f"collage clip of every view: [bold]{pics.clip}[/]")
+    _download(root, outputs)
+    _features(root)
     if not tiny:
         console.rule("[bold]3D body pose")
-        demo_triangulate(release, outputs)
+        _triangulation(release, outputs)
     console.rule("[bold]annotations")
-    demo_annotations(release)
+    _annotations(release)
     console.rule("[bold]benchmark baselines")
-    demo_benchmarks(root, outputs)
+    rows = steps.benchmarks_step(root, outputs)
+    print_leaderboard(rows, title="benchmark baselines on the synthetic release (fitted on train)")
     console.rule("[bold]see it")
-    demo_viz(release, outputs)
+    _viz(release, outputs)
     if not tiny:
         console.rule("[bold]build from raw captures")
-        demo_build(outputs / "build")
+        _build(outputs / "build")
     console.print(
         f"release written to [bold]{root}[/]" + ("" if tiny else f"; ground truth in {root / '.synth'}")
     )
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _download(root: Path, outputs: Path) -> None:
+    console.rule("[bold]publish + download")
+    t = steps.download_step(root, outputs)
+    console.print(
+        f"published {t.published_files} file(s) with sha256 manifests to [bold]{t.mirror}[/] "
+        "(a file:// source)"
+    )
+    console.print(f"take {t.take.name}: ego + best exo ({t.take.best_exo}) only")
+    render_plan(t.plan)
+    render_download(t.report)
+
+
+def _features(root: Path) -> None:
+    f = steps.features_step(root)
+    console.print(
+        f"features: {f.files} view file(s) in {f.folder}; {f.take} {f.view}: "
+        f"{f.rows.data.shape[0]} windows × {f.rows.data.shape[1]} values overlap [{f.t0:.2f}, {f.t1:.2f}) s, "
+        "starting at "
+        f"{np.round(f.rows.t0_s, 3).tolist()} s (window {f.window_s:.4f} s, stride {f.stride_s:.4f} s)"
+    )
+
+
+def _triangulation(release: Release, outputs: Path) -> None:
+    r = steps.triangulation_step(release, outputs)
+    e = r.mpjpe_mm
+    console.print(
+        f"{r.take}: body MPJPE over {r.frames} frames × {r.views} exo views (2 px noise, "
+        f"10 % missing, 5 % outliers): pipeline [bold]{e['pipeline']:.1f} mm[/]; plain DLT on the "
+        f"same input {e['plain']:.1f} mm; plain DLT on clean 2 px input (noise floor) {e['clean']:.1f} mm"
+    )
+    console.print(f"reprojected 3D skeleton on every view: [bold]{r.sheet}[/]")
+
+
+def _annotations(release: Release) -> None:
+    a = steps.annotations_step(release)
+    render_timeline(a.take, ["keystep", "atomic_descriptions"])
+    render_rows(
+        ["score", "family", "take", "start_s", "text"],
+        [(h.score, h.family, h.take_name, h.start_s, h.text) for h in a.hits],
+        title=f"search {a.query!r}",
+    )
+    render_rows(a.columns, a.rows, title=a.sql)
+
+
+def _viz(release: Release, outputs: Path) -> None:
+    v = steps.viz_step(release, outputs)
+    console.print(f"skeletons, masks and gaze drawn on frame {v.frame}: [bold]{v.sheet}[/]")
+    if v.rrd is not None:
+        console.print(f"rerun recording of the first second: [bold]{v.rrd}[/] (open with: rerun {v.rrd})")
+    else:
+        console.print("rerun recording skipped: pip install 'egoexo-kit[viz]'", markup=False)
+    console.print(
+        f"browse every take: [bold]egoexo-kit serve {release.root}[/] then open http://127.0.0.1:8000/"
+    )
+
+
+def _build(root: Path) -> None:
+    """A synthetic raw capture built into a release; the sync QA table and the automatic body pose.
+
+    The GoPros start seconds before the headset and every clock drifts: estimated vs true offsets;
+    then the automatic body pose against the body truth.
+    """
+    start = time.perf_counter()
+    with console.status("rendering a raw capture (2 GoPros at 60 fps + an Aria, 7 s)…"):
+        raw = steps.raw_capture_step(root)
+    rows, poses = run_build(raw, root / "built", steps.BUILD_CONFIG)
+    render_sync_qa(rows)
+    render_pose_qa(poses)
+    console.print(
+        f"raw capture rendered and built in {time.perf_counter() - start:.1f} s: [bold]{root / 'built'}[/]"
+    )

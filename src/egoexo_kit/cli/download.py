@@ -29,7 +29,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, split_list
 from egoexo_kit.download import (
     OFFICIAL_SOURCE,
     DownloadReport,
@@ -48,48 +48,11 @@ from egoexo_kit.download import (
 )
 from egoexo_kit.errors import DownloadError, EgoExoKitError
 
-__all__ = ["ListOptionsCommand", "demo_download", "download", "publish"]
+__all__ = ["download", "publish"]
 
 
-class ListOptionsCommand(typer.core.TyperCommand):
-    """A command whose list options also take space-separated values (``--parts metadata takes``).
-
-    Users copy commands from the official docs, which pass lists that way (DESIGN §8); click only
-    knows repeated flags, so the arguments are rewritten before parsing.
-    """
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Turn ``--opt a b`` into ``--opt a --opt b`` for every multiple-valued option."""
-        flags = {
-            name
-            for p in self.params
-            if p.param_type_name == "option" and getattr(p, "multiple", False)
-            for name in p.opts
-        }
-        out: list[str] = []
-        current: str | None = None
-        for arg in args:
-            if arg == "--":
-                current = None
-            elif arg.startswith("-") and not _is_number(arg):
-                current = arg if arg in flags else None
-            elif current is not None and out and out[-1] != current:
-                out.append(current)
-            out.append(arg)
-        return super().parse_args(ctx, out)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _items(values: list[str]) -> frozenset[str] | None:
-    items = frozenset(v.strip() for value in values for v in value.split(",") if v.strip())
-    return items or None
+def _set(values: list[str]) -> frozenset[str] | None:
+    return frozenset(split_list(values)) or None
 
 
 def human_bytes(n: float) -> str:
@@ -215,13 +178,13 @@ def download(
     if set(views) - {"ego", "exo"}:
         raise DownloadError(f"--views takes ego and/or exo, got {sorted(set(views) - {'ego', 'exo'})}")
     selection = Selection(
-        parts=tuple(p.strip() for v in parts for p in v.split(",") if p.strip()) or ("default",),
-        uids=_items(uids),
-        benchmarks=_items(benchmarks),
-        splits=frozenset(s.lower() for s in _items(splits) or ()) or None,
-        views=_items(views),
-        universities=_items(universities),
-        cams=_items(cams),
+        parts=tuple(split_list(parts)) or ("default",),
+        uids=_set(uids),
+        benchmarks=_set(benchmarks),
+        splits=frozenset(s.lower() for s in _set(splits) or ()) or None,
+        views=_set(views),
+        universities=_set(universities),
+        cams=_set(cams),
         best_exo_only=best_exo_only,
     )
     try:
@@ -302,21 +265,3 @@ def publish(
     console.print(f"uploaded {report.uploaded} file(s), {report.unchanged} already there")
     if report.ignored:
         console.print(f"[yellow]{len(report.ignored)} file(s) belong to no part and were not published[/]")
-
-
-def demo_download(release_root: Path, outputs: Path) -> None:
-    """Demo step: publish the release to ``outputs/mirror`` and fetch one take, ego + best exo only."""
-    console.rule("[bold]publish + download")
-    mirror = outputs / "mirror"
-    report = run_publish(release_root, mirror, release="v2", workers=4)
-    n = sum(files for _, files, _ in report.parts.values())
-    console.print(f"published {n} file(s) with sha256 manifests to [bold]{mirror}[/] (a file:// source)")
-    from egoexo_kit.release import open_release
-
-    take = open_release(release_root).takes[0]
-    src = open_source(str(mirror), release="v2")
-    selection = Selection(parts=("takes",), uids=frozenset({take.uid}), best_exo_only=True)
-    plan = plan_download(outputs / "download", source=src, selection=selection)
-    console.print(f"take {take.name}: ego + best exo ({take.best_exo}) only")
-    render_plan(plan)
-    render_report(run_download(plan, workers=4))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors, progress_bar
+from egoexo_kit.cli._common import console, handle_errors, progress_bar, split_list
 from egoexo_kit.release import open_release
 from egoexo_kit.video import downscale_release
 
@@ -31,7 +31,7 @@ def downscale(
     Example: egoexo-kit downscale ./egoexo --takes cmu_bike01_2 --workers 4
     """
     release = open_release(path)
-    names = [t.strip() for item in takes for t in item.split(",") if t.strip()] or None
+    names = split_list(takes) or None
     with progress_bar("downscaling") as update:
         written = downscale_release(
             release,

@@ -15,18 +15,13 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar
+from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar, split_list
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.timeline import FPS
 
-__all__ = ["demo_features", "features"]
-
-
-def _list(values: list[str]) -> list[str] | None:
-    return [v.strip() for item in values for v in item.split(",") if v.strip()] or None
+__all__ = ["features"]
 
 
 def _frames(seconds: float, option: str) -> int:
@@ -81,8 +76,8 @@ def features(
             path,
             backbone=backbone,
             name=name,
-            views=_list(views),
-            takes=_list(takes),
+            views=split_list(views) or None,
+            takes=split_list(takes) or None,
             window=_frames(window_s, "--window-s"),
             stride=_frames(stride_s, "--stride-s"),
             device=device,
@@ -104,22 +99,4 @@ def features(
     console.print(
         f"{len(done)} file(s) written, {len(results) - len(done)} already complete, into {folder}"
         + (f"; {frames / seconds:.0f} frames/s" if seconds > 0 else "")
-    )
-
-
-def demo_features(release: Path) -> None:
-    """Demo step: model-free features for every take of ``release``, and one take's rows read back by time."""
-    from egoexo_kit import open_release
-    from egoexo_kit.features import extract_features
-
-    results = extract_features(release, backbone="stats", device="cpu")
-    take = open_release(release).takes[0]
-    view = take.view(results[0].key.cam_id, results[0].key.stream)
-    t0, t1 = take.timeline.duration_s / 4, take.timeline.duration_s / 2
-    rows = take.features("stats", view.key, t0=t0, t1=t1)
-    console.print(
-        f"features: {len(results)} view file(s) in {results[0].path.parent}; {take.name} {view.key}: "
-        f"{rows.data.shape[0]} windows × {rows.data.shape[1]} values overlap [{t0:.2f}, {t1:.2f}) s, "
-        "starting at "
-        f"{np.round(rows.t0_s, 3).tolist()} s (window {32 / FPS:.4f} s, stride {16 / FPS:.4f} s)"
     )

@@ -11,29 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import numpy as np
 import typer
 
 import egoexo_kit
-from egoexo_kit._io import atomic_path
-from egoexo_kit.cli._common import console, handle_errors
-from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit._io import write_png
+from egoexo_kit.cli._common import console, handle_errors, split_list
 from egoexo_kit.video import collage_frame, encode_video
 from egoexo_kit.viz import overlay_frames, parse_layers
+from egoexo_kit.vocab import FPS
 
-__all__ = ["clips", "frames", "write_png"]
-
-
-def write_png(path: Path, rgb: np.ndarray) -> None:
-    """Atomically write an RGB image as PNG."""
-    with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), np.ascontiguousarray(rgb[..., ::-1])):
-            raise EgoExoKitError("could not write PNG", path=path)
+__all__ = ["clips", "frames"]
 
 
 def _views(views: list[str]) -> list[str] | None:
-    return [v.strip() for item in views for v in item.split(",") if v.strip()] or None
+    return split_list(views) or None
 
 
 def _layers(value: str) -> tuple[str, ...]:
@@ -92,7 +83,7 @@ def frames(
         list(pics.values()),
         labels=list(pics),
         tile=(320, 180),
-        caption=f"{tk.name}  t={index / 30:.3f}s  frame {index}",
+        caption=f"{tk.name}  t={index / FPS:.3f}s  frame {index}",
     )
     write_png(out / f"{tk.name}_{index:06d}_sheet.png", sheet)
     console.print(f"wrote {len(pics)} view(s) and a contact sheet of frame {index} to {out}")
@@ -117,7 +108,7 @@ def clips(
     clip = tk.clip(t0, t1, fps=fps, views=_views(views), resolution=_resolution(resolution))  # type: ignore[arg-type]
     names = list(clip)
     n = len(next(iter(clip.values())))
-    rate = fps or 30.0
+    rate = fps or float(FPS)
     grid = (
         collage_frame(
             [clip[v][i] for v in names],

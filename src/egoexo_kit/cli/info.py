@@ -15,9 +15,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from egoexo_kit._extras import installed_extras
 from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
 from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.extras import installed_extras
 from egoexo_kit.release import open_release, release_summary, take_summary
 from egoexo_kit.timeline import resolve_row_offset
 

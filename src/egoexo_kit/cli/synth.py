@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors, progress_bar
+from egoexo_kit.cli._common import console, handle_errors, progress_bar, split_list
 from egoexo_kit.synth import SynthConfig, generate_release
 
 __all__ = ["synth"]
@@ -66,7 +66,7 @@ def synth(
 
     Example: egoexo-kit synth ./synthetic --captures 3 --seconds 6 --scenarios cooking,basketball
     """
-    names = tuple(s.strip() for item in scenarios for s in item.split(",") if s.strip())
+    names = tuple(split_list(scenarios))
     try:
         config = SynthConfig(
             captures=captures,
@@ -79,7 +79,7 @@ def synth(
             raw=raw,
             annotations_only=annotations_only,
             takes=takes,
-            splits=tuple(s.strip() for s in splits.split(",") if s.strip()),
+            splits=tuple(split_list([splits])),
             workers=workers,
             clean=clean,
         )

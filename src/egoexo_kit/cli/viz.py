@@ -9,19 +9,17 @@ Examples:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors
-from egoexo_kit.errors import EgoExoKitWarning
+from egoexo_kit.cli._common import console, handle_errors, split_list
 
 if TYPE_CHECKING:
-    from egoexo_kit._facade import Release
+    pass
 
-__all__ = ["demo_viz", "export_rerun", "serve"]
+__all__ = ["export_rerun", "serve"]
 
 
 @handle_errors
@@ -67,36 +65,6 @@ def export_rerun(
     if pose_part not in ("body", "hand"):
         raise typer.BadParameter(f"--pose-part must be body or hand, got {pose_part!r}")
     preds = [] if pose_file is None else [read_keypoints(pose_file, part=pose_part, source="automatic")]  # type: ignore[arg-type]
-    chosen = [v.strip() for item in views for v in item.split(",") if v.strip()] or None
+    chosen = split_list(views) or None
     written = export(tk, out, t0=t0, t1=t1, views=chosen, poses=preds)
     console.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB); open it with: rerun {written}")
-
-
-def demo_viz(release: Release, outputs: Path) -> None:
-    """Demo step: a frame with overlays, a .rrd of the first second of a take, and the serve command."""
-    from egoexo_kit._extras import installed_extras
-    from egoexo_kit.cli.frames import write_png
-    from egoexo_kit.video import collage_frame
-    from egoexo_kit.viz import export_rerun as export
-    from egoexo_kit.viz import overlay_frames
-
-    take = release.takes[-1]  # the bike-repair take of the demo release: masks, poses, keysteps
-    frame = min(60, take.timeline.n_frames - 1)
-    with warnings.catch_warnings():  # a release without calibration or masks just draws less
-        warnings.simplefilter("ignore", EgoExoKitWarning)
-        pics = overlay_frames(take, frame=frame)
-    sheet = outputs / f"{take.name}_{frame:06d}_overlays.png"
-    write_png(
-        sheet, collage_frame(list(pics.values()), labels=list(pics), tile=(320, 180), caption="overlays")
-    )
-    console.print(f"skeletons, masks and gaze drawn on frame {frame}: [bold]{sheet}[/]")
-    if installed_extras()["viz"]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", EgoExoKitWarning)
-            rrd = export(take, outputs / f"{take.name}.rrd", t0=0.0, t1=min(1.0, take.timeline.duration_s))
-        console.print(f"rerun recording of the first second: [bold]{rrd}[/] (open with: rerun {rrd})")
-    else:
-        console.print("rerun recording skipped: pip install 'egoexo-kit[viz]'")
-    console.print(
-        f"browse every take: [bold]egoexo-kit serve {release.root}[/] then open http://127.0.0.1:8000/"
-    )

@@ -14,7 +14,7 @@ from typing import Any
 
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import ALL_PARTS, KNOWN_PARTS
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = [
     "DEFAULT_PARTS",

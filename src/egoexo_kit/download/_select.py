@@ -17,9 +17,9 @@ from typing import Any
 
 from egoexo_kit.download._manifest import ManifestEntry, PathSpec
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import CLIPS_PART
-from egoexo_kit.release._json import pointer, records_from
+from egoexo_kit.release import CLIPS_PART, records_from
 from egoexo_kit.release._records import TakeRecord
+from egoexo_kit.vocab import pointer
 
 __all__ = ["CAMERA_PARTS", "CameraIndex", "Selected", "Selection", "select"]
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from egoexo_kit.download._manifest import Checksum, parse_checksum
-from egoexo_kit.errors import DownloadError, MissingExtraError
+from egoexo_kit.errors import DownloadError
+from egoexo_kit.extras import missing_extra
 
 __all__ = [
     "OFFICIAL_SOURCE",
@@ -295,8 +296,8 @@ def s3_client(
         import botocore.config
         import botocore.exceptions
     except ImportError as e:
-        raise MissingExtraError(
-            "S3 sources need boto3: pip install 'egoexo-kit[s3]' (or use an https:// or file:// mirror)"
+        raise missing_extra(
+            "boto3", extra="s3", what="an S3 source", hint=" (or use an https:// or file:// mirror)"
         ) from e
     try:
         session = boto3.Session(profile_name=profile)

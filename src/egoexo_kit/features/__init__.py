@@ -76,9 +76,9 @@ def __getattr__(name: str) -> Any:
     except ImportError as e:
         if e.name != "torch":
             raise
-        from egoexo_kit.errors import MissingExtraError
+        from egoexo_kit.extras import missing_extra
 
-        raise MissingExtraError(f"features.{name} needs PyTorch: pip install 'egoexo-kit[torch]'") from e
+        raise missing_extra("torch", extra="torch", what=f"features.{name}") from e
 
 
 __all__ = [

@@ -22,6 +22,7 @@ import numpy as np
 
 import torch
 from egoexo_kit.errors import EgoExoKitError, FormatError, MissingExtraError
+from egoexo_kit.extras import require
 
 __all__ = [
     "Backbone",
@@ -250,9 +251,7 @@ class OnnxBackbone(_ModelFile):
     _session: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if importlib.util.find_spec("onnxruntime") is None:
-            raise MissingExtraError("ONNX backbones need onnxruntime: pip install 'egoexo-kit[onnx]'")
-        import onnxruntime as ort
+        ort = require("onnxruntime", extra="onnx", what="an ONNX backbone")
 
         self._check_file()
         model: bytes | str = str(self.path)
@@ -269,11 +268,7 @@ class OnnxBackbone(_ModelFile):
 
     def _expose(self, name: str) -> bytes:
         """The model with inner tensor ``name`` added to its outputs."""
-        if importlib.util.find_spec("onnx") is None:
-            raise MissingExtraError(
-                "an inner ONNX output needs the onnx package: pip install 'egoexo-kit[onnx]'"
-            )
-        import onnx
+        onnx = require("onnx", extra="onnx", what="an inner ONNX output")
 
         proto = onnx.load(str(self.path))
         if not any(name in n.output for n in proto.graph.node):

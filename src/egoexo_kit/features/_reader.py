@@ -9,7 +9,8 @@ from typing import Literal
 
 import numpy as np
 
-from egoexo_kit.errors import FormatError, MissingExtraError, NotFoundError
+from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.extras import require
 from egoexo_kit.features._layout import (
     CONFIG_NAME,
     FeatureConfig,
@@ -37,10 +38,7 @@ def load_tensor(path: str | Path) -> np.ndarray:
         FormatError: the file is missing, unreadable, not a single tensor, or not float ``(N, D)`` /
             ``(N, 1, D)``.
     """
-    try:
-        import torch
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise MissingExtraError("reading .pt features needs PyTorch: pip install 'egoexo-kit[torch]'") from e
+    torch = require("torch", extra="torch", what="reading .pt features")
     path = Path(path)
     if not path.is_file():
         raise FormatError("feature file does not exist", path=path)

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from egoexo_kit.errors import FormatError, MissingExtraError, NotFoundError
+from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.extras import require
 from egoexo_kit.geometry.calibration import aria_recorded_camera, gopro_camera
 from egoexo_kit.geometry.camera import Camera
 from egoexo_kit.geometry.posed import PosedCamera, Space
@@ -161,13 +162,9 @@ class TakeCameras:
                 "no Aria calibration: neither trajectory/online_calibration.jsonl nor a VRS file is present",
                 path=self.take.online_calibration_path,
             )
-        try:
-            from projectaria_tools.core import data_provider
-        except ImportError as e:
-            raise MissingExtraError(
-                "reading the Aria calibration from VRS needs projectaria-tools: "
-                "pip install 'egoexo-kit[aria]'"
-            ) from e
+        data_provider = require(
+            "projectaria_tools.core.data_provider", extra="aria", what="reading the Aria calibration from VRS"
+        )
         calib = data_provider.create_vrs_data_provider(str(vrs)).get_device_calibration()
         out = {}
         for label in _ARIA_LABELS.values():

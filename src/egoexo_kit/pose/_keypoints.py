@@ -15,8 +15,8 @@ from typing import Any, Literal
 import numpy as np
 
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._joints import BODY_BONES, BODY_JOINTS, HAND_BONES, HAND_JOINTS, is_empty_pose_frame
-from egoexo_kit.release._json import load_json, pointer
+from egoexo_kit.release import load_json
+from egoexo_kit.vocab import BODY_BONES, BODY_JOINTS, HAND_BONES, HAND_JOINTS, is_empty_pose_frame, pointer
 
 __all__ = [
     "Keypoints2D",

@@ -1,8 +1,9 @@
 """Read a release in the official Ego-Exo4D layout: typed metadata, paths, file readers, validation.
 
-The lowest layer: imports nothing else of egoexo-kit but ``errors`` (DESIGN §1). File-level
-readers here only parse; the maths on their arrays lives in ``timeline``, ``sensors`` and
-``geometry``.
+The lowest layer: imports nothing else of egoexo-kit but ``errors``, ``vocab`` and ``_io``
+(DESIGN §1). File-level readers here only parse; the maths on their arrays lives in ``timeline``,
+``sensors`` and ``geometry``. The writers of the canonical form (metadata records, WAV), shared by
+``synth`` and ``builder``, are the submodule :mod:`egoexo_kit.release.writers`, not re-exported here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from egoexo_kit.release._csv import read_csv as read_csv
 from egoexo_kit.release._info import release_summary as release_summary
 from egoexo_kit.release._info import take_summary as take_summary
 from egoexo_kit.release._json import load_json as load_json
+from egoexo_kit.release._json import load_records as load_records
+from egoexo_kit.release._json import parse_record as parse_record
+from egoexo_kit.release._json import records_from as records_from
 from egoexo_kit.release._masks import decode_mask as decode_mask
 from egoexo_kit.release._masks import encode_mask as encode_mask
 from egoexo_kit.release._media import VideoInfo as VideoInfo
@@ -99,7 +103,9 @@ __all__ = [
     "encode_mask",
     "format_ranges",
     "load_json",
+    "load_records",
     "open_release",
+    "parse_record",
     "probe_video",
     "read_closed_loop_trajectory",
     "read_csv",
@@ -111,6 +117,7 @@ __all__ = [
     "read_semidense_observations",
     "read_semidense_points",
     "read_timesync",
+    "records_from",
     "release_summary",
     "scan_parts",
     "take_summary",

@@ -1,4 +1,4 @@
-"""JSON loading with located errors, and JSON-pointer helpers shared by readers and the validator."""
+"""JSON loading with located errors (JSON pointers from :func:`egoexo_kit.vocab.pointer`)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from egoexo_kit.errors import FormatError
+from egoexo_kit.vocab import pointer
 
-__all__ = ["load_json", "load_records", "parse_record", "pointer", "records_from", "validation_errors"]
+__all__ = ["load_json", "load_records", "parse_record", "records_from", "validation_errors"]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def pointer(*parts: object) -> str:
-    """Build an RFC 6901 JSON pointer, e.g. ``pointer(3, "capture", "cameras")`` → ``/3/capture/cameras``."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def load_json(path: str | Path) -> Any:

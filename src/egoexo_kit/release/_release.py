@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from egoexo_kit.errors import FormatError, NotFoundError
-from egoexo_kit.release._json import load_json, load_records, parse_record, pointer, records_from
+from egoexo_kit.release._json import load_json, load_records, parse_record, records_from
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
     CaptureRecord,
@@ -20,6 +20,7 @@ from egoexo_kit.release._records import (
 )
 from egoexo_kit.release._report import Problem, Report
 from egoexo_kit.release._take import Take
+from egoexo_kit.vocab import pointer
 
 __all__ = ["METADATA_FILES", "Release", "Takes", "open_release"]
 

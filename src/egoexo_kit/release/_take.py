@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from egoexo_kit.errors import NotFoundError
-from egoexo_kit.release._json import pointer
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
     CameraRecord,
@@ -21,14 +20,12 @@ from egoexo_kit.release._records import (
     TakeRecord,
     VideoEntry,
 )
+from egoexo_kit.vocab import FPS, pointer
 
 if TYPE_CHECKING:
     from egoexo_kit.release._release import Release
 
 __all__ = ["FPS", "NON_CAMERA_KEYS", "Take", "View"]
-
-FPS = 30
-"""Frame rate of every frame-aligned video (FORMAT §3.3)."""
 
 NON_CAMERA_KEYS = frozenset({"collage", "best_exo"})
 """``frame_aligned_videos`` keys that are not cameras (FORMAT §2.2)."""

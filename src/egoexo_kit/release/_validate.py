@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.release._json import load_json, load_records, parse_record, pointer, records_from
+from egoexo_kit.release._json import load_json, load_records, parse_record, records_from
 from egoexo_kit.release._parts import PartsOnDisk, scan_parts
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
@@ -27,13 +27,14 @@ from egoexo_kit.release._records import (
 from egoexo_kit.release._release import METADATA_FILES, Release
 from egoexo_kit.release._report import Report
 from egoexo_kit.release._take import FPS, NON_CAMERA_KEYS, Take
+from egoexo_kit.vocab import ARIA_STREAMS, pointer
 
 __all__ = ["Progress", "validate_release"]
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while validating."""
 
-ARIA_STREAM_IDS = {"rgb": "214-1", "slam-left": "1201-1", "slam-right": "1201-2", "et": "211-1"}
+ARIA_STREAM_IDS = ARIA_STREAMS
 """Readable Aria stream → stream id (FORMAT §2.2)."""
 
 TAKE_REQUIRED = (

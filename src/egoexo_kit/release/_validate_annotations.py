@@ -16,12 +16,12 @@ from typing import Any
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.release._annotation_files import annotation_family
 from egoexo_kit.release._csv import read_csv
-from egoexo_kit.release._joints import is_empty_pose_frame
-from egoexo_kit.release._json import load_json, pointer
+from egoexo_kit.release._json import load_json
 from egoexo_kit.release._masks import decode_mask
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
 from egoexo_kit.release._validate import Ctx
+from egoexo_kit.vocab import is_empty_pose_frame, pointer
 
 __all__ = ["check_annotations"]
 

@@ -10,7 +10,6 @@ import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release._csv import read_csv
-from egoexo_kit.release._json import pointer
 from egoexo_kit.release._media import VideoInfo, probe_video
 from egoexo_kit.release._mps import (
     Timesync,
@@ -25,11 +24,10 @@ from egoexo_kit.release._mps import (
 from egoexo_kit.release._take import Take
 from egoexo_kit.release._timesync import format_ranges
 from egoexo_kit.release._validate import Ctx
+from egoexo_kit.vocab import ARIA_SYNC_STREAMS, pointer
 
 __all__ = ["check_captures_files", "check_take_files"]
 
-ARIA_SYNC_STREAMS = ("214-1", "1201-1", "1201-2")
-"""Aria streams with timesync columns (the ET stream ``211-1`` is optional, FORMAT §3.1)."""
 POINT_CLOUD_COLUMNS = ("uid", "graph_uid", "px_world", "py_world", "pz_world", "inv_dist_std", "dist_std")
 QUAT_TOLERANCE = 1e-3
 """Allowed deviation of a quaternion norm from 1 (files store ~9 decimals)."""

@@ -29,7 +29,7 @@ from egoexo_kit.synth._groundtruth import (
 )
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.synth.annotations import (
-    TakeAnnotations,
+    TakeAnnotationParts,
     annotate_take,
     write_annotation_files,
     write_annotations,
@@ -345,7 +345,7 @@ def generate_release(out: str | Path, config: SynthConfig, *, progress: Progress
 class _ScaleCapture:
     """What a worker returns for one capture of an annotation-scale release."""
 
-    takes: list[tuple[TakeAnnotations, str, tuple[float, float]]]
+    takes: list[tuple[TakeAnnotationParts, str, tuple[float, float]]]
     """Per take: its annotations, best exo camera, task window."""
     truth: dict[str, Any]
     """The capture's entry of ``.synth/release.json`` (without ``graph_uid``)."""

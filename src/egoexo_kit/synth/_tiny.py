@@ -26,10 +26,10 @@ from egoexo_kit.synth.capture import GOPRO_KB3, ExoCamera, csv_text, write_gopro
 from egoexo_kit.synth.sensors import RATE as AUDIO_RATE
 from egoexo_kit.synth.sensors import write_pcm_wav
 from egoexo_kit.video import encode_video
+from egoexo_kit.vocab import FPS
 
 __all__ = ["TINY_SIZES", "write_tiny_release"]
 
-FPS = 30
 TINY_SIZES = {
     "rgb": (64, 64),
     "slam-left": (48, 64),

@@ -35,14 +35,12 @@ from egoexo_kit.errors import EgoExoKitWarning, FormatError, FrameIndexError, No
 from egoexo_kit.release import Timesync, format_ranges, read_timesync
 from egoexo_kit.timeline._lookup import Match, _as_ns, _check_match, lookup
 from egoexo_kit.timeline._window import WindowCheck, detect_window_convention
+from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Take
 
 __all__ = ["DEFAULT_ROW_OFFSET", "FPS", "ROW_OFFSET_ENV", "TakeTimeline", "resolve_row_offset"]
-
-FPS = 30
-"""Frame rate of every frame-aligned video (FORMAT §3.3)."""
 
 DEFAULT_ROW_OFFSET = 1
 """Frame ``i`` ↔ timesync row ``start + 1 + i`` (FORMAT §3.2 recommended: docs, tutorials, features)."""

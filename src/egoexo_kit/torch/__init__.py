@@ -9,9 +9,9 @@ from __future__ import annotations
 try:
     import torch as _torch  # noqa: F401 - only to fail early with a clear message
 except ImportError as e:  # pragma: no cover - depends on the environment
-    from egoexo_kit.errors import MissingExtraError
+    from egoexo_kit.extras import missing_extra
 
-    raise MissingExtraError("egoexo_kit.torch needs PyTorch: pip install 'egoexo-kit[torch]'") from e
+    raise missing_extra("torch", extra="torch", what="egoexo_kit.torch") from e
 
 from egoexo_kit.torch._clips import ClipRef as ClipRef
 from egoexo_kit.torch._clips import EgoExoClips as EgoExoClips

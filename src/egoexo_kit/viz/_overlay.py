@@ -19,7 +19,7 @@ import numpy as np
 from egoexo_kit import sensors
 from egoexo_kit._facade import view_name
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
-from egoexo_kit.release._joints import COCO_SKELETON, HAND_BONES
+from egoexo_kit.vocab import COCO_SKELETON, HAND_BONES
 
 if TYPE_CHECKING:
     from egoexo_kit._facade import Take

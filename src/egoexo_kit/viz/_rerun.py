@@ -18,9 +18,11 @@ import numpy as np
 from egoexo_kit import sensors
 from egoexo_kit._facade import view_name
 from egoexo_kit._io import atomic_path
-from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning, MissingExtraError
+from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
+from egoexo_kit.extras import require
 from egoexo_kit.release import View, read_closed_loop_trajectory
 from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons
+from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
     from egoexo_kit._facade import Take
@@ -38,11 +40,7 @@ _FAMILIES = ("keystep", "atomic_descriptions", "expert_commentary", "proficiency
 
 
 def _rr() -> Any:
-    try:
-        import rerun as rr
-    except ImportError as e:
-        raise MissingExtraError("export-rerun needs rerun-sdk: pip install 'egoexo-kit[viz]'") from e
-    return rr
+    return require("rerun", extra="viz", what="export-rerun")
 
 
 def _skip(what: str, err: Exception) -> None:
@@ -81,7 +79,7 @@ def _log_skeleton(rr: Any, rec: Any, *, entity: str, pose: PoseAnnotation, frame
     for i in np.flatnonzero(np.isin(pose.frames, frames)):
         pts = pose.points_3d[i]
         ok = np.isfinite(pts).all(axis=1)
-        rec.set_time("t", duration=float(pose.frames[i]) / 30.0)
+        rec.set_time("t", duration=float(pose.frames[i]) / FPS)
         strips = [pts[[a, b]] for a, b in bones if ok[a] and ok[b]]
         rec.log(entity, rr.Points3D(pts[ok], radii=0.01), rr.LineStrips3D(strips, radii=0.005))
 
@@ -187,7 +185,7 @@ def _log_aria(rr: Any, rec: Any, *, take: Take, frames: np.ndarray, names: list[
                     continue
                 origin, ray, ok = take.camera(rgb, frame=int(f), space="mp4").rays(g[None])
                 if ok[0]:
-                    rec.set_time("t", duration=float(f) / 30.0)
+                    rec.set_time("t", duration=float(f) / FPS)
                     rec.log(
                         "world/aria/gaze",
                         rr.Arrows3D(origins=[origin], vectors=[ray[0]], colors=[255, 40, 40]),
@@ -229,7 +227,7 @@ def _log_annotations(
     for name in names:
         for f in frames:
             f = int(f)
-            rec.set_time("t", duration=f / 30.0)
+            rec.set_time("t", duration=f / FPS)
             try:
                 for part, uv in _skeletons(take, name, f).items():
                     ok = np.isfinite(uv).all(axis=1)

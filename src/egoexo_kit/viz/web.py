@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from egoexo_kit._facade import Release, Take, open_release, view_name
-from egoexo_kit.errors import EgoExoKitError, MissingExtraError, NotFoundError
+from egoexo_kit.errors import EgoExoKitError, NotFoundError
+from egoexo_kit.extras import missing_extra, require
 from egoexo_kit.viz._overlay import BONES, LAYERS, overlay_frames, overlay_layer, parse_layers
 
 try:
@@ -26,7 +27,7 @@ try:
     from fastapi.responses import FileResponse, JSONResponse, Response
     from fastapi.staticfiles import StaticFiles
 except ImportError as e:  # pragma: no cover - exercised only without the extra
-    raise MissingExtraError("the web viewer needs FastAPI: pip install 'egoexo-kit[web]'") from e
+    raise missing_extra("fastapi", extra="web", what="the web viewer") from e
 
 __all__ = ["STATIC", "create_app", "safe_path", "serve"]
 
@@ -245,8 +246,5 @@ def create_app(release: str | Path | Release) -> FastAPI:
 
 def serve(release: str | Path, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the viewer with uvicorn until interrupted (binds to 127.0.0.1 unless ``host`` says otherwise)."""
-    try:
-        import uvicorn
-    except ImportError as e:
-        raise MissingExtraError("egoexo-kit serve needs uvicorn: pip install 'egoexo-kit[web]'") from e
+    uvicorn = require("uvicorn", extra="web", what="egoexo-kit serve")
     uvicorn.run(create_app(release), host=host, port=port, log_level="warning")

@@ -16,7 +16,7 @@ import numpy as np
 
 from egoexo_kit.benchmarks._common import EvalResult, Problems, load_pair, safe_ratio
 from egoexo_kit.benchmarks.body_pose.submission import BodyTake, read_body_gt, read_body_submission
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import FPS, pointer
 
 __all__ = [
     "CATEGORIES",
@@ -43,7 +43,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "physical": ("soccer", "basketball", "dance", "bouldering", "music"),
     "procedural": ("cooking", "bike", "health"),
 }
-FPS = 30.0
 
 
 def scenario_of(take_name: str) -> str | None:

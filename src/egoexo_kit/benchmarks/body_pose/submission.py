@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.benchmarks._common import Problems, as_array, as_object
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import BODY_JOINTS, pointer
 
 __all__ = ["BodyTake", "read_body_gt", "read_body_submission"]
 
-N_JOINTS = 17
+N_JOINTS = len(BODY_JOINTS)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from egoexo_kit.benchmarks.correspondence.submission import (
     read_corr_submission,
 )
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = ["CONF_THRESH", "evaluate_correspondence", "score_mask_pairs"]
 

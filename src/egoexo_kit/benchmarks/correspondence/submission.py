@@ -17,7 +17,7 @@ from typing import Any
 
 from egoexo_kit.benchmarks._common import Problems, as_number, as_object
 from egoexo_kit.benchmarks._maskmetrics import nopad_size
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = ["DIRECTIONS", "CorrFrame", "read_corr_gt", "read_corr_submission"]
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from egoexo_kit.benchmarks._common import Problems, as_array, as_number, as_object
 from egoexo_kit.benchmarks.energy_efficient_keystep.energy import EnergyModel
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = ["read_energy_gt", "read_energy_submission"]
 

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.benchmarks._common import Problems, as_array, as_object
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import HAND_JOINTS_PER_SIDE, SIDES, pointer
 
 __all__ = ["HANDS", "HandSet", "read_hand_gt", "read_hand_submission"]
 
-HANDS = ("right", "left")  # the evaluator's loop order
-N_JOINTS = 21
+HANDS = SIDES  # the evaluator's loop order: right, then left
+N_JOINTS = len(HAND_JOINTS_PER_SIDE)
 
 
 @dataclass(frozen=True)

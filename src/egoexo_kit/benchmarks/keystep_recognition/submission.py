@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from egoexo_kit.benchmarks._common import Problems, as_object
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = ["NUM_CLASSES", "read_keystep_gt", "read_keystep_submission"]
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.benchmarks._common import Problems, as_array, as_number, as_object
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = ["BINARY", "MULTI", "SUBTASKS", "read_procedure_file"]
 

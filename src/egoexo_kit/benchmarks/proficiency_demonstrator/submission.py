@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.benchmarks._common import Problems, as_array, as_object
-from egoexo_kit.release._json import pointer
+from egoexo_kit.vocab import pointer
 
 __all__ = [
     "LABELS",

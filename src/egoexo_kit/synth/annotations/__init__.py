@@ -11,14 +11,14 @@ Re-exports what the generator uses; each family's writers stay in their modules.
 
 from __future__ import annotations
 
-from egoexo_kit.synth.annotations._annotations import TakeAnnotations as TakeAnnotations
+from egoexo_kit.synth.annotations._annotations import TakeAnnotationParts as TakeAnnotationParts
 from egoexo_kit.synth.annotations._annotations import annotate_take as annotate_take
 from egoexo_kit.synth.annotations._annotations import write_annotation_files as write_annotation_files
 from egoexo_kit.synth.annotations._annotations import write_annotations as write_annotations
 from egoexo_kit.synth.annotations._keystep_clips import write_keystep_clips as write_keystep_clips
 
 __all__ = [
-    "TakeAnnotations",
+    "TakeAnnotationParts",
     "annotate_take",
     "write_annotation_files",
     "write_annotations",

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from egoexo_kit._io import write_json, write_text
 from egoexo_kit.synth.annotations._annotations import LABELLED_SPLITS, annotator_meta, export_time, take_rng
 from egoexo_kit.synth.capture import TakeTruth
-from egoexo_kit.synth.plan import FPS, PlannedStep, TakePlan, Task
+from egoexo_kit.synth.plan import FPS, PlannedStep, TakePlan, TaxonomyTask
 
 if TYPE_CHECKING:
-    from egoexo_kit.synth.annotations._annotations import TakeAnnotations
+    from egoexo_kit.synth.annotations._annotations import TakeAnnotationParts
 
 __all__ = ["AnnotatedSegment", "annotated_segments", "has_keysteps", "write_keystep"]
 
@@ -65,7 +65,7 @@ def has_keysteps(plan: TakePlan) -> bool:
     return plan.task.procedural and "keystep" in plan.benchmarks
 
 
-def write_keystep(ann: Path, *, takes: list[TakeAnnotations], seed: int) -> None:
+def write_keystep(ann: Path, *, takes: list[TakeAnnotationParts], seed: int) -> None:
     """Write ``keystep_{train,val}.json``, ``keystep_benchmark/`` and ``procedure_understanding_*``.
 
     Args:
@@ -118,7 +118,7 @@ def _keystep_entry(plan: TakePlan, segments: tuple[AnnotatedSegment, ...], *, se
     }
 
 
-def _clip_names(take: TakeAnnotations, seg: AnnotatedSegment) -> list[str]:
+def _clip_names(take: TakeAnnotationParts, seg: AnnotatedSegment) -> list[str]:
     """Benchmark clip names, ego first: ``<split>/<take>/start<s>_end<e>_<cam>.mp4`` (FORMAT §7.3)."""
     stem = f"{take.plan.split}/{take.plan.take_name}/start{seg.start_time}_end{seg.end_time}"
     return [f"{stem}_{cam}.mp4" for cam in take.cams]
@@ -127,7 +127,7 @@ def _clip_names(take: TakeAnnotations, seg: AnnotatedSegment) -> list[str]:
 def _write_benchmark(
     folder: Path,
     *,
-    truths: list[TakeAnnotations],
+    truths: list[TakeAnnotationParts],
     segments: dict[str, tuple[AnnotatedSegment, ...]],
     seed: int,
 ) -> None:
@@ -137,7 +137,7 @@ def _write_benchmark(
     segments carry no label fields (FORMAT §11 U9).
     """
     labelled = [t for t in truths if t.plan.split in LABELLED_SPLITS]
-    seen: dict[int, tuple[str, Task]] = {}
+    seen: dict[int, tuple[str, TaxonomyTask]] = {}
     for t in labelled:
         for s in segments[t.plan.take_uid]:
             seen[s.step.unique_id] = (s.step.name, t.plan.task)
@@ -179,7 +179,7 @@ def _write_benchmark(
 
 
 def _write_procedure_placeholder(
-    ann: Path, *, truths: list[TakeAnnotations], segments: dict[str, tuple[AnnotatedSegment, ...]]
+    ann: Path, *, truths: list[TakeAnnotationParts], segments: dict[str, tuple[AnnotatedSegment, ...]]
 ) -> None:
     """``procedure_understanding_{train,val,test_unannotated}.json``: a marked placeholder (FORMAT §7.4).
 

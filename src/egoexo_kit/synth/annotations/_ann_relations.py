@@ -22,7 +22,7 @@ from egoexo_kit.synth.annotations._annotations import SPLITS, annotator_meta, ta
 from egoexo_kit.synth.capture import TakeTruth, ViewTruth
 
 if TYPE_CHECKING:
-    from egoexo_kit.synth.annotations._annotations import TakeAnnotations
+    from egoexo_kit.synth.annotations._annotations import TakeAnnotationParts
 
 __all__ = ["take_relations", "write_relations"]
 
@@ -32,7 +32,7 @@ _CLICK_DELAY_MS = (800, 6000)
 """Time from the job's response time to a click, milliseconds."""
 
 
-def write_relations(ann: Path, *, takes: list[TakeAnnotations]) -> None:
+def write_relations(ann: Path, *, takes: list[TakeAnnotationParts]) -> None:
     """Write ``relations_{train,val,test}.json`` for the procedural takes with objects.
 
     Args:

@@ -40,7 +40,7 @@ from egoexo_kit.synth.capture import TakeTruth, ViewTruth
 from egoexo_kit.synth.plan import FPS, PlannedStep, TakePlan
 
 if TYPE_CHECKING:
-    from egoexo_kit.synth.annotations._annotations import TakeAnnotations
+    from egoexo_kit.synth.annotations._annotations import TakeAnnotationParts
 
 __all__ = [
     "Comment",
@@ -286,7 +286,7 @@ def atomic_descriptions(truth: TakeTruth, *, seed: int) -> list[dict[str, Any]]:
     ]
 
 
-def write_atomic_descriptions(ann: Path, *, takes: list[TakeAnnotations]) -> None:
+def write_atomic_descriptions(ann: Path, *, takes: list[TakeAnnotationParts]) -> None:
     """Write ``atomic_descriptions_{train,val}.json`` (FORMAT §7.7); test is withheld.
 
     Args:
@@ -590,7 +590,7 @@ def write_take_commentary(
     return experts
 
 
-def write_expert_commentary(ann: Path, *, takes: list[TakeAnnotations], seed: int) -> None:
+def write_expert_commentary(ann: Path, *, takes: list[TakeAnnotationParts], seed: int) -> None:
     """Write ``expert_commentary_{train,val}.json`` (FORMAT §7.8, form 1); test is withheld.
 
     The per-take folders (form 2) are written by :func:`write_take_commentary`.

@@ -30,7 +30,8 @@ import numpy as np
 from egoexo_kit._io import write_json
 from egoexo_kit.geometry import invert_pose, transform_points
 from egoexo_kit.synth.capture import TakeTruth, ViewTruth
-from egoexo_kit.synth.plan import FPS, TakePlan
+from egoexo_kit.synth.plan import TakePlan
+from egoexo_kit.vocab import frame_of
 
 if TYPE_CHECKING:
     from egoexo_kit.synth.annotations._ann_keystep import AnnotatedSegment
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LABELLED_SPLITS",
     "SPLITS",
-    "TakeAnnotations",
+    "TakeAnnotationParts",
     "annotate_take",
     "annotator_meta",
     "best_exo_view",
@@ -123,8 +124,12 @@ def pronouns(truth: TakeTruth) -> tuple[str, str, str]:
 
 
 def frame_at(truth: TakeTruth, t: float) -> int:
-    """Aligned frame nearest to ``t`` seconds from take start (clipped to the take)."""
-    return int(np.clip(round(t * FPS), 0, truth.n_frames - 1))
+    """Aligned frame showing ``t`` seconds from take start (:func:`~egoexo_kit.vocab.frame_of`), in the take.
+
+    The same rule the readers apply to the written times, so the ground truth sampled here is the one
+    shown in the frame a reader maps the annotation to.
+    """
+    return int(np.clip(frame_of(t), 0, truth.n_frames - 1))
 
 
 def palm_world(truth: TakeTruth, frame: int, side: int) -> np.ndarray:
@@ -170,7 +175,7 @@ def best_exo_view(
 
 
 @dataclass(frozen=True)
-class TakeAnnotations:
+class TakeAnnotationParts:
     """What one take contributes to the release-wide annotation files.
 
     :func:`annotate_take` makes it (in the process that holds the take's truth, writing the take's own
@@ -192,7 +197,7 @@ class TakeAnnotations:
     """Fields common to both proficiency files."""
 
 
-def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = False) -> TakeAnnotations:
+def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = False) -> TakeAnnotationParts:
     """Write a take's own annotation files (EgoPose, commentary folders) and return its share of the rest.
 
     Args:
@@ -210,7 +215,7 @@ def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = 
         _ann_text.write_take_commentary(ann, truth, seed=seed, fast_audio=fast_audio) if labelled else []
     )
     segments = _ann_keystep.annotated_segments(truth, seed=seed) if _ann_keystep.has_keysteps(plan) else []
-    return TakeAnnotations(
+    return TakeAnnotationParts(
         plan=plan,
         cams=(f"{truth.capture.aria_id}_214-1", *(v.cam_id for v in truth.exo_views)),
         segments=tuple(segments),
@@ -222,7 +227,7 @@ def annotate_take(ann: Path, truth: TakeTruth, *, seed: int, fast_audio: bool = 
 
 
 def write_annotation_files(
-    ann: Path, *, takes: list[TakeAnnotations], all_takes: list[TakePlan], seed: int
+    ann: Path, *, takes: list[TakeAnnotationParts], all_takes: list[TakePlan], seed: int
 ) -> None:
     """Write the release-wide annotation files (splits, keystep, relations, atomic, commentary, proficiency).
 
@@ -272,7 +277,7 @@ def _write_splits(ann: Path, all_takes: list[TakePlan]) -> None:
     )
 
 
-def _write_proficiency(ann: Path, *, takes: list[TakeAnnotations]) -> None:
+def _write_proficiency(ann: Path, *, takes: list[TakeAnnotationParts]) -> None:
     """``proficiency_demonstrator_*`` and ``proficiency_demonstration_*`` for train and val (FORMAT §7.5).
 
     Demonstration items list the experts' praise (``good_executions``) and tips

@@ -17,7 +17,7 @@ from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth.capture._clocks import (
     ARIA_SYNC_STREAMS,
     DeviceClock,
-    Timesync,
+    SyncTable,
     build_timesync,
     timesync_columns,
 )
@@ -63,7 +63,7 @@ class CaptureWorld:
     exo: list[ExoCamera]
     rig: AriaRig
     clocks: list[DeviceClock]
-    timesync: Timesync
+    timesync: SyncTable
     performances: dict[str, Performance]
     """Take name → its animation (seconds from take start)."""
 
@@ -205,7 +205,7 @@ def csv_text(header: list[str], rows: list[list[object]]) -> str:
     return buf.getvalue()
 
 
-def write_timesync(path: Path, ts: Timesync) -> None:
+def write_timesync(path: Path, ts: SyncTable) -> None:
     """``timesync.csv`` of a capture (FORMAT §3.1)."""
     header, rows = timesync_columns(ts)
     write_text(path, csv_text(header, rows))

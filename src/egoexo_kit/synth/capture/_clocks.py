@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ARIA_SYNC_STREAMS", "DeviceClock", "Timesync", "build_timesync", "timesync_columns"]
+from egoexo_kit.vocab import ARIA_SYNC_STREAMS
 
-ARIA_SYNC_STREAMS = ("214-1", "1201-1", "1201-2")
-"""Aria streams that get timesync columns (the ET stream is omitted, FORMAT §11 U1)."""
+__all__ = ["ARIA_SYNC_STREAMS", "DeviceClock", "SyncTable", "build_timesync", "timesync_columns"]
+
 ROW_RATE = 30.0
 """Rows of ``timesync.csv`` per second of the common axis."""
 GOPRO_PTS_PER_FRAME = 1000
@@ -68,7 +68,7 @@ class DeviceClock:
 
 
 @dataclass(frozen=True)
-class Timesync:
+class SyncTable:
     """One capture's sync table and, per device, the native frame of every row."""
 
     rows: int
@@ -86,7 +86,7 @@ class Timesync:
 
 def build_timesync(
     clocks: list[DeviceClock], *, duration: float, recording: dict[str, tuple[float, float]]
-) -> Timesync:
+) -> SyncTable:
     """Rows every 1/30 s over ``[0, duration)``; each device's nearest frame while it records.
 
     Args:
@@ -101,10 +101,10 @@ def build_timesync(
         lo, hi = recording[c.name]
         k = c.nearest_frame(g)
         frames[c.name] = np.where((g >= lo) & (g <= hi) & (k >= 0), k, -1)
-    return Timesync(rows=rows, global_time=g, frames=frames, clocks={c.name: c for c in clocks})
+    return SyncTable(rows=rows, global_time=g, frames=frames, clocks={c.name: c for c in clocks})
 
 
-def timesync_columns(ts: Timesync) -> tuple[list[str], list[list[str]]]:
+def timesync_columns(ts: SyncTable) -> tuple[list[str], list[list[str]]]:
     """Header and string cells of ``timesync.csv`` in the clocks' order (FORMAT §3.1 Write)."""
     header: list[str] = []
     cols: list[list[str]] = []

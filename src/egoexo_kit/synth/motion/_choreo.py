@@ -21,7 +21,7 @@ import numpy as np
 from egoexo_kit.synth.motion._scene import Scene
 from egoexo_kit.synth.motion._skeleton import Body, SkeletonPose
 from egoexo_kit.synth.motion._tracks import TrackBuilder
-from egoexo_kit.synth.plan import Plan, ProficiencyProfile
+from egoexo_kit.synth.plan import ProficiencyProfile, StepSchedule
 
 __all__ = ["Choreo", "Contact", "Hold", "NarrationLine", "Realized"]
 
@@ -86,7 +86,7 @@ class Choreo:
 
     body: Body
     scene: Scene
-    plan: Plan
+    plan: StepSchedule
     prof: ProficiencyProfile
     rng: np.random.Generator
     hands_local: bool

@@ -25,7 +25,7 @@ from egoexo_kit.synth.motion._procedural import choreograph_procedural
 from egoexo_kit.synth.motion._scene import Scene
 from egoexo_kit.synth.motion._skeleton import Body, pose_skeleton
 from egoexo_kit.synth.motion._tracks import Keyframes, min_jerk, rodrigues, rot_y, rot_z, smooth_noise
-from egoexo_kit.synth.plan import Plan, PlannedStep, Task, proficiency_profile
+from egoexo_kit.synth.plan import PlannedStep, StepSchedule, TaxonomyTask, proficiency_profile
 
 __all__ = ["Performance", "chain", "perform"]
 
@@ -67,7 +67,7 @@ class Performance:
     narration: tuple[NarrationLine, ...]
     """First-person sentences for Narrate-and-Act takes, sorted by time."""
     proficiency: str
-    task: Task
+    task: TaxonomyTask
     body: Body
 
     def __post_init__(self) -> None:
@@ -98,7 +98,7 @@ class Performance:
 
 
 def perform(
-    plan: Plan,
+    plan: StepSchedule,
     *,
     body: Body,
     scene: Scene,
@@ -109,7 +109,7 @@ def perform(
     """Animate ``plan``.
 
     Args:
-        plan: from :func:`~egoexo_kit.synth.plan.plan_take`.
+        plan: from :func:`~egoexo_kit.synth.plan._scenarios.plan_take`.
         body: the participant.
         scene: from :func:`~egoexo_kit.synth.motion._scene.make_scene` for the same task (and body).
         rng: generator or integer seed; the same seed gives identical arrays.

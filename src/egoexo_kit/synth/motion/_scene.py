@@ -15,7 +15,7 @@ import numpy as np
 from egoexo_kit.geometry import make_pose
 from egoexo_kit.synth.motion._skeleton import Body
 from egoexo_kit.synth.motion._tracks import rot_z
-from egoexo_kit.synth.plan import ObjectSpec, Task, find_named
+from egoexo_kit.synth.plan import ObjectSpec, TaxonomyTask, find_named
 
 __all__ = ["Scene", "SceneObject", "make_scene"]
 
@@ -48,7 +48,7 @@ class SceneObject:
 class Scene:
     """Room, table, objects and standing spot of one take."""
 
-    task: Task
+    task: TaxonomyTask
     room_size_m: tuple[float, float, float]
     """Room extents x, y, z (floor centred on the origin), metres; floor and walls are textured by the
     renderer."""
@@ -87,7 +87,9 @@ def _footprint(spec: ObjectSpec) -> float:
     return 0.5 * float(np.hypot(sx, sy)) if spec.shape == "box" else 0.5 * sx
 
 
-def _place_on_table(task: Task, *, rng: np.random.Generator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _place_on_table(
+    task: TaxonomyTask, *, rng: np.random.Generator
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Table-frame (x, y, yaw) of every object's home and work spot, non-overlapping and within reach.
 
     Random sequential placement, largest objects first (work spots, which must be central, before
@@ -127,7 +129,7 @@ def _place_on_table(task: Task, *, rng: np.random.Generator) -> dict[str, tuple[
     raise RuntimeError(f"could not place the objects of task {task.task_id} on its table")
 
 
-def make_scene(task: Task, *, rng: np.random.Generator | int, body: Body | None = None) -> Scene:
+def make_scene(task: TaxonomyTask, *, rng: np.random.Generator | int, body: Body | None = None) -> Scene:
     """Lay out the world of a take.
 
     Procedural tasks: the table somewhere near the room centre, the participant facing it from its near

@@ -27,7 +27,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from egoexo_kit.geometry import make_pose
-from egoexo_kit.release._joints import (
+from egoexo_kit.synth.motion._hands import PALM_FRACTION, finger_joints
+from egoexo_kit.vocab import (
     BODY_BONES,
     BODY_JOINTS,
     COCO_SKELETON,
@@ -37,7 +38,6 @@ from egoexo_kit.release._joints import (
     HAND_JOINTS_PER_SIDE,
     SIDES,
 )
-from egoexo_kit.synth.motion._hands import PALM_FRACTION, finger_joints
 
 __all__ = [
     "BODY_BONES",

@@ -17,13 +17,13 @@ from egoexo_kit.synth.plan._plan import ReleasePlan as ReleasePlan
 from egoexo_kit.synth.plan._plan import TakePlan as TakePlan
 from egoexo_kit.synth.plan._plan import plan_release as plan_release
 from egoexo_kit.synth.plan._scenarios import PROFICIENCY_LEVELS as PROFICIENCY_LEVELS
-from egoexo_kit.synth.plan._scenarios import Plan as Plan
 from egoexo_kit.synth.plan._scenarios import PlannedStep as PlannedStep
 from egoexo_kit.synth.plan._scenarios import ProficiencyProfile as ProficiencyProfile
+from egoexo_kit.synth.plan._scenarios import StepSchedule as StepSchedule
 from egoexo_kit.synth.plan._scenarios import plan_take as plan_take
 from egoexo_kit.synth.plan._scenarios import proficiency_profile as proficiency_profile
 from egoexo_kit.synth.plan._taxonomy import ObjectSpec as ObjectSpec
-from egoexo_kit.synth.plan._taxonomy import Task as Task
+from egoexo_kit.synth.plan._taxonomy import TaxonomyTask as TaxonomyTask
 from egoexo_kit.synth.plan._taxonomy import find_named as find_named
 
 __all__ = [
@@ -31,13 +31,13 @@ __all__ = [
     "FPS",
     "ObjectSpec",
     "PROFICIENCY_LEVELS",
-    "Plan",
     "PlannedStep",
     "ProficiencyProfile",
     "ReleasePlan",
     "SYNC_EVENT_TIME",
+    "StepSchedule",
     "TakePlan",
-    "Task",
+    "TaxonomyTask",
     "find_named",
     "plan_release",
     "plan_take",

@@ -13,11 +13,11 @@ import numpy as np
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth._metadata import UidSource
 from egoexo_kit.synth.plan._scenarios import PROFICIENCY_LEVELS, SCENARIOS
-from egoexo_kit.synth.plan._taxonomy import Task
+from egoexo_kit.synth.plan._taxonomy import TaxonomyTask
+from egoexo_kit.vocab import FPS
 
 __all__ = ["CapturePlan", "ReleasePlan", "TakePlan", "plan_release"]
 
-FPS = 30
 UNIVERSITIES = (
     "cmu",
     "upenn",
@@ -64,7 +64,7 @@ class TakePlan:
     take_uid: str
     take_name: str
     take_idx: int
-    task: Task
+    task: TaxonomyTask
     proficiency: str
     narrated: bool
     split: str
@@ -125,7 +125,7 @@ class ReleasePlan:
         return [t for c in self.captures for t in c.takes]
 
 
-def _tasks_for(config: SynthConfig) -> list[Task]:
+def _tasks_for(config: SynthConfig) -> list[TaxonomyTask]:
     wanted = {s.lower() for s in config.scenarios}
     known = {name.lower(): tasks for name, tasks in SCENARIOS.values()}
     unknown = wanted - set(known)
@@ -144,7 +144,7 @@ def _splits(n: int, rng: np.random.Generator) -> list[str]:
     return out
 
 
-def _benchmarks(task: Task) -> tuple[str, ...]:
+def _benchmarks(task: TaxonomyTask) -> tuple[str, ...]:
     names = [
         "ego_pose",
         "body_pose",

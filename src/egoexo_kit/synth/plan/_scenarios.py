@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from egoexo_kit.synth.plan._taxonomy import ObjectSpec, Step, StepGroup, Task
+from egoexo_kit.synth.plan._taxonomy import ObjectSpec, Step, StepGroup, TaxonomyTask
 
 __all__ = [
     "PROFICIENCY_LEVELS",
     "SCENARIOS",
     "TASKS",
-    "Plan",
+    "StepSchedule",
     "PlannedStep",
     "ProficiencyProfile",
     "get_task",
@@ -48,7 +48,7 @@ def _groups(*names: str) -> tuple[StepGroup, ...]:
 
 
 _BOX, _CYL, _SPH = "box", "cylinder", "sphere"
-_SALAD = Task(
+_SALAD = TaxonomyTask(
     1001, "Making Cucumber & Tomato Salad", "Cooking", True,
     _objects((
         ("cutting board", 101, _BOX, (0.30, 0.20, 0.02), (181, 136, 90), False),
@@ -79,7 +79,7 @@ _SALAD = Task(
          "inspect", "salad bowl", 3.0, False, ""),
     )),
 )  # fmt: skip
-_EGGS = Task(
+_EGGS = TaxonomyTask(
     1002, "Cooking Scrambled Eggs", "Cooking", True,
     _objects((
         ("egg", 111, _SPH, (0.05, 0.05, 0.06), (240, 225, 200), False),
@@ -107,7 +107,7 @@ _EGGS = Task(
          "face", "spatula", 3.0, False, ""),
     )),
 )  # fmt: skip
-_COVID = Task(
+_COVID = TaxonomyTask(
     2001, "Covid-19 Rapid Antigen Test", "Health", True,
     _objects((
         ("test kit", 201, _BOX, (0.18, 0.12, 0.05), (230, 230, 240), False),
@@ -134,7 +134,7 @@ _COVID = Task(
          "inspect", "test card", 3.0, True, ""),
     )),
 )  # fmt: skip
-_WHEEL = Task(
+_WHEEL = TaxonomyTask(
     4001, "Remove a Wheel", "Bike Repair", True,
     _objects((
         ("wheel", 401, _CYL, (0.62, 0.62, 0.05), (30, 30, 30), False),
@@ -156,7 +156,7 @@ _WHEEL = Task(
     )),
     table_size_m=(1.8, 1.0, 0.9),
 )  # fmt: skip
-_CHAIN = Task(
+_CHAIN = TaxonomyTask(
     4004, "Clean and Lubricate the Chain", "Bike Repair", True,
     _objects((
         ("chain", 411, _BOX, (0.40, 0.03, 0.015), (90, 90, 95), False),
@@ -181,7 +181,7 @@ _CHAIN = Task(
     )),
     table_size_m=(1.6, 0.9, 0.9),
 )  # fmt: skip
-_GUITAR = Task(
+_GUITAR = TaxonomyTask(
     5001, "Play a Song", "Music", False,
     _objects((("guitar", 501, _BOX, (1.0, 0.36, 0.10), (160, 82, 45), True),)),
     _groups("Playing"),
@@ -192,7 +192,7 @@ _GUITAR = Task(
         (4, 903, 1, "Pick a melody", "Pick single notes along the neck", "pick", "guitar", 4.0, True, ""),
     )),
 )  # fmt: skip
-_BASKETBALL = Task(
+_BASKETBALL = TaxonomyTask(
     6001, "Basketball Drills - Mid-Range Jump Shooting", "Basketball", False,
     _objects((
         ("basketball", 601, _SPH, (0.24, 0.24, 0.24), (210, 100, 30), False),
@@ -208,7 +208,7 @@ _BASKETBALL = Task(
     )),
     room_size_m=(15.0, 14.0, 7.0),
 )  # fmt: skip
-_CLIMBING = Task(
+_CLIMBING = TaxonomyTask(
     7001, "Bouldering - Easy Route", "Rock Climbing", False,
     _objects((("climbing wall", 701, _BOX, (3.0, 0.2, 4.0), (170, 150, 120), True),)),
     _groups("Climbing"),
@@ -222,7 +222,7 @@ _CLIMBING = Task(
     room_size_m=(8.0, 8.0, 5.0),
     closing_step="Climb down",
 )  # fmt: skip
-_SOCCER = Task(
+_SOCCER = TaxonomyTask(
     8001, "Soccer Drills - Inside Trap and Outside Play", "Soccer", False,
     _objects((("soccer ball", 801, _SPH, (0.22, 0.22, 0.22), (245, 245, 245), False),)),
     _groups("Ball control", "Passing"),
@@ -236,7 +236,7 @@ _SOCCER = Task(
     )),
     room_size_m=(20.0, 20.0, 8.0),
 )  # fmt: skip
-_DANCE = Task(
+_DANCE = TaxonomyTask(
     9001, "Performing the Basic Choreography", "Dance", False,
     (),
     _groups("Choreography"),
@@ -249,12 +249,12 @@ _DANCE = Task(
     )),
 )  # fmt: skip
 
-TASKS: dict[int, Task] = {
+TASKS: dict[int, TaxonomyTask] = {
     t.task_id: t
     for t in (_SALAD, _EGGS, _COVID, _WHEEL, _CHAIN, _GUITAR, _BASKETBALL, _CLIMBING, _SOCCER, _DANCE)
 }
 """Every task of the catalogue by ``task_id``."""
-SCENARIOS: dict[int, tuple[str, tuple[Task, ...]]] = {
+SCENARIOS: dict[int, tuple[str, tuple[TaxonomyTask, ...]]] = {
     sid: (next(t.scenario_name for t in TASKS.values() if t.scenario_id == sid),
           tuple(t for t in TASKS.values() if t.scenario_id == sid))
     for sid in sorted({t.scenario_id for t in TASKS.values()})
@@ -262,7 +262,7 @@ SCENARIOS: dict[int, tuple[str, tuple[Task, ...]]] = {
 """Scenario id (``parent_task_id``) → (scenario name, its tasks)."""
 
 
-def get_task(task_id: int) -> Task:
+def get_task(task_id: int) -> TaxonomyTask:
     """The catalogue task with this id.
 
     Raises:
@@ -358,10 +358,10 @@ class PlannedStep:
 
 
 @dataclass(frozen=True)
-class Plan:
+class StepSchedule:
     """What a participant will do in one take, and when."""
 
-    task: Task
+    task: TaxonomyTask
     proficiency: str
     seconds: float
     """Take length, seconds."""
@@ -383,8 +383,12 @@ class Plan:
 
 
 def plan_take(
-    task: Task | int, *, proficiency: str, rng: np.random.Generator | int, seconds: float | None = None
-) -> Plan:
+    task: TaxonomyTask | int,
+    *,
+    proficiency: str,
+    rng: np.random.Generator | int,
+    seconds: float | None = None,
+) -> StepSchedule:
     """Plan a take: which steps, in which order, with which timing.
 
     Procedural tasks: the canonical keysteps, optional ones sometimes skipped, at most one ordering
@@ -393,18 +397,18 @@ def plan_take(
     long as the participant needs (so less proficient participants make longer takes). With a fixed
     ``seconds`` the durations are scaled by a factor common to all proficiency levels (chosen so that a
     Novice fits, clipped to [0.6, 2]), so Experts finish early; if the steps still do not fit, the take
-    ends before the task is done (trailing steps in :attr:`Plan.dropped`).
+    ends before the task is done (trailing steps in :attr:`StepSchedule.dropped`).
     Physical tasks: phrases drawn from the repertoire until the task window is full (the closing phrase,
     if any, last); ``seconds=None`` means about 20 s.
 
     Args:
-        task: a catalogue :class:`Task` or its ``task_id``.
+        task: a catalogue :class:`TaxonomyTask` or its ``task_id``.
         proficiency: one of :data:`PROFICIENCY_LEVELS`.
         rng: generator or integer seed.
         seconds: take length, seconds (≥ 4), or None to fit the plan.
 
     Returns:
-        The :class:`Plan`; ``0 < task_start_sec < task_end_sec < seconds``.
+        The :class:`StepSchedule`; ``0 < task_start_sec < task_end_sec < seconds``.
 
     Raises:
         ValueError: for an unknown proficiency or a take shorter than 4 s.
@@ -425,13 +429,13 @@ def plan_take(
 
 
 def _plan_procedural(
-    task: Task,
+    task: TaxonomyTask,
     prof: ProficiencyProfile,
     *,
     margins: tuple[float, float],
     rng: np.random.Generator,
     seconds: float | None,
-) -> Plan:
+) -> StepSchedule:
     start, tail = margins
     keep = [s for s in task.steps if s.essential or rng.random() >= prof.skip_optional_prob]
     skipped = tuple(s for s in task.steps if s not in keep)
@@ -466,17 +470,19 @@ def _plan_procedural(
             t += float(p)
         steps.append(PlannedStep(s, t, t + float(d), mistake=s is early))
         t += float(d)
-    return Plan(task, prof.level, seconds, start, t, tuple(steps), tuple(pause_list), skipped, dropped)
+    return StepSchedule(
+        task, prof.level, seconds, start, t, tuple(steps), tuple(pause_list), skipped, dropped
+    )
 
 
 def _plan_physical(
-    task: Task,
+    task: TaxonomyTask,
     prof: ProficiencyProfile,
     *,
     window: tuple[float, float],
     rng: np.random.Generator,
     seconds: float,
-) -> Plan:
+) -> StepSchedule:
     start, end = window
     available = end - start
     closing = task.step(task.closing_step) if task.closing_step else None
@@ -507,4 +513,4 @@ def _plan_physical(
             t += g * scale
         steps.append(PlannedStep(s, t, t + d * scale))
         t += d * scale
-    return Plan(task, prof.level, seconds, start, end, tuple(steps), tuple(pauses), (), ())
+    return StepSchedule(task, prof.level, seconds, start, end, tuple(steps), tuple(pauses), (), ())

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
-__all__ = ["ObjectSpec", "Step", "StepGroup", "Task", "find_named"]
+__all__ = ["ObjectSpec", "Step", "StepGroup", "TaxonomyTask", "find_named"]
 
 
 class _Named(Protocol):
@@ -85,7 +85,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Task:
+class TaxonomyTask:
     """A task (``task_id``, ``task_name`` in ``takes.json``) with its objects and taxonomy."""
 
     task_id: int

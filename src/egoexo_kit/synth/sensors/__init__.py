@@ -14,7 +14,6 @@ Re-exports what the generator and ``build`` use; the renderer's internals stay i
 from __future__ import annotations
 
 from egoexo_kit.synth.sensors._audio import RATE as RATE
-from egoexo_kit.synth.sensors._audio import chirp as chirp
 from egoexo_kit.synth.sensors._audio import write_audio as write_audio
 from egoexo_kit.synth.sensors._audio import write_pcm_wav as write_pcm_wav
 from egoexo_kit.synth.sensors._audio import write_transcription as write_transcription
@@ -32,7 +31,6 @@ __all__ = [
     "AriaMotion",
     "RATE",
     "build_truth",
-    "chirp",
     "raw_first_frame_times",
     "render_take",
     "sync_event_times",

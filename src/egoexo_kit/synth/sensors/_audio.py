@@ -15,7 +15,6 @@ frame. The same word timing (:func:`narration_words`) drives the audio and the t
 
 from __future__ import annotations
 
-import wave
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,11 +22,21 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit._io import atomic_path, write_json
+from egoexo_kit._io import write_json
+from egoexo_kit.release.writers import AUDIO_RATE, write_pcm_wav
+from egoexo_kit.release.writers import sync_chirp as chirp
 
-__all__ = ["MIC_POSITIONS", "RATE", "chirp", "narration_words", "write_audio", "write_transcription"]
+__all__ = [
+    "MIC_POSITIONS",
+    "RATE",
+    "chirp",
+    "narration_words",
+    "write_audio",
+    "write_pcm_wav",
+    "write_transcription",
+]
 
-RATE = 48_000
+RATE = AUDIO_RATE
 """Samples per second of the take WAV (the Aria microphone rate)."""
 MIC_POSITIONS = np.array([
     [0.000, -0.012, 0.010],  # nose bridge, top
@@ -49,10 +58,6 @@ VOICED_SECONDS = 0.21
 """Sounding part of each word (the rest is a pause); also the transcribed word length."""
 NOISE_RMS = 0.0015
 """Background noise per channel, full scale = 1 (about -56 dBFS)."""
-CHIRP_SECONDS = 0.3
-"""Length of the sync chirp."""
-CHIRP_HZ = (1000.0, 4000.0)
-"""Start and end frequency of the linear sync chirp."""
 _TIMESTAMP_BEGIN = 50365
 """Whisper large-v3 token id of ``<|0.00|>``; timestamp tokens step by 0.02 s."""
 # kind -> (peak amplitude, partial frequencies Hz, body decay s, length s). A contact sound is a broadband
@@ -68,24 +73,6 @@ _BODY_SHARE = 0.2
 _CHIRP_GAIN = 0.3
 # (F1, F2) of a few vowels, Hz: the spectral envelope of one narrated word.
 _VOWELS = np.array([[730, 1090], [270, 2290], [530, 1840], [570, 840], [300, 870], [660, 1720], [440, 1020]])
-
-
-def chirp(seconds: float = CHIRP_SECONDS, rate: int = RATE) -> np.ndarray:
-    """A linear chirp from 1 to 4 kHz, peak amplitude 1, with 2 ms raised-cosine fades (the sync sound).
-
-    Args:
-        seconds: Length in seconds (0.3 for the sync event).
-        rate: Samples per second.
-
-    Returns:
-        ``(round(seconds * rate),)`` float64 samples; sample ``i`` is at ``i / rate`` seconds from the onset.
-    """
-    n = round(seconds * rate)
-    t = np.arange(n) / rate
-    f0, f1 = CHIRP_HZ
-    wave_ = np.sin(2 * np.pi * (f0 * t + (f1 - f0) * t * t / (2 * seconds)))
-    fade = np.minimum(1.0, np.minimum(np.arange(n), n - 1 - np.arange(n)) / (0.002 * rate))
-    return wave_ * (0.5 - 0.5 * np.cos(np.pi * fade))
 
 
 def narration_words(
@@ -214,16 +201,6 @@ def write_audio(
         ValueError: If ``seconds`` is not positive and finite.
     """
     write_pcm_wav(path, mic_signals(seconds=seconds, events=events, narration=narration, seed=seed))
-
-
-def write_pcm_wav(path: Path, samples: np.ndarray) -> None:
-    """Write ``(S, C)`` float samples in [-1, 1] as a 16-bit PCM WAV at 48 kHz (atomically)."""
-    pcm = np.rint(np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2")
-    with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as wav:
-        wav.setnchannels(samples.shape[1])
-        wav.setsampwidth(2)
-        wav.setframerate(RATE)
-        wav.writeframes(pcm.tobytes())
 
 
 def write_transcription(

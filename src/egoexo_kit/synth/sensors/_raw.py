@@ -44,6 +44,7 @@ from egoexo_kit.synth.sensors._sensors import AriaMotion, gaze_angles_cpf, write
 from egoexo_kit.synth.sensors._views import ViewSpec, render_view
 from egoexo_kit.synth.sensors._world import body_primitives, object_primitives, room_of, static_primitives
 from egoexo_kit.video import encode_video
+from egoexo_kit.vocab import ARIA_STREAMS
 
 __all__ = [
     "BODY_TRUTH_RATE",
@@ -147,7 +148,7 @@ def _frames(world: CaptureWorld, spec: ViewSpec) -> Iterator[np.ndarray]:
         yield rgb
 
 
-ARIA_EXTRA_STREAMS = {"slam-left": "1201-1", "slam-right": "1201-2", "et": "211-1"}
+ARIA_EXTRA_STREAMS = {k: v for k, v in ARIA_STREAMS.items() if k != "rgb"}
 """Aria streams recorded beside the RGB (readable name → stream id): the SLAM cameras on their own
 frame times (the capture's SLAM clocks, not phase-locked to the RGB), the eye tracking on the RGB's."""
 

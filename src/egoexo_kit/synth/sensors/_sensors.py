@@ -10,7 +10,7 @@ as functions of the common time axis), and write the files a real take carries (
   ``summary.json`` (:func:`write_eye_gaze`, §6.5).
 
 Time bases: every ``*_us`` column is the Aria device clock in microseconds (``device_ns // 1000``,
-:class:`~egoexo_kit.synth.capture.DeviceClock` of the RGB stream); a row's pose, gaze and velocity are
+:class:`~egoexo_kit.synth.capture._clocks.DeviceClock` of the RGB stream); a row's pose, gaze and velocity are
 those of the common time ``clock.device_ns_to_time(us * 1000)``, so a reader that maps the written
 timestamp back gets the exact ground truth. Rates and derivatives are per second of the device clock.
 
@@ -42,6 +42,7 @@ from egoexo_kit.geometry import invert_pose, make_pose, matrix_to_quat, sensor_t
 from egoexo_kit.geometry.calibration import aria_factory_camera
 from egoexo_kit.synth.capture import AriaRig, DeviceClock
 from egoexo_kit.synth.sensors._audio import chirp, write_audio, write_transcription
+from egoexo_kit.vocab import FPS
 
 __all__ = [
     "CAMERA_LABELS",
@@ -71,7 +72,7 @@ EYE_HALF_IPD_M = 0.0315
 """Half of projectaria's fixed ``IPD_meters = 0.063``: the eyes sit at ``x = ±0.0315`` m in CPF."""
 GRAVITY_WORLD = np.array([0.0, 0.0, -9.81])
 """Gravity in the MPS world, m/s² (FORMAT §6.1: z up)."""
-ALIGNED_FPS = 30.0
+ALIGNED_FPS = float(FPS)
 """Frame rate of the frame-aligned videos (``frame_num`` of the 2D gaze)."""
 TRAJECTORY_STEP_US = 1000
 """Row spacing of both trajectories: 1 kHz on the device clock."""

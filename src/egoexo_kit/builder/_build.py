@@ -1,0 +1,159 @@
+"""``build(raw, out)``: raw captures → an Ego-Exo4D-layout release, stage by stage, resumable."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from egoexo_kit._parallel import ray_session
+from egoexo_kit.builder._config import BuildConfig
+from egoexo_kit.builder._ledger import Ledger, unit_key
+from egoexo_kit.builder._metadata import write_metadata
+from egoexo_kit.builder._pose import has_body_truth
+from egoexo_kit.builder._raw import find_captures, read_raw_capture
+from egoexo_kit.builder._runner import run_units
+from egoexo_kit.builder._stages import Unit, read_plan, run_unit, state_dir
+from egoexo_kit.errors import FormatError
+from egoexo_kit.release import load_json
+
+__all__ = ["BuildResult", "build"]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``."""
+_VERSION = {"sync": 3, "takes": 3, "pose": 1, "features": 1}
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    out: Path
+    captures: list[str]
+    ran: dict[str, list[str]] = field(default_factory=dict)
+    """Stage → units run now."""
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    """Stage → units already finished (ledger)."""
+
+
+def _finished(record: dict | None, key: str) -> bool:
+    return record is not None and record["status"] == "done" and record["key"] == key
+
+
+def _run_stage(
+    stage: str,
+    units: list[Unit],
+    *,
+    ledger: Ledger,
+    config: BuildConfig,
+    result: BuildResult,
+    progress: Progress | None,
+) -> None:
+    last = ledger.last()
+    todo = [u for u in units if config.force or not _finished(last.get(u.id), u.key)]
+    result.ran[stage] = [u.name for u in todo]
+    result.skipped[stage] = [u.name for u in units if u not in todo]
+    done = len(units) - len(todo)
+    if progress:
+        progress(stage, done, len(units))
+    run_units(
+        run_unit,
+        todo,
+        runner=config.runner,
+        workers=config.worker_count,
+        address=config.ray_address,
+        on_done=(lambda n: progress(stage, done + n, len(units))) if progress else None,
+    )
+
+
+def build(
+    raw: str | Path, out: str | Path, config: BuildConfig | None = None, *, progress: Progress | None = None
+) -> BuildResult:
+    """Build a release at ``out`` from the raw capture(s) under ``raw`` (see :func:`_build`).
+
+    With the Ray runner, one Ray connection serves every stage (started here unless Ray is already
+    up), so the start-up cost is paid once per build, not once per stage.
+    """
+    config = config or BuildConfig()
+    if config.runner != "ray":
+        return _build(raw, out, config, progress=progress)
+    with ray_session(address=config.ray_address, num_cpus=config.worker_count):
+        return _build(raw, out, config, progress=progress)
+
+
+def _build(
+    raw: str | Path, out: str | Path, config: BuildConfig, *, progress: Progress | None
+) -> BuildResult:
+    """Build a release at ``out`` from the raw capture(s) under ``raw``.
+
+    Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once, the automatic
+    body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.builder._pose`, and the
+    pre-extracted ``features`` per take when a backbone is set); within a stage
+    units run in parallel on the chosen runner. Finished units
+    (same inputs and settings, per the ledger ``<out>/.egoexo-kit/build/ledger.jsonl``) are skipped,
+    so a rerun after a crash redoes only what did not finish, and a second run changes nothing.
+
+    Raises:
+        FormatError: a malformed raw capture, or a take not in any capture's log.
+    """
+    out = Path(out)
+    folders = find_captures(raw)
+    captures = [read_raw_capture(p) for p in folders]
+    ledger = Ledger(out / ".egoexo-kit" / "build" / "ledger.jsonl")
+    result = BuildResult(out=out, captures=[c.capture_name for c in captures])
+    mk = functools.partial(Unit, out=out, config=config)
+    if config.runs("sync"):
+        units = [
+            mk(
+                stage="sync",
+                name=c.capture_name,
+                raw=c.root,
+                key=unit_key("sync", _VERSION["sync"], c.capture_name, c.take_log, c.takes),
+            )
+            for c in captures
+        ]
+        _run_stage("sync", units, ledger=ledger, config=config, result=result, progress=progress)
+    takes, sync = [], {}
+    per_take = any(config.runs(s) for s in ("takes", "pose", "features"))
+    for c in captures:
+        plan = read_plan(out, c.capture_name) if per_take else {"takes": []}
+        if per_take:  # offsets and drift shape the trimmed audio and the pose: part of each take's key
+            sync[c.capture_name] = load_json(state_dir(out, c.capture_name) / "sync.json")["devices"]
+        for w in plan["takes"]:
+            if not config.takes or w["take_name"] in config.takes:
+                takes.append((c, w))
+    known = {w["take_name"] for _, w in takes}
+    missing = [t for t in config.takes if t not in known and per_take]
+    if missing:
+        raise FormatError(f"take(s) {missing} are not in any capture's take log", path=Path(raw))
+
+    def take_units(stage: str, *extra: Any) -> list[Unit]:
+        """One unit per take; the key holds the window, the capture's sync and the encode settings."""
+        return [
+            mk(
+                stage=stage,
+                name=w["take_name"],
+                raw=c.root,
+                key=unit_key(stage, _VERSION[stage], w, sync[c.capture_name], config.encode_settings, *extra),
+            )
+            for c, w in takes
+            if stage != "pose" or config.detector != "auto" or has_body_truth(c.root)
+        ]
+
+    if config.runs("takes"):
+        units = take_units("takes")
+        _run_stage("takes", units, ledger=ledger, config=config, result=result, progress=progress)
+    if config.runs("metadata"):
+        write_metadata(out, captures=result.captures)
+        result.ran["metadata"] = ["takes.json", "captures.json"]
+        if progress:
+            progress("metadata", 1, 1)
+    if config.runs("pose"):
+        units = take_units("pose", config.detector)
+        _run_stage("pose", units, ledger=ledger, config=config, result=result, progress=progress)
+    if config.runs("features"):
+        units = take_units("features", config.features)
+        _run_stage("features", units, ledger=ledger, config=config, result=result, progress=progress)
+    return result

@@ -1,0 +1,45 @@
+"""Shared CLI plumbing: one list parser for every list option, escaped error messages."""
+
+from __future__ import annotations
+
+import typer
+from typer.testing import CliRunner
+
+from egoexo_kit.cli._common import ListOptionsCommand, split_list
+
+
+def test_split_list_takes_repeated_and_comma_separated_values():
+    assert split_list(["a,b", " c ", "", "d,,e"]) == ["a", "b", "c", "d", "e"]
+    assert split_list([]) == []
+
+
+def test_list_options_take_space_separated_values_as_the_official_cli():
+    app = typer.Typer()
+
+    @app.command(cls=ListOptionsCommand)
+    def cmd(
+        root: str,
+        parts: list[str] = typer.Option([], "--parts"),  # noqa: B008 - typer's declaration style
+        n: int = typer.Option(0, "-n"),
+    ) -> None:
+        typer.echo(f"{root}|{split_list(parts)}|{n}")
+
+    args = ["out", "--parts", "metadata", "takes,annotations", "--parts", "x", "-n", "-3"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() == "out|['metadata', 'takes', 'annotations', 'x']|-3"
+
+
+def test_the_old_build_package_name_still_imports_with_a_warning():
+    import importlib
+    import sys
+    import warnings
+
+    sys.modules.pop("egoexo_kit.build", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = importlib.import_module("egoexo_kit.build")
+    from egoexo_kit.builder import build
+
+    assert old.build is build
+    assert any(issubclass(w.category, DeprecationWarning) for w in caught)
