@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from egoexo_kit import open_release
 from egoexo_kit.cli import app
-from egoexo_kit.release import validate_release
+from egoexo_kit.validate import validate_release
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = FIXTURES / "real_release"

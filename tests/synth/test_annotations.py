@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from egoexo_kit.geometry import invert_pose, sensor_to_mp4_px, transform_points
-from egoexo_kit.release import decode_mask, validate_release
+from egoexo_kit.release import decode_mask
 from egoexo_kit.synth._annotations import write_annotations
 from egoexo_kit.synth._choreo import Contact
 from egoexo_kit.synth._config import SynthConfig
@@ -29,6 +29,7 @@ from egoexo_kit.synth._scenarios import PROFICIENCY_LEVELS, plan_take
 from egoexo_kit.synth._scene import Scene, make_scene
 from egoexo_kit.synth._skeleton import BODY_JOINTS, HAND_JOINTS, Body
 from egoexo_kit.synth._truth import TakeTruth, ViewTruth
+from egoexo_kit.validate import validate_release
 
 CONFIG = SynthConfig(captures=2, takes_per_capture=2, seconds=8.0, scenarios=("bike repair", "basketball"))
 SEED = 7

@@ -22,6 +22,7 @@ from egoexo_kit.release._json import pointer
 from egoexo_kit.timeline import FPS
 
 __all__ = [
+    "EMPTY_POSE_FRAME",
     "InstantFrame",
     "SpanFrames",
     "annotations_member",
@@ -31,7 +32,17 @@ __all__ = [
     "load_object",
     "opt_str",
     "per_take_items",
+    "unknown_take",
 ]
+
+EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official loaders do"
+"""The note on an EgoPose frame whose value is ``[]`` (loaders, catalog and ``validate`` say the same)."""
+
+
+def unknown_take(uid: object, *, then: str = "its entry is not used") -> str:
+    """The note on an annotation naming a take that ``takes.json`` lacks (a redacted take)."""
+    return f"take uid {uid!r} is not in takes.json (a redacted take?): {then}"
+
 
 _EPS = 1e-6
 """Slack in frames, as in ``TakeTimeline.to_frame``: ``(i / 30) * 30`` may land just below ``i``."""

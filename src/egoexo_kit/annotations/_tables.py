@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from egoexo_kit.annotations._common import as_float, frame_at
+from egoexo_kit.annotations._common import EMPTY_POSE_FRAME, as_float, frame_at
 from egoexo_kit.annotations._files import AnnotationFile
 from egoexo_kit.annotations.atomic import read_atomic_descriptions
 from egoexo_kit.annotations.commentary import read_commentary_folder, read_expert_commentary
@@ -31,7 +31,6 @@ from egoexo_kit.annotations.relations import read_relations
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import Splits, TakeRecord
 from egoexo_kit.release._json import load_json, parse_record, pointer, records_from
-from egoexo_kit.release._report import EMPTY_POSE_FRAME
 from egoexo_kit.timeline import FPS
 
 __all__ = ["SCHEMAS", "Rows", "extract"]

@@ -26,8 +26,9 @@ from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.triangulate import demo_triangulate
 from egoexo_kit.cli.validate import render_report
 from egoexo_kit.cli.viz import demo_viz
-from egoexo_kit.release import release_summary, take_summary, validate_release
+from egoexo_kit.release import release_summary, take_summary
 from egoexo_kit.synth import SynthConfig, generate_release, write_tiny_release
+from egoexo_kit.validate import validate_release
 from egoexo_kit.video import collage_frame, write_collage
 
 __all__ = ["demo"]

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from egoexo_kit.release import open_release, validate_release
-from egoexo_kit.release._report import EMPTY_POSE_FRAME, Problem
+from egoexo_kit.annotations import EMPTY_POSE_FRAME
+from egoexo_kit.release import open_release
+from egoexo_kit.validate import Problem, validate_release
 
 
 def errors(root: Path, **kw) -> list[Problem]:

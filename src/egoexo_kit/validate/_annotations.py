@@ -13,15 +13,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from egoexo_kit.annotations import EMPTY_POSE_FRAME, unknown_take
 from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.release._annotation_files import annotation_family
-from egoexo_kit.release._csv import read_csv
+from egoexo_kit.release import annotation_family, decode_mask, load_json, pointer, read_csv, safe_join
 from egoexo_kit.release._joints import is_empty_pose_frame
-from egoexo_kit.release._json import load_json, pointer
-from egoexo_kit.release._masks import decode_mask
-from egoexo_kit.release._paths import safe_join
-from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
-from egoexo_kit.release._validate import Ctx
+from egoexo_kit.validate._context import Ctx
 
 __all__ = ["check_annotations"]
 
