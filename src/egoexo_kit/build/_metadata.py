@@ -8,7 +8,7 @@ from typing import Any
 
 from egoexo_kit._io import write_json
 from egoexo_kit.build._raw import read_raw_capture
-from egoexo_kit.build._stages import read_plan
+from egoexo_kit.build._unit import read_plan
 from egoexo_kit.release._json import load_json
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 

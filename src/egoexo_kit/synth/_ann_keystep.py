@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from egoexo_kit._io import write_json, write_text
-from egoexo_kit.synth._annotations import LABELLED_SPLITS, annotator_meta, export_time, take_rng
+from egoexo_kit.synth._ann_common import LABELLED_SPLITS, annotator_meta, export_time, take_rng
 from egoexo_kit.synth._plan import FPS, TakePlan
 from egoexo_kit.synth._scenarios import PlannedStep
 from egoexo_kit.synth._taxonomy import Task

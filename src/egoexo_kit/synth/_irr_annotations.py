@@ -22,7 +22,7 @@ from typing import Any
 
 from egoexo_kit._io import write_json
 from egoexo_kit.release._json import pointer
-from egoexo_kit.synth._irregular import IrregularRelease, register
+from egoexo_kit.synth._irr_registry import IrregularRelease, register
 
 __all__ = ["empty_pose_frames", "redacted_take"]
 
