@@ -276,7 +276,8 @@ def test_annotations_cli_pose(corpus):
 
 
 def test_window_convention_from_video_frame_counts(rel):
-    from egoexo_kit.release import probe_video, read_timesync
+    from egoexo_kit.release import read_timesync
+    from egoexo_kit.video import probe_video
     from egoexo_kit.timeline import RECOMMENDED, detect_window_convention
 
     for take, n in ((T1, 12), (T2, 10)):

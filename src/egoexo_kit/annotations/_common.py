@@ -102,9 +102,12 @@ def per_take_items(
             yield uid, iat, item
 
 
-def load_object(path: str | Path) -> dict[str, Any]:
-    """A JSON file whose top level must be an object (located :class:`FormatError` otherwise)."""
-    data = load_json(path)
+def load_object(path: str | Path, *, data: Any = None) -> dict[str, Any]:
+    """A JSON file whose top level must be an object (located :class:`FormatError` otherwise).
+
+    ``data``: the file's JSON when the caller has already parsed it (``None``: read ``path``).
+    """
+    data = load_json(path) if data is None else data
     if not isinstance(data, dict):
         raise FormatError(f"expected a JSON object, got {type(data).__name__}", path=path, pointer="")
     return data
