@@ -36,7 +36,7 @@ def ffmpeg_one(src: Path, dst: Path) -> float | None:
     exe = shutil.which("ffmpeg")
     if exe is None:
         return None
-    info = ek.release.probe_video(src)
+    info = ek.video.probe_video(src)
     w, h = ek.video.downscaled_size(info.width, info.height)
     cmd = [exe, "-y", "-v", "error", "-i", str(src), "-vf", f"scale={w}:{h}:flags=bicubic", "-an"]
     cmd += ["-c:v", "libx264", "-crf", "23", "-preset", "medium", "-x264-params", "threads=1:mbtree=0"]

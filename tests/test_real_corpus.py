@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from egoexo_kit import open_release
 from egoexo_kit.cli import app
-from egoexo_kit.release import validate_release
+from egoexo_kit.validate import validate_release
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = FIXTURES / "real_release"
@@ -276,8 +276,9 @@ def test_annotations_cli_pose(corpus):
 
 
 def test_window_convention_from_video_frame_counts(rel):
-    from egoexo_kit.release import probe_video, read_timesync
+    from egoexo_kit.release import read_timesync
     from egoexo_kit.timeline import RECOMMENDED, detect_window_convention
+    from egoexo_kit.video import probe_video
 
     for take, n in ((T1, 12), (T2, 10)):
         t = rel.take(take)

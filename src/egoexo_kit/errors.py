@@ -3,11 +3,13 @@
 Every error carries where it happened: the file, a JSON pointer, a CSV/JSON line or a video
 frame, so a user can open the file and look. ``str(err)`` renders the location in front of the
 message. Each class also subclasses the builtin it means (``ValueError``, ``IndexError`` …) so
-plain ``except ValueError`` code keeps working.
+plain ``except ValueError`` code keeps working. :class:`Problem` is the same location as a record,
+for findings that are collected instead of raised (lenient reading, ``validate``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "FrameIndexError",
     "MissingExtraError",
     "NotFoundError",
+    "Problem",
     "SubmissionError",
     "UnsafePathError",
 ]
@@ -97,3 +100,42 @@ class DownloadError(EgoExoKitError, OSError):
 
 class EgoExoKitWarning(UserWarning):
     """Warning for recoverable problems (only ``viz`` export skips things with it)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located finding that is collected, not raised: the file, where inside it, what is wrong.
+
+    Lenient readers (``release.warnings``, ``take.annotations`` notes) and the validator's report
+    all list these; :meth:`from_error` turns a located :class:`EgoExoKitError` into one.
+    """
+
+    path: str
+    """The file, relative to the release root when it lies under it (POSIX), else as given."""
+    where: str
+    """Inside the file: a JSON pointer, ``line N``, ``frame N`` … (empty: the whole file)."""
+    message: str
+
+    @classmethod
+    def at(
+        cls, path: str | Path | None, message: str, *, where: str = "", root: Path | None = None
+    ) -> Problem:
+        """A problem in ``path``, shown relative to ``root`` when it lies under it."""
+        if path is None:
+            return cls("", where, message)
+        p = Path(path)
+        if root is not None and p.is_absolute():
+            try:
+                return cls(p.relative_to(root).as_posix(), where, message)
+            except ValueError:
+                pass
+        return cls(p.as_posix(), where, message)
+
+    @classmethod
+    def from_error(cls, exc: EgoExoKitError, *, root: Path | None = None) -> Problem:
+        """The location and message of a library error, as a problem."""
+        return cls.at(exc.path, exc.message, where=exc.where, root=root)
+
+    def to_json(self) -> dict[str, str]:
+        """``{"path", "where", "message"}`` as in ``validate --json``."""
+        return {"path": self.path, "where": self.where, "message": self.message}

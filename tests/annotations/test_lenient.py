@@ -15,13 +15,14 @@ from tests.annotations.conftest import catalogued_copy
 
 from egoexo_kit import open_release
 from egoexo_kit.annotations import (
+    EMPTY_POSE_FRAME,
     build_catalog,
     connect_catalog,
     read_keypoints,
     release_annotations,
     summarize_keypoints,
+    unknown_take,
 )
-from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
 
 
 def raw(path: Path):

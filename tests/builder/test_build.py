@@ -16,7 +16,8 @@ import pytest
 from egoexo_kit import open_release
 from egoexo_kit.builder import BuildConfig, build, sync_qa
 from egoexo_kit.builder._ledger import Ledger
-from egoexo_kit.release import read_timesync, validate_release
+from egoexo_kit.release import read_timesync
+from egoexo_kit.validate import validate_release
 from egoexo_kit.video import VideoReader
 
 FAST = BuildConfig(preset="ultrafast", workers=2)

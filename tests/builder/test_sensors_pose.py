@@ -15,7 +15,7 @@ from egoexo_kit import open_release
 from egoexo_kit.builder import BuildConfig, build, pose_qa, read_raw_capture
 from egoexo_kit.builder._pose import load_detector
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import validate_release
+from egoexo_kit.validate import validate_release
 
 CONFIG = BuildConfig(preset="ultrafast", workers=2, downscaled=False, collage=False)
 

@@ -206,7 +206,7 @@ def test_frames_and_clips_commands(tiny_release_ro, tmp_path):
         "clips", tiny_release_ro, "cmu_bike01_1", "--t0", "0.1", "--t1", "0.5", "--out", tmp_path / "c.mp4"
     )
     assert res.exit_code == 0, res.output
-    from egoexo_kit.release import probe_video
+    from egoexo_kit.video import probe_video
 
     assert probe_video(tmp_path / "c.mp4").num_frames == 12
     bad = run("frames", tiny_release_ro, "cmu_bike01_1", "--t", "9", "--out", tmp_path / "x")

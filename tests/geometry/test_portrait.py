@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 
 from egoexo_kit import open_release
-from egoexo_kit.release import probe_video, validate_release
 from egoexo_kit.synth import SynthConfig, generate_release
 from egoexo_kit.synth.capture._capture import build_capture, portrait_cameras
 from egoexo_kit.synth.capture._rig import make_exo_cameras
 from egoexo_kit.synth.plan import plan_release
+from egoexo_kit.validate import validate_release
+from egoexo_kit.video import probe_video
 
 CLIMB = {"captures": 1, "takes_per_capture": 1, "scenarios": ("rock climbing",), "exo_size": (96, 54)}
 SMALL = {"ego_size": 64, "seconds": 4.0, "workers": 1}

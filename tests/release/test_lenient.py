@@ -10,7 +10,8 @@ import pytest
 
 import egoexo_kit
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import Problem, open_release, validate_release
+from egoexo_kit.release import Problem, open_release
+from egoexo_kit.validate import validate_release
 
 
 def _break_take(takes: list) -> None:

@@ -21,15 +21,8 @@ import numpy as np
 import pytest
 
 from egoexo_kit.errors import NotFoundError
-from egoexo_kit.release import (
-    Report,
-    open_release,
-    read_gopro_calibs,
-    read_timesync,
-    release_summary,
-    scan_parts,
-    validate_release,
-)
+from egoexo_kit.release import open_release, read_gopro_calibs, read_timesync, release_summary, scan_parts
+from egoexo_kit.validate import Report, validate_release
 from egoexo_kit.video import encode_video
 
 DOCS_RELEASE = Path(__file__).resolve().parents[1] / "fixtures" / "docs_release"

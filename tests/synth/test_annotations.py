@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from egoexo_kit.geometry import invert_pose, sensor_to_mp4_px, transform_points
-from egoexo_kit.release import decode_mask, validate_release
+from egoexo_kit.release import decode_mask
 from egoexo_kit.synth._config import SynthConfig
 from egoexo_kit.synth.annotations import write_annotations
 from egoexo_kit.synth.capture import TakeTruth, ViewTruth
@@ -26,6 +26,7 @@ from egoexo_kit.synth.capture._rig import make_aria_rig, make_exo_cameras
 from egoexo_kit.synth.motion import BODY_JOINTS, HAND_JOINTS, Body, Performance, Scene, make_scene, perform
 from egoexo_kit.synth.motion._choreo import Contact
 from egoexo_kit.synth.plan import FPS, PROFICIENCY_LEVELS, CapturePlan, TakePlan, plan_release, plan_take
+from egoexo_kit.validate import validate_release
 
 CONFIG = SynthConfig(captures=2, takes_per_capture=2, seconds=8.0, scenarios=("bike repair", "basketball"))
 SEED = 7

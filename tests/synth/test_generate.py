@@ -9,17 +9,11 @@ import numpy as np
 import pytest
 
 from egoexo_kit.geometry import Camera, invert_pose, quat_to_matrix, transform_points
-from egoexo_kit.release import (
-    decode_mask,
-    open_release,
-    probe_video,
-    read_closed_loop_trajectory,
-    read_timesync,
-    validate_release,
-)
+from egoexo_kit.release import decode_mask, open_release, read_closed_loop_trajectory, read_timesync
 from egoexo_kit.synth import SynthConfig, generate_release
 from egoexo_kit.synth.plan._scenarios import SCENARIOS
-from egoexo_kit.video import read_rgb_frames
+from egoexo_kit.validate import validate_release
+from egoexo_kit.video import probe_video, read_rgb_frames
 
 SCENARIO_NAMES = sorted({name for name, _ in SCENARIOS.values()})
 SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}

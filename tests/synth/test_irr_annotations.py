@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from egoexo_kit.release import validate_release
 from egoexo_kit.synth import SynthConfig
 from egoexo_kit.synth.irregular import IRREGULARITIES, IrregularRelease, apply_irregularities
 from egoexo_kit.synth.irregular._irr_annotations import empty_pose_frames, redacted_take
+from egoexo_kit.validate import validate_release
 
 
 def _read(path: Path):

@@ -9,11 +9,12 @@ import lzstring
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from egoexo_kit.release import decode_mask, open_release, validate_release
+from egoexo_kit.release import decode_mask, open_release
 from egoexo_kit.release._masks import is_canonical_counts
 from egoexo_kit.synth import SynthConfig
 from egoexo_kit.synth.irregular._irr_masks import noncanonical_counts, noncanonical_rle
 from egoexo_kit.synth.irregular._irregular import IRREGULARITIES, IrregularRelease, _load_steps
+from egoexo_kit.validate import validate_release
 
 _LZ = lzstring.LZString()
 

@@ -22,9 +22,10 @@ from typer.testing import CliRunner
 import egoexo_kit
 from egoexo_kit.cli import app
 from egoexo_kit.errors import EgoExoKitWarning
-from egoexo_kit.release import read_timesync, validate_release
+from egoexo_kit.release import read_timesync
 from egoexo_kit.synth import SynthConfig, generate_release
 from egoexo_kit.timeline import ROW_OFFSET_ENV
+from egoexo_kit.validate import validate_release
 
 SMALL = {"exo_size": (96, 54), "ego_size": 64, "seconds": 4.0, "workers": 1}
 

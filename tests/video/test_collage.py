@@ -6,8 +6,8 @@ import numpy as np
 from typer.testing import CliRunner
 
 from egoexo_kit.cli import app
-from egoexo_kit.release import open_release, probe_video
-from egoexo_kit.video import collage_frame, encode_video, iter_synced, read_rgb_frames
+from egoexo_kit.release import open_release
+from egoexo_kit.video import collage_frame, encode_video, iter_synced, probe_video, read_rgb_frames
 
 
 def test_iter_synced_pairs_frame_i_of_every_file(tmp_path):

@@ -16,6 +16,8 @@ from egoexo_kit.annotations._catalog import BuildStats as BuildStats
 from egoexo_kit.annotations._catalog import build_catalog as build_catalog
 from egoexo_kit.annotations._catalog import catalog as catalog
 from egoexo_kit.annotations._catalog import connect_catalog as connect_catalog
+from egoexo_kit.annotations._common import EMPTY_POSE_FRAME as EMPTY_POSE_FRAME
+from egoexo_kit.annotations._common import unknown_take as unknown_take
 from egoexo_kit.annotations._files import AnnotationFile as AnnotationFile
 from egoexo_kit.annotations._files import discover as discover
 from egoexo_kit.annotations._search import SEARCH_FAMILIES as SEARCH_FAMILIES
@@ -73,6 +75,7 @@ from egoexo_kit.annotations.relations import read_relations as read_relations
 
 __all__ = [
     "CATALOG_DIR",
+    "EMPTY_POSE_FRAME",
     "EMBED_MODEL_ENV",
     "FAMILIES",
     "SCHEMAS",
@@ -129,4 +132,5 @@ __all__ = [
     "semantic_search",
     "summarize_keypoints",
     "tokenize",
+    "unknown_take",
 ]

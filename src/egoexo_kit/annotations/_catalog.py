@@ -34,11 +34,11 @@ import pyarrow.parquet as pq
 
 from egoexo_kit._io import atomic_path, write_json
 from egoexo_kit._parallel import pool_map
+from egoexo_kit.annotations._common import unknown_take
 from egoexo_kit.annotations._files import AnnotationFile, discover
 from egoexo_kit.annotations._search import SEARCH_TABLES, build_search_index, quiet_duckdb
 from egoexo_kit.annotations._tables import SCHEMAS, extract
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
-from egoexo_kit.release._report import unknown_take
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Release

@@ -18,6 +18,7 @@ from egoexo_kit.release import load_json
 from egoexo_kit.vocab import frame_of, pointer
 
 __all__ = [
+    "EMPTY_POSE_FRAME",
     "InstantFrame",
     "SpanFrames",
     "annotations_member",
@@ -26,7 +27,16 @@ __all__ = [
     "load_object",
     "opt_str",
     "per_take_items",
+    "unknown_take",
 ]
+
+EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official loaders do"
+"""The note on an EgoPose frame whose value is ``[]`` (loaders, catalog and ``validate`` say the same)."""
+
+
+def unknown_take(uid: object, *, then: str = "its entry is not used") -> str:
+    """The note on an annotation naming a take that ``takes.json`` lacks (a redacted take)."""
+    return f"take uid {uid!r} is not in takes.json (a redacted take?): {then}"
 
 
 class InstantFrame:
@@ -77,9 +87,12 @@ def per_take_items(
             yield uid, iat, item
 
 
-def load_object(path: str | Path) -> dict[str, Any]:
-    """A JSON file whose top level must be an object (located :class:`FormatError` otherwise)."""
-    data = load_json(path)
+def load_object(path: str | Path, *, data: Any = None) -> dict[str, Any]:
+    """A JSON file whose top level must be an object (located :class:`FormatError` otherwise).
+
+    ``data``: the file's JSON when the caller has already parsed it (``None``: read ``path``).
+    """
+    data = load_json(path) if data is None else data
     if not isinstance(data, dict):
         raise FormatError(f"expected a JSON object, got {type(data).__name__}", path=path, pointer="")
     return data

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from egoexo_kit.annotations._common import as_float
+from egoexo_kit.annotations._common import EMPTY_POSE_FRAME, as_float
 from egoexo_kit.annotations._files import AnnotationFile
 from egoexo_kit.annotations.atomic import read_atomic_descriptions
 from egoexo_kit.annotations.commentary import read_commentary_folder, read_expert_commentary
@@ -30,7 +30,6 @@ from egoexo_kit.annotations.proficiency import read_proficiency_demonstration, r
 from egoexo_kit.annotations.relations import read_relations
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import Splits, TakeRecord, load_json, parse_record, records_from
-from egoexo_kit.release._report import EMPTY_POSE_FRAME
 from egoexo_kit.timeline import FPS
 from egoexo_kit.vocab import frame_of, pointer
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from egoexo_kit.annotations._common import EMPTY_POSE_FRAME, unknown_take
 from egoexo_kit.annotations._files import AnnotationFile, discover
 from egoexo_kit.annotations.atomic import AtomicDescription, read_atomic_descriptions
 from egoexo_kit.annotations.commentary import (
@@ -57,7 +58,6 @@ from egoexo_kit.annotations.proficiency import (
 )
 from egoexo_kit.annotations.relations import TakeRelations, read_relations
 from egoexo_kit.release import Problem
-from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
 from egoexo_kit.timeline import FPS, TakeTimeline
 from egoexo_kit.vocab import frame_of, pointer
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from egoexo_kit.annotations._common import (
     InstantFrame,
@@ -46,10 +47,13 @@ class AtomicDescription(InstantFrame):
     split: str | None
 
 
-def read_atomic_descriptions(path: str | Path) -> dict[str, list[AtomicDescription]]:
-    """Parse ``atomic_descriptions_<split>.json``: descriptions by take uid, sorted by time."""
+def read_atomic_descriptions(path: str | Path, *, data: Any = None) -> dict[str, list[AtomicDescription]]:
+    """Parse ``atomic_descriptions_<split>.json``: descriptions by take uid, sorted by time.
+
+    ``data``: the file's JSON when already parsed (see :func:`~egoexo_kit.annotations.read_keystep`).
+    """
     path = Path(path)
-    anns = annotations_member(load_object(path), path, kind=dict)
+    anns = annotations_member(load_object(path, data=data), path, kind=dict)
     split = annotation_split(path.name)
     out: dict[str, list[AtomicDescription]] = {uid: [] for uid in anns}
     for uid, aat, ann in per_take_items(anns, path, what="annotation", key="descriptions"):

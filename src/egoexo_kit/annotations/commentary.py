@@ -67,10 +67,13 @@ def _commentary_dir(path: Path) -> Path:
     return path.parent / "expert_commentary"
 
 
-def read_expert_commentary(path: str | Path) -> dict[str, list[ExpertComment]]:
-    """Parse ``expert_commentary_<split>.json`` (form 1): comments by take uid, sorted by time."""
+def read_expert_commentary(path: str | Path, *, data: Any = None) -> dict[str, list[ExpertComment]]:
+    """Parse ``expert_commentary_<split>.json`` (form 1): comments by take uid, sorted by time.
+
+    ``data``: the file's JSON when already parsed (see :func:`~egoexo_kit.annotations.read_keystep`).
+    """
     path = Path(path)
-    anns = annotations_member(load_object(path), path, kind=dict)
+    anns = annotations_member(load_object(path, data=data), path, kind=dict)
     split = annotation_split(path.name)
     folder = _commentary_dir(path)
     out: dict[str, list[ExpertComment]] = {uid: [] for uid in anns}

@@ -168,10 +168,14 @@ def _taxonomy(scenario: str, raw: Any, *, path: Path) -> Taxonomy:
     return Taxonomy(scenario, nodes)
 
 
-def read_keystep(path: str | Path) -> KeystepFile:
-    """Parse ``keystep_{train,val}.json`` (FORMAT §7.2); the first problem raises a located error."""
+def read_keystep(path: str | Path, *, data: Any = None) -> KeystepFile:
+    """Parse ``keystep_{train,val}.json`` (FORMAT §7.2); the first problem raises a located error.
+
+    ``data``: the file's JSON when the caller has already parsed it (``validate`` parses each file
+    once); ``None`` reads ``path``. The same holds for every ``read_*`` of this package that takes it.
+    """
     path = Path(path)
-    data = load_object(path)
+    data = load_object(path, data=data)
     anns = annotations_member(data, path, kind=dict)
     taxonomies = {s: _taxonomy(s, raw, path=path) for s, raw in (data.get("taxonomy") or {}).items()}
     vocab_raw = data.get("vocabulary") or {}
@@ -238,10 +242,10 @@ class KeystepBenchmarkSegment:
     split: str | None
 
 
-def read_keystep_benchmark(path: str | Path) -> list[KeystepBenchmarkSegment]:
-    """Parse ``keystep_benchmark/keystep_segment_<split>.json`` (FORMAT §7.3)."""
+def read_keystep_benchmark(path: str | Path, *, data: Any = None) -> list[KeystepBenchmarkSegment]:
+    """Parse ``keystep_benchmark/keystep_segment_<split>.json`` (FORMAT §7.3), in file order."""
     path = Path(path)
-    data = load_object(path)
+    data = load_object(path, data=data)
     segs = data.get("segments")
     if not isinstance(segs, list):
         raise FormatError("expected an object with a 'segments' list", path=path, pointer="")

@@ -129,10 +129,13 @@ class PoseFrameSummary:
     """File keys of empty frames (left out, as the official loaders do)."""
 
 
-def summarize_keypoints(path: str | Path) -> PoseFrameSummary:
-    """Frames, 3D joint counts and 2D cameras of a keypoint file (fast: points are not converted)."""
+def summarize_keypoints(path: str | Path, *, data: Any = None) -> PoseFrameSummary:
+    """Frames, 3D joint counts and 2D cameras of a keypoint file (fast: points are not converted).
+
+    ``data``: the file's JSON when already parsed (see :func:`~egoexo_kit.annotations.read_keystep`).
+    """
     path = Path(path)
-    items, empty = _frame_items(load_object(path), path)
+    items, empty = _frame_items(load_object(path, data=data), path)
     for key, item in items:
         for member in ("annotation3D", "annotation2D"):
             if not isinstance(item.get(member) or {}, dict):
@@ -245,10 +248,13 @@ def _camera(raw: Any, *, path: Path, at: str) -> CameraPoseEntry:
     return CameraPoseEntry(K, _matrix(ext, (3, 4), path=path, at=at + "/camera_extrinsics"), {})
 
 
-def read_camera_pose(path: str | Path, *, split: str | None = None) -> CameraPose:
-    """Parse ``ego_pose/<split>/camera_pose/<take_uid>.json`` (camera-major or the docs' frame-major)."""
+def read_camera_pose(path: str | Path, *, split: str | None = None, data: Any = None) -> CameraPose:
+    """Parse ``ego_pose/<split>/camera_pose/<take_uid>.json`` (camera-major or the docs' frame-major).
+
+    ``data``: the file's JSON when already parsed (see :func:`~egoexo_kit.annotations.read_keystep`).
+    """
     path = Path(path)
-    data = load_object(path)
+    data = load_object(path, data=data)
     meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     if data and all(str(k).isdigit() for k in data):  # frame-major docs variant (FORMAT §7.9)
         merged: dict[str, dict[str, Any]] = {}

@@ -68,8 +68,8 @@ class ProficiencyDemonstration(_ProficiencyItem):
     """Good executions and tips, sorted by time."""
 
 
-def _items(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    items = annotations_member(load_json(path), path, kind=list)
+def _items(path: Path, data: Any) -> list[tuple[str, dict[str, Any]]]:
+    items = annotations_member(load_json(path) if data is None else data, path, kind=list)
     out = []
     for j, item in enumerate(items):
         at = pointer("annotations", j)
@@ -94,24 +94,30 @@ def _common(item: dict[str, Any], *, split: str | None) -> dict[str, Any]:
     }
 
 
-def read_proficiency_demonstrator(path: str | Path) -> list[ProficiencyDemonstrator]:
-    """Parse ``proficiency_demonstrator_<split>.json``."""
+def read_proficiency_demonstrator(path: str | Path, *, data: Any = None) -> list[ProficiencyDemonstrator]:
+    """Parse ``proficiency_demonstrator_<split>.json``, in file order.
+
+    ``data``: the file's JSON when already parsed (see :func:`~egoexo_kit.annotations.read_keystep`).
+    """
     path = Path(path)
     split = annotation_split(path.name)
     return [
         ProficiencyDemonstrator(
             **_common(item, split=split), proficiency_score=opt_str(item.get("proficiency_score"))
         )
-        for _, item in _items(path)
+        for _, item in _items(path, data)
     ]
 
 
-def read_proficiency_demonstration(path: str | Path) -> list[ProficiencyDemonstration]:
-    """Parse ``proficiency_demonstration_<split>.json``."""
+def read_proficiency_demonstration(path: str | Path, *, data: Any = None) -> list[ProficiencyDemonstration]:
+    """Parse ``proficiency_demonstration_<split>.json``, in file order.
+
+    ``data``: the file's JSON when already parsed (see :func:`~egoexo_kit.annotations.read_keystep`).
+    """
     path = Path(path)
     split = annotation_split(path.name)
     out = []
-    for at, item in _items(path):
+    for at, item in _items(path, data):
         moments = []
         for key, kind in (("good_executions", "good_execution"), ("tips_for_improvement", "tip")):
             for k, m in enumerate(item.get(key) or []):

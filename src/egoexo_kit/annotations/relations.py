@@ -166,10 +166,13 @@ def _track(obj: str, cam: str, raw: Any, *, path: Path, at: str) -> MaskTrack:
     return MaskTrack(obj, cam, frames, annotated, None if fps is None else float(fps))
 
 
-def read_relations(path: str | Path) -> dict[str, TakeRelations]:
-    """Parse ``relations_<split>.json``: each take's boxes and mask tracks (masks stay encoded)."""
+def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelations]:
+    """Parse ``relations_<split>.json``: each take's boxes and mask tracks (masks stay encoded).
+
+    ``data``: the file's JSON when already parsed (see :func:`~egoexo_kit.annotations.read_keystep`).
+    """
     path = Path(path)
-    anns = annotations_member(load_object(path), path, kind=dict)
+    anns = annotations_member(load_object(path, data=data), path, kind=dict)
     split = annotation_split(path.name)
     out = {}
     for uid, entry in anns.items():

@@ -15,7 +15,8 @@ from egoexo_kit.builder._metadata import write_metadata
 from egoexo_kit.builder._pose import has_body_truth
 from egoexo_kit.builder._raw import find_captures, read_raw_capture
 from egoexo_kit.builder._runner import run_units
-from egoexo_kit.builder._stages import Unit, read_plan, run_unit, state_dir
+from egoexo_kit.builder._stages import run_unit
+from egoexo_kit.builder._unit import Unit, read_plan, state_dir
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
 

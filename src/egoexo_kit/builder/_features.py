@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from egoexo_kit.builder._stages import Unit
+from egoexo_kit.builder._unit import Unit
 
 __all__ = ["run_features"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from egoexo_kit._io import write_json
 from egoexo_kit.builder._raw import read_raw_capture
-from egoexo_kit.builder._stages import read_plan
+from egoexo_kit.builder._unit import read_plan
 from egoexo_kit.release import load_json
 from egoexo_kit.release.writers import UidSource, capture_record, take_record
 from egoexo_kit.vocab import FPS

@@ -28,8 +28,8 @@ import numpy as np
 
 from egoexo_kit._io import write_json
 from egoexo_kit.builder._raw import read_raw_capture
-from egoexo_kit.builder._stages import Unit, read_plan, state_dir
 from egoexo_kit.builder._sync import DeviceSync
+from egoexo_kit.builder._unit import Unit, read_plan, state_dir
 from egoexo_kit.errors import FormatError
 from egoexo_kit.pose import (
     KeypointDetector,

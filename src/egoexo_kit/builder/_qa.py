@@ -13,7 +13,7 @@ import numpy as np
 
 from egoexo_kit.builder._pose import BODY_TRUTH, body_at, pose_path
 from egoexo_kit.builder._raw import read_raw_capture
-from egoexo_kit.builder._stages import read_plan, state_dir
+from egoexo_kit.builder._unit import read_plan, state_dir
 from egoexo_kit.release import load_json
 
 __all__ = ["clock_truth", "pose_qa", "sync_qa"]

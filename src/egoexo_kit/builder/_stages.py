@@ -13,7 +13,6 @@ import csv
 import dataclasses
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,63 +21,23 @@ import numpy as np
 from egoexo_kit._io import atomic_dir, write_json
 from egoexo_kit.builder._config import BuildConfig
 from egoexo_kit.builder._cut import TakeWindow, detect_takes, stream_frames, take_window, timesync_table
+from egoexo_kit.builder._features import run_features
 from egoexo_kit.builder._ledger import Ledger
+from egoexo_kit.builder._pose import run_pose
 from egoexo_kit.builder._raw import RawCapture, RawDevice, RawStream, read_raw_capture
 from egoexo_kit.builder._sync import CaptureSync, sync_capture
 from egoexo_kit.builder._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze, trim_jsonl
-from egoexo_kit.errors import FormatError
+from egoexo_kit.builder._unit import Unit, plan_path, read_plan, state_dir
 from egoexo_kit.release import load_json
 from egoexo_kit.release.writers import write_pcm_wav
 from egoexo_kit.sensors import read_audio
 from egoexo_kit.video import VideoReader, downscale_video, encode_video, write_collage
 from egoexo_kit.vocab import FPS
 
-__all__ = ["Unit", "plan_path", "read_plan", "run_unit", "state_dir"]
+__all__ = ["run_unit"]
 
 CHUNK = 32
 """Native frames decoded per batch while encoding."""
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One unit of work: a stage applied to a capture or a take."""
-
-    stage: str
-    name: str
-    """Capture name (``sync``) or take name (``takes``)."""
-    raw: Path
-    """The capture's raw folder."""
-    out: Path
-    config: BuildConfig
-    key: str = ""
-    """Ledger key (stage version, unit and settings)."""
-
-    @property
-    def id(self) -> str:
-        """``stage:name``, the ledger's unit name."""
-        return f"{self.stage}:{self.name}"
-
-
-def state_dir(out: Path, capture: str) -> Path:
-    """Where the build keeps a capture's plan and sync report (a rebuildable cache, DESIGN §1)."""
-    return out / ".egoexo-kit" / "build" / capture
-
-
-def plan_path(out: Path, capture: str) -> Path:
-    """The capture's cut plan (take windows) written by its sync unit."""
-    return state_dir(out, capture) / "plan.json"
-
-
-def read_plan(out: Path, capture: str) -> dict[str, Any]:
-    """The cut plan of ``capture``.
-
-    Raises:
-        FormatError: the sync stage has not run for it.
-    """
-    path = plan_path(out, capture)
-    if not path.is_file():
-        raise FormatError(f"capture {capture} has no sync yet: run the sync stage first", path=path)
-    return load_json(path)
 
 
 def _sync_report(sync: CaptureSync) -> dict[str, Any]:
@@ -233,21 +192,7 @@ def run_take(unit: Unit) -> dict[str, Any]:
     return {"take_name": unit.name, "frames": window.n_frames}
 
 
-def run_pose_unit(unit: Unit) -> dict[str, Any]:
-    """The ``pose`` stage (:mod:`egoexo_kit.builder._pose`, which builds on this module)."""
-    from egoexo_kit.builder._pose import run_pose
-
-    return run_pose(unit)
-
-
-def run_features_unit(unit: Unit) -> dict[str, Any]:
-    """The ``features`` stage (:mod:`egoexo_kit.builder._features`)."""
-    from egoexo_kit.builder._features import run_features
-
-    return run_features(unit)
-
-
-RUN = {"sync": run_sync, "takes": run_take, "pose": run_pose_unit, "features": run_features_unit}
+RUN = {"sync": run_sync, "takes": run_take, "pose": run_pose, "features": run_features}
 _TARGET = {"sync": "captures", "takes": "takes"}
 """Folder of the stages that write through a temp folder (``pose`` writes one file atomically)."""
 

@@ -28,7 +28,8 @@ from egoexo_kit.cli.info import render_release, render_take
 from egoexo_kit.cli.query import render_rows
 from egoexo_kit.cli.validate import render_report
 from egoexo_kit.extras import installed_extras
-from egoexo_kit.release import release_summary, take_summary, validate_release
+from egoexo_kit.release import release_summary, take_summary
+from egoexo_kit.validate import validate_release
 
 __all__ = ["demo"]
 

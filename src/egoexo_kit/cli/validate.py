@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from egoexo_kit.cli._common import console, err_console, handle_errors, print_json
-from egoexo_kit.release import Report, validate_release
+from egoexo_kit.validate import Report, validate_release
 
 __all__ = ["validate"]
 

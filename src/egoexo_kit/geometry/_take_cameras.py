@@ -30,11 +30,11 @@ from egoexo_kit.geometry.posed import PosedCamera, Space
 from egoexo_kit.geometry.spaces import aria_linear_camera, exo_undistorted_camera
 from egoexo_kit.geometry.transforms import interpolate_poses, invert_pose, pose_from_quat_t
 from egoexo_kit.release import (
-    probe_video,
     read_closed_loop_trajectory,
     read_gopro_calibs,
     read_online_calibration,
 )
+from egoexo_kit.video import probe_video
 
 if TYPE_CHECKING:
     from egoexo_kit.release import Take, View

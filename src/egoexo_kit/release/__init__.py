@@ -1,13 +1,15 @@
-"""Read a release in the official Ego-Exo4D layout: typed metadata, paths, file readers, validation.
+"""Read a release in the official Ego-Exo4D layout: typed metadata, paths and file readers.
 
 The lowest layer: imports nothing else of egoexo-kit but ``errors``, ``vocab`` and ``_io``
 (DESIGN §1). File-level readers here only parse; the maths on their arrays lives in ``timeline``,
-``sensors`` and ``geometry``. The writers of the canonical form (metadata records, WAV), shared by
-``synth`` and ``builder``, are the submodule :mod:`egoexo_kit.release.writers`, not re-exported here.
+``sensors`` and ``geometry``. Whole-release checks live one layer up, in :mod:`egoexo_kit.validate`.
+The writers of the canonical form (metadata records, WAV), shared by ``synth`` and ``builder``, are
+the submodule :mod:`egoexo_kit.release.writers`, not re-exported here.
 """
 
 from __future__ import annotations
 
+from egoexo_kit.errors import Problem as Problem
 from egoexo_kit.release._annotation_files import ANNOTATION_FAMILIES as ANNOTATION_FAMILIES
 from egoexo_kit.release._annotation_files import annotation_family as annotation_family
 from egoexo_kit.release._annotation_files import annotation_split as annotation_split
@@ -18,11 +20,10 @@ from egoexo_kit.release._info import take_summary as take_summary
 from egoexo_kit.release._json import load_json as load_json
 from egoexo_kit.release._json import load_records as load_records
 from egoexo_kit.release._json import parse_record as parse_record
+from egoexo_kit.release._json import pointer as pointer
 from egoexo_kit.release._json import records_from as records_from
 from egoexo_kit.release._masks import decode_mask as decode_mask
 from egoexo_kit.release._masks import encode_mask as encode_mask
-from egoexo_kit.release._media import VideoInfo as VideoInfo
-from egoexo_kit.release._media import probe_video as probe_video
 from egoexo_kit.release._mps import ClosedLoopTrajectory as ClosedLoopTrajectory
 from egoexo_kit.release._mps import EyeGaze2D as EyeGaze2D
 from egoexo_kit.release._mps import EyeGaze3D as EyeGaze3D
@@ -44,8 +45,10 @@ from egoexo_kit.release._mps import read_timesync as read_timesync
 from egoexo_kit.release._parts import ALL_PARTS as ALL_PARTS
 from egoexo_kit.release._parts import CLIPS_PART as CLIPS_PART
 from egoexo_kit.release._parts import KNOWN_PARTS as KNOWN_PARTS
+from egoexo_kit.release._parts import PartsOnDisk as PartsOnDisk
 from egoexo_kit.release._parts import classify as classify_part
 from egoexo_kit.release._parts import scan_parts as scan_parts
+from egoexo_kit.release._paths import safe_join as safe_join
 from egoexo_kit.release._records import CameraRecord as CameraRecord
 from egoexo_kit.release._records import CaptureRecord as CaptureRecord
 from egoexo_kit.release._records import ParticipantRecord as ParticipantRecord
@@ -54,21 +57,22 @@ from egoexo_kit.release._records import Splits as Splits
 from egoexo_kit.release._records import TakeRecord as TakeRecord
 from egoexo_kit.release._records import VideoEntry as VideoEntry
 from egoexo_kit.release._records import VisualObjectRecord as VisualObjectRecord
+from egoexo_kit.release._release import METADATA_FILES as METADATA_FILES
 from egoexo_kit.release._release import Release as Release
 from egoexo_kit.release._release import Takes as Takes
 from egoexo_kit.release._release import open_release as open_release
-from egoexo_kit.release._report import Problem as Problem
-from egoexo_kit.release._report import Report as Report
 from egoexo_kit.release._take import FPS as FPS
+from egoexo_kit.release._take import NON_CAMERA_KEYS as NON_CAMERA_KEYS
 from egoexo_kit.release._take import Take as Take
 from egoexo_kit.release._take import View as View
 from egoexo_kit.release._timesync import format_ranges as format_ranges
-from egoexo_kit.release._validate import validate_release as validate_release
 
 __all__ = [
     "ALL_PARTS",
     "CLIPS_PART",
     "KNOWN_PARTS",
+    "METADATA_FILES",
+    "NON_CAMERA_KEYS",
     "ANNOTATION_FAMILIES",
     "FPS",
     "CameraRecord",
@@ -80,11 +84,11 @@ __all__ = [
     "GoProCalibs",
     "OnlineCalibration",
     "OpenLoopTrajectory",
+    "PartsOnDisk",
     "ParticipantRecord",
     "PhysicalSettingRecord",
     "Problem",
     "Release",
-    "Report",
     "SemidenseObservations",
     "SemidensePoints",
     "Splits",
@@ -93,7 +97,6 @@ __all__ = [
     "Takes",
     "Timesync",
     "VideoEntry",
-    "VideoInfo",
     "View",
     "VisualObjectRecord",
     "annotation_family",
@@ -106,7 +109,7 @@ __all__ = [
     "load_records",
     "open_release",
     "parse_record",
-    "probe_video",
+    "pointer",
     "read_closed_loop_trajectory",
     "read_csv",
     "read_eye_gaze",
@@ -119,7 +122,7 @@ __all__ = [
     "read_timesync",
     "records_from",
     "release_summary",
+    "safe_join",
     "scan_parts",
     "take_summary",
-    "validate_release",
 ]

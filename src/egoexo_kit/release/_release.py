@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.errors import FormatError, NotFoundError, Problem
 from egoexo_kit.release._json import load_json, load_records, parse_record, records_from
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
@@ -18,7 +18,6 @@ from egoexo_kit.release._records import (
     TakeRecord,
     VisualObjectRecord,
 )
-from egoexo_kit.release._report import Problem, Report
 from egoexo_kit.release._take import Take
 from egoexo_kit.vocab import pointer
 
@@ -192,7 +191,9 @@ class Release:
             raise FormatError("not a release: takes.json is missing (part 'metadata')", path=root)
         raw = load_json(takes_json)
         if not isinstance(raw, list):
-            raise FormatError(f"expected a top-level JSON array, got {type(raw).__name__}", path=takes_json)
+            raise FormatError(
+                f"expected a top-level JSON array, got {type(raw).__name__}", path=takes_json, pointer=""
+            )
         release = cls(root, [], take_type=take_type, strict=strict)
         release._take_records = release._lenient(
             takes_json, lambda errs: records_from(raw, TakeRecord, path=takes_json, errors=errs), []
@@ -212,10 +213,8 @@ class Release:
         except FormatError as e:
             errors.append(e)
             out = fallback
-        report = Report(root=self.root)
-        for e in errors:
-            report.exception(e, level="warning")
-        self._warnings.extend(p for p in report.warnings if p not in self._warnings)
+        found = [Problem.from_error(e, root=self.root) for e in errors]
+        self._warnings.extend(p for p in found if p not in self._warnings)
         return out
 
     @property
@@ -336,7 +335,7 @@ class Release:
         def read(_: list[FormatError] | None) -> dict[str, Any]:
             data = load_json(path)
             if not isinstance(data, dict):
-                raise FormatError("expected a JSON object", path=path, pointer="")
+                raise FormatError(f"expected a JSON object, got {type(data).__name__}", path=path, pointer="")
             return data
 
         return self._lenient(path, read, {})

@@ -16,6 +16,7 @@ from egoexo_kit.video._encode import encode_video as encode_video
 from egoexo_kit.video._frame import Frame as Frame
 from egoexo_kit.video._frame import FrameBatch as FrameBatch
 from egoexo_kit.video._meta import VideoMeta as VideoMeta
+from egoexo_kit.video._meta import probe_video as probe_video
 from egoexo_kit.video._reader import VideoReader as VideoReader
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "downscaled_size",
     "encode_video",
     "iter_synced",
+    "probe_video",
     "read_rgb_frames",
     "write_collage",
 ]

@@ -12,8 +12,9 @@ import numpy as np
 
 from egoexo_kit._parallel import pool_map
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import Release, probe_video
+from egoexo_kit.release import Release
 from egoexo_kit.video._encode import encode_video
+from egoexo_kit.video._meta import probe_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
 __all__ = ["downscale_release", "downscale_video", "downscaled_size", "read_rgb_frames"]

@@ -21,7 +21,7 @@ import numpy as np
 from egoexo_kit._io import atomic_path
 from egoexo_kit.errors import FormatError
 
-__all__ = ["PtsTable", "VideoMeta", "load_pts_table", "scan_pts_table"]
+__all__ = ["PtsTable", "VideoMeta", "load_pts_table", "make_meta", "probe_video", "scan_pts_table"]
 
 _CACHE_VERSION = 1
 
@@ -170,3 +170,60 @@ def load_pts_table(
     except OSError:
         pass  # a read-only release: the cache is an optimisation, keep the table in memory only
     return table
+
+
+def make_meta(path: Path, stream: av.VideoStream, table: PtsTable, *, stream_number: int) -> VideoMeta:
+    """The :class:`VideoMeta` of ``stream``: header values, and counts and times from its PTS table."""
+    ctx = stream.codec_context
+    tb = stream.time_base
+    if tb is None:
+        raise FormatError("video stream has no time base", path=path)
+    pts = table.pts
+    n = len(pts)
+    header_fps = float(stream.average_rate) if stream.average_rate else None
+    fps = float((n - 1) / (int(pts[-1] - pts[0]) * tb)) if n > 1 else (header_fps or 0.0)
+    begin = int(pts[0]) * tb.numerator / tb.denominator
+    end = (int(pts[-1]) + table.last_duration) * tb.numerator / tb.denominator
+    return VideoMeta(
+        path=path,
+        stream=stream_number,
+        width=ctx.width,
+        height=ctx.height,
+        num_frames=n,
+        num_frames_from_header=stream.frames or None,
+        fps=fps,
+        fps_from_header=header_fps,
+        time_base=tb,
+        codec=ctx.name,
+        pix_fmt=ctx.pix_fmt,
+        begin_s=begin,
+        end_s=end,
+    )
+
+
+def probe_video(path: str | Path, *, stream: int = 0, index_dir: Path | None = None) -> VideoMeta:
+    """What a video file is, without decoding pixels: its :class:`VideoMeta` (one demux pass).
+
+    The frame count is the number of frames the decoder will output (the PTS table, FORMAT §3.3
+    trusts no header). ``index_dir``: where to cache the PTS table (see :func:`load_pts_table`).
+
+    Raises:
+        FormatError: the file does not exist, is not a readable video, or has no such stream.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError("video file does not exist", path=path)
+    try:
+        with av.open(str(path)) as container:
+            videos = container.streams.video
+            if not videos:
+                raise FormatError("file has no video stream", path=path)
+            if not 0 <= stream < len(videos):
+                raise FormatError(
+                    f"no video stream {stream}: the file has {len(videos)} (valid: 0..{len(videos) - 1})",
+                    path=path,
+                )
+            table = load_pts_table(container, videos[stream], path=path, index_dir=index_dir)
+            return make_meta(path, videos[stream], table, stream_number=stream)
+    except av.FFmpegError as e:
+        raise FormatError(f"cannot read video: {e}", path=path) from e

@@ -22,7 +22,7 @@ import numpy as np
 
 from egoexo_kit.errors import FormatError, FrameIndexError
 from egoexo_kit.video._frame import FrameBatch
-from egoexo_kit.video._meta import PtsTable, VideoMeta, load_pts_table
+from egoexo_kit.video._meta import VideoMeta, load_pts_table, make_meta
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
 __all__ = ["VideoReader"]
@@ -79,7 +79,7 @@ class VideoReader:
                 )
             self._stream = videos[stream]
             table = load_pts_table(self._container, self._stream, path=self._path, index_dir=index_dir)
-            self._meta = _make_meta(self._path, self._stream, table, stream_number=stream)
+            self._meta = make_meta(self._path, self._stream, table, stream_number=stream)
         except BaseException:
             self._container.close()
             raise
@@ -381,31 +381,3 @@ class VideoReader:
             raise FormatError(f"cannot decode video: {e}", path=self._path, frame=target) from e
         self._frames = None  # end of stream: the next request seeks
         return False
-
-
-def _make_meta(path: Path, stream: av.VideoStream, table: PtsTable, *, stream_number: int) -> VideoMeta:
-    ctx = stream.codec_context
-    tb = stream.time_base
-    if tb is None:
-        raise FormatError("video stream has no time base", path=path)
-    pts = table.pts
-    n = len(pts)
-    header_fps = float(stream.average_rate) if stream.average_rate else None
-    fps = float((n - 1) / (int(pts[-1] - pts[0]) * tb)) if n > 1 else (header_fps or 0.0)
-    begin = int(pts[0]) * tb.numerator / tb.denominator
-    end = (int(pts[-1]) + table.last_duration) * tb.numerator / tb.denominator
-    return VideoMeta(
-        path=path,
-        stream=stream_number,
-        width=ctx.width,
-        height=ctx.height,
-        num_frames=n,
-        num_frames_from_header=stream.frames or None,
-        fps=fps,
-        fps_from_header=header_fps,
-        time_base=tb,
-        codec=ctx.name,
-        pix_fmt=ctx.pix_fmt,
-        begin_s=begin,
-        end_s=end,
-    )

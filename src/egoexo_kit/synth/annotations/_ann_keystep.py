@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from egoexo_kit._io import write_json, write_text
-from egoexo_kit.synth.annotations._annotations import LABELLED_SPLITS, annotator_meta, export_time, take_rng
+from egoexo_kit.synth.annotations._ann_common import LABELLED_SPLITS, annotator_meta, export_time, take_rng
 from egoexo_kit.synth.capture import TakeTruth
 from egoexo_kit.synth.plan import FPS, PlannedStep, TakePlan, TaxonomyTask
 

@@ -35,7 +35,7 @@ from egoexo_kit.geometry import (
     sensor_to_mp4_px,
     transform_points,
 )
-from egoexo_kit.synth.annotations._annotations import LABELLED_SPLITS, take_rng
+from egoexo_kit.synth.annotations._ann_common import LABELLED_SPLITS, take_rng
 from egoexo_kit.synth.capture import TakeTruth, ViewTruth
 from egoexo_kit.synth.motion import BODY_JOINTS, HAND_JOINTS
 

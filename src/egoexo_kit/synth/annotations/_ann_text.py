@@ -24,7 +24,7 @@ import numpy as np
 
 from egoexo_kit._io import atomic_path, write_json
 from egoexo_kit.geometry import invert_pose, transform_points
-from egoexo_kit.synth.annotations._annotations import (
+from egoexo_kit.synth.annotations._ann_common import (
     LABELLED_SPLITS,
     best_exo_view,
     export_time,

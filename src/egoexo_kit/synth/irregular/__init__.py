@@ -10,8 +10,8 @@ Re-exports the registry; the steps stay in their modules.
 
 from __future__ import annotations
 
-from egoexo_kit.synth.irregular._irregular import IRREGULARITIES as IRREGULARITIES
-from egoexo_kit.synth.irregular._irregular import IrregularRelease as IrregularRelease
+from egoexo_kit.synth.irregular._irr_registry import IRREGULARITIES as IRREGULARITIES
+from egoexo_kit.synth.irregular._irr_registry import IrregularRelease as IrregularRelease
 from egoexo_kit.synth.irregular._irregular import apply_irregularities as apply_irregularities
 from egoexo_kit.synth.irregular._irregular import record as record
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit._io import write_json
-from egoexo_kit.synth.irregular._irregular import IrregularRelease, register
+from egoexo_kit.synth.irregular._irr_registry import IrregularRelease, register
 from egoexo_kit.vocab import pointer
 
 __all__ = ["empty_pose_frames", "redacted_take"]

@@ -20,7 +20,7 @@ import yaml
 
 from egoexo_kit._io import atomic_path, write_text
 from egoexo_kit.features import CONFIG_NAME, FeatureKey, num_windows
-from egoexo_kit.synth.irregular._irregular import IrregularRelease, register
+from egoexo_kit.synth.irregular._irr_registry import IrregularRelease, register
 
 __all__ = ["FEATURE_DIM", "FEATURE_FOLDER", "official_config", "write_official_features"]
 

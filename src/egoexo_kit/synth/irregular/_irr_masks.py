@@ -19,7 +19,7 @@ from pycocotools import mask as mask_utils
 
 from egoexo_kit._io import write_json
 from egoexo_kit.release._masks import parse_rle_counts
-from egoexo_kit.synth.irregular._irregular import IrregularRelease, register
+from egoexo_kit.synth.irregular._irr_registry import IrregularRelease, register
 from egoexo_kit.vocab import pointer
 
 __all__ = ["noncanonical_counts", "noncanonical_rle"]

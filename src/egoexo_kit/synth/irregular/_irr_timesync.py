@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit._io import write_text
-from egoexo_kit.synth.irregular._irregular import IrregularRelease, register
+from egoexo_kit.synth.irregular._irr_registry import IrregularRelease, register
 
 __all__ = ["INT_SUFFIXES", "timesync_gaps"]
 

@@ -16,8 +16,6 @@ not irregularities: the generator writes them with or without ``clean``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,38 +23,11 @@ import numpy as np
 
 from egoexo_kit._io import write_json
 from egoexo_kit.synth._config import SynthConfig
+from egoexo_kit.synth.irregular._irr_registry import IRREGULARITIES, IrregularRelease
 
 __all__ = ["IRREGULARITIES", "IrregularRelease", "apply_irregularities", "record"]
 
 IRREGULARITIES_FILE = Path(".synth") / "irregularities.json"
-
-
-@dataclass
-class IrregularRelease:
-    """What an irregularity step sees: the finished release and a generator seeded per step."""
-
-    root: Path
-    config: SynthConfig
-    rng: np.random.Generator
-    takes: list[dict[str, Any]] = field(default_factory=list)
-    """``takes.json`` as written (empty when the release has none)."""
-
-
-Step = Callable[[IrregularRelease], list[dict[str, Any]]]
-"""Edits the release in place; returns one JSON-able record per change (where, what, why)."""
-
-IRREGULARITIES: dict[str, Step] = {}
-"""Name → step, applied in this order. Steps register themselves with :func:`register`."""
-
-
-def register(name: str) -> Callable[[Step], Step]:
-    """Decorator adding a step to :data:`IRREGULARITIES` under ``name``."""
-
-    def add(step: Step) -> Step:
-        IRREGULARITIES[name] = step
-        return step
-
-    return add
 
 
 def record(root: Path, name: str, records: list[dict[str, Any]]) -> None:

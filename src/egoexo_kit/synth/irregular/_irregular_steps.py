@@ -1,4 +1,4 @@
-"""Imports every irregularity step module so that each registers itself in ``_irregular.IRREGULARITIES``.
+"""Imports every irregularity step module so that each registers itself in ``_irr_registry.IRREGULARITIES``.
 
 Order of the imports is the order the steps run in.
 """

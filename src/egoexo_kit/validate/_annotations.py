@@ -1,4 +1,11 @@
-"""Annotation checks of ``validate``: every file parses, has its family's shape and names real takes.
+"""Annotation checks of ``validate``: every file reads with its family's loader and names real takes.
+
+The shape of each file is checked by the loader of :mod:`egoexo_kit.annotations` that reads it (one
+parse: the document is handed to the loader), so ``validate`` and ``take.annotations`` agree on what
+is readable; a loader's located :class:`~egoexo_kit.errors.FormatError` is the file's error. What no
+loader checks is checked here on the file that read: takes named by the annotations exist in
+``takes.json`` (with the same name), keystep times and steps, a sample of relation masks decodes,
+proficiency video paths stay in the release, ego_pose files sit where FORMAT §7.9 puts them.
 
 Irregular but usable entries are warnings (issue 16): a take uid that ``takes.json`` lacks is a
 redacted take (the official atomic-descriptions tutorial, ``facebookresearch/Ego4d:
@@ -10,24 +17,40 @@ is an empty list holds no annotation (the official loaders skip it on ``len(fram
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.release._annotation_files import annotation_family
-from egoexo_kit.release._csv import read_csv
-from egoexo_kit.release._json import load_json
-from egoexo_kit.release._masks import decode_mask
-from egoexo_kit.release._paths import safe_join
-from egoexo_kit.release._report import EMPTY_POSE_FRAME, unknown_take
-from egoexo_kit.release._validate import Ctx
-from egoexo_kit.vocab import is_empty_pose_frame, pointer
+from egoexo_kit.annotations import (
+    EMPTY_POSE_FRAME,
+    read_atomic_descriptions,
+    read_camera_pose,
+    read_commentary_folder,
+    read_expert_commentary,
+    read_keystep,
+    read_keystep_benchmark,
+    read_label_mapping,
+    read_proficiency_demonstration,
+    read_proficiency_demonstrator,
+    read_relations,
+    summarize_keypoints,
+    unknown_take,
+)
+from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.release import annotation_family, decode_mask, load_json, pointer, safe_join
+from egoexo_kit.validate._context import Ctx
 
 __all__ = ["check_annotations"]
 
 MAX_MASKS_PER_FILE = 200
 """Masks decoded per relations file (a sample: real files hold millions)."""
 _FRAME_KEY = re.compile(r"^\d+$")
+_BY_TAKE: dict[str, Callable[..., Any]] = {
+    "relations": read_relations,
+    "atomic_descriptions": read_atomic_descriptions,
+    "expert_commentary": read_expert_commentary,
+}
+"""Families keyed by take uid, with their loader (``procedure_understanding`` has no known schema)."""
 
 
 def check_annotations(ctx: Ctx) -> None:
@@ -46,30 +69,36 @@ def check_annotations(ctx: Ctx) -> None:
             _check_keystep(ctx, path, data)
         elif fam in ("relations", "atomic_descriptions", "expert_commentary", "procedure_understanding"):
             _check_by_take(ctx, path, data, family=fam)
-        elif fam is not None and fam.startswith("proficiency"):
-            _check_proficiency(ctx, path, data)
+        elif fam in ("proficiency_demonstrator", "proficiency_demonstration"):
+            _check_proficiency(ctx, path, data, family=fam)
     _check_keystep_benchmark(ctx, ann / "keystep_benchmark")
     _check_ego_pose(ctx, ann / "ego_pose")
     commentary = ann / "expert_commentary"
     if commentary.is_dir():
         for path in sorted(commentary.glob("*/*/*.json")):
-            _load(ctx, path)
+            if path.name == "data.json":
+                _read(ctx, path, lambda path=path: read_commentary_folder(path.parent))
+            else:
+                _load(ctx, path)
 
 
 def _load(ctx: Ctx, path: Path) -> Any:
+    """The file's JSON, or ``None`` with its located error reported."""
+    return _read(ctx, path, lambda: load_json(path))
+
+
+def _read(ctx: Ctx, path: Path, read: Callable[[], Any]) -> Any:
+    """Run a loader: its located error becomes the file's error; ``None`` when it refused the file.
+
+    Anything else a loader raises on bad data is reported too (``validate`` never raises on data).
+    """
     try:
-        return load_json(path)
-    except FormatError as e:
+        return read()
+    except EgoExoKitError as e:
         ctx.report.exception(e)
-        return None
-
-
-def _annotations(ctx: Ctx, path: Path, data: Any, *, kind: type) -> Any:
-    """The ``annotations`` member, checked to be of ``kind``; ``None`` (reported) otherwise."""
-    if not isinstance(data, dict) or not isinstance(data.get("annotations"), kind):
-        ctx.report.error(path, f"expected an object with an 'annotations' {kind.__name__}", where="/")
-        return None
-    return data["annotations"]
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        ctx.report.error(path, f"cannot be read: {type(e).__name__}: {e}")
+    return None
 
 
 def _check_take_ref(ctx: Ctx, path: Path, *, where: str, uid: Any, name: Any = None) -> None:
@@ -88,26 +117,18 @@ def _check_take_ref(ctx: Ctx, path: Path, *, where: str, uid: Any, name: Any = N
 
 
 def _check_keystep(ctx: Ctx, path: Path, data: Any) -> None:
-    anns = _annotations(ctx, path, data, kind=dict)
-    if anns is None:
+    """The loader's shape, then: taxonomy and vocabulary present, takes known, times ordered, steps known."""
+    if _read(ctx, path, lambda: read_keystep(path, data=data)) is None:
         return
     vocab = data.get("vocabulary")
     if not isinstance(vocab, dict) or not isinstance(data.get("taxonomy"), dict):
         ctx.report.error(path, "keystep file needs 'taxonomy' and 'vocabulary' objects", where="/")
         vocab = None
-    for uid, entry in anns.items():
-        at = pointer("annotations", uid)
-        if not isinstance(entry, dict) or not isinstance(entry.get("segments"), list):
-            ctx.report.error(path, "expected an object with a 'segments' list", where=at)
-            continue
-        _check_take_ref(ctx, path, where=at, uid=uid, name=entry.get("take_name"))
+    for uid, entry in data["annotations"].items():  # the loader checked every entry's shape
+        _check_take_ref(ctx, path, where=pointer("annotations", uid), uid=uid, name=entry.get("take_name"))
         for j, seg in enumerate(entry["segments"]):
             sat = pointer("annotations", uid, "segments", j)
-            try:
-                start, end = float(seg["start_time"]), float(seg["end_time"])
-            except (KeyError, TypeError, ValueError):
-                ctx.report.error(path, "segment needs numeric start_time and end_time", where=sat)
-                continue
+            start, end = float(seg["start_time"]), float(seg["end_time"])
             if start > end:
                 ctx.report.error(path, f"segment starts after it ends ({start} > {end})", where=sat)
             uid_step = seg.get("step_unique_id")
@@ -119,44 +140,29 @@ def _check_keystep(ctx: Ctx, path: Path, data: Any) -> None:
 
 def _check_by_take(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
     """Files keyed by take uid: relations, atomic descriptions, expert commentary, procedure understanding."""
-    anns = _annotations(ctx, path, data, kind=dict)
-    if anns is None:
+    read = _BY_TAKE.get(family)
+    if read is not None and _read(ctx, path, lambda: read(path, data=data)) is None:
+        return
+    anns = data.get("annotations") if isinstance(data, dict) else None
+    if not isinstance(anns, dict):  # procedure understanding: no known schema (FORMAT §7.4)
         return
     budget = [MAX_MASKS_PER_FILE]
     for uid, entry in anns.items():
-        at = pointer("annotations", uid)
         first = entry[0] if isinstance(entry, list) and entry else entry
         name = first.get("take_name") if isinstance(first, dict) else None
-        _check_take_ref(ctx, path, where=at, uid=uid, name=name)
+        _check_take_ref(ctx, path, where=pointer("annotations", uid), uid=uid, name=name)
         if family == "relations":
-            if not isinstance(entry, dict):
-                ctx.report.error(path, "expected an object per take", where=at)
-                continue
             _check_masks(ctx, path, uid=uid, masks=entry.get("object_masks") or {}, budget=budget)
-        elif family != "procedure_understanding" and not isinstance(entry, list):
-            ctx.report.error(path, f"expected a list of annotations per take ({family})", where=at)
 
 
-def _check_masks(ctx: Ctx, path: Path, *, uid: str, masks: Any, budget: list[int]) -> None:
-    """Decode a sample of relation masks: codec, size and annotated-frame consistency (FORMAT §7.6)."""
-    if not isinstance(masks, dict):
-        ctx.report.error(
-            path, "object_masks must be an object", where=pointer("annotations", uid, "object_masks")
-        )
-        return
+def _check_masks(ctx: Ctx, path: Path, *, uid: str, masks: dict[str, Any], budget: list[int]) -> None:
+    """Decode a sample of relation masks; masked frames are annotated frames (FORMAT §7.6)."""
     for obj, cams in masks.items():
         for cam, track in (cams or {}).items():
             at = pointer("annotations", uid, "object_masks", obj, cam)
-            if not isinstance(track, dict):
-                ctx.report.error(path, "expected a mask track object", where=at)
-                continue
-            frames = track.get("annotation") or {}
             annotated = {str(f) for f in track.get("annotated_frames") or []}
-            for frame, m in frames.items():
+            for frame, m in (track.get("annotation") or {}).items():
                 fat = at + pointer("annotation", frame)
-                if not _FRAME_KEY.match(str(frame)):
-                    ctx.report.error(path, f"frame key {frame!r} is not a frame number", where=fat)
-                    continue
                 if annotated and str(frame) not in annotated:
                     ctx.report.warn(
                         path, f"frame {frame} has a mask but is not in annotated_frames", where=fat
@@ -170,20 +176,21 @@ def _check_masks(ctx: Ctx, path: Path, *, uid: str, masks: Any, budget: list[int
                     ctx.report.error(path, f"mask does not decode: {e}", where=fat)
 
 
-def _check_proficiency(ctx: Ctx, path: Path, data: Any) -> None:
-    items = data if isinstance(data, list) else _annotations(ctx, path, data, kind=list)
-    for j, item in enumerate(items or []):
+def _check_proficiency(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
+    read = (
+        read_proficiency_demonstrator
+        if family == "proficiency_demonstrator"
+        else read_proficiency_demonstration
+    )
+    records = _read(ctx, path, lambda: read(path, data=data))
+    for j, rec in enumerate(records or []):  # in file order
         at = pointer("annotations", j)
-        if not isinstance(item, dict):
-            ctx.report.error(path, "expected an object", where=at)
-            continue
-        _check_take_ref(ctx, path, where=at + "/take_uid", uid=item.get("take_uid"))
-        for key, rel in (item.get("video_paths") or {}).items():
-            if isinstance(rel, str):
-                try:
-                    safe_join(ctx.root, rel, source=path, pointer=at + pointer("video_paths", key))
-                except EgoExoKitError as e:
-                    ctx.report.exception(e)
+        _check_take_ref(ctx, path, where=at + "/take_uid", uid=rec.take_uid)
+        for key, rel in rec.video_paths.items():
+            try:
+                safe_join(ctx.root, rel, source=path, pointer=at + pointer("video_paths", key))
+            except EgoExoKitError as e:
+                ctx.report.exception(e)
 
 
 def _check_keystep_benchmark(ctx: Ctx, folder: Path) -> None:
@@ -191,21 +198,17 @@ def _check_keystep_benchmark(ctx: Ctx, folder: Path) -> None:
         return
     for path in sorted(folder.glob("*.json")):
         data = _load(ctx, path)
-        if data is None:
-            continue
-        if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
-            ctx.report.error(path, "expected an object with a 'segments' list", where="/")
-            continue
-        for j, seg in enumerate(data["segments"]):
-            if isinstance(seg, dict) and "take_uid" in seg:
-                where = pointer("segments", j, "take_uid")
-                _check_take_ref(ctx, path, where=where, uid=seg["take_uid"], name=seg.get("take_name"))
+        segments = (
+            None
+            if data is None
+            else _read(ctx, path, lambda p=path, d=data: read_keystep_benchmark(p, data=d))
+        )
+        for j, seg in enumerate(segments or []):  # in file order
+            where = pointer("segments", j, "take_uid")
+            _check_take_ref(ctx, path, where=where, uid=seg.take_uid, name=seg.take_name)
     mapping = folder / "label_mapping.csv"
     if mapping.is_file():
-        try:
-            read_csv(mapping, required=("label_id", "step_unique_id", "step_name", "scenario_name"))
-        except FormatError as e:
-            ctx.report.exception(e)
+        _read(ctx, mapping, lambda: read_label_mapping(mapping))
 
 
 def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
@@ -226,29 +229,9 @@ def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
         data = _load(ctx, path)
         if data is None:
             continue
-        if not isinstance(data, dict):
-            ctx.report.error(path, "expected a JSON object", where="/")
-        elif kind == "camera_pose":
-            _check_camera_pose(ctx, path, data)
-        else:
-            for frame, value in data.items():
-                if not _FRAME_KEY.match(frame):
-                    ctx.report.error(path, f"frame key {frame!r} is not a frame number", where=pointer(frame))
-                elif is_empty_pose_frame(value):
-                    ctx.report.warn(path, EMPTY_POSE_FRAME, where=pointer(frame))
-                elif not isinstance(value, list | dict):
-                    ctx.report.error(path, "expected a list (or object) of annotations", where=pointer(frame))
-
-
-def _check_camera_pose(ctx: Ctx, path: Path, data: dict) -> None:
-    if all(_FRAME_KEY.match(k) for k in data):
-        return  # the docs' frame-major variant (FORMAT §7.9): accepted as is
-    for cam, entry in data.items():
-        if cam == "metadata":
+        if kind == "camera_pose":
+            _read(ctx, path, lambda p=path, s=split, d=data: read_camera_pose(p, split=s, data=d))
             continue
-        if (
-            not isinstance(entry, dict)
-            or "camera_intrinsics" not in entry
-            or "camera_extrinsics" not in entry
-        ):
-            ctx.report.error(path, "camera needs camera_intrinsics and camera_extrinsics", where=pointer(cam))
+        summary = _read(ctx, path, lambda p=path, d=data: summarize_keypoints(p, data=d))
+        for key in summary.skipped_keys if summary is not None else ():
+            ctx.report.warn(path, EMPTY_POSE_FRAME, where=pointer(key))

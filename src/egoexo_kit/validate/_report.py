@@ -6,30 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.errors import EgoExoKitError, Problem
 
-__all__ = ["EMPTY_POSE_FRAME", "Problem", "Report", "unknown_take"]
-
-EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official loaders do"
-"""The note on an EgoPose frame whose value is ``[]`` (validator and annotation loaders say the same)."""
-
-
-def unknown_take(uid: object, *, then: str = "its entry is not used") -> str:
-    """The note on an annotation naming a take that ``takes.json`` lacks (a redacted take)."""
-    return f"take uid {uid!r} is not in takes.json (a redacted take?): {then}"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: the file (relative to the release root), where inside it, and what is wrong."""
-
-    path: str
-    where: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        """``{"path", "where", "message"}`` as in ``validate --json``."""
-        return {"path": self.path, "where": self.where, "message": self.message}
+__all__ = ["Report"]
 
 
 @dataclass
@@ -47,15 +26,6 @@ class Report:
         """True when there are no errors (and, in strict mode, no warnings)."""
         return not self.errors and not (self.strict and self.warnings)
 
-    def _rel(self, path: str | Path | None) -> str:
-        if path is None:
-            return ""
-        p = Path(path)
-        try:
-            return p.relative_to(self.root).as_posix() if p.is_absolute() else p.as_posix()
-        except ValueError:
-            return p.as_posix()
-
     def add(
         self,
         level: Literal["error", "warning"],
@@ -64,8 +34,9 @@ class Report:
         *,
         where: str = "",
     ) -> None:
-        """Record one problem."""
-        (self.errors if level == "error" else self.warnings).append(Problem(self._rel(path), where, message))
+        """Record one problem (``path`` is shown relative to the release root)."""
+        problem = Problem.at(path, message, where=where, root=self.root)
+        (self.errors if level == "error" else self.warnings).append(problem)
 
     def error(self, path: str | Path | None, message: str, *, where: str = "") -> None:
         """Record an error."""

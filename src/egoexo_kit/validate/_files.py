@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError
-from egoexo_kit.release._csv import read_csv
-from egoexo_kit.release._media import VideoInfo, probe_video
-from egoexo_kit.release._mps import (
+from egoexo_kit.release import (
+    Take,
     Timesync,
+    format_ranges,
+    pointer,
     read_closed_loop_trajectory,
+    read_csv,
     read_eye_gaze,
     read_eye_gaze_2d,
     read_gopro_calibs,
@@ -21,10 +21,9 @@ from egoexo_kit.release._mps import (
     read_open_loop_trajectory,
     read_timesync,
 )
-from egoexo_kit.release._take import Take
-from egoexo_kit.release._timesync import format_ranges
-from egoexo_kit.release._validate import Ctx
-from egoexo_kit.vocab import ARIA_SYNC_STREAMS, pointer
+from egoexo_kit.validate._context import Ctx, guard
+from egoexo_kit.video import VideoMeta, probe_video
+from egoexo_kit.vocab import ARIA_SYNC_STREAMS
 
 __all__ = ["check_captures_files", "check_take_files"]
 
@@ -38,15 +37,6 @@ def _line(row: int) -> str:
     return f"line {row + 2}"
 
 
-def _guard(ctx: Ctx, fn: Callable[[], Any]) -> Any:
-    """Run a reader; a located library error becomes a reported problem instead of an exception."""
-    try:
-        return fn()
-    except EgoExoKitError as e:
-        ctx.report.exception(e)
-        return None
-
-
 # ---- captures ---------------------------------------------------------------------------------------
 def check_captures_files(ctx: Ctx) -> None:
     """Each downloaded capture folder: ``timesync.csv`` covers and orders every take window it serves."""
@@ -57,7 +47,7 @@ def check_captures_files(ctx: Ctx) -> None:
     captures = {**{t.capture.capture_uid: t.capture for t in ctx.takes if t.capture}, **ctx.captures}
     for i, (uid, cap) in enumerate(captures.items()):
         ctx.step("captures", i, len(captures))
-        cap_dir = _guard(ctx, lambda cap=cap: ctx.release.capture_dir(cap))
+        cap_dir = guard(ctx, lambda cap=cap: ctx.release.capture_dir(cap))
         if cap_dir is None or not cap_dir.is_dir():
             continue
         path = cap_dir / "timesync.csv"
@@ -67,7 +57,7 @@ def check_captures_files(ctx: Ctx) -> None:
                     path, f"capture {cap.capture_name}: timesync.csv is missing (part 'captures')"
                 )
             continue
-        ts = _guard(ctx, lambda path=path: read_timesync(path))
+        ts = guard(ctx, lambda path=path: read_timesync(path))
         if ts is None:
             continue
         ctx.timesyncs[uid] = ts
@@ -204,7 +194,7 @@ def check_take_files(ctx: Ctx) -> None:
     ego_anywhere = any(v.exists for t in ctx.takes for v in t.ego_views)
     for i, t in enumerate(ctx.takes):
         ctx.step("takes", i, len(ctx.takes))
-        take_dir = _guard(ctx, lambda t=t: t.dir)
+        take_dir = guard(ctx, lambda t=t: t.dir)
         if take_dir is None or not take_dir.is_dir():
             continue
         try:
@@ -262,7 +252,7 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: Take | None) -> No
         return
     closed = folder / "closed_loop_trajectory.csv"
     if closed.is_file():
-        traj = _guard(ctx, lambda: read_closed_loop_trajectory(closed))
+        traj = guard(ctx, lambda: read_closed_loop_trajectory(closed))
         if traj is not None and _check_monotonic(
             ctx, closed, traj.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
         ):
@@ -271,7 +261,7 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: Take | None) -> No
                 _check_coverage(ctx, take, path=closed, ts_us=traj.tracking_timestamp_us)
     opened = folder / "open_loop_trajectory.csv"
     if opened.is_file():
-        ol = _guard(ctx, lambda: read_open_loop_trajectory(opened))
+        ol = guard(ctx, lambda: read_open_loop_trajectory(opened))
         if ol is not None:
             _check_monotonic(
                 ctx, opened, ol.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
@@ -281,10 +271,10 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: Take | None) -> No
         _check_gopro_calibs(ctx, calibs, take)
     online = folder / "online_calibration.jsonl"
     if online.is_file():
-        _guard(ctx, lambda: read_online_calibration(online))
+        guard(ctx, lambda: read_online_calibration(online))
     for name in ("semidense_points.csv.gz", "global_points.csv.gz"):
         if (folder / name).is_file():  # header only: point clouds run to gigabytes
-            _guard(ctx, lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS))
+            guard(ctx, lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS))
 
 
 def _check_coverage(ctx: Ctx, t: Take, *, path: Path, ts_us: np.ndarray) -> None:
@@ -315,7 +305,7 @@ def _check_coverage(ctx: Ctx, t: Take, *, path: Path, ts_us: np.ndarray) -> None
 
 
 def _check_gopro_calibs(ctx: Ctx, path: Path, take: Take | None) -> None:
-    cal = _guard(ctx, lambda: read_gopro_calibs(path))
+    cal = guard(ctx, lambda: read_gopro_calibs(path))
     if cal is None:
         return
     for row, kind in enumerate(cal.intrinsics_type):
@@ -348,14 +338,14 @@ def _check_eye_gaze(ctx: Ctx, t: Take) -> None:
     for kind in ("general", "personalized"):
         p3 = t.eye_gaze_path(kind=kind, dim=3)
         if p3.is_file():
-            g = _guard(ctx, lambda p3=p3: read_eye_gaze(p3))
+            g = guard(ctx, lambda p3=p3: read_eye_gaze(p3))
             if g is not None:
                 _check_monotonic(
                     ctx, p3, g.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
                 )
         p2 = t.eye_gaze_path(kind=kind, dim=2)
         if p2.is_file():
-            _guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2))
+            guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2))
 
 
 def _check_videos(ctx: Ctx, t: Take) -> None:
@@ -370,7 +360,7 @@ def _check_videos(ctx: Ctx, t: Take) -> None:
     if t.collage_path is not None and t.collage_path.is_file():
         videos.append((t.collage_path, "collage"))
     for path, label in videos:
-        info: VideoInfo | None = _guard(ctx, lambda path=path: probe_video(path))
+        info: VideoMeta | None = guard(ctx, lambda path=path: probe_video(path))
         if info is None:
             continue
         if info.codec != "h264":
@@ -383,10 +373,10 @@ def _check_videos(ctx: Ctx, t: Take) -> None:
             )
         if n is None:
             continue
-        diff = info.frames_from_content - n
+        diff = info.num_frames - n
         if diff:
             msg = (
-                f"{label}: {info.frames_from_content} frames, the timesync window "
+                f"{label}: {info.num_frames} frames, the timesync window "
                 f"[{t.record.timesync_start_idx}, {t.record.timesync_end_idx}] implies {n}"
             )
             (ctx.report.warn if abs(diff) == 1 else ctx.report.error)(path, msg, where=f"frame {n}")

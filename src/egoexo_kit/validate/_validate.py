@@ -1,38 +1,33 @@
 """``validate``: check a release folder against FORMAT.md and report every problem in one run.
 
 Metadata structure and cross-references live here; file contents (CSV, MP4) are checked in
-``_validate_files`` and annotation files in ``_validate_annotations``.
+``_files`` and annotation files in ``_annotations``; the state they share is ``_context.Ctx``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.release._json import load_json, load_records, parse_record, records_from
-from egoexo_kit.release._parts import PartsOnDisk, scan_parts
-from egoexo_kit.release._paths import safe_join
-from egoexo_kit.release._records import (
-    CaptureRecord,
-    ParticipantRecord,
-    PhysicalSettingRecord,
-    Splits,
-    TakeRecord,
-    VisualObjectRecord,
+from egoexo_kit.release import (
+    FPS,
+    METADATA_FILES,
+    NON_CAMERA_KEYS,
+    Release,
+    Take,
+    load_json,
+    pointer,
+    safe_join,
+    scan_parts,
 )
-from egoexo_kit.release._release import METADATA_FILES, Release
-from egoexo_kit.release._report import Report
-from egoexo_kit.release._take import FPS, NON_CAMERA_KEYS, Take
-from egoexo_kit.vocab import ARIA_STREAMS, pointer
+from egoexo_kit.validate._annotations import check_annotations
+from egoexo_kit.validate._context import Ctx, Progress
+from egoexo_kit.validate._files import check_captures_files, check_take_files
+from egoexo_kit.validate._report import Report
+from egoexo_kit.vocab import ARIA_STREAMS
 
 __all__ = ["Progress", "validate_release"]
-
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)`` while validating."""
 
 ARIA_STREAM_IDS = ARIA_STREAMS
 """Readable Aria stream → stream id (FORMAT §2.2)."""
@@ -62,31 +57,6 @@ TAKE_RECOMMENDED = (
 """Documented keys whose absence is only a warning (older releases lack some)."""
 
 
-@dataclass
-class Ctx:
-    """State shared by the checks of one run."""
-
-    root: Path
-    report: Report
-    release: Release
-    takes: list[Take]
-    captures: dict[str, CaptureRecord]
-    parts: PartsOnDisk
-    check_videos: bool
-    progress: Progress | None
-    take_uids: set[str] | None = field(default_factory=set)
-    """Every ``take_uid`` string in ``takes.json``, valid record or not; ``None`` if it is unreadable."""
-    valid_take_uids: set[str] = field(default_factory=set)
-    """Uids of the records that parsed."""
-    timesyncs: dict[str, Any] = field(default_factory=dict)
-    """Parsed ``timesync.csv`` per capture uid (filled by the capture checks, read by later ones)."""
-
-    def step(self, stage: str, done: int, total: int) -> None:
-        """Report progress, if anyone listens."""
-        if self.progress is not None:
-            self.progress(stage, done, total)
-
-
 def validate_release(
     root: str | Path, *, strict: bool = False, check_videos: bool = True, progress: Progress | None = None
 ) -> Report:
@@ -98,9 +68,6 @@ def validate_release(
         check_videos: count the packets of every MP4 and compare with the timesync window.
         progress: optional ``progress(stage, done, total)`` callback for long runs.
     """
-    from egoexo_kit.release._validate_annotations import check_annotations
-    from egoexo_kit.release._validate_files import check_captures_files, check_take_files
-
     root = Path(root)
     report = Report(root=root, strict=strict)
     if not root.is_dir():
@@ -110,6 +77,8 @@ def validate_release(
         report.error("takes.json", "not a release: takes.json is missing (part 'metadata')")
         return report
     ctx = _load_metadata(root, report, check_videos=check_videos, progress=progress)
+    if ctx is None:
+        return report
     _check_takes(ctx)
     _check_captures(ctx)
     check_captures_files(ctx)
@@ -118,96 +87,57 @@ def validate_release(
     return report
 
 
-def _collect(report: Report, path: Path, model: type) -> list[tuple[int, Any]]:
-    errors: list[FormatError] = []
-    try:
-        records = load_records(path, model, errors=errors)
-    except FormatError as e:
-        errors.append(e)
-        records = []
-    for e in errors:
-        report.exception(e)
-    return records
+def _load_metadata(
+    root: Path, report: Report, *, check_videos: bool, progress: Progress | None
+) -> Ctx | None:
+    """Open the release leniently: every record the reader leaves out is an error here, the rest go on.
 
-
-def _load_metadata(root: Path, report: Report, *, check_videos: bool, progress: Progress | None) -> Ctx:
-    """Parse every metadata file tolerantly: a bad record is reported and skipped, the rest go on."""
+    ``None`` (with the error reported) when ``takes.json`` itself cannot be read: there is no
+    release to check.
+    """
     for name in METADATA_FILES[1:]:
         if not (root / name).is_file():
             report.warn(name, "metadata file is missing (part 'metadata' incomplete)")
     try:
-        raw_takes = load_json(root / "takes.json")
+        release = Release.open(root)
     except FormatError as e:
         report.exception(e)
-        raw_takes = None
-    errors: list[FormatError] = []
-    take_records = records_from(raw_takes, TakeRecord, path=root / "takes.json", errors=errors)
-    for e in errors:
-        report.exception(e)
-    cap_records = (
-        [r for _, r in _collect(report, root / "captures.json", CaptureRecord)]
-        if (root / "captures.json").is_file()
-        else []
-    )
-    preload: dict[str, Any] = {"captures": tuple(cap_records)}
-    for name, model, key in (
-        ("participants.json", ParticipantRecord, "participants"),
-        ("physical_setting.json", PhysicalSettingRecord, "physical_settings"),
-        ("visual_objects.json", VisualObjectRecord, "visual_objects"),
-    ):
-        preload[key] = (
-            tuple(r for _, r in _collect(report, root / name, model)) if (root / name).is_file() else ()
-        )
-    preload["metadata"] = _load_metadata_json(root, report)
-    preload["splits"] = _load_splits(root, report)
-    release = Release(root, take_records)._preload(**preload)
+        return None
+    left_out = release.warnings  # reads every metadata file, in the order of METADATA_FILES
+    report.errors.extend(left_out)
+    _check_metadata_json(release, report)
+    _check_splits(release, report)
     ctx = Ctx(
         root=root,
         report=report,
         release=release,
         takes=list(release.takes),
-        captures={c.capture_uid: c for c in cap_records},
+        captures={c.capture_uid: c for c in release.captures},
         parts=scan_parts(root),
         check_videos=check_videos,
         progress=progress,
     )
     ctx.valid_take_uids = {t.uid for t in ctx.takes}
-    if isinstance(raw_takes, list):  # uids of invalid records too, so annotations don't cascade errors
+    ctx.take_uids = set(ctx.valid_take_uids)
+    if any(p.path == "takes.json" for p in left_out):  # uids of invalid records too, so
+        raw = load_json(root / "takes.json")  # annotations naming them don't cascade errors
         ctx.take_uids = {
-            x["take_uid"] for x in raw_takes if isinstance(x, dict) and isinstance(x.get("take_uid"), str)
+            x["take_uid"] for x in raw if isinstance(x, dict) and isinstance(x.get("take_uid"), str)
         }
-    else:
-        ctx.take_uids = None
     return ctx
 
 
-def _load_metadata_json(root: Path, report: Report) -> dict[str, Any]:
-    path = root / "metadata.json"
-    if not path.is_file():
-        return {}
-    try:
-        data = load_json(path)
-    except FormatError as e:
-        report.exception(e)
-        return {}
-    if not isinstance(data, dict):
-        report.error(path, f"expected a JSON object, got {type(data).__name__}", where="/")
-        return {}
-    if not isinstance(data.get("tasks", {}), dict):
+def _check_metadata_json(release: Release, report: Report) -> None:
+    path = release.root / "metadata.json"
+    if path.is_file() and not isinstance(release.metadata.get("tasks", {}), dict):
         report.error(path, "'tasks' must be an object of task id → name", where="/tasks")
-        return {}
-    return data
 
 
-def _load_splits(root: Path, report: Report) -> Splits | None:
-    path = root / "annotations" / "splits.json"
-    if not path.is_file():
-        return None
-    try:
-        splits = parse_record(Splits, load_json(path), path=path)
-    except FormatError as e:
-        report.exception(e)
-        return None
+def _check_splits(release: Release, report: Report) -> None:
+    splits = release.splits
+    if splits is None:
+        return
+    path = release.root / "annotations" / "splits.json"
     for split, uids in splits.split_to_take_uids.items():
         if split not in ("train", "val", "test"):
             report.warn(path, f"unknown split name {split!r}", where=pointer("split_to_take_uids", split))
@@ -219,7 +149,6 @@ def _load_splits(root: Path, report: Report) -> Splits | None:
                     f"{splits.take_uid_to_split[uid]!r}",
                     where=pointer("take_uid_to_split", uid),
                 )
-    return splits
 
 
 def _check_takes(ctx: Ctx) -> None:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from egoexo_kit.release import open_release, validate_release
-from egoexo_kit.release._report import EMPTY_POSE_FRAME, Problem
+from egoexo_kit.annotations import EMPTY_POSE_FRAME, read_atomic_descriptions
+from egoexo_kit.errors import FormatError
+from egoexo_kit.release import open_release
+from egoexo_kit.validate import Problem, validate_release
 
 
 def errors(root: Path, **kw) -> list[Problem]:
@@ -354,3 +356,26 @@ def test_aria_stream_id_mismatch(tiny_release, edit_json):
     e = only(errors(tiny_release))
     assert e.where == "/0/frame_aligned_videos/aria01/rgb/stream_id"
     assert e.message == "take cmu_bike01_1: stream aria01/rgb has stream_id '1201-1', expected '214-1'"
+
+
+def test_a_file_its_loader_refuses_is_an_error_located_by_the_loader(tiny_release, edit_json):
+    """validate and take.annotations agree: the shape check is the family loader's (issue 17 item 3)."""
+    path = tiny_release / "annotations/atomic_descriptions_train.json"
+
+    def bad_text(data):
+        entry = next(e for e in data["annotations"].values() if e and e[0]["descriptions"])
+        entry[0]["descriptions"][0]["text"] = 5
+
+    edit_json(path, bad_text)
+    with pytest.raises(FormatError) as refused:
+        read_atomic_descriptions(path)
+    e = only(errors(tiny_release))
+    assert e.path == "annotations/atomic_descriptions_train.json"
+    assert (e.where, e.message) == (refused.value.where, refused.value.message)
+    assert e.message == "expected a description with a 'text'"
+
+
+def test_problem_from_a_located_error_is_relative_to_the_root(tmp_path):
+    err = FormatError("bad", path=tmp_path / "takes.json", pointer="/0/take_uid")
+    assert Problem.from_error(err, root=tmp_path) == Problem("takes.json", "/0/take_uid", "bad")
+    assert Problem.from_error(err).path == (tmp_path / "takes.json").as_posix()
