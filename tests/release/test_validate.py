@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from egoexo_kit.release import open_release, validate_release
+from egoexo_kit import open_release
+from egoexo_kit.release import validate_release
 from egoexo_kit.release._report import EMPTY_POSE_FRAME, Problem
 
 

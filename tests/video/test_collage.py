@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from typer.testing import CliRunner
 
+from egoexo_kit import open_release
 from egoexo_kit.cli import app
-from egoexo_kit.release import open_release, probe_video
+from egoexo_kit.release import probe_video
 from egoexo_kit.video import collage_frame, encode_video, iter_synced, read_rgb_frames
 
 

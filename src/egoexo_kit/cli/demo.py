@@ -78,8 +78,8 @@ def demo(
     render_release({**release_summary(release), "extras": installed_extras()})
     render_take(take_summary(release.takes[0]))
     take = release.takes[0]
-    pictures = take.frames(t=take.duration_sec / 2)
-    index = int(take.timeline.to_frame(t=take.duration_sec / 2))
+    pictures = take.frames(t=take.duration_s / 2)
+    index = int(take.timeline.to_frame(t=take.duration_s / 2))
     outputs = root.parent / f"{root.name}-demo"  # beside the release: its layout stays the official one
     sheet = outputs / f"{take.name}_{index:06d}_sheet.png"
     write_png(

@@ -311,7 +311,7 @@ def demo_download(release_root: Path, outputs: Path) -> None:
     report = run_publish(release_root, mirror, release="v2", workers=4)
     n = sum(files for _, files, _ in report.parts.values())
     console.print(f"published {n} file(s) with sha256 manifests to [bold]{mirror}[/] (a file:// source)")
-    from egoexo_kit.release import open_release
+    from egoexo_kit import open_release
 
     take = open_release(release_root).takes[0]
     src = open_source(str(mirror), release="v2")

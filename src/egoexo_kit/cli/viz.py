@@ -19,7 +19,7 @@ from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.errors import EgoExoKitWarning
 
 if TYPE_CHECKING:
-    from egoexo_kit._facade import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["demo_viz", "export_rerun", "serve"]
 

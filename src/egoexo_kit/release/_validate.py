@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.release._entry import FPS, NON_CAMERA_KEYS, TakeEntry
+from egoexo_kit.release._index import METADATA_FILES, ReleaseIndex
 from egoexo_kit.release._json import load_json, load_records, parse_record, pointer, records_from
 from egoexo_kit.release._parts import PartsOnDisk, scan_parts
 from egoexo_kit.release._paths import safe_join
@@ -24,9 +26,7 @@ from egoexo_kit.release._records import (
     TakeRecord,
     VisualObjectRecord,
 )
-from egoexo_kit.release._release import METADATA_FILES, Release
 from egoexo_kit.release._report import Report
-from egoexo_kit.release._take import FPS, NON_CAMERA_KEYS, Take
 
 __all__ = ["Progress", "validate_release"]
 
@@ -67,8 +67,8 @@ class Ctx:
 
     root: Path
     report: Report
-    release: Release
-    takes: list[Take]
+    release: ReleaseIndex
+    takes: list[TakeEntry]
     captures: dict[str, CaptureRecord]
     parts: PartsOnDisk
     check_videos: bool
@@ -159,7 +159,7 @@ def _load_metadata(root: Path, report: Report, *, check_videos: bool, progress: 
         )
     preload["metadata"] = _load_metadata_json(root, report)
     preload["splits"] = _load_splits(root, report)
-    release = Release(root, take_records)._preload(**preload)
+    release = ReleaseIndex(root, take_records)._preload(**preload)
     ctx = Ctx(
         root=root,
         report=report,
@@ -307,7 +307,7 @@ def _check_takes(ctx: Ctx) -> None:
     ctx.takes = [t for t in ctx.takes if t.index not in unsafe]
 
 
-def _check_window(ctx: Ctx, t: Take) -> None:
+def _check_window(ctx: Ctx, t: TakeEntry) -> None:
     rep, r, src = ctx.report, t.record, "takes.json"
     at = lambda *k: pointer(t.index, *k)  # noqa: E731
     s, e = r.timesync_start_idx, r.timesync_end_idx
@@ -327,7 +327,7 @@ def _check_window(ctx: Ctx, t: Take) -> None:
                 where=at("duration_sec"),
             )
     if r.task_start_sec is not None and r.task_end_sec is not None:
-        dur = t.duration_sec
+        dur = t.duration_s
         if (
             r.task_start_sec > r.task_end_sec
             or r.task_start_sec < 0
@@ -340,7 +340,7 @@ def _check_window(ctx: Ctx, t: Take) -> None:
             )
 
 
-def _check_paths(ctx: Ctx, t: Take) -> bool:
+def _check_paths(ctx: Ctx, t: TakeEntry) -> bool:
     """Every relative path of the take must stay inside the release root; True when they all do."""
     rep, r = ctx.report, t.record
     try:
@@ -380,7 +380,7 @@ def _check_paths(ctx: Ctx, t: Take) -> bool:
     return safe
 
 
-def _check_videos_dict(ctx: Ctx, t: Take) -> None:
+def _check_videos_dict(ctx: Ctx, t: TakeEntry) -> None:
     """``frame_aligned_videos``: one Aria with its 4 streams, ids consistent, cameras known (FORMAT §2.2)."""
     rep, r, src = ctx.report, t.record, "takes.json"
     fav = r.frame_aligned_videos
