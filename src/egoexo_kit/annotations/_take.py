@@ -17,6 +17,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cached_property
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -410,8 +411,9 @@ class TakeAnnotations:
 
     @property
     def relations(self) -> TakeRelations | None:
-        """Object mask tracks (FORMAT §7.6)."""
-        return self._index.relations(self.take.uid)
+        """Object mask tracks (FORMAT §7.6); ``track(obj, view)`` accepts every view spelling."""
+        rel = self._index.relations(self.take.uid)
+        return None if rel is None else replace(rel, views=self.take.views)
 
     def pose(self, part: str = "body", *, source: str = "annotation") -> PoseAnnotation | None:
         """Body or hand keypoints, manual (``annotation``) or ``automatic`` (FORMAT §7.9)."""
