@@ -16,8 +16,8 @@ import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from functools import cached_property
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

@@ -135,7 +135,7 @@ class TakeRelations:
         return list(self.tracks)
 
     def track(self, object_name: str, camera: str | View) -> MaskTrack:
-        """One track; ``camera`` in any view spelling (``aria01``, ``aria01/rgb``, ``aria01_214-1``, ``cam01``).
+        """One track by object name and view, ``camera`` in any spelling (``aria01``, ``cam01_0`` …).
 
         Raises:
             KeyError: No such object or no track of it in that view (the message names what exists).
