@@ -58,7 +58,8 @@ def frames(
     views: list[str] = typer.Option(
         [],
         "--views",
-        help="Views in any spelling (aria01_214-1, aria01, aria01/rgb, cam01); repeat or comma-separate; default Aria RGB + exo.",
+        help="Views in any spelling (aria01_214-1, aria01, aria01/rgb, cam01); repeat or "
+        "comma-separate; default Aria RGB + exo.",
     ),
     out: Path = typer.Option(Path("frames"), "--out", help="Output folder."),
     resolution: str = typer.Option("full", "--resolution", help="full or 448."),
