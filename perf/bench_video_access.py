@@ -164,7 +164,7 @@ def run(path: Path, n: int, *, keyint: int | None) -> None:
         # (2) 200 random frames
         idx = rng.integers(0, n, size=200)
         with VideoReader(path, cache_frames=64) as fresh:
-            t_batch, got = timed(lambda: fresh.get(idx.tolist()))
+            t_batch, got = timed(lambda: fresh.get_frames_at(idx.tolist()).data)
         with VideoReader(path, cache_frames=64) as fresh:
             t_single, _ = timed(lambda: [fresh[int(i)] for i in idx])
         t_naive, naive = timed(lambda: [plain_seek(path, int(i))[0] for i in idx])

@@ -182,13 +182,13 @@ def test_open_release_metadata(rel, corpus):
     assert [t.name for t in rel.takes] == [T1_NAME, T2_NAME]
     t = rel.take(T1)
     assert t is rel.take(T1_NAME)
-    assert t.n_frames == 15 - 2 - 1 == 12 and t.duration_sec == 13 / 30
+    assert t.n_frames == 15 - 2 - 1 == 12 and t.duration_s == 13 / 30
     assert t.record.is_narrated is True and t.best_exo == "cam01"
     assert [v.key for v in t.views] == [
-        "aria01/rgb",
-        "aria01/slam-left",
-        "aria01/slam-right",
-        "aria01/et",
+        "aria01_214-1",
+        "aria01_1201-1",
+        "aria01_1201-2",
+        "aria01_211-1",
         "cam01",
         "cam02",
     ]

@@ -28,7 +28,7 @@ from egoexo_kit.timeline import (
 )
 
 if TYPE_CHECKING:
-    from egoexo_kit._facade import Take
+    from egoexo_kit.facade import Take
 
 __all__ = ["detect_row_offset"]
 
@@ -78,10 +78,10 @@ def detect_row_offset(take: Take, *, candidates: tuple[int, ...] = ROW_OFFSET_CA
         T_wd = pose_from_quat_t(traj.q_world_device[keep], traj.t_world_device[keep])
         T_dc = np.eye(4)
         if rgb is not None:
-            timeline = TakeTimeline.from_take(take, timesync=ts, row_offset=DEFAULT_ROW_OFFSET)
+            timeline = TakeTimeline.from_take(take.entry, timesync=ts, row_offset=DEFAULT_ROW_OFFSET)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                T_dc = TakeCameras(take, timeline).T_device_camera(rgb)
+                T_dc = TakeCameras(take.entry, timeline).T_device_camera(rgb)
     except EgoExoKitError as e:
         return _no(f"{type(e).__name__}: {e}")
     if ns.size == 0:

@@ -109,8 +109,8 @@ class Pictures:
 
 def pictures_step(take: Take, outputs: Path) -> Pictures:
     """A contact sheet of the take's middle instant and a collage clip of every view."""
-    pictures = take.frames(t=take.duration_sec / 2)
-    index = int(take.timeline.to_frame(t=take.duration_sec / 2))
+    pictures = take.frames(t=take.duration_s / 2)
+    index = int(take.timeline.to_frame(t=take.duration_s / 2))
     sheet = outputs / f"{take.name}_{index:06d}_sheet.png"
     write_png(
         sheet,

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from egoexo_kit import open_release
 from egoexo_kit.benchmarks import build_gt, evaluate, gt_notes, leaderboard, run_baseline
 from egoexo_kit.benchmarks._source import annotations_of
 from egoexo_kit.benchmarks.energy_efficient_keystep.baseline import always_on_power_mw
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
 from egoexo_kit.cli import app
 from egoexo_kit.errors import NotFoundError
-from egoexo_kit.release import open_release
 from egoexo_kit.synth import SynthConfig, generate_release
 
 SPLIT = "train"  # the 12-take release's val split holds 2-3 takes; train has enough for stable numbers

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from egoexo_kit import open_release
 from egoexo_kit.benchmarks.hand_pose.gt import build_hand_gt, implausible_joints
-from egoexo_kit.release import open_release
 from egoexo_kit.vocab import HAND_JOINTS
 
 F, C, DEPTH = 150.0, 255.5, 0.4  # the tiny release's Aria camera_pose: identity pose at frame 0

@@ -194,7 +194,7 @@ def test_slam_and_eye_tracking_streams_are_aligned_like_the_rgb(built: Path) -> 
     shapes = {}
     for key, entry in fav.items():
         with VideoReader(take / entry["relative_path"]) as video:
-            shapes[key] = (len(video), *video.get([0]).shape[1:3])
+            shapes[key] = (len(video), *video.get_frames_at([0]).data.shape[1:3])
     assert len({n for n, _, _ in shapes.values()}) == 1
     assert shapes["slam-left"][1] > shapes["slam-left"][2]  # landscape sensor shown portrait
     assert shapes["et"][1] < shapes["et"][2]  # the eye image is not turned
@@ -224,7 +224,7 @@ def test_a_slower_stream_takes_its_frame_nearest_each_rgb_frame(raw_release: Pat
     plan = json.loads((out / ".egoexo-kit" / "build" / src.name / "plan.json").read_text(encoding="utf-8"))
     want = nearest_index(ns, rgb_ns[np.asarray(plan["takes"][0]["frames"]["aria01"])])
     with VideoReader(out / t["root_dir"] / "frame_aligned_videos" / "aria01_1201-1.mp4") as video:
-        got = video.get(list(range(len(video))))
+        got = video.get_frames_at(list(range(len(video)))).data
     centre = got.reshape(len(got), -1, 3).mean(axis=1)  # each frame is one flat colour
     index = np.round((centre[:, 0] - 8) / 16).astype(int) + 16 * np.round((centre[:, 1] - 8) / 16).astype(int)
     np.testing.assert_array_equal(index, want)

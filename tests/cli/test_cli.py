@@ -84,10 +84,10 @@ def test_info_take(tiny_release_ro):
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert [v["view"] for v in s["views"]] == [
-        "aria02/rgb",
-        "aria02/slam-left",
-        "aria02/slam-right",
-        "aria02/et",
+        "aria02_214-1",
+        "aria02_1201-1",
+        "aria02_1201-2",
+        "aria02_211-1",
         "gp01",
         "gp02",
     ]
@@ -95,7 +95,7 @@ def test_info_take(tiny_release_ro):
     assert s["annotations"] == ["ego_pose/test/camera_pose"]  # test split: only camera poses are public
     res = run("info", tiny_release_ro, "--take", "cmu_bike01_1")
     assert res.exit_code == 0
-    assert "aria01/slam-left" in res.stdout and "keystep_train" in res.stdout
+    assert "aria01_1201-1" in res.stdout and "keystep_train" in res.stdout
 
 
 def test_errors_are_one_line_without_traceback(tiny_release_ro, tmp_path):

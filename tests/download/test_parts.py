@@ -57,9 +57,9 @@ def test_cli_unknown_part_warns_and_a_missing_one_still_fails(tmp_path):
 
 
 def test_publish_and_download_round_trip_the_keystep_clips(synth_release, tmp_path):
+    from egoexo_kit import open_release
     from egoexo_kit.annotations import keystep_clips
     from egoexo_kit.download import parse_manifest, publish
-    from egoexo_kit.release import open_release
 
     clips = keystep_clips(synth_release, present_only=True).clips
     assert clips

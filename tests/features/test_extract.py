@@ -92,7 +92,9 @@ def test_rows_are_the_backbone_on_the_window_frames(extracted):
     bb = StatsBackbone()
     with VideoReader(take.view(r.key.cam_id, r.key.stream).path) as video:
         for k, start in [(0, 0), (3, 12), (6, 22)]:  # 6: the back-padded last window ends at frame 30
-            window = np.stack([bb.prepare(f) for f in video.get(list(range(start, start + 8)))])
+            window = np.stack(
+                [bb.prepare(f) for f in video.get_frames_at(list(range(start, start + 8))).data]
+            )
             np.testing.assert_allclose(rows.data[k], bb.embed(window[None])[0], atol=1e-5)
             assert rows.t0_s[k] == pytest.approx(start / 30)
 

@@ -19,7 +19,7 @@ def test_calib_json_lists_every_calibrated_camera(synth_release):
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     keys = {c["key"] for c in out["cameras"]}
-    assert {v.key for v in take.exo_views} <= keys and f"{take.aria_id}/rgb" in keys
+    assert {v.key for v in take.exo_views} <= keys and f"{take.aria_id}_214-1" in keys
     cam = next(c for c in out["cameras"] if c["key"] == take.exo_views[0].key)
     expected = take.camera(take.exo_views[0].key, t=0.5)
     assert cam["model"] == "kb3"

@@ -31,7 +31,7 @@ def test_poses_match_ground_truth_every_frame(take, synth_release):
     truth = _truth(synth_release, take.name)
     frames = np.arange(take.n_frames)
     for key in truth["view_keys"]:
-        view = take._views([str(key)])[0]
+        view = take.view(str(key))
         T = take.geometry.poses(view, frames=frames)
         expected = truth[f"{str(key).replace('/', '__')}__T_world_cam"]
         # Aria: the 1 kHz trajectory interpolated at the frame's device time (written at 1e-6 m / 1e-9).

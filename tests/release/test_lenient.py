@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 import egoexo_kit
+from egoexo_kit import open_release
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import Problem, open_release
+from egoexo_kit.release import Problem
 from egoexo_kit.validate import validate_release
 
 

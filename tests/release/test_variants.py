@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from egoexo_kit import open_release
 from egoexo_kit.errors import NotFoundError
-from egoexo_kit.release import open_release, read_gopro_calibs, read_timesync, release_summary, scan_parts
+from egoexo_kit.release import read_gopro_calibs, read_timesync, release_summary, scan_parts
 from egoexo_kit.validate import Report, validate_release
 from egoexo_kit.video import encode_video
 
@@ -214,7 +215,7 @@ def test_docs_release_take_fields(docs_release):
     assert r.take_idx == 1
     assert (r.timesync_start_idx, r.timesync_end_idx) == (6372, 7013)
     assert t.n_frames == 7013 - 6372 - 1 == 640
-    assert t.duration_sec == 21.366666666666667 == (7013 - 6372) / 30
+    assert t.duration_s == 21.366666666666667 == (7013 - 6372) / 30
     assert (t.university, r.university_id) == ("cmu", "ego4d-cmu")
     assert r.has_trimmed_vrs is True and r.has_trimmed_trajectory is True and r.has_trimmed_eye_gaze is True
     assert t.dir == docs_release / "takes" / "cmu_bike01_2"
@@ -224,7 +225,14 @@ def test_docs_release_take_fields(docs_release):
 
     # frame_aligned_videos (§2.2): aria01 with 4 streams, cam01, collage, best_exo with a null path
     assert t.aria_id == "aria01"
-    assert [v.key for v in t.views] == [
+    assert [v.key for v in t.views] == [  # the canonical key: the MP4 file stem
+        "aria01_214-1",
+        "aria01_1201-1",
+        "aria01_1201-2",
+        "aria01_211-1",
+        "cam01",
+    ]
+    assert [v.label for v in t.views] == [
         "aria01/rgb",
         "aria01/slam-left",
         "aria01/slam-right",
@@ -288,7 +296,8 @@ def test_docs_release_validates(docs_release):
 def test_gopro_ids_and_aria02(tiny_release_ro):
     t = open_release(tiny_release_ro).take("upenn_0710_Guitar_1_1")
     assert t.aria_id == "aria02"
-    assert [v.key for v in t.ego_views] == [f"aria02/{k}" for k in ARIA_KEYS]
+    assert [v.label for v in t.ego_views] == [f"aria02/{k}" for k in ARIA_KEYS]
+    assert [v.key for v in t.ego_views] == [f"aria02_{s}" for s in ("214-1", "1201-1", "1201-2", "211-1")]
     assert [v.key for v in t.exo_views] == ["gp01", "gp02"]
     assert t.view("aria02").path == t.dir / "frame_aligned_videos" / "aria02_214-1.mp4"
     assert t.view("aria02", "slam-right").path == t.dir / "frame_aligned_videos" / "aria02_1201-2.mp4"
@@ -394,7 +403,7 @@ def test_video_entries_without_cam_id_and_is_collage_and_int_stream_ids(tiny_rel
     edit_video_entries(tiny_release, edit_json, strip)
     rel = open_release(tiny_release)
     t = rel.take("cmu_bike01_1")
-    assert [v.key for v in t.views] == [f"aria01/{k}" for k in ARIA_KEYS] + ["cam01", "cam02"]
+    assert [v.label for v in t.views] == [f"aria01/{k}" for k in ARIA_KEYS] + ["cam01", "cam02"]
     assert [v.cam_id for v in t.views] == ["aria01"] * 4 + ["cam01", "cam02"]
     assert [v.stream_id for v in t.views] == ["214-1", "1201-1", "1201-2", "211-1", "0", "0"]
     entry = t.record.frame_aligned_videos["cam01"]["0"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from egoexo_kit import open_release
 from egoexo_kit.geometry import Camera, invert_pose, quat_to_matrix, transform_points
-from egoexo_kit.release import decode_mask, open_release, read_closed_loop_trajectory, read_timesync
+from egoexo_kit.release import decode_mask, read_closed_loop_trajectory, read_timesync
 from egoexo_kit.synth import SynthConfig, generate_release
 from egoexo_kit.synth.plan._scenarios import SCENARIOS
 from egoexo_kit.validate import validate_release
@@ -72,7 +73,7 @@ def test_release_is_complete(synth_release):
     rel = open_release(synth_release)
     assert len(rel.takes) == 2 and len(rel.captures) == 2
     for take in rel.takes:
-        assert {v.key.split("/")[-1] for v in take.ego_views} == {"rgb", "slam-left", "slam-right", "et"}
+        assert {v.label.split("/")[-1] for v in take.ego_views} == {"rgb", "slam-left", "slam-right", "et"}
         assert len(take.exo_views) == 4
         assert all(v.exists and v.exists_448 for v in take.views)
         for path in (

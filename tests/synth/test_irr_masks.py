@@ -9,7 +9,8 @@ import lzstring
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from egoexo_kit.release import decode_mask, open_release
+from egoexo_kit import open_release
+from egoexo_kit.release import decode_mask
 from egoexo_kit.release._masks import is_canonical_counts
 from egoexo_kit.synth import SynthConfig
 from egoexo_kit.synth.irregular._irr_masks import noncanonical_counts, noncanonical_rle

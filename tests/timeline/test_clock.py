@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from egoexo_kit import open_release
 from egoexo_kit.errors import FrameIndexError, NotFoundError
-from egoexo_kit.release import open_release, read_timesync
+from egoexo_kit.release import read_timesync
 from egoexo_kit.synth import SynthConfig, generate_release
 from egoexo_kit.timeline import RECOMMENDED, TakeTimeline, detect_window_convention
 from egoexo_kit.video import probe_video

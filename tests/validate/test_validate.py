@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from egoexo_kit import open_release
 from egoexo_kit.annotations import EMPTY_POSE_FRAME, read_atomic_descriptions
-from egoexo_kit.errors import FormatError
-from egoexo_kit.release import open_release
-from egoexo_kit.validate import Problem, validate_release
+from egoexo_kit.errors import FormatError, Problem
+from egoexo_kit.validate import validate_release
 
 
 def errors(root: Path, **kw) -> list[Problem]:

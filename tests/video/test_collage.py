@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from typer.testing import CliRunner
 
+from egoexo_kit import open_release
 from egoexo_kit.cli import app
-from egoexo_kit.release import open_release
 from egoexo_kit.video import collage_frame, encode_video, iter_synced, probe_video, read_rgb_frames
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from egoexo_kit import open_release
 from egoexo_kit.cli import app
-from egoexo_kit.release import open_release
 from egoexo_kit.validate import validate_release
 from egoexo_kit.video import downscale_release, downscale_video, downscaled_size, encode_video, probe_video
 

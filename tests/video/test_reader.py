@@ -151,7 +151,7 @@ def test_batched_get_unsorted_duplicates(video):
     n = len(ref)
     idx = np.random.default_rng(0).integers(-n, n, size=40).tolist() + [3, 3, n - 1, 0, -1]
     with VideoReader(path) as batch, VideoReader(path, cache_frames=0) as single:
-        got = batch.get(idx)
+        got = batch.get_frames_at(idx).data
         assert got.shape == (len(idx), H, W, 3)
         for k, i in enumerate(idx):
             np.testing.assert_array_equal(got[k], ref[i])
@@ -161,7 +161,7 @@ def test_batched_get_unsorted_duplicates(video):
 def test_batch_decodes_each_gop_once(video):
     path, ref = video
     with VideoReader(path, cache_frames=0) as r:
-        r.get(list(range(len(ref)))[::-1])
+        r.get_frames_at(list(range(len(ref)))[::-1])
         assert r.decoded_frames <= len(ref) + 8  # a few extra at most (decoder delay after a seek)
 
 
@@ -170,13 +170,13 @@ def test_other_formats(video):
     with VideoReader(path) as r, av.open(str(path)) as c:
         frames = list(c.decode(c.streams.video[0]))
         idx = [7, 2, len(ref) - 1]
-        gray, yuv = r.get(idx, format="gray"), r.get(idx, format="yuv420p")
+        gray, yuv = r.get_frames_at(idx, format="gray").data, r.get_frames_at(idx, format="yuv420p").data
         assert gray.shape == (3, H, W) and yuv.shape == (3, H * 3 // 2, W)
         for k, i in enumerate(idx):
             np.testing.assert_array_equal(gray[k], frames[i].to_ndarray(format="gray"))
             np.testing.assert_array_equal(yuv[k], frames[i].to_ndarray(format="yuv420p"))
         with pytest.raises(ValueError, match="unknown format 'bgr'"):
-            r.get([0], format="bgr")
+            r.get_frames_at([0], format="bgr")
 
 
 def test_get_at_times_between_frames(video):
@@ -186,14 +186,26 @@ def test_get_at_times_between_frames(video):
         starts = [float(p * tb) for p in r.pts]
         idx = [0, 5, len(ref) - 1, 17, 5]
         t = [starts[i] for i in idx] + [starts[i] + 0.9 * (starts[i + 1] - starts[i]) for i in (3, 20)]
-        got = r.get_at(t)
+        got = r.get_frames_played_at(t).data
         for k, i in enumerate([*idx, 3, 20]):
             np.testing.assert_array_equal(got[k], ref[i])
         assert r.indices_at([r.metadata.end_s - 1e-6]).tolist() == [len(ref) - 1]
         with pytest.raises(FrameIndexError, match=r"outside the video's range \["):
-            r.get_at([r.metadata.end_s])
+            r.get_frames_played_at([r.metadata.end_s])
         with pytest.raises(FrameIndexError, match="outside"):
-            r.get_at([r.metadata.begin_s - 0.001])
+            r.get_frames_played_at([r.metadata.begin_s - 0.001])
+
+
+def test_single_frame_twins(video):
+    """``get_frame_at`` / ``get_frame_played_at``: the torchcodec-named single-item methods (issue 17)."""
+    path, ref = video
+    with VideoReader(path) as r:
+        f = r.get_frame_at(-1)
+        np.testing.assert_array_equal(f.data, ref[-1])
+        assert f.index == len(ref) - 1 and f.duration_s > 0
+        g = r.get_frame_played_at(f.pts_s + f.duration_s / 2)
+        assert g.index == f.index
+        np.testing.assert_array_equal(g.data, f.data)
 
 
 def test_iteration_equals_reference(video):
@@ -247,11 +259,11 @@ def test_gap_in_pts_and_tolerance(tmp_path):
     ref = reference(path)
     with VideoReader(path) as r:
         t29 = float(r.pts[29] * r.metadata.time_base)
-        np.testing.assert_array_equal(r.get_at([t29 + 0.2])[0], ref[29])
+        np.testing.assert_array_equal(r.get_frames_played_at([t29 + 0.2]).data[0], ref[29])
         assert r.metadata.fps < 30
         with pytest.raises(FrameIndexError, match="tolerance_s=0.05"):
-            r.get_at([t29 + 0.2], tolerance_s=0.05)
-        np.testing.assert_array_equal(r.get_at([t29 + 0.02], tolerance_s=0.05)[0], ref[29])
+            r.get_frames_played_at([t29 + 0.2], tolerance_s=0.05)
+        np.testing.assert_array_equal(r.get_frames_played_at([t29 + 0.02], tolerance_s=0.05).data[0], ref[29])
 
 
 def test_synthetic_release_videos(tiny_release_ro):
@@ -337,7 +349,7 @@ def test_truncated_file(tmp_path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(FormatError, match=r"cut\.mp4"):
         with VideoReader(path) as r:
-            r.get(range(len(r)))
+            r.get_frames_at(range(len(r)))
 
 
 def test_no_such_stream(tmp_path):
@@ -353,13 +365,13 @@ def test_index_errors(tmp_path):
             r[12]
         assert isinstance(e.value, IndexError) and e.value.frame == 12
         with pytest.raises(FrameIndexError, match=r"-13"):
-            r.get([0, -13])
+            r.get_frames_at([0, -13])
         with pytest.raises(TypeError, match="int or a slice"):
             r[1.5]
         with pytest.raises(TypeError, match="int or a slice"):
             r[True]
         with pytest.raises(TypeError, match="sequence of ints"):
-            r.get([0.5])
+            r.get_frames_at([0.5])
     with pytest.raises(ValueError, match="cache_frames must be >= 0"):
         VideoReader(path, cache_frames=-1)
 

@@ -41,7 +41,7 @@ from egoexo_kit.annotations._tables import SCHEMAS, extract
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.release import ReleaseIndex
 
 __all__ = ["CATALOG_DIR", "BuildStats", "build_catalog", "catalog", "connect_catalog"]
 
@@ -180,7 +180,7 @@ def _update_db(cat: Path, tables: list[str]) -> None:
 
 
 def build_catalog(
-    release: Release, *, progress: Progress | None = None, workers: int | None = None, full: bool = False
+    release: ReleaseIndex, *, progress: Progress | None = None, workers: int | None = None, full: bool = False
 ) -> BuildStats:
     """Build or update the catalog of a release; only files changed since the last build are read.
 
@@ -260,7 +260,7 @@ def build_catalog(
     return stats
 
 
-def connect_catalog(release: Release) -> duckdb.DuckDBPyConnection:
+def connect_catalog(release: ReleaseIndex) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection to the catalog's tables, read-only (build it first).
 
     The database is attached to a fresh in-memory DuckDB, so the connection keeps the snapshot it
@@ -276,7 +276,11 @@ def connect_catalog(release: Release) -> duckdb.DuckDBPyConnection:
 
 
 def catalog(
-    release: Release, *, rebuild: bool = True, progress: Progress | None = None, workers: int | None = None
+    release: ReleaseIndex,
+    *,
+    rebuild: bool = True,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Update the catalog (incrementally) and return a DuckDB connection to its tables.
 

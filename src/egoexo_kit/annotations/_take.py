@@ -16,6 +16,7 @@ import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,7 @@ from egoexo_kit.timeline import FPS, TakeTimeline
 from egoexo_kit.vocab import frame_of, pointer
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release, Take
+    from egoexo_kit.release import ReleaseIndex, TakeEntry
 
 __all__ = ["FAMILIES", "POSE_CACHE", "ReleaseAnnotations", "TakeAnnotations", "release_annotations"]
 
@@ -83,7 +84,7 @@ _CACHE: weakref.WeakKeyDictionary[Any, ReleaseAnnotations] = weakref.WeakKeyDict
 _LOCK = threading.Lock()
 
 
-def release_annotations(release: Release) -> ReleaseAnnotations:
+def release_annotations(release: ReleaseIndex) -> ReleaseAnnotations:
     """The (cached) annotation index of a release."""
     with _LOCK:
         ra = _CACHE.get(release)
@@ -95,7 +96,7 @@ def release_annotations(release: Release) -> ReleaseAnnotations:
 class ReleaseAnnotations:
     """Every annotation family of a release, parsed lazily (file by file) and indexed by take uid."""
 
-    def __init__(self, release: Release) -> None:
+    def __init__(self, release: ReleaseIndex) -> None:
         self.release = release
         self._lock = threading.RLock()
         self._pose_cache: dict[tuple[str, str, str], PoseAnnotation | None] = {}
@@ -251,7 +252,7 @@ class ReleaseAnnotations:
             out[rating.take_name].append((rating, comments))
         return dict(out)
 
-    def expert_commentary(self, take: Take) -> list[ExpertComment]:
+    def expert_commentary(self, take: TakeEntry) -> list[ExpertComment]:
         """Expert comments of a take: form 1 when the release has it, else the form-2 folders."""
         with self._lock:
             if take.uid in self._commentary or self._of("expert_commentary"):
@@ -259,12 +260,12 @@ class ReleaseAnnotations:
             rows = [c for _, cs in self._folders.get(take.name, []) for c in cs]
             return sorted(rows, key=lambda c: (c.t_s, c.expert_uid))
 
-    def expert_ratings(self, take: Take) -> list[ExpertRating]:
+    def expert_ratings(self, take: TakeEntry) -> list[ExpertRating]:
         """Experts' proficiency ratings of a take (form 2 ``data.json``)."""
         with self._lock:
             return [r for r, _ in self._folders.get(take.name, [])]
 
-    def narrations(self, take: Take) -> list[Narration]:
+    def narrations(self, take: TakeEntry) -> list[Narration]:
         """Transcribed speech of a take (``audio/*_transcriptions.json``), by start time."""
         rows = [n for p in take.transcription_paths for n in read_transcription(p, take_uid=take.uid)]
         return sorted(rows, key=lambda n: (n.start_s, n.source))
@@ -348,7 +349,7 @@ class TakeAnnotations:
     more times through the take's timeline when its ``timesync.csv`` is present.
     """
 
-    def __init__(self, take: Take, index: ReleaseAnnotations) -> None:
+    def __init__(self, take: TakeEntry, index: ReleaseAnnotations) -> None:
         self.take = take
         self._index = index
 
@@ -409,8 +410,9 @@ class TakeAnnotations:
 
     @property
     def relations(self) -> TakeRelations | None:
-        """Object mask tracks (FORMAT §7.6)."""
-        return self._index.relations(self.take.uid)
+        """Object mask tracks (FORMAT §7.6); ``track(obj, view)`` accepts every view spelling."""
+        rel = self._index.relations(self.take.uid)
+        return None if rel is None else replace(rel, views=self.take.views)
 
     def pose(self, part: str = "body", *, source: str = "annotation") -> PoseAnnotation | None:
         """Body or hand keypoints, manual (``annotation``) or ``automatic`` (FORMAT §7.9)."""

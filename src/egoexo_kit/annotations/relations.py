@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.annotations._common import annotations_member, load_object, opt_str
-from egoexo_kit.errors import FormatError
-from egoexo_kit.release import annotation_split, decode_mask, encode_mask
+from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, resolve_view
 from egoexo_kit.timeline import FPS
 from egoexo_kit.vocab import pointer
 
@@ -126,16 +126,31 @@ class TakeRelations:
     tracks: dict[str, dict[str, MaskTrack]]
     """``tracks[object_name][camera]``."""
     split: str | None
+    views: tuple[View, ...] = field(default=(), repr=False, compare=False)
+    """The take's views (set by ``take.annotations``), so :meth:`track` accepts every view spelling."""
 
     @property
     def objects(self) -> list[str]:
         """Object instance names."""
         return list(self.tracks)
 
-    def track(self, object_name: str, camera: str) -> MaskTrack:
-        """One track; ``KeyError`` naming what exists when absent."""
+    def track(self, object_name: str, camera: str | View) -> MaskTrack:
+        """One track by object name and view, ``camera`` in any spelling (``aria01``, ``cam01_0`` …).
+
+        Raises:
+            KeyError: No such object or no track of it in that view (the message names what exists).
+        """
+        by_cam = self.tracks.get(object_name, {})
+        if isinstance(camera, str) and camera in by_cam:
+            return by_cam[camera]
+        key = camera.key if isinstance(camera, View) else camera
+        if self.views:
+            try:
+                key = resolve_view(self.views, camera, take=self.take_name or self.take_uid).key
+            except EgoExoKitError:
+                pass
         try:
-            return self.tracks[object_name][camera]
+            return self.tracks[object_name][key]
         except KeyError:
             known = {o: list(c) for o, c in self.tracks.items()}
             raise KeyError(f"no mask track {object_name!r}/{camera!r}; tracks: {known}") from None

@@ -46,7 +46,8 @@ from egoexo_kit.benchmarks.translation.gt import build_translation_gt
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Problem, Release
+    from egoexo_kit.facade import Release
+    from egoexo_kit.release import Problem
 
 __all__ = [
     "BUILDERS",

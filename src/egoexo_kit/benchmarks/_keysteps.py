@@ -8,7 +8,7 @@ from egoexo_kit.benchmarks._source import annotations_of
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import KeystepSegment
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["keystep_vocabulary", "step_rank"]
 

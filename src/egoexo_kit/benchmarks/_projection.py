@@ -10,12 +10,15 @@ releases) fall back to the mask resized to the target size.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError
+
+if TYPE_CHECKING:
+    from egoexo_kit.facade import Take
 
 __all__ = ["GAZE_M", "resize_mask", "transfer_mask"]
 
@@ -36,12 +39,12 @@ def _px_per_m(cam: Any, point: np.ndarray, *, to_mask: float) -> float:
 
 
 def transfer_mask(
-    take: Any, mask: np.ndarray, *, query: str, target: str, ego: str, frame: int, size: tuple[int, int]
+    take: Take, mask: np.ndarray, *, query: str, target: str, ego: str, frame: int, size: tuple[int, int]
 ) -> tuple[np.ndarray, bool]:
     """The query-view ``mask`` moved into ``target`` as a ``size`` (H, W) mask, and whether it lands in view.
 
     Args:
-        take: the facade's take (``take.camera``); anything else falls back to resizing.
+        take: the take (``take.camera``); a view without calibration falls back to resizing.
         mask: ``(h, w)`` bool mask in the query view's MP4 image, scaled to its mask size.
         query: camera id of the mask's view (``aria01``, ``cam02``).
         target: camera id of the view to predict.

@@ -19,7 +19,7 @@ from egoexo_kit.errors import NotFoundError
 from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release, Take
+    from egoexo_kit.facade import Release, Take
 
 __all__ = [
     "SPLITS",
@@ -51,10 +51,10 @@ def annotations_of(release: Release) -> ReleaseAnnotations:
 
 
 def take_duration_s(take: Take, *, fallback: float = 0.0) -> float:
-    """Take length in seconds (frames / 30 when known, else ``duration_sec``, else ``fallback``)."""
+    """Take length in seconds (frames / 30 when known, else ``take.duration_s``, else ``fallback``)."""
     if take.n_frames:
         return take.n_frames / float(FPS)
-    return float(take.duration_sec or fallback)
+    return float(take.duration_s or fallback)
 
 
 def head_positions(ann: ReleaseAnnotations, take_uid: str, frames: np.ndarray) -> np.ndarray | None:
@@ -137,7 +137,7 @@ def feature_mean(
     if not chosen:
         raise NotFoundError(f"take {take.name} has no {views} view to read features {name!r} of")
     means = [
-        np.asarray(take.features(name, v.key, t0=t0, t1=t1).data, dtype=np.float64).mean(axis=0)  # type: ignore[attr-defined]
+        np.asarray(take.features(name, v.key, t0=t0, t1=t1).data, dtype=np.float64).mean(axis=0)
         for v in chosen
     ]
     return np.mean(means, axis=0)
@@ -150,7 +150,7 @@ def feature_track(take: Take, name: str, times: np.ndarray, *, half_s: float) ->
     """
     if not take.ego_views:
         raise NotFoundError(f"take {take.name} has no ego view to read features {name!r} of")
-    rows = take.features(name, take.ego_views[0].key)  # type: ignore[attr-defined]
+    rows = take.features(name, take.ego_views[0].key)
     data = np.asarray(rows.data, dtype=np.float64)
     mid = (rows.t0_s + rows.t1_s) / 2
     out = np.empty((len(times), data.shape[1]))

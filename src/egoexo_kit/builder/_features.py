@@ -18,11 +18,11 @@ __all__ = ["run_features"]
 def run_features(unit: Unit) -> dict[str, Any]:
     """Extract ``features/<name>/`` rows of every view of one built take; returns the files written."""
     from egoexo_kit.features import extract_features
-    from egoexo_kit.release import Release
+    from egoexo_kit.release import ReleaseIndex
 
     cfg = unit.config
     assert cfg.features is not None  # the stage runs only when a backbone is set
-    take = Release.open(unit.out).take(unit.name)
+    take = ReleaseIndex.open(unit.out).take(unit.name)
     for old in (unit.out / "features" / cfg.features_name).glob(f"{take.uid}_*.pt"):
         old.unlink()
     done = extract_features(unit.out, backbone=cfg.features, name=cfg.features_name, takes=[take.uid])

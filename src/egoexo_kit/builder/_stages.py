@@ -92,7 +92,7 @@ def _frames(source: RawDevice | RawStream, ks: list[int]) -> Iterator[np.ndarray
     """The raw frames ``ks`` in order, Aria RGB/SLAM turned 90° clockwise as in the release (FORMAT §4.1)."""
     with source.open_frames() as video:
         for i in range(0, len(ks), CHUNK):
-            for frame in video.get(ks[i : i + CHUNK]):
+            for frame in video.get_frames_at(ks[i : i + CHUNK]).data:
                 yield np.ascontiguousarray(np.rot90(frame, k=-1)) if source.rotated else frame
 
 

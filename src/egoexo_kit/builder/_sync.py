@@ -169,7 +169,7 @@ def find_flashes(device: RawDevice, *, near_s: list[float], jump: float = FLASH_
                 ks = np.arange(lo, min(hi, len(video)))
                 if ks.size == 0:
                     continue
-                y = video.get(ks.tolist(), format="gray").reshape(ks.size, -1).mean(axis=1)
+                y = video.get_frames_at(ks.tolist(), format="gray").data.reshape(ks.size, -1).mean(axis=1)
                 lit = y > np.median(y) + jump
                 onsets = np.flatnonzero(lit & ~np.concatenate([[False], lit[:-1]]))
                 found.update(int(ks[o]) for o in onsets)

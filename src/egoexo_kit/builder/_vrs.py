@@ -18,6 +18,7 @@ import numpy as np
 
 from egoexo_kit.errors import FormatError, MissingExtraError, NotFoundError
 from egoexo_kit.sensors import open_vrs
+from egoexo_kit.video import FrameBatch
 from egoexo_kit.vocab import RGB_STREAM_ID
 
 __all__ = ["RGB_STREAM", "VrsFrames", "vrs_timestamps_ns"]
@@ -60,7 +61,8 @@ def vrs_timestamps_ns(path: str | Path) -> np.ndarray:
 class VrsFrames:
     """The RGB frames of a VRS recording by index.
 
-    The subset of :class:`~egoexo_kit.video.VideoReader` the build uses (``len``, ``get``, context manager).
+    The subset of :class:`~egoexo_kit.video.VideoReader` the build uses (``len``, ``get_frames_at``,
+    context manager).
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -71,16 +73,26 @@ class VrsFrames:
     def __len__(self) -> int:
         return int(self._provider.get_num_data(self._stream))
 
-    def get(self, indices: Sequence[int], *, format: str = "rgb24") -> np.ndarray:
-        """Frames at ``indices``: ``(T, H, W, 3)`` for ``rgb24``, ``(T, H, W)`` luma for ``gray``."""
-        out = []
+    def get_frames_at(self, indices: Sequence[int], *, format: str = "rgb24") -> FrameBatch:
+        """Frames at ``indices``: ``.data`` is ``(T, H, W, 3)`` (``rgb24``) or ``(T, H, W)`` luma (``gray``).
+
+        ``pts_s`` is the capture time on the device clock in seconds; ``duration_s`` is unknown (0).
+        """
+        out, times = [], []
         for k in indices:
-            image, _ = self._provider.get_image_data_by_index(self._stream, int(k))
+            image, record = self._provider.get_image_data_by_index(self._stream, int(k))
             rgb = np.asarray(image.to_numpy_array(), dtype=np.uint8)
             if rgb.ndim == 2:
                 rgb = np.repeat(rgb[..., None], 3, axis=-1)
             out.append(rgb if format == "rgb24" else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-        return np.stack(out)
+            times.append(int(getattr(record, "capture_timestamp_ns", 0)) / 1e9)
+        n = len(out)
+        return FrameBatch(
+            data=np.stack(out),
+            indices=np.asarray(indices, dtype=np.int64).reshape(n),
+            pts_s=np.asarray(times, dtype=np.float64),
+            duration_s=np.zeros(n),
+        )
 
     def __enter__(self) -> VrsFrames:
         return self

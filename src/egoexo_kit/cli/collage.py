@@ -11,9 +11,9 @@ from pathlib import Path
 
 import typer
 
+from egoexo_kit import open_release
 from egoexo_kit.cli._common import console, handle_errors
 from egoexo_kit.errors import NotFoundError
-from egoexo_kit.release import open_release
 from egoexo_kit.video import write_collage
 
 __all__ = ["collage"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import typer
 
+from egoexo_kit import open_release
 from egoexo_kit.cli._common import console, handle_errors, progress_bar, split_list
-from egoexo_kit.release import open_release
 from egoexo_kit.video import downscale_release
 
 __all__ = ["downscale"]
@@ -34,7 +34,7 @@ def downscale(
     names = split_list(takes) or None
     with progress_bar("downscaling") as update:
         written = downscale_release(
-            release,
+            release.index,
             takes=names,
             workers=workers,
             on_done=lambda done, total: update("downscaling", done, total),

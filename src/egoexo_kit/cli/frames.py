@@ -47,7 +47,10 @@ def frames(
     t: float | None = typer.Option(None, "--t", help="Seconds from take start."),
     frame: int | None = typer.Option(None, "--frame", help="Aligned frame index (instead of --t)."),
     views: list[str] = typer.Option(
-        [], "--views", help="Views (repeat or comma-separate); default Aria RGB + exo."
+        [],
+        "--views",
+        help="Views in any spelling (aria01_214-1, aria01, aria01/rgb, cam01); repeat or "
+        "comma-separate; default Aria RGB + exo.",
     ),
     out: Path = typer.Option(Path("frames"), "--out", help="Output folder."),
     resolution: str = typer.Option("full", "--resolution", help="full or 448."),

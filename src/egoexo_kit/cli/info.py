@@ -15,10 +15,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from egoexo_kit import Release, Take, open_release
 from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.extras import installed_extras
-from egoexo_kit.release import open_release, release_summary, take_summary
+from egoexo_kit.release import release_summary, take_summary
 from egoexo_kit.timeline import resolve_row_offset
 
 __all__ = ["info"]
@@ -61,7 +62,7 @@ def info(
         summary = take_row_summary(release.take(take))
     else:
         release = open_release(path, strict=strict)
-        summary = {**release_summary(release), "extras": installed_extras()}
+        summary = {**release_summary(release.index), "extras": installed_extras()}
     if as_json:
         print_json(summary)
     elif take:
@@ -71,20 +72,18 @@ def info(
     print_notes(release.warnings, what="left out")
 
 
-def _open_for_take(path: Path, *, row_offset: str | None, strict: bool) -> Any:
-    """The facade release (timeline, geometry, annotations), with ``--row-offset`` checked first."""
-    from egoexo_kit import open_release as open_full
-
+def _open_for_take(path: Path, *, row_offset: str | None, strict: bool) -> Release:
+    """The release, with ``--row-offset`` checked first."""
     try:
         resolve_row_offset(row_offset)  # also checks $EGOEXO_KIT_ROW_OFFSET when the option is absent
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--row-offset") from None
-    return open_full(path, row_offset=row_offset, strict=strict)
+    return open_release(path, row_offset=row_offset, strict=strict)
 
 
-def take_row_summary(t: Any) -> dict[str, Any]:
+def take_row_summary(t: Take) -> dict[str, Any]:
     """``take_summary`` plus ``row_offset``: the offset in use and the measured evidence."""
-    summary = take_summary(t)
+    summary = take_summary(t.entry)
     check = t.detect_row_offset()
     try:
         used: int | None = t.timeline.row_offset
@@ -129,7 +128,7 @@ def render_take(s: dict[str, Any]) -> None:
         "is_narrated",
         "timesync_window",
         "n_frames",
-        "duration_sec",
+        "duration_s",
         "task_window",
         "best_exo",
         "collage",

@@ -25,7 +25,7 @@ from egoexo_kit.download._manifest import ManifestEntry, PathSpec, dump_manifest
 from egoexo_kit.download._sources import s3_client, split_s3
 from egoexo_kit.download._transfer import hash_file
 from egoexo_kit.errors import DownloadError
-from egoexo_kit.release import CLIPS_PART, KNOWN_PARTS, Release, classify_part, open_release
+from egoexo_kit.release import CLIPS_PART, KNOWN_PARTS, ReleaseIndex, classify_part
 
 __all__ = ["PublishReport", "build_manifests", "publish"]
 
@@ -94,7 +94,7 @@ def _annotation_file_benchmarks(name: str) -> tuple[str, list[str] | None]:
 class _Describer:
     """Manifest fields of one release file (uid, views, universities, splits, benchmarks)."""
 
-    def __init__(self, release: Release) -> None:
+    def __init__(self, release: ReleaseIndex) -> None:
         self.release = release
         self.takes_by_dir = {t.record.dir: t for t in release.takes}
         self.takes_by_uid = {t.uid: t for t in release.takes}
@@ -209,7 +209,7 @@ def build_manifests(
         release has none of its files), so ``--parts all`` and the official client's plain run work.
     """
     root = Path(root)
-    release = open_release(root)
+    release = ReleaseIndex.open(root)
     describe = _Describer(release)
     found, ignored = _walk(root)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -34,7 +34,7 @@ from egoexo_kit.features._layout import (
     write_config,
 )
 from egoexo_kit.features._reader import load_tensor
-from egoexo_kit.release import Release, Take, View
+from egoexo_kit.release import ReleaseIndex, TakeEntry, View
 from egoexo_kit.video import VideoReader
 
 __all__ = [
@@ -82,7 +82,7 @@ class ViewResult:
     seconds: float
 
 
-def feature_views(take: Take, views: Sequence[str] | None = None) -> list[View]:
+def feature_views(take: TakeEntry, views: Sequence[str] | None = None) -> list[View]:
     """The views features are extracted from (FORMAT §8).
 
     The given ``cam01`` / ``aria01`` / ``aria01/rgb`` specs, or by default every camera whose id
@@ -212,9 +212,9 @@ def _backbone(job: ViewJob) -> Backbone:
 
 
 @functools.lru_cache(maxsize=4)
-def _release(root: Path) -> Release:
+def _release(root: Path) -> ReleaseIndex:
     """One parse of ``takes.json`` per process and release (a real one is tens of MB; jobs are many)."""
-    return Release.open(root)
+    return ReleaseIndex.open(root)
 
 
 def _complete_rows(path: Path, expected: int) -> bool:
@@ -328,7 +328,7 @@ def extract_features(
     if runner not in ("local", "ray"):
         raise ValueError(f"unknown runner {runner!r}; use local or ray")
     root = Path(release)
-    rel = Release.open(root)
+    rel = ReleaseIndex.open(root)
     dev = resolve_device(device)
     bb = load_backbone(backbone, device=dev, size=size)
     name = name or Path(bb.name).stem

@@ -29,25 +29,17 @@ from egoexo_kit.geometry.camera import Camera
 from egoexo_kit.geometry.posed import PosedCamera, Space
 from egoexo_kit.geometry.spaces import aria_linear_camera, exo_undistorted_camera
 from egoexo_kit.geometry.transforms import interpolate_poses, invert_pose, pose_from_quat_t
-from egoexo_kit.release import (
-    read_closed_loop_trajectory,
-    read_gopro_calibs,
-    read_online_calibration,
-)
+from egoexo_kit.release import read_closed_loop_trajectory, read_gopro_calibs, read_online_calibration
 from egoexo_kit.video import probe_video
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Take, View
+    from egoexo_kit.release import TakeEntry, View
     from egoexo_kit.timeline import TakeTimeline
 
 __all__ = ["SPACES", "TakeCameras"]
 
 SPACES: tuple[str, ...] = ("raw", "undistorted", "mp4")
 _ARIA_LABELS = {"rgb": "camera-rgb", "slam-left": "camera-slam-left", "slam-right": "camera-slam-right"}
-
-
-def _view_name(view: View) -> str:
-    return f"{view.cam_id}_{view.stream_id}" if view.stream_id != "0" else view.cam_id
 
 
 def _check_space(space: str) -> None:
@@ -87,7 +79,7 @@ class _AriaCalib:
 class TakeCameras:
     """Lazy, cached access to every calibrated camera of one take (files are read once, on first use)."""
 
-    take: Take
+    take: TakeEntry
     timeline: TakeTimeline
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
@@ -175,7 +167,8 @@ class TakeCameras:
                 out[label] = _AriaCalib(np.asarray(cam.get_projection_params(), np.float64), T, size)
         return out
 
-    def _mp4_size(self, view: View) -> tuple[int, int] | None:
+    def mp4_size(self, view: View) -> tuple[int, int] | None:
+        """``(width, height)`` of the view's full-resolution MP4 as stored (probed once); None if absent."""
         if not view.exists:
             return None
         return self._cached(
@@ -200,7 +193,7 @@ class TakeCameras:
         Sizes come from the video container; without a video, from the calibration (the CSV's
         ``image_width/height``; Aria: the recorded size). Never from the principal point.
         """
-        size = self._mp4_size(view)
+        size = self.mp4_size(view)
         if not view.is_ego or view.readable_stream_id == "0":
             g = self._gopro()
             r = self._exo_rows(view)[0]
@@ -311,7 +304,7 @@ class TakeCameras:
         """The calibrated camera of ``view`` at one instant (exactly one of ``t`` and ``frame``)."""
         T = self.poses(view, frames=None if frame is None else [frame], t=None if t is None else [t])[0]
         cam, rotated = self.intrinsics(view, space=space)
-        return PosedCamera(view=_view_name(view), space=space, camera=cam, T_world_cam=T, rotated=rotated)
+        return PosedCamera(view=view.key, space=space, camera=cam, T_world_cam=T, rotated=rotated)
 
     def extrinsics(self, view: View, *, frames: ArrayLike) -> np.ndarray:
         """``T_cam_world`` ``(M, 4, 4)`` (world → camera) at aligned frames, for batched projection."""

@@ -11,13 +11,13 @@ from egoexo_kit.errors import NotFoundError
 from egoexo_kit.geometry import TakeCameras
 from egoexo_kit.pose._keypoints import Keypoints2D, annotation_3d, joints_of, read_keypoints_2d
 from egoexo_kit.pose._pipeline import PoseOptions, PoseTrack, reconstruct_pose
-from egoexo_kit.release import Take
+from egoexo_kit.release import TakeEntry
 from egoexo_kit.timeline import TakeTimeline
 
 __all__ = ["default_keypoints_path", "take_views_cameras", "triangulate_take"]
 
 
-def default_keypoints_path(take: Take, *, kind: str) -> Path:
+def default_keypoints_path(take: TakeEntry, *, kind: str) -> Path:
     """The take's EgoPose 2D file: ``ego_pose/<split>/<kind>/automatic/<uid>.json``, else ``annotation/``."""
     base = take.release.root / "annotations" / "ego_pose"
     for source in ("automatic", "annotation"):
@@ -31,12 +31,12 @@ def default_keypoints_path(take: Take, *, kind: str) -> Path:
     )
 
 
-def _geometry(take: Take) -> TakeCameras:
+def _geometry(take: TakeEntry) -> TakeCameras:
     geo = getattr(take, "geometry", None)  # the facade Take caches one
     return geo if isinstance(geo, TakeCameras) else TakeCameras(take, TakeTimeline.from_take(take))
 
 
-def take_views_cameras(take: Take, keypoints: Keypoints2D) -> tuple[list[Any], np.ndarray]:
+def take_views_cameras(take: TakeEntry, keypoints: Keypoints2D) -> tuple[list[Any], np.ndarray]:
     """Undistorted-space cameras of the keypoints' views and their ``(F, V, 4, 4)`` world → camera poses."""
     geo = _geometry(take)
     cams, poses = [], []
@@ -48,7 +48,7 @@ def take_views_cameras(take: Take, keypoints: Keypoints2D) -> tuple[list[Any], n
 
 
 def triangulate_take(
-    take: Take,
+    take: TakeEntry,
     *,
     kind: str = "body",
     keypoints: Keypoints2D | str | Path | None = None,

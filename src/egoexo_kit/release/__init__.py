@@ -1,5 +1,10 @@
 """Read a release in the official Ego-Exo4D layout: typed metadata, paths and file readers.
 
+:class:`ReleaseIndex` (the metadata of a release folder) hands out :class:`TakeEntry` objects (one
+``takes.json`` record bound to its files); :func:`resolve_view` is the one parser of view names.
+Users open releases with ``egoexo_kit.open_release``, whose ``Take`` composes an entry with time,
+video, cameras and annotations; this layer reads no media.
+
 The lowest layer: imports nothing else of egoexo-kit but ``errors``, ``vocab`` and ``_io``
 (DESIGN §1). File-level readers here only parse; the maths on their arrays lives in ``timeline``,
 ``sensors`` and ``geometry``. Whole-release checks live one layer up, in :mod:`egoexo_kit.validate`.
@@ -15,6 +20,12 @@ from egoexo_kit.release._annotation_files import annotation_family as annotation
 from egoexo_kit.release._annotation_files import annotation_split as annotation_split
 from egoexo_kit.release._csv import CsvTable as CsvTable
 from egoexo_kit.release._csv import read_csv as read_csv
+from egoexo_kit.release._entry import FPS as FPS
+from egoexo_kit.release._entry import NON_CAMERA_KEYS as NON_CAMERA_KEYS
+from egoexo_kit.release._entry import TakeEntry as TakeEntry
+from egoexo_kit.release._index import METADATA_FILES as METADATA_FILES
+from egoexo_kit.release._index import ReleaseIndex as ReleaseIndex
+from egoexo_kit.release._index import Takes as Takes
 from egoexo_kit.release._info import release_summary as release_summary
 from egoexo_kit.release._info import take_summary as take_summary
 from egoexo_kit.release._json import load_json as load_json
@@ -57,15 +68,9 @@ from egoexo_kit.release._records import Splits as Splits
 from egoexo_kit.release._records import TakeRecord as TakeRecord
 from egoexo_kit.release._records import VideoEntry as VideoEntry
 from egoexo_kit.release._records import VisualObjectRecord as VisualObjectRecord
-from egoexo_kit.release._release import METADATA_FILES as METADATA_FILES
-from egoexo_kit.release._release import Release as Release
-from egoexo_kit.release._release import Takes as Takes
-from egoexo_kit.release._release import open_release as open_release
-from egoexo_kit.release._take import FPS as FPS
-from egoexo_kit.release._take import NON_CAMERA_KEYS as NON_CAMERA_KEYS
-from egoexo_kit.release._take import Take as Take
-from egoexo_kit.release._take import View as View
 from egoexo_kit.release._timesync import format_ranges as format_ranges
+from egoexo_kit.release._view import View as View
+from egoexo_kit.release._view import resolve_view as resolve_view
 
 __all__ = [
     "ALL_PARTS",
@@ -88,11 +93,11 @@ __all__ = [
     "ParticipantRecord",
     "PhysicalSettingRecord",
     "Problem",
-    "Release",
+    "ReleaseIndex",
     "SemidenseObservations",
     "SemidensePoints",
     "Splits",
-    "Take",
+    "TakeEntry",
     "TakeRecord",
     "Takes",
     "Timesync",
@@ -107,7 +112,6 @@ __all__ = [
     "format_ranges",
     "load_json",
     "load_records",
-    "open_release",
     "parse_record",
     "pointer",
     "read_closed_loop_trajectory",
@@ -122,6 +126,7 @@ __all__ = [
     "read_timesync",
     "records_from",
     "release_summary",
+    "resolve_view",
     "safe_join",
     "scan_parts",
     "take_summary",

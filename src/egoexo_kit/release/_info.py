@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.release._annotation_files import annotation_family
+from egoexo_kit.release._entry import TakeEntry
+from egoexo_kit.release._index import ReleaseIndex
 from egoexo_kit.release._parts import scan_parts
-from egoexo_kit.release._release import Release
-from egoexo_kit.release._take import Take
 
 __all__ = ["release_summary", "take_annotations", "take_summary"]
 
 
-def release_summary(release: Release) -> dict[str, Any]:
+def release_summary(release: ReleaseIndex) -> dict[str, Any]:
     """Counts by scenario, university and split; parts present and their sizes on disk."""
     parts = scan_parts(release.root)
     takes = release.takes
@@ -33,7 +33,7 @@ def release_summary(release: Release) -> dict[str, Any]:
     }
 
 
-def take_annotations(take: Take) -> list[str]:
+def take_annotations(take: TakeEntry) -> list[str]:
     """Annotation families that cover this take, found by looking in the annotation files present."""
     ann = take.release.root / "annotations"
     found: list[str] = []
@@ -65,7 +65,7 @@ def _mentions(path: Path, text: str, *, block: int = 1 << 22) -> bool:
     return False
 
 
-def take_summary(take: Take) -> dict[str, Any]:
+def take_summary(take: TakeEntry) -> dict[str, Any]:
     """One take: identity, window, views with their files, and annotations available."""
     r = take.record
     return {
@@ -80,7 +80,7 @@ def take_summary(take: Take) -> dict[str, Any]:
         "is_narrated": r.is_narrated,
         "timesync_window": [r.timesync_start_idx, r.timesync_end_idx],
         "n_frames": take.n_frames,
-        "duration_sec": take.duration_sec,
+        "duration_s": take.duration_s,
         "task_window": list(take.task_window) if take.task_window else None,
         "best_exo": take.best_exo,
         "views": [
@@ -100,5 +100,5 @@ def take_summary(take: Take) -> dict[str, Any]:
     }
 
 
-def _rel(take: Take, path: Path | None) -> str | None:
+def _rel(take: TakeEntry, path: Path | None) -> str | None:
     return None if path is None else path.relative_to(take.release.root).as_posix()

@@ -19,7 +19,7 @@ from egoexo_kit.errors import FrameIndexError, NotFoundError
 from egoexo_kit.timeline import TakeTimeline
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Take
+    from egoexo_kit.release import TakeEntry as Take
 
 __all__ = ["CLOCK_STREAM", "SensorSource", "TakeSensors", "select_span", "sensors_of", "take_times"]
 

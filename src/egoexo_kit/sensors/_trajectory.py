@@ -16,11 +16,7 @@ import numpy.typing as npt
 
 from egoexo_kit.errors import FormatError, NotFoundError
 from egoexo_kit.geometry.transforms import interpolate_poses, pose_from_quat_t
-from egoexo_kit.release import (
-    read_closed_loop_trajectory,
-    read_online_calibration,
-    read_open_loop_trajectory,
-)
+from egoexo_kit.release import read_closed_loop_trajectory, read_online_calibration, read_open_loop_trajectory
 from egoexo_kit.sensors._source import CLOCK_STREAM, SensorSource, select_span, sensors_of, take_times
 from egoexo_kit.timeline import Match, lookup, us_to_device_ns
 

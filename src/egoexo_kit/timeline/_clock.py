@@ -38,7 +38,7 @@ from egoexo_kit.timeline._window import WindowCheck, detect_window_convention
 from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Take
+    from egoexo_kit.release import TakeEntry
 
 __all__ = ["DEFAULT_ROW_OFFSET", "FPS", "ROW_OFFSET_ENV", "TakeTimeline", "resolve_row_offset"]
 
@@ -183,17 +183,16 @@ class TakeTimeline:
 
     @classmethod
     def from_take(
-        cls, take: Take, *, timesync: Timesync | None = None, row_offset: int | str | None = None
+        cls, take: TakeEntry, *, timesync: Timesync | None = None, row_offset: int | str | None = None
     ) -> TakeTimeline:
-        """Build from a :class:`~egoexo_kit.release.Take`, reading its capture's ``timesync.csv`` once.
+        """Build from a :class:`~egoexo_kit.release.TakeEntry`, reading its capture's ``timesync.csv`` once.
 
         Args:
-            take: The take (its record gives the window, ``take.aria_id`` the Aria id).
+            take: The take entry (its record gives the window, ``take.aria_id`` the Aria id).
             timesync: An already open table of the same capture, to share between takes.
-            row_offset: Frame ``i`` ↔ row ``start + row_offset + i``. ``None`` takes the release's
-                (``open_release(root, row_offset=...)``), else ``$EGOEXO_KIT_ROW_OFFSET``, else 1.
-                ``"auto"`` asks the take's ``detect_row_offset()`` (the facade take has one) and
-                keeps 1 when it finds no evidence.
+            row_offset: Frame ``i`` ↔ row ``start + row_offset + i``. ``None``:
+                ``$EGOEXO_KIT_ROW_OFFSET``, else 1. ``"auto"`` needs the evidence only the facade
+                has (``egoexo_kit.Take.timeline`` measures it): here it means the default 1.
 
         Raises:
             FormatError: The take has no timesync window, or the table is missing or too short.
@@ -201,13 +200,9 @@ class TakeTimeline:
         r = take.record
         if r.timesync_start_idx is None or r.timesync_end_idx is None:
             raise FormatError(f"take {take.name!r} has no timesync_start_idx/timesync_end_idx (FORMAT §2.1)")
-        if row_offset is None:
-            row_offset = getattr(take.release, "row_offset", None)
         offset = resolve_row_offset(row_offset)
         if offset == "auto":
-            detect = getattr(take, "detect_row_offset", None)  # set by a higher layer (egoexo_kit.Take)
-            found = detect().best if callable(detect) else None
-            offset = DEFAULT_ROW_OFFSET if found is None else found
+            offset = DEFAULT_ROW_OFFSET
         ts = timesync if timesync is not None else read_timesync(take.timesync_path)
         return cls.from_timesync(
             ts,

@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 
 import egoexo_kit
 import torch
-from egoexo_kit.release import Release
+from egoexo_kit.facade import Release
 from egoexo_kit.vocab import BODY_JOINTS, is_empty_pose_frame
 
 __all__ = ["ClipRef", "EgoExoClips"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.errors import EgoExoKitError
-from egoexo_kit.release import CaptureRecord, PartsOnDisk, Release, Take
+from egoexo_kit.release import CaptureRecord, PartsOnDisk, ReleaseIndex, TakeEntry
 from egoexo_kit.validate._report import Report
 
 __all__ = ["Ctx", "Progress", "guard"]
@@ -27,8 +27,8 @@ class Ctx:
 
     root: Path
     report: Report
-    release: Release
-    takes: list[Take]
+    release: ReleaseIndex
+    takes: list[TakeEntry]
     captures: dict[str, CaptureRecord]
     parts: PartsOnDisk
     check_videos: bool

@@ -8,7 +8,7 @@ import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import (
-    Take,
+    TakeEntry,
     Timesync,
     format_ranges,
     pointer,
@@ -40,7 +40,7 @@ def _line(row: int) -> str:
 # ---- captures ---------------------------------------------------------------------------------------
 def check_captures_files(ctx: Ctx) -> None:
     """Each downloaded capture folder: ``timesync.csv`` covers and orders every take window it serves."""
-    takes_by_capture: dict[str, list[Take]] = {}
+    takes_by_capture: dict[str, list[TakeEntry]] = {}
     for t in ctx.takes:
         if t.capture is not None:
             takes_by_capture.setdefault(t.capture.capture_uid, []).append(t)
@@ -67,7 +67,7 @@ def check_captures_files(ctx: Ctx) -> None:
         _check_trajectory_folder(ctx, traj, take=None)
 
 
-def _check_take_window(ctx: Ctx, t: Take, ts: Timesync) -> None:
+def _check_take_window(ctx: Ctx, t: TakeEntry, ts: Timesync) -> None:
     """Rows ``start+1 … end-1`` exist and increase for every device of the take (FORMAT §3.2).
 
     Empty cells inside the window are a located warning, not an error: real ``timesync.csv`` files
@@ -227,7 +227,7 @@ def check_take_files(ctx: Ctx) -> None:
             _check_videos(ctx, t)
 
 
-def _check_expected(ctx: Ctx, t: Take, parts: set[str]) -> None:
+def _check_expected(ctx: Ctx, t: TakeEntry, parts: set[str]) -> None:
     """Files that a present part must contain for this take (FORMAT §1.2, §1.4)."""
     r = t.record
     expected: list[tuple[str, Path | None, str]] = []
@@ -246,7 +246,7 @@ def _check_expected(ctx: Ctx, t: Take, parts: set[str]) -> None:
             ctx.report.error(path, f"{what} is missing (part {part!r} is present for take {t.name})")
 
 
-def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: Take | None) -> None:
+def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: TakeEntry | None) -> None:
     """MPS files of a take or capture ``trajectory/`` folder (FORMAT §6.1–§6.4)."""
     if not folder.is_dir():
         return
@@ -277,7 +277,7 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: Take | None) -> No
             guard(ctx, lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS))
 
 
-def _check_coverage(ctx: Ctx, t: Take, *, path: Path, ts_us: np.ndarray) -> None:
+def _check_coverage(ctx: Ctx, t: TakeEntry, *, path: Path, ts_us: np.ndarray) -> None:
     """The take trajectory should span the take's Aria RGB timestamps (FORMAT §10.4)."""
     ts = ctx.timesyncs.get(t.capture.capture_uid if t.capture else "")
     r = t.record
@@ -304,7 +304,7 @@ def _check_coverage(ctx: Ctx, t: Take, *, path: Path, ts_us: np.ndarray) -> None
         )
 
 
-def _check_gopro_calibs(ctx: Ctx, path: Path, take: Take | None) -> None:
+def _check_gopro_calibs(ctx: Ctx, path: Path, take: TakeEntry | None) -> None:
     cal = guard(ctx, lambda: read_gopro_calibs(path))
     if cal is None:
         return
@@ -334,7 +334,7 @@ def _check_gopro_calibs(ctx: Ctx, path: Path, take: Take | None) -> None:
                 )
 
 
-def _check_eye_gaze(ctx: Ctx, t: Take) -> None:
+def _check_eye_gaze(ctx: Ctx, t: TakeEntry) -> None:
     for kind in ("general", "personalized"):
         p3 = t.eye_gaze_path(kind=kind, dim=3)
         if p3.is_file():
@@ -348,7 +348,7 @@ def _check_eye_gaze(ctx: Ctx, t: Take) -> None:
             guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2))
 
 
-def _check_videos(ctx: Ctx, t: Take) -> None:
+def _check_videos(ctx: Ctx, t: TakeEntry) -> None:
     """Every MP4 present has ``N = end - start - 1`` frames (±1 is a warning, FORMAT §3.2)."""
     n = t.n_frames
     videos: list[tuple[Path, str]] = []

@@ -14,8 +14,8 @@ from egoexo_kit.release import (
     FPS,
     METADATA_FILES,
     NON_CAMERA_KEYS,
-    Release,
-    Take,
+    ReleaseIndex,
+    TakeEntry,
     load_json,
     pointer,
     safe_join,
@@ -99,7 +99,7 @@ def _load_metadata(
         if not (root / name).is_file():
             report.warn(name, "metadata file is missing (part 'metadata' incomplete)")
     try:
-        release = Release.open(root)
+        release = ReleaseIndex.open(root)
     except FormatError as e:
         report.exception(e)
         return None
@@ -127,13 +127,13 @@ def _load_metadata(
     return ctx
 
 
-def _check_metadata_json(release: Release, report: Report) -> None:
+def _check_metadata_json(release: ReleaseIndex, report: Report) -> None:
     path = release.root / "metadata.json"
     if path.is_file() and not isinstance(release.metadata.get("tasks", {}), dict):
         report.error(path, "'tasks' must be an object of task id → name", where="/tasks")
 
 
-def _check_splits(release: Release, report: Report) -> None:
+def _check_splits(release: ReleaseIndex, report: Report) -> None:
     splits = release.splits
     if splits is None:
         return
@@ -237,7 +237,7 @@ def _check_takes(ctx: Ctx) -> None:
     ctx.takes = [t for t in ctx.takes if t.index not in unsafe]
 
 
-def _check_window(ctx: Ctx, t: Take) -> None:
+def _check_window(ctx: Ctx, t: TakeEntry) -> None:
     rep, r, src = ctx.report, t.record, "takes.json"
     at = lambda *k: pointer(t.index, *k)  # noqa: E731
     s, e = r.timesync_start_idx, r.timesync_end_idx
@@ -257,7 +257,7 @@ def _check_window(ctx: Ctx, t: Take) -> None:
                 where=at("duration_sec"),
             )
     if r.task_start_sec is not None and r.task_end_sec is not None:
-        dur = t.duration_sec
+        dur = t.duration_s
         if (
             r.task_start_sec > r.task_end_sec
             or r.task_start_sec < 0
@@ -270,7 +270,7 @@ def _check_window(ctx: Ctx, t: Take) -> None:
             )
 
 
-def _check_paths(ctx: Ctx, t: Take) -> bool:
+def _check_paths(ctx: Ctx, t: TakeEntry) -> bool:
     """Every relative path of the take must stay inside the release root; True when they all do."""
     rep, r = ctx.report, t.record
     try:
@@ -310,7 +310,7 @@ def _check_paths(ctx: Ctx, t: Take) -> bool:
     return safe
 
 
-def _check_videos_dict(ctx: Ctx, t: Take) -> None:
+def _check_videos_dict(ctx: Ctx, t: TakeEntry) -> None:
     """``frame_aligned_videos``: one Aria with its 4 streams, ids consistent, cameras known (FORMAT §2.2)."""
     rep, r, src = ctx.report, t.record, "takes.json"
     fav = r.frame_aligned_videos

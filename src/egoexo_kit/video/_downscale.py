@@ -12,7 +12,7 @@ import numpy as np
 
 from egoexo_kit._parallel import pool_map
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import Release
+from egoexo_kit.release import ReleaseIndex
 from egoexo_kit.video._encode import encode_video
 from egoexo_kit.video._meta import probe_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
@@ -77,7 +77,7 @@ def downscale_video(
 
 
 def downscale_release(
-    release: Release,
+    release: ReleaseIndex,
     *,
     takes: list[str] | None = None,
     workers: int = 0,

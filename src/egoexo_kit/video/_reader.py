@@ -21,7 +21,7 @@ import av
 import numpy as np
 
 from egoexo_kit.errors import FormatError, FrameIndexError
-from egoexo_kit.video._frame import FrameBatch
+from egoexo_kit.video._frame import Frame, FrameBatch
 from egoexo_kit.video._meta import VideoMeta, load_pts_table, make_meta
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
@@ -38,11 +38,14 @@ class VideoReader:
         >>> with VideoReader("cam01.mp4") as video:  # doctest: +SKIP
         ...     first, last = video[0], video[-1]  # (H, W, 3) uint8 RGB
         ...     clip = video[10:18]  # (8, H, W, 3)
-        ...     batch = video.get([90, 3, 3, 40])  # any order, duplicates allowed
+        ...     batch = video.get_frames_at([90, 3, 3, 40])  # any order, duplicates allowed
+        ...     pictures = batch.data  # (4, H, W, 3) uint8; batch.pts_s: when each is displayed
 
     Frame ``i`` is the frame with the ``i``-th smallest presentation timestamp (``reader.pts[i]``), which
-    is also the ``i``-th frame a plain sequential decode outputs. Prefer the batch methods (:meth:`get`,
-    slices) over many single lookups: a batch is sorted, and each group of pictures is decoded once.
+    is also the ``i``-th frame a plain sequential decode outputs. The methods follow torchcodec's names:
+    :meth:`get_frame_at` / :meth:`get_frames_at` by index, :meth:`get_frame_played_at` /
+    :meth:`get_frames_played_at` by time. Prefer the batch methods (and slices) over many single
+    lookups: a batch is sorted, and each group of pictures is decoded once.
     A random single frame costs about half a group of pictures of decoding.
 
     Args:
@@ -136,33 +139,17 @@ class VideoReader:
             TypeError: the key is neither an integer nor a slice.
         """
         if isinstance(key, slice):
-            return self.get(range(*key.indices(len(self))))
+            return self._get(range(*key.indices(len(self))))
         if isinstance(key, bool):
             raise TypeError("frame index must be an int or a slice, got bool")
         try:
             i = operator.index(key)
         except TypeError:
             raise TypeError(f"frame index must be an int or a slice, got {type(key).__name__}") from None
-        return self.get([i])[0]
+        return self._get([i])[0]
 
-    def get(self, indices: Sequence[int], *, format: PixelFormat = "rgb24") -> np.ndarray:
-        """Frames at ``indices`` (any order, duplicates and negative indices allowed), in the caller's order.
-
-        Requests are sorted internally and each needed group of pictures is decoded once.
-
-        Args:
-            indices: frame indices in ``[-len, len)``.
-            format: ``"rgb24"`` gives ``(T, H, W, 3)``; ``"gray"`` gives ``(T, H, W)`` (the luma plane);
-                ``"yuv420p"`` gives ``(T, H * 3 // 2, W)`` (Y, then U, then V planes, as FFmpeg lays them).
-
-        Returns:
-            uint8 array with one frame per index.
-
-        Raises:
-            FrameIndexError: an index is out of range (the message names the bound).
-            ValueError: unknown ``format``.
-            FormatError: the file cannot be decoded at some frame.
-        """
+    def _get(self, indices: Sequence[int], *, format: PixelFormat = "rgb24") -> np.ndarray:
+        """The pixels of :meth:`get_frames_at` only (``(T, ...)`` uint8)."""
         if format not in _FORMATS:
             raise ValueError(f"unknown format {format!r}; supported: {', '.join(_FORMATS)}")
         idx = self._normalize(indices)
@@ -176,8 +163,40 @@ class VideoReader:
         converted = {i: self._converter.array(f, format=format) for i, f in frames.items()}
         return np.stack([converted[i] for i in idx.tolist()])
 
-    def get_at(self, seconds: Sequence[float], *, tolerance_s: float | None = None) -> np.ndarray:
-        """The RGB frames displayed at ``seconds``: for each ``t``, the frame with ``pts <= t < next pts``.
+    def get_frames_at(self, indices: Sequence[int], *, format: PixelFormat = "rgb24") -> FrameBatch:
+        """Frames at ``indices`` (any order, duplicates and negative indices allowed), in the caller's order.
+
+        Requests are sorted internally and each needed group of pictures is decoded once.
+
+        Args:
+            indices: frame indices in ``[-len, len)``.
+            format: ``"rgb24"`` gives ``(T, H, W, 3)``; ``"gray"`` gives ``(T, H, W)`` (the luma plane);
+                ``"yuv420p"`` gives ``(T, H * 3 // 2, W)`` (Y, then U, then V planes, as FFmpeg lays them).
+
+        Returns:
+            The frames (``.data``: uint8, one frame per index) with each index, pts and duration.
+
+        Raises:
+            FrameIndexError: an index is out of range (the message names the bound).
+            ValueError: unknown ``format``.
+            FormatError: the file cannot be decoded at some frame.
+        """
+        idx = self._normalize(indices)
+        return FrameBatch(
+            data=self._get(idx.tolist(), format=format),
+            indices=idx,
+            pts_s=self._times[idx],
+            duration_s=self._durations[idx],
+        )
+
+    def get_frame_at(self, index: int, *, format: PixelFormat = "rgb24") -> Frame:
+        """One frame by index (negative counts from the end); see :meth:`get_frames_at`."""
+        return self.get_frames_at([index], format=format)[0]
+
+    def get_frames_played_at(
+        self, seconds: Sequence[float], *, tolerance_s: float | None = None, format: PixelFormat = "rgb24"
+    ) -> FrameBatch:
+        """The frames displayed at ``seconds``: for each ``t``, the frame with ``pts <= t < next pts``.
 
         Times are in the video's own clock (``pts * time_base``, so the first frame is at
         ``metadata.begin_s``, not necessarily 0); convert take or device time through ``timeline/``.
@@ -186,33 +205,19 @@ class VideoReader:
             seconds: query times in seconds, any order.
             tolerance_s: if given, also refuse a time whose displayed frame started more than
                 ``tolerance_s`` seconds earlier (a gap in the video, e.g. dropped frames).
-
-        Returns:
-            ``(T, H, W, 3)`` uint8 RGB.
+            format: as in :meth:`get_frames_at`.
 
         Raises:
             FrameIndexError: a time lies outside ``[begin_s, end_s)`` or beyond the tolerance.
         """
-        return self.get(self.indices_at(seconds, tolerance_s=tolerance_s))
-
-    def get_frames_at(self, indices: Sequence[int], *, format: PixelFormat = "rgb24") -> FrameBatch:
-        """Like :meth:`get`, plus each frame's index, presentation time and duration."""
-        idx = self._normalize(indices)
-        return FrameBatch(
-            data=self.get(idx.tolist(), format=format),
-            indices=idx,
-            pts_s=self._times[idx],
-            duration_s=self._durations[idx],
-        )
-
-    def get_frames_played_at(
-        self, seconds: Sequence[float], *, tolerance_s: float | None = None, format: PixelFormat = "rgb24"
-    ) -> FrameBatch:
-        """Time twin of :meth:`get_frames_at`: the frames displayed at ``seconds`` (see :meth:`get_at`)."""
         return self.get_frames_at(self.indices_at(seconds, tolerance_s=tolerance_s).tolist(), format=format)
 
+    def get_frame_played_at(self, seconds: float, *, tolerance_s: float | None = None) -> Frame:
+        """The one frame displayed at ``seconds`` (video clock); see :meth:`get_frames_played_at`."""
+        return self.get_frames_played_at([seconds], tolerance_s=tolerance_s)[0]
+
     def indices_at(self, seconds: Sequence[float], *, tolerance_s: float | None = None) -> np.ndarray:
-        """Frame indices displayed at ``seconds`` (see :meth:`get_at`), as ``(T,)`` int64."""
+        """Frame indices displayed at ``seconds`` (see :meth:`get_frames_played_at`), as ``(T,)`` int64."""
         t = np.atleast_1d(np.asarray(seconds, dtype=np.float64))
         m = self._meta
         bad = ~((t >= m.begin_s) & (t < m.end_s))

@@ -17,12 +17,11 @@ import cv2
 import numpy as np
 
 from egoexo_kit import sensors
-from egoexo_kit._facade import view_name
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
 from egoexo_kit.vocab import COCO_SKELETON, HAND_BONES
 
 if TYPE_CHECKING:
-    from egoexo_kit._facade import Take
+    from egoexo_kit.facade import Resolution, Take
 
 __all__ = [
     "BONES",
@@ -145,9 +144,9 @@ def view_overlay(take: Take, view: str, *, frame: int, layers: Sequence[str] = L
     A layer that cannot be computed (no calibration for the projection, an unreadable gaze file)
     is skipped with an :class:`~egoexo_kit.errors.EgoExoKitWarning` (STYLE §3: only viz skips).
     """
-    v = take._views([view])[0]
-    name = view_name(v)
-    meta_size = take.geometry._mp4_size(v) if hasattr(take.geometry, "_mp4_size") else None
+    v = take.view(view)
+    name = v.key
+    meta_size = take.geometry.mp4_size(v)
     size = meta_size or (0, 0)
     ov = ViewOverlay(size=size)
     if "pose" in layers:
@@ -218,10 +217,10 @@ def overlay_frames(
     frame: int,
     views: Sequence[str] | None = None,
     layers: Sequence[str] = LAYERS,
-    resolution: str = "full",
+    resolution: Resolution = "full",
 ) -> dict[str, np.ndarray]:
     """``take.frames(frame=...)`` with the overlays drawn: ``{view name: (H, W, 3) uint8}``."""
-    pics = take.frames(frame=frame, views=views, resolution=resolution)  # type: ignore[arg-type]
+    pics = take.frames(frame=frame, views=views, resolution=resolution)
     out = {}
     for name, rgb in pics.items():
         layer = overlay_layer(take, name, frame=frame, size=(rgb.shape[1], rgb.shape[0]), layers=layers)

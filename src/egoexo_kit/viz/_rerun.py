@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from egoexo_kit import sensors
-from egoexo_kit._facade import view_name
 from egoexo_kit._io import atomic_path
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
 from egoexo_kit.extras import require
@@ -25,8 +24,8 @@ from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons
 from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
-    from egoexo_kit._facade import Take
     from egoexo_kit.annotations import PoseAnnotation
+    from egoexo_kit.facade import Take
 
 __all__ = ["MAX_POINTS", "export_rerun"]
 
@@ -133,8 +132,8 @@ def export_rerun(
         raise ValueError(f"empty time range [{t0}, {t1}) s for a take of {tl.duration_s:.3f} s")
     frames = np.arange(f0, f1)
     times = np.asarray(tl.to_time(frame=frames), dtype=np.float64)
-    chosen = take._views(views)
-    names = [view_name(v) for v in chosen]
+    chosen = take.select_views(views)
+    names = [v.key for v in chosen]
     out = Path(out)
     rec = rr.RecordingStream("egoexo-kit", recording_id=take.uid)
     with atomic_path(out) as tmp:
@@ -142,7 +141,7 @@ def export_rerun(
         rec.send_blueprint(_blueprint(names))
         rec.log("world", rr.ViewCoordinates.RIGHT_HAND_Z_UP, static=True)
         for v in chosen:
-            entity = f"world/cams/{view_name(v)}"
+            entity = f"world/cams/{v.key}"
             if v.path is None or not v.path.is_file():
                 _skip(f"video of {v.key}", EgoExoKitError("not downloaded", path=v.path))
                 continue

@@ -17,9 +17,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from egoexo_kit._facade import Release, Take, open_release, view_name
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 from egoexo_kit.extras import missing_extra, require
+from egoexo_kit.facade import Release, Take, open_release
 from egoexo_kit.viz._overlay import BONES, LAYERS, overlay_frames, overlay_layer, parse_layers
 
 try:
@@ -82,7 +82,7 @@ def _summary(take: Take) -> dict[str, Any]:
         "scenario": take.scenario,
         "split": take.split,
         "n_frames": take.n_frames,
-        "duration_s": take.duration_sec,
+        "duration_s": take.duration_s,
         "annotations": _families(take),
     }
 
@@ -97,33 +97,33 @@ class _Viewer:
     @lru_cache(maxsize=4096)  # noqa: B019 - one viewer per app, lives as long as the app
     def take(self, name: str) -> Take:
         try:
-            return self.release.take(name)  # type: ignore[return-value]
+            return self.release.take(name)
         except EgoExoKitError as e:
             raise HTTPException(404, str(e)) from e
 
     @lru_cache(maxsize=1)  # noqa: B019
     def summaries(self) -> list[dict[str, Any]]:
-        return [_summary(t) for t in self.release.takes]  # type: ignore[arg-type]
+        return [_summary(t) for t in self.release.takes]
 
     def views(self, take: Take) -> list[dict[str, Any]]:
         out = []
-        for v in take._views(None):
+        for v in take.select_views():
             if v.path is None or not v.path.is_file():
                 continue
             rel = v.path.resolve().relative_to(self.release.root.resolve()).as_posix()
-            out.append({"name": view_name(v), "kind": v.kind, "url": f"/files/{rel}"})
+            out.append({"name": v.key, "kind": v.kind, "url": f"/files/{rel}"})
         return out
 
     def scene(self, take: Take, frame: int) -> dict[str, Any]:
         """Camera centres and viewing directions plus 3D skeletons at ``frame`` (world metres)."""
         cams = []
-        for v in take._views(None):
+        for v in take.select_views():
             try:
-                cam = take.camera(view_name(v), frame=frame)
+                cam = take.camera(v.key, frame=frame)
             except EgoExoKitError:
                 continue
             T = cam.T_world_cam
-            cams.append({"name": view_name(v), "center": T[:3, 3].tolist(), "forward": T[:3, 2].tolist()})
+            cams.append({"name": v.key, "center": T[:3, 3].tolist(), "forward": T[:3, 2].tolist()})
         skel: dict[str, Any] = {}
         for part in ("body", "hand"):
             for source in ("annotation", "automatic"):
@@ -200,7 +200,7 @@ def create_app(release: str | Path | Release) -> FastAPI:
         if not 0 <= frame < tk.timeline.n_frames:
             raise HTTPException(404, f"frame {frame} outside 0..{tk.timeline.n_frames - 1}")
         try:
-            return tk, view_name(tk._views([view])[0])
+            return tk, tk.view(view).key
         except EgoExoKitError as e:
             raise HTTPException(404, str(e)) from e
 

@@ -17,7 +17,7 @@ from egoexo_kit.benchmarks.body_pose.gt import build_body_gt
 from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["BODY_BASELINES", "body_baseline"]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from egoexo_kit.benchmarks._source import annotations_of, split_takes
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["build_body_gt"]
 

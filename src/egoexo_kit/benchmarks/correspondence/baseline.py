@@ -21,7 +21,7 @@ from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.correspondence.gt import build_corr_gt
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["CORR_BASELINES", "corr_baseline", "encode_rle"]
 

@@ -15,7 +15,7 @@ from egoexo_kit.benchmarks._source import annotations_of, split_takes
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import MaskFrame
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["build_corr_gt", "coco_rle"]
 

@@ -26,7 +26,7 @@ from egoexo_kit.benchmarks.energy_efficient_keystep.gt import FPS, build_energy_
 from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["BIN_S", "ENERGY_BASELINES", "always_on_power_mw", "energy_baseline"]
 

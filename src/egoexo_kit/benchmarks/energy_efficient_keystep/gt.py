@@ -15,7 +15,7 @@ from egoexo_kit.benchmarks._keysteps import keystep_vocabulary
 from egoexo_kit.benchmarks._source import annotations_of, split_takes, take_duration_s
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["FPS", "build_energy_gt"]
 

@@ -18,7 +18,7 @@ from egoexo_kit.benchmarks.hand_pose.submission import HANDS
 from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["HAND_BASELINES", "hand_baseline"]
 

@@ -32,7 +32,7 @@ from egoexo_kit.benchmarks.hand_pose.submission import HANDS
 from egoexo_kit.geometry.spaces import ARIA_LINEAR_SIZE
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = [
     "ANGLE_MIN_DEG",

@@ -24,7 +24,7 @@ from egoexo_kit.benchmarks.keystep_recognition.gt import build_keystep_gt
 from egoexo_kit.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["KEYSTEP_BASELINES", "keystep_baseline", "segment_features"]
 

@@ -20,7 +20,7 @@ from egoexo_kit.benchmarks._source import annotations_of, check_method, split_ta
 from egoexo_kit.benchmarks.procedure_understanding.gt import build_procedure_gt, is_mistake
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["PROCEDURE_BASELINES", "procedure_baseline"]
 

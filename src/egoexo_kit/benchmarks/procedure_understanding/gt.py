@@ -24,7 +24,7 @@ from egoexo_kit.benchmarks._source import annotations_of, split_takes
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import KeystepSegment
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["build_procedure_gt", "is_mistake"]
 

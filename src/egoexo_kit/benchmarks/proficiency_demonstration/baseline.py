@@ -28,7 +28,7 @@ from egoexo_kit.benchmarks.proficiency_demonstration.gt import build_demonstrati
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import CLASSES
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release, Take
+    from egoexo_kit.facade import Release, Take
 
 __all__ = ["DEMONSTRATION_BASELINES", "demonstration_baseline"]
 

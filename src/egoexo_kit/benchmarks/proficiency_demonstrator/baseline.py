@@ -22,7 +22,7 @@ from egoexo_kit.benchmarks.proficiency_demonstrator.gt import build_demonstrator
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import LABELS
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["DEMONSTRATOR_BASELINES", "demonstrator_baseline", "take_vectors"]
 

@@ -8,7 +8,7 @@ from egoexo_kit.benchmarks._source import annotations_of, split_takes
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import LABELS
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["build_demonstrator_gt"]
 

@@ -18,7 +18,7 @@ from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.translation.gt import translation_items, write_mask_png
 
 if TYPE_CHECKING:
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["TRANSLATION_BASELINES", "translation_baseline"]
 

@@ -20,7 +20,7 @@ from egoexo_kit.benchmarks._source import annotations_of, split_takes
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import MaskTrack
-    from egoexo_kit.release import Release
+    from egoexo_kit.facade import Release
 
 __all__ = ["TranslationItem", "build_translation_gt", "translation_items", "write_mask_png"]
 

@@ -39,7 +39,7 @@ def clip_frames(start_s: float, end_s: float, n_frames: int) -> range:
 
 def _frames(reader: VideoReader, frames: range) -> Iterator[np.ndarray]:
     for a in range(frames.start, frames.stop, _CHUNK):
-        yield from reader.get(list(range(a, min(a + _CHUNK, frames.stop))))
+        yield from reader.get_frames_at(list(range(a, min(a + _CHUNK, frames.stop)))).data
 
 
 def _cut(job: tuple[Path, list[KeystepClip]]) -> int:

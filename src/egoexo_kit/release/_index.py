@@ -1,13 +1,19 @@
-"""Open a release folder in the official Ego-Exo4D layout (FORMAT.md §1–§2) and query its takes."""
+"""The metadata index of a release folder (FORMAT.md §1–§2): its records, takes and captures.
+
+:class:`ReleaseIndex` reads ``takes.json`` and the other metadata files and hands out
+:class:`~egoexo_kit.release.TakeEntry` objects; it reads no media. ``egoexo_kit.open_release`` wraps
+it in the user-facing :class:`egoexo_kit.Release`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from egoexo_kit.errors import FormatError, NotFoundError, Problem
+from egoexo_kit.release._entry import TakeEntry
 from egoexo_kit.release._json import load_json, load_records, parse_record, records_from
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
@@ -18,12 +24,12 @@ from egoexo_kit.release._records import (
     TakeRecord,
     VisualObjectRecord,
 )
-from egoexo_kit.release._take import Take
 from egoexo_kit.vocab import pointer
 
-__all__ = ["METADATA_FILES", "Release", "Takes", "open_release"]
+__all__ = ["METADATA_FILES", "ReleaseIndex", "Takes"]
 
 T = TypeVar("T")
+TakeT = TypeVar("TakeT")
 
 METADATA_FILES = (
     "takes.json",
@@ -42,23 +48,27 @@ def _as_set(value: str | int | Iterable[str | int]) -> set[str]:
     return {str(v).lower() for v in value}
 
 
-class Takes(Sequence[Take]):
-    """An ordered, filterable collection of takes (``release.takes``)."""
+class Takes(Sequence[TakeT], Generic[TakeT]):
+    """An ordered, filterable collection of takes (``release.takes``): entries or facade takes.
 
-    def __init__(self, takes: Iterable[Take]) -> None:
+    Each item has ``name``, ``uid``, ``record``, ``split``, ``benchmarks`` and ``views`` (both
+    :class:`~egoexo_kit.release.TakeEntry` and :class:`egoexo_kit.Take` do).
+    """
+
+    def __init__(self, takes: Iterable[TakeT]) -> None:
         self._takes = tuple(takes)
 
     def __len__(self) -> int:
         return len(self._takes)
 
     @overload
-    def __getitem__(self, i: int) -> Take: ...
+    def __getitem__(self, i: int) -> TakeT: ...
     @overload
-    def __getitem__(self, i: slice) -> Takes: ...
-    def __getitem__(self, i: int | slice) -> Take | Takes:
+    def __getitem__(self, i: slice) -> Takes[TakeT]: ...
+    def __getitem__(self, i: int | slice) -> TakeT | Takes[TakeT]:
         return Takes(self._takes[i]) if isinstance(i, slice) else self._takes[i]
 
-    def __iter__(self) -> Iterator[Take]:
+    def __iter__(self) -> Iterator[TakeT]:
         return iter(self._takes)
 
     def __repr__(self) -> str:
@@ -86,7 +96,7 @@ class Takes(Sequence[Take]):
         benchmark: str | Iterable[str] | None = None,
         narrated: bool | None = None,
         has_views: str | Iterable[str] | None = None,
-    ) -> Takes:
+    ) -> Takes[TakeT]:
         """Keep the takes that match every given criterion (each accepts one value or any-of a list).
 
         Args:
@@ -98,7 +108,8 @@ class Takes(Sequence[Take]):
             benchmark: a name in ``take_uid_to_benchmark`` (``ego_pose``, ``keystep`` …).
             narrated: ``is_narrated``.
             has_views: views whose full-resolution file must be on disk: ``ego``, ``exo``, a camera
-                (``cam01``), a stream (``aria01/rgb``, ``rgb``, ``slam-left``).
+                (``cam01``), a view in any spelling (``aria01_214-1``, ``aria01/rgb``), a stream
+                (``rgb``, ``slam-left``).
         """
         checks = []
         if scenario is not None:
@@ -135,23 +146,24 @@ class Takes(Sequence[Take]):
         return Takes(t for t in self._takes if all(c(t) for c in checks))
 
 
-def _has_view(take: Take, spec: str) -> bool:
-    """Whether ``take`` has a view matching ``spec`` (kind, camera, key or stream) whose file is on disk."""
+def _has_view(take: TakeEntry, spec: str) -> bool:
+    """Whether ``take`` has a view matching ``spec`` (kind, camera, any view spelling or stream) on disk."""
     spec_l = spec.lower()
     for v in take.views:
-        names = {v.kind, v.cam_id.lower(), v.key.lower()} | (
-            {v.readable_stream_id.lower(), v.stream_id} - {"0"}
+        names = (
+            {v.kind, v.cam_id.lower()} | v.spellings | ({v.readable_stream_id.lower(), v.stream_id} - {"0"})
         )
         if spec_l in names and v.exists:
             return True
     return False
 
 
-class Release:
-    """A release folder: metadata records, takes and captures, with lazy loading of everything optional.
+class ReleaseIndex:
+    """A release folder's metadata: records, take entries and captures, each file read lazily.
 
-    Open one with :func:`open_release` (or ``Release.open``). Only ``takes.json`` is required;
-    every other file is optional since a partial download is normal (FORMAT §1.1).
+    Open one with ``ReleaseIndex.open(root)``; users get it wrapped by ``egoexo_kit.open_release``.
+    Only ``takes.json`` is required; every other file is optional since a partial download is
+    normal (FORMAT §1.1).
 
     Reading is lenient by default: one metadata record that does not parse (a take, a capture …)
     is left out with a located warning in :attr:`warnings` and every other record stays usable, so
@@ -165,23 +177,19 @@ class Release:
         root: Path,
         take_records: list[tuple[int, TakeRecord]],
         *,
-        take_type: type[Take] = Take,
         strict: bool = False,
         warnings: list[Problem] | None = None,
     ) -> None:
         self.root = root
         self._take_records = take_records
-        self._take_type = take_type
         self.strict = strict
         self._warnings: list[Problem] = list(warnings or [])
 
     @classmethod
-    def open(cls, root: str | Path, *, take_type: type[Take] = Take, strict: bool = False) -> Release:
+    def open(cls, root: str | Path, *, strict: bool = False) -> ReleaseIndex:
         """Read ``takes.json`` under ``root``; a record that does not parse is a warning (``strict``: raised).
 
-        ``take_type`` lets a higher layer hand out richer takes (frames, clips, audio) without this
-        layer importing it: ``egoexo_kit.open_release`` does exactly that. A ``takes.json`` that is
-        not JSON, or not an array, is always refused: there is nothing to open.
+        A ``takes.json`` that is not JSON, or not an array, is always refused: there is nothing to open.
         """
         root = Path(root)
         if not root.is_dir():
@@ -194,7 +202,7 @@ class Release:
             raise FormatError(
                 f"expected a top-level JSON array, got {type(raw).__name__}", path=takes_json, pointer=""
             )
-        release = cls(root, [], take_type=take_type, strict=strict)
+        release = cls(root, [], strict=strict)
         release._take_records = release._lenient(
             takes_json, lambda errs: records_from(raw, TakeRecord, path=takes_json, errors=errs), []
         )
@@ -229,30 +237,30 @@ class Release:
             getattr(self, name)
         return list(self._warnings)
 
-    def _preload(self, **values: object) -> Release:
+    def _preload(self, **values: object) -> ReleaseIndex:
         """Seed lazily-loaded metadata with already-parsed values (the validator parses tolerantly)."""
         self.__dict__.update(values)
         return self
 
     def __repr__(self) -> str:
-        return f"Release({str(self.root)!r}, takes={len(self._take_records)})"
+        return f"ReleaseIndex({str(self.root)!r}, takes={len(self._take_records)})"
 
     # ---- takes ---------------------------------------------------------------------------------------
     @cached_property
-    def takes(self) -> Takes:
-        """Every take of ``takes.json``, filterable with ``.filter(...)``."""
-        return Takes(self._take_type(rec, self, i) for i, rec in self._take_records)
+    def takes(self) -> Takes[TakeEntry]:
+        """Every take entry of ``takes.json``, filterable with ``.filter(...)``."""
+        return Takes(TakeEntry(rec, self, i) for i, rec in self._take_records)
 
     @cached_property
-    def _take_index(self) -> dict[str, Take]:
-        idx: dict[str, Take] = {}
+    def _take_index(self) -> dict[str, TakeEntry]:
+        idx: dict[str, TakeEntry] = {}
         for t in self.takes:
             idx.setdefault(t.name, t)
             idx[t.uid] = t
         return idx
 
-    def take(self, uid_or_name: str) -> Take:
-        """A take by ``take_uid`` or ``take_name``."""
+    def take(self, uid_or_name: str) -> TakeEntry:
+        """A take entry by ``take_uid`` or ``take_name``."""
         try:
             return self._take_index[uid_or_name]
         except KeyError:
@@ -377,8 +385,3 @@ class Release:
     def capture_dir(self, capture: CaptureRecord) -> Path:
         """The folder of a capture (``captures/<capture_name>``)."""
         return self.resolve_dir(capture.dir, source="captures.json", pointer=pointer("root_dir"))
-
-
-def open_release(root: str | Path, *, strict: bool = False) -> Release:
-    """Open a release folder in the official Ego-Exo4D layout (``Release.open``; ``strict``: see there)."""
-    return Release.open(root, strict=strict)

@@ -1,6 +1,8 @@
-"""A take of a release: its views, window and the paths of every per-take file (FORMAT §1.2, §2.2).
+"""The metadata entry of one take: its ``takes.json`` record bound to the release folder (FORMAT §1.2, §2.2).
 
-``Take`` is a facade: it wires the take record to the release folder and holds no parsing logic.
+:class:`TakeEntry` says what a take is and where its files are: identity, views, window and the
+path of every per-take file. It reads no media; the user-facing :class:`egoexo_kit.Take` composes
+one with a timeline, synced video, cameras and annotations.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from egoexo_kit.errors import NotFoundError
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
     CameraRecord,
@@ -20,12 +21,13 @@ from egoexo_kit.release._records import (
     TakeRecord,
     VideoEntry,
 )
+from egoexo_kit.release._view import View, resolve_view
 from egoexo_kit.vocab import FPS, pointer
 
 if TYPE_CHECKING:
-    from egoexo_kit.release._release import Release
+    from egoexo_kit.release._index import ReleaseIndex
 
-__all__ = ["FPS", "NON_CAMERA_KEYS", "Take", "View"]
+__all__ = ["FPS", "NON_CAMERA_KEYS", "TakeEntry"]
 
 NON_CAMERA_KEYS = frozenset({"collage", "best_exo"})
 """``frame_aligned_videos`` keys that are not cameras (FORMAT §2.2)."""
@@ -35,52 +37,12 @@ DOWNSCALED_DIR = "frame_aligned_videos/downscaled/448"
 
 
 @dataclass(frozen=True)
-class View:
-    """One camera stream of a take: ``(cam_id, stream)``; ego views are Aria streams, exo the GoPros."""
-
-    cam_id: str
-    """``aria01``, ``cam01``, ``gp02`` … exactly as in the release."""
-    stream_id: str
-    """``214-1``, ``1201-1``, ``1201-2``, ``211-1`` for Aria; ``0`` for GoPros."""
-    readable_stream_id: str
-    """``rgb``, ``slam-left``, ``slam-right``, ``et``, or ``0``: the ``frame_aligned_videos`` key."""
-    is_ego: bool
-    """From the capture camera's ``is_ego`` (some GoPros are ego), else from the id."""
-    clip_uid: str | None
-    relative_path: str | None
-    """As in ``takes.json``, relative to the take folder; ``None`` when no file exists."""
-    path: Path | None
-    """Full-resolution MP4 on disk (may be absent in a partial download)."""
-    path_448: Path | None
-    """The ``downscaled/448`` variant (part ``downscaled_takes/448``)."""
-
-    @property
-    def kind(self) -> Literal["ego", "exo"]:
-        """``"ego"`` or ``"exo"``."""
-        return "ego" if self.is_ego else "exo"
-
-    @property
-    def key(self) -> str:
-        """``aria01/rgb`` for Aria streams, the plain ``cam01`` for single-stream cameras."""
-        return self.cam_id if self.readable_stream_id == "0" else f"{self.cam_id}/{self.readable_stream_id}"
-
-    @property
-    def exists(self) -> bool:
-        """Whether the full-resolution file is on disk."""
-        return self.path is not None and self.path.is_file()
-
-    @property
-    def exists_448(self) -> bool:
-        """Whether the 448p file is on disk."""
-        return self.path_448 is not None and self.path_448.is_file()
-
-
-@dataclass(frozen=True)
-class Take:
+class TakeEntry:
     """A take record bound to its release folder: views, window, sensor and annotation paths."""
 
     record: TakeRecord
-    release: Release = field(repr=False, compare=False)
+    """The ``takes.json`` record as parsed."""
+    release: ReleaseIndex = field(repr=False, compare=False)
     index: int = field(default=-1, repr=False, compare=False)
     """Position in ``takes.json`` (for error locations)."""
 
@@ -156,8 +118,8 @@ class Take:
         return r.timesync_end_idx - r.timesync_start_idx - 1
 
     @property
-    def duration_sec(self) -> float | None:
-        """``duration_sec`` as recorded, else ``(end - start) / 30`` from the timesync window."""
+    def duration_s(self) -> float | None:
+        """Seconds: the record's ``duration_sec`` field, else ``(end - start) / 30`` (timesync window)."""
         r = self.record
         if r.duration_sec is not None:
             return r.duration_sec
@@ -249,21 +211,14 @@ class Take:
         """The exocentric cameras."""
         return tuple(v for v in self.views if not v.is_ego)
 
-    def view(self, cam_id: str, stream: str | None = None) -> View:
-        """One view by camera id and readable stream (``rgb``, ``slam-left`` …) or stream id (``214-1``).
+    def view(self, name: str | View, stream: str | None = None) -> View:
+        """One view by any spelling (:func:`~egoexo_kit.release.resolve_view`).
 
-        ``stream`` defaults to ``rgb`` for the Aria and ``0`` otherwise; ``"aria01/rgb"`` also works.
+        ``aria01_214-1``, ``cam01``, ``aria01/rgb``, ``aria01`` (its RGB), ``cam01_0``; or a camera id
+        and a stream (``rgb``, ``214-1``).
         """
-        if stream is None and "/" in cam_id:
-            cam_id, stream = cam_id.split("/", 1)
-        matches = [v for v in self.views if v.cam_id == cam_id]
-        if stream is None:
-            stream = "rgb" if any(v.readable_stream_id == "rgb" for v in matches) else "0"
-        for v in matches:
-            if stream in (v.readable_stream_id, v.stream_id):
-                return v
-        known = ", ".join(v.key for v in self.views) or "none"
-        raise NotFoundError(f"take {self.name} has no view {cam_id}/{stream}; views: {known}")
+        spelling = name if stream is None else f"{name}/{stream}"
+        return resolve_view(self.views, spelling, take=self.name)
 
     @property
     def best_exo(self) -> str | None:
