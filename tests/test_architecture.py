@@ -8,6 +8,8 @@ the cycle until run time. Imports under ``if TYPE_CHECKING:`` are left out (they
    import of the file ``x/y.py`` when ``y`` is a submodule, else of ``x/__init__.py``.
 2. **Layers** (DESIGN §1): a package imports only packages of a lower layer (:data:`LAYER`), plus the
    few same-layer directions in :data:`SIBLINGS`, each with the reason it is allowed.
+3. **No private cross-package imports** (issue 17): ``x._y`` is imported only from inside ``x``;
+   other packages use the names ``x/__init__.py`` exports.
 """
 
 from __future__ import annotations
@@ -38,9 +40,8 @@ LAYER: dict[str, int] = {
     "validate": 6,  # whole-release checks built on release, timeline, video and annotations
     "benchmarks": 6,
     "features": 6,
-    "_frame0": 6,
     # the facade: one open_release / Take composed of everything below it
-    "_facade": 7,
+    "facade": 7,
     PACKAGE: 8,  # the top-level ``egoexo_kit/__init__.py`` re-exports the facade
     "viz": 9,  # draws the facade's takes
     "torch": 9,  # datasets over the facade's takes
@@ -172,7 +173,7 @@ def _package_of(module: str) -> str:
 def test_the_graph_sees_the_tree():
     """The parser resolves absolute, relative, submodule and lazy imports (guards the checks below)."""
     assert len(MODULES) > 100
-    assert "egoexo_kit.release._json" in GRAPH["egoexo_kit.release._release"]
+    assert "egoexo_kit.release._json" in GRAPH["egoexo_kit.release._index"]
     assert "egoexo_kit.validate._validate" in GRAPH["egoexo_kit.validate"]
     assert "egoexo_kit.release" in GRAPH["egoexo_kit.validate._validate"]
     assert sum(len(v) for v in GRAPH.values()) > 500
@@ -232,3 +233,39 @@ def test_the_layer_table_has_no_stale_sibling_entries():
     for (a, b), why in SIBLINGS.items():
         assert LAYER[a] == LAYER[b], f"{a} -> {b} is not a same-layer import any more ({why})"
         assert (a, b) in used, f"{a} -> {b} is allowed but no longer imported ({why})"
+
+
+def _private_owner(module: str) -> str | None:
+    """The package whose private module ``module`` is (``a.b._c.d`` → ``a.b``), or ``None`` if public."""
+    parts = module.split(".")
+    for i, part in enumerate(parts[1:], start=1):
+        if part.startswith("_") and not part.startswith("__"):
+            return ".".join(parts[:i])
+    return None
+
+
+def private_imports() -> list[str]:
+    """Imports of another package's private module (``x._y`` imported from outside ``x``)."""
+    found = []
+    for module, imported in GRAPH.items():
+        for target in imported:
+            owner = _private_owner(target)
+            if owner is not None and not (module == owner or module.startswith(owner + ".")):
+                found.append(f"{module} -> {target}")
+    return sorted(found)
+
+
+def test_no_private_cross_package_imports():
+    """Nothing imports another package's private module (issue 17): use the names its ``__init__`` exports."""
+    assert private_imports() == []
+
+
+def test_the_private_import_check_sees_one():
+    assert _private_owner("egoexo_kit.release._masks") == "egoexo_kit.release"
+    assert _private_owner("egoexo_kit._io") == "egoexo_kit"  # the package's own shared modules
+    assert _private_owner("egoexo_kit.release") is None
+    GRAPH["egoexo_kit.viz._overlay"].add("egoexo_kit.release._masks")
+    try:
+        assert "egoexo_kit.viz._overlay -> egoexo_kit.release._masks" in private_imports()
+    finally:
+        GRAPH["egoexo_kit.viz._overlay"].discard("egoexo_kit.release._masks")

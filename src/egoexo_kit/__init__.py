@@ -6,11 +6,11 @@ public function of this package.
 
 from __future__ import annotations
 
-from egoexo_kit._frame0 import detect_row_offset as detect_row_offset
 from egoexo_kit.errors import EgoExoKitError as EgoExoKitError
 from egoexo_kit.errors import FormatError as FormatError
 from egoexo_kit.facade import Release as Release
 from egoexo_kit.facade import Take as Take
+from egoexo_kit.facade import detect_row_offset as detect_row_offset
 from egoexo_kit.facade import open_release as open_release
 from egoexo_kit.validate import validate_release as validate_release
 

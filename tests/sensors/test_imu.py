@@ -56,6 +56,7 @@ def test_imu_samples_in_take_time_with_a_fake_provider(take, synth_release, tmp_
     vrs = tmp_path / "aria01_noimagestreams.vrs"
     vrs.write_bytes(b"stand-in")
     monkeypatch.setattr(type(take), "vrs_path", property(lambda self: vrs))
+    monkeypatch.setattr(type(take.entry), "vrs_path", property(lambda self: vrs))  # take.imu reads the entry
     monkeypatch.setattr(_imu, "open_vrs", lambda path: provider)
     whole = sensors.imu(take)
     np.testing.assert_array_equal(whole.device_ns, ns)

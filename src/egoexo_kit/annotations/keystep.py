@@ -25,8 +25,7 @@ from egoexo_kit.annotations._common import (
     opt_str,
 )
 from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.release import CLIPS_PART, Problem, annotation_split, load_json, read_csv
-from egoexo_kit.release._paths import safe_join
+from egoexo_kit.release import CLIPS_PART, Problem, annotation_split, load_json, read_csv, safe_join
 from egoexo_kit.vocab import pointer
 
 __all__ = [

@@ -15,6 +15,7 @@ from egoexo_kit.benchmarks._builders import BUILDERS as BUILDERS
 from egoexo_kit.benchmarks._builders import LeaderboardRow as LeaderboardRow
 from egoexo_kit.benchmarks._builders import build_gt as build_gt
 from egoexo_kit.benchmarks._builders import gt_notes as gt_notes
+from egoexo_kit.benchmarks._builders import gt_size as gt_size
 from egoexo_kit.benchmarks._builders import leaderboard as leaderboard
 from egoexo_kit.benchmarks._builders import run_baseline as run_baseline
 from egoexo_kit.benchmarks._common import EvalResult as EvalResult
@@ -27,16 +28,17 @@ from egoexo_kit.benchmarks._registry import get_task as get_task
 
 __all__ = [
     "BUILDERS",
-    "TASKS",
     "EvalResult",
     "InvalidGroundTruth",
     "InvalidSubmission",
     "LeaderboardRow",
+    "TASKS",
     "Task",
     "build_gt",
     "evaluate",
     "get_task",
     "gt_notes",
+    "gt_size",
     "leaderboard",
     "run_baseline",
 ]

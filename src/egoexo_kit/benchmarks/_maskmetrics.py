@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from egoexo_kit.release._masks import parse_rle_counts, rle_run_totals
+from egoexo_kit.release import parse_rle_counts, rle_run_totals
 
 __all__ = [
     "RunBoxes",

@@ -36,9 +36,9 @@ from egoexo_kit.pose import (
     Keypoints2D,
     detect_keypoints,
     synthetic_keypoints,
+    take_views_cameras,
     triangulate_take,
 )
-from egoexo_kit.pose._take import take_views_cameras
 from egoexo_kit.release import load_json
 from egoexo_kit.vocab import BODY_JOINTS
 

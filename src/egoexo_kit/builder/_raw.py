@@ -16,8 +16,7 @@ import numpy as np
 
 from egoexo_kit.builder._vrs import VrsFrames, vrs_timestamps_ns
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import load_json
-from egoexo_kit.release._csv import read_csv
+from egoexo_kit.release import load_json, read_csv
 from egoexo_kit.video import VideoReader
 
 __all__ = [

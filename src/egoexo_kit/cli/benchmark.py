@@ -18,9 +18,9 @@ from rich.table import Table
 
 from egoexo_kit import open_release
 from egoexo_kit._io import write_json
-from egoexo_kit.benchmarks import TASKS
-from egoexo_kit.benchmarks._builders import (
+from egoexo_kit.benchmarks import (
     BUILDERS,
+    TASKS,
     LeaderboardRow,
     build_gt,
     gt_notes,

@@ -38,7 +38,7 @@ from egoexo_kit.download._transfer import (
     retrying,
 )
 from egoexo_kit.errors import DownloadError, EgoExoKitError, FormatError
-from egoexo_kit.release._paths import safe_join
+from egoexo_kit.release import safe_join
 
 __all__ = ["DownloadReport", "Plan", "PlannedFile", "download", "plan_download", "stale_files"]
 

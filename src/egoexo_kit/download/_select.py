@@ -17,8 +17,7 @@ from typing import Any
 
 from egoexo_kit.download._manifest import ManifestEntry, PathSpec
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import CLIPS_PART, records_from
-from egoexo_kit.release._records import TakeRecord
+from egoexo_kit.release import CLIPS_PART, TakeRecord, records_from
 from egoexo_kit.vocab import pointer
 
 __all__ = ["CAMERA_PARTS", "CameraIndex", "Selected", "Selection", "select"]

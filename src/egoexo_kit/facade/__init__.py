@@ -9,15 +9,17 @@ subclass injected into ``release`` hid it. ``egoexo_kit`` re-exports the three n
 from there.
 
 May import: ``release``, ``timeline``, ``video``, ``sensors``, ``geometry``, ``features``,
-``annotations``. Not re-exported: the decoder cache (``_decoders``).
+``annotations``. Not re-exported: the decoder cache (``_decoders``). ``detect_row_offset`` measures
+which timesync row is a take's frame 0 from its trajectory and EgoPose camera poses (FORMAT §11 C1).
 """
 
 from __future__ import annotations
 
 from egoexo_kit.facade._release import Release as Release
 from egoexo_kit.facade._release import open_release as open_release
+from egoexo_kit.facade._row_offset import detect_row_offset as detect_row_offset
 from egoexo_kit.facade._take import Orientation as Orientation
 from egoexo_kit.facade._take import Resolution as Resolution
 from egoexo_kit.facade._take import Take as Take
 
-__all__ = ["Orientation", "Release", "Resolution", "Take", "open_release"]
+__all__ = ["Orientation", "Release", "Resolution", "Take", "detect_row_offset", "open_release"]

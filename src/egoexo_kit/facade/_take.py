@@ -162,7 +162,7 @@ class Take:
 
     def detect_row_offset(self) -> RowOffsetCheck:
         """Measure which timesync row is frame 0 from the trajectory and EgoPose ``camera_pose`` (§11 C1)."""
-        from egoexo_kit._frame0 import detect_row_offset
+        from egoexo_kit.facade._row_offset import detect_row_offset
 
         return detect_row_offset(self)
 

@@ -24,6 +24,7 @@ from egoexo_kit.pose._pipeline import PoseTrack as PoseTrack
 from egoexo_kit.pose._pipeline import reconstruct_pose as reconstruct_pose
 from egoexo_kit.pose._pipeline import synthetic_keypoints as synthetic_keypoints
 from egoexo_kit.pose._skeleton import fit_bone_lengths as fit_bone_lengths
+from egoexo_kit.pose._take import take_views_cameras as take_views_cameras
 from egoexo_kit.pose._take import triangulate_take as triangulate_take
 
 __all__ = [
@@ -39,5 +40,6 @@ __all__ = [
     "read_keypoints_2d",
     "reconstruct_pose",
     "synthetic_keypoints",
+    "take_views_cameras",
     "triangulate_take",
 ]

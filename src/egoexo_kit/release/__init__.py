@@ -35,6 +35,9 @@ from egoexo_kit.release._json import pointer as pointer
 from egoexo_kit.release._json import records_from as records_from
 from egoexo_kit.release._masks import decode_mask as decode_mask
 from egoexo_kit.release._masks import encode_mask as encode_mask
+from egoexo_kit.release._masks import is_canonical_counts as is_canonical_counts
+from egoexo_kit.release._masks import parse_rle_counts as parse_rle_counts
+from egoexo_kit.release._masks import rle_run_totals as rle_run_totals
 from egoexo_kit.release._mps import ClosedLoopTrajectory as ClosedLoopTrajectory
 from egoexo_kit.release._mps import EyeGaze2D as EyeGaze2D
 from egoexo_kit.release._mps import EyeGaze3D as EyeGaze3D
@@ -74,23 +77,23 @@ from egoexo_kit.release._view import resolve_view as resolve_view
 
 __all__ = [
     "ALL_PARTS",
-    "CLIPS_PART",
-    "KNOWN_PARTS",
-    "METADATA_FILES",
-    "NON_CAMERA_KEYS",
     "ANNOTATION_FAMILIES",
-    "FPS",
+    "CLIPS_PART",
     "CameraRecord",
     "CaptureRecord",
     "ClosedLoopTrajectory",
     "CsvTable",
     "EyeGaze2D",
     "EyeGaze3D",
+    "FPS",
     "GoProCalibs",
+    "KNOWN_PARTS",
+    "METADATA_FILES",
+    "NON_CAMERA_KEYS",
     "OnlineCalibration",
     "OpenLoopTrajectory",
-    "PartsOnDisk",
     "ParticipantRecord",
+    "PartsOnDisk",
     "PhysicalSettingRecord",
     "Problem",
     "ReleaseIndex",
@@ -110,9 +113,11 @@ __all__ = [
     "decode_mask",
     "encode_mask",
     "format_ranges",
+    "is_canonical_counts",
     "load_json",
     "load_records",
     "parse_record",
+    "parse_rle_counts",
     "pointer",
     "read_closed_loop_trajectory",
     "read_csv",
@@ -127,6 +132,7 @@ __all__ = [
     "records_from",
     "release_summary",
     "resolve_view",
+    "rle_run_totals",
     "safe_join",
     "scan_parts",
     "take_summary",

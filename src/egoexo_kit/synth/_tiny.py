@@ -20,7 +20,7 @@ import numpy as np
 from egoexo_kit._io import atomic_path, write_json, write_text
 from egoexo_kit.geometry import Camera, look_at
 from egoexo_kit.geometry.calibration import aria_factory_camera
-from egoexo_kit.release._masks import encode_mask
+from egoexo_kit.release import encode_mask
 from egoexo_kit.synth._metadata import UidSource, capture_record, take_record
 from egoexo_kit.synth.capture import GOPRO_KB3, ExoCamera, csv_text, write_gopro_calibs
 from egoexo_kit.synth.sensors import RATE as AUDIO_RATE

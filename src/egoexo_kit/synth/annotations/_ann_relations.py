@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from egoexo_kit._io import write_json
-from egoexo_kit.release._masks import encode_mask
+from egoexo_kit.release import encode_mask
 from egoexo_kit.synth.annotations._ann_common import SPLITS, annotator_meta, take_rng
 from egoexo_kit.synth.capture import TakeTruth, ViewTruth
 

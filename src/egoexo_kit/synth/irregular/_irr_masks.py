@@ -18,7 +18,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from egoexo_kit._io import write_json
-from egoexo_kit.release._masks import parse_rle_counts
+from egoexo_kit.release import parse_rle_counts
 from egoexo_kit.synth.irregular._irr_registry import IrregularRelease, register
 from egoexo_kit.vocab import pointer
 

@@ -28,7 +28,7 @@ from egoexo_kit.timeline import (
 )
 
 if TYPE_CHECKING:
-    from egoexo_kit.facade import Take
+    from egoexo_kit.facade._take import Take
 
 __all__ = ["detect_row_offset"]
 
