@@ -22,6 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from egoexo_kit._io import write_json
+from egoexo_kit.synth.annotations._ann_common import (
+    LABELLED_SPLITS,
+    SPLITS,
+    video_paths,
+)
 from egoexo_kit.synth.capture import TakeTruth
 from egoexo_kit.synth.plan import TakePlan
 
@@ -29,43 +34,8 @@ if TYPE_CHECKING:
     from egoexo_kit.synth.annotations._ann_keystep import AnnotatedSegment
     from egoexo_kit.synth.annotations._ann_text import Commentary
 
-from egoexo_kit.synth.annotations._ann_common import (
-    LABELLED_SPLITS,
-    SPLITS,
-    annotator_meta,
-    best_exo_view,
-    export_time,
-    frame_at,
-    new_uid,
-    object_centre_world,
-    palm_world,
-    pick,
-    project_world,
-    pronouns,
-    take_rng,
-    video_paths,
-)
 
-__all__ = [
-    "LABELLED_SPLITS",
-    "SPLITS",
-    "TakeAnnotationParts",
-    "annotate_take",
-    "annotator_meta",
-    "best_exo_view",
-    "export_time",
-    "frame_at",
-    "new_uid",
-    "object_centre_world",
-    "palm_world",
-    "pick",
-    "project_world",
-    "pronouns",
-    "take_rng",
-    "video_paths",
-    "write_annotation_files",
-    "write_annotations",
-]
+__all__ = ["TakeAnnotationParts", "annotate_take", "write_annotation_files", "write_annotations"]
 
 
 @dataclass(frozen=True)
