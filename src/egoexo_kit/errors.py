@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "ArgumentError",
     "DownloadError",
     "EgoExoKitError",
     "EgoExoKitWarning",
@@ -62,6 +63,10 @@ class EgoExoKitError(Exception):
     def __str__(self) -> str:
         loc = ":".join(x for x in (self.path, self.where) if x)
         return f"{loc}: {self.message}" if loc else self.message
+
+
+class ArgumentError(EgoExoKitError, ValueError):
+    """A call's arguments are out of range or inconsistent (e.g. a clip with ``t1 <= t0``)."""
 
 
 class FormatError(EgoExoKitError, ValueError):

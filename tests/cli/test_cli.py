@@ -176,6 +176,24 @@ def test_synth_command(tmp_path):
     assert bad.exit_code == 2 and "WIDTHxHEIGHT" in bad.output
 
 
+def test_bad_arguments_are_refused_before_anything_is_written(tiny_release_ro, tmp_path):
+    """A too-short take, an unknown scenario, an empty clip span: one line, exit 2, no folder left behind."""
+    for args, text in (
+        (("--seconds", "2"), "seconds must be in [4, 600]"),
+        (("--scenarios", "cookin"), "unknown scenarios ['cookin']"),
+    ):
+        out = tmp_path / "never"
+        res = run("synth", out, *args)
+        assert res.exit_code == 2, res.output
+        assert text in " ".join(res.output.split()) and "Traceback" not in res.output
+        assert not out.exists()
+    res = run(
+        "clips", tiny_release_ro, "cmu_bike01_1", "--t0", "0.6", "--t1", "0.2", "--out", tmp_path / "c.mp4"
+    )
+    assert res.exit_code == 2 and "clip needs t1 > t0" in res.stderr and "Traceback" not in res.output
+    assert not (tmp_path / "c.mp4").exists()
+
+
 def test_frames_and_clips_commands(tiny_release_ro, tmp_path):
     import cv2
 

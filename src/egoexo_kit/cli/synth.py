@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from egoexo_kit.cli._common import console, handle_errors, progress_bar, split_list
-from egoexo_kit.synth import SynthConfig, generate_release
+from egoexo_kit.synth import SynthConfig, generate_release, plan_release
 
 __all__ = ["synth"]
 
@@ -35,7 +35,8 @@ def synth(
     seconds: float | None = typer.Option(
         None,
         "--seconds",
-        help="Length of every take (s). Default 4; with --annotations-only, realistic lengths (minutes).",
+        help="Length of every take (s), at least 4. Default 4; with --annotations-only, realistic lengths "
+        "(minutes).",
     ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same release."),
     scenarios: list[str] = typer.Option(
@@ -83,6 +84,7 @@ def synth(
             workers=workers,
             clean=clean,
         )
+        plan_release(config)  # scenario names and take lengths: refused before anything is written
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     start = time.perf_counter()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from egoexo_kit import sensors as _sensors
-from egoexo_kit.errors import NotFoundError
+from egoexo_kit.errors import ArgumentError, NotFoundError
 from egoexo_kit.facade._decoders import READERS, decode_pool
 from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
 from egoexo_kit.geometry import Camera, PosedCamera, Space, TakeCameras, undistort
@@ -380,7 +380,7 @@ class Take:
         the aligned frame displayed at that instant.
         """
         if not t1 > t0:
-            raise ValueError(f"clip needs t1 > t0, got [{t0}, {t1})")
+            raise ArgumentError(f"clip needs t1 > t0, got [{t0}, {t1})")
         times = np.arange(t0, t1, 1.0 / (fps or 30.0))
         idx = np.asarray(self.timeline.to_frame(t=times), dtype=np.int64)
         return self._read_views(self.select_views(views), idx, resolution=resolution, orientation=orientation)

@@ -39,5 +39,13 @@ from egoexo_kit.synth._generate import generate_raw as generate_raw
 from egoexo_kit.synth._generate import generate_release as generate_release
 from egoexo_kit.synth._groundtruth import GROUND_TRUTH as GROUND_TRUTH
 from egoexo_kit.synth._tiny import write_tiny_release as write_tiny_release
+from egoexo_kit.synth.plan import plan_release as plan_release
 
-__all__ = ["GROUND_TRUTH", "SynthConfig", "generate_raw", "generate_release", "write_tiny_release"]
+__all__ = [
+    "GROUND_TRUTH",
+    "SynthConfig",
+    "generate_raw",
+    "generate_release",
+    "plan_release",
+    "write_tiny_release",
+]

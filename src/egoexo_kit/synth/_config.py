@@ -8,6 +8,10 @@ from dataclasses import dataclass
 __all__ = ["SynthConfig"]
 
 
+MIN_TAKE_SECONDS = 4.0
+"""Shortest take the scenario planner can fit a task into (checked here, before anything is written)."""
+
+
 @dataclass(frozen=True)
 class SynthConfig:
     """What to generate. Defaults make a small release quickly on 2 cores."""
@@ -52,8 +56,8 @@ class SynthConfig:
             object.__setattr__(self, "seconds", 4.0)  # frozen; the default as written to .synth/release.json
         if self.captures < 1 or self.takes_per_capture < 1:
             problems.append("need at least one capture and one take per capture")
-        if self.seconds is not None and not 1.0 <= self.seconds <= 600:
-            problems.append(f"seconds must be in [1, 600], got {self.seconds}")
+        if self.seconds is not None and not MIN_TAKE_SECONDS <= self.seconds <= 600:
+            problems.append(f"seconds must be in [{MIN_TAKE_SECONDS:g}, 600], got {self.seconds}")
         w, h = self.exo_size
         if w % 2 or h % 2 or min(w, h) < 32:
             problems.append(f"exo_size must be even and at least 32 px, got {w}x{h}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from egoexo_kit.synth._config import MIN_TAKE_SECONDS
 from egoexo_kit.synth.plan._taxonomy import ObjectSpec, Step, StepGroup, TaxonomyTask
 
 __all__ = [
@@ -308,7 +309,7 @@ _PROFILES = {
 _PLAN_BUDGET = 2.2
 """Slowest expected pace (Novice pace × pauses): the plan time scale lets a Novice fit the take, so
 Experts finish early and the speed difference survives any take length."""
-_MIN_SECONDS = 4.0
+_MIN_SECONDS = MIN_TAKE_SECONDS
 _PHYSICAL_SECONDS = 20.0
 
 
