@@ -31,10 +31,8 @@ def _provider(path: Path) -> Any:
     """The VRS provider (:func:`egoexo_kit.sensors.open_vrs`); every failure is a build input error here."""
     try:
         return open_vrs(path)
-    except MissingExtraError:
-        raise FormatError(
-            "reading an Aria .vrs needs projectaria-tools (pip install 'egoexo-kit[aria]')", path=path
-        ) from None
+    except MissingExtraError as e:
+        raise FormatError(str(e), path=path) from None
     except NotFoundError as e:  # the build reports a missing file the same way as an unreadable one
         raise FormatError("cannot open the VRS recording", path=path) from e
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.errors import FormatError, MissingExtraError, NotFoundError
+from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.extras import require
 
 __all__ = ["IMU_LABELS", "open_vrs", "read_vrs_imu"]
 
@@ -29,12 +30,9 @@ def open_vrs(path: str | Path) -> Any:
         FormatError: projectaria-tools cannot open the recording.
     """
     path = Path(path)
-    try:
-        from projectaria_tools.core import data_provider
-    except ImportError as e:
-        raise MissingExtraError(
-            "reading an Aria .vrs needs projectaria-tools: pip install 'egoexo-kit[aria]'", path=path
-        ) from e
+    require("projectaria_tools.core", extra="aria", what="reading an Aria .vrs")
+    from projectaria_tools.core import data_provider
+
     if not path.is_file():
         raise NotFoundError("the VRS recording does not exist", path=path)
     provider = data_provider.create_vrs_data_provider(str(path))
