@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from egoexo_kit import sensors
 from egoexo_kit.errors import EgoExoKitError
-from egoexo_kit.geometry import TakeCameras, interpolate_poses, pose_from_quat_t
-from egoexo_kit.release import read_closed_loop_trajectory, read_timesync
+from egoexo_kit.geometry import TakeCameras, interpolate_poses
+from egoexo_kit.release import read_timesync
 from egoexo_kit.timeline import (
     DEFAULT_ROW_OFFSET,
     ROW_OFFSET_CANDIDATES,
@@ -66,26 +67,20 @@ def detect_row_offset(take: Take, *, candidates: tuple[int, ...] = ROW_OFFSET_CA
         return _no("camera_pose has no per-frame Aria extrinsics")
     frames = sorted(entry.per_frame)
     centers = dict(zip(frames, camera_centers(np.stack([entry.per_frame[f] for f in frames])), strict=True))
-    traj_path = take.closed_loop_trajectory_path
-    if not traj_path.is_file():
+    if not take.closed_loop_trajectory_path.is_file():
         return _no("no closed_loop_trajectory.csv (part 'take_trajectory')")
     rgb = next((v for v in take.ego_views if v.readable_stream_id == "rgb"), None)
     try:
         ts = read_timesync(take.timesync_path)
-        traj = read_closed_loop_trajectory(traj_path)
-        ns = np.asarray(traj.tracking_timestamp_us, np.int64) * 1000
-        ns, keep = np.unique(ns, return_index=True)
-        T_wd = pose_from_quat_t(traj.q_world_device[keep], traj.t_world_device[keep])
-        T_dc = np.eye(4)
-        if rgb is not None:
-            timeline = TakeTimeline.from_take(take.entry, timesync=ts, row_offset=DEFAULT_ROW_OFFSET)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                T_dc = TakeCameras(take.entry, timeline).T_device_camera(rgb)
+        # a fixed +1 timeline: the facade's own may be the "auto" one this function decides
+        timeline = TakeTimeline.from_take(take.entry, timesync=ts, row_offset=DEFAULT_ROW_OFFSET)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # timesync gaps: filled and warned about elsewhere
+            traj = sensors.trajectory(sensors.TakeSensors.from_take(take.entry, timeline=timeline))
+            T_dc = TakeCameras(take.entry, timeline).T_device_camera(rgb) if rgb is not None else np.eye(4)
     except EgoExoKitError as e:
         return _no(f"{type(e).__name__}: {e}")
-    if ns.size == 0:
-        return _no("the trajectory has no rows")
+    ns, T_wd = traj.device_ns, traj.T_world_device
 
     def center_at(q: np.ndarray) -> np.ndarray:
         out = (interpolate_poses(q, ns, T_wd) @ T_dc)[:, :3, 3]
