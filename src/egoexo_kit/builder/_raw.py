@@ -18,6 +18,7 @@ from egoexo_kit.builder._vrs import VrsFrames, vrs_timestamps_ns
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json, read_csv
 from egoexo_kit.video import VideoReader
+from egoexo_kit.vocab import ARIA_STREAMS, ARIA_SYNC_STREAMS, RGB_STREAM_ID
 
 __all__ = [
     "ARIA_STREAM_IDS",
@@ -30,9 +31,9 @@ __all__ = [
     "read_raw_capture",
 ]
 
-ARIA_STREAM_IDS = ("1201-1", "1201-2", "211-1")
+ARIA_STREAM_IDS = tuple(sid for sid in ARIA_STREAMS.values() if sid != RGB_STREAM_ID)
 """Aria streams besides the RGB a capture may carry: SLAM left, SLAM right, eye tracking."""
-TIMESYNC_STREAM_IDS = ("1201-1", "1201-2")
+TIMESYNC_STREAM_IDS = tuple(sid for sid in ARIA_SYNC_STREAMS if sid != RGB_STREAM_ID)
 """Streams of :data:`ARIA_STREAM_IDS` that get ``timesync.csv`` columns beside the RGB (FORMAT §3.1 Write:
 ``214-1``, ``1201-1``, ``1201-2``; ``211-1`` is left out, its columns are unknown)."""
 

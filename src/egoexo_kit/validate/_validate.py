@@ -29,8 +29,6 @@ from egoexo_kit.vocab import ARIA_STREAMS
 
 __all__ = ["Progress", "validate_release"]
 
-ARIA_STREAM_IDS = ARIA_STREAMS
-"""Readable Aria stream → stream id (FORMAT §2.2)."""
 
 TAKE_REQUIRED = (
     "take_uid",
@@ -335,7 +333,7 @@ def _check_videos_dict(ctx: Ctx, t: TakeEntry) -> None:
             where = pointer(t.index, "frame_aligned_videos", cam, key)
             if entry is None:
                 continue
-            want = ARIA_STREAM_IDS.get(key, "0") if cam in arias else "0"
+            want = ARIA_STREAMS.get(key, "0") if cam in arias else "0"
             if entry.stream_id != want:
                 rep.error(
                     src,
