@@ -200,16 +200,14 @@ class TakeTimeline:
         r = take.record
         if r.timesync_start_idx is None or r.timesync_end_idx is None:
             raise FormatError(f"take {take.name!r} has no timesync_start_idx/timesync_end_idx (FORMAT §2.1)")
-        offset = resolve_row_offset(row_offset)
-        if offset == "auto":
-            offset = DEFAULT_ROW_OFFSET
+        resolve_row_offset(row_offset)  # a bad value is refused before the table is read
         ts = timesync if timesync is not None else read_timesync(take.timesync_path)
         return cls.from_timesync(
             ts,
             start_idx=r.timesync_start_idx,
             end_idx=r.timesync_end_idx,
             aria_id=take.aria_id,
-            row_offset=offset,
+            row_offset=row_offset,  # resolved there ("auto" → the default)
         )
 
     # ---- window --------------------------------------------------------------------------------------
