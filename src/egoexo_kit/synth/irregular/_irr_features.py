@@ -107,9 +107,8 @@ def write_official_features(
             key = FeatureKey(take["take_uid"], cam_id, stream)
             n = expected + (EXTRA_ROWS if not records else 0)
             rows = rng.standard_normal((n, 1, dim)).astype(np.float32)
-            buf = (
-                io.BytesIO()
-            )  # saved from memory: the archive's inner name is then fixed, the bytes repeatable
+            # saved from memory: the archive's inner name is then fixed, the bytes repeatable
+            buf = io.BytesIO()
             torch.save(torch.from_numpy(rows), buf)
             with atomic_path(folder / key.filename) as tmp:
                 tmp.write_bytes(buf.getvalue())
