@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import operator
 import pickle
 
 import numpy as np
@@ -12,7 +15,8 @@ torch = pytest.importorskip("torch")
 from torch.utils.data import DataLoader  # noqa: E402
 
 import egoexo_kit as ek  # noqa: E402
-from egoexo_kit.torch import EgoExoClips  # noqa: E402
+from egoexo_kit.errors import NotFoundError  # noqa: E402
+from egoexo_kit.torch import IGNORE_INDEX, EgoExoClips  # noqa: E402
 
 
 def test_items_are_synchronized_clips_with_labels(tiny_release_ro):
@@ -68,3 +72,56 @@ def test_nearest_pose_skips_empty_frames():
     pose, frame = _nearest_pose(body, lo=0, hi=60, centre=31 / 30)
     assert frame == 30 and pose[0].tolist() == [1.0, 2.0, 3.0]
     assert _nearest_pose({"31": []}, lo=0, hi=60, centre=1.0)[1] == -1
+
+
+def _one_more_leaf(release) -> None:
+    """A second leaf (unique id 700) in the tiny release's taxonomy: step 801 becomes class 1 of 2."""
+    for split in ("train", "val"):  # each keystep file carries the taxonomy
+        path = release / "annotations" / f"keystep_{split}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["taxonomy"]["Remove a Wheel"]["2"] = {
+            "id": 2, "is_leafnode": True, "name": "Check the rim", "parent_id": 0, "unique_id": 700,
+        }  # fmt: skip
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_label_map_gives_contiguous_classes(tiny_release):
+    _one_more_leaf(tiny_release)
+    common = {"clip_seconds": 0.5, "views": ["cam01"], "takes": ["cmu_bike01_1"], "with_annotations": False}
+    raw = EgoExoClips(tiny_release, **common)
+    assert (raw[0]["keystep"], raw[0]["keystep_id"]) == (801, 801)  # default: the raw step id, as before
+    assert raw.num_classes is None and raw.class_names is None
+    ds = EgoExoClips(tiny_release, label_map="taxonomy", **common)
+    assert (ds[0]["keystep"], ds[0]["keystep_id"], ds[0]["keystep_name"]) == (1, 801, "Loosen the bolt")
+    assert ds.num_classes == 2 and ds.class_names == ("Check the rim", "Loosen the bolt")
+    assert EgoExoClips(tiny_release, label_map={801: 5}, **common)[0]["keystep"] == 5
+    assert EgoExoClips(tiny_release, label_map={999: 0}, **common)[0]["keystep"] == IGNORE_INDEX == -1
+    with pytest.raises(NotFoundError, match="no keystep classes"):
+        EgoExoClips(tiny_release, label_map="benchmark", **common)  # no label_mapping.csv in the tiny release
+    with pytest.raises(TypeError, match="label_map"):
+        EgoExoClips(tiny_release, label_map=3, **common)  # type: ignore[arg-type]
+
+
+def test_transforms_run_in_dataloader_workers(tiny_release_ro):
+    """Picklable transforms (partial of a torch function, itemgetter) run in spawned workers."""
+    ds = EgoExoClips(
+        tiny_release_ro,
+        clip_seconds=0.5,
+        fps=10,
+        views=["cam01"],
+        with_annotations=False,
+        takes=["cmu_bike01_1"],
+        label_map="taxonomy",
+        video_transform=functools.partial(torch.narrow, dim=0, start=0, length=2),  # first 2 frames
+        transform=operator.itemgetter("video", "keystep"),
+    )
+    video, keystep = ds[0]
+    assert video["cam01"].shape == (2, 3, 72, 128) and keystep == 0
+    loader = DataLoader(ds, batch_size=2, num_workers=2, multiprocessing_context="spawn")
+    batches = list(loader)
+    assert len(batches) == 1
+    videos, keysteps = batches[0]
+    assert videos["cam01"].shape == (2, 2, 3, 72, 128)
+    assert keysteps.tolist() == [0, 0]  # both windows' centres lie in the take's one segment (0.1–0.93 s)
+    with pytest.raises(TypeError, match="transform must be callable"):
+        EgoExoClips(tiny_release_ro, transform="flip")  # type: ignore[arg-type]

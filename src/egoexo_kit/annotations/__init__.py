@@ -1,6 +1,7 @@
 """Every Ego-Exo4D annotation family, typed and aligned in time, plus a DuckDB catalog and text search.
 
-One module per family (FORMAT §7): :mod:`.keystep` (keysteps, taxonomy, benchmark, procedure),
+One module per family (FORMAT §7): :mod:`.keystep` (keysteps, taxonomy, benchmark, procedure) and
+:mod:`.labels` (contiguous keystep class indices for training),
 :mod:`.atomic`, :mod:`.commentary`, :mod:`.narration`, :mod:`.proficiency`, :mod:`.relations` (mask
 tracks, decoded on demand), :mod:`.pose` (body/hand keypoints and camera poses). ``take.annotations``
 (:class:`TakeAnnotations`) gives one take's records; :func:`catalog` builds Parquet tables under
@@ -51,6 +52,10 @@ from egoexo_kit.annotations.keystep import read_keystep as read_keystep
 from egoexo_kit.annotations.keystep import read_keystep_benchmark as read_keystep_benchmark
 from egoexo_kit.annotations.keystep import read_label_mapping as read_label_mapping
 from egoexo_kit.annotations.keystep import read_procedure as read_procedure
+from egoexo_kit.annotations.labels import IGNORE_INDEX as IGNORE_INDEX
+from egoexo_kit.annotations.labels import KeystepLabelMap as KeystepLabelMap
+from egoexo_kit.annotations.labels import LabelSource as LabelSource
+from egoexo_kit.annotations.labels import keystep_label_map as keystep_label_map
 from egoexo_kit.annotations.narration import Narration as Narration
 from egoexo_kit.annotations.narration import read_transcription as read_transcription
 from egoexo_kit.annotations.pose import CameraPose as CameraPose
@@ -77,6 +82,7 @@ __all__ = [
     "CATALOG_DIR",
     "EMPTY_POSE_FRAME",
     "EMBED_MODEL_ENV",
+    "IGNORE_INDEX",
     "FAMILIES",
     "SCHEMAS",
     "SEARCH_FAMILIES",
@@ -92,7 +98,9 @@ __all__ = [
     "KeystepClips",
     "KeystepFile",
     "KeystepLabel",
+    "KeystepLabelMap",
     "KeystepSegment",
+    "LabelSource",
     "MaskFrame",
     "MaskTrack",
     "Narration",
@@ -112,6 +120,7 @@ __all__ = [
     "connect_catalog",
     "discover",
     "keystep_clips",
+    "keystep_label_map",
     "load_embedder",
     "mask_track",
     "read_atomic_descriptions",

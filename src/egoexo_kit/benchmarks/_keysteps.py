@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from egoexo_kit.benchmarks._source import annotations_of
+from egoexo_kit.annotations import keystep_label_map
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import KeystepSegment
@@ -15,13 +15,7 @@ __all__ = ["keystep_vocabulary", "step_rank"]
 
 def keystep_vocabulary(release: Release) -> list[int]:
     """Every leaf ``step_unique_id`` of the release's keystep taxonomies, sorted (one fixed label space)."""
-    ids = {
-        n.unique_id
-        for tax in annotations_of(release).taxonomies.values()
-        for n in tax.nodes.values()
-        if n.unique_id is not None
-    }
-    return sorted(ids)
+    return list(keystep_label_map(release).step_ids)
 
 
 def step_rank(seg: KeystepSegment) -> int:

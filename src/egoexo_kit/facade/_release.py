@@ -29,7 +29,7 @@ from egoexo_kit.timeline import resolve_row_offset
 if TYPE_CHECKING:
     import duckdb
 
-    from egoexo_kit.annotations import SearchHit
+    from egoexo_kit.annotations import KeystepLabelMap, LabelSource, SearchHit
 
 __all__ = ["Release", "open_release"]
 
@@ -151,6 +151,17 @@ class Release:
         from egoexo_kit.annotations import catalog
 
         return catalog(self.index, rebuild=rebuild, progress=progress)
+
+    def keystep_labels(
+        self, *, scenario: str | Sequence[str] | None = None, source: LabelSource = "taxonomy"
+    ) -> KeystepLabelMap:
+        """Contiguous keystep classes (``step_unique_id`` → ``0..K-1``) and their names, for a classifier.
+
+        See :func:`egoexo_kit.annotations.keystep_label_map`; ``EgoExoClips(label_map="taxonomy")`` uses it.
+        """
+        from egoexo_kit.annotations import keystep_label_map
+
+        return keystep_label_map(self.index, scenario=scenario, source=source)
 
     def search(
         self,

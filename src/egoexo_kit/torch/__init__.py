@@ -13,7 +13,8 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
     raise missing_extra("torch", extra="torch", what="egoexo_kit.torch") from e
 
+from egoexo_kit.torch._clips import IGNORE_INDEX as IGNORE_INDEX
 from egoexo_kit.torch._clips import ClipRef as ClipRef
 from egoexo_kit.torch._clips import EgoExoClips as EgoExoClips
 
-__all__ = ["ClipRef", "EgoExoClips"]
+__all__ = ["IGNORE_INDEX", "ClipRef", "EgoExoClips"]

@@ -9,7 +9,7 @@ process whose FFmpeg or Arrow threads hold a lock can hang the workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,10 +19,12 @@ from torch.utils.data import Dataset
 
 import egoexo_kit
 import torch
+from egoexo_kit.annotations import IGNORE_INDEX, KeystepLabelMap, LabelSource
+from egoexo_kit.errors import NotFoundError
 from egoexo_kit.facade import Release
 from egoexo_kit.vocab import BODY_JOINTS, is_empty_pose_frame
 
-__all__ = ["ClipRef", "EgoExoClips"]
+__all__ = ["IGNORE_INDEX", "ClipRef", "EgoExoClips"]
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,20 @@ class EgoExoClips(Dataset):
     """Clips of ``clip_seconds`` sampled at ``fps`` from every selected view, with the take's labels.
 
     Each item is ``{"video": {view: uint8 tensor (T, 3, H, W)}, "take_uid", "take_name", "t0", "t1",
-    "keystep": int (step_unique_id at the clip centre, -1 if none), "keystep_name": str}``; with
+    "keystep": int, "keystep_id": int, "keystep_name": str}``: ``keystep_id`` is the
+    ``step_unique_id`` of the keystep segment at the clip centre (-1 if none); ``keystep`` is the same
+    raw id by default, or its class index ``0..K-1`` under ``label_map`` (:data:`IGNORE_INDEX` -1 for
+    no segment or a step outside the map: ``CrossEntropyLoss(ignore_index=-1)``). With
     ``with_annotations`` also ``"body_3d"`` (17, 3) float tensor of the manual EgoPose annotation
     nearest the clip centre inside the clip (NaN when there is none) and ``"body_3d_frame"`` (-1 then).
+
+    Transforms run in the worker that loads the item, in this order: ``video_transform`` on each
+    view's ``(T, 3, H, W)`` uint8 tensor (a torchvision-style video transform; its output replaces the
+    tensor), then ``transform`` on the whole item dict; what it returns is the item the ``DataLoader``
+    collates (usually the dict, cropped alike in every view or with fields added; or a tuple such as
+    ``operator.itemgetter("video", "keystep")``). With ``DataLoader(num_workers > 0)`` both must be
+    picklable: module-level functions, ``functools.partial`` of them, or instances of module-level
+    classes; not lambdas nor local functions.
 
     Args:
         release: a release path or an opened release.
@@ -54,6 +67,11 @@ class EgoExoClips(Dataset):
         with_annotations: add the EgoPose body keypoints.
         resolution: ``"full"`` or ``"448"``.
         seed: seed of the random sampler.
+        transform: ``item -> what the loader gets``, applied last.
+        video_transform: ``tensor -> tensor``, applied to each view's clip.
+        label_map: ``None`` (``keystep`` is the raw ``step_unique_id``), ``"taxonomy"`` or
+            ``"benchmark"`` (contiguous classes from :func:`egoexo_kit.annotations.keystep_label_map`;
+            their names are :attr:`class_names`), or a mapping ``step_unique_id -> class index``.
     """
 
     def __init__(
@@ -69,16 +87,25 @@ class EgoExoClips(Dataset):
         with_annotations: bool = True,
         resolution: Literal["full", "448"] = "full",
         seed: int = 0,
+        transform: Callable[[dict[str, Any]], Any] | None = None,
+        video_transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        label_map: LabelSource | Mapping[int, int] | None = None,
     ) -> None:
         if clip_seconds <= 0 or fps <= 0:
             raise ValueError(f"clip_seconds and fps must be positive, got {clip_seconds} and {fps}")
         if sampler not in ("uniform", "random"):
             raise ValueError(f"sampler must be 'uniform' or 'random', got {sampler!r}")
+        for name, fn in (("transform", transform), ("video_transform", video_transform)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
         rel = release if isinstance(release, Release) else egoexo_kit.open_release(release)
         self.root = rel.root
         self.views = list(views) if views is not None else None
         self.clip_seconds, self.fps, self.sampler, self.seed = clip_seconds, fps, sampler, seed
         self.with_annotations, self.resolution = with_annotations, resolution
+        self.transform, self.video_transform = transform, video_transform
+        self.label_map = _resolve_label_map(rel, label_map)
+        """``step_unique_id`` → class index, or ``None`` (raw ids)."""
         chosen = rel.takes.filter(split=split) if split else rel.takes
         if takes is not None:
             wanted = set(takes)
@@ -96,6 +123,16 @@ class EgoExoClips(Dataset):
         self._release: Release | None = None
         self._labels: dict[str, dict[str, Any]] = {}
 
+    @property
+    def class_names(self) -> tuple[str, ...] | None:
+        """Step name of each class index under a ``"taxonomy"``/``"benchmark"`` label map, else ``None``."""
+        return self.label_map.names if isinstance(self.label_map, KeystepLabelMap) else None
+
+    @property
+    def num_classes(self) -> int | None:
+        """Number of keystep classes under ``label_map`` (size of a classifier head), else ``None``."""
+        return None if self.label_map is None else max(self.label_map.values(), default=-1) + 1
+
     def __len__(self) -> int:
         return len(self.clips)
 
@@ -109,7 +146,7 @@ class EgoExoClips(Dataset):
             self._release = egoexo_kit.open_release(self.root)
         return self._release
 
-    def __getitem__(self, i: int) -> dict[str, Any]:
+    def __getitem__(self, i: int) -> Any:
         if not -len(self) <= i < len(self):
             raise IndexError(f"clip index {i} out of range for {len(self)} clips")
         ref = self.clips[i]
@@ -129,31 +166,48 @@ class EgoExoClips(Dataset):
             "t0": t0,
             "t1": t1,
         }
-        labels = self._take_labels(take)
+        if self.video_transform is not None:
+            item["video"] = {v: self.video_transform(x) for v, x in item["video"].items()}
         centre = (t0 + t1) / 2
-        step = next((s for s in labels["segments"] if s["start_time"] <= centre < s["end_time"]), None)
-        item["keystep"] = int(step["step_unique_id"]) if step and "step_unique_id" in step else -1
-        item["keystep_name"] = step.get("step_name", "") if step else ""
+        step = next((s for s in take.annotations.keysteps if s.start_s <= centre < s.end_s), None)
+        step_id = step.step_unique_id if step is not None else None
+        item["keystep_id"] = IGNORE_INDEX if step_id is None else int(step_id)
+        if self.label_map is None:
+            item["keystep"] = item["keystep_id"]
+        else:
+            item["keystep"] = IGNORE_INDEX if step_id is None else self.label_map.get(step_id, IGNORE_INDEX)
+        item["keystep_name"] = (step.step_name or "") if step is not None else ""
         if self.with_annotations:
             body, frame = _nearest_pose(
-                labels["body"], lo=int(t0 * 30), hi=int(np.ceil(t1 * 30)), centre=centre
+                self._take_body(take), lo=int(t0 * 30), hi=int(np.ceil(t1 * 30)), centre=centre
             )
             item["body_3d"], item["body_3d_frame"] = torch.from_numpy(body), frame
-        return item
+        return self.transform(item) if self.transform is not None else item
 
-    def _take_labels(self, take: egoexo_kit.Take) -> dict[str, Any]:
+    def _take_body(self, take: egoexo_kit.Take) -> dict[str, Any]:
+        """The take's manual EgoPose body file as raw JSON (``{}`` without one), read once per worker."""
         if take.uid not in self._labels:
-            ann = self.root / "annotations"
             split = take.split or "train"
-            segments: list[dict] = []
-            path = ann / f"keystep_{split}.json"
-            if path.is_file():
-                data = json.loads(path.read_text(encoding="utf-8"))
-                segments = data.get("annotations", {}).get(take.uid, {}).get("segments", [])
-            body_path = ann / "ego_pose" / split / "body" / "annotation" / f"{take.uid}.json"
-            body = json.loads(body_path.read_text(encoding="utf-8")) if body_path.is_file() else {}
-            self._labels[take.uid] = {"segments": segments, "body": body}
+            path = self.root / "annotations" / "ego_pose" / split / "body" / "annotation" / f"{take.uid}.json"
+            self._labels[take.uid] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         return self._labels[take.uid]
+
+
+def _resolve_label_map(
+    release: Release, label_map: LabelSource | Mapping[int, int] | None
+) -> Mapping[int, int] | None:
+    """``None``, a user mapping (copied to a dict), or the release's named label map (never empty)."""
+    if label_map is None:
+        return None
+    if isinstance(label_map, str):
+        labels = release.keystep_labels(source=label_map)  # type: ignore[arg-type]
+        if not labels:
+            where = "keystep_{train,val}.json" if label_map == "taxonomy" else "keystep_benchmark/"
+            raise NotFoundError(f"label_map={label_map!r}: the release has no keystep classes ({where})")
+        return labels
+    if not isinstance(label_map, Mapping):
+        raise TypeError(f"label_map must be 'taxonomy', 'benchmark', a mapping or None: {label_map!r:.60}")
+    return {int(k): int(v) for k, v in label_map.items()}
 
 
 def _nearest_pose(body: dict[str, Any], *, lo: int, hi: int, centre: float) -> tuple[np.ndarray, int]:
