@@ -7,7 +7,7 @@ tracks, decoded on demand), :mod:`.pose` (body/hand keypoints and camera poses).
 (:class:`TakeAnnotations`) gives one take's records; :func:`catalog` builds Parquet tables under
 ``<release>/.egoexo-kit/catalog/`` and returns a DuckDB connection; :func:`search` ranks texts (BM25).
 
-Layering: imports ``release``, ``timeline`` and ``errors`` only (DESIGN §1).
+Layering: imports ``release``, ``timeline``, ``errors`` and ``extras`` only (DESIGN §1).
 """
 
 from __future__ import annotations

@@ -284,6 +284,10 @@ def catalog(
 ) -> duckdb.DuckDBPyConnection:
     """Update the catalog (incrementally) and return a DuckDB connection to its tables.
 
+    Query results come back as tuples (``con.sql(q).fetchall()``) or Arrow
+    (``.fetch_arrow_table()``) with the core install; ``con.sql(q).df()`` gives a
+    ``pandas.DataFrame`` and needs pandas: ``pip install 'egoexo-kit[pandas]'``.
+
     Args:
         release: the release.
         rebuild: check for changed files first (``False``: use the catalog as it is on disk).

@@ -58,6 +58,7 @@ from egoexo_kit.annotations.proficiency import (
     read_proficiency_demonstrator,
 )
 from egoexo_kit.annotations.relations import TakeRelations, read_relations
+from egoexo_kit.extras import require
 from egoexo_kit.release import Problem
 from egoexo_kit.timeline import FPS, TakeTimeline
 from egoexo_kit.vocab import frame_of, pointer
@@ -77,6 +78,9 @@ FAMILIES = (
     "pose",
 )
 """Families ``egoexo-kit annotations --family`` and :meth:`TakeAnnotations.timeline_rows` know."""
+
+TIMELINE_COLUMNS = ("family", "start_s", "end_s", "label", "start_frame", "end_frame")
+"""The keys of each :meth:`TakeAnnotations.timeline_rows` row."""
 
 POSE_CACHE = 32
 """Parsed pose files kept per release (least recently used dropped first)."""
@@ -451,6 +455,14 @@ class TakeAnnotations:
             f = frame_of(t)
             return np.minimum(f, n - 1)[()] if n else f
         return self._timeline.to_frame(t=np.clip(t, 0.0, (n - 1) / self._timeline.fps))
+
+    def to_pandas(self, families: tuple[str, ...] | list[str] = FAMILIES) -> Any:
+        """:meth:`timeline_rows` as a ``pandas.DataFrame`` (needs ``pip install 'egoexo-kit[pandas]'``).
+
+        Columns: ``family``, ``start_s``, ``end_s``, ``label``, ``start_frame``, ``end_frame``.
+        """
+        pd = require("pandas", extra="pandas", what="TakeAnnotations.to_pandas()")
+        return pd.DataFrame.from_records(self.timeline_rows(families), columns=list(TIMELINE_COLUMNS))
 
     def timeline_rows(self, families: tuple[str, ...] | list[str] = FAMILIES) -> list[dict[str, Any]]:
         """The take's annotations as one time-sorted list: family, start/end seconds and frames, label."""

@@ -146,7 +146,10 @@ class Release:
         """Update the annotation catalog (only changed files) and return a DuckDB connection to it.
 
         Tables and columns are listed in the README (``takes``, ``keysteps``, ``pose_frames`` …); the
-        Parquet files live in ``<release>/.egoexo-kit/catalog/``.
+        Parquet files live in ``<release>/.egoexo-kit/catalog/``. Results come back as tuples
+        (``.fetchall()``) or Arrow (``.fetch_arrow_table()``) with the core install, as a
+        ``pandas.DataFrame`` with ``con.sql("SELECT * FROM keysteps").df()``, which needs pandas
+        (``pip install 'egoexo-kit[pandas]'``).
         """
         from egoexo_kit.annotations import catalog
 

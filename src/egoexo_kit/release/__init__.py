@@ -24,8 +24,10 @@ from egoexo_kit.release._entry import FPS as FPS
 from egoexo_kit.release._entry import NON_CAMERA_KEYS as NON_CAMERA_KEYS
 from egoexo_kit.release._entry import TakeEntry as TakeEntry
 from egoexo_kit.release._index import METADATA_FILES as METADATA_FILES
+from egoexo_kit.release._index import RECORD_COLUMNS as RECORD_COLUMNS
 from egoexo_kit.release._index import ReleaseIndex as ReleaseIndex
 from egoexo_kit.release._index import Takes as Takes
+from egoexo_kit.release._index import take_record as take_record
 from egoexo_kit.release._info import release_summary as release_summary
 from egoexo_kit.release._info import take_summary as take_summary
 from egoexo_kit.release._json import load_json as load_json
@@ -89,6 +91,7 @@ __all__ = [
     "GoProCalibs",
     "KNOWN_PARTS",
     "METADATA_FILES",
+    "RECORD_COLUMNS",
     "NON_CAMERA_KEYS",
     "OnlineCalibration",
     "OpenLoopTrajectory",
@@ -135,5 +138,6 @@ __all__ = [
     "rle_run_totals",
     "safe_join",
     "scan_parts",
+    "take_record",
     "take_summary",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 from egoexo_kit.errors import FormatError, NotFoundError, Problem
+from egoexo_kit.extras import require
 from egoexo_kit.release._entry import TakeEntry
 from egoexo_kit.release._json import load_json, load_records, parse_record, records_from
 from egoexo_kit.release._paths import safe_join
@@ -26,7 +27,7 @@ from egoexo_kit.release._records import (
 )
 from egoexo_kit.vocab import pointer
 
-__all__ = ["METADATA_FILES", "ReleaseIndex", "Takes"]
+__all__ = ["METADATA_FILES", "RECORD_COLUMNS", "ReleaseIndex", "Takes", "take_record"]
 
 T = TypeVar("T")
 TakeT = TypeVar("TakeT")
@@ -40,6 +41,45 @@ METADATA_FILES = (
     "metadata.json",
 )
 """The files of the ``metadata`` part (FORMAT §1.4)."""
+
+
+RECORD_COLUMNS = (
+    "take_name",
+    "take_uid",
+    "scenario",
+    "task",
+    "university",
+    "capture",
+    "split",
+    "benchmarks",
+    "is_narrated",
+    "n_frames",
+    "duration_s",
+    "views",
+)
+"""The keys of :func:`take_record`, in order (the columns of ``Takes.to_pandas()``)."""
+
+
+def take_record(take: TakeEntry) -> dict[str, Any]:
+    """One take as a plain dict (:data:`RECORD_COLUMNS`), from ``takes.json`` and the splits only.
+
+    ``views`` is the list of canonical view keys (``aria01_214-1``, ``cam01`` …) the record lists,
+    downloaded or not; ``duration_s`` and ``n_frames`` are ``None`` for a take without a window.
+    """
+    return {
+        "take_name": take.name,
+        "take_uid": take.uid,
+        "scenario": take.scenario,
+        "task": take.record.task_name,
+        "university": take.university,
+        "capture": take.capture_name,
+        "split": take.split,
+        "benchmarks": list(take.benchmarks),
+        "is_narrated": take.record.is_narrated,
+        "n_frames": take.n_frames,
+        "duration_s": take.duration_s,
+        "views": [v.key for v in take.views],
+    }
 
 
 def _as_set(value: str | int | Iterable[str | int]) -> set[str]:
@@ -74,6 +114,25 @@ class Takes(Sequence[TakeT], Generic[TakeT]):
     def __repr__(self) -> str:
         names = ", ".join(t.name for t in self._takes[:3])
         return f"Takes({len(self)}: {names}{', …' if len(self) > 3 else ''})"
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each take as a plain dict (:func:`take_record`: name, uid, scenario, task, split, views …).
+
+        JSON-ready (``json.dumps(takes.records())``) and what ``egoexo-kit takes --json`` prints.
+        """
+        return [take_record(t) for t in self._takes]  # type: ignore[arg-type]
+
+    def to_pandas(self) -> Any:
+        """The takes as a ``pandas.DataFrame``, one row per take, the columns of :data:`RECORD_COLUMNS`.
+
+        Needs pandas (``pip install 'egoexo-kit[pandas]'``); filter first, then convert:
+        ``release.takes.filter(scenario="cooking").to_pandas()``.
+
+        Raises:
+            MissingExtraError: pandas is not installed.
+        """
+        pd = require("pandas", extra="pandas", what="Takes.to_pandas()")
+        return pd.DataFrame.from_records(self.records(), columns=list(RECORD_COLUMNS))
 
     @property
     def names(self) -> list[str]:

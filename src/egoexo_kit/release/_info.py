@@ -8,7 +8,7 @@ from typing import Any
 
 from egoexo_kit.release._annotation_files import annotation_family
 from egoexo_kit.release._entry import TakeEntry
-from egoexo_kit.release._index import ReleaseIndex
+from egoexo_kit.release._index import ReleaseIndex, take_record
 from egoexo_kit.release._parts import scan_parts
 
 __all__ = ["release_summary", "take_annotations", "take_summary"]
@@ -69,18 +69,8 @@ def take_summary(take: TakeEntry) -> dict[str, Any]:
     """One take: identity, window, views with their files, and annotations available."""
     r = take.record
     return {
-        "take_uid": take.uid,
-        "take_name": take.name,
-        "capture": take.capture_name,
-        "scenario": take.scenario,
-        "task": r.task_name,
-        "university": take.university,
-        "split": take.split,
-        "benchmarks": take.benchmarks,
-        "is_narrated": r.is_narrated,
+        **take_record(take),
         "timesync_window": [r.timesync_start_idx, r.timesync_end_idx],
-        "n_frames": take.n_frames,
-        "duration_s": take.duration_s,
         "task_window": list(take.task_window) if take.task_window else None,
         "best_exo": take.best_exo,
         "views": [
