@@ -26,6 +26,7 @@ from egoexo_kit.cli.project import project
 from egoexo_kit.cli.query import query
 from egoexo_kit.cli.search import search
 from egoexo_kit.cli.synth import synth
+from egoexo_kit.cli.takes import takes
 from egoexo_kit.cli.triangulate import triangulate
 from egoexo_kit.cli.validate import validate
 from egoexo_kit.cli.viz import export_rerun, serve
@@ -61,6 +62,7 @@ app.command()(demo)
 app.command()(synth)
 app.command()(validate)
 app.command()(info)
+app.command()(takes)
 app.command()(downscale)
 app.command()(collage)
 app.command()(frames)
