@@ -38,6 +38,7 @@ __all__ = [
     "frame_of",
     "is_empty_pose_frame",
     "pointer",
+    "short_uid",
 ]
 
 # ---- time -------------------------------------------------------------------------------------------
@@ -91,6 +92,12 @@ EXO_STREAM_ID = "0"
 def pointer(*parts: object) -> str:
     """Build an RFC 6901 JSON pointer, e.g. ``pointer(3, "capture", "cameras")`` → ``/3/capture/cameras``."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def short_uid(uid: str | None, *, keep: int = 8) -> str:
+    """The first ``keep`` characters of a uid and ``…``, for one-line reprs (``bf7fdca1…``)."""
+    text = str(uid)
+    return text if len(text) <= keep + 1 else text[:keep] + "…"
 
 
 # ---- joints -----------------------------------------------------------------------------------------

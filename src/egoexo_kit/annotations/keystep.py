@@ -67,6 +67,10 @@ class Taxonomy:
     scenario: str
     nodes: dict[int, TaxonomyNode]
 
+    def __repr__(self) -> str:
+        leaves = sum(n.is_leafnode for n in self.nodes.values())
+        return f"Taxonomy({self.scenario!r}, {len(self.nodes)} nodes, {leaves} leaves)"
+
     def children(self, node_id: int | None) -> list[TaxonomyNode]:
         """Direct children of a node (``None``: the roots), by id."""
         return sorted((n for n in self.nodes.values() if n.parent_id == node_id), key=lambda n: n.id)
@@ -108,6 +112,12 @@ class KeystepSegment(SpanFrames):
     parent_name: str | None
     split: str | None
 
+    def __repr__(self) -> str:
+        return (
+            f"KeystepSegment({self.start_s:.2f}-{self.end_s:.2f} s, step {self.step_unique_id} "
+            f"{_cut(self.step_name)!r}, take={self.take_name or self.take_uid!r})"
+        )
+
     @property
     def is_optional(self) -> bool | None:
         """An optional (non-essential) step; ``None`` when the file does not say."""
@@ -133,6 +143,18 @@ class KeystepFile:
     """``step_unique_id`` → step name."""
     annotation_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     """``annotation_meta`` (or ``annotation_metadata``) by take uid."""
+
+    def __repr__(self) -> str:
+        n = sum(len(s) for s in self.segments.values())
+        return (
+            f"KeystepFile({self.path.name!r}, {len(self.segments)} takes, {n} segments, "
+            f"{len(self.taxonomies)} taxonomies)"
+        )
+
+
+def _cut(text: str | None, limit: int = 40) -> str | None:
+    """``text`` cut to ``limit`` characters with ``…`` (step names in one-line reprs)."""
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _int_or_none(value: Any, *, path: Path, at: str) -> int | None:
@@ -240,6 +262,12 @@ class KeystepBenchmarkSegment:
     segment_names: tuple[str, ...]
     split: str | None
 
+    def __repr__(self) -> str:
+        return (
+            f"KeystepBenchmarkSegment({self.start_s:.2f}-{self.end_s:.2f} s, label {self.label_id} "
+            f"{_cut(self.step_name)!r}, {len(self.segment_names)} clips)"
+        )
+
 
 def read_keystep_benchmark(path: str | Path, *, data: Any = None) -> list[KeystepBenchmarkSegment]:
     """Parse ``keystep_benchmark/keystep_segment_<split>.json`` (FORMAT §7.3), in file order."""
@@ -308,6 +336,9 @@ class KeystepClips:
     """The clips folder names are resolved against."""
     clips: list[KeystepClip]
     warnings: list[Problem] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"KeystepClips({len(self.clips)} clips, {len(self.warnings)} warnings)"
 
     def __len__(self) -> int:
         return len(self.clips)

@@ -24,7 +24,7 @@ import numpy as np
 from egoexo_kit.annotations._common import load_object, opt_str
 from egoexo_kit.errors import FormatError
 from egoexo_kit.timeline import FPS, annotation_frame_to_frame
-from egoexo_kit.vocab import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame, pointer
+from egoexo_kit.vocab import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame, pointer, short_uid
 
 __all__ = [
     "CameraPose",
@@ -65,6 +65,12 @@ class PoseAnnotation:
     """Aligned frames whose value in the file is empty (``[]``): no annotation, left out of ``frames``."""
     skipped_keys: tuple[str, ...] = ()
     """The file's keys of those frames (JSON pointer ``/<key>``), to locate the note."""
+
+    def __repr__(self) -> str:
+        return (
+            f"PoseAnnotation({self.part} {self.source}, take={short_uid(self.take_uid)!r}, "
+            f"{len(self.frames)} frames, {len(self.joints)} joints, split={self.split!r})"
+        )
 
     @property
     def t_s(self) -> np.ndarray:
@@ -127,6 +133,9 @@ class PoseFrameSummary:
     """Per frame, the cameras with at least one 2D point."""
     skipped_keys: tuple[str, ...] = ()
     """File keys of empty frames (left out, as the official loaders do)."""
+
+    def __repr__(self) -> str:
+        return f"PoseFrameSummary({len(self.frames)} frames, {len(self.skipped_keys)} empty skipped)"
 
 
 def summarize_keypoints(path: str | Path, *, data: Any = None) -> PoseFrameSummary:
@@ -222,6 +231,13 @@ class CameraPose:
     take_name: str | None
     split: str | None
     cameras: dict[str, CameraPoseEntry]
+
+    def __repr__(self) -> str:
+        cams = ", ".join(self.cameras)
+        cams = cams if len(cams) <= 40 else f"{len(self.cameras)} cameras"
+        return (
+            f"CameraPose(take={self.take_name or short_uid(self.take_uid)!r}, {cams}, split={self.split!r})"
+        )
 
 
 def _matrix(raw: Any, shape: tuple[int, int], *, path: Path, at: str) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 from egoexo_kit.annotations._common import InstantFrame, annotations_member, as_float, opt_str
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split, load_json
-from egoexo_kit.vocab import pointer
+from egoexo_kit.vocab import pointer, short_uid
 
 __all__ = [
     "ProficiencyDemonstration",
@@ -47,6 +47,12 @@ class ProficiencyDemonstrator(_ProficiencyItem):
     proficiency_score: str | None
     """``Novice``, ``Early Expert``, ``Intermediate Expert`` or ``Late Expert``."""
 
+    def __repr__(self) -> str:
+        return (
+            f"ProficiencyDemonstrator(take={short_uid(self.take_uid)!r}, task={self.task_name!r}, "
+            f"score={self.proficiency_score!r})"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ProficiencyMoment(InstantFrame):
@@ -66,6 +72,12 @@ class ProficiencyDemonstration(_ProficiencyItem):
 
     moments: tuple[ProficiencyMoment, ...]
     """Good executions and tips, sorted by time."""
+
+    def __repr__(self) -> str:
+        return (
+            f"ProficiencyDemonstration(take={short_uid(self.take_uid)!r}, task={self.task_name!r}, "
+            f"{len(self.moments)} moments)"
+        )
 
 
 def _items(path: Path, data: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -18,7 +18,7 @@ from egoexo_kit.annotations._common import annotations_member, load_object, opt_
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, resolve_view
 from egoexo_kit.timeline import FPS
-from egoexo_kit.vocab import pointer
+from egoexo_kit.vocab import pointer, short_uid
 
 __all__ = ["MaskFrame", "MaskTrack", "TakeRelations", "mask_track", "read_relations"]
 
@@ -59,6 +59,12 @@ class MaskTrack:
     annotated_frames: tuple[int, ...]
     """Every frame the annotator looked at (a superset of ``frames``)."""
     annotation_fps: float | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"MaskTrack({self.object_name!r}, {self.camera!r}, {len(self.frames)} masked of "
+            f"{len(self.annotated_frames)} annotated frames)"
+        )
 
     @property
     def is_ego(self) -> bool:
@@ -128,6 +134,13 @@ class TakeRelations:
     split: str | None
     views: tuple[View, ...] = field(default=(), repr=False, compare=False)
     """The take's views (set by ``take.annotations``), so :meth:`track` accepts every view spelling."""
+
+    def __repr__(self) -> str:
+        n_tracks = sum(len(c) for c in self.tracks.values())
+        take = self.take_name or short_uid(self.take_uid)
+        return (
+            f"TakeRelations({take!r}, {len(self.tracks)} objects, {n_tracks} tracks, {len(self.boxes)} boxes)"
+        )
 
     @property
     def objects(self) -> list[str]:

@@ -40,9 +40,27 @@ class EvalResult:
     metrics: dict[str, float]
     breakdown: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={_number(v)}" for k, v in list(self.metrics.items())[:HEADLINE_METRICS])
+        more = (
+            f", +{len(self.metrics) - HEADLINE_METRICS} metrics"
+            if len(self.metrics) > HEADLINE_METRICS
+            else ""
+        )
+        return f"EvalResult({self.task!r}, {shown}{more})"
+
     def to_json(self) -> dict[str, Any]:
         """``{"task", "metrics", "breakdown"}`` with NaN rendered as ``null`` (strict JSON)."""
         return {"task": self.task, "metrics": _clean(self.metrics), "breakdown": _clean(self.breakdown)}
+
+
+HEADLINE_METRICS = 3
+"""Metrics an :class:`EvalResult` repr shows (the headline metric comes first in every task)."""
+
+
+def _number(value: Any) -> str:
+    """A metric for a repr: 4 significant digits for floats."""
+    return f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
 
 
 def _clean(obj: Any) -> Any:

@@ -23,7 +23,7 @@ from egoexo_kit.errors import ArgumentError, NotFoundError
 from egoexo_kit.facade._decoders import READERS, decode_pool
 from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
 from egoexo_kit.geometry import Camera, PosedCamera, Space, TakeCameras, undistort
-from egoexo_kit.release import CameraRecord, CaptureRecord, TakeEntry, TakeRecord, View
+from egoexo_kit.release import CameraRecord, CaptureRecord, TakeEntry, TakeRecord, View, take_facts
 from egoexo_kit.sensors import Audio, read_audio
 from egoexo_kit.timeline import DEFAULT_ROW_OFFSET, TakeTimeline, resolve_row_offset
 
@@ -56,7 +56,7 @@ class Take:
         """The :class:`~egoexo_kit.Release` this take belongs to."""
 
     def __repr__(self) -> str:
-        return f"Take({self.name!r}, uid={self.uid!r}, views={len(self.views)})"
+        return f"Take({self.name!r}, {take_facts(self.entry)})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Take) and other.entry == self.entry

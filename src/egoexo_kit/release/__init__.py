@@ -23,6 +23,7 @@ from egoexo_kit.release._csv import read_csv as read_csv
 from egoexo_kit.release._entry import FPS as FPS
 from egoexo_kit.release._entry import NON_CAMERA_KEYS as NON_CAMERA_KEYS
 from egoexo_kit.release._entry import TakeEntry as TakeEntry
+from egoexo_kit.release._entry import take_facts as take_facts
 from egoexo_kit.release._index import METADATA_FILES as METADATA_FILES
 from egoexo_kit.release._index import RECORD_COLUMNS as RECORD_COLUMNS
 from egoexo_kit.release._index import ReleaseIndex as ReleaseIndex
@@ -138,6 +139,7 @@ __all__ = [
     "rle_run_totals",
     "safe_join",
     "scan_parts",
+    "take_facts",
     "take_record",
     "take_summary",
 ]

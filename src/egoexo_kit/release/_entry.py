@@ -22,12 +22,12 @@ from egoexo_kit.release._records import (
     VideoEntry,
 )
 from egoexo_kit.release._view import View, resolve_view
-from egoexo_kit.vocab import FPS, pointer
+from egoexo_kit.vocab import FPS, pointer, short_uid
 
 if TYPE_CHECKING:
     from egoexo_kit.release._index import ReleaseIndex
 
-__all__ = ["FPS", "NON_CAMERA_KEYS", "TakeEntry"]
+__all__ = ["FPS", "NON_CAMERA_KEYS", "TakeEntry", "take_facts"]
 
 NON_CAMERA_KEYS = frozenset({"collage", "best_exo"})
 """``frame_aligned_videos`` keys that are not cameras (FORMAT §2.2)."""
@@ -45,6 +45,9 @@ class TakeEntry:
     release: ReleaseIndex = field(repr=False, compare=False)
     index: int = field(default=-1, repr=False, compare=False)
     """Position in ``takes.json`` (for error locations)."""
+
+    def __repr__(self) -> str:
+        return f"TakeEntry({self.name!r}, {take_facts(self)})"
 
     # ---- identity and metadata -------------------------------------------------------------------
     @property
@@ -316,3 +319,9 @@ class TakeEntry:
         """The capture's ``timesync.csv`` (part ``captures``); the folder name falls back to §2.7's rule."""
         cap_dir = self.capture.dir if self.capture is not None else f"captures/{self.record.capture_name}"
         return self.release.resolve_dir(cap_dir, source="captures.json") / "timesync.csv"
+
+
+def take_facts(take: TakeEntry) -> str:
+    """The key facts of a take for a one-line repr: uid prefix, scenario, duration, number of views."""
+    duration = "" if take.duration_s is None else f", {take.duration_s:.1f} s"
+    return f"uid={short_uid(take.uid)!r}, scenario={take.scenario!r}{duration}, {len(take.views)} views"
