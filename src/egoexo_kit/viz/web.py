@@ -20,7 +20,7 @@ import numpy as np
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 from egoexo_kit.extras import missing_extra, require
 from egoexo_kit.facade import Release, Take, open_release
-from egoexo_kit.viz._overlay import BONES, LAYERS, overlay_frames, overlay_layer, parse_layers
+from egoexo_kit.viz._overlay import LAYERS, overlay_frames, overlay_layer, parse_layers, pose_tracks
 
 try:
     from fastapi import FastAPI, HTTPException
@@ -125,19 +125,16 @@ class _Viewer:
             T = cam.T_world_cam
             cams.append({"name": v.key, "center": T[:3, 3].tolist(), "forward": T[:3, 2].tolist()})
         skel: dict[str, Any] = {}
-        for part in ("body", "hand"):
-            for source in ("annotation", "automatic"):
-                p = take.annotations.pose(part, source=source)
-                if p is None or frame not in p.frames:
-                    continue
-                pts = p.points_3d[int(np.searchsorted(p.frames, frame))]
+        tracks = pose_tracks(take)  # the same tracks as the overlays: no flicker between frames
+        for part, track in tracks.items():
+            pts = track.points_3d(frame)
+            if pts is not None:
                 skel[part] = [None if not np.isfinite(q).all() else q.tolist() for q in pts]
-                break
         return {
             "frame": frame,
             "cameras": cams,
             "skeletons": skel,
-            "bones": {k: [list(b) for b in BONES[k]] for k in skel},
+            "bones": {k: [list(b) for b in tracks[k].bones] for k in skel},
         }
 
 
