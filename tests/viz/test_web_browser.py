@@ -220,6 +220,22 @@ def test_scene_shows_cameras_and_skeleton(page):
     assert ((r > 200) & (g > 150) & (b < 90)).sum() > 20  # body skeleton (#fc3)
 
 
+def test_pose_source_choice_redraws_the_overlay(page, synth_release):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    assert all(31 not in take.annotations.pose(part).frames for part in ("body", "hand"))  # no manual pose
+    page.evaluate("viewer.seek(31 / 30)")
+    _ready(page, 31)
+    for layer in ("masks", "gaze"):
+        page.uncheck(f"input.layer[data-layer={layer}]")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') > 0")  # the automatic skeleton, every frame
+    page.select_option("#pose-source", "annotation")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') === 0")  # no manual keypoints on frame 31
+    page.select_option("#pose-source", "")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') > 0")
+    for layer in ("masks", "gaze"):
+        page.check(f"input.layer[data-layer={layer}]")
+
+
 WIDTHS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 BARS = """() => [...document.querySelectorAll('#timeline .item')].map((b) => {
   const r = b.getBoundingClientRect(), lane = b.parentElement.getBoundingClientRect(),
@@ -282,7 +298,7 @@ def test_every_control_has_an_accessible_name(new_page, server):
     assert _unnamed(snap) == [], snap
     for role, name in [("button", "Play"), ("button", "Pause"), ("button", "Previous frame"),
                        ("button", "Next frame"), ("combobox", "Playback speed"), ("slider", "Frame"),
-                       ("checkbox", "pose")]:  # fmt: skip
+                       ("checkbox", "pose"), ("combobox", "Pose source")]:  # fmt: skip
         assert page.get_by_role(role, name=name, exact=True).count() == 1, (role, name, snap)
     page.get_by_role("button", name="Next frame").click()
     _ready(page, 1)

@@ -179,6 +179,13 @@ async function takePage(name) {
   const layerBoxes = take.layers.map((l) => $("label", {},
     $("input", { type: "checkbox", checked: "", class: "layer", dataset: { layer: l },
       onchange: (e) => { layers[l] = e.target.checked; clock.onFrame(clock.frame); } }), l));
+  // which keypoints the pose layer draws: one source for the whole take ("" = the densest)
+  let poseSource = "";
+  const sourceNames = { annotation: "manual", automatic: "automatic" };
+  const poseSelect = $("select", { id: "pose-source", "aria-label": "Pose source", title: "Pose source",
+    onchange: (e) => { poseSource = e.target.value; clock.onFrame(clock.frame); } },
+    $("option", { value: "" }, "pose: densest"),
+    ...take.pose_sources.map((s) => $("option", { value: s }, `pose: ${sourceNames[s] || s}`)));
   const caption = $("div", { id: "caption" });
   const scene = $("canvas", { id: "scene", width: 320, height: 240, role: "img",
     "aria-label": "3D scene: cameras and skeletons (drag to turn)" });
@@ -203,13 +210,14 @@ async function takePage(name) {
       const g = t.overlay.getContext("2d");
       if (!want) { g.clearRect(0, 0, t.overlay.width, t.overlay.height); return; }
       const img = new Image();
-      img.src = `${base}/overlay/${encodeURIComponent(t.view.name)}/${f}.png?layers=${want}&width=${t.overlay.width}&height=${t.overlay.height}`;
+      img.src = `${base}/overlay/${encodeURIComponent(t.view.name)}/${f}.png?layers=${want}&width=${t.overlay.width}`
+        + `&height=${t.overlay.height}&pose_source=${poseSource}`;
       try { await img.decode(); } catch { return; }
       if (token !== overlayToken) return;
       g.clearRect(0, 0, t.overlay.width, t.overlay.height);
       g.drawImage(img, 0, 0);
     });
-    const sceneDraw = getJSON(`${base}/scene/${f}`).then((d) => { if (token === overlayToken) drawScene(d); }).catch(() => {});
+    const sceneDraw = getJSON(`${base}/scene/${f}?pose_source=${poseSource}`).then((d) => { if (token === overlayToken) drawScene(d); }).catch(() => {});
     await Promise.all([...draws, sceneDraw]);
     if (token === overlayToken) document.body.dataset.overlayFrame = String(f);
   };
@@ -246,7 +254,7 @@ async function takePage(name) {
     button("▶", "Play", "play", () => clock.play()),
     button("❚❚", "Pause", "pause", () => clock.seek(clock.t)),
     button("▶▮", "Next frame", "next", () => clock.step(1)),
-    speed, scrub, timeLabel, ...layerBoxes);
+    speed, scrub, timeLabel, ...layerBoxes, poseSelect);
   app.replaceChildren($("div", { class: "views" }, ...tiles.map((t) => t.el), scene), controls, caption, timeline);
   window.viewer = { take, clock, seek: (t) => clock.seek(t) };
   await clock.seek(0);
