@@ -9,7 +9,16 @@ from typer.testing import CliRunner
 
 import egoexo_kit
 from egoexo_kit.cli import app
-from egoexo_kit.viz import ViewOverlay, composite, draw_overlay, overlay_frames, parse_layers, view_overlay
+from egoexo_kit.viz import (
+    BONES,
+    ViewOverlay,
+    composite,
+    draw_overlay,
+    overlay_frames,
+    parse_layers,
+    pose_tracks,
+    view_overlay,
+)
 
 FRAME = 60
 
@@ -57,7 +66,7 @@ def test_gaze_marker_centre():
 
 def test_view_overlay_matches_annotations(synth_release):
     take = egoexo_kit.open_release(synth_release).take(TAKE)
-    ov = view_overlay(take, "cam01", frame=FRAME)
+    ov = view_overlay(take, "cam01", frame=FRAME, pose_source="annotation")
     rel = take.annotations.relations
     visible = {o for o, cams in rel.tracks.items() if "cam01" in cams and cams["cam01"].visible(FRAME)}
     assert set(ov.masks) == visible and visible
@@ -72,6 +81,53 @@ def test_view_overlay_matches_annotations(synth_release):
     ego = view_overlay(take, "aria01_214-1", frame=FRAME, layers=("gaze",))
     assert ego.gaze is not None and not ego.masks and not ego.skeletons
     assert ego.size == (64, 64)
+
+
+def test_pose_tracks_choose_one_source_per_part(synth_release):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    tracks = pose_tracks(take)
+    for part in ("body", "hand"):
+        manual, auto = take.annotations.pose(part), take.annotations.pose(part, source="automatic")
+        assert len(auto) > len(manual) > 0
+        assert tracks[part].source == "automatic" and tracks[part].pose is auto  # the denser source
+    body = pose_tracks(take, source="annotation")["body"]
+    manual = take.annotations.pose("body")
+    ever = np.isfinite(manual.points_3d).all(axis=2).any(axis=0)
+    assert not ever.all()  # the synthetic manual body annotation leaves leg joints out
+    assert body.joints == tuple(np.flatnonzero(ever))
+    assert body.bones == tuple((a, b) for a, b in BONES["body"] if ever[a] and ever[b])
+    np.testing.assert_array_equal(body.points_3d(int(manual.frames[0])), manual.points_3d[0])
+    assert body.points_3d(int(manual.frames[0]) + 1) is None  # not an annotated frame
+    with pytest.raises(ValueError, match="unknown pose source 'manual'"):
+        pose_tracks(take, source="manual")
+
+
+@pytest.mark.parametrize("source", [None, "automatic"])
+def test_skeleton_bones_are_the_same_on_consecutive_frames(synth_release, source):
+    """Played frames 10-34 span manual body frames (every 15th): the drawn bones must not change."""
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    frames = range(10, 35)
+    assert {15, 30} <= set(take.annotations.pose("body").frames.tolist())
+    tracks = pose_tracks(take, source=source)
+    drawn = set()
+    for f in frames:
+        ov = view_overlay(take, "cam01", frame=f, layers=("pose",), pose_source=source)
+        assert ov.bones == {part: t.bones for part, t in tracks.items()}
+        assert ov.to_json()["bones"]["body"] == [list(b) for b in tracks["body"].bones]
+        ok = np.isfinite(ov.skeletons["body"]).all(axis=1)
+        drawn.add(frozenset((a, b) for a, b in ov.bones_of("body") if ok[a] and ok[b]))
+    assert drawn == {frozenset(BONES["body"])}  # full body on every frame, legs included
+
+
+def test_draw_overlay_draws_only_the_track_bones():
+    uv = np.full((17, 2), np.nan)
+    uv[5], uv[6], uv[11] = (2.0, 8.0), (18.0, 8.0), (2.0, 2.0)
+    full = ViewOverlay(size=(20, 10), skeletons={"body": uv})
+    shoulders = ViewOverlay(size=(20, 10), skeletons={"body": uv}, bones={"body": ((5, 6),)})
+    a = draw_overlay(np.zeros((40, 80, 4), np.uint8), full)
+    b = draw_overlay(np.zeros((40, 80, 4), np.uint8), shoulders)
+    assert a[14:28, 8, 3].min() > 0  # bone (5, 11) drawn by the full definition
+    assert b[14:28, 8, 3].max() == 0 and b[32, 12:68, 3].min() >= 200  # only (5, 6)
 
 
 def test_overlay_frames_change_only_overlaid_pixels(synth_release):

@@ -1,12 +1,16 @@
 """The web viewer in a real headless Chromium (Debian ``chromium`` driven by Playwright).
 
 The server is started by the test (uvicorn on a free port); views are compared pixel by pixel with
-the frames ``take.frames`` decodes, so a view showing the wrong frame fails.
+the frames ``take.frames`` decodes, so a view showing the wrong frame fails. It serves a copy of the
+generated release with two more keysteps, one reaching the end of the take and one past it with a
+long name (commentary already runs past the end), so layout tests see the bars that broke the page.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -44,13 +48,36 @@ OVERLAY_ALPHA = """(name) => {
 }"""
 
 
+LONG_STEP = "Loosen the quick release lever and pull the wheel out of the dropouts " * 3
+"""A keystep name much wider than its bar."""
+
+
 @pytest.fixture(scope="module")
-def server(synth_release):
+def release(synth_release, tmp_path_factory):
+    """The generated release plus two keysteps at the end of the take (one past it, long)."""
+    out = tmp_path_factory.mktemp("viewer") / "release"
+    shutil.copytree(synth_release, out)
+    end = egoexo_kit.open_release(out).take(TAKE).duration_s
+    for path in sorted((out / "annotations").glob("keystep_*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for ann in data["annotations"].values():
+            if ann["take_name"] == TAKE:
+                first = ann["segments"][0]
+                ann["segments"] += [
+                    {**first, "start_time": end - 1.5, "end_time": end, "step_name": "Check the wheel"},
+                    {**first, "start_time": end - 1.0, "end_time": end + 2.0, "step_name": LONG_STEP},
+                ]
+        path.write_text(json.dumps(data), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(release):
     import uvicorn
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(synth_release), log_level="warning")
+    config = uvicorn.Config(create_app(release), log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -63,14 +90,36 @@ def server(synth_release):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], timeout=60_000)
-        pg = browser.new_page()
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], timeout=60_000)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    pg = browser.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(server + "/")
+    yield pg
+    pg.close()
+
+
+@pytest.fixture
+def new_page(browser, server):
+    """``new_page(width, height)``: a fresh page of that viewport (closed after the test)."""
+    pages = []
+
+    def make(width: int = 1400, height: int = 900):
+        pg = browser.new_page(viewport={"width": width, "height": height})
         pg.set_default_timeout(30_000)
-        pg.goto(server + "/")
-        yield pg
-        browser.close()
+        pages.append(pg)
+        return pg
+
+    yield make
+    for pg in pages:
+        pg.close()
 
 
 def _ready(page, frame: int) -> None:
@@ -169,3 +218,94 @@ def test_scene_shows_cameras_and_skeleton(page):
     r, g, b = rgb.T
     assert ((b > 200) & (r < 160)).sum() > 20  # cameras (#8cf)
     assert ((r > 200) & (g > 150) & (b < 90)).sum() > 20  # body skeleton (#fc3)
+
+
+def test_pose_source_choice_redraws_the_overlay(page, synth_release):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    assert all(31 not in take.annotations.pose(part).frames for part in ("body", "hand"))  # no manual pose
+    page.evaluate("viewer.seek(31 / 30)")
+    _ready(page, 31)
+    for layer in ("masks", "gaze"):
+        page.uncheck(f"input.layer[data-layer={layer}]")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') > 0")  # the automatic skeleton, every frame
+    page.select_option("#pose-source", "annotation")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') === 0")  # no manual keypoints on frame 31
+    page.select_option("#pose-source", "")
+    page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') > 0")
+    for layer in ("masks", "gaze"):
+        page.check(f"input.layer[data-layer={layer}]")
+
+
+WIDTHS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+BARS = """() => [...document.querySelectorAll('#timeline .item')].map((b) => {
+  const r = b.getBoundingClientRect(), lane = b.parentElement.getBoundingClientRect(),
+    line = document.getElementById('timeline').getBoundingClientRect();
+  return {family: b.dataset.family, title: b.title, ellipsis: getComputedStyle(b).textOverflow,
+    bar: [r.left, r.right], lane: [lane.left, lane.right], timeline: [line.left, line.right]};
+})"""
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1920, 1080), (1280, 720)])
+def test_pages_fit_the_window(new_page, server, release, size):
+    take = egoexo_kit.open_release(release).take(TAKE)
+    rows = take.annotations.timeline_rows(["keystep", "expert_commentary"])
+    assert any(r["end_s"] > take.duration_s for r in rows if r["family"] == "commentary")
+    assert any(r["end_s"] > take.duration_s for r in rows if r["family"] == "keystep")
+    page = new_page(*size)
+    page.goto(server + "/")
+    page.wait_for_selector("tr.take")
+    scroll, inner = page.evaluate(WIDTHS)
+    assert scroll <= inner, ("take list", scroll, inner)
+    page.goto(f"{server}/#/take/{TAKE}")
+    _ready(page, 0)
+    scroll, inner = page.evaluate(WIDTHS)
+    assert scroll <= inner, ("take page", scroll, inner)
+    bars = page.evaluate(BARS)
+    assert {b["family"] for b in bars} >= {"keystep", "commentary"}
+    for b in bars:  # every bar inside its lane, hence inside the timeline
+        assert b["lane"][0] - 0.5 <= b["bar"][0] <= b["bar"][1] <= b["lane"][1] + 0.5, b
+        assert b["timeline"][0] <= b["lane"][0] <= b["lane"][1] <= b["timeline"][1] + 0.5, b
+        assert b["ellipsis"] == "ellipsis", b
+    long = [b for b in bars if LONG_STEP.strip() in b["title"]]
+    assert len(long) == 1 and long[0]["bar"][1] == pytest.approx(long[0]["lane"][1], abs=0.5)
+
+
+INTERACTIVE = ("button", "checkbox", "combobox", "link", "listbox", "radio", "searchbox", "slider",
+               "spinbutton", "switch", "textbox")  # fmt: skip
+"""ARIA roles a user operates: each needs a name a screen reader can say."""
+
+
+def _unnamed(snapshot: str) -> list[str]:
+    """Lines of an aria snapshot (YAML) whose interactive role has no name."""
+    bad = []
+    for line in snapshot.splitlines():
+        m = re.match(r'\s*- (\w+)(?: "(.*?)")?(?: \[.*\])?:?\s*(.*)$', line)
+        if m and m[1] in INTERACTIVE and not (m[2] or "").strip():
+            bad.append(line.strip())
+    return bad
+
+
+def test_every_control_has_an_accessible_name(new_page, server):
+    page = new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("tr.take")
+    snap = page.locator("body").aria_snapshot()
+    assert _unnamed(snap) == [], snap
+    assert page.get_by_role("combobox", name="Filter by scenario").count() == 1
+    page.goto(f"{server}/#/take/{TAKE}")
+    _ready(page, 0)
+    snap = page.locator("body").aria_snapshot()
+    assert _unnamed(snap) == [], snap
+    for role, name in [("button", "Play"), ("button", "Pause"), ("button", "Previous frame"),
+                       ("button", "Next frame"), ("combobox", "Playback speed"), ("slider", "Frame"),
+                       ("checkbox", "pose"), ("combobox", "Pose source")]:  # fmt: skip
+        assert page.get_by_role(role, name=name, exact=True).count() == 1, (role, name, snap)
+    page.get_by_role("button", name="Next frame").click()
+    _ready(page, 1)
+
+
+def test_unnamed_controls_are_found():
+    snap = (
+        '- button "Play"\n- button\n- slider:\n- combobox "Speed":\n  - option "1x" [selected]\n- checkbox ""'
+    )
+    assert _unnamed(snap) == ["- button", "- slider:", '- checkbox ""']

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.viz.conftest import TAKE
 
 import egoexo_kit
-from egoexo_kit.viz import overlay_frames
+from egoexo_kit.viz import overlay_frames, overlay_layer, pose_tracks
 from egoexo_kit.viz.web import create_app, safe_path
 
 VIDEO = f"takes/{TAKE}/frame_aligned_videos/cam01.mp4"
@@ -49,6 +49,36 @@ def test_take_json(client, synth_release):
     c = next(c for c in scene["cameras"] if c["name"] == "cam01")
     np.testing.assert_allclose(c["center"], cam.T_world_cam[:3, 3])
     assert set(scene["skeletons"]) == {"body", "hand"}
+
+
+def test_scene_skeleton_keeps_its_joints_and_bones_from_frame_to_frame(client, synth_release):
+    """Frames 10-34 include manual body frames (upper body only): the 3D skeleton must not change shape."""
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    bones = {part: [list(b) for b in t.bones] for part, t in pose_tracks(take).items()}
+    shapes = set()
+    for f in range(10, 35):
+        scene = client.get(f"/api/takes/{TAKE}/scene/{f}").json()
+        assert scene["bones"] == bones
+        shapes.add(tuple(p is not None for p in scene["skeletons"]["body"]))
+    assert shapes == {(True,) * 17}
+
+
+def test_pose_source_parameter(client, synth_release):
+    take = egoexo_kit.open_release(synth_release).take(TAKE)
+    assert client.get(f"/api/takes/{TAKE}").json()["pose_sources"] == ["annotation", "automatic"]
+    url = f"/api/takes/{TAKE}/overlay/cam01/15.png"
+    params = {"layers": "pose", "width": 96, "height": 54}
+    pngs = []
+    for source in ("annotation", "automatic"):
+        r = client.get(url, params={**params, "pose_source": source})
+        pngs.append(cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_UNCHANGED)[..., [2, 1, 0, 3]])
+        want = overlay_layer(take, "cam01", frame=15, size=(96, 54), layers=("pose",), pose_source=source)
+        assert (pngs[-1] == want).all(), source
+    assert (pngs[0] != pngs[1]).any()  # frame 15 has both sources; the manual body lacks the legs
+    manual = client.get(f"/api/takes/{TAKE}/scene/15", params={"pose_source": "annotation"}).json()
+    assert manual["bones"]["body"] == [list(b) for b in pose_tracks(take, source="annotation")["body"].bones]
+    assert client.get(url, params={"pose_source": "manual"}).status_code == 400
+    assert client.get(f"/api/takes/{TAKE}/scene/15", params={"pose_source": "x"}).status_code == 400
 
 
 def test_overlay_and_preview_are_the_shared_drawing(client, synth_release):

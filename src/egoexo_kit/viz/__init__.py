@@ -13,18 +13,23 @@ from __future__ import annotations
 
 from egoexo_kit.viz._overlay import BONES as BONES
 from egoexo_kit.viz._overlay import LAYERS as LAYERS
+from egoexo_kit.viz._overlay import POSE_SOURCES as POSE_SOURCES
+from egoexo_kit.viz._overlay import PoseTrack as PoseTrack
 from egoexo_kit.viz._overlay import ViewOverlay as ViewOverlay
 from egoexo_kit.viz._overlay import composite as composite
 from egoexo_kit.viz._overlay import draw_overlay as draw_overlay
 from egoexo_kit.viz._overlay import overlay_frames as overlay_frames
 from egoexo_kit.viz._overlay import overlay_layer as overlay_layer
 from egoexo_kit.viz._overlay import parse_layers as parse_layers
+from egoexo_kit.viz._overlay import pose_tracks as pose_tracks
 from egoexo_kit.viz._overlay import view_overlay as view_overlay
 from egoexo_kit.viz._rerun import export_rerun as export_rerun
 
 __all__ = [
     "BONES",
     "LAYERS",
+    "POSE_SOURCES",
+    "PoseTrack",
     "ViewOverlay",
     "composite",
     "draw_overlay",
@@ -32,5 +37,6 @@ __all__ = [
     "overlay_frames",
     "overlay_layer",
     "parse_layers",
+    "pose_tracks",
     "view_overlay",
 ]

@@ -20,7 +20,7 @@ from egoexo_kit._io import atomic_path
 from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
 from egoexo_kit.extras import require
 from egoexo_kit.release import View, read_closed_loop_trajectory
-from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons
+from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons, pose_tracks
 from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
@@ -223,14 +223,19 @@ def _log_annotations(
             rr.AnnotationContext([(i + 1, o) for i, o in enumerate(objects)]),
             static=True,
         )
+    try:
+        tracks = pose_tracks(take)  # one skeleton per part for the whole take, as the overlays draw
+    except EgoExoKitError as e:
+        _skip("2D keypoints", e)
+        tracks = {}
     for name in names:
         for f in frames:
             f = int(f)
             rec.set_time("t", duration=f / FPS)
             try:
-                for part, uv in _skeletons(take, name, f).items():
+                for part, uv in _skeletons(take, name, f, tracks=tracks).items():
                     ok = np.isfinite(uv).all(axis=1)
-                    strips = [uv[[i, j]] for i, j in BONES[part] if ok[i] and ok[j]]
+                    strips = [uv[[i, j]] for i, j in tracks[part].bones if ok[i] and ok[j]]
                     rec.log(
                         f"world/cams/{name}/{part}", rr.Points2D(uv[ok], radii=1.5), rr.LineStrips2D(strips)
                     )

@@ -20,7 +20,14 @@ import numpy as np
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 from egoexo_kit.extras import missing_extra, require
 from egoexo_kit.facade import Release, Take, open_release
-from egoexo_kit.viz._overlay import BONES, LAYERS, overlay_frames, overlay_layer, parse_layers
+from egoexo_kit.viz._overlay import (
+    LAYERS,
+    POSE_SOURCES,
+    overlay_frames,
+    overlay_layer,
+    parse_layers,
+    pose_tracks,
+)
 
 try:
     from fastapi import FastAPI, HTTPException
@@ -114,8 +121,11 @@ class _Viewer:
             out.append({"name": v.key, "kind": v.kind, "url": f"/files/{rel}"})
         return out
 
-    def scene(self, take: Take, frame: int) -> dict[str, Any]:
-        """Camera centres and viewing directions plus 3D skeletons at ``frame`` (world metres)."""
+    def scene(self, take: Take, frame: int, pose_source: str | None = None) -> dict[str, Any]:
+        """Camera centres and viewing directions plus 3D skeletons at ``frame`` (world metres).
+
+        Skeletons come from :func:`~egoexo_kit.viz.pose_tracks` (``pose_source`` is its ``source``).
+        """
         cams = []
         for v in take.select_views():
             try:
@@ -125,20 +135,24 @@ class _Viewer:
             T = cam.T_world_cam
             cams.append({"name": v.key, "center": T[:3, 3].tolist(), "forward": T[:3, 2].tolist()})
         skel: dict[str, Any] = {}
-        for part in ("body", "hand"):
-            for source in ("annotation", "automatic"):
-                p = take.annotations.pose(part, source=source)
-                if p is None or frame not in p.frames:
-                    continue
-                pts = p.points_3d[int(np.searchsorted(p.frames, frame))]
+        tracks = pose_tracks(take, source=pose_source)  # as the overlays: no flicker between frames
+        for part, track in tracks.items():
+            pts = track.points_3d(frame)
+            if pts is not None:
                 skel[part] = [None if not np.isfinite(q).all() else q.tolist() for q in pts]
-                break
         return {
             "frame": frame,
             "cameras": cams,
             "skeletons": skel,
-            "bones": {k: [list(b) for b in BONES[k]] for k in skel},
+            "bones": {k: [list(b) for b in tracks[k].bones] for k in skel},
         }
+
+
+def _pose_source(value: str) -> str | None:
+    """The ``pose_source`` query parameter: empty for the default track, else a known source (or 400)."""
+    if value and value not in POSE_SOURCES:
+        raise HTTPException(400, f"unknown pose source {value!r}; known sources: {', '.join(POSE_SOURCES)}")
+    return value or None
 
 
 def create_app(release: str | Path | Release) -> FastAPI:
@@ -185,15 +199,16 @@ def create_app(release: str | Path | Release) -> FastAPI:
                 "views": viewer.views(tk),
                 "timeline": rows,
                 "layers": list(LAYERS),
+                "pose_sources": list(POSE_SOURCES),
             }
         )
 
     @app.get("/api/takes/{name}/scene/{frame}")
-    def scene(name: str, frame: int) -> JSONResponse:
+    def scene(name: str, frame: int, pose_source: str = "") -> JSONResponse:
         tk = viewer.take(name)
         if not 0 <= frame < tk.timeline.n_frames:
             raise HTTPException(404, f"frame {frame} outside 0..{tk.timeline.n_frames - 1}")
-        return JSONResponse(viewer.scene(tk, frame))
+        return JSONResponse(viewer.scene(tk, frame, _pose_source(pose_source)))
 
     def _frame_view(name: str, view: str, frame: int) -> tuple[Take, str]:
         tk = viewer.take(name)
@@ -219,19 +234,26 @@ def create_app(release: str | Path | Release) -> FastAPI:
         layers: str = ",".join(LAYERS),
         width: int = 0,
         height: int = 0,
+        pose_source: str = "",
     ) -> Response:
         tk, vn = _frame_view(name, view, frame)
+        source = _pose_source(pose_source)
         if width <= 0 or height <= 0:
             width, height = next(iter(tk.frames(frame=frame, views=[vn]).values())).shape[1::-1]
         with viewer.lock:
-            layer = overlay_layer(tk, vn, frame=frame, size=(width, height), layers=_layers(layers))
+            layer = overlay_layer(
+                tk, vn, frame=frame, size=(width, height), layers=_layers(layers), pose_source=source
+            )
         return _png(layer)
 
     @app.get("/api/takes/{name}/preview/{view}/{frame}.png")
-    def preview(name: str, view: str, *, frame: int, layers: str = ",".join(LAYERS)) -> Response:
+    def preview(
+        name: str, view: str, *, frame: int, layers: str = ",".join(LAYERS), pose_source: str = ""
+    ) -> Response:
         tk, vn = _frame_view(name, view, frame)
+        source = _pose_source(pose_source)
         with viewer.lock:
-            pic = overlay_frames(tk, frame=frame, views=[vn], layers=_layers(layers))[vn]
+            pic = overlay_frames(tk, frame=frame, views=[vn], layers=_layers(layers), pose_source=source)[vn]
         return _png(pic)
 
     @app.api_route("/files/{path:path}", methods=["GET", "HEAD"])

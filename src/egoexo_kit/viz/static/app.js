@@ -25,7 +25,7 @@ async function listPage(params) {
   const data = await getJSON(`/api/takes?${q}`);
   const filters = $("div", { class: "filters" });
   for (const [key, values] of Object.entries(data.facets)) {
-    const sel = $("select", { name: key, onchange: () => {
+    const sel = $("select", { name: key, "aria-label": `Filter by ${key}`, onchange: () => {
       const p = Object.fromEntries([...filters.querySelectorAll("select")]
         .filter((s) => s.value).map((s) => [s.name, s.value]));
       location.hash = "#/?" + new URLSearchParams(p).toString();
@@ -162,7 +162,8 @@ async function takePage(name) {
   document.body.dataset.ready = "0";
   const base = `/api/takes/${encodeURIComponent(take.name)}`;
   const tiles = take.views.map((v) => {
-    const video = $("video", { src: v.url, muted: "", preload: "auto", playsinline: "", dataset: { view: v.name } });
+    const video = $("video", { src: v.url, muted: "", preload: "auto", playsinline: "", "aria-label": `view ${v.name}`,
+      dataset: { view: v.name } });
     video.muted = true;
     const overlay = $("canvas", { class: "overlay", dataset: { view: v.name } });
     return { view: v, video, overlay, el: $("div", { class: "view" }, video, overlay, $("div", { class: "label" }, v.name)) };
@@ -178,12 +179,20 @@ async function takePage(name) {
   const layerBoxes = take.layers.map((l) => $("label", {},
     $("input", { type: "checkbox", checked: "", class: "layer", dataset: { layer: l },
       onchange: (e) => { layers[l] = e.target.checked; clock.onFrame(clock.frame); } }), l));
+  // which keypoints the pose layer draws: one source for the whole take ("" = the densest)
+  let poseSource = "";
+  const sourceNames = { annotation: "manual", automatic: "automatic" };
+  const poseSelect = $("select", { id: "pose-source", "aria-label": "Pose source", title: "Pose source",
+    onchange: (e) => { poseSource = e.target.value; clock.onFrame(clock.frame); } },
+    $("option", { value: "" }, "pose: densest"),
+    ...take.pose_sources.map((s) => $("option", { value: s }, `pose: ${sourceNames[s] || s}`)));
   const caption = $("div", { id: "caption" });
-  const scene = $("canvas", { id: "scene", width: 320, height: 240 });
+  const scene = $("canvas", { id: "scene", width: 320, height: 240, role: "img",
+    "aria-label": "3D scene: cameras and skeletons (drag to turn)" });
   const drawScene = sceneView(scene);
   const duration = take.n_frames / take.fps;
   const cursor = $("div", { class: "cursor" });
-  const scrub = $("input", { type: "range", id: "scrub", min: 0, max: take.n_frames - 1, step: 1, value: 0,
+  const scrub = $("input", { type: "range", id: "scrub", "aria-label": "Frame", min: 0, max: take.n_frames - 1, step: 1, value: 0,
     oninput: (e) => clock.seek(Number(e.target.value) / take.fps) });
   const timeLabel = $("span", { id: "time" }, "0.000 s");
 
@@ -191,6 +200,7 @@ async function takePage(name) {
   const onFrame = async (f) => {
     scrub.value = f;
     timeLabel.textContent = `${(f / take.fps).toFixed(3)} s  frame ${f}`;
+    scrub.setAttribute("aria-valuetext", timeLabel.textContent);
     cursor.style.left = `calc(95px + (100% - 95px) * ${f / take.n_frames})`;
     const active = take.timeline.filter((r) => r.start_frame <= f && (r.end_frame ?? r.start_frame + take.fps) >= f);
     caption.textContent = active.map((r) => `[${r.family}] ${r.label}`).join("  ·  ");
@@ -200,43 +210,51 @@ async function takePage(name) {
       const g = t.overlay.getContext("2d");
       if (!want) { g.clearRect(0, 0, t.overlay.width, t.overlay.height); return; }
       const img = new Image();
-      img.src = `${base}/overlay/${encodeURIComponent(t.view.name)}/${f}.png?layers=${want}&width=${t.overlay.width}&height=${t.overlay.height}`;
+      img.src = `${base}/overlay/${encodeURIComponent(t.view.name)}/${f}.png?layers=${want}&width=${t.overlay.width}`
+        + `&height=${t.overlay.height}&pose_source=${poseSource}`;
       try { await img.decode(); } catch { return; }
       if (token !== overlayToken) return;
       g.clearRect(0, 0, t.overlay.width, t.overlay.height);
       g.drawImage(img, 0, 0);
     });
-    const sceneDraw = getJSON(`${base}/scene/${f}`).then((d) => { if (token === overlayToken) drawScene(d); }).catch(() => {});
+    const sceneDraw = getJSON(`${base}/scene/${f}?pose_source=${poseSource}`).then((d) => { if (token === overlayToken) drawScene(d); }).catch(() => {});
     await Promise.all([...draws, sceneDraw]);
     if (token === overlayToken) document.body.dataset.overlayFrame = String(f);
   };
   const clock = new Clock(take, tiles.map((t) => t.video), onFrame);
 
+  // Bars are clamped to the take (commentary and keysteps may run past its end); a bar too short
+  // for its minimum width is pulled left so that it still ends inside the lane.
+  const clampT = (t) => Math.max(0, Math.min(duration, t));
   const families = [["keystep", "keysteps"], ["atomic", "atomic"], ["commentary", "commentary"], ["proficiency", "proficiency"]];
-  const timeline = $("div", { class: "timeline", id: "timeline" }, ...families.map(([fam, label]) => {
-    const lane = $("div", { class: "lane" });
-    for (const r of take.timeline.filter((r) => r.family === fam)) {
-      const end = r.end_s ?? r.start_s;
-      lane.append($("button", {
-        class: `item ${fam}`, title: `${r.start_s.toFixed(2)} s: ${r.label}`,
-        dataset: { start: r.start_s, family: fam },
-        style: `left:${(100 * r.start_s) / duration}%;width:${(100 * (end - r.start_s)) / duration}%`,
-        onclick: () => clock.seek(r.start_s),
-      }, r.label));
-    }
-    return $("div", { class: "track" }, $("span", { class: "name" }, label), lane);
-  }), cursor);
+  const timeline = $("div", { class: "timeline", id: "timeline", role: "group", "aria-label": "Annotation timeline" },
+    ...families.map(([fam, label]) => {
+      const lane = $("div", { class: "lane" });
+      for (const r of take.timeline.filter((r) => r.family === fam)) {
+        const start = clampT(r.start_s), end = Math.max(start, clampT(r.end_s ?? r.start_s));
+        const span = r.end_s == null ? `${r.start_s.toFixed(2)} s` : `${r.start_s.toFixed(2)}–${r.end_s.toFixed(2)} s`;
+        lane.append($("button", {
+          class: `item ${fam}`, title: `${span}: ${r.label}`,
+          dataset: { start: r.start_s, family: fam },
+          style: `left:min(${(100 * start) / duration}%, 100% - var(--item-min));width:${(100 * (end - start)) / duration}%`,
+          onclick: () => clock.seek(start),
+        }, r.label));
+      }
+      return $("div", { class: "track" }, $("span", { class: "name" }, label), lane);
+    }), cursor);
 
-  const button = (label, id, fn) => $("button", { id, onclick: fn }, label);
-  const speed = $("select", { id: "speed", onchange: (e) => clock.setSpeed(Number(e.target.value)) },
+  const button = (glyph, name, id, fn) => $("button", { id, "aria-label": name, title: name, onclick: fn }, glyph);
+  const speed = $("select", { id: "speed", "aria-label": "Playback speed", title: "Playback speed",
+    onchange: (e) => clock.setSpeed(Number(e.target.value)) },
     ...[0.25, 0.5, 1, 2].map((s) => $("option", { value: s }, `${s}×`)));
   speed.value = "1";
   const controls = $("div", { class: "controls" },
-    button("⏮", "prev", () => clock.step(-1)),
-    button("▶", "play", () => clock.play()),
-    button("⏸", "pause", () => clock.seek(clock.t)),
-    button("⏭", "next", () => clock.step(1)),
-    speed, scrub, timeLabel, ...layerBoxes);
+    // glyphs from common fonts (DejaVu has no U+23ED..23F8); the name comes from aria-label
+    button("▮◀", "Previous frame", "prev", () => clock.step(-1)),
+    button("▶", "Play", "play", () => clock.play()),
+    button("❚❚", "Pause", "pause", () => clock.seek(clock.t)),
+    button("▶▮", "Next frame", "next", () => clock.step(1)),
+    speed, scrub, timeLabel, ...layerBoxes, poseSelect);
   app.replaceChildren($("div", { class: "views" }, ...tiles.map((t) => t.el), scene), controls, caption, timeline);
   window.viewer = { take, clock, seek: (t) => clock.seek(t) };
   await clock.seek(0);
