@@ -145,7 +145,7 @@ class Release:
     def catalog(self, *, rebuild: bool = True, progress: Any = None) -> duckdb.DuckDBPyConnection:
         """Update the annotation catalog (only changed files) and return a DuckDB connection to it.
 
-        Tables and columns are listed in the README (``takes``, ``keysteps``, ``pose_frames`` …); the
+        Tables and columns are listed in docs/design.md (``takes``, ``keysteps``, ``pose_frames`` …); the
         Parquet files live in ``<release>/.egoexo-kit/catalog/``.
         """
         from egoexo_kit.annotations import catalog
