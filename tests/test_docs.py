@@ -223,7 +223,11 @@ def official_bucket(moto_endpoint, docs_release, tmp_path_factory) -> str:
     client.create_bucket(Bucket=bucket)
     clean = tmp_path_factory.mktemp("official") / "egoexo"
     _materialise(docs_release, clean)
-    publish(clean, f"s3://{bucket}/{prefix}", release="v2", endpoint_url=moto_endpoint, workers=4)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        publish(clean, f"s3://{bucket}/{prefix}", release="v2", endpoint_url=moto_endpoint, workers=4)
     return moto_endpoint
 
 
