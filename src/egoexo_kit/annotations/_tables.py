@@ -2,7 +2,8 @@
 
 One extractor per family turns a parsed file (through the family loaders, so there is one parser)
 into columns. Times are seconds from take start (``start_s``/``end_s`` or ``t_s``) with the aligned
-frame next to them (:func:`egoexo_kit.vocab.frame_of`, FORMAT §3.3). The columns are documented in the README.
+frame next to them (:func:`egoexo_kit.vocab.frame_of`, FORMAT §3.3). The columns are documented in
+docs/design.md.
 
 Irregular but usable data (issue 16) is catalogued, not refused: a ``takes.json`` record that does not
 parse is left out and an empty EgoPose frame skipped, each with a located row in ``catalog_notes``;

@@ -1,4 +1,4 @@
-"""Read a raw capture folder (the layout ``egoexo-kit synth --raw`` writes; see the README).
+"""Read a raw capture folder (the layout ``egoexo-kit synth --raw`` writes; see docs/design.md).
 
 ``<raw>/<capture_name>/`` holds ``manifest.json`` (devices, files, rates), one continuous recording per
 device on its own clock (the Aria as MP4 + timestamps CSV, or a ``.vrs`` read through projectaria-tools)

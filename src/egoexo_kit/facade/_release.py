@@ -145,7 +145,7 @@ class Release:
     def catalog(self, *, rebuild: bool = True, progress: Any = None) -> duckdb.DuckDBPyConnection:
         """Update the annotation catalog (only changed files) and return a DuckDB connection to it.
 
-        Tables and columns are listed in the README (``takes``, ``keysteps``, ``pose_frames`` …); the
+        Tables and columns are listed in docs/design.md (``takes``, ``keysteps``, ``pose_frames`` …); the
         Parquet files live in ``<release>/.egoexo-kit/catalog/``. Results come back as tuples
         (``.fetchall()``) or Arrow (``.fetch_arrow_table()``) with the core install, as a
         ``pandas.DataFrame`` with ``con.sql("SELECT * FROM keysteps").df()``, which needs pandas

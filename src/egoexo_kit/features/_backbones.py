@@ -291,7 +291,7 @@ _PACKAGED = {
     # name: (module, file inside the module, inner tensor, input handling)
     "ppocr-det": ("rapidocr_onnxruntime", "models/ch_PP-OCRv4_det_infer.onnx", "p2o.Concat.1", {"bgr": True}),
 }
-"""Pretrained models whose weights ship inside a registry wheel (installed with ``--no-deps``, see README)."""
+"""Pretrained models whose weights ship inside a registry wheel (``--no-deps`` install: docs/install.md)."""
 
 
 def packaged_model_path(name: str) -> Path:

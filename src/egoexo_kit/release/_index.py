@@ -1,4 +1,4 @@
-"""The metadata index of a release folder (FORMAT.md §1–§2): its records, takes and captures.
+"""The metadata index of a release folder (docs/format.md §1–§2): its records, takes and captures.
 
 :class:`ReleaseIndex` reads ``takes.json`` and the other metadata files and hands out
 :class:`~egoexo_kit.release.TakeEntry` objects; it reads no media. ``egoexo_kit.open_release`` wraps

@@ -1,6 +1,6 @@
-"""Typed records of the metadata JSON files (FORMAT.md §2).
+"""Typed records of the metadata JSON files (docs/format.md §2).
 
-Each model accepts every variant FORMAT.md lists (string booleans, 0/1 flags, null paths,
+Each model accepts every variant docs/format.md lists (string booleans, 0/1 flags, null paths,
 ``has_trimmed_gaze`` vs ``has_trimmed_eye_gaze`` …) and keeps unknown keys in ``extra`` instead
 of dropping them. Almost every field is optional so a partial or older release still reads; the
 validator decides which missing keys are errors.

@@ -1,6 +1,6 @@
 """A tiny, hand-laid release in the official layout: two captures, three takes, every file family.
 
-It mirrors the examples of FORMAT.md (``cmu_bike…`` with ``cam0N``, ``upenn_…`` with ``gp0N`` and an
+It mirrors the examples of docs/format.md (``cmu_bike…`` with ``cam0N``, ``upenn_…`` with ``gp0N`` and an
 ``aria02`` headset) at toy resolutions, so the reader, the validator, ``info`` and the demo have a
 real release to work on in about a second. The full synthetic world (issue 3) supersedes it for
 everything that needs physically consistent ground truth.

@@ -1,4 +1,4 @@
-"""Whole-release checks: every problem of a release folder against FORMAT.md, located, in one run.
+"""Whole-release checks: every problem of a release folder against docs/format.md, located, in one run.
 
 :func:`validate_release` returns a :class:`Report` of :class:`Problem` errors and warnings; it never
 stops at the first and never raises on bad data. The checks are built on the readers below them:

@@ -1,4 +1,4 @@
-"""``validate``: check a release folder against FORMAT.md and report every problem in one run.
+"""``validate``: check a release folder against docs/format.md and report every problem in one run.
 
 Metadata structure and cross-references live here; file contents (CSV, MP4) are checked in
 ``_files`` and annotation files in ``_annotations``; the state they share is ``_context.Ctx``.

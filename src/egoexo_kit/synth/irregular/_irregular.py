@@ -2,7 +2,7 @@
 
 Real Ego-Exo4D downloads carry things our generator would never write on its own: empty timesync
 cells inside take windows, annotation files naming redacted takes, empty EgoPose frames,
-``(N, 1, D)`` feature tensors, non-canonical mask RLEs (see the README's "Real data" section for
+``(N, 1, D)`` feature tensors, non-canonical mask RLEs (see the "Real data" section of docs/design.md for
 each one's source). A default synthetic release reproduces them so every test meets them; each
 step below edits the finished release in place and returns records of what it changed, which
 :func:`apply_irregularities` writes to ``.synth/irregularities.json``.
