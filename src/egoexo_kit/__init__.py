@@ -9,10 +9,10 @@ the heavy stack (PyAV, pyarrow, scipy, DuckDB …) loads when a release is opene
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # what ``typing.TYPE_CHECKING`` is at run time, without importing typing (~7 ms)
 if TYPE_CHECKING:
+    from typing import Any
+
     from egoexo_kit.errors import EgoExoKitError as EgoExoKitError
     from egoexo_kit.errors import FormatError as FormatError
     from egoexo_kit.facade import Release as Release
@@ -47,6 +47,8 @@ _LAZY: dict[str, str] = {
 
 def __getattr__(name: str) -> Any:
     """Import a public name's module on first access and keep the name (PEP 562)."""
+    import importlib
+
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
