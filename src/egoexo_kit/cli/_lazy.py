@@ -100,13 +100,14 @@ class _Commands(MutableMapping[str, Any]):
 
 
 class LazyGroup(TyperGroup):
-    """The root click group: commands from :data:`COMMANDS`, imported when run, listed without importing.
+    """A click group over a table of :class:`LazyCommand`: commands imported when run, listed without.
 
-    Use as ``typer.Typer(cls=LazyGroup)``; the table is the class attribute :attr:`table`, set by a
-    subclass (``egoexo_kit.cli`` defines one).
+    Use a subclass that sets :attr:`table` as ``typer.Typer(cls=...)`` (``egoexo_kit.cli`` does, with
+    its ``COMMANDS``). Commands registered on the Typer app the usual way are kept beside the table.
     """
 
     table: dict[str, LazyCommand] = {}
+    """Command name → entry, in the order the help lists them."""
 
     def __init__(self, **kwargs: Any) -> None:
         """Build the group; commands registered on the Typer app directly are kept beside the table."""
