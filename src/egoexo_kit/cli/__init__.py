@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from egoexo_kit import __version__
-from egoexo_kit.cli._common import ListOptionsCommand, set_debug
+from egoexo_kit.cli._common import CliGroup, set_debug
 from egoexo_kit.cli.annotations import annotations
 from egoexo_kit.cli.benchmark import baseline, benchmark_app
 from egoexo_kit.cli.build import build_cmd
@@ -34,6 +34,7 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="egoexo-kit",
+    cls=CliGroup,
     help="Get, read, benchmark, build and see Ego-Exo4D releases.",
     no_args_is_help=True,
     add_completion=False,
@@ -66,7 +67,7 @@ app.command()(collage)
 app.command()(frames)
 app.command()(clips)
 app.command(name="eval")(eval_)
-app.command(cls=ListOptionsCommand)(download)
+app.command()(download)
 app.command()(publish)
 app.command()(features)
 app.command()(calib)
@@ -79,7 +80,7 @@ app.command()(query)
 app.command()(search)
 app.command()(serve)
 app.command(name="export-rerun")(export_rerun)
-app.command(name="build", cls=ListOptionsCommand)(build_cmd)
+app.command(name="build")(build_cmd)
 
 
 def main() -> None:
