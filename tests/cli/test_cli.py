@@ -60,8 +60,8 @@ def test_validate_rich_output_and_strict(tiny_release, edit_json):
 
 def test_validate_missing_folder(tmp_path):
     res = run("validate", tmp_path / "nope", "--json")
-    assert res.exit_code == 1
-    assert json.loads(res.stdout)["errors"][0]["message"] == "release folder does not exist"
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.strip() == f"error: {tmp_path / 'nope'}: release folder does not exist"
 
 
 def test_info_json(tiny_release_ro):

@@ -104,7 +104,9 @@ def clips(
     take: str = typer.Argument(..., help="Take name or uid."),
     t0: float = typer.Option(..., "--t0", help="Start, seconds from take start."),
     t1: float = typer.Option(..., "--t1", help="End (exclusive), seconds from take start."),
-    fps: float | None = typer.Option(None, "--fps", help="Sampling rate (default: every frame, 30 fps)."),
+    fps: float | None = typer.Option(
+        None, "--fps", min=0.001, help="Sampling rate (default: every frame, 30 fps)."
+    ),
     views: list[str] = typer.Option([], "--views", help="Views (repeat or comma-separate)."),
     out: Path = typer.Option(Path("clip.mp4"), "--out", help="Output MP4 (a labelled grid of the views)."),
     resolution: str = typer.Option("full", "--resolution", help="full or 448."),

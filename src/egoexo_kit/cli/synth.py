@@ -55,7 +55,7 @@ def synth(
     splits: str = typer.Option(
         "", "--splits", help="Split of each take in order, repeated (e.g. train,val). Default: random."
     ),
-    workers: int = typer.Option(0, "--workers", help="Rendering processes (0: one per core)."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Rendering processes (0: one per core)."),
     clean: bool = typer.Option(
         False,
         "--clean",
