@@ -170,7 +170,7 @@ def test_every_command_refuses_bad_arguments_in_one_line(tiny_release_ro, tmp_pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["frames"], "error: Missing argument 'PATH'. (see `egoexo-kit frames --help`)"),
+        (["frames"], "error: Missing argument 'path'. (see `egoexo-kit frames --help`)"),
         (
             ["benchmark", "gt", "x", "body-pose"],
             "error: Missing option '--out'. (see `egoexo-kit benchmark gt --help`)",

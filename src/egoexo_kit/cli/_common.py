@@ -174,7 +174,7 @@ def take_from(positional: str | None, option: str | None, *, required: bool) -> 
         raise typer.BadParameter(f"two takes given ({positional!r} and --take {option!r}): give one")
     take = positional or option
     if required and not take:
-        raise UsageError("Missing argument 'TAKE'.")
+        raise UsageError("Missing argument 'take'.")
     return take
 
 
