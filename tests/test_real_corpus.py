@@ -228,7 +228,7 @@ def test_info_cli(corpus):
     assert res.exit_code == 0, res.output
     info = json.loads(res.stdout)
     assert (info["takes"], info["captures"]) == (2, 2)
-    res = cli("info", corpus, "--take", T1_NAME, "--json")
+    res = cli("info", corpus, T1_NAME, "--json")
     assert res.exit_code == 0, res.output
     take = json.loads(res.stdout)
     assert [v["view"] for v in take["views"] if v["exists"]][-2:] == ["cam01", "cam02"]
@@ -252,7 +252,7 @@ def test_frames_cli(corpus, tmp_path):
 
 def test_annotations_cli(corpus):
     fams = ["keystep", "atomic_descriptions", "expert_commentary", "narrations", "proficiency", "relations"]
-    res = cli("annotations", corpus, "--take", T1_NAME, *[a for f in fams for a in ("--family", f)], "--json")
+    res = cli("annotations", corpus, T1_NAME, *[a for f in fams for a in ("--family", f)], "--json")
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert {r["family"] for r in rows} == {
@@ -267,7 +267,7 @@ def test_annotations_cli(corpus):
 
 
 def test_annotations_cli_pose(corpus):
-    res = cli("annotations", corpus, "--take", T1_NAME, "--family", "pose", "--json")
+    res = cli("annotations", corpus, T1_NAME, "--family", "pose", "--json")
     assert res.exit_code == 0, res.output
 
 

@@ -181,7 +181,7 @@ def test_cli_query_annotations_search(rel: Path) -> None:
     bad = runner.invoke(app, ["query", str(rel), "SELECT * FROM nope"])
     assert bad.exit_code == 2 and "SQL error" in bad.stderr
     uid = next(iter(raw(rel / "annotations" / "keystep_train.json")["annotations"]))
-    r = runner.invoke(app, ["annotations", str(rel), "--take", uid, "--family", "keystep", "--json"])
+    r = runner.invoke(app, ["annotations", str(rel), uid, "--family", "keystep", "--json"])
     rows = json.loads(r.stdout)
     assert r.exit_code == 0 and rows and {x["family"] for x in rows} == {"keystep"}
     r = runner.invoke(app, ["search", str(rel), "brake", "--limit", "2", "--json"])

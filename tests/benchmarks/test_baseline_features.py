@@ -119,7 +119,7 @@ def test_baselines_read_the_official_n_1_d_folder_with_its_odd_row_count(
     assert np.isfinite(vectors).all()
     for task in ("proficiency-demonstrator", "proficiency-demonstration"):  # keystep: no train clips here
         out = tmp_path / f"{task}.json"
-        args = ["baseline", task, str(synth_release), "--out", str(out), "--features", "omnivore_video"]
+        args = ["baseline", str(synth_release), task, "--out", str(out), "--features", "omnivore_video"]
         res = CliRunner().invoke(app, args)
         assert res.exit_code == 0, res.output
         assert out.is_file()

@@ -117,7 +117,7 @@ def test_cli_gt_baseline_eval_round_trip(rel: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     gt, pred = tmp_path / "gt.json", tmp_path / "pred.json"
     res = runner.invoke(
-        app, ["benchmark", "gt", "proficiency-demonstrator", str(rel), "--split", SPLIT, "--out", str(gt)]
+        app, ["benchmark", "gt", str(rel), "proficiency-demonstrator", "--split", SPLIT, "--out", str(gt)]
     )
     assert res.exit_code == 0, res.output
     res = runner.invoke(
@@ -142,9 +142,9 @@ def test_cli_gt_baseline_eval_round_trip(rel: Path, tmp_path: Path) -> None:
     want = run_baseline("proficiency-demonstrator", open_release(rel), split=SPLIT, method="majority")
     assert json.loads(pred.read_text()) == want
     assert 0.0 <= json.loads(res.output)["metrics"]["top1"] <= 1.0
-    res = runner.invoke(app, ["baseline", "no-such-task", str(rel), "--out", str(pred)])
+    res = runner.invoke(app, ["baseline", str(rel), "no-such-task", "--out", str(pred)])
     assert res.exit_code == 2 and "unknown task" in res.output
-    res = runner.invoke(app, ["baseline", "body-pose", str(rel), "--trivial", "oracle", "--out", str(pred)])
+    res = runner.invoke(app, ["baseline", str(rel), "body-pose", "--trivial", "oracle", "--out", str(pred)])
     assert res.exit_code == 2 and "head, static" in res.output
 
 

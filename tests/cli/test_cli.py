@@ -60,8 +60,8 @@ def test_validate_rich_output_and_strict(tiny_release, edit_json):
 
 def test_validate_missing_folder(tmp_path):
     res = run("validate", tmp_path / "nope", "--json")
-    assert res.exit_code == 1
-    assert json.loads(res.stdout)["errors"][0]["message"] == "release folder does not exist"
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.strip() == f"error: {tmp_path / 'nope'}: release folder does not exist"
 
 
 def test_info_json(tiny_release_ro):
@@ -80,7 +80,7 @@ def test_info_json(tiny_release_ro):
 
 
 def test_info_take(tiny_release_ro):
-    res = run("info", tiny_release_ro, "--take", "upenn_0710_Guitar_1_1", "--json")
+    res = run("info", tiny_release_ro, "upenn_0710_Guitar_1_1", "--json")
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert [v["view"] for v in s["views"]] == [
@@ -93,13 +93,13 @@ def test_info_take(tiny_release_ro):
     ]
     assert s["n_frames"] == 30 and s["is_narrated"] is True and s["split"] == "test"
     assert s["annotations"] == ["ego_pose/test/camera_pose"]  # test split: only camera poses are public
-    res = run("info", tiny_release_ro, "--take", "cmu_bike01_1")
+    res = run("info", tiny_release_ro, "cmu_bike01_1")
     assert res.exit_code == 0
     assert "aria01_1201-1" in res.stdout and "keystep_train" in res.stdout
 
 
 def test_errors_are_one_line_without_traceback(tiny_release_ro, tmp_path):
-    res = run("info", tiny_release_ro, "--take", "no_such_take")
+    res = run("info", tiny_release_ro, "no_such_take")
     assert res.exit_code == 2
     assert "no take 'no_such_take'" in res.stderr
     assert "Traceback" not in res.output

@@ -7,7 +7,6 @@ import typer
 from typer.testing import CliRunner
 
 from egoexo_kit.cli import COMMANDS, app
-from egoexo_kit.cli._common import ListOptionsCommand
 from egoexo_kit.cli._lazy import LazyCommand, LazyGroup, load_command, short_help
 
 runner = CliRunner()
@@ -39,13 +38,6 @@ def test_the_benchmark_group_keeps_its_subcommands(sub):
     res = runner.invoke(app, ["benchmark", sub, "--help"])
     assert res.exit_code == 0, res.output
     assert f"egoexo-kit benchmark {sub}" in flat(res.output)
-
-
-def test_list_option_commands_take_space_separated_values():
-    flagged = {name for name, entry in COMMANDS.items() if entry.list_options}
-    assert {"download", "build"} <= flagged
-    for name in flagged:
-        assert isinstance(load_command(name, COMMANDS[name]), ListOptionsCommand), name
 
 
 def test_the_root_help_lists_every_command_without_loading_any(capsys):

@@ -149,14 +149,14 @@ def test_info_take_shows_row_offset(release: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv(ROW_OFFSET_ENV, raising=False)
     name = egoexo_kit.open_release(release).takes[0].name
     runner = CliRunner()
-    res = runner.invoke(app, ["info", str(release), "--take", name, "--json"])
+    res = runner.invoke(app, ["info", str(release), name, "--json"])
     assert res.exit_code == 0, res.output
     ro = json.loads(res.stdout)["row_offset"]
     assert ro["used"] == 1 and ro["best"] == 1 and ro["decisive"] is True
     assert set(ro["median_error_m"]) == {"-1", "0", "1", "2"}
-    res = runner.invoke(app, ["info", str(release), "--take", name, "--row-offset", "first"])
+    res = runner.invoke(app, ["info", str(release), name, "--row-offset", "first"])
     assert res.exit_code == 2 and "--row-offset" in res.output and "Traceback" not in res.output
-    res = runner.invoke(app, ["info", str(release), "--take", name, "--row-offset", "0"])
+    res = runner.invoke(app, ["info", str(release), name, "--row-offset", "0"])
     assert res.exit_code == 0, res.output
     text = " ".join(res.stdout.split())
     assert "row_offset: +0 in use; measured: frame i = timesync row start+1+i (decisive)" in text

@@ -53,7 +53,6 @@ COMMANDS: dict[str, LazyCommand] = {
     "download": LazyCommand(
         "download:download",
         "Download exactly a selection (down to single cameras), resume partial files, verify every byte.",
-        list_options=True,
     ),
     "publish": LazyCommand(
         "download:publish",
@@ -101,7 +100,6 @@ COMMANDS: dict[str, LazyCommand] = {
     "build": LazyCommand(
         "build:build_cmd",
         "Build a release from raw captures: sync, takes (aligned H.264, 448p), metadata, pose, features.",
-        list_options=True,
     ),
     "benchmark": LazyCommand("benchmark:benchmark_app", "Benchmark ground truth and baselines."),
 }

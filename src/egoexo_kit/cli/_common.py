@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,16 +18,26 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from egoexo_kit.errors import EgoExoKitError
 
+# click's exception classes, wherever they live (typer >= 0.22 vendors click as ``typer._click``)
+_click_errors = sys.modules[typer.BadParameter.__module__]
+UsageError: type[Exception] = _click_errors.UsageError
+_NoArgsIsHelp: type[Exception] = _click_errors.NoArgsIsHelpError
+
 __all__ = [
+    "CliGroup",
     "ListOptionsCommand",
     "console",
     "err_console",
+    "expand_list_options",
     "handle_errors",
+    "print_error",
     "print_json",
     "print_notes",
+    "take_from",
     "progress_bar",
     "split_list",
     "stage_progress",
+    "usage_error",
 ]
 
 NOTES_SHOWN = 5
@@ -57,14 +68,36 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except EgoExoKitError as e:
+        except (EgoExoKitError, OSError) as e:
+            # OSError: the user's file system said no (permissions, a file where a folder must go)
             if debug_enabled():
                 raise
-            # escaped: messages hold literal brackets (``egoexo-kit[web]``) that rich would read as markup
-            err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+            print_error(str(e))
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_error(message: str, *, hint: str = "") -> None:
+    """One ``error: ...`` line on stderr, never wrapped, whatever the terminal width."""
+    # escaped: messages hold literal brackets (``egoexo-kit[web]``) that rich would read as markup
+    err_console.print(f"[bold red]error:[/] {escape(message)}{escape(hint)}", highlight=False, soft_wrap=True)
+
+
+def usage_error(e: Any, ctx: typer.Context) -> typer.Exit:
+    """Print a click usage error (missing argument, bad value, unknown option …) as one line; exit 2.
+
+    click and typer draw these as a multi-line box; a user (and a script) wants one located line
+    and the command whose ``--help`` explains the arguments. ``ctx`` is the group's context: it
+    names the command when the error does not (a ``typer.BadParameter`` raised by a command body).
+    """
+    message = " ".join(e.format_message().split())
+    if e.ctx is not None:
+        path = e.ctx.command_path
+    else:
+        path = " ".join(x for x in (ctx.command_path, ctx.invoked_subcommand) if x)
+    print_error(message, hint=f" (see `{path} --help`)" if path else "")
+    return typer.Exit(2)
 
 
 def _bar(label: str) -> Progress:
@@ -115,9 +148,34 @@ def print_notes(problems: Sequence[Any], *, what: str = "skipped") -> None:
         err_console.print(f"[yellow]{what}:[/] … and {len(problems) - NOTES_SHOWN} more", highlight=False)
 
 
+def _finite(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as ``None``: JSON has no NaN, and strict readers refuse it."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def print_json(obj: Any) -> None:
-    """Write JSON to stdout (plain, no colour, so a machine can read it)."""
-    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+    """Write JSON to stdout (plain, no colour, so a machine can read it); paths are strings, NaN null."""
+    sys.stdout.write(json.dumps(_finite(obj), indent=2, default=str) + "\n")
+
+
+TAKE_OPTION = typer.Option(None, "--take", hidden=True, help="Old spelling of the TAKE argument.")
+"""The hidden ``--take`` option of commands whose take became positional (old scripts keep running)."""
+
+
+def take_from(positional: str | None, option: str | None, *, required: bool) -> str | None:
+    """The take of a command: the ``TAKE`` argument, or the old ``--take`` option; not both, unless equal."""
+    if positional and option and positional != option:
+        raise typer.BadParameter(f"two takes given ({positional!r} and --take {option!r}): give one")
+    take = positional or option
+    if required and not take:
+        raise UsageError("Missing argument 'take'.")
+    return take
 
 
 def split_list(values: Iterable[str]) -> list[str]:
@@ -137,29 +195,78 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def expand_list_options(command: Any, args: list[str]) -> list[str]:
+    """Turn ``--opt a b`` into ``--opt a --opt b`` for every multiple-valued option of ``command``.
+
+    Users copy commands from the official docs, which pass lists that way (DESIGN §8); click only
+    knows repeated flags, so the arguments are rewritten before parsing. Idempotent.
+    """
+    flags = {
+        name
+        for p in command.params
+        if p.param_type_name == "option" and getattr(p, "multiple", False)
+        for name in p.opts
+    }
+    out: list[str] = []
+    current: str | None = None
+    for arg in args:
+        if arg == "--":
+            current = None
+        elif arg.startswith("-") and not _is_number(arg):
+            current = arg if arg in flags else None
+        elif current is not None and out and out[-1] != current:
+            out.append(current)
+        out.append(arg)
+    return out
+
+
 class ListOptionsCommand(typer.core.TyperCommand):
     """A command whose list options also take space-separated values (``--parts metadata takes``).
 
-    Users copy commands from the official docs, which pass lists that way (DESIGN §8); click only
-    knows repeated flags, so the arguments are rewritten before parsing.
+    Commands of a :class:`CliGroup` get this without it; it serves a command used on its own.
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Turn ``--opt a b`` into ``--opt a --opt b`` for every multiple-valued option."""
-        flags = {
-            name
-            for p in self.params
-            if p.param_type_name == "option" and getattr(p, "multiple", False)
-            for name in p.opts
-        }
-        out: list[str] = []
-        current: str | None = None
-        for arg in args:
-            if arg == "--":
-                current = None
-            elif arg.startswith("-") and not _is_number(arg):
-                current = arg if arg in flags else None
-            elif current is not None and out and out[-1] != current:
-                out.append(current)
-            out.append(arg)
-        return super().parse_args(ctx, out)
+        """Expand space-separated list values (:func:`expand_list_options`), then parse."""
+        return super().parse_args(ctx, expand_list_options(self, args))
+
+
+class CliGroup(typer.core.TyperGroup):
+    """The class of ``egoexo-kit`` and its sub-groups: what every command gets without asking.
+
+    - list options take space-separated values as well as commas and repeated flags, so no command
+      can forget it (:func:`expand_list_options` runs on the arguments of whichever command is picked);
+    - usage errors (missing argument, bad value, unknown option or command) are one ``error:`` line
+      on stderr and exit 2, like library errors, instead of a multi-line box.
+    """
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        """Pick the sub-command, then expand its list options (a sub-group expands its own)."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None and not hasattr(cmd, "list_commands"):
+            rest = expand_list_options(cmd, rest)
+        return name, cmd, rest
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: typer.Context | None = None,
+        **extra: Any,
+    ) -> typer.Context:
+        """Parse the group's own options; a usage error becomes one line."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _NoArgsIsHelp:
+            raise
+        except UsageError as e:
+            raise usage_error(e, parent or typer.Context(self, info_name=info_name)) from None
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        """Run the picked command; a usage error from it (or from its parsing) becomes one line."""
+        try:
+            return super().invoke(ctx)
+        except _NoArgsIsHelp:
+            raise
+        except UsageError as e:
+            raise usage_error(e, ctx) from None

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
+
+from egoexo_kit.cli._common import CliGroup
 
 __all__ = ["LazyCommand", "LazyGroup", "load_command", "short_help"]
 
@@ -28,13 +30,10 @@ class LazyCommand:
         target: ``"module:attribute"`` relative to ``egoexo_kit.cli``: a function (one command) or a
             ``typer.Typer`` (a command group such as ``benchmark``).
         help: the command's one-line help, exactly its docstring's first paragraph (tested).
-        list_options: parse the command with :class:`~egoexo_kit.cli._common.ListOptionsCommand`, so
-            its list options also take space-separated values (``--parts metadata takes``).
     """
 
     target: str
     help: str
-    list_options: bool = False
 
 
 def short_help(command: Any) -> str:
@@ -55,12 +54,7 @@ def load_command(name: str, entry: LazyCommand) -> Any:
     if isinstance(obj, typer.Typer):
         holder.add_typer(obj, name=name)
     else:
-        cls = None
-        if entry.list_options:
-            from egoexo_kit.cli._common import ListOptionsCommand
-
-            cls = ListOptionsCommand
-        holder.command(name=name, cls=cls)(obj)
+        holder.command(name=name)(obj)
     return typer.main.get_group(holder).commands[name]
 
 
@@ -99,7 +93,7 @@ class _Commands(MutableMapping[str, Any]):
         return TyperCommand(name=name, short_help=self.table[name].help)
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(CliGroup):
     """A click group over a table of :class:`LazyCommand`: commands imported when run, listed without.
 
     Use a subclass that sets :attr:`table` as ``typer.Typer(cls=...)`` (``egoexo_kit.cli`` does, with

@@ -1,9 +1,9 @@
 """``egoexo-kit annotations``: one take's annotations as a timeline (every family, or some).
 
 Examples:
-    egoexo-kit annotations ./egoexo --take cmu_bike01_2
-    egoexo-kit annotations ./egoexo --take cmu_bike01_2 --family keystep --family atomic_descriptions
-    egoexo-kit annotations ./egoexo --take cmu_bike01_2 --json
+    egoexo-kit annotations ./egoexo cmu_bike01_2
+    egoexo-kit annotations ./egoexo cmu_bike01_2 --family keystep atomic_descriptions
+    egoexo-kit annotations ./egoexo cmu_bike01_2 --json
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from rich.table import Table
 
 from egoexo_kit import Take, open_release
 from egoexo_kit.annotations import FAMILIES, release_annotations
-from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
+from egoexo_kit.cli._common import (
+    TAKE_OPTION,
+    console,
+    handle_errors,
+    print_json,
+    print_notes,
+    split_list,
+    take_from,
+)
 
 __all__ = ["annotations", "render_timeline"]
 
@@ -35,19 +43,24 @@ def render_timeline(take: Take, families: list[str]) -> None:
 @handle_errors
 def annotations(
     path: Path = typer.Argument(..., help="Release folder."),
-    take: str = typer.Option(..., "--take", help="Take name or uid."),
-    family: list[str] = typer.Option([], "--family", help=f"Only these families ({', '.join(FAMILIES)})."),
+    take: str | None = typer.Argument(None, help="Take name or uid.", show_default=False),
+    family: list[str] = typer.Option(
+        [], "--family", help=f"Only these families, space/comma-separated or repeated: {', '.join(FAMILIES)}."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON."),
+    take_option: str | None = TAKE_OPTION,
 ) -> None:
     """Print a take's annotations (keysteps, descriptions, commentary, poses …) as one timeline.
 
-    Example: egoexo-kit annotations ./egoexo --take cmu_bike01_2 --family keystep
+    Example: egoexo-kit annotations ./egoexo cmu_bike01_2 --family keystep
     """
+    name = take_from(take, take_option, required=True)
+    family = split_list(family)
     unknown = sorted(set(family) - set(FAMILIES))
     if unknown:
         raise typer.BadParameter(f"unknown family {unknown}; choose from {', '.join(FAMILIES)}")
     release = open_release(path)
-    t = release.take(take)
+    t = release.take(name)
     fams = family or list(FAMILIES)
     if as_json:
         print_json(t.annotations.timeline_rows(fams))

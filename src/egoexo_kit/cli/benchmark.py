@@ -1,14 +1,18 @@
 """``egoexo-kit benchmark gt`` / ``egoexo-kit baseline``: build a task's evaluation GT and run its baselines.
 
 Examples:
-    egoexo-kit benchmark gt body-pose REL --split val --out gt.json
-    egoexo-kit baseline body-pose REL --split val --out pred.json
-    egoexo-kit baseline keystep-recognition REL --trivial majority --out pred.json
-    egoexo-kit benchmark leaderboard REL --split val
+    egoexo-kit benchmark gt REL body-pose --split val --out gt.json
+    egoexo-kit baseline REL body-pose --split val --out pred.json
+    egoexo-kit baseline REL keystep-recognition --trivial majority --out pred.json
+    egoexo-kit benchmark leaderboard REL --split val --json
+
+The release comes first, as in every command; the older task-first order (``baseline TASK REL``)
+still works, with a note on stderr.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tempfile
 from pathlib import Path
@@ -28,11 +32,11 @@ from egoexo_kit.benchmarks import (
     leaderboard,
     run_baseline,
 )
-from egoexo_kit.cli._common import console, handle_errors, print_notes
+from egoexo_kit.cli._common import CliGroup, console, err_console, handle_errors, print_json, print_notes
 
 __all__ = ["baseline", "benchmark_app", "print_leaderboard"]
 
-benchmark_app = typer.Typer(help="Benchmark ground truth and baselines.", no_args_is_help=True)
+benchmark_app = typer.Typer(help="Benchmark ground truth and baselines.", no_args_is_help=True, cls=CliGroup)
 
 
 def _write(obj: object, out: Path, *, what: str) -> None:
@@ -43,18 +47,40 @@ def _write(obj: object, out: Path, *, what: str) -> None:
     console.print(f"{what}: {gt_size(obj)} items → [bold]{out}[/]")
 
 
+def release_then_task(release: Path, task: str, *, command: str) -> tuple[Path, str]:
+    """``(release, task)`` in the order every command uses; the deprecated ``TASK REL`` order is swapped.
+
+    The old order is recognized only when the first argument is a task name and the second is not,
+    so a release folder that happens to be named like a task still works in the new order.
+    """
+    if str(release) in TASKS and task not in TASKS:
+        err_console.print(
+            f"note: use `egoexo-kit {command} REL TASK`; the task-first order is deprecated",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        return Path(task), str(release)
+    return release, task
+
+
+_RELEASE = typer.Argument(..., help="Release root.")
+_TASK = typer.Argument(..., help=f"Task: {', '.join(TASKS)}.")
+
+
 @benchmark_app.command("gt")
 @handle_errors
 def gt(
-    task: str = typer.Argument(..., help=f"Task: {', '.join(TASKS)}."),
-    release: Path = typer.Argument(..., help="Release root."),
+    release: Path = _RELEASE,
+    task: str = _TASK,
     split: str = typer.Option("val", "--split", help="train, val or test."),
     out: Path = typer.Option(..., "--out", help="GT JSON file (translation: a PNG folder)."),
 ) -> None:
     """Build a task's evaluation ground truth from the release's annotations, in the official layout.
 
-    Example: egoexo-kit benchmark gt body-pose REL --split val --out gt.json
+    Example: egoexo-kit benchmark gt REL body-pose --split val --out gt.json
     """
+    release, task = release_then_task(release, task, command="benchmark gt")
     rel = open_release(release)
     _write(build_gt(task, rel, split=split, out=out), out, what=f"{task} {split} GT")
     print_notes([*rel.warnings, *gt_notes(rel)], what="left out")
@@ -62,8 +88,8 @@ def gt(
 
 @handle_errors
 def baseline(
-    task: str = typer.Argument(..., help=f"Task: {', '.join(TASKS)}."),
-    release: Path = typer.Argument(..., help="Release root."),
+    release: Path = _RELEASE,
+    task: str = _TASK,
     split: str = typer.Option("val", "--split", help="Split to predict (baselines are fitted on train)."),
     out: Path = typer.Option(..., "--out", help="Submission JSON (translation: a PNG folder)."),
     trivial: str | None = typer.Option(
@@ -81,8 +107,9 @@ def baseline(
     keystep-recognition linear|majority|random, energy-efficient-keystep clock|uniform|random,
     procedure-understanding graph|uniform|random, proficiency-demonstrator
     linear|scenario-majority|majority|random, proficiency-demonstration linear-tips|uniform-tips|random.
-    Example: egoexo-kit baseline body-pose REL --split val --out pred.json
+    Example: egoexo-kit baseline REL body-pose --split val --out pred.json
     """
+    release, task = release_then_task(release, task, command="baseline")
     pred = run_baseline(task, open_release(release), split=split, method=trivial, out=out, features=features)
     _write(pred, out, what=f"{task} {trivial or BUILDERS[task].methods[0]} predictions")
 
@@ -121,6 +148,7 @@ def leaderboard_cmd(
     features: str | None = typer.Option(
         None, "--features", help="Feed this features/<name>/ folder to the baselines that take features."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print one object per (task, baseline) as JSON."),
 ) -> None:
     """Run every baseline of every task on a release and print the scores side by side.
 
@@ -128,4 +156,7 @@ def leaderboard_cmd(
     """
     with tempfile.TemporaryDirectory() as work:
         rows = leaderboard(open_release(release), split=split, workdir=work, features=features)
+    if as_json:
+        print_json([{**dataclasses.asdict(r), "headline": BUILDERS[r.task].headline} for r in rows])
+        return
     print_leaderboard(rows, title=f"baselines on {release}")

@@ -85,7 +85,7 @@ def build_cmd(
     out: Path = typer.Argument(..., help="Release folder to write."),
     runner: str = typer.Option("local", "--runner", help="local (process pool) or ray."),
     address: str | None = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray)."),
-    workers: int = typer.Option(0, "--workers", help="Parallel workers (0: one per core)."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Parallel workers (0: one per core)."),
     only: list[str] = typer.Option([], "--only", help=f"Run only these stages: {', '.join(STAGES)}."),
     takes: list[str] = typer.Option([], "--takes", help="Build only these takes (names from the take logs)."),
     crf: int = typer.Option(24, "--crf", help="x264 CRF of the aligned videos (release: 24)."),

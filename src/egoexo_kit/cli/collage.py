@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from egoexo_kit import open_release
-from egoexo_kit.cli._common import console, handle_errors
+from egoexo_kit.cli._common import console, handle_errors, print_json
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.video import write_collage
 
@@ -26,6 +26,7 @@ def collage(
     out: Path | None = typer.Option(None, "--out", help="Output MP4 (default: <take>_collage.mp4 here)."),
     resolution: str = typer.Option("448", "--resolution", help="Source videos: 448 (downscaled) or full."),
     tile: str = typer.Option("320x180", "--tile", help="Cell size WxH (even numbers)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the file, frames and views as JSON."),
 ) -> None:
     """Tile the Aria RGB and every exo view of a take into one labelled video with a time overlay.
 
@@ -48,4 +49,7 @@ def collage(
         )
     out = out or Path(f"{t.name}_collage.mp4")
     n = write_collage(out, videos=files, labels=[v.key for v in views], tile=(tw, th), cols=3)
+    if as_json:
+        print_json({"take": t.name, "out": out, "frames": n, "views": [v.key for v in views]})
+        return
     console.print(f"wrote {out} ({n} frames, {len(views)} views)")

@@ -151,7 +151,7 @@ def download(
     cams: list[str] = typer.Option([], "--cams", help="Camera ids (cam01, aria01), or ego / best_exo."),
     best_exo_only: bool = typer.Option(False, "--best-exo-only", help="Of the exo cameras keep best_exo."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print sizes per part; write nothing."),
-    num_workers: int = typer.Option(15, "--num-workers", "--num_workers", help="Files in flight."),
+    num_workers: int = typer.Option(15, "--num-workers", "--num_workers", min=1, help="Files in flight."),
     yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask before downloading or deleting."),
     delete: bool = typer.Option(False, "-d", "--delete", help="Remove files under OUT not in the selection."),
     force: bool = typer.Option(False, "--force", help="Fetch everything again."),
@@ -240,7 +240,7 @@ def publish(
     release: str = typer.Option("v2", "--release", help="Release name: files go to <to>/<release>/."),
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="Any S3-compatible server."),
     s3_profile: str | None = typer.Option(None, "--s3-profile", "--s3_profile", help="AWS profile."),
-    workers: int = typer.Option(8, "--workers", help="Parallel hashing and uploads."),
+    workers: int = typer.Option(8, "--workers", min=1, help="Parallel hashing and uploads."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Host a release: official per-part manifests (sizes, sha256, views, splits, benchmarks) + the files.

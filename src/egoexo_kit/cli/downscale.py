@@ -24,7 +24,7 @@ def downscale(
     takes: list[str] = typer.Option(
         [], "--takes", help="Take names or uids (repeat or comma-separate); default: all."
     ),
-    workers: int = typer.Option(0, "--workers", help="Processes (0: one per core)."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Processes (0: one per core)."),
 ) -> None:
     """Short side 448, long side even, as the official downscale script; skips files already done.
 

@@ -39,7 +39,7 @@ def eval_(
         None, "--averaging", help="procedure-understanding: macro (default), macro-present or micro."
     ),
     min_clip_len: int | None = typer.Option(
-        None, "--min-clip-len", help="body-pose: short-clip filter (120)."
+        None, "--min-clip-len", min=0, help="body-pose: short-clip filter (120)."
     ),
     all_classes: bool = typer.Option(
         False, "--all-classes", help="energy-efficient-keystep: average cAP over every score column."

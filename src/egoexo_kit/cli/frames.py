@@ -2,7 +2,7 @@
 
 Examples:
     egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --out frames/
-    egoexo-kit frames ./egoexo cmu_bike01_2 --frame 300 --views aria01_214-1 --views cam01 --out frames/
+    egoexo-kit frames ./egoexo cmu_bike01_2 --frame 300 --views aria01_214-1 cam01 --out frames/ --json
     egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --overlay pose,masks,gaze --out frames/
     egoexo-kit clips ./egoexo cmu_bike01_2 --t0 10 --t1 14 --fps 10 --out clip.mp4
 """
@@ -15,7 +15,7 @@ import typer
 
 import egoexo_kit
 from egoexo_kit._io import write_png
-from egoexo_kit.cli._common import console, handle_errors, split_list
+from egoexo_kit.cli._common import console, handle_errors, print_json, split_list
 from egoexo_kit.video import collage_frame, encode_video
 from egoexo_kit.viz import overlay_frames, parse_layers
 from egoexo_kit.vocab import FPS
@@ -60,6 +60,7 @@ def frames(
     overlay: str = typer.Option(
         "", "--overlay", help="Draw annotations: any of pose,masks,gaze (MP4 orientation only)."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the frame and the files written as JSON."),
 ) -> None:
     """One PNG per view of one synchronized instant, plus a labelled contact sheet.
 
@@ -80,15 +81,20 @@ def frames(
         pics = tk.frames(
             frame=index, views=_views(views), resolution=_resolution(resolution), orientation=orientation
         )  # type: ignore[arg-type]
+    files = {name: out / f"{tk.name}_{index:06d}_{name}.png" for name in pics}
     for name, rgb in pics.items():
-        write_png(out / f"{tk.name}_{index:06d}_{name}.png", rgb)
+        write_png(files[name], rgb)
     sheet = collage_frame(
         list(pics.values()),
         labels=list(pics),
         tile=(320, 180),
         caption=f"{tk.name}  t={index / FPS:.3f}s  frame {index}",
     )
-    write_png(out / f"{tk.name}_{index:06d}_sheet.png", sheet)
+    sheet_path = out / f"{tk.name}_{index:06d}_sheet.png"
+    write_png(sheet_path, sheet)
+    if as_json:
+        print_json({"take": tk.name, "frame": index, "t": index / FPS, "views": files, "sheet": sheet_path})
+        return
     console.print(f"wrote {len(pics)} view(s) and a contact sheet of frame {index} to {out}")
 
 
@@ -98,10 +104,13 @@ def clips(
     take: str = typer.Argument(..., help="Take name or uid."),
     t0: float = typer.Option(..., "--t0", help="Start, seconds from take start."),
     t1: float = typer.Option(..., "--t1", help="End (exclusive), seconds from take start."),
-    fps: float | None = typer.Option(None, "--fps", help="Sampling rate (default: every frame, 30 fps)."),
+    fps: float | None = typer.Option(
+        None, "--fps", min=0.001, help="Sampling rate (default: every frame, 30 fps)."
+    ),
     views: list[str] = typer.Option([], "--views", help="Views (repeat or comma-separate)."),
     out: Path = typer.Option(Path("clip.mp4"), "--out", help="Output MP4 (a labelled grid of the views)."),
     resolution: str = typer.Option("full", "--resolution", help="full or 448."),
+    as_json: bool = typer.Option(False, "--json", help="Print the clip's file, frames and views as JSON."),
 ) -> None:
     """A synchronized multi-view clip written as one labelled MP4 grid.
 
@@ -122,4 +131,7 @@ def clips(
         for i in range(n)
     )
     encode_video(out, grid, fps=int(round(rate)), preset="veryfast")
+    if as_json:
+        print_json({"take": tk.name, "out": out, "frames": n, "fps": rate, "views": names})
+        return
     console.print(f"wrote {out}: {n} frames of {len(names)} view(s)")

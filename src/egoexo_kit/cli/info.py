@@ -2,8 +2,8 @@
 
 Examples:
     egoexo-kit info ./egoexo
-    egoexo-kit info ./egoexo --take cmu_bike01_2
-    egoexo-kit info ./egoexo --take cmu_bike01_2 --row-offset 0
+    egoexo-kit info ./egoexo cmu_bike01_2
+    egoexo-kit info ./egoexo cmu_bike01_2 --row-offset 0
     egoexo-kit info ./egoexo --json
 """
 
@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from egoexo_kit import Release, Take, open_release
-from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
+from egoexo_kit.cli._common import TAKE_OPTION, console, handle_errors, print_json, print_notes, take_from
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.extras import installed_extras
 from egoexo_kit.release import release_summary, take_summary
@@ -36,33 +36,40 @@ def _size(n: int) -> str:
 @handle_errors
 def info(
     path: Path = typer.Argument(..., help="Release folder."),
-    take: str | None = typer.Option(
-        None, "--take", help="A take name or uid: show its views and annotations."
+    take: str | None = typer.Argument(
+        None, help="A take name or uid: show its views and annotations.", show_default=False
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     row_offset: str | None = typer.Option(
         None,
         "--row-offset",
         help="Timesync row of frame 0: frame i = row start+OFFSET+i (an integer or 'auto'; default "
-        "$EGOEXO_KIT_ROW_OFFSET, else 1). With --take the measured offset is shown whatever this is.",
+        "$EGOEXO_KIT_ROW_OFFSET, else 1). With a take the measured offset is shown whatever this is.",
     ),
     strict: bool = typer.Option(
         False, "--strict", help="Refuse a metadata record that does not parse (default: leave it out, warn)."
     ),
+    take_option: str | None = TAKE_OPTION,
 ) -> None:
     """Summarize a release (counts, parts, sizes) or one take.
 
-    With ``--take`` it also measures which timesync row is frame 0 (FORMAT §11 C1) from the take's
-    trajectory and EgoPose ``camera_pose``, and shows the per-offset evidence.
+    The release summary names its first takes (``--json``: all of them). With a take it also
+    measures which timesync row is frame 0 (FORMAT §11 C1) from the take's trajectory and EgoPose
+    ``camera_pose``, and shows the per-offset evidence.
 
-    Example: egoexo-kit info ./egoexo --take cmu_bike01_2
+    Example: egoexo-kit info ./egoexo cmu_bike01_2
     """
+    take = take_from(take, take_option, required=False)
     if take:
         release = _open_for_take(path, row_offset=row_offset, strict=strict)
         summary = take_row_summary(release.take(take))
     else:
         release = open_release(path, strict=strict)
-        summary = {**release_summary(release.index), "extras": installed_extras()}
+        summary = {
+            **release_summary(release.index),
+            "take_names": release.takes.names,
+            "extras": installed_extras(),
+        }
     if as_json:
         print_json(summary)
     elif take:
@@ -93,12 +100,25 @@ def take_row_summary(t: Take) -> dict[str, Any]:
     return summary
 
 
+TAKES_SHOWN = 8
+"""Take names ``info`` prints before pointing at the ``takes`` command for the rest."""
+
+
+def take_names_line(names: list[str], root: str) -> str:
+    """``takes: a, b, c … 12 more; see `egoexo-kit takes ROOT` `` (plain text, no markup)."""
+    shown = ", ".join(names[:TAKES_SHOWN]) or "none"
+    rest = len(names) - TAKES_SHOWN
+    return f"takes: {shown}" + (f" … {rest} more; see `egoexo-kit takes {root}`" if rest > 0 else "")
+
+
 def render_release(s: dict[str, Any]) -> None:
     """Rich tables for a release summary."""
     console.print(
         f"[bold]{s['root']}[/]: {s['takes']} takes, {s['captures']} captures, "
         f"{s['participants']} participants, {_size(s['total_bytes'])} on disk"
     )
+    if "take_names" in s:
+        console.print(take_names_line(s["take_names"], s["root"]), markup=False, highlight=False)
     for title, key in (("scenario", "by_scenario"), ("university", "by_university"), ("split", "by_split")):
         table = Table(title=f"takes by {title}")
         table.add_column(title)

@@ -22,7 +22,7 @@ from egoexo_kit.cli._common import console, err_console, handle_errors, print_js
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import Problem
 
-__all__ = ["open_catalog", "query", "run_sql"]
+__all__ = ["open_catalog", "query", "render_records", "render_rows", "run_sql"]
 
 
 def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
@@ -47,14 +47,39 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[t
         raise EgoExoKitError(f"SQL error: {str(e).splitlines()[0]}") from None
 
 
+def _cell(value: Any) -> str:
+    return "" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def render_rows(columns: list[str], rows: list[tuple[Any, ...]], *, title: str | None = None) -> None:
-    """A rich table of query results."""
+    """Query results as a rich table, or as records when the table would not fit the terminal.
+
+    A table wider than the terminal folds every cell into slivers nobody can read; one
+    ``column: value`` block per row stays readable at any width (``--json``/``--csv`` for machines).
+    """
+    cells = [[_cell(v) for v in r] for r in rows]
     table = Table(title=title)
     for c in columns:
         table.add_column(c, overflow="fold")
-    for r in rows:
-        table.add_row(*("" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
-    console.print(table)
+    for r in cells:
+        table.add_row(*r)
+    natural = console.measure(table, options=console.options.update_width(1_000_000)).maximum
+    if natural <= console.width:
+        console.print(table)
+    else:
+        render_records(columns, cells, title=title)
+
+
+def render_records(columns: list[str], cells: list[list[str]], *, title: str | None = None) -> None:
+    """One block per row: a ``── row i of n ──`` rule, then ``column : value`` lines, names aligned."""
+    if title:
+        console.print(title, style="bold", markup=False, highlight=False)
+    pad = max((len(c) for c in columns), default=0)
+    for i, row in enumerate(cells, 1):
+        console.rule(f"row {i} of {len(cells)}", align="left", style="dim")
+        for c, v in zip(columns, row, strict=True):
+            console.print(f"{c:<{pad}} : {v}", markup=False, highlight=False)
+    console.print(f"({len(cells)} row(s); the table is wider than the terminal, --csv/--json for a table)")
 
 
 @handle_errors

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors, progress_bar, split_list
+from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar, split_list
 from egoexo_kit.synth import SynthConfig, generate_release, plan_release
 
 __all__ = ["synth"]
@@ -55,13 +55,14 @@ def synth(
     splits: str = typer.Option(
         "", "--splits", help="Split of each take in order, repeated (e.g. train,val). Default: random."
     ),
-    workers: int = typer.Option(0, "--workers", help="Rendering processes (0: one per core)."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Rendering processes (0: one per core)."),
     clean: bool = typer.Option(
         False,
         "--clean",
         help="Leave out the real release's irregularities (timesync gaps, redacted takes, empty pose "
         "frames, ...) that a default release reproduces.",
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
     """Generate a complete synthetic release (videos, sensors, annotations) plus its ground truth.
 
@@ -84,12 +85,23 @@ def synth(
             workers=workers,
             clean=clean,
         )
-        plan_release(config)  # scenario names and take lengths: refused before anything is written
+        plan = plan_release(config)  # scenario names and take lengths: refused before anything is written
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     start = time.perf_counter()
     with progress_bar("planning") as progress:
         generate_release(out, config, progress=progress)
+    if as_json:
+        print_json(
+            {
+                "out": out,
+                "ground_truth": out / ".synth",
+                "takes": [t.take_name for t in plan.takes],
+                "seed": seed,
+                "seconds": round(time.perf_counter() - start, 3),
+            }
+        )
+        return
     console.print(
         f"wrote [bold]{out}[/] in {time.perf_counter() - start:.1f} s (ground truth in {out / '.synth'})"
     )

@@ -36,7 +36,10 @@ def triangulate(
     ),
     out: Path = typer.Option(..., "--out", help="Output JSON (EgoPose annotation3D layout)."),
     threshold: float | None = typer.Option(
-        None, "--threshold", help="RANSAC reprojection threshold in pixels (default 2% of the image width)."
+        None,
+        "--threshold",
+        min=0.001,
+        help="RANSAC reprojection threshold in pixels (default 2% of the image width).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:

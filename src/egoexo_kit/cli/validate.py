@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from egoexo_kit.cli._common import console, err_console, handle_errors, print_json
+from egoexo_kit.errors import NotFoundError
 from egoexo_kit.validate import Report, validate_release
 
 __all__ = ["validate"]
@@ -33,6 +34,10 @@ def validate(
 
     Exit status 0 when there are no errors, 1 otherwise. Example: egoexo-kit validate ./egoexo --json
     """
+    if not path.is_dir():  # not a release at all: an error (2), not a release with errors (1)
+        raise NotFoundError(
+            f"{path}: release folder does not exist" if not path.exists() else f"{path}: not a folder"
+        )
     if as_json:
         report = validate_release(path, strict=strict, check_videos=videos)
         print_json(report.to_json())

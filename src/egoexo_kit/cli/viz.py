@@ -25,7 +25,7 @@ __all__ = ["export_rerun", "serve"]
 @handle_errors
 def serve(
     path: Path = typer.Argument(..., help="Release folder."),
-    port: int = typer.Option(8000, "--port", help="TCP port."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (default: this machine only)."),
 ) -> None:
     """A read-only web viewer: take list, every view in lockstep, overlays, annotation timeline, 3D.
