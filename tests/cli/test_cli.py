@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from egoexo_kit.cli import app
 from egoexo_kit.cli.demo import demo_steps
+from egoexo_kit.extras import EXTRAS
 
 runner = CliRunner()
 
@@ -77,8 +78,9 @@ def test_info_json(tiny_release_ro):
     assert {"metadata", "annotations", "takes", "captures", "take_trajectory"} <= set(s["parts"])
     assert "downscaled_takes/448" not in s["parts"]
     assert s["total_bytes"] >= sum(s["part_bytes"].values()) > 0
-    assert set(s["extras"]) == {"aria", "torch", "viz", "web", "dist", "s3"}
+    assert set(s["extras"]) == set(EXTRAS)  # every capability extra, installed or not
     assert s["extras"]["aria"] is (importlib.util.find_spec("projectaria_tools") is not None)
+    assert s["extras"]["catalog"] is (importlib.util.find_spec("duckdb") is not None)
 
 
 def test_info_take(tiny_release_ro):
