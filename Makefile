@@ -1,14 +1,22 @@
 # Two commands do all set-up on a fresh machine (Python 3.11, pip, gcc):
-#   make demo   - the synthetic end-to-end run
-#   make test   - lint + tests
+#   make demo   - the synthetic end-to-end run; installs the core + the [demo] extra only
+#   make test   - lint + tests; installs the whole test stack ([dev]) into the same .venv
+# Either order works: [dev] contains everything [demo] needs.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 PYTEST_ARGS ?=
 LINT_DIRS := src tests perf
 
 .PHONY: demo test test-fast lint format test-slow bench clean
+
+$(DEMO_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	@touch $(DEMO_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +29,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps 'projectaria-tools==2.3.0'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/egoexo-kit demo --out demo-release
 
 lint: $(STAMP)

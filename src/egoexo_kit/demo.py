@@ -77,15 +77,18 @@ def demo_config(seed: int = 0) -> Any:
     )
 
 
-def make_release(root: str | Path, *, seed: int = 0, tiny: bool = False) -> Path:
-    """Write the demo release to ``root``: :func:`demo_config`, or the instant hand-laid one (``tiny``)."""
+def make_release(root: str | Path, *, seed: int = 0, tiny: bool = False, progress: Any = None) -> Path:
+    """Write the demo release to ``root``: :func:`demo_config`, or the instant hand-laid one (``tiny``).
+
+    ``progress(stage, done, total)`` follows the generator (the hand-laid release is written at once).
+    """
     from egoexo_kit.synth import generate_release, write_tiny_release
 
     root = Path(root)
     if tiny:
         write_tiny_release(root, seed=seed)
     else:
-        generate_release(root, demo_config(seed))
+        generate_release(root, demo_config(seed), progress=progress)
     return root
 
 

@@ -14,19 +14,38 @@ from types import ModuleType
 
 from egoexo_kit.errors import MissingExtraError
 
-__all__ = ["EXTRAS", "PACKAGES", "installed_extras", "missing_extra", "require"]
+__all__ = ["EXTRAS", "META_EXTRAS", "PACKAGES", "installed_extras", "missing_extra", "require"]
 
 EXTRAS: dict[str, str] = {
+    "catalog": "duckdb",
+    "eval": "sklearn",
+    "build": "scipy",
+    "pandas": "pandas",
     "aria": "projectaria_tools",
     "torch": "torch",
     "viz": "rerun",
     "web": "fastapi",
     "dist": "ray",
     "s3": "boto3",
+    "onnx": "onnxruntime",
+    "semantic": "sentence_transformers",
 }
-"""Extra name → the module whose presence means it is installed (what ``egoexo-kit info`` reports)."""
+"""Extra name → the module whose presence means it is installed (what ``egoexo-kit info`` reports).
+
+One entry per capability extra of ``pyproject.toml``; the bundles ``demo`` and ``all`` and the
+developer extras ``dev`` and ``bench`` are not capabilities and are not listed (a test keeps the two
+lists in agreement). Everything outside the core is imported through :func:`require`.
+"""
+
+META_EXTRAS: frozenset[str] = frozenset({"demo", "all", "dev", "bench"})
+"""The ``pyproject.toml`` extras that bundle others or serve development, not one capability."""
 
 PACKAGES: dict[str, str] = {
+    "duckdb": "DuckDB",
+    "sklearn": "scikit-learn",
+    "scipy": "SciPy",
+    "PIL": "Pillow",
+    "pandas": "pandas",
     "projectaria_tools": "projectaria-tools",
     "torch": "PyTorch",
     "rerun": "rerun-sdk",

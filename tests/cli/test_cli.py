@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from egoexo_kit.cli import app
+from egoexo_kit.cli.demo import demo_steps
+from egoexo_kit.extras import EXTRAS
 
 runner = CliRunner()
 
@@ -75,8 +78,9 @@ def test_info_json(tiny_release_ro):
     assert {"metadata", "annotations", "takes", "captures", "take_trajectory"} <= set(s["parts"])
     assert "downscaled_takes/448" not in s["parts"]
     assert s["total_bytes"] >= sum(s["part_bytes"].values()) > 0
-    assert set(s["extras"]) == {"aria", "torch", "viz", "web", "dist", "s3"}
+    assert set(s["extras"]) == set(EXTRAS)  # every capability extra, installed or not
     assert s["extras"]["aria"] is (importlib.util.find_spec("projectaria_tools") is not None)
+    assert s["extras"]["catalog"] is (importlib.util.find_spec("duckdb") is not None)
 
 
 def test_info_take(tiny_release_ro):
@@ -132,6 +136,14 @@ def test_demo_writes_a_valid_release(tmp_path):
     assert "OK" in res.stdout and "3 takes, 2 captures" in flat(res.stdout)
     assert len(list((tmp_path / "demo-demo").glob("*_sheet.png"))) == 1
     assert len(list((tmp_path / "demo-demo").glob("*_collage.mp4"))) == 1
+    # progress line by line, as a pipe or CI log shows it: no live display, no cursor codes
+    assert "\r" not in res.stdout and "\x1b" not in res.stdout
+    lines = res.stdout.splitlines()
+    titles = demo_steps(tiny=True)
+    for i, title in enumerate(titles, 1):
+        start = lines.index(f"step {i}/{len(titles)} {title} …")
+        end = next(n for n, line in enumerate(lines) if line.startswith(f"step {i}/{len(titles)} done in "))
+        assert start < end and re.fullmatch(r"step \d+/\d+ done in \d+\.\d s \(total \d+\.\d s\)", lines[end])
 
 
 def test_console_script_entry_point(tiny_release_ro):

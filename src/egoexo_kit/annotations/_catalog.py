@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -41,6 +40,8 @@ from egoexo_kit.annotations._tables import SCHEMAS, extract
 from egoexo_kit.errors import EgoExoKitError, NotFoundError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from egoexo_kit.release import ReleaseIndex
 
 __all__ = ["CATALOG_DIR", "BuildStats", "build_catalog", "catalog", "connect_catalog"]

@@ -16,10 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from egoexo_kit._io import atomic_path
+from egoexo_kit.extras import require
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = [
     "SEARCH_FAMILIES",
@@ -44,7 +47,11 @@ _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def quiet_duckdb(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that never draws its own progress bar (it would garble CLI output)."""
+    """A DuckDB connection that never draws its own progress bar (it would garble CLI output).
+
+    The one place the catalog opens DuckDB, so a missing ``[catalog]`` extra is named here.
+    """
+    duckdb = require("duckdb", extra="catalog", what="the annotation catalog (query, search)")
     con = duckdb.connect(str(path) if path is not None else ":memory:")
     con.execute("SET enable_progress_bar = false")
     return con

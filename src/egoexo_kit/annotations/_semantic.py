@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,6 +21,9 @@ from egoexo_kit._io import atomic_path
 from egoexo_kit.annotations._search import SearchHit, check_search_args
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.extras import require
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["EMBED_MODEL_ENV", "embedding_cache", "load_embedder", "semantic_search"]
 

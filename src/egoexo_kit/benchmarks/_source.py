@@ -16,6 +16,7 @@ import numpy as np
 from egoexo_kit import sensors
 from egoexo_kit.annotations import ReleaseAnnotations, release_annotations
 from egoexo_kit.errors import NotFoundError
+from egoexo_kit.extras import require
 from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
@@ -85,11 +86,13 @@ def head_positions(ann: ReleaseAnnotations, take_uid: str, frames: np.ndarray) -
 
 def linear_classifier(*, c: float) -> Any:
     """Standardized inputs → multinomial logistic regression (inverse regularization ``c``), unfitted."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=c))
+    what = "the keystep baseline's classifier"
+    linear_model = require("sklearn.linear_model", extra="eval", what=what)
+    pipeline = require("sklearn.pipeline", extra="eval", what=what)
+    preprocessing = require("sklearn.preprocessing", extra="eval", what=what)
+    return pipeline.make_pipeline(
+        preprocessing.StandardScaler(), linear_model.LogisticRegression(max_iter=2000, C=c)
+    )
 
 
 def check_method(what: str, method: str, known: tuple[str, ...]) -> None:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, fields
 
 import av
 import numpy as np
-from scipy import signal
 
 from egoexo_kit.builder._raw import RawCapture, RawDevice
 from egoexo_kit.errors import FormatError
+from egoexo_kit.extras import require
 from egoexo_kit.release.writers import sync_chirp
 from egoexo_kit.sensors import read_audio
 
@@ -119,6 +119,7 @@ class CaptureSync:
 def _ncc(x: np.ndarray, template: np.ndarray) -> np.ndarray:
     """Normalized cross-correlation of ``template`` at every lag of ``x`` (``valid`` lags)."""
     n = template.shape[0]
+    signal = require("scipy.signal", extra="build", what="build (clock sync)")
     num = signal.oaconvolve(x, template[::-1], mode="valid")
     energy = np.concatenate([[0.0], np.cumsum(x * x)])
     local = energy[n:] - energy[:-n]
@@ -142,6 +143,7 @@ def find_chirps(
     if x.shape[0] < template.shape[0]:
         return []
     score = _ncc(x, template)
+    signal = require("scipy.signal", extra="build", what="build (clock sync)")
     peaks, _ = signal.find_peaks(score, height=threshold, distance=int(MIN_GAP_S * rate))
     out = []
     for p in peaks:

@@ -11,16 +11,19 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import typer
 from rich.table import Table
 
 from egoexo_kit import open_release
 from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, print_notes, progress_bar
 from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.extras import require
 from egoexo_kit.release import Problem
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["open_catalog", "query", "render_records", "render_rows", "run_sql"]
 
@@ -40,6 +43,7 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
 
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and rows of a query; a DuckDB error becomes an :class:`EgoExoKitError`."""
+    duckdb = require("duckdb", extra="catalog", what="egoexo-kit query")
     try:
         cur = con.execute(sql)
         return [d[0] for d in cur.description or []], cur.fetchall()

@@ -10,8 +10,8 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.ndimage import median_filter
-from scipy.signal import savgol_filter
+
+from egoexo_kit.extras import require
 
 __all__ = ["bone_lengths", "fill_gaps", "fit_bone_lengths", "smooth", "temporal_outliers"]
 
@@ -42,7 +42,8 @@ def temporal_outliers(points: np.ndarray, *, window: int = 7, threshold_m: float
     if points.shape[0] < 3:
         return np.zeros(points.shape[:2], dtype=bool)
     size = min(window, points.shape[0] - (1 - points.shape[0] % 2))
-    med = median_filter(np.nan_to_num(filled), size=(max(size, 1), 1, 1), mode="nearest")
+    ndimage = require("scipy.ndimage", extra="build", what="the pose pipeline (triangulate, build)")
+    med = ndimage.median_filter(np.nan_to_num(filled), size=(max(size, 1), 1, 1), mode="nearest")
     dist = np.linalg.norm(filled - med, axis=-1)
     with warnings.catch_warnings():  # a joint never seen has an all-NaN column: its limit stays NaN
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -109,5 +110,6 @@ def smooth(points: np.ndarray, *, window: int = 9, order: int = 2) -> np.ndarray
         return points.copy()
     finite = np.isfinite(points).all(axis=(0, 2))
     out = points.copy()
-    out[:, finite] = savgol_filter(points[:, finite], win, order, axis=0, mode="interp")
+    signal = require("scipy.signal", extra="build", what="the pose pipeline (triangulate, build)")
+    out[:, finite] = signal.savgol_filter(points[:, finite], win, order, axis=0, mode="interp")
     return out

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from egoexo_kit._io import atomic_path
 from egoexo_kit.benchmarks._source import annotations_of, split_takes
+from egoexo_kit.benchmarks.translation.submission import pil_image
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import MaskTrack
@@ -55,7 +55,7 @@ def translation_items(release: Release, *, split: str) -> Iterator[TranslationIt
 def write_mask_png(path: Path, mask: np.ndarray) -> None:
     """Write a bool mask as an 8-bit grayscale PNG (0 / 255), atomically."""
     with atomic_path(path) as tmp:
-        Image.fromarray(mask.astype(np.uint8) * 255, mode="L").save(tmp, format="PNG")
+        pil_image().fromarray(mask.astype(np.uint8) * 255, mode="L").save(tmp, format="PNG")
 
 
 def build_translation_gt(release: Release, *, split: str = "val", out: str | Path) -> int:

@@ -20,6 +20,7 @@ import numpy as np
 from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy
 from egoexo_kit.benchmarks._maskmetrics import bbox_centres, boundary_f
 from egoexo_kit.benchmarks.translation.submission import IMG_SIZE, list_pairs, load_image, load_mask
+from egoexo_kit.extras import require
 
 __all__ = ["evaluate_translation", "psnr", "registered_scores", "ssim"]
 
@@ -49,7 +50,8 @@ def registered_scores(gt: np.ndarray, pred: np.ndarray) -> tuple[float, float, f
 
 def ssim(a: np.ndarray, b: np.ndarray, *, win_size: int = 7, data_range: float = 255.0) -> float:
     """Mean SSIM of two ``(H, W, C)`` images, channels averaged (scikit-image's default uniform SSIM)."""
-    from scipy.ndimage import uniform_filter  # heavy import: only when clips are scored
+    ndimage = require("scipy.ndimage", extra="eval", what="the translation benchmark's SSIM")
+    uniform_filter = ndimage.uniform_filter
 
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     pad = (win_size - 1) // 2

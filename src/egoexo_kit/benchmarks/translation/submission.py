@@ -10,14 +10,15 @@ file that exists but cannot be read is a problem.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from egoexo_kit.benchmarks._common import Problems
 from egoexo_kit.errors import FormatError
+from egoexo_kit.extras import require
 
-__all__ = ["IMG_SIZE", "TranslationPair", "list_pairs", "load_image", "load_mask"]
+__all__ = ["IMG_SIZE", "TranslationPair", "list_pairs", "load_image", "load_mask", "pil_image"]
 
 IMG_SIZE = (256, 256)
 
@@ -47,23 +48,29 @@ def list_pairs(gt_dir: str | Path, pred_dir: str | Path) -> tuple[list[Translati
     return pairs, extra
 
 
-def _open(path: Path, mode: str, *, resample: Image.Resampling | None, probs: Problems) -> np.ndarray | None:
+def pil_image() -> ModuleType:
+    """Pillow's ``PIL.Image`` (extra ``[eval]``): the PNGs are read and written as the evaluators do."""
+    return require("PIL.Image", extra="eval", what="the translation benchmark")
+
+
+def _open(path: Path, mode: str, *, nearest: bool, probs: Problems) -> np.ndarray | None:
+    image = pil_image()
     try:
-        with Image.open(path) as im:
+        with image.open(path) as im:
             im = im.convert(mode)
-            im = im.resize(IMG_SIZE) if resample is None else im.resize(IMG_SIZE, resample=resample)
+            im = im.resize(IMG_SIZE, resample=image.Resampling.NEAREST) if nearest else im.resize(IMG_SIZE)
             return np.array(im)
-    except (OSError, UnidentifiedImageError, ValueError) as e:
+    except (OSError, image.UnidentifiedImageError, ValueError) as e:
         probs.add(f"/{path.name}", f"cannot read the image: {e}")
         return None
 
 
 def load_mask(path: Path, probs: Problems) -> np.ndarray | None:
     """A mask PNG as the track evaluator sees it: ``L``, 256×256 nearest, ``> 127``."""
-    arr = _open(path, "L", resample=Image.Resampling.NEAREST, probs=probs)
+    arr = _open(path, "L", nearest=True, probs=probs)
     return None if arr is None else arr > 127
 
 
 def load_image(path: Path, probs: Problems) -> np.ndarray | None:
     """An RGB PNG as the clip evaluator sees it: 256×256 with Pillow's default resize filter, uint8."""
-    return _open(path, "RGB", resample=None, probs=probs)
+    return _open(path, "RGB", nearest=False, probs=probs)
