@@ -20,7 +20,7 @@ COMMANDS: dict[str, LazyCommand] = {
     # name: LazyCommand("module:function", "the docstring's first paragraph"), in --help order
     "demo": LazyCommand(
         "demo:demo",
-        "Generate a small synthetic release, validate it and print its summary (about a minute on 2 cores).",
+        "Generate a small synthetic release and tour every capability on it (about 1.5 minutes on 2 cores).",
     ),
     "synth": LazyCommand(
         "synth:synth",
