@@ -140,7 +140,9 @@ def _notes(
 ) -> list[ScoreNote]:
     """Why MPJPE or MPJVE is NaN: no take or frame, every clip under the filter, nothing annotated."""
     if not clips:
-        return nan_notes(metrics, f"the ground truth has no annotated frame ({takes} takes)")
+        return nan_notes(
+            metrics, f"none of the {takes} GT takes has a frame" if takes else "the GT has no take"
+        )
     if not kept:
         return nan_notes(
             metrics,
