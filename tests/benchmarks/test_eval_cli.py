@@ -34,7 +34,8 @@ def test_eval_json_shape(tmp_path):
     res = run("eval", "body-pose", "--gt", gt, "--pred", pred, "--json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert set(out) == {"task", "metrics", "breakdown"} and out["task"] == "body-pose"
+    assert set(out) == {"task", "metrics", "breakdown", "notes"} and out["task"] == "body-pose"
+    assert out["notes"] == []  # scored: nothing to explain
     assert set(out["metrics"]) == {"mpjpe_cm", "mpjve_mps"}
     assert abs(out["metrics"]["mpjpe_cm"] - 100 * np.sqrt(3 * 0.01**2)) < 1e-9
     assert out["breakdown"]["groups"]["procedural"]["mpjpe_cm"] is None  # NaN -> null

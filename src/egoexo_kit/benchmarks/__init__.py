@@ -21,6 +21,7 @@ from egoexo_kit.benchmarks._builders import run_baseline as run_baseline
 from egoexo_kit.benchmarks._common import EvalResult as EvalResult
 from egoexo_kit.benchmarks._common import InvalidGroundTruth as InvalidGroundTruth
 from egoexo_kit.benchmarks._common import InvalidSubmission as InvalidSubmission
+from egoexo_kit.benchmarks._common import ScoreNote as ScoreNote
 from egoexo_kit.benchmarks._registry import TASKS as TASKS
 from egoexo_kit.benchmarks._registry import Task as Task
 from egoexo_kit.benchmarks._registry import evaluate as evaluate
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidGroundTruth",
     "InvalidSubmission",
     "LeaderboardRow",
+    "ScoreNote",
     "TASKS",
     "Task",
     "build_gt",

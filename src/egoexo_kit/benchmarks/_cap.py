@@ -5,6 +5,7 @@ With ``w = #neg / #pos`` the calibrated precision is ``w·TP / (w·TP + FP)`` an
 ``AP = Σ (R_n − R_{n−1}) · P_n``. A column without positives or without negatives falls back to
 ordinary precision; without positives the recall is 1 at every threshold, so its AP is the
 precision at the highest threshold (0). Multi-column inputs are macro-averaged over columns.
+An empty column has no AP: NaN (the caller says why).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ def average_precision(y_true: np.ndarray, y_score: np.ndarray, *, calibrated: bo
     """(Calibrated) uninterpolated AP of one binary column."""
     y_true = np.asarray(y_true, dtype=np.float64).ravel()
     y_score = np.asarray(y_score, dtype=np.float64).ravel()
+    if y_true.size == 0:
+        return float("nan")
     order = np.argsort(y_score, kind="mergesort")[::-1]
     s, t = y_score[order], y_true[order]
     thr = np.r_[np.flatnonzero(np.diff(s)), t.size - 1]

@@ -8,6 +8,7 @@ raises, so a user fixes a submission in one round instead of one error per run.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from egoexo_kit.vocab import pointer
 
 __all__ = [
     "EvalResult",
+    "ScoreNote",
     "balanced_accuracy",
     "InvalidGroundTruth",
     "InvalidSubmission",
@@ -28,34 +30,96 @@ __all__ = [
     "as_number",
     "as_object",
     "load_pair",
+    "nan_notes",
     "safe_ratio",
 ]
 
 
 @dataclass(frozen=True)
+class ScoreNote:
+    """Why metrics of an :class:`EvalResult` are NaN: nothing was left to score (not an error).
+
+    A valid submission can score nothing (every clip shorter than the short-clip filter, a ground
+    truth without segments); the note names that cause and the option that changes it, so that a
+    bare ``nan`` is never the whole answer, in a notebook as on the command line.
+    """
+
+    metrics: tuple[str, ...]
+    """The NaN metrics it explains: the note's place in the result."""
+    message: str
+    """The cause, then after a colon what to change when an option controls it."""
+    option: str | None = None
+    """That option in CLI spelling (``--min-clip-len``; the keyword ``min_clip_len`` in Python)."""
+
+    @property
+    def path(self) -> str:
+        """No file: a note is about the result (the CLI prints notes and file problems alike)."""
+        return ""
+
+    @property
+    def where(self) -> str:
+        """The metrics it explains, comma-separated."""
+        return ", ".join(self.metrics)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"metrics", "message", "option"}``."""
+        return {"metrics": list(self.metrics), "message": self.message, "option": self.option}
+
+
+def nan_notes(
+    metrics: dict[str, Any], message: str, *, names: Iterable[str] | None = None, option: str | None = None
+) -> list[ScoreNote]:
+    """One note for the metrics among ``names`` (default: all) that are NaN; none when all are scored.
+
+    Tasks call it with the cause they found, so a note never claims a metric that has a value.
+    """
+    chosen = metrics if names is None else names
+    nan = tuple(n for n in chosen if isinstance(metrics.get(n), float) and math.isnan(metrics[n]))
+    return [ScoreNote(nan, message, option)] if nan else []
+
+
+@dataclass(frozen=True)
 class EvalResult:
-    """What ``egoexo-kit eval`` prints: the task, its headline metrics and a nested breakdown."""
+    """What ``egoexo-kit eval`` prints: the task, its headline metrics, a nested breakdown, notes.
+
+    ``notes`` explain the metrics that are NaN because nothing was scored (:class:`ScoreNote`).
+    """
 
     task: str
     metrics: dict[str, float]
     breakdown: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[ScoreNote, ...] = ()
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={_number(v)}" for k, v in list(self.metrics.items())[:HEADLINE_METRICS])
-        more = (
-            f", +{len(self.metrics) - HEADLINE_METRICS} metrics"
-            if len(self.metrics) > HEADLINE_METRICS
-            else ""
-        )
-        return f"EvalResult({self.task!r}, {shown}{more})"
+        explained = {m for n in self.notes for m in n.metrics}
+        scored = [(k, v) for k, v in self.metrics.items() if k not in explained]
+        parts = [f"{k}={_number(v)}" for k, v in scored[:HEADLINE_METRICS]]
+        if len(scored) > HEADLINE_METRICS:
+            parts.append(f"+{len(scored) - HEADLINE_METRICS} metrics")
+        if self.notes:  # the NaN metrics give way to the first reason why
+            parts.append(f"NaN: {self.notes[0].message}")
+        if len(self.notes) > 1:
+            parts.append(f"+{len(self.notes) - 1} notes")
+        text = f"EvalResult({self.task!r}, {', '.join(parts)})"
+        return text if len(text) <= REPR_WIDTH else text[: REPR_WIDTH - 2] + "…)"
 
     def to_json(self) -> dict[str, Any]:
-        """``{"task", "metrics", "breakdown"}`` with NaN rendered as ``null`` (strict JSON)."""
-        return {"task": self.task, "metrics": _clean(self.metrics), "breakdown": _clean(self.breakdown)}
+        """``{"task", "metrics", "breakdown", "notes"}`` with NaN rendered as ``null`` (strict JSON)."""
+        return {
+            "task": self.task,
+            "metrics": _clean(self.metrics),
+            "breakdown": _clean(self.breakdown),
+            "notes": [n.to_json() for n in self.notes],
+        }
 
 
 HEADLINE_METRICS = 3
 """Metrics an :class:`EvalResult` repr shows (the headline metric comes first in every task)."""
+REPR_WIDTH = 120
+"""An :class:`EvalResult` repr is one line of at most this many characters (a long note is cut)."""
 
 
 def _number(value: Any) -> str:

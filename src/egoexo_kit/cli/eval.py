@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from egoexo_kit.benchmarks import TASKS, EvalResult, InvalidGroundTruth, InvalidSubmission, evaluate
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, print_notes
 
 __all__ = ["eval_"]
 
@@ -28,7 +28,9 @@ def eval_(
     pred: Path | None = typer.Option(
         None, "--pred", help="Submission file (translation: the prediction PNG folder)."
     ),
-    as_json: bool = typer.Option(False, "--json", help='Print {"task", "metrics", "breakdown"} as JSON.'),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"task", "metrics", "breakdown", "notes"} as JSON.'
+    ),
     list_tasks: bool = typer.Option(False, "--list", help="List the tasks, their metrics and options."),
     offset: bool = typer.Option(False, "--offset", help="hand-pose: add the GT wrist to predictions."),
     clip: bool = typer.Option(False, "--clip", help="translation: score generated clips (SSIM, PSNR)."),
@@ -48,7 +50,8 @@ def eval_(
 ) -> None:
     """Validate a submission and print its metrics; an invalid one is refused with every problem listed.
 
-    Exit status 0 when scored, 2 when the submission or ground truth is invalid.
+    Exit status 0 when scored, 2 when the submission or ground truth is invalid. A valid submission
+    that scores nothing (NaN) also exits 0, with a note on stderr saying why and which option helps.
     Example: egoexo-kit eval body-pose --gt gt.json --pred pred.json --json
     """
     if list_tasks or task is None:
@@ -74,6 +77,7 @@ def eval_(
         print_json(result.to_json())
     else:
         render_result(result)
+    print_notes(result.notes, what="note")
 
 
 def _print_tasks(as_json: bool) -> None:

@@ -9,18 +9,21 @@ the hosted evaluator's own split is not public).
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import EvalResult, Problems, load_pair, safe_ratio
+from egoexo_kit.benchmarks._common import EvalResult, Problems, ScoreNote, load_pair, nan_notes, safe_ratio
 from egoexo_kit.benchmarks.body_pose.submission import BodyTake, read_body_gt, read_body_submission
 from egoexo_kit.vocab import FPS, pointer
 
 __all__ = [
     "CATEGORIES",
     "GROUPS",
+    "clip_runs",
     "evaluate_body_pose",
     "filter_short_clips",
     "mpjpe_sums",
@@ -54,16 +57,26 @@ def scenario_of(take_name: str) -> str | None:
     return None
 
 
+def clip_runs(
+    frames: np.ndarray, *, min_clip_len: int = 120, max_gap: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """The clips of sorted ``frames`` (runs with gaps <= ``max_gap``): frames per run, and which are kept.
+
+    A run is kept when it spans ``last - first + 3 >= min_clip_len`` frames (the official test).
+    """
+    frames = np.asarray(frames, dtype=np.int64)
+    if frames.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    breaks = np.flatnonzero(np.diff(frames) > max_gap) + 1
+    starts, ends = np.r_[0, breaks], np.r_[breaks, frames.size]
+    return ends - starts, frames[ends - 1] - frames[starts] + 3 >= min_clip_len
+
+
 def filter_short_clips(frames: np.ndarray, *, min_clip_len: int = 120, max_gap: int = 3) -> np.ndarray:
     """The sorted frames whose run (gaps <= ``max_gap``) spans ``last - first + 3 >= min_clip_len``."""
     frames = np.asarray(frames, dtype=np.int64)
-    if frames.size == 0:
-        return frames
-    breaks = np.flatnonzero(np.diff(frames) > max_gap) + 1
-    starts = np.r_[0, breaks]
-    ends = np.r_[breaks, frames.size]
-    keep_run = frames[ends - 1] - frames[starts] + 3 >= min_clip_len
-    return frames[np.repeat(keep_run, ends - starts)]
+    sizes, keep = clip_runs(frames, min_clip_len=min_clip_len, max_gap=max_gap)
+    return frames[np.repeat(keep, sizes)]
 
 
 def mpjpe_sums(gt: np.ndarray, pred: np.ndarray) -> tuple[float, int]:
@@ -99,12 +112,15 @@ def evaluate_body_pose(
     takes = read_body_gt(gt_raw, path=gt_path)
     probs = Problems(gt_path, kind="ground truth")
     kept: dict[str, tuple[BodyTake, np.ndarray, str]] = {}
+    n_clips = n_kept = 0  # clips in the GT, clips the short-clip filter keeps
     for uid, take in takes.items():
         cat = scenario_of(take.take_name)
         if cat is None:
             probs.add(pointer(uid, "take_name"), f"no scenario matches take name {take.take_name!r}")
             continue
-        frames = filter_short_clips(take.frames, min_clip_len=min_clip_len)
+        sizes, keep = clip_runs(take.frames, min_clip_len=min_clip_len)
+        n_clips, n_kept = n_clips + len(keep), n_kept + int(keep.sum())
+        frames = take.frames[np.repeat(keep, sizes)]
         kept[uid] = (take, frames, cat)
     probs.raise_if_any()
     preds = read_body_submission(pred_raw, {u: f for u, (_, f, _) in kept.items()}, path=pred_path)
@@ -115,7 +131,31 @@ def evaluate_body_pose(
         pe, pc = mpjpe_sums(g, p)
         ve, vc = mpjve_sums(frames, g, p)
         sums[cat] += (pe, pc, ve, vc)
-    return _result(sums)
+    result = _result(sums)
+    notes = _notes(result.metrics, takes=len(takes), clips=n_clips, kept=n_kept, min_clip_len=min_clip_len)
+    return replace(result, notes=tuple(notes))
+
+
+def _notes(
+    metrics: dict[str, float], *, takes: int, clips: int, kept: int, min_clip_len: int
+) -> list[ScoreNote]:
+    """Why MPJPE or MPJVE is NaN: no take or frame, every clip under the filter, nothing annotated."""
+    if not clips:
+        return nan_notes(
+            metrics, f"none of the {takes} GT takes has a frame" if takes else "the GT has no take"
+        )
+    if not kept:
+        return nan_notes(
+            metrics,
+            f"no clip is at least --min-clip-len={min_clip_len} frames "
+            f"({clips} clip{'s' if clips != 1 else ''} skipped): lower --min-clip-len",
+            option="--min-clip-len",
+        )
+    if math.isnan(metrics["mpjpe_cm"]):
+        return nan_notes(metrics, f"no GT joint is annotated in the {kept} clip(s) kept (all null)")
+    return nan_notes(
+        metrics, "no joint is annotated in two evaluated frames fewer than 10 apart", names=("mpjve_mps",)
+    )
 
 
 def _summary(s: np.ndarray) -> dict[str, float]:

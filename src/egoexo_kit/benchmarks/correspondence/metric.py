@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit._parallel import pool_map
-from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy, load_pair
+from egoexo_kit.benchmarks._common import (
+    EvalResult,
+    Problems,
+    ScoreNote,
+    balanced_accuracy,
+    load_pair,
+    nan_notes,
+)
 from egoexo_kit.benchmarks._maskmetrics import (
     box_bounds,
     centres_from_bounds,
@@ -186,4 +193,26 @@ def evaluate_correspondence(
         for d, v in per_dir.items()
         for k in ("iou", "location_error", "contour_accuracy", "visibility_balanced_accuracy")
     }
-    return EvalResult(task="correspondence", metrics=metrics, breakdown=per_dir)
+    notes = [n for d, v in per_dir.items() for n in _notes(metrics, d, v, queries=len(frames[d]))]
+    return EvalResult("correspondence", metrics, per_dir, notes=tuple(notes))
+
+
+def _notes(metrics: dict[str, float], d: str, counts: dict[str, Any], *, queries: int) -> list[ScoreNote]:
+    """Why direction ``d`` has NaN metrics: no query frame, none annotated, or no visible GT mask."""
+    if not queries:
+        return nan_notes(
+            metrics,
+            f"the ground truth has no {d} query frame (no object with an ego and an exo camera)",
+            names=[m for m in metrics if m.startswith(f"{d}/")],
+        )
+    if not counts["frames"]:
+        return nan_notes(
+            metrics,
+            f"none of the {queries} {d} query frames is in its target view's annotated_frames",
+            names=[m for m in metrics if m.startswith(f"{d}/")],
+        )
+    return nan_notes(
+        metrics,
+        f"no target frame has a GT mask ({counts['frames']} {d} frames scored for visibility only)",
+        names=[f"{d}/{k}" for k in ("iou", "location_error", "contour_accuracy")],
+    )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.benchmarks._cap import mean_calibrated_ap
-from egoexo_kit.benchmarks._common import EvalResult, load_pair
+from egoexo_kit.benchmarks._common import EvalResult, load_pair, nan_notes
 from egoexo_kit.benchmarks.energy_efficient_keystep.energy import TIERS, EnergyModel, tier_of
 from egoexo_kit.benchmarks.energy_efficient_keystep.submission import read_energy_gt, read_energy_submission
 
@@ -39,9 +39,11 @@ def evaluate_energy_efficient_keystep(
     onehot = np.zeros(s.shape, dtype=np.float64)
     onehot[np.arange(len(y)), y] = 1.0
     mcap, per = mean_calibrated_ap(onehot, s, skip_without_positives=not all_classes)
+    metrics = {"mcap": mcap, "mean_power_mw": power}
     return EvalResult(
         task="energy-efficient-keystep",
-        metrics={"mcap": mcap, "mean_power_mw": power},
+        metrics=metrics,
+        notes=tuple(nan_notes(metrics, f"the ground truth has no frame ({len(labels)} takes)")),
         breakdown={
             "frames": len(y),
             "classes": s.shape[1],

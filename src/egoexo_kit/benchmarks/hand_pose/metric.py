@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import EvalResult, load_pair
-from egoexo_kit.benchmarks.hand_pose.submission import HANDS, read_hand_gt, read_hand_submission
+from egoexo_kit.benchmarks._common import EvalResult, ScoreNote, load_pair, nan_notes
+from egoexo_kit.benchmarks.hand_pose.submission import HANDS, HandSet, read_hand_gt, read_hand_submission
+from egoexo_kit.vocab import pointer
 
 __all__ = ["evaluate_hand_pose", "hand_mpjpe", "hand_pa_mpjpe", "procrustes_align"]
 
@@ -75,8 +76,11 @@ def evaluate_hand_pose(gt: str | Path | Any, pred: str | Path | Any, *, offset: 
     g = hands.joints * 1000.0
     if offset:
         p = p + g[:, :1]
-    pe = hand_mpjpe(p, g, hands.valid)
-    pa = hand_pa_mpjpe(p, g, hands.valid)
+    # a hand without a valid joint has no error (NaN, as in the official script; a note says where)
+    scored = hands.valid.any(axis=1)
+    pe, pa = np.full(len(scored), np.nan), np.full(len(scored), np.nan)
+    pe[scored] = hand_mpjpe(p[scored], g[scored], hands.valid[scored])
+    pa[scored] = hand_pa_mpjpe(p[scored], g[scored], hands.valid[scored])
     side = np.array([k[2] for k in hands.keys])
     breakdown: dict[str, Any] = {
         "hands": len(hands.keys),
@@ -91,6 +95,17 @@ def evaluate_hand_pose(gt: str | Path | Any, pred: str | Path | Any, *, offset: 
         },
     }
     mean = (lambda x: float(x.mean())) if len(pe) else (lambda _x: float("nan"))
-    return EvalResult(
-        task="hand-pose", metrics={"mpjpe_mm": mean(pe), "pa_mpjpe_mm": mean(pa)}, breakdown=breakdown
-    )
+    metrics = {"mpjpe_mm": mean(pe), "pa_mpjpe_mm": mean(pa)}
+    return EvalResult("hand-pose", metrics, breakdown, notes=tuple(_notes(metrics, hands)))
+
+
+def _notes(metrics: dict[str, float], hands: HandSet) -> list[ScoreNote]:
+    """Why the means are NaN: no GT hand at all, or a hand without one valid joint (0 / 0)."""
+    if not hands.keys:
+        return nan_notes(metrics, "the ground truth has no hand to evaluate (every *_hand_3d is empty)")
+    empty = np.flatnonzero(~hands.valid.any(axis=1))
+    if not len(empty):
+        return []
+    uid, frame, hand = hands.keys[empty[0]]
+    where = pointer(uid, frame, f"{hand}_hand_valid_3d")
+    return nan_notes(metrics, f"{len(empty)} GT hand(s) have no valid joint (error NaN), first at {where}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from egoexo_kit.benchmarks._common import EvalResult, load_pair, safe_ratio
+from egoexo_kit.benchmarks._common import EvalResult, load_pair, nan_notes, safe_ratio
 from egoexo_kit.benchmarks.keystep_recognition.submission import (
     NUM_CLASSES,
     read_keystep_gt,
@@ -33,8 +33,10 @@ def evaluate_keystep_recognition(
     labels = read_keystep_gt(gt_raw, num_classes=num_classes, path=gt_path)
     preds = read_keystep_submission(pred_raw, labels, num_classes=num_classes, path=pred_path)
     correct = sum(preds.get(name) == lab for name, lab in labels.items())
+    metrics = {"top1": safe_ratio(correct, len(labels))}
     return EvalResult(
         task="keystep-recognition",
-        metrics={"top1": safe_ratio(correct, len(labels))},
+        metrics=metrics,
         breakdown={"segments": len(labels), "correct": correct, "missing": len(labels) - len(preds)},
+        notes=tuple(nan_notes(metrics, "the ground truth has no segment")),
     )

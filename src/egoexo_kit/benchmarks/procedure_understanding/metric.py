@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from egoexo_kit.benchmarks._cap import calibrated_ap, mean_calibrated_ap
-from egoexo_kit.benchmarks._common import EvalResult, load_pair
+from egoexo_kit.benchmarks._common import EvalResult, ScoreNote, load_pair, nan_notes
 from egoexo_kit.benchmarks.procedure_understanding.submission import MULTI, SUBTASKS, read_procedure_file
 from egoexo_kit.errors import SubmissionError
 
@@ -50,4 +50,24 @@ def evaluate_procedure_understanding(
                 "keysteps_without_positives": int((y.sum(axis=0) == 0).sum()),
                 "per_keystep": [float(v) for v in np.asarray(per)],
             }
-    return EvalResult(task="procedure-understanding", metrics=metrics, breakdown=breakdown)
+    notes = _notes(metrics, truth, segments=len(order), averaging=averaging)
+    return EvalResult("procedure-understanding", metrics, breakdown, notes=tuple(notes))
+
+
+def _notes(
+    metrics: dict[str, float], truth: dict[str, np.ndarray], *, segments: int, averaging: str
+) -> list[ScoreNote]:
+    """Why a cAP is NaN: no segment, no keystep column, or (macro-present) no keystep with a positive."""
+    if not segments:
+        return nan_notes(metrics, "the ground truth has no segment")
+    if not truth["previous"].shape[1]:
+        return nan_notes(metrics, "the ground truth has no keystep column")
+    if averaging != "macro-present":
+        return []
+    names = [f"cap_{n}" for n in MULTI if not truth[n].any()]
+    return nan_notes(
+        metrics,
+        "no keystep has a positive in the ground truth: use --averaging macro or micro",
+        names=names,
+        option="--averaging",
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import EvalResult, load_pair
+from egoexo_kit.benchmarks._common import EvalResult, load_pair, nan_notes
 from egoexo_kit.benchmarks.proficiency_demonstration.submission import (
     Points,
     read_demonstration_gt,
@@ -104,4 +104,7 @@ def evaluate_proficiency_demonstration(
             for c in classes
         },
     }
-    return EvalResult(task="proficiency-demonstration", metrics=metrics, breakdown=breakdown)
+    notes = nan_notes(
+        metrics, f"the ground truth has no point ({len(videos)} videos, no good execution or tip)"
+    )
+    return EvalResult("proficiency-demonstration", metrics, breakdown, notes=tuple(notes))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import EvalResult, load_pair
+from egoexo_kit.benchmarks._common import EvalResult, load_pair, nan_notes
 from egoexo_kit.benchmarks.proficiency_demonstrator.submission import (
     DemonstratorGT,
     read_demonstrator_gt,
@@ -47,6 +47,7 @@ def evaluate_proficiency_demonstrator(gt: str | Path | Any, pred: str | Path | A
             task="proficiency-demonstrator",
             metrics={"top1": top1},
             breakdown={"videos": len(truth.videos), "missing": int((sub.labels < 0).sum()), "scenarios": per},
+            notes=tuple(nan_notes({"top1": top1}, _NO_VIDEO)),
         )
     ego_p = softmax(sub.ego)  # type: ignore[arg-type]
     exo_p = softmax(sub.exo).mean(axis=1)  # type: ignore[arg-type]
@@ -58,4 +59,8 @@ def evaluate_proficiency_demonstrator(gt: str | Path | Any, pred: str | Path | A
     }
     metrics = {"top1": results["combined"][0]} | {f"top1_{k}": v[0] for k, v in results.items()}
     breakdown = {"videos": len(truth.videos), "scenarios": {k: v[1] for k, v in results.items()}}
-    return EvalResult(task="proficiency-demonstrator", metrics=metrics, breakdown=breakdown)
+    notes = tuple(nan_notes(metrics, _NO_VIDEO))
+    return EvalResult("proficiency-demonstrator", metrics, breakdown, notes=notes)
+
+
+_NO_VIDEO = "the ground truth has no video"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy
+from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy, nan_notes
 from egoexo_kit.benchmarks._maskmetrics import bbox_centres, boundary_f
 from egoexo_kit.benchmarks.translation.submission import IMG_SIZE, list_pairs, load_image, load_mask
 from egoexo_kit.extras import require
@@ -103,9 +103,8 @@ def evaluate_translation(gt_dir: str | Path, pred_dir: str | Path, *, clip: bool
         gt_probs.raise_if_any()
         probs.raise_if_any()
         mean = (lambda v: float(np.mean(v))) if ss else (lambda _v: math.nan)
-        return EvalResult(
-            task="translation", metrics={"ssim": mean(ss), "psnr": mean(ps)}, breakdown=breakdown
-        )
+        metrics = {"ssim": mean(ss), "psnr": mean(ps)}
+        return EvalResult("translation", metrics, breakdown, notes=tuple(nan_notes(metrics, _NO_GT)))
     vis_gt, vis_pred, scores = [], [], []
     for pair in pairs:
         g = load_mask(pair.gt, gt_probs)
@@ -127,4 +126,9 @@ def evaluate_translation(gt_dir: str | Path, pred_dir: str | Path, *, clip: bool
         "visibility_balanced_accuracy": balanced_accuracy(np.array(vis_gt), np.array(vis_pred)),
     }
     breakdown["visible_frames"] = len(arr)
-    return EvalResult(task="translation", metrics=metrics, breakdown=breakdown)
+    empty = f"every GT mask is empty ({len(pairs)} files scored for existence only)"
+    notes = nan_notes(metrics, _NO_GT if not pairs else empty)
+    return EvalResult("translation", metrics, breakdown, notes=tuple(notes))
+
+
+_NO_GT = "the ground-truth folder has no .png file"
