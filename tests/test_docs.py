@@ -13,7 +13,8 @@ may build on its own earlier blocks but not on other sections.
   reached through ``AWS_ENDPOINT_URL`` and a temporary AWS profile ``egoexo`` with fake keys, so
   the README's commands run verbatim.
 - Commands that cannot run in a test are listed below with the reason; any other command fails.
-- A section whose text holds ``<!-- doctest: slow … -->`` runs with the ``slow`` marker.
+- A section whose text holds ``<!-- doctest: slow … -->``, or that runs a command of :data:`SLOW`
+  (docs/cli.md is generated, so it holds no such comment), runs with the ``slow`` marker.
 """
 
 from __future__ import annotations
@@ -56,11 +57,13 @@ NOT_EGOEXO_KIT = {
 NOT_RUN = {
     "egoexo-kit serve ./egoexo --port 8000": "a server that runs until stopped; tests/viz/ serve the app",
     "egoexo-kit demo --out ./demo-release": "the whole demo (minutes); `make demo` runs it",
-    "egoexo-kit synth ./synthetic --captures 3 --seconds 6 --scenarios cooking,basketball": (
-        "12 six-second takes at full size (minutes); the README's synth line runs"
-    ),
 }
 """egoexo-kit commands shown in the docs that no test runs, with the reason (each must still appear)."""
+
+SLOW = {
+    "egoexo-kit build ": "builds a generated raw capture (encodes, body pose): half a minute on 2 cores",
+}
+"""Command prefixes whose sections run with the ``slow`` marker, like a ``<!-- doctest: slow -->`` section."""
 
 EXECUTED = {"console", "bash", "python"}
 
@@ -133,7 +136,9 @@ def _executable() -> list[pytest.param]:
     params = []
     for s in _all_sections():
         if any(b.lang in EXECUTED for b in s.blocks):
-            marks = [pytest.mark.slow] if s.slow else []
+            shell = [c for b in s.blocks if b.lang in EXECUTED - {"python"} for c in b.commands]
+            slow = s.slow or any(c.startswith(tuple(SLOW)) for c in shell)
+            marks = [pytest.mark.slow] if slow else []
             params.append(pytest.param(s, id=f"{s.page}::{s.title[:50]}", marks=marks))
     return params
 

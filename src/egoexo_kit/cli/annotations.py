@@ -1,9 +1,9 @@
 """``egoexo-kit annotations``: one take's annotations as a timeline (every family, or some).
 
 Examples:
-    egoexo-kit annotations ./egoexo cmu_bike01_2
-    egoexo-kit annotations ./egoexo cmu_bike01_2 --family keystep atomic_descriptions
-    egoexo-kit annotations ./egoexo cmu_bike01_2 --json
+    egoexo-kit annotations ./egoexo cmu_bike_01_2
+    egoexo-kit annotations ./egoexo cmu_bike_01_2 --family keystep atomic_descriptions
+    egoexo-kit annotations ./egoexo cmu_bike_01_2 --json
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def annotations(
 ) -> None:
     """Print a take's annotations (keysteps, descriptions, commentary, poses …) as one timeline.
 
-    Example: egoexo-kit annotations ./egoexo cmu_bike01_2 --family keystep
+    Example: egoexo-kit annotations ./egoexo cmu_bike_01_2 --family keystep
     """
     name = take_from(take, take_option, required=True)
     family = split_list(family)

@@ -1,10 +1,10 @@
 """``egoexo-kit benchmark gt`` / ``egoexo-kit baseline``: build a task's evaluation GT and run its baselines.
 
 Examples:
-    egoexo-kit benchmark gt REL body-pose --split val --out gt.json
-    egoexo-kit baseline REL body-pose --split val --out pred.json
-    egoexo-kit baseline REL keystep-recognition --trivial majority --out pred.json
-    egoexo-kit benchmark leaderboard REL --split val --json
+    egoexo-kit benchmark gt ./egoexo body-pose --split val --out gt.json
+    egoexo-kit baseline ./egoexo body-pose --split val --out pred.json
+    egoexo-kit baseline ./egoexo keystep-recognition --trivial majority --out pred.json
+    egoexo-kit benchmark leaderboard ./egoexo --split val --json
 
 The release comes first, as in every command; the older task-first order (``baseline TASK REL``)
 still works, with a note on stderr.
@@ -78,7 +78,7 @@ def gt(
 ) -> None:
     """Build a task's evaluation ground truth from the release's annotations, in the official layout.
 
-    Example: egoexo-kit benchmark gt REL body-pose --split val --out gt.json
+    Example: egoexo-kit benchmark gt ./egoexo body-pose --split val --out gt.json
     """
     release, task = release_then_task(release, task, command="benchmark gt")
     rel = open_release(release)
@@ -107,7 +107,7 @@ def baseline(
     keystep-recognition linear|majority|random, energy-efficient-keystep clock|uniform|random,
     procedure-understanding graph|uniform|random, proficiency-demonstrator
     linear|scenario-majority|majority|random, proficiency-demonstration linear-tips|uniform-tips|random.
-    Example: egoexo-kit baseline REL body-pose --split val --out pred.json
+    Example: egoexo-kit baseline ./egoexo body-pose --split val --out pred.json
     """
     release, task = release_then_task(release, task, command="baseline")
     pred = run_baseline(task, open_release(release), split=split, method=trivial, out=out, features=features)
@@ -152,7 +152,9 @@ def leaderboard_cmd(
 ) -> None:
     """Run every baseline of every task on a release and print the scores side by side.
 
-    Example: egoexo-kit benchmark leaderboard REL --split val --features stats
+    Examples:
+      egoexo-kit features ./egoexo --backbone stats
+      egoexo-kit benchmark leaderboard ./egoexo --split val --features stats
     """
     with tempfile.TemporaryDirectory() as work:
         rows = leaderboard(open_release(release), split=split, workdir=work, features=features)

@@ -3,7 +3,7 @@
 Examples:
     egoexo-kit build ./raw ./egoexo                       # every capture under ./raw, all stages
     egoexo-kit build ./raw ./egoexo --only sync           # sync + QA table only
-    egoexo-kit build ./raw ./egoexo --takes cmu_bike01_1 --keyint 30
+    egoexo-kit build ./raw ./egoexo --takes cmu_bike_01_1 --keyint 30
     egoexo-kit build ./raw ./egoexo --runner ray --address auto
     egoexo-kit build ./raw ./egoexo --only pose --detector mylab.pose:make_detector
     egoexo-kit build ./raw ./egoexo --features stats      # + pre-extracted features per take
@@ -115,7 +115,11 @@ def build_cmd(
     """Build a release from raw captures: sync, takes (aligned H.264, 448p), metadata, pose, features.
 
     Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/).
-    Example: egoexo-kit build ./raw ./egoexo
+    The examples generate a raw capture, then build it.
+
+    Examples:
+      egoexo-kit synth ./capture --raw --captures 1 --takes-per-capture 1 --exo-size 96x54 --ego-size 64
+      egoexo-kit build ./capture/raw ./built
     """
     try:
         config = BuildConfig(

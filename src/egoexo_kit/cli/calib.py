@@ -1,8 +1,8 @@
 """``egoexo-kit calib``: every camera of a take (model, parameters, size, pose) at one instant.
 
 Examples:
-    egoexo-kit calib ./egoexo cmu_bike01_2
-    egoexo-kit calib ./egoexo cmu_bike01_2 --t 12.5 --space undistorted --json
+    egoexo-kit calib ./egoexo cmu_bike_01_2
+    egoexo-kit calib ./egoexo cmu_bike_01_2 --t 2.0 --space undistorted --json
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def calib(
 ) -> None:
     """Print every camera's model, parameters, image size and world pose at one instant.
 
-    Example: egoexo-kit calib ./egoexo cmu_bike01_2 --t 12.5 --json
+    Example: egoexo-kit calib ./egoexo cmu_bike_01_2 --t 2.0 --json
     """
     tk = egoexo_kit.open_release(path).take(take)
     cams = take_calibration(tk, t=t, space=check_space(space))

@@ -1,8 +1,8 @@
 """``egoexo-kit collage``: an ``ego_preview``-style grid of every view of a take, time-synced and labelled.
 
 Examples:
-    egoexo-kit collage ./egoexo cmu_bike01_2
-    egoexo-kit collage ./egoexo cmu_bike01_2 --resolution full --out bike.mp4 --tile 480x270
+    egoexo-kit collage ./egoexo cmu_bike_01_2
+    egoexo-kit collage ./egoexo cmu_bike_01_2 --resolution full --out bike.mp4 --tile 480x270
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def collage(
 ) -> None:
     """Tile the Aria RGB and every exo view of a take into one labelled video with a time overlay.
 
-    Example: egoexo-kit collage ./egoexo cmu_bike01_2 --resolution full --out bike.mp4
+    Example: egoexo-kit collage ./egoexo cmu_bike_01_2 --resolution full --out bike.mp4
     """
     if resolution not in ("448", "full"):
         raise typer.BadParameter(f"--resolution must be 448 or full, got {resolution!r}")

@@ -114,7 +114,7 @@ def demo(
         if report.warnings:
             console.print(
                 "the warnings are the real release's irregularities, reproduced on purpose "
-                "(README 'Real data'; .synth/irregularities.json; synth --clean leaves them out)"
+                "(docs/design.md 'Real data'; .synth/irregularities.json; synth --clean leaves them out)"
             )
     release = open_release(root)
     outputs = steps.outputs_dir(root)

@@ -170,7 +170,8 @@ def download(
 
     Exit code 0 only if every selected file is present and verified; the report lists every failure.
 
-    Example: egoexo-kit download ./egoexo --parts metadata takes --uids <take_uid> --best-exo-only --dry-run
+    Example:
+      egoexo-kit download ./egoexo --parts metadata takes --cams ego,best_exo --s3-profile egoexo --dry-run
     """
     root = out or out_dir
     if root is None:
@@ -247,7 +248,7 @@ def publish(
 
     `egoexo-kit download OUT --source <to> --release <release>` then reads it back.
 
-    Example: egoexo-kit publish ./my-release --to s3://my-bucket/egoexo --endpoint-url http://127.0.0.1:9000
+    Example: egoexo-kit publish ./egoexo --to ./mirror
     """
     with console.status(f"publishing {release_dir} to {to}…"):
         report = run_publish(

@@ -2,7 +2,7 @@
 
 Examples:
     egoexo-kit downscale ./egoexo
-    egoexo-kit downscale ./egoexo --takes cmu_bike01_2 --takes cmu_bike01_5 --workers 4
+    egoexo-kit downscale ./egoexo --takes cmu_bike_01_2 --workers 2
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def downscale(
 ) -> None:
     """Short side 448, long side even, as the official downscale script; skips files already done.
 
-    Example: egoexo-kit downscale ./egoexo --takes cmu_bike01_2 --workers 4
+    Example: egoexo-kit downscale ./egoexo --takes cmu_bike_01_2 --workers 2
     """
     release = open_release(path)
     names = split_list(takes) or None

@@ -52,7 +52,11 @@ def eval_(
 
     Exit status 0 when scored, 2 when the submission or ground truth is invalid. A valid submission
     that scores nothing (NaN) also exits 0, with a note on stderr saying why and which option helps.
-    Example: egoexo-kit eval body-pose --gt gt.json --pred pred.json --json
+
+    Examples:
+      egoexo-kit benchmark gt ./egoexo body-pose --split val --out gt.json
+      egoexo-kit baseline ./egoexo body-pose --split val --out pred.json
+      egoexo-kit eval body-pose --gt gt.json --pred pred.json --json
     """
     if list_tasks or task is None:
         _print_tasks(as_json)

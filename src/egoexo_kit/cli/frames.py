@@ -1,10 +1,10 @@
 """``egoexo-kit frames`` / ``clips``: the exact synchronized picture of every view, as PNGs or an MP4 grid.
 
 Examples:
-    egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --out frames/
-    egoexo-kit frames ./egoexo cmu_bike01_2 --frame 300 --views aria01_214-1 cam01 --out frames/ --json
-    egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --overlay pose,masks,gaze --out frames/
-    egoexo-kit clips ./egoexo cmu_bike01_2 --t0 10 --t1 14 --fps 10 --out clip.mp4
+    egoexo-kit frames ./egoexo cmu_bike_01_2 --t 2.0 --out frames/
+    egoexo-kit frames ./egoexo cmu_bike_01_2 --frame 60 --views aria01_214-1 cam01 --out frames/ --json
+    egoexo-kit frames ./egoexo cmu_bike_01_2 --t 2.0 --overlay pose,masks,gaze --out frames/
+    egoexo-kit clips ./egoexo cmu_bike_01_2 --t0 1 --t1 3 --fps 10 --out clip.mp4
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def frames(
 ) -> None:
     """One PNG per view of one synchronized instant, plus a labelled contact sheet.
 
-    Example: egoexo-kit frames ./egoexo cmu_bike01_2 --t 12.5 --out frames/
+    Example: egoexo-kit frames ./egoexo cmu_bike_01_2 --t 2.0 --out frames/
     """
     if (t is None) == (frame is None):
         raise typer.BadParameter("give exactly one of --t and --frame")
@@ -114,7 +114,7 @@ def clips(
 ) -> None:
     """A synchronized multi-view clip written as one labelled MP4 grid.
 
-    Example: egoexo-kit clips ./egoexo cmu_bike01_2 --t0 10 --t1 14 --fps 10 --out clip.mp4
+    Example: egoexo-kit clips ./egoexo cmu_bike_01_2 --t0 1 --t1 3 --fps 10 --out clip.mp4
     """
     tk = egoexo_kit.open_release(path).take(take)
     clip = tk.clip(t0, t1, fps=fps, views=_views(views), resolution=_resolution(resolution))  # type: ignore[arg-type]

@@ -2,8 +2,8 @@
 
 Examples:
     egoexo-kit info ./egoexo
-    egoexo-kit info ./egoexo cmu_bike01_2
-    egoexo-kit info ./egoexo cmu_bike01_2 --row-offset 0
+    egoexo-kit info ./egoexo cmu_bike_01_2
+    egoexo-kit info ./egoexo cmu_bike_01_2 --row-offset 0
     egoexo-kit info ./egoexo --json
 """
 
@@ -57,7 +57,7 @@ def info(
     measures which timesync row is frame 0 (FORMAT §11 C1) from the take's trajectory and EgoPose
     ``camera_pose``, and shows the per-offset evidence.
 
-    Example: egoexo-kit info ./egoexo cmu_bike01_2
+    Example: egoexo-kit info ./egoexo cmu_bike_01_2
     """
     take = take_from(take, take_option, required=False)
     if take:

@@ -1,8 +1,8 @@
 """``egoexo-kit project``: pixels of world points in one view at one instant, in any image space.
 
 Examples:
-    egoexo-kit project ./egoexo cmu_bike01_2 --view cam01 --t 12.5 --xyz 0.1,0.2,1.0
-    egoexo-kit project ./egoexo cmu_bike01_2 --view aria01 --frame 300 --space raw --points p.npy --json
+    egoexo-kit project ./egoexo cmu_bike_01_2 --view cam01 --t 2.0 --xyz 0.1,0.2,1.0
+    egoexo-kit project ./egoexo cmu_bike_01_2 --view aria01 --frame 60 --space raw --points p.npy --json
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def project(
 ) -> None:
     """Project world points into a view: pixel (x, y) in the chosen space and whether each is visible.
 
-    Example: egoexo-kit project ./egoexo cmu_bike01_2 --view cam01 --t 12.5 --xyz 0.1,0.2,1.0
+    Example: egoexo-kit project ./egoexo cmu_bike_01_2 --view cam01 --t 2.0 --xyz 0.1,0.2,1.0
     """
     if (t is None) == (frame is None):
         raise typer.BadParameter("give exactly one of --t and --frame")

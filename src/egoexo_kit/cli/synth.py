@@ -66,7 +66,7 @@ def synth(
 ) -> None:
     """Generate a complete synthetic release (videos, sensors, annotations) plus its ground truth.
 
-    Example: egoexo-kit synth ./synthetic --captures 3 --seconds 6 --scenarios cooking,basketball
+    Example: egoexo-kit synth ./egoexo --captures 1 --scenarios "bike repair"
     """
     names = tuple(split_list(scenarios))
     try:

@@ -57,7 +57,7 @@ def takes(
     ``--json`` prints every take's record (uid, task, university, benchmarks, view keys …), the
     same as ``release.takes.records()`` in Python.
 
-    Example: egoexo-kit takes ./egoexo --scenario cooking
+    Example: egoexo-kit takes ./egoexo --scenario "bike repair" --json
     """
     release = open_release(path)
     chosen = release.takes.filter(scenario=scenario, split=split, benchmark=benchmark)

@@ -1,8 +1,8 @@
 """``egoexo-kit triangulate``: a take's 3D body or hands from multi-view 2D keypoints, EgoPose layout out.
 
 Examples:
-    egoexo-kit triangulate ./egoexo cmu_bike01_2 --kind body --out body3d.json
-    egoexo-kit triangulate ./egoexo cmu_bike01_2 --kind hand --keypoints detections.json --out hands3d.json
+    egoexo-kit triangulate ./egoexo cmu_bike_01_2 --kind body --out body3d.json
+    egoexo-kit triangulate ./egoexo cmu_bike_01_2 --kind hand --keypoints detections.json --out hands3d.json
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def triangulate(
 ) -> None:
     """Triangulate 2D keypoints of ≥ 2 views (RANSAC + LM), clean the track, fit bones, smooth, write 3D.
 
-    Example: egoexo-kit triangulate ./egoexo cmu_bike01_2 --kind body --out body3d.json
+    Example: egoexo-kit triangulate ./egoexo cmu_bike_01_2 --kind body --out body3d.json
     """
     if kind not in ("body", "hand"):
         raise typer.BadParameter(f"--kind must be body or hand, got {kind!r}")

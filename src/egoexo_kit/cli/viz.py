@@ -4,7 +4,7 @@ Needs the extras ``[web]`` (serve: FastAPI + uvicorn) and ``[viz]`` (export-reru
 
 Examples:
     egoexo-kit serve ./egoexo --port 8000
-    egoexo-kit export-rerun ./egoexo cmu_bike01_2 --out take.rrd --t0 5 --t1 15
+    egoexo-kit export-rerun ./egoexo cmu_bike_01_2 --out take.rrd --t0 1 --t1 3
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def export_rerun(
 ) -> None:
     """A rerun recording of a take: cameras, videos, trajectory, gaze, points, skeletons, masks, texts.
 
-    Example: egoexo-kit export-rerun ./egoexo cmu_bike01_2 --out take.rrd --t0 5 --t1 15
+    Example: egoexo-kit export-rerun ./egoexo cmu_bike_01_2 --out take.rrd --t0 1 --t1 3
     """
     import egoexo_kit
     from egoexo_kit.annotations import read_keypoints
