@@ -180,6 +180,13 @@ def test_every_shown_command_is_run_or_listed_with_a_reason():
     assert not stale, f"NOT_RUN lists commands no page shows any more: {stale}"
 
 
+def test_sections_running_a_slow_command_are_marked_slow():
+    """docs/cli.md is generated and holds no ``doctest: slow`` comment: SLOW marks its build section."""
+    marked = {p.id for p in _executable() if any(m.name == "slow" for m in p.marks)}
+    assert "docs/cli.md::`egoexo-kit build`" in marked
+    assert "docs/cli.md::`egoexo-kit frames`" not in marked
+
+
 def test_readme_links_resolve():
     """Every relative link of README.md and docs/*.md names a file of the repository."""
     for page in PAGES:
