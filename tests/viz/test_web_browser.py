@@ -107,6 +107,23 @@ def page(browser, server):
 
 
 @pytest.fixture
+def list_page(page, server):
+    """The module's page on the take list, whatever an earlier test left it on (xdist splits modules)."""
+    if "#/take/" in page.url:
+        page.goto(server + "/")
+    return page
+
+
+@pytest.fixture
+def take_page(page, server):
+    """The module's page on the test take, opened directly when no earlier test of this worker got there."""
+    if "#/take/" not in page.url:
+        page.goto(f"{server}/#/take/{TAKE}")
+        page.wait_for_function("document.body.dataset.ready === '1'")
+    return page
+
+
+@pytest.fixture
 def new_page(browser, server):
     """``new_page(width, height)``: a fresh page of that viewport (closed after the test)."""
     pages = []
@@ -134,7 +151,8 @@ def _shown(page, view: str) -> np.ndarray:
     return np.asarray(data, np.float64).reshape(h, w, 4)[..., :3]
 
 
-def test_take_list_renders_and_filters(page):
+def test_take_list_renders_and_filters(list_page):
+    page = list_page
     page.wait_for_selector("tr.take")
     names = page.eval_on_selector_all("tr.take", "rows => rows.map(r => r.dataset.name)")
     assert sorted(names) == sorted([TAKE, "cmu_basketball_01_1"])
@@ -145,7 +163,8 @@ def test_take_list_renders_and_filters(page):
     page.wait_for_function("document.querySelectorAll('tr.take').length === 2")
 
 
-def test_views_show_the_frame_of_t_after_seeking(page, synth_release):
+def test_views_show_the_frame_of_t_after_seeking(list_page, synth_release):
+    page = list_page
     take = egoexo_kit.open_release(synth_release).take(TAKE)
     page.click(f"tr.take[data-name='{TAKE}'] a")
     _ready(page, 0)
@@ -167,7 +186,8 @@ def test_views_show_the_frame_of_t_after_seeking(page, synth_release):
     assert told_apart >= 1, report  # at least one view (the moving Aria camera) rules out both neighbours
 
 
-def test_frame_step_and_play(page):
+def test_frame_step_and_play(take_page):
+    page = take_page
     page.evaluate("viewer.seek(1.0)")
     _ready(page, 30)
     page.click("#next")
@@ -185,7 +205,8 @@ def test_frame_step_and_play(page):
     assert all(abs(x - (f + 0.5) / 30) < 1e-3 for x in times)  # every view parked on the clock's frame
 
 
-def test_clicking_a_keystep_seeks_to_its_start(page, synth_release):
+def test_clicking_a_keystep_seeks_to_its_start(take_page, synth_release):
+    page = take_page
     take = egoexo_kit.open_release(synth_release).take(TAKE)
     step = take.annotations.keysteps[0]
     page.click("#timeline .item.keystep")
@@ -195,7 +216,8 @@ def test_clicking_a_keystep_seeks_to_its_start(page, synth_release):
     assert step.step_name in page.inner_text("#caption")
 
 
-def test_overlays_are_drawn(page, synth_release):
+def test_overlays_are_drawn(take_page, synth_release):
+    page = take_page
     take = egoexo_kit.open_release(synth_release).take(TAKE)
     rel = take.annotations.relations
     page.evaluate("viewer.seek(2.0)")
@@ -211,7 +233,8 @@ def test_overlays_are_drawn(page, synth_release):
     page.wait_for_function(f"({OVERLAY_ALPHA})('cam01') > 0")
 
 
-def test_scene_shows_cameras_and_skeleton(page):
+def test_scene_shows_cameras_and_skeleton(take_page):
+    page = take_page
     pixels = """() => { const c = document.getElementById('scene');
       return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }"""
     rgb = np.asarray(page.evaluate(pixels), np.int64).reshape(-1, 4)[:, :3]
@@ -220,7 +243,8 @@ def test_scene_shows_cameras_and_skeleton(page):
     assert ((r > 200) & (g > 150) & (b < 90)).sum() > 20  # body skeleton (#fc3)
 
 
-def test_pose_source_choice_redraws_the_overlay(page, synth_release):
+def test_pose_source_choice_redraws_the_overlay(take_page, synth_release):
+    page = take_page
     take = egoexo_kit.open_release(synth_release).take(TAKE)
     assert all(31 not in take.annotations.pose(part).frames for part in ("body", "hand"))  # no manual pose
     page.evaluate("viewer.seek(31 / 30)")
