@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_dir", "atomic_path", "write_json", "write_png", "write_text"]
+__all__ = ["atomic_dir", "atomic_path", "json_ready", "write_json", "write_png", "write_text"]
 
 
 def _umask() -> int:
@@ -47,6 +48,23 @@ def write_text(path: str | Path, text: str) -> None:
     """Atomically write UTF-8 text."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` as strict JSON can hold it: NaN and infinities as ``None``, numpy scalars as Python ones.
+
+    Dict keys become strings, tuples lists. numpy is recognised without importing it, so the CLI's
+    start-up does not pay for it.
+    """
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_ready(v) for v in obj]
+    if type(obj).__module__ == "numpy" and getattr(obj, "ndim", None) == 0:
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def write_json(path: str | Path, obj: Any, *, indent: int | None = None) -> None:

@@ -43,3 +43,14 @@ def test_the_old_build_package_name_still_imports_with_a_warning():
 
     assert old.build is build
     assert any(issubclass(w.category, DeprecationWarning) for w in caught)
+
+
+def test_print_json_writes_strict_json_with_numpy_scalars_as_numbers(capsys):
+    import json
+
+    import numpy as np
+
+    from egoexo_kit.cli._common import print_json
+
+    print_json({"n": np.int64(3), "x": np.float32(0.5), "bad": [float("nan"), np.float64("inf")], 1: "k"})
+    assert json.loads(capsys.readouterr().out) == {"n": 3, "x": 0.5, "bad": [None, None], "1": "k"}

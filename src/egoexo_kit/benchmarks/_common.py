@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from egoexo_kit._io import json_ready
 from egoexo_kit.errors import EgoExoKitError, FormatError, SubmissionError
 from egoexo_kit.release import load_json
 from egoexo_kit.vocab import pointer
@@ -110,8 +111,8 @@ class EvalResult:
         """``{"task", "metrics", "breakdown", "notes"}`` with NaN rendered as ``null`` (strict JSON)."""
         return {
             "task": self.task,
-            "metrics": _clean(self.metrics),
-            "breakdown": _clean(self.breakdown),
+            "metrics": json_ready(self.metrics),
+            "breakdown": json_ready(self.breakdown),
             "notes": [n.to_json() for n in self.notes],
         }
 
@@ -125,18 +126,6 @@ REPR_WIDTH = 120
 def _number(value: Any) -> str:
     """A metric for a repr: 4 significant digits for floats."""
     return f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 class _ProblemsError(EgoExoKitError):

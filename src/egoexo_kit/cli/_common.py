@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from egoexo_kit._io import json_ready
 from egoexo_kit.errors import EgoExoKitError
 
 # click's exception classes, wherever they live (typer >= 0.22 vendors click as ``typer._click``)
@@ -148,20 +148,9 @@ def print_notes(problems: Sequence[Any], *, what: str = "skipped") -> None:
         err_console.print(f"[yellow]{what}:[/] … and {len(problems) - NOTES_SHOWN} more", highlight=False)
 
 
-def _finite(obj: Any) -> Any:
-    """``obj`` with NaN and infinities as ``None``: JSON has no NaN, and strict readers refuse it."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
-
-
 def print_json(obj: Any) -> None:
     """Write JSON to stdout (plain, no colour, so a machine can read it); paths are strings, NaN null."""
-    sys.stdout.write(json.dumps(_finite(obj), indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(json_ready(obj), indent=2, default=str) + "\n")
 
 
 TAKE_OPTION = typer.Option(None, "--take", hidden=True, help="Old spelling of the TAKE argument.")
