@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from egoexo_kit.cli._common import ListOptionsCommand, split_list
+from egoexo_kit.cli._common import CliGroup, split_list
 
 
 def test_split_list_takes_repeated_and_comma_separated_values():
@@ -14,9 +14,13 @@ def test_split_list_takes_repeated_and_comma_separated_values():
 
 
 def test_list_options_take_space_separated_values_as_the_official_cli():
-    app = typer.Typer()
+    app = typer.Typer(cls=CliGroup)
 
-    @app.command(cls=ListOptionsCommand)
+    @app.callback()
+    def root() -> None:
+        """A group, as the egoexo-kit app is (a lone command would run without the group)."""
+
+    @app.command()
     def cmd(
         root: str,
         parts: list[str] = typer.Option([], "--parts"),  # noqa: B008 - typer's declaration style
@@ -24,7 +28,7 @@ def test_list_options_take_space_separated_values_as_the_official_cli():
     ) -> None:
         typer.echo(f"{root}|{split_list(parts)}|{n}")
 
-    args = ["out", "--parts", "metadata", "takes,annotations", "--parts", "x", "-n", "-3"]
+    args = ["cmd", "out", "--parts", "metadata", "takes,annotations", "--parts", "x", "-n", "-3"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert res.output.strip() == "out|['metadata', 'takes', 'annotations', 'x']|-3"

@@ -25,7 +25,6 @@ _NoArgsIsHelp: type[Exception] = _click_errors.NoArgsIsHelpError
 
 __all__ = [
     "CliGroup",
-    "ListOptionsCommand",
     "console",
     "err_console",
     "expand_list_options",
@@ -171,7 +170,7 @@ def split_list(values: Iterable[str]) -> list[str]:
     """The items of a list option, given repeated, comma-separated or both: ``["a,b", "c"]`` → ``a b c``.
 
     Blank items are dropped and order is kept; space-separated values (``--parts metadata takes``)
-    reach here as separate values through :class:`ListOptionsCommand`.
+    reach here as separate values through :class:`CliGroup` (:func:`expand_list_options`).
     """
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
@@ -207,17 +206,6 @@ def expand_list_options(command: Any, args: list[str]) -> list[str]:
             out.append(current)
         out.append(arg)
     return out
-
-
-class ListOptionsCommand(typer.core.TyperCommand):
-    """A command whose list options also take space-separated values (``--parts metadata takes``).
-
-    Commands of a :class:`CliGroup` get this without it; it serves a command used on its own.
-    """
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Expand space-separated list values (:func:`expand_list_options`), then parse."""
-        return super().parse_args(ctx, expand_list_options(self, args))
 
 
 class CliGroup(typer.core.TyperGroup):
