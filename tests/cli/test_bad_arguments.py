@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from egoexo_kit.cli import app
 from egoexo_kit.cli._common import CliGroup
+from egoexo_kit.cli.reference import walk_commands
 
 TAKE = "cmu_bike01_1"
 RELEASE_ARGS = ("path", "release", "release_dir")
@@ -54,18 +55,8 @@ BAD_SPANS = (("--t0", "3", "--t1", "1"), ("--t0", "-2", "--t1", "1"))
 
 def _commands() -> Iterator[tuple[tuple[str, ...], Any]]:
     """``(path, click command)`` of every leaf command, through the generic click group API."""
-    root = typer.main.get_command(app)
-
-    def walk(group: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
-        ctx = group.context_class(group, info_name=" ".join(("egoexo-kit", *path)))
-        for name in group.list_commands(ctx):
-            cmd = group.get_command(ctx, name)
-            if hasattr(cmd, "list_commands"):
-                yield from walk(cmd, (*path, name))
-            else:
-                yield (*path, name), cmd
-
-    return walk(root, ())
+    for path, command in walk_commands(typer.main.get_command(app)):
+        yield tuple(path.split()), command
 
 
 def _filler(name: str, release: Path, scratch: Path) -> str:
