@@ -218,21 +218,12 @@ def _materialise(release: Path, dest: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def official_bucket(moto_endpoint, docs_release, tmp_path_factory) -> str:
+def official_bucket(moto_endpoint, moto_client, docs_release, tmp_path_factory) -> str:
     """The docs release published under the official bucket and prefix on the local S3 server."""
-    import boto3
-
     from egoexo_kit.download import publish
 
-    client = boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
     bucket, prefix = OFFICIAL
-    client.create_bucket(Bucket=bucket)
+    moto_client.create_bucket(Bucket=bucket)
     clean = tmp_path_factory.mktemp("official") / "egoexo"
     _materialise(docs_release, clean)
     with pytest.MonkeyPatch.context() as env:

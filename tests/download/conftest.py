@@ -35,22 +35,13 @@ def _no_real_aws(monkeypatch, tmp_path_factory):
 
 
 @pytest.fixture
-def s3(moto_endpoint):
+def s3(moto_client):
     """A boto3 client on the moto server, and a fresh bucket name per test."""
     import uuid
 
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
     bucket = f"b-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=bucket)
-    return client, bucket
+    moto_client.create_bucket(Bucket=bucket)
+    return moto_client, bucket
 
 
 @pytest.fixture(scope="session")
