@@ -26,6 +26,8 @@ LAYER: dict[str, int] = {
     "errors": 0,
     "vocab": 0,  # FPS, frame_of, stream ids, joints, JSON pointers: imports nothing
     "_io": 1,
+    "_lock": 1,  # one writer per output folder
+    "limits": 1,  # documented caps on user- and file-controlled sizes
     "extras": 1,
     "_parallel": 2,  # process pools; needs extras.require for Ray
     # DESIGN §1: release → timeline → video/sensors/geometry → annotations → benchmarks/features/viz

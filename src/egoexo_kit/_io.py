@@ -15,10 +15,33 @@ from typing import Any
 __all__ = ["atomic_dir", "atomic_path", "json_ready", "write_json", "write_png", "write_text"]
 
 
-def _umask() -> int:
-    mask = os.umask(0)
+def _read_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux ``/proc``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set-and-restore, done once at import (see _umask)
     os.umask(mask)
     return mask
+
+
+_IMPORT_UMASK = _read_umask()
+
+
+def _umask() -> int:
+    """The umask new files get, without the set-and-restore race of ``os.umask``.
+
+    ``os.umask`` can only be read by setting it, and a file another thread creates in between
+    gets the temporary mask. On Linux the mask is read from ``/proc``; elsewhere the value read
+    once at import is used.
+    """
+    if os.path.exists("/proc/self/status"):
+        return _read_umask()
+    return _IMPORT_UMASK
 
 
 @contextlib.contextmanager

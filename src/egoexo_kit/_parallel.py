@@ -4,13 +4,46 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from egoexo_kit.extras import require
 
-__all__ = ["pool_map", "ray_map", "ray_session"]
+__all__ = ["die_with_parent", "pool_map", "ray_map", "ray_session"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this worker process exit when ``parent_pid`` dies, ``kill -9`` of the parent included.
+
+    On Linux the kernel sends ``SIGKILL`` through ``PR_SET_PDEATHSIG``; everywhere a daemon thread
+    also checks once a second that the parent is still ours. Called as every pool's initializer,
+    so no worker outlives the command that started it.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the call above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="egoexo-kit-parent-watch", daemon=True).start()
 
 
 def pool_map(
@@ -36,7 +69,9 @@ def pool_map(
                 on_done(len(out))
         return out
     ctx = multiprocessing.get_context(start)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         futures = [pool.submit(fn, x) for x in items]
         for n, _ in enumerate(as_completed(futures), start=1):
             if on_done:

@@ -23,6 +23,8 @@ __all__ = [
     "NotFoundError",
     "Problem",
     "SubmissionError",
+    "BusyError",
+    "LimitError",
     "UnsafePathError",
 ]
 
@@ -101,6 +103,14 @@ class SubmissionError(EgoExoKitError, ValueError):
 
 class DownloadError(EgoExoKitError, OSError):
     """A transfer failed or a downloaded file does not verify."""
+
+
+class BusyError(EgoExoKitError, RuntimeError):
+    """Another egoexo-kit run holds the output folder's lock (the message names it)."""
+
+
+class LimitError(EgoExoKitError, ValueError):
+    """A size that a user or a file controls is over its documented cap (:mod:`egoexo_kit.limits`)."""
 
 
 class EgoExoKitWarning(UserWarning):

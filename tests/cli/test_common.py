@@ -58,3 +58,25 @@ def test_print_json_writes_strict_json_with_numpy_scalars_as_numbers(capsys):
 
     print_json({"n": np.int64(3), "x": np.float32(0.5), "bad": [float("nan"), np.float64("inf")], 1: "k"})
     assert json.loads(capsys.readouterr().out) == {"n": 3, "x": 0.5, "bad": [None, None], "1": "k"}
+
+
+def test_an_unexpected_exception_is_one_internal_error_line_and_exit_2():
+    from egoexo_kit.cli._common import handle_errors
+
+    app = typer.Typer(cls=CliGroup)
+
+    @app.callback()
+    def root() -> None:
+        """A group."""
+
+    @app.command()
+    @handle_errors
+    def boom() -> None:
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    res = CliRunner().invoke(app, ["boom"])
+    assert res.exit_code == 2
+    lines = [x for x in res.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.output
+    assert lines[0].startswith("error: internal error: ZeroDivisionError: division by zero second line")
+    assert "--debug" in lines[0]

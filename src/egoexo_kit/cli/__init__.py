@@ -138,6 +138,14 @@ def _root(
     set_debug(debug)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends the run as an exception would, so temporary files are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     app()

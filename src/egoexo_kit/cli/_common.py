@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -72,6 +73,16 @@ def handle_errors(fn: F) -> F:
             if debug_enabled():
                 raise
             print_error(str(e))
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, click.exceptions.ClickException):
+            raise
+        except Exception as e:  # a bug: still one line, and the way to the traceback
+            if debug_enabled():
+                raise
+            print_error(
+                f"internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]}"
+                " (rerun with --debug for the traceback and please report it)"
+            )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
