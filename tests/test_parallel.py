@@ -72,3 +72,23 @@ def test_atomic_writes_never_change_the_process_umask(tmp_path, monkeypatch):
         assert (tmp_path / "d").stat().st_mode & 0o777 == 0o750
     finally:
         os.umask(old)
+
+
+def test_stale_temporaries_of_a_killed_writer_are_found_and_removed(tmp_path):
+    keep = [tmp_path / "takes.json", tmp_path / ".synth", tmp_path / "a" / ".hidden.json"]
+    keep[1].mkdir()
+    keep[2].parent.mkdir()
+    for p in (keep[0], keep[2]):
+        p.write_text("{}")
+    with _io.atomic_path(tmp_path / "a" / "cam01.mp4") as tmp:
+        name = tmp.name  # the name a writer killed at this point leaves behind
+        tmp.write_bytes(b"done")
+    stale_file = tmp_path / "a" / name
+    stale_file.write_bytes(b"half")
+    stale_dir = tmp_path / ".take.k3j4l5_x.tmp"
+    stale_dir.mkdir()
+    (stale_dir / "x").write_text("1")
+    assert _io.is_temp_name(stale_file.name)
+    assert _io.remove_stale_temps(tmp_path) == 2
+    assert not stale_file.exists() and not stale_dir.exists()
+    assert all(p.exists() for p in keep)

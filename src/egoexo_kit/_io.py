@@ -6,13 +6,25 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_dir", "atomic_path", "json_ready", "write_json", "write_png", "write_text"]
+__all__ = [
+    "atomic_dir",
+    "atomic_path",
+    "is_temp_name",
+    "json_ready",
+    "remove_stale_temps",
+    "write_json",
+    "write_png",
+    "write_text",
+]
+
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.(tmp|old)(\..*)?$")
 
 
 def _read_umask() -> int:
@@ -65,6 +77,34 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is a temporary sibling made by :func:`atomic_path` or :func:`atomic_dir`."""
+    return bool(_TEMP_NAME.match(name))
+
+
+def remove_stale_temps(folder: str | Path, *, recursive: bool = True) -> int:
+    """Delete temporary siblings a killed run left under ``folder``; returns how many went.
+
+    Call it only while holding the folder's writer lock (:func:`egoexo_kit._lock.folder_lock`):
+    then no live writer owns them. ``kill -9`` gives a run no chance to clean up itself.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        found += [Path(dirpath) / n for n in filenames if is_temp_name(n)]
+        stale = [n for n in dirnames if is_temp_name(n)]
+        found += [Path(dirpath) / n for n in stale]
+        dirnames[:] = [n for n in dirnames if n not in stale] if recursive else []
+    for p in found:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return len(found)
 
 
 def write_text(path: str | Path, text: str) -> None:
