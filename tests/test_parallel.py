@@ -15,7 +15,7 @@ import os, sys, time
 from egoexo_kit._parallel import pool_map
 
 def work(i):
-    os.write(1, f"{os.getpid()}\n".encode())  # one write: the two workers share the pipe
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: the two workers share the pipe
     time.sleep(120)
 
 if __name__ == "__main__":
