@@ -14,7 +14,7 @@ from egoexo_kit.builder._config import BuildConfig
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
 
-__all__ = ["Unit", "plan_path", "read_plan", "state_dir"]
+__all__ = ["Unit", "ledger_path", "plan_path", "read_plan", "state_dir"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,11 @@ class Unit:
     def id(self) -> str:
         """``stage:name``, the ledger's unit name."""
         return f"{self.stage}:{self.name}"
+
+
+def ledger_path(out: Path) -> Path:
+    """The build's ledger of ``out`` (:class:`~egoexo_kit.builder._ledger.Ledger`)."""
+    return out / ".egoexo-kit" / "build" / "ledger.jsonl"
 
 
 def state_dir(out: Path, capture: str) -> Path:
