@@ -18,7 +18,7 @@ from egoexo_kit.builder._pose import has_body_truth
 from egoexo_kit.builder._raw import find_captures, read_raw_capture
 from egoexo_kit.builder._runner import run_units
 from egoexo_kit.builder._stages import run_unit
-from egoexo_kit.builder._unit import Unit, ledger_path, read_plan, state_dir
+from egoexo_kit.builder._unit import Unit, ledger_path, read_plan, state_dir, unit_id
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
 
@@ -119,7 +119,7 @@ def build(
 
 
 def _write_metadata(
-    out: Path, units: list[Unit], *, ledger: Ledger, config: BuildConfig, result: BuildResult
+    out: Path, names: list[str], *, ledger: Ledger, config: BuildConfig, result: BuildResult
 ) -> None:
     """``takes.json`` and the other metadata, listing every take whose built folder is intact.
 
@@ -130,16 +130,15 @@ def _write_metadata(
         FormatError: a selected take is not intact (only possible when the takes stage did not run).
     """
     last = ledger.last()
-    ok = {u.name for u in units if intact(out, last.get(u.id))}
-    selected = [u.name for u in units if not config.takes or u.name in config.takes]
-    missing = [t for t in selected if t not in ok]
+    ok = {t for t in names if intact(out, last.get(unit_id("takes", t)))}
+    missing = [t for t in names if t not in ok and (not config.takes or t in config.takes)]
     if missing:
         raise FormatError(
             f"take(s) {missing} have no complete build under takes/ (missing, or changed since they "
             "were built): run the takes stage (build without --only, or --only takes metadata)",
             path=out / "takes",
         )
-    left = sorted(u.name for u in units if u.name not in ok)
+    left = sorted(t for t in names if t not in ok)
     if left:
         result.warnings.append(
             f"{len(left)} take(s) of the take logs are not built, so not in takes.json: "
@@ -162,7 +161,9 @@ def _build(
     unit whose recorded outputs were deleted or changed since runs again.
 
     Raises:
-        FormatError: a malformed raw capture, or a take not in any capture's log.
+        BusyError: another run holds the features folder's lock (``features`` stage) past ``wait``.
+        FormatError: a malformed raw capture, a take not in any capture's log, or (``--only
+            metadata``) a selected take that is not built.
     """
     folders = find_captures(raw)
     captures = [read_raw_capture(p) for p in folders]
@@ -197,7 +198,7 @@ def _build(
     if missing:
         raise FormatError(f"take(s) {missing} are not in any capture's take log", path=Path(raw))
 
-    def take_units(stage: str, *extra: Any, windows: list | None = None) -> list[Unit]:
+    def take_units(stage: str, *extra: Any) -> list[Unit]:
         """One unit per take; the key holds the window, the capture's sync and the encode settings."""
         return [
             mk(
@@ -206,7 +207,7 @@ def _build(
                 raw=c.root,
                 key=unit_key(stage, _VERSION[stage], w, sync[c.capture_name], config.encode_settings, *extra),
             )
-            for c, w in (takes if windows is None else windows)
+            for c, w in takes
             if stage != "pose" or config.detector != "auto" or has_body_truth(c.root)
         ]
 
@@ -214,11 +215,8 @@ def _build(
         units = take_units("takes")
         _run_stage("takes", units, ledger=ledger, config=config, result=result, progress=progress)
     if config.runs("metadata"):
-        every = [(c, w) for c in captures for w in read_plan(out, c.capture_name)["takes"]]
-        if not per_take:
-            sync = {c.capture_name: {} for c in captures}  # unit keys unused: intact() checks outputs only
-        units = take_units("takes", windows=every)
-        _write_metadata(out, units, ledger=ledger, config=config, result=result)
+        names = [w["take_name"] for c in captures for w in read_plan(out, c.capture_name)["takes"]]
+        _write_metadata(out, names, ledger=ledger, config=config, result=result)
         result.ran["metadata"] = ["takes.json", "captures.json"]
         if progress:
             progress("metadata", 1, 1)
