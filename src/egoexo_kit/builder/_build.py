@@ -15,7 +15,7 @@ from egoexo_kit.builder._config import BuildConfig
 from egoexo_kit.builder._ledger import Ledger, intact, unit_key
 from egoexo_kit.builder._metadata import write_metadata
 from egoexo_kit.builder._pose import has_body_truth
-from egoexo_kit.builder._raw import find_captures, read_raw_capture
+from egoexo_kit.builder._raw import RawCapture, find_captures, read_raw_capture
 from egoexo_kit.builder._runner import run_units
 from egoexo_kit.builder._stages import run_unit
 from egoexo_kit.builder._unit import Unit, ledger_path, read_plan, state_dir, unit_id
@@ -108,14 +108,15 @@ def build(
     """
     config = config or BuildConfig()
     out = Path(out)
+    captures = [read_raw_capture(p) for p in find_captures(raw)]  # a bad RAW leaves no OUT behind
     with folder_lock(out, what="egoexo-kit build", wait=wait):
         remove_stale_temps(out, recursive=False)
         for sub in OWN_FOLDERS:
             remove_stale_temps(out / sub)
         if config.runner != "ray":
-            return _build(raw, out, config, progress=progress, wait=wait)
+            return _build(raw, out, config, captures=captures, progress=progress, wait=wait)
         with ray_session(address=config.ray_address, num_cpus=config.worker_count):
-            return _build(raw, out, config, progress=progress, wait=wait)
+            return _build(raw, out, config, captures=captures, progress=progress, wait=wait)
 
 
 def _write_metadata(
@@ -148,9 +149,15 @@ def _write_metadata(
 
 
 def _build(
-    raw: str | Path, out: Path, config: BuildConfig, *, progress: Progress | None, wait: float
+    raw: str | Path,
+    out: Path,
+    config: BuildConfig,
+    *,
+    captures: list[RawCapture],
+    progress: Progress | None,
+    wait: float,
 ) -> BuildResult:
-    """Build a release at ``out`` from the raw capture(s) under ``raw``.
+    """Build a release at ``out`` from the raw ``captures`` found under ``raw``.
 
     Stages run in order (``sync`` per capture, ``takes`` per take, ``metadata`` once, the automatic
     body ``pose`` per take when a detector is configured: see :mod:`egoexo_kit.builder._pose`, and the
@@ -165,8 +172,6 @@ def _build(
         FormatError: a malformed raw capture, a take not in any capture's log, or (``--only
             metadata``) a selected take that is not built.
     """
-    folders = find_captures(raw)
-    captures = [read_raw_capture(p) for p in folders]
     ledger = Ledger(ledger_path(out))
     result = BuildResult(out=out, captures=[c.capture_name for c in captures])
     repaired = ledger.repair()
