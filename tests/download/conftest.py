@@ -68,6 +68,8 @@ class Faults:
     """Body bytes sent (all requests)."""
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     """(path, Range header) of every GET."""
+    auth: list[str | None] = field(default_factory=list)
+    """``Authorization`` header of every GET."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_fault(self, path: str) -> str | None:
@@ -104,6 +106,7 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
             rng = self.headers.get("Range")
             with faults.lock:
                 faults.requests.append((self.path, rng))
+                faults.auth.append(self.headers.get("Authorization"))
             p = self._file()
             if p is None:
                 self.send_error(404)

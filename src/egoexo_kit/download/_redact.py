@@ -31,11 +31,8 @@ def _redact_one(url: str) -> str:
     except ValueError:  # e.g. an unbalanced IPv6 bracket: hide everything after the scheme
         return url.split("://", 1)[0] + "://" + MASK
     netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user, has_password, _ = userinfo.partition(":")
-        # a lone user name may itself be a token (``https://<token>@host``): hide it too
-        netloc = f"{user}:{MASK}@{host}" if has_password else f"{MASK}@{host}"
+    if "@" in netloc:  # the user name too: it may be a token or an access key id
+        netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
     query = parts.query
     if query:
         pieces = []
@@ -49,14 +46,14 @@ def _redact_one(url: str) -> str:
 def redact_url(text: str) -> str:
     """``text`` with the secrets of every URL in it replaced by ``***``.
 
-    Hidden: the password of ``user:password@`` (a user name alone is hidden whole, as it may be a
-    token), and the value of every query parameter whose name says secret (signature, credential,
+    Hidden: the whole ``user:password@`` part (a user name may itself be a token or an access key
+    id), and the value of every query parameter whose name says secret (signature, credential,
     token, key, password, auth, session, ``sig``). Works on a bare URL or on any message quoting
     URLs; text without a URL comes back unchanged.
 
     Example:
         >>> redact_url("cannot read https://ann:hunter2@host/v2?sig=abc&sp=r")
-        'cannot read https://ann:***@host/v2?sig=***&sp=r'
+        'cannot read https://***@host/v2?sig=***&sp=r'
     """
     if "://" not in text and "X-Amz-" not in text and "x-amz-" not in text:
         return text
