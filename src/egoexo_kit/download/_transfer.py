@@ -225,9 +225,10 @@ def _fill(
                 raise _NoRanges("the server ignores byte ranges", path=url)
             have = 0  # a whole-file answer: start over
             restart()
-        with open(path, "r+b" if have else "wb") as f:
-            f.seek(have)
-            f.truncate()
+        with open(path, "r+b" if have else "wb") as f:  # "wb" truncates already
+            if have:
+                f.seek(have)
+                f.truncate()
             for data in resp.chunks:
                 if stop is not None and start + have + len(data) > stop:
                     raise _NoRanges("the server sends more than the asked byte range", path=url)
