@@ -80,7 +80,7 @@ def human_bytes(n: float) -> str:
 
 def render_plan(plan: Plan) -> None:
     """The dry-run table: files and size per part, what is on disk already, what is left."""
-    table = Table(title=f"selection from {plan.source.label}", title_justify="left")
+    table = Table(title=escape(f"selection from {plan.source.label}"), title_justify="left")
     for col in ("part", "files", "size", "on disk", "to fetch"):
         table.add_column(col, justify="left" if col == "part" else "right")
     for part, row in plan.parts.items():

@@ -328,7 +328,8 @@ def _run(
                 done, wrong = _present(f, plan.source, state, verify=verify, on_verify=on_verify)
                 if done is not None:
                     _record(state, done)
-                    part_path(f.dest).unlink(missing_ok=True)  # a complete file needs no partial one
+                    # a complete file needs no partial one (a killed run's, or another writer's)
+                    discard_partial(f.dest, ranged=(f.size or 0) > policy.segment_bytes)
                     on_bytes(f.size or 0)
                     on_file(done)
                     return done
@@ -374,8 +375,13 @@ def _report(
     """Every selected file's result after the on-disk check; files never tried are failures."""
     done: dict[str, FileResult] = {}
     for fut, f in futures.items():
-        if fut.done() and not fut.cancelled() and fut.exception() is None:
+        if not fut.done() or fut.cancelled():
+            continue
+        err = fut.exception()
+        if err is None:
             done[f.relative_path] = fut.result()
+        elif isinstance(err, EgoExoKitError):  # the file that stopped the run, with the reason
+            done[f.relative_path] = FileResult(f.relative_path, f.part, ok=False, reason=str(err))
     results = []
     for f in plan.files:
         r = done.get(f.relative_path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class DiskStamp:
             st = os.stat(path)
         except OSError:
             return None
-        if not os.path.isfile(path):
+        if not stat.S_ISREG(st.st_mode):
             return None
         return cls(st.st_size, st.st_mtime_ns, st.st_ino)
 
