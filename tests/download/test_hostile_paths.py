@@ -8,6 +8,7 @@ its manifest and JSON pointer, the other files download, nothing lands outside O
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -143,3 +144,16 @@ def test_control_characters_never_reach_the_terminal(tmp_path):
     )
     assert res.exit_code == 1 and "\x1b" not in res.output and "\x07" not in res.output
     assert "control character" in res.output
+
+
+def test_the_real_release_manifests_have_no_refused_record(tmp_path):
+    """Real data first: every path of the real manifests (tests/fixtures/real_release) is accepted."""
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    parts = tuple(
+        m.parent.relative_to(fixtures / "real_release").as_posix()
+        for m in (fixtures / "real_release").rglob("manifest.json")
+    )
+    src = open_source(str(fixtures), release="real_release")
+    plan = plan_download(tmp_path / "out", source=src, selection=Selection(parts=parts))
+    assert len(parts) >= 10 and not [p for p in plan.problems if p.refused]
+    assert len(plan.files) + len(plan.problems) >= 50
