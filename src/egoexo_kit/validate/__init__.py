@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from egoexo_kit.errors import Problem as Problem
 from egoexo_kit.validate._context import Progress as Progress
+from egoexo_kit.validate._report import LISTED_PER_FILE as LISTED_PER_FILE
 from egoexo_kit.validate._report import Report as Report
 from egoexo_kit.validate._validate import validate_release as validate_release
 
-__all__ = ["Problem", "Progress", "Report", "validate_release"]
+__all__ = ["LISTED_PER_FILE", "Problem", "Progress", "Report", "validate_release"]

@@ -16,8 +16,9 @@ is an empty list holds no annotation (the official loaders skip it on ``len(fram
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,20 @@ _BY_TAKE: dict[str, Callable[..., Any]] = {
     "expert_commentary": read_expert_commentary,
 }
 """Families keyed by take uid, with their loader (``procedure_understanding`` has no known schema)."""
+_TIMES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "keystep": (
+        ("annotations", "*", "segments", "*", "start_time"),
+        ("annotations", "*", "segments", "*", "end_time"),
+    ),
+    "keystep_benchmark": (("segments", "*", "start_time"), ("segments", "*", "end_time")),
+    "atomic_descriptions": (("annotations", "*", "*", "descriptions", "*", "timestamp"),),
+    "expert_commentary": (("annotations", "*", "*", "commentary_data", "*", "video_time"),),
+    "proficiency_demonstration": (
+        ("annotations", "*", "good_executions", "*", "video_time"),
+        ("annotations", "*", "tips_for_improvement", "*", "video_time"),
+    ),
+}
+"""Where each family keeps its times in seconds from take start (``*``: every key or element)."""
 
 
 def check_annotations(ctx: Ctx) -> None:
@@ -116,10 +131,45 @@ def _check_take_ref(ctx: Ctx, path: Path, *, where: str, uid: Any, name: Any = N
         )
 
 
+def _check_times(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
+    """Every time of a file that its loader read: finite (error if not), not before the take (warning).
+
+    Loaders accept any number, ``NaN`` and ``Infinity`` included (JSON readers parse them); no
+    moment of a take is either. A negative time is only a warning: it points before frame 0 but the
+    frame lookups clamp it, so the annotation stays usable.
+    """
+    for keys in _TIMES.get(family, ()):
+        for at, value in _walk(data, keys):
+            try:
+                t = float(value)
+            except (TypeError, ValueError):
+                continue  # not a number: the loader's own error, already reported
+            if not math.isfinite(t):
+                ctx.report.add_row("error", path, f"{keys[-1]} is {t}: not a finite time", where=at)
+            elif t < 0:
+                ctx.report.add_row("warning", path, f"{keys[-1]} is {t}: before the take starts", where=at)
+
+
+def _walk(data: Any, keys: tuple[str, ...], at: str = "") -> Iterator[tuple[str, Any]]:
+    """``(JSON pointer, value)`` of every value at ``keys`` under ``data``; ``*`` is every member."""
+    if not keys:
+        yield at, data
+        return
+    key, rest = keys[0], keys[1:]
+    if key != "*":
+        if isinstance(data, dict) and key in data:
+            yield from _walk(data[key], rest, at + pointer(key))
+        return
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        yield from _walk(v, rest, at + pointer(k))
+
+
 def _check_keystep(ctx: Ctx, path: Path, data: Any) -> None:
     """The loader's shape, then: taxonomy and vocabulary present, takes known, times ordered, steps known."""
     if _read(ctx, path, lambda: read_keystep(path, data=data)) is None:
         return
+    _check_times(ctx, path, data, family="keystep")
     vocab = data.get("vocabulary")
     if not isinstance(vocab, dict) or not isinstance(data.get("taxonomy"), dict):
         ctx.report.error(path, "keystep file needs 'taxonomy' and 'vocabulary' objects", where="/")
@@ -143,6 +193,7 @@ def _check_by_take(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
     read = _BY_TAKE.get(family)
     if read is not None and _read(ctx, path, lambda: read(path, data=data)) is None:
         return
+    _check_times(ctx, path, data, family=family)
     anns = data.get("annotations") if isinstance(data, dict) else None
     if not isinstance(anns, dict):  # procedure understanding: no known schema (FORMAT §7.4)
         return
@@ -183,6 +234,8 @@ def _check_proficiency(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
         else read_proficiency_demonstration
     )
     records = _read(ctx, path, lambda: read(path, data=data))
+    if records is not None:
+        _check_times(ctx, path, data, family=family)
     for j, rec in enumerate(records or []):  # in file order
         at = pointer("annotations", j)
         _check_take_ref(ctx, path, where=at + "/take_uid", uid=rec.take_uid)
@@ -203,6 +256,8 @@ def _check_keystep_benchmark(ctx: Ctx, folder: Path) -> None:
             if data is None
             else _read(ctx, path, lambda p=path, d=data: read_keystep_benchmark(p, data=d))
         )
+        if segments is not None:
+            _check_times(ctx, path, data, family="keystep_benchmark")
         for j, seg in enumerate(segments or []):  # in file order
             where = pointer("segments", j, "take_uid")
             _check_take_ref(ctx, path, where=where, uid=seg.take_uid, name=seg.take_name)
