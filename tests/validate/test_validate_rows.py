@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from egoexo_kit.validate import LISTED_PER_FILE, validate_release
-from egoexo_kit.validate._rows import bad_rows, timesync_kinds
+from egoexo_kit.validate._rows import MAX_LINE_BYTES, bad_rows, timesync_kinds
 
 TIMESYNC = "captures/cmu_bike01/timesync.csv"
 
@@ -134,3 +134,16 @@ def test_non_utf8_line_is_one_located_row(tmp_path):
     rows = list(bad_rows(path, names=("cam01_global_time",), kinds=timesync_kinds(("cam01_global_time",))))
     assert [r.where for r in rows] == ["line 3", "line 5, column 1"]
     assert rows[0].message.startswith("unreadable line (UnicodeDecodeError")
+
+
+def test_an_overlong_line_is_one_bad_row_and_not_read_into_memory(tmp_path):
+    path = tmp_path / "timesync.csv"
+    with path.open("wb") as f:
+        f.write(b"cam01_global_time\n1.0\n")
+        f.write(b"7" * (MAX_LINE_BYTES * 3) + b"\n")
+        f.write(b"2.0\nx\n")
+    rows = list(bad_rows(path, names=("cam01_global_time",), kinds=timesync_kinds(("cam01_global_time",))))
+    assert [(r.where, r.message) for r in rows] == [
+        ("line 3", f"line longer than {MAX_LINE_BYTES} bytes"),
+        ("line 5, column 1", "column 'cam01_global_time': 'x' is not a number"),
+    ]

@@ -33,6 +33,8 @@ class Ctx:
     parts: PartsOnDisk
     check_videos: bool
     progress: Progress | None
+    deep: bool = False
+    """Decode every video packet and hash files against manifest checksums (``validate --deep``)."""
     take_uids: set[str] | None = field(default_factory=set)
     """Every ``take_uid`` string in ``takes.json``, valid record or not; ``None`` if it is unreadable."""
     valid_take_uids: set[str] = field(default_factory=set)

@@ -24,7 +24,7 @@ from egoexo_kit.release import (
 )
 from egoexo_kit.validate._context import Ctx, guard
 from egoexo_kit.validate._rows import bad_rows, timesync_kinds
-from egoexo_kit.video import VideoMeta, probe_video
+from egoexo_kit.validate._video import check_take_videos
 from egoexo_kit.vocab import ARIA_SYNC_STREAMS
 
 __all__ = ["check_captures_files", "check_take_files"]
@@ -304,7 +304,7 @@ def check_take_files(ctx: Ctx) -> None:
         _check_trajectory_folder(ctx, t.trajectory_dir, take=t)
         _check_eye_gaze(ctx, t)
         if ctx.check_videos:
-            _check_videos(ctx, t)
+            check_take_videos(ctx, t)
 
 
 def _check_expected(ctx: Ctx, t: TakeEntry, parts: set[str]) -> None:
@@ -427,37 +427,3 @@ def _check_eye_gaze(ctx: Ctx, t: TakeEntry) -> None:
         p2 = t.eye_gaze_path(kind=kind, dim=2)
         if p2.is_file():
             guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2))
-
-
-def _check_videos(ctx: Ctx, t: TakeEntry) -> None:
-    """Every MP4 present has ``N = end - start - 1`` frames (±1 is a warning, FORMAT §3.2)."""
-    n = t.n_frames
-    videos: list[tuple[Path, str]] = []
-    for v in t.views:
-        if v.exists:
-            videos.append((v.path, v.key))  # type: ignore[arg-type]
-        if v.exists_448:
-            videos.append((v.path_448, v.key + " (448)"))  # type: ignore[arg-type]
-    if t.collage_path is not None and t.collage_path.is_file():
-        videos.append((t.collage_path, "collage"))
-    for path, label in videos:
-        info: VideoMeta | None = guard(ctx, lambda path=path: probe_video(path))
-        if info is None:
-            continue
-        if info.codec != "h264":
-            ctx.report.warn(path, f"codec is {info.codec}, the release uses h264")
-        if "(448)" in label and not (
-            min(info.width, info.height) == 448 and max(info.width, info.height) % 2 == 0
-        ):
-            ctx.report.warn(
-                path, f"448p variant is {info.width}x{info.height}: short side should be 448, long side even"
-            )
-        if n is None:
-            continue
-        diff = info.num_frames - n
-        if diff:
-            msg = (
-                f"{label}: {info.num_frames} frames, the timesync window "
-                f"[{t.record.timesync_start_idx}, {t.record.timesync_end_idx}] implies {n}"
-            )
-            (ctx.report.warn if abs(diff) == 1 else ctx.report.error)(path, msg, where=f"frame {n}")

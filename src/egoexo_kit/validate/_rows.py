@@ -15,15 +15,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
-__all__ = ["BadRow", "bad_rows", "timesync_kinds"]
+__all__ = ["MAX_LINE_BYTES", "BadRow", "bad_rows", "timesync_kinds"]
 
 Kind = Literal["int", "float"]
 
 _INT = re.compile(r"-?[0-9]+(?:\.0*)?")
 """An integer cell; pandas writes integer columns with gaps as ``721.0`` (FORMAT §3.1)."""
 _INT64_MAX = 2**63 - 1
+MAX_LINE_BYTES = 1 << 20
+"""Longest line scanned (a timesync row is under 1 KiB); longer ones are reported, not read into memory."""
 _TIMESYNC_KINDS: dict[str, Kind] = {  # column suffix → kind, as ``release.read_timesync`` parses them
     "global_time": "float",
     "pts": "int",
@@ -63,12 +65,17 @@ def bad_rows(path: Path, *, names: tuple[str, ...], kinds: dict[str, Kind]) -> I
 
     A line is bad when it is not UTF-8, does not split into ``len(names)`` cells, or holds a cell in
     a ``kinds`` column that is not a number of that kind (empty cells are gaps, not errors). Blank
-    lines are skipped, as the reader skips them. Reads one line at a time: any file size is fine.
+    lines are skipped, as the reader skips them. Reads one line at a time, each at most
+    :data:`MAX_LINE_BYTES` (a longer one is a bad row): any file size is fine.
     """
     checks = [(i, name, kinds[name]) for i, name in enumerate(names) if name in kinds]
     with path.open("rb") as f:
-        f.readline()  # the header, already read by the reader
-        for line, raw in enumerate(f, start=2):
+        for line, raw in enumerate(_lines(f), start=1):
+            if line == 1:
+                continue  # the header, already read by the reader
+            if raw is None:
+                yield BadRow(line, None, f"line longer than {MAX_LINE_BYTES} bytes")
+                continue
             try:
                 text = raw.decode("utf-8")
                 cells = next(csv.reader([text]), [])
@@ -87,6 +94,17 @@ def bad_rows(path: Path, *, names: tuple[str, ...], kinds: dict[str, Kind]) -> I
                 if problem is not None:
                     yield BadRow(line, i + 1, f"column {name!r}: {cells[i][:40]!r} {problem}")
                     break
+
+
+def _lines(f: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of a binary file; ``None`` for a line over :data:`MAX_LINE_BYTES` (skipped unread)."""
+    while raw := f.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := f.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            pass
+        yield None
 
 
 def _cell_problem(cell: str, kind: Kind) -> str | None:

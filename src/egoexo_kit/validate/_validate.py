@@ -25,6 +25,7 @@ from egoexo_kit.release import (
 from egoexo_kit.validate._annotations import check_annotations
 from egoexo_kit.validate._context import Ctx, Progress
 from egoexo_kit.validate._files import check_captures_files, check_take_files
+from egoexo_kit.validate._manifests import check_manifests
 from egoexo_kit.validate._report import Report
 from egoexo_kit.vocab import ARIA_STREAMS
 
@@ -57,14 +58,23 @@ TAKE_RECOMMENDED = (
 
 
 def validate_release(
-    root: str | Path, *, strict: bool = False, check_videos: bool = True, progress: Progress | None = None
+    root: str | Path,
+    *,
+    strict: bool = False,
+    check_videos: bool = True,
+    deep: bool = False,
+    progress: Progress | None = None,
 ) -> Report:
     """Check a release folder and return every error and warning found (never raises on bad data).
 
     Args:
         root: the release folder.
         strict: count warnings as errors in :attr:`Report.ok`.
-        check_videos: count the packets of every MP4 and compare with the timesync window.
+        check_videos: count the packets of every MP4 and compare with the timesync window, and
+            decode the first packets of its first and last GOP.
+        deep: decode every packet of every MP4 (about as slow as decoding the release) and hash
+            each file whose part manifest gives a checksum. Without it, files are only compared
+            with their manifest's size.
         progress: optional ``progress(stage, done, total)`` callback for long runs.
     """
     root = Path(root)
@@ -78,11 +88,13 @@ def validate_release(
     ctx = _load_metadata(root, report, check_videos=check_videos, progress=progress)
     if ctx is None:
         return report
+    ctx.deep = deep
     _check_takes(ctx)
     _check_captures(ctx)
     check_captures_files(ctx)
     check_take_files(ctx)
     check_annotations(ctx)
+    check_manifests(ctx)
     report.finish()
     return report
 
