@@ -8,10 +8,12 @@ looked at the value. Irregular-but-usable values the official data has (a null o
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from egoexo_kit.validate import validate_release
@@ -160,3 +162,28 @@ def test_real_corpus_and_synthetic_release_stay_clean(tiny_release_ro, real_corp
     report = validate_release(real_corpus)
     assert report.errors == []
     assert len(report.warnings) == 13  # timesync gaps, redacted takes, empty pose frames (issue 16)
+
+
+def test_manual_pose_frame_past_the_take_is_a_warning(tiny_release, edit_json):
+    path = next((tiny_release / "annotations/ego_pose").glob("*/body/annotation/*.json"))
+    key = sorted(json.loads(path.read_text()), key=int)[0]
+    n_frames = 30  # the tiny release's takes: timesync window [10, 41]
+    edit_json(path, lambda data: data.update({str(n_frames): data[key], str(n_frames - 1): data[key]}))
+    report = validate_release(tiny_release, check_videos=False)
+    assert report.errors == []
+    assert problems(report.warnings, path=path.relative_to(tiny_release).as_posix()) == {
+        (f"/{n_frames}", f"frame {n_frames} is past the take's last frame ({n_frames} frames): never shown")
+    }
+
+
+def test_video_not_at_30_fps_is_a_warning(tiny_release):
+    from egoexo_kit.video import encode_video
+
+    path = tiny_release / "takes/cmu_bike01_1/frame_aligned_videos/cam02.mp4"
+    frames = np.zeros((30, 72, 128, 3), dtype=np.uint8)
+    encode_video(path, frames, fps=25)
+    report = validate_release(tiny_release)
+    assert report.errors == []
+    assert problems(report.warnings, path="takes/cmu_bike01_1/frame_aligned_videos/cam02.mp4") == {
+        ("", "cam02: 25.000 frames per second; frame-aligned videos are 30")
+    }

@@ -58,7 +58,7 @@ def test_bad_rows_are_capped_per_file_with_a_count(tiny_release):
     assert summary.where == ""
     assert summary.message == (
         f"15 more error(s) in this file are not listed ({LISTED_PER_FILE + 15} in all; "
-        f"the first {LISTED_PER_FILE} are above)"
+        f"the first {LISTED_PER_FILE} are listed)"
     )
 
 

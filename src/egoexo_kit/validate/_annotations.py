@@ -39,7 +39,7 @@ from egoexo_kit.annotations import (
 )
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import annotation_family, decode_mask, load_json, pointer, safe_join
-from egoexo_kit.validate._context import Ctx
+from egoexo_kit.validate._context import READ_FAILURES, Ctx, guard
 
 __all__ = ["check_annotations"]
 
@@ -103,17 +103,8 @@ def _load(ctx: Ctx, path: Path) -> Any:
 
 
 def _read(ctx: Ctx, path: Path, read: Callable[[], Any]) -> Any:
-    """Run a loader: its located error becomes the file's error; ``None`` when it refused the file.
-
-    Anything else a loader raises on bad data is reported too (``validate`` never raises on data).
-    """
-    try:
-        return read()
-    except EgoExoKitError as e:
-        ctx.report.exception(e)
-    except (ValueError, TypeError, KeyError, AttributeError) as e:
-        ctx.report.error(path, f"cannot be read: {type(e).__name__}: {e}")
-    return None
+    """Run a loader: its error becomes the file's error (:func:`guard`); ``None`` when it refused the file."""
+    return guard(ctx, read, path=path)
 
 
 def _check_take_ref(ctx: Ctx, path: Path, *, where: str, uid: Any, name: Any = None) -> None:
@@ -223,7 +214,7 @@ def _check_masks(ctx: Ctx, path: Path, *, uid: str, masks: dict[str, Any], budge
                 budget[0] -= 1
                 try:
                     decode_mask(m["encodedMask"], height=int(m["height"]), width=int(m["width"]))
-                except (KeyError, TypeError, ValueError) as e:
+                except (EgoExoKitError, *READ_FAILURES) as e:
                     ctx.report.error(path, f"mask does not decode: {e}", where=fat)
 
 
@@ -288,5 +279,32 @@ def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
             _read(ctx, path, lambda p=path, s=split, d=data: read_camera_pose(p, split=s, data=d))
             continue
         summary = _read(ctx, path, lambda p=path, d=data: summarize_keypoints(p, data=d))
-        for key in summary.skipped_keys if summary is not None else ():
+        if summary is None:
+            continue
+        for key in summary.skipped_keys:
             ctx.report.warn(path, EMPTY_POSE_FRAME, where=pointer(key))
+        if rel[2] == "annotation" and uid in ctx.valid_take_uids:
+            _check_pose_frames(
+                ctx, path, data, n_frames=ctx.release.take(uid).n_frames, skipped=summary.skipped_keys
+            )
+
+
+def _check_pose_frames(
+    ctx: Ctx, path: Path, data: dict[str, Any], *, n_frames: int | None, skipped: tuple[str, ...]
+) -> None:
+    """Manual EgoPose frame keys are aligned-video frame indices: one past the take's last frame is a warning.
+
+    Only manual (``annotation``) files: whether automatic files count 30 or 60 fps frames is open
+    (FORMAT §11 U13, ``timeline.annotation_frame_to_frame``). A warning, not an error: the frame is
+    simply never shown, as the official loaders cannot load an image for it either.
+    """
+    if n_frames is None:
+        return
+    for key in data:
+        if key not in skipped and key.isdigit() and int(key) >= n_frames:
+            ctx.report.add_row(
+                "warning",
+                path,
+                f"frame {key} is past the take's last frame ({n_frames} frames): never shown",
+                where=pointer(key),
+            )

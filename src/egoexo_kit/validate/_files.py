@@ -60,7 +60,7 @@ def check_captures_files(ctx: Ctx) -> None:
             continue
         path = cap_dir / "timesync.csv"
         if path.is_file():
-            ts = guard(ctx, lambda path=path: read_timesync(path))
+            ts = guard(ctx, lambda path=path: read_timesync(path), path=path)
             if ts is not None and _timesync_parses(ctx, ts):
                 ctx.timesyncs[uid] = ts
                 for t in takes_by_capture.get(uid, []):
@@ -130,9 +130,15 @@ def _check_take_window(ctx: Ctx, t: TakeEntry, ts: Timesync) -> None:
             )
             continue
         is_aria = dev.startswith(t.aria_id or "\0")
-        kinds = ("global_time", "capture_timestamp_ns", "frame_number") if is_aria else ("global_time",)
-        for kind in kinds:
-            if kind in ("global_time", "capture_timestamp_ns") or _has_column(ts, dev, kind):
+        required_kinds = ("global_time", "capture_timestamp_ns") if is_aria else ("global_time",)
+        lacking = [f"{dev}_{kind}" for kind in required_kinds if not _has_column(ts, dev, kind)]
+        if lacking:
+            (rep.error if required else rep.warn)(
+                ts.path, f"missing CSV column(s) {', '.join(lacking)} (take {t.name})", where="line 1"
+            )
+            continue
+        for kind in (*required_kinds, "frame_number") if is_aria else required_kinds:
+            if kind in required_kinds or _has_column(ts, dev, kind):
                 _warn_gaps(ctx, ts, dev=dev, kind=kind, rows=rows, take=t.name)
         _check_finite(
             ctx,
@@ -332,7 +338,7 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: TakeEntry | None) 
         return
     closed = folder / "closed_loop_trajectory.csv"
     if closed.is_file():
-        traj = guard(ctx, lambda: read_closed_loop_trajectory(closed))
+        traj = guard(ctx, lambda: read_closed_loop_trajectory(closed), path=closed)
         if traj is not None and _check_monotonic(
             ctx, closed, traj.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
         ):
@@ -341,7 +347,7 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: TakeEntry | None) 
                 _check_coverage(ctx, take, path=closed, ts_us=traj.tracking_timestamp_us)
     opened = folder / "open_loop_trajectory.csv"
     if opened.is_file():
-        ol = guard(ctx, lambda: read_open_loop_trajectory(opened))
+        ol = guard(ctx, lambda: read_open_loop_trajectory(opened), path=opened)
         if ol is not None:
             _check_monotonic(
                 ctx, opened, ol.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
@@ -351,10 +357,14 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: TakeEntry | None) 
         _check_gopro_calibs(ctx, calibs, take)
     online = folder / "online_calibration.jsonl"
     if online.is_file():
-        guard(ctx, lambda: read_online_calibration(online))
+        guard(ctx, lambda: read_online_calibration(online), path=online)
     for name in ("semidense_points.csv.gz", "global_points.csv.gz"):
         if (folder / name).is_file():  # header only: point clouds run to gigabytes
-            guard(ctx, lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS))
+            guard(
+                ctx,
+                lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS),
+                path=folder / name,
+            )
 
 
 def _check_coverage(ctx: Ctx, t: TakeEntry, *, path: Path, ts_us: np.ndarray) -> None:
@@ -385,7 +395,7 @@ def _check_coverage(ctx: Ctx, t: TakeEntry, *, path: Path, ts_us: np.ndarray) ->
 
 
 def _check_gopro_calibs(ctx: Ctx, path: Path, take: TakeEntry | None) -> None:
-    cal = guard(ctx, lambda: read_gopro_calibs(path))
+    cal = guard(ctx, lambda: read_gopro_calibs(path), path=path)
     if cal is None:
         return
     for row, kind in enumerate(cal.intrinsics_type):
@@ -419,11 +429,11 @@ def _check_eye_gaze(ctx: Ctx, t: TakeEntry) -> None:
     for kind in ("general", "personalized"):
         p3 = t.eye_gaze_path(kind=kind, dim=3)
         if p3.is_file():
-            g = guard(ctx, lambda p3=p3: read_eye_gaze(p3))
+            g = guard(ctx, lambda p3=p3: read_eye_gaze(p3), path=p3)
             if g is not None:
                 _check_monotonic(
                     ctx, p3, g.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
                 )
         p2 = t.eye_gaze_path(kind=kind, dim=2)
         if p2.is_file():
-            guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2))
+            guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2), path=p2)

@@ -76,7 +76,7 @@ class Report:
                     level,
                     path,
                     f"{n - LISTED_PER_FILE} more {level}(s) in this file are not listed "
-                    f"({n} in all; the first {LISTED_PER_FILE} are above)",
+                    f"({n} in all; the first {LISTED_PER_FILE} are listed)",
                 )
         self._rows.clear()
 

@@ -25,8 +25,9 @@ import av
 import av.logging
 import numpy as np
 
+from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import FPS, TakeEntry
-from egoexo_kit.validate._context import Ctx, guard
+from egoexo_kit.validate._context import READ_FAILURES, Ctx
 from egoexo_kit.video import VideoMeta, VideoReader
 
 __all__ = ["QUICK_PACKETS", "BadPacket", "check_take_videos", "decode_problems"]
@@ -49,22 +50,16 @@ def check_take_videos(ctx: Ctx, t: TakeEntry) -> None:
     if t.collage_path is not None and t.collage_path.is_file():
         videos.append((t.collage_path, "collage"))
     for path, label in videos:
-        table = guard(ctx, lambda path=path: _probe(path))
-        if table is None:
-            continue
-        info, pts, keyframes = table
-        _check_meta(ctx, t, info, label=label)
         try:
+            with VideoReader(path) as reader:  # one demux pass: metadata and the PTS table
+                info, pts, keyframes = reader.metadata, reader.pts, reader.keyframes
+            _check_meta(ctx, t, info, label=label)
             for bad in decode_problems(path, pts=pts, keyframes=keyframes, deep=ctx.deep):
                 ctx.report.add_row("error", path, f"{label}: {bad.message}", where=bad.where)
-        except av.FFmpegError as e:
-            ctx.report.error(path, f"{label}: cannot be decoded ({type(e).__name__}: {e})")
-
-
-def _probe(path: Path) -> tuple[VideoMeta, np.ndarray, np.ndarray]:
-    """Metadata, PTS table and keyframes of an MP4 (one demux pass, no decoding)."""
-    with VideoReader(path) as reader:
-        return reader.metadata, reader.pts, reader.keyframes
+        except EgoExoKitError as e:
+            ctx.report.exception(e)
+        except (av.FFmpegError, *READ_FAILURES) as e:  # PyAV decodes container tags as UTF-8, …
+            ctx.report.error(path, f"{label}: cannot be read as a video ({type(e).__name__}: {str(e)[:120]})")
 
 
 def _check_meta(ctx: Ctx, t: TakeEntry, info: VideoMeta, *, label: str) -> None:
@@ -133,7 +128,7 @@ def decode_problems(path: Path, *, pts: np.ndarray, keyframes: np.ndarray, deep:
     starts: list[int | None] = [None]  # None: from the start of the file, no seek
     if not deep and len(keyframes) and keyframes[-1] != keyframes[0]:
         starts.append(int(keyframes[-1]))
-    with _libav_errors() as logs, av.open(str(path)) as container:
+    with _libav_errors() as logs, av.open(str(path), metadata_errors="replace") as container:
         stream = container.streams.video[0]
         stream.codec_context.thread_count = 1  # decode in this thread: its log lines are this packet's
         for start in starts:
