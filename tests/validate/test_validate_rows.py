@@ -147,3 +147,21 @@ def test_an_overlong_line_is_one_bad_row_and_not_read_into_memory(tmp_path):
         ("line 3", f"line longer than {MAX_LINE_BYTES} bytes"),
         ("line 5, column 1", "column 'cam01_global_time': 'x' is not a number"),
     ]
+
+
+def test_a_device_without_its_global_time_column_is_reported_not_raised(tiny_release):
+    """Before: ``cam02_pts`` without ``cam02_global_time`` made validate raise NotFoundError."""
+
+    def drop(lines):
+        col = lines[0].split(",").index("cam02_global_time")
+        for i, line in enumerate(lines):
+            cells = line.split(",")
+            del cells[col]
+            lines[i] = ",".join(cells)
+
+    edit_lines(tiny_release / TIMESYNC, drop)
+    errs = validate_release(tiny_release, check_videos=False).errors
+    assert {(e.path, e.where, e.message) for e in errs} == {
+        (TIMESYNC, "line 1", f"missing CSV column(s) cam02_global_time (take {take})")
+        for take in ("cmu_bike01_1", "cmu_bike01_2")
+    }
