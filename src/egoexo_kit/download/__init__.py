@@ -19,6 +19,7 @@ from egoexo_kit.download._manifest import ManifestEntry as ManifestEntry
 from egoexo_kit.download._manifest import PathSpec as PathSpec
 from egoexo_kit.download._manifest import dump_manifest as dump_manifest
 from egoexo_kit.download._manifest import expand_parts as expand_parts
+from egoexo_kit.download._manifest import parse_checksum as parse_checksum
 from egoexo_kit.download._manifest import parse_manifest as parse_manifest
 from egoexo_kit.download._manifest import unknown_parts as unknown_parts
 from egoexo_kit.download._plan import PartSize as PartSize
@@ -61,6 +62,7 @@ __all__ = [
     "expand_parts",
     "lock_root",
     "open_source",
+    "parse_checksum",
     "parse_manifest",
     "plan_download",
     "publish",

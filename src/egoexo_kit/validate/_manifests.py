@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from egoexo_kit.download import parse_manifest
+from egoexo_kit.download import parse_checksum, parse_manifest
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import KNOWN_PARTS, pointer, safe_join
 from egoexo_kit.validate._context import Ctx
@@ -61,8 +61,8 @@ def _check_file(ctx: Ctx, file: Path, *, size: int | None, checksum: str | None,
             return
         if not (ctx.deep and checksum):
             return
-        algorithm, _, want = checksum.strip().lower().rpartition(":")  # parse_manifest checked the form
-        algorithm = algorithm or ("sha256" if len(want) == 64 else "md5")
+        parsed = parse_checksum(checksum)  # parse_manifest checked the form
+        algorithm, want = parsed.algorithm, parsed.hexdigest
         with file.open("rb") as f:
             got = hashlib.file_digest(f, algorithm).hexdigest()
     except OSError as e:
