@@ -13,6 +13,7 @@ Layering: imports ``release``, ``timeline``, ``errors`` and ``extras`` only (DES
 from __future__ import annotations
 
 from egoexo_kit.annotations._catalog import CATALOG_DIR as CATALOG_DIR
+from egoexo_kit.annotations._catalog import CATALOG_WAIT_S as CATALOG_WAIT_S
 from egoexo_kit.annotations._catalog import BuildStats as BuildStats
 from egoexo_kit.annotations._catalog import build_catalog as build_catalog
 from egoexo_kit.annotations._catalog import catalog as catalog
@@ -28,6 +29,8 @@ from egoexo_kit.annotations._search import tokenize as tokenize
 from egoexo_kit.annotations._semantic import EMBED_MODEL_ENV as EMBED_MODEL_ENV
 from egoexo_kit.annotations._semantic import load_embedder as load_embedder
 from egoexo_kit.annotations._semantic import semantic_search as semantic_search
+from egoexo_kit.annotations._sql import READ_STATEMENTS as READ_STATEMENTS
+from egoexo_kit.annotations._sql import run_query as run_query
 from egoexo_kit.annotations._tables import SCHEMAS as SCHEMAS
 from egoexo_kit.annotations._take import FAMILIES as FAMILIES
 from egoexo_kit.annotations._take import ReleaseAnnotations as ReleaseAnnotations
@@ -80,10 +83,12 @@ from egoexo_kit.annotations.relations import read_relations as read_relations
 
 __all__ = [
     "CATALOG_DIR",
+    "CATALOG_WAIT_S",
     "EMPTY_POSE_FRAME",
     "EMBED_MODEL_ENV",
     "IGNORE_INDEX",
     "FAMILIES",
+    "READ_STATEMENTS",
     "SCHEMAS",
     "SEARCH_FAMILIES",
     "AnnotationFile",
@@ -136,6 +141,7 @@ __all__ = [
     "read_proficiency_demonstrator",
     "read_relations",
     "read_transcription",
+    "run_query",
     "release_annotations",
     "search",
     "semantic_search",
