@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from tests.annotations.conftest import catalogued_copy
 from typer.testing import CliRunner
@@ -149,6 +151,8 @@ def test_kill_9_mid_build_leaves_no_worker_and_the_next_build_is_whole(
             os.killpg(build.pid, signal.SIGKILL)
     stray = root / CATALOG_DIR / ".keysteps.parquet.abc123.tmp.parquet"
     stray.write_bytes(b"half a file")  # as a build killed inside atomic_path leaves it
+    cache = root / CATALOG_DIR / "embeddings_0123456789abcdef.parquet"  # a semantic-search cache
+    pq.write_table(pa.table({"h": ["x"]}), cache)  # is no table of the new database
     build_catalog(open_release(root), workers=1)
     assert not _temps(root / CATALOG_DIR)
     assert _tables(root) == reference

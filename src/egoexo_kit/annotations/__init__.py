@@ -5,9 +5,12 @@ One module per family (FORMAT §7): :mod:`.keystep` (keysteps, taxonomy, benchma
 :mod:`.atomic`, :mod:`.commentary`, :mod:`.narration`, :mod:`.proficiency`, :mod:`.relations` (mask
 tracks, decoded on demand), :mod:`.pose` (body/hand keypoints and camera poses). ``take.annotations``
 (:class:`TakeAnnotations`) gives one take's records; :func:`catalog` builds Parquet tables under
-``<release>/.egoexo-kit/catalog/`` and returns a DuckDB connection; :func:`search` ranks texts (BM25).
+``<release>/.egoexo-kit/catalog/`` and returns a sandboxed DuckDB connection (it reads the catalog's
+tables and nothing else); :func:`run_query` runs user SQL on it (read statements only, a refusal is
+one :class:`~egoexo_kit.errors.QueryRefusedError`); :func:`search` ranks texts (BM25).
 
-Layering: imports ``release``, ``timeline``, ``errors`` and ``extras`` only (DESIGN §1).
+Layering: imports ``release``, ``timeline``, ``errors``, ``extras``, ``limits`` and the foundation
+helpers ``_io``, ``_lock``, ``_parallel`` only (DESIGN §1).
 """
 
 from __future__ import annotations

@@ -207,8 +207,9 @@ def _warnings_view() -> str:
 def _update_db(cat: Path, tables: list[str]) -> None:
     """Load the given tables' Parquet files into ``catalog.duckdb`` (all of them when it is new)."""
     db = cat / "catalog.duckdb"
-    if not db.is_file():
-        tables = sorted(p.stem for p in cat.glob("*.parquet"))
+    if not db.is_file():  # the catalog's own tables only: not an embedding cache, not a temp file
+        known = [*SCHEMAS, "catalog_errors", "search_docs", "search_terms", "search_stats"]
+        tables = sorted(t for t in known if (cat / f"{t}.parquet").is_file())
     with atomic_path(db) as tmp:
         tmp.unlink()
         if db.is_file():
