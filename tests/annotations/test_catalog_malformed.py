@@ -129,7 +129,7 @@ def _viewer_answers(root: Path, concerned: set[str]) -> None:
 
     from egoexo_kit.viz.web import create_app
 
-    client = TestClient(create_app(root))
+    client = TestClient(create_app(root), base_url="http://127.0.0.1")  # a loopback Host, as a browser sends
     assert client.get("/").status_code == 200
     listing = client.get("/api/takes")
     assert listing.status_code == 200
