@@ -9,11 +9,13 @@ result against the take's timeline when its capture's ``timesync.csv`` is presen
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from egoexo_kit.errors import FormatError
+from egoexo_kit.limits import FRAME_COUNT
 from egoexo_kit.release import load_json
 from egoexo_kit.vocab import frame_of, pointer
 
@@ -24,11 +26,18 @@ __all__ = [
     "annotations_member",
     "as_bool",
     "as_float",
+    "as_list",
+    "as_object",
+    "frame_key",
     "load_object",
+    "opt_int",
     "opt_str",
     "per_take_items",
     "unknown_take",
 ]
+
+_INT_TEXT = 4000
+"""Longest digit string converted with ``int()`` (Python refuses over 4,300 digits)."""
 
 EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official loaders do"
 """The note on an EgoPose frame whose value is ``[]`` (loaders, catalog and ``validate`` say the same)."""
@@ -126,6 +135,57 @@ def as_float(value: Any, *, path: str | Path, pointer: str) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer) from None
+
+
+def opt_int(value: Any, *, path: str | Path, pointer: str) -> int | None:
+    """An integer (a JSON number, or a numeric string written for one) as int; null → None.
+
+    Anything else (a list, ``"x"``, NaN, infinity) is a located error, never a bare ``ValueError``.
+    """
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=pointer) from None
+
+
+def frame_key(key: Any, *, path: str | Path, pointer: str) -> int:
+    """A frame number written as an object key (``"123"``): plain decimal digits, under the frame cap.
+
+    Anything else (``"x"``, ``"-1"``, ``"²"``, 10⁴⁰) is a located error, so frame numbers always fit
+    the catalog's int64 columns and numpy's frame arrays.
+    """
+    text = str(key)
+    if not (text.isascii() and text.isdecimal()):
+        raise FormatError(f"frame key {key!r:.40} is not a frame number", path=path, pointer=pointer)
+    n = int(text) if len(text) < _INT_TEXT else math.inf  # int() refuses longer digit strings
+    FRAME_COUNT.check(n, path=path, pointer=pointer)
+    return int(n)
+
+
+def as_list(value: Any, *, path: str | Path, pointer: str) -> list[Any]:
+    """A JSON list member; a falsy value (null, absent, ``{}``, ``""``, 0) → ``[]``; other types are errors.
+
+    Falsy values have always read as "none" (``x or []``); only a truthy non-list is refused.
+    """
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise FormatError(f"expected a list, got {type(value).__name__}", path=path, pointer=pointer)
+    return value
+
+
+def as_object(value: Any, *, path: str | Path, pointer: str) -> dict[str, Any]:
+    """A JSON object member; a falsy value (null, absent, ``[]``, ``""``, 0) → ``{}``; other types are errors.
+
+    Falsy values have always read as "none" (``x or {}``); only a truthy non-object is refused.
+    """
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise FormatError(f"expected an object, got {type(value).__name__}", path=path, pointer=pointer)
+    return value
 
 
 def opt_str(value: Any) -> str | None:

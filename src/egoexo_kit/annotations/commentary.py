@@ -16,7 +16,9 @@ from egoexo_kit.annotations._common import (
     annotations_member,
     as_bool,
     as_float,
+    as_list,
     load_object,
+    opt_int,
     opt_str,
     per_take_items,
 )
@@ -128,7 +130,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
     rating = ExpertRating(
         take_name=take_name,
         expert_uid=expert,
-        rating=None if prof.get("rating") is None else int(prof["rating"]),
+        rating=opt_int(prof.get("rating"), path=data_path, pointer="/proficiency/rating"),
         why=opt_str(prof.get("why")),
         ds=opt_str(data.get("ds")),
     )
@@ -155,7 +157,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
                 error=as_bool(t.get("error"), path=trans_path, pointer=pointer(rec or "", "error")),
                 error_desc=opt_str(t.get("error_desc", t.get("_error_desc"))),
                 split=None,
-                n_events=len(a.get("events") or []),
+                n_events=len(as_list(a.get("events"), path=data_path, pointer=at + "/events")),
             )
         )
     return rating, sorted(rows, key=lambda r: r.t_s)

@@ -14,8 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.annotations._common import annotations_member, load_object, opt_str
+from egoexo_kit.annotations._common import (
+    annotations_member,
+    as_float,
+    as_list,
+    as_object,
+    frame_key,
+    load_object,
+    opt_int,
+    opt_str,
+)
 from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.limits import FRAME_COUNT
 from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, resolve_view
 from egoexo_kit.timeline import FPS
 from egoexo_kit.vocab import pointer, short_uid
@@ -169,29 +179,38 @@ class TakeRelations:
             raise KeyError(f"no mask track {object_name!r}/{camera!r}; tracks: {known}") from None
 
 
-def _frame_key(key: str, *, path: Path, at: str) -> int:
-    if not str(key).isdigit():
-        raise FormatError(f"frame key {key!r} is not a frame number", path=path, pointer=at)
-    return int(key)
-
-
 def _track(obj: str, cam: str, raw: Any, *, path: Path, at: str) -> MaskTrack:
     if not isinstance(raw, dict):
         raise FormatError("expected a mask track object", path=path, pointer=at)
     frames = {}
-    for key, m in (raw.get("annotation") or {}).items():
+    for key, m in as_object(raw.get("annotation"), path=path, pointer=at + "/annotation").items():
         fat = at + pointer("annotation", key)
-        f = _frame_key(key, path=path, at=fat)
+        f = frame_key(key, path=path, pointer=fat)
         if not isinstance(m, dict) or not isinstance(m.get("encodedMask"), str):
             raise FormatError("expected a mask with width, height and encodedMask", path=path, pointer=fat)
         try:
             width, height = int(m["width"]), int(m["height"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise FormatError("mask needs integer width and height", path=path, pointer=fat) from None
-        frames[f] = MaskFrame(f, width, height, m["encodedMask"], dict(m.get("intSegClicks") or {}))
-    annotated = tuple(sorted({int(x) for x in raw.get("annotated_frames") or ()} | set(frames)))
+        clicks = as_object(m.get("intSegClicks"), path=path, pointer=fat + "/intSegClicks")
+        frames[f] = MaskFrame(f, width, height, m["encodedMask"], dict(clicks))
+    aat = at + "/annotated_frames"
+    listed = as_list(raw.get("annotated_frames"), path=path, pointer=aat)
+    annotated = tuple(
+        sorted({_frame_number(x, path=path, at=aat + pointer(i)) for i, x in enumerate(listed)} | set(frames))
+    )
     fps = raw.get("annotation_fps")
-    return MaskTrack(obj, cam, frames, annotated, None if fps is None else float(fps))
+    fps_value = None if fps is None else as_float(fps, path=path, pointer=at + "/annotation_fps")
+    return MaskTrack(obj, cam, frames, annotated, fps_value)
+
+
+def _frame_number(value: Any, *, path: Path, at: str) -> int:
+    """An ``annotated_frames`` entry: an integer (or its string), a located error otherwise."""
+    n = opt_int(value, path=path, pointer=at)
+    if n is None:
+        raise FormatError("expected a frame number, got null", path=path, pointer=at)
+    FRAME_COUNT.check(abs(n), path=path, pointer=at)
+    return n
 
 
 def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelations]:
@@ -213,7 +232,7 @@ def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelat
         tracks = {
             obj: {
                 cam: _track(obj, cam, raw, path=path, at=at + pointer("object_masks", obj, cam))
-                for cam, raw in (cams or {}).items()
+                for cam, raw in as_object(cams, path=path, pointer=at + pointer("object_masks", obj)).items()
             }
             for obj, cams in masks.items()
         }
@@ -223,7 +242,7 @@ def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelat
             take_uid=uid,
             take_name=opt_str(entry.get("take_name")),
             scenario=opt_str(entry.get("scenario")),
-            boxes=tuple(b for b in boxes or () if isinstance(b, dict)),
+            boxes=tuple(b for b in (boxes if isinstance(boxes, list) else ()) if isinstance(b, dict)),
             tracks=tracks,
             split=split,
         )
