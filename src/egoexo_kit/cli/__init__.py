@@ -28,7 +28,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "validate": LazyCommand(
         "validate:validate",
-        "Check a release: JSON structure, cross-references, files, CSV sanity, video frame counts.",
+        "Check a release: JSON structure, cross-references, ranges, files, CSV rows, videos, manifest sizes.",
     ),
     "info": LazyCommand("info:info", "Summarize a release (counts, parts, sizes) or one take."),
     "takes": LazyCommand(
