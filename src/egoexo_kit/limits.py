@@ -10,6 +10,7 @@ the environment variable it names (``EGOEXO_KIT_MAX_<NAME>``).
 cap                default     bounds
 =================  ==========  ===================================================================
 ``image_side``     8192 px     width/height of a rendered image (overlay, preview, collage, frames)
+``image_pixels``   2**25       width × height of one rendered image (8K UHD is 33.2 M pixels)
 ``mask_pixels``    2**27       height × width of one decoded mask (4K is 8.3 M pixels)
 ``clip_fps``       240         frames per second of a clip request (the release is 30 fps)
 ``clip_frames``    10 000      frames in one clip request
@@ -31,6 +32,7 @@ __all__ = [
     "CLIP_FPS",
     "CLIP_FRAMES",
     "FRAME_COUNT",
+    "IMAGE_PIXELS",
     "IMAGE_SIDE",
     "INT_DIGITS",
     "JSON_DEPTH",
@@ -80,6 +82,7 @@ class Limit:
 
 
 IMAGE_SIDE = Limit("image_side", 8192, "px", "image side")
+IMAGE_PIXELS = Limit("image_pixels", 2**25, "pixels", "image size")
 MASK_PIXELS = Limit("mask_pixels", 2**27, "pixels", "mask size")
 CLIP_FPS = Limit("clip_fps", 240, "fps", "clip frame rate")
 CLIP_FRAMES = Limit("clip_frames", 10_000, "frames", "clip length")
@@ -89,6 +92,7 @@ INT_DIGITS = Limit("int_digits", 4300, "digits", "integer length")
 
 LIMITS: tuple[Limit, ...] = (
     IMAGE_SIDE,
+    IMAGE_PIXELS,
     MASK_PIXELS,
     CLIP_FPS,
     CLIP_FRAMES,

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from egoexo_kit import sensors
-from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
+from egoexo_kit import limits, sensors
+from egoexo_kit.errors import ArgumentError, EgoExoKitError, EgoExoKitWarning
 from egoexo_kit.vocab import COCO_SKELETON, HAND_BONES
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ __all__ = [
     "POSE_SOURCES",
     "PoseTrack",
     "ViewOverlay",
+    "check_image_size",
     "composite",
     "draw_overlay",
     "overlay_frames",
@@ -125,6 +126,22 @@ class PoseTrack:
         if i >= len(frames) or frames[i] != frame:
             return None
         return self.pose.points_3d[i]
+
+
+def check_image_size(width: int, height: int) -> tuple[int, int]:
+    """``(width, height)`` of a picture about to be drawn, refused before any allocation when too big.
+
+    Raises:
+        ArgumentError: a side under 1 pixel.
+        LimitError: a side over :data:`~egoexo_kit.limits.IMAGE_SIDE` or an area over
+            :data:`~egoexo_kit.limits.IMAGE_PIXELS` (a 200 000 px overlay would need 160 GB).
+    """
+    if width < 1 or height < 1:
+        raise ArgumentError(f"image size {width}x{height} px: both sides must be at least 1 pixel")
+    limits.IMAGE_SIDE.check(width, pointer="width")
+    limits.IMAGE_SIDE.check(height, pointer="height")
+    limits.IMAGE_PIXELS.check(width * height)
+    return width, height
 
 
 def parse_layers(spec: str | Sequence[str]) -> tuple[str, ...]:
@@ -289,10 +306,13 @@ def overlay_layer(
     layers: Sequence[str] = LAYERS,
     pose_source: str | None = None,
 ) -> np.ndarray:
-    """A transparent RGBA ``(height, width, 4)`` layer with the overlays of ``view`` at ``frame``."""
-    layer = np.zeros((size[1], size[0], 4), dtype=np.uint8)
+    """A transparent RGBA ``(height, width, 4)`` layer with the overlays of ``view`` at ``frame``.
+
+    ``size`` is ``(width, height)``, checked by :func:`check_image_size` before anything is drawn.
+    """
+    width, height = check_image_size(*size)
     ov = view_overlay(take, view, frame=frame, layers=layers, pose_source=pose_source)
-    return draw_overlay(layer, ov)
+    return draw_overlay(np.zeros((height, width, 4), dtype=np.uint8), ov)
 
 
 def overlay_frames(
