@@ -12,9 +12,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -23,7 +20,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-from tests.viz.conftest import TAKE  # noqa: E402
+from tests.viz.conftest import TAKE, live_server  # noqa: E402
 
 import egoexo_kit  # noqa: E402
 from egoexo_kit.viz.web import create_app  # noqa: E402
@@ -46,6 +43,13 @@ OVERLAY_ALPHA = """(name) => {
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n;
 }"""
+
+
+CSP_WATCH = """window.cspViolations = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`)
+);"""
+"""Records what the page's Content-Security-Policy blocked (every page of this module runs it)."""
 
 
 LONG_STEP = "Loosen the quick release lever and pull the wheel out of the dropouts " * 3
@@ -73,20 +77,8 @@ def release(synth_release, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(release):
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(release), log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(release)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +92,7 @@ def browser():
 @pytest.fixture(scope="module")
 def page(browser, server):
     pg = browser.new_page()
+    pg.add_init_script(CSP_WATCH)
     pg.set_default_timeout(30_000)
     pg.goto(server + "/")
     yield pg
@@ -130,6 +123,7 @@ def new_page(browser, server):
 
     def make(width: int = 1400, height: int = 900):
         pg = browser.new_page(viewport={"width": width, "height": height})
+        pg.add_init_script(CSP_WATCH)
         pg.set_default_timeout(30_000)
         pages.append(pg)
         return pg
@@ -326,6 +320,40 @@ def test_every_control_has_an_accessible_name(new_page, server):
         assert page.get_by_role(role, name=name, exact=True).count() == 1, (role, name, snap)
     page.get_by_role("button", name="Next frame").click()
     _ready(page, 1)
+
+
+def test_pages_work_under_their_content_security_policy(new_page, server):
+    """The strict CSP (no inline styles or scripts) blocks nothing the pages use."""
+    page = new_page()
+    response = page.goto(server + "/")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    page.wait_for_selector("tr.take")
+    page.goto(f"{server}/#/take/{TAKE}")
+    _ready(page, 0)
+    page.evaluate("viewer.seek(2.0)")
+    _ready(page, 60)
+    assert page.evaluate("window.cspViolations") == []
+    left = page.eval_on_selector("#timeline .item.keystep", "b => b.style.left")
+    assert left.startswith("min("), left  # the bars' positions were applied
+
+
+def test_a_malformed_annotation_file_shows_a_note(browser, broken_release):
+    """Both pages still work on a release with unreadable keystep and pose files, and say so."""
+    with live_server(create_app(broken_release)) as url:
+        page = browser.new_page()
+        try:
+            page.set_default_timeout(30_000)
+            page.goto(url + "/")
+            page.wait_for_selector("tr.take")
+            assert "keystep annotations skipped" in page.inner_text("#notes")
+            page.goto(f"{url}/#/take/{TAKE}")
+            _ready(page, 0)
+            notes = page.inner_text("#notes")
+            assert "keystep annotations skipped" in notes and "pose annotations skipped" in notes
+            assert page.eval_on_selector_all("#timeline .item.commentary", "bs => bs.length") > 0
+        finally:
+            page.close()
 
 
 def test_unnamed_controls_are_found():

@@ -21,7 +21,7 @@ VIDEO = f"takes/{TAKE}/frame_aligned_videos/cam01.mp4"
 
 @pytest.fixture(scope="module")
 def client(synth_release):
-    return TestClient(create_app(synth_release))
+    return TestClient(create_app(synth_release), base_url="http://127.0.0.1")
 
 
 def test_take_list_and_filters(client):

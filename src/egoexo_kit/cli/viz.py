@@ -4,6 +4,7 @@ Needs the extras ``[web]`` (serve: FastAPI + uvicorn) and ``[viz]`` (export-reru
 
 Examples:
     egoexo-kit serve ./egoexo --port 8000
+    egoexo-kit serve ./egoexo --host 0.0.0.0 --public --allow-host mybox.lan
     egoexo-kit export-rerun ./egoexo cmu_bike_01_2 --out take.rrd --t0 1 --t1 3
 """
 
@@ -13,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
-from egoexo_kit.cli._common import console, handle_errors, split_list
+from egoexo_kit.cli._common import console, err_console, handle_errors, split_list
 
 if TYPE_CHECKING:
     pass
@@ -27,15 +29,45 @@ def serve(
     path: Path = typer.Argument(..., help="Release folder."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (default: this machine only)."),
+    public: bool = typer.Option(
+        False,
+        "--public",
+        help="Allow a --host beyond loopback (0.0.0.0, a LAN address): anyone reaching it reads the "
+        "release, there is no authentication.",
+    ),
+    allow_host: list[str] = typer.Option(
+        [],
+        "--allow-host",
+        help="Host name clients may use besides localhost, 127.0.0.1, [::1] and --host (repeatable); "
+        "other Host headers are refused (DNS rebinding).",
+    ),
+    render_timeout: float = typer.Option(
+        30.0, "--render-timeout", min=0.1, help="Seconds one frame/overlay/scene request may take (then 504)."
+    ),
 ) -> None:
     """A read-only web viewer: take list, every view in lockstep, overlays, annotation timeline, 3D.
 
     Example: egoexo-kit serve ./egoexo --port 8000
     """
+    from egoexo_kit.viz import check_bind
+
+    warning = check_bind(host, public=public)  # refused here, before the release or the extra is loaded
     from egoexo_kit.viz.web import serve as run
 
-    console.print(f"serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
-    run(path, host=host, port=port)
+    if warning:
+        err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    shown = f"[{host}]" if ":" in host else host
+    console.print(
+        escape(f"serving {path} read-only at http://{shown}:{port}/ (Ctrl-C to stop)"), highlight=False
+    )
+    run(
+        path,
+        host=host,
+        port=port,
+        public=public,
+        allow_hosts=split_list(allow_host),
+        render_timeout_s=render_timeout,
+    )
 
 
 @handle_errors

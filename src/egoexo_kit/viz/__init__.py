@@ -2,8 +2,9 @@
 
 :mod:`._overlay` draws skeletons, masks and gaze with OpenCV (used by ``frames --overlay``, the demo
 and the web viewer's layers); :mod:`.rerun` writes ``.rrd`` recordings (extra ``[viz]``);
-:mod:`.web` is the FastAPI app of ``egoexo-kit serve`` (extra ``[web]``). Importing this package
-pulls in neither rerun nor FastAPI.
+:mod:`.web` is the FastAPI app of ``egoexo-kit serve`` (extra ``[web]``), :func:`check_bind` its
+refusal to bind beyond loopback without ``--public``. Importing this package pulls in neither rerun
+nor FastAPI.
 
 Layering: the top layer; imports ``release``, ``timeline``, ``video``, ``sensors``, ``geometry`` and
 ``annotations`` (DESIGN §1).
@@ -11,6 +12,7 @@ Layering: the top layer; imports ``release``, ``timeline``, ``video``, ``sensors
 
 from __future__ import annotations
 
+from egoexo_kit.viz._guard import check_bind as check_bind
 from egoexo_kit.viz._overlay import BONES as BONES
 from egoexo_kit.viz._overlay import LAYERS as LAYERS
 from egoexo_kit.viz._overlay import POSE_SOURCES as POSE_SOURCES
@@ -31,6 +33,7 @@ __all__ = [
     "POSE_SOURCES",
     "PoseTrack",
     "ViewOverlay",
+    "check_bind",
     "composite",
     "draw_overlay",
     "export_rerun",

@@ -2,46 +2,77 @@
 
 The backend serves the release's files (HTTP range requests, so videos seek), a JSON API of takes,
 timelines and 3D scenes, and overlay layers drawn by :mod:`egoexo_kit.viz._overlay`; the front-end
-is plain ES modules in ``viz/static/``. Safety (DESIGN §6): only GET/HEAD, only regular files whose
-resolved path lies inside the release (no traversal, no symlink escape, no hidden folders such as
-``.synth``), bound to 127.0.0.1 unless told otherwise.
+is plain ES modules in ``viz/static/``.
+
+Safety (DESIGN §6, issue 19):
+
+- only GET/HEAD, only regular files whose resolved path lies inside the release (no traversal, no
+  symlink escape, no hidden folders such as ``.synth``);
+- bound to 127.0.0.1 unless told otherwise, and beyond loopback only with ``public=True``; only
+  loopback names, the bound address and ``allow_hosts`` are answered; security headers on every
+  response (:mod:`._guard`);
+- every picture size is checked against :data:`~egoexo_kit.limits.IMAGE_SIDE` and
+  :data:`~egoexo_kit.limits.IMAGE_PIXELS` before anything is allocated (400);
+- frames, overlays and scenes are drawn by a few renderer threads with a per-request deadline
+  (503/504 when over it) and no lock shared across renders (:mod:`._render`);
+- an annotation file that cannot be read is left out with a note (``notes`` in the JSON, shown by the
+  pages); every error is one line of JSON ``{"detail": ...}``.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
 
-from egoexo_kit.errors import EgoExoKitError, NotFoundError
+from egoexo_kit.errors import ArgumentError, EgoExoKitError, FrameIndexError, LimitError, NotFoundError
 from egoexo_kit.extras import missing_extra, require
 from egoexo_kit.facade import Release, Take, open_release
+from egoexo_kit.viz._guard import GuardMiddleware, check_bind
 from egoexo_kit.viz._overlay import (
     LAYERS,
     POSE_SOURCES,
-    overlay_frames,
+    check_image_size,
+    composite,
+    draw_overlay,
     overlay_layer,
     parse_layers,
     pose_tracks,
+    view_overlay,
 )
+from egoexo_kit.viz._render import Deadline, RenderPool, RenderTimeout
 
 try:
-    from fastapi import FastAPI, HTTPException
+    from fastapi import FastAPI, HTTPException, Query, Request
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse, Response
     from fastapi.staticfiles import StaticFiles
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise missing_extra("fastapi", extra="web", what="the web viewer") from e
 
-__all__ = ["STATIC", "create_app", "safe_path", "serve"]
+__all__ = ["RENDER_TIMEOUT_S", "RENDER_WORKERS", "STATIC", "check_bind", "create_app", "safe_path", "serve"]
 
 STATIC = Path(__file__).with_name("static")
 """The front-end files (index.html, app.js, style.css)."""
-TIMELINE_FAMILIES = ("keystep", "atomic_descriptions", "expert_commentary", "proficiency")
-"""Annotation families shown on the take page's timeline."""
+TIMELINE_FAMILIES = {
+    "keystep": "keystep",
+    "atomic_descriptions": "atomic",
+    "expert_commentary": "commentary",
+    "proficiency": "proficiency",
+}
+"""Annotation families shown on the take page's timeline → their name in a take's ``annotations``."""
+RENDER_TIMEOUT_S = 30.0
+"""Default deadline of one frame, overlay or scene request (``serve --render-timeout``)."""
+RENDER_WORKERS = 4
+"""Renders drawn at the same time; more wait for a free renderer within their deadline."""
+SHARED_FAMILIES = frozenset({"keystep", "atomic", "commentary", "proficiency", "relations"})
+"""Families read from release-wide files: one that failed is not read again for the next take."""
+T = TypeVar("T")
 
 
 def safe_path(root: Path, rel: str) -> Path:
@@ -69,29 +100,15 @@ def _png(image: np.ndarray) -> Response:
     return Response(buf.tobytes(), media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
 
-def _families(take: Take) -> list[str]:
-    a = take.annotations
-    present = {
-        "keystep": bool(a.keysteps),
-        "atomic": bool(a.atomic_descriptions),
-        "commentary": bool(a.expert_commentary),
-        "proficiency": a.proficiency_demonstration is not None,
-        "relations": a.relations is not None,
-        "pose": a.pose("body") is not None or a.pose("hand") is not None,
-    }
-    return [k for k, v in present.items() if v]
-
-
-def _summary(take: Take) -> dict[str, Any]:
-    return {
-        "name": take.name,
-        "uid": take.uid,
-        "scenario": take.scenario,
-        "split": take.split,
-        "n_frames": take.n_frames,
-        "duration_s": take.duration_s,
-        "annotations": _families(take),
-    }
+def _status(e: EgoExoKitError) -> int:
+    """The HTTP status of a library error from a route: the client's fault, absent, slow, or the data's."""
+    if isinstance(e, RenderTimeout):
+        return 504 if e.started else 503
+    if isinstance(e, (LimitError, ArgumentError)):
+        return 400
+    if isinstance(e, (NotFoundError, FrameIndexError)):
+        return 404
+    return 422  # the release's data cannot be shown (an unreadable video, calibration …)
 
 
 class _Viewer:
@@ -99,7 +116,8 @@ class _Viewer:
 
     def __init__(self, release: Release) -> None:
         self.release = release
-        self.lock = threading.Lock()
+        self.broken: dict[str, str] = {}
+        """Release-wide family → the note of its failed read (not retried: the release is read-only)."""
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one viewer per app, lives as long as the app
     def take(self, name: str) -> Take:
@@ -108,9 +126,68 @@ class _Viewer:
         except EgoExoKitError as e:
             raise HTTPException(404, str(e)) from e
 
+    def note(self, e: EgoExoKitError) -> str:
+        """One line for a page: the error with paths relative to the release."""
+        return " ".join(str(e).replace(f"{self.release.root.resolve()}/", "").split())
+
+    def read(self, family: str, fn: Callable[[], T], *, default: T, notes: list[str]) -> T:
+        """``fn()`` reading one annotation family; on a library error ``default`` and a note in ``notes``.
+
+        A malformed annotation file leaves its family out of the page instead of breaking it (issue 19).
+        """
+        if family in self.broken:
+            notes.append(self.broken[family])
+            return default
+        try:
+            return fn()
+        except EgoExoKitError as e:
+            note = f"{family} annotations skipped: {self.note(e)}"
+            if family in SHARED_FAMILIES:
+                self.broken[family] = note
+            notes.append(note)
+            return default
+
+    def families(self, take: Take, notes: list[str]) -> list[str]:
+        """The annotation families a take has (``keystep``, ``atomic``, … ``pose``); unreadable ones noted."""
+        a = take.annotations
+        present: dict[str, Callable[[], bool]] = {
+            "keystep": lambda: bool(a.keysteps),
+            "atomic": lambda: bool(a.atomic_descriptions),
+            "commentary": lambda: bool(a.expert_commentary),
+            "proficiency": lambda: a.proficiency_demonstration is not None,
+            "relations": lambda: a.relations is not None,
+            "pose": lambda: a.pose("body") is not None or a.pose("hand") is not None,
+        }
+        return [k for k, fn in present.items() if self.read(k, fn, default=False, notes=notes)]
+
+    def summary(self, take: Take) -> dict[str, Any]:
+        """A take's row in the take list (``notes``: families that could not be read)."""
+        notes: list[str] = []
+        families = self.families(take, notes)
+        return {
+            "name": take.name,
+            "uid": take.uid,
+            "scenario": take.scenario,
+            "split": take.split,
+            "n_frames": take.n_frames,
+            "duration_s": take.duration_s,
+            "annotations": families,
+            "notes": list(dict.fromkeys(notes)),
+        }
+
     @lru_cache(maxsize=1)  # noqa: B019
     def summaries(self) -> list[dict[str, Any]]:
-        return [_summary(t) for t in self.release.takes]
+        return [self.summary(t) for t in self.release.takes]
+
+    def timeline(self, take: Take, notes: list[str]) -> list[dict[str, Any]]:
+        """The timeline rows of :data:`TIMELINE_FAMILIES`, time-sorted; a family that fails is noted."""
+        a = take.annotations
+        rows = [
+            row
+            for fam, name in TIMELINE_FAMILIES.items()
+            for row in self.read(name, lambda fam=fam: a.timeline_rows((fam,)), default=[], notes=notes)
+        ]
+        return sorted(rows, key=lambda r: (r["start_s"], r["family"]))  # as timeline_rows sorts them
 
     def views(self, take: Take) -> list[dict[str, Any]]:
         out = []
@@ -121,7 +198,7 @@ class _Viewer:
             out.append({"name": v.key, "kind": v.kind, "url": f"/files/{rel}"})
         return out
 
-    def scene(self, take: Take, frame: int, pose_source: str | None = None) -> dict[str, Any]:
+    def scene(self, take: Take, frame: int, *, pose_source: str | None, deadline: Deadline) -> dict[str, Any]:
         """Camera centres and viewing directions plus 3D skeletons at ``frame`` (world metres).
 
         Skeletons come from :func:`~egoexo_kit.viz.pose_tracks` (``pose_source`` is its ``source``).
@@ -134,8 +211,11 @@ class _Viewer:
                 continue
             T = cam.T_world_cam
             cams.append({"name": v.key, "center": T[:3, 3].tolist(), "forward": T[:3, 2].tolist()})
+        deadline.check()
+        notes: list[str] = []
         skel: dict[str, Any] = {}
-        tracks = pose_tracks(take, source=pose_source)  # as the overlays: no flicker between frames
+        # as the overlays: one track per part for the whole take, no flicker between frames
+        tracks = self.read("pose", lambda: pose_tracks(take, source=pose_source), default={}, notes=notes)
         for part, track in tracks.items():
             pts = track.points_3d(frame)
             if pts is not None:
@@ -145,6 +225,7 @@ class _Viewer:
             "cameras": cams,
             "skeletons": skel,
             "bones": {k: [list(b) for b in tracks[k].bones] for k in skel},
+            "notes": notes,
         }
 
 
@@ -155,12 +236,77 @@ def _pose_source(value: str) -> str | None:
     return value or None
 
 
-def create_app(release: str | Path | Release) -> FastAPI:
-    """The FastAPI app serving one release read-only (see the module docstring for the routes)."""
+def _layers(layers: str) -> tuple[str, ...]:
+    try:
+        return parse_layers(layers)
+    except ValueError as e:
+        raise HTTPException(400, str(e)) from e
+
+
+def _requested_size(width: int, height: int) -> tuple[int, int] | None:
+    """``(width, height)`` asked for, checked against the caps before anything runs; None: the video's own."""
+    if width and height:
+        return check_image_size(width, height)
+    check_image_size(width or 1, height or 1)  # one side given: still refuse a huge one
+    return None
+
+
+def _video_size(take: Take, view: str) -> tuple[int, int]:
+    """The view's MP4 size (from the container, before decoding), checked against the caps."""
+    size = take.geometry.mp4_size(take.view(view))
+    if size is None:
+        raise NotFoundError(f"view {view} has no video in the release")
+    return check_image_size(*size)
+
+
+def _errors(app: FastAPI) -> None:
+    """Every error as one line of JSON ``{"detail": ...}`` with a status that says whose fault it is."""
+
+    @app.exception_handler(EgoExoKitError)
+    async def library_error(request: Request, e: EgoExoKitError) -> JSONResponse:
+        return JSONResponse({"detail": " ".join(str(e).split())}, status_code=_status(e))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, e: RequestValidationError) -> JSONResponse:
+        first = e.errors()[0] if e.errors() else {}
+        where = " ".join(str(x) for x in first.get("loc", ()))
+        return JSONResponse(
+            {"detail": f"{where}: {first.get('msg', 'invalid')}".strip(": ")}, status_code=400
+        )
+
+
+def create_app(
+    release: str | Path | Release,
+    *,
+    allow_hosts: Sequence[str] = (),
+    render_timeout_s: float = RENDER_TIMEOUT_S,
+    render_workers: int = RENDER_WORKERS,
+) -> FastAPI:
+    """The FastAPI app serving one release read-only (see the module docstring for the routes).
+
+    Args:
+        release: The release folder, or an open :class:`~egoexo_kit.facade.Release`.
+        allow_hosts: ``Host`` names answered besides ``localhost``, ``127.0.0.1`` and ``[::1]`` (the
+            bound address, names the server is reached by); others get a 400.
+        render_timeout_s: Deadline of one frame, overlay or scene request (503/504 when over it).
+        render_workers: Renders drawn at the same time.
+    """
     rel = release if isinstance(release, Release) else open_release(release)
     viewer = _Viewer(rel)
+    renders = RenderPool(workers=render_workers, timeout_s=render_timeout_s)
     root = rel.root
-    app = FastAPI(title="egoexo-kit viewer", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        renders.close()
+
+    app = FastAPI(
+        title="egoexo-kit viewer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    app.state.renders = renders
+    app.add_middleware(GuardMiddleware, hosts=allow_hosts)
+    _errors(app)
 
     @app.get("/")
     def index() -> FileResponse:
@@ -185,76 +331,96 @@ def create_app(release: str | Path | Release) -> FastAPI:
             "split": sorted({r["split"] for r in rows if r["split"]}),
             "annotation": sorted({a for r in rows for a in r["annotations"]}),
         }
-        return JSONResponse({"takes": out, "facets": facets})
+        notes = list(dict.fromkeys(n for r in rows for n in r["notes"]))
+        return JSONResponse({"takes": out, "facets": facets, "notes": notes})
 
     @app.get("/api/takes/{name}")
     def take(name: str) -> JSONResponse:
         tk = viewer.take(name)
-        rows = tk.annotations.timeline_rows(TIMELINE_FAMILIES)
+        notes: list[str] = []
+        rows = viewer.timeline(tk, notes)
+        summary = viewer.summary(tk)
         return JSONResponse(
             {
-                **_summary(tk),
+                **summary,
                 "fps": tk.timeline.fps,
                 "n_frames": tk.timeline.n_frames,
                 "views": viewer.views(tk),
                 "timeline": rows,
                 "layers": list(LAYERS),
                 "pose_sources": list(POSE_SOURCES),
+                "notes": list(dict.fromkeys([*summary["notes"], *notes])),
             }
         )
 
-    @app.get("/api/takes/{name}/scene/{frame}")
-    def scene(name: str, frame: int, pose_source: str = "") -> JSONResponse:
+    def _take_frame(name: str, frame: int) -> Take:
         tk = viewer.take(name)
         if not 0 <= frame < tk.timeline.n_frames:
             raise HTTPException(404, f"frame {frame} outside 0..{tk.timeline.n_frames - 1}")
-        return JSONResponse(viewer.scene(tk, frame, _pose_source(pose_source)))
+        return tk
 
     def _frame_view(name: str, view: str, frame: int) -> tuple[Take, str]:
-        tk = viewer.take(name)
-        if not 0 <= frame < tk.timeline.n_frames:
-            raise HTTPException(404, f"frame {frame} outside 0..{tk.timeline.n_frames - 1}")
+        tk = _take_frame(name, frame)
         try:
             return tk, tk.view(view).key
         except EgoExoKitError as e:
             raise HTTPException(404, str(e)) from e
 
-    def _layers(layers: str) -> tuple[str, ...]:
-        try:
-            return parse_layers(layers)
-        except ValueError as e:
-            raise HTTPException(400, str(e)) from e
+    @app.get("/api/takes/{name}/scene/{frame}")
+    async def scene(name: str, frame: int, pose_source: str = "") -> JSONResponse:
+        source = _pose_source(pose_source)
+
+        def render(deadline: Deadline) -> JSONResponse:
+            return JSONResponse(
+                viewer.scene(_take_frame(name, frame), frame, pose_source=source, deadline=deadline)
+            )
+
+        return await renders.run(render)
 
     @app.get("/api/takes/{name}/overlay/{view}/{frame}.png")
-    def overlay(
+    async def overlay(
         name: str,
         view: str,
         *,
         frame: int,
         layers: str = ",".join(LAYERS),
-        width: int = 0,
-        height: int = 0,
+        width: int = Query(0, ge=0),
+        height: int = Query(0, ge=0),
         pose_source: str = "",
     ) -> Response:
-        tk, vn = _frame_view(name, view, frame)
-        source = _pose_source(pose_source)
-        if width <= 0 or height <= 0:
-            width, height = next(iter(tk.frames(frame=frame, views=[vn]).values())).shape[1::-1]
-        with viewer.lock:
-            layer = overlay_layer(
-                tk, vn, frame=frame, size=(width, height), layers=_layers(layers), pose_source=source
-            )
-        return _png(layer)
+        asked = _requested_size(width, height)  # before any file is read or anything allocated
+        chosen, source = _layers(layers), _pose_source(pose_source)
+
+        def render(deadline: Deadline) -> Response:
+            tk, vn = _frame_view(name, view, frame)
+            w, h = asked or _video_size(tk, vn)
+            deadline.check()
+            ov = view_overlay(tk, vn, frame=frame, layers=chosen, pose_source=source)
+            deadline.check()
+            layer = draw_overlay(np.zeros((h, w, 4), dtype=np.uint8), ov)
+            deadline.check()
+            return _png(layer)
+
+        return await renders.run(render)
 
     @app.get("/api/takes/{name}/preview/{view}/{frame}.png")
-    def preview(
+    async def preview(
         name: str, view: str, *, frame: int, layers: str = ",".join(LAYERS), pose_source: str = ""
     ) -> Response:
-        tk, vn = _frame_view(name, view, frame)
-        source = _pose_source(pose_source)
-        with viewer.lock:
-            pic = overlay_frames(tk, frame=frame, views=[vn], layers=_layers(layers), pose_source=source)[vn]
-        return _png(pic)
+        chosen, source = _layers(layers), _pose_source(pose_source)
+
+        def render(deadline: Deadline) -> Response:
+            tk, vn = _frame_view(name, view, frame)
+            _video_size(tk, vn)  # a video claiming a huge size is refused before decoding
+            deadline.check()
+            rgb = tk.frames(frame=frame, views=[vn])[vn]
+            deadline.check()
+            size = (rgb.shape[1], rgb.shape[0])
+            layer = overlay_layer(tk, vn, frame=frame, size=size, layers=chosen, pose_source=source)
+            deadline.check()
+            return _png(composite(rgb, layer))
+
+        return await renders.run(render)
 
     @app.api_route("/files/{path:path}", methods=["GET", "HEAD"])
     def files(path: str) -> FileResponse:
@@ -266,7 +432,22 @@ def create_app(release: str | Path | Release) -> FastAPI:
     return app
 
 
-def serve(release: str | Path, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the viewer with uvicorn until interrupted (binds to 127.0.0.1 unless ``host`` says otherwise)."""
+def serve(
+    release: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    public: bool = False,
+    allow_hosts: Sequence[str] = (),
+    render_timeout_s: float = RENDER_TIMEOUT_S,
+) -> None:
+    """Run the viewer with uvicorn until interrupted.
+
+    Binds to 127.0.0.1 unless ``host`` says otherwise; a non-loopback ``host`` is refused
+    (:class:`~egoexo_kit.errors.ArgumentError`, see :func:`check_bind`) unless ``public``. The bound
+    address and ``allow_hosts`` are the Host names answered besides the loopback ones.
+    """
+    check_bind(host, public=public)
     uvicorn = require("uvicorn", extra="web", what="egoexo-kit serve")
-    uvicorn.run(create_app(release), host=host, port=port, log_level="warning")
+    app = create_app(release, allow_hosts=[host, *allow_hosts], render_timeout_s=render_timeout_s)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -7,6 +7,7 @@ const $ = (tag, attrs = {}, ...kids) => {
   for (const [k, v] of Object.entries(attrs)) {
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k === "style") el.style.cssText = v;  // CSSOM: allowed by the CSP, a style attribute is not
     else el.setAttribute(k, v);
   }
   el.append(...kids);
@@ -14,9 +15,15 @@ const $ = (tag, attrs = {}, ...kids) => {
 };
 const getJSON = async (url) => {
   const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  if (!r.ok) {
+    const detail = await r.json().then((b) => b.detail, () => "");
+    throw new Error(`${url}: ${r.status}${detail ? " " + detail : ""}`);
+  }
   return r.json();
 };
+// what the server could not read (a malformed annotation file): shown, never fatal
+const notesBox = (notes) => $("ul", { id: "notes", class: "notes", "aria-label": "Notes" },
+  ...(notes || []).map((n) => $("li", {}, n)));
 
 // ---- take list ------------------------------------------------------------------------------
 async function listPage(params) {
@@ -41,7 +48,7 @@ async function listPage(params) {
   const table = $("table", { id: "takes" },
     $("tr", {}, ...["take", "scenario", "split", "duration", "annotations"].map((h) => $("th", {}, h))),
     ...rows);
-  app.replaceChildren(filters, table);
+  app.replaceChildren(filters, notesBox(data.notes), table);
   document.body.dataset.page = "list";
 }
 
@@ -255,7 +262,8 @@ async function takePage(name) {
     button("❚❚", "Pause", "pause", () => clock.seek(clock.t)),
     button("▶▮", "Next frame", "next", () => clock.step(1)),
     speed, scrub, timeLabel, ...layerBoxes, poseSelect);
-  app.replaceChildren($("div", { class: "views" }, ...tiles.map((t) => t.el), scene), controls, caption, timeline);
+  app.replaceChildren($("div", { class: "views" }, ...tiles.map((t) => t.el), scene), controls, caption,
+    notesBox(take.notes), timeline);
   window.viewer = { take, clock, seek: (t) => clock.seek(t) };
   await clock.seek(0);
 }
