@@ -365,11 +365,12 @@ def test_a_malformed_annotation_file_shows_a_note(browser, broken_release):
             page.set_default_timeout(30_000)
             page.goto(url + "/")
             page.wait_for_selector("tr.take")
-            assert "keystep annotations skipped" in page.inner_text("#notes")
+            assert "skipped malformed file annotations/keystep_" in page.inner_text("#notes")
             page.goto(f"{url}/#/take/{TAKE}")
             _ready(page, 0)
             notes = page.inner_text("#notes")
-            assert "keystep annotations skipped" in notes and "pose annotations skipped" in notes
+            uid = egoexo_kit.open_release(broken_release).take(TAKE).uid
+            assert "annotations/keystep_" in notes and f"/{uid}.json" in notes, notes
             assert page.eval_on_selector_all("#timeline .item.commentary", "bs => bs.length") > 0
         finally:
             page.close()

@@ -169,15 +169,19 @@ def test_binding_beyond_loopback_needs_public(host):
     assert "no authentication" in warning and "\n" not in warning
 
 
+def _serve(*args: str) -> tuple[list[str], dict[str, str]]:
+    """The real ``egoexo-kit serve`` command line, and its environment (this checkout's code)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path]), "COLUMNS": "200"}
+    return [sys.executable, "-c", "from egoexo_kit.cli import main; main()", "serve", *args], env
+
+
 def test_serve_refuses_a_public_bind_in_one_line(synth_release):
-    from typer.testing import CliRunner
-
-    from egoexo_kit.cli import app
-
-    res = CliRunner().invoke(app, ["serve", str(synth_release), "--host", "0.0.0.0"])
-    assert res.exit_code == 2 and "Traceback" not in res.output
-    lines = [x for x in res.output.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: refusing to serve on 0.0.0.0"), res.output
+    """Before: ``--host 0.0.0.0`` served the release to the network without a word (this test hung)."""
+    cmd, env = _serve(str(synth_release), "--host", "0.0.0.0", "--port", str(free_port()))
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 2 and "Traceback" not in res.stderr and res.stdout == ""
+    lines = [x for x in res.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: refusing to serve on 0.0.0.0"), res.stderr
     assert "--public" in lines[0]
 
 
@@ -189,10 +193,8 @@ def test_serve_public_warns_and_answers_only_allowed_hosts(synth_release, tmp_pa
     """The real command on 0.0.0.0 with --public: a warning line, then the allow-list at work."""
     port = free_port()
     err = tmp_path / "stderr.txt"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path]), "COLUMNS": "200"}
-    cmd = [sys.executable, "-c", "from egoexo_kit.cli import main; main()"]
-    cmd += ["serve", str(synth_release), "--host", "0.0.0.0"]
-    cmd += ["--port", str(port), "--public", "--allow-host", "mybox.lan"]
+    cmd, env = _serve(str(synth_release), "--host", "0.0.0.0", "--port", str(port), "--public")
+    cmd += ["--allow-host", "mybox.lan"]
     with err.open("w") as stderr:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     try:

@@ -215,24 +215,27 @@ def test_deadline_checks():
         Deadline(0.0).check()
 
 
-def test_a_malformed_annotation_file_breaks_no_page(broken_release):
-    """Before: one bad keystep file made /api/takes and every take page a 500."""
+def test_a_malformed_annotation_file_breaks_no_page_and_is_noted(broken_release):
+    """Every page answers and says which files were skipped: the list all, a take page its own."""
+    uid = egoexo_kit.open_release(broken_release).take(TAKE).uid
     client = TestClient(web.create_app(broken_release), base_url="http://127.0.0.1")
     body = client.get("/api/takes")
     assert body.status_code == 200
     listed = body.json()
     assert {t["name"] for t in listed["takes"]} == {TAKE, "cmu_basketball_01_1"}
-    note = re.compile(r"keystep annotations skipped: annotations/keystep_\w+\.json:")
-    assert any(note.match(n) for n in listed["notes"]), listed["notes"]
+    keystep = re.compile(r"skipped malformed file annotations/keystep_\w+\.json: ")
+    assert any(keystep.match(n) for n in listed["notes"]), listed["notes"]
+    assert any(f"/{uid}.json" in n for n in listed["notes"]), listed["notes"]
     assert "keystep" not in listed["facets"]["annotation"] and "commentary" in listed["facets"]["annotation"]
     take = client.get(f"/api/takes/{TAKE}")
     assert take.status_code == 200
     info = take.json()
     families = {r["family"] for r in info["timeline"]}
     assert "keystep" not in families and "commentary" in families
-    assert any(n.startswith("keystep annotations skipped") for n in info["notes"])
-    assert any(n.startswith("pose annotations skipped") for n in info["notes"])
+    assert any(keystep.match(n) for n in info["notes"]) and any(f"/{uid}.json" in n for n in info["notes"])
     assert str(broken_release) not in json.dumps(info["notes"])  # paths relative to the release
+    other = client.get("/api/takes/cmu_basketball_01_1").json()["notes"]
+    assert any(keystep.match(n) for n in other) and not any(uid in n for n in other)  # not its file
     scene = client.get(f"/api/takes/{TAKE}/scene/10")
     assert scene.status_code == 200 and scene.json()["cameras"] and scene.json()["notes"]
     for kind in ("overlay", "preview"):

@@ -15,21 +15,22 @@ Safety (DESIGN §6, issue 19):
   :data:`~egoexo_kit.limits.IMAGE_PIXELS` before anything is allocated (400);
 - frames, overlays and scenes are drawn by a few renderer threads with a per-request deadline
   (503/504 when over it) and no lock shared across renders (:mod:`._render`);
-- an annotation file that cannot be read is left out with a note (``notes`` in the JSON, shown by the
-  pages); every error is one line of JSON ``{"detail": ...}``.
+- a malformed annotation file is skipped by the annotation readers; the pages say so (``notes`` in
+  the take list, take and scene JSON); every error is one line of JSON ``{"detail": ...}``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, TypeVar
+from functools import cached_property, lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import cv2
 import numpy as np
 
+from egoexo_kit.annotations import release_annotations
 from egoexo_kit.errors import ArgumentError, EgoExoKitError, FrameIndexError, LimitError, NotFoundError
 from egoexo_kit.extras import missing_extra, require
 from egoexo_kit.facade import Release, Take, open_release
@@ -59,20 +60,12 @@ __all__ = ["RENDER_TIMEOUT_S", "RENDER_WORKERS", "STATIC", "check_bind", "create
 
 STATIC = Path(__file__).with_name("static")
 """The front-end files (index.html, app.js, style.css)."""
-TIMELINE_FAMILIES = {
-    "keystep": "keystep",
-    "atomic_descriptions": "atomic",
-    "expert_commentary": "commentary",
-    "proficiency": "proficiency",
-}
-"""Annotation families shown on the take page's timeline → their name in a take's ``annotations``."""
+TIMELINE_FAMILIES = ("keystep", "atomic_descriptions", "expert_commentary", "proficiency")
+"""Annotation families shown on the take page's timeline."""
 RENDER_TIMEOUT_S = 30.0
 """Default deadline of one frame, overlay or scene request (``serve --render-timeout``)."""
 RENDER_WORKERS = 4
 """Renders drawn at the same time; more wait for a free renderer within their deadline."""
-SHARED_FAMILIES = frozenset({"keystep", "atomic", "commentary", "proficiency", "relations"})
-"""Families read from release-wide files: one that failed is not read again for the next take."""
-T = TypeVar("T")
 
 
 def safe_path(root: Path, rel: str) -> Path:
@@ -111,13 +104,36 @@ def _status(e: EgoExoKitError) -> int:
     return 422  # the release's data cannot be shown (an unreadable video, calibration …)
 
 
+def _families(take: Take) -> list[str]:
+    a = take.annotations
+    present = {
+        "keystep": bool(a.keysteps),
+        "atomic": bool(a.atomic_descriptions),
+        "commentary": bool(a.expert_commentary),
+        "proficiency": a.proficiency_demonstration is not None,
+        "relations": a.relations is not None,
+        "pose": a.pose("body") is not None or a.pose("hand") is not None,
+    }
+    return [k for k, v in present.items() if v]
+
+
+def _summary(take: Take) -> dict[str, Any]:
+    return {
+        "name": take.name,
+        "uid": take.uid,
+        "scenario": take.scenario,
+        "split": take.split,
+        "n_frames": take.n_frames,
+        "duration_s": take.duration_s,
+        "annotations": _families(take),
+    }
+
+
 class _Viewer:
     """The release and the per-take caches the routes share (takes are opened once)."""
 
     def __init__(self, release: Release) -> None:
         self.release = release
-        self.broken: dict[str, str] = {}
-        """Release-wide family → the note of its failed read (not retried: the release is read-only)."""
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one viewer per app, lives as long as the app
     def take(self, name: str) -> Take:
@@ -126,68 +142,29 @@ class _Viewer:
         except EgoExoKitError as e:
             raise HTTPException(404, str(e)) from e
 
-    def note(self, e: EgoExoKitError) -> str:
-        """One line for a page: the error with paths relative to the release."""
-        return " ".join(str(e).replace(f"{self.release.root.resolve()}/", "").split())
-
-    def read(self, family: str, fn: Callable[[], T], *, default: T, notes: list[str]) -> T:
-        """``fn()`` reading one annotation family; on a library error ``default`` and a note in ``notes``.
-
-        A malformed annotation file leaves its family out of the page instead of breaking it (issue 19).
-        """
-        if family in self.broken:
-            notes.append(self.broken[family])
-            return default
-        try:
-            return fn()
-        except EgoExoKitError as e:
-            note = f"{family} annotations skipped: {self.note(e)}"
-            if family in SHARED_FAMILIES:
-                self.broken[family] = note
-            notes.append(note)
-            return default
-
-    def families(self, take: Take, notes: list[str]) -> list[str]:
-        """The annotation families a take has (``keystep``, ``atomic``, … ``pose``); unreadable ones noted."""
-        a = take.annotations
-        present: dict[str, Callable[[], bool]] = {
-            "keystep": lambda: bool(a.keysteps),
-            "atomic": lambda: bool(a.atomic_descriptions),
-            "commentary": lambda: bool(a.expert_commentary),
-            "proficiency": lambda: a.proficiency_demonstration is not None,
-            "relations": lambda: a.relations is not None,
-            "pose": lambda: a.pose("body") is not None or a.pose("hand") is not None,
-        }
-        return [k for k, fn in present.items() if self.read(k, fn, default=False, notes=notes)]
-
-    def summary(self, take: Take) -> dict[str, Any]:
-        """A take's row in the take list (``notes``: families that could not be read)."""
-        notes: list[str] = []
-        families = self.families(take, notes)
-        return {
-            "name": take.name,
-            "uid": take.uid,
-            "scenario": take.scenario,
-            "split": take.split,
-            "n_frames": take.n_frames,
-            "duration_s": take.duration_s,
-            "annotations": families,
-            "notes": list(dict.fromkeys(notes)),
-        }
-
     @lru_cache(maxsize=1)  # noqa: B019
     def summaries(self) -> list[dict[str, Any]]:
-        return [self.summary(t) for t in self.release.takes]
+        return [_summary(t) for t in self.release.takes]
 
-    def timeline(self, take: Take, notes: list[str]) -> list[dict[str, Any]]:
-        """The timeline rows of :data:`TIMELINE_FAMILIES`, time-sorted; a family that fails is noted."""
-        a = take.annotations
-        rows = [
-            row
-            for fam, name in TIMELINE_FAMILIES.items()
-            for row in self.read(name, lambda fam=fam: a.timeline_rows((fam,)), default=[], notes=notes)
-        ]
-        return sorted(rows, key=lambda r: (r["start_s"], r["family"]))  # as timeline_rows sorts them
+    @cached_property
+    def _take_keys(self) -> dict[str, str]:
+        """Every take's uid and name → its uid (to tell a take's own annotation files)."""
+        return {k: t.uid for t in self.release.index.takes for k in (t.uid, t.name)}
+
+    def notes(self, take: Take | None = None) -> list[str]:
+        """Annotation files skipped as malformed so far, one line each (issue 19).
+
+        The annotation readers leave such a file out (its takes read as if it were absent) and list
+        it; the pages show the list. For a take: the files naming it and the release-wide ones.
+        """
+        out = []
+        for p in release_annotations(self.release.index).errors:
+            path = PurePosixPath(p.path)  # a take's files are named or foldered by its uid or name
+            owners = {self._take_keys[k] for k in {*path.parts, path.stem} if k in self._take_keys}
+            if take is None or not owners or take.uid in owners:
+                where = ": ".join(x for x in (p.path, p.where) if x)
+                out.append(f"skipped malformed file {where}: {' '.join(p.message.split())}")
+        return out
 
     def views(self, take: Take) -> list[dict[str, Any]]:
         out = []
@@ -212,10 +189,8 @@ class _Viewer:
             T = cam.T_world_cam
             cams.append({"name": v.key, "center": T[:3, 3].tolist(), "forward": T[:3, 2].tolist()})
         deadline.check()
-        notes: list[str] = []
         skel: dict[str, Any] = {}
-        # as the overlays: one track per part for the whole take, no flicker between frames
-        tracks = self.read("pose", lambda: pose_tracks(take, source=pose_source), default={}, notes=notes)
+        tracks = pose_tracks(take, source=pose_source)  # as the overlays: no flicker between frames
         for part, track in tracks.items():
             pts = track.points_3d(frame)
             if pts is not None:
@@ -225,7 +200,7 @@ class _Viewer:
             "cameras": cams,
             "skeletons": skel,
             "bones": {k: [list(b) for b in tracks[k].bones] for k in skel},
-            "notes": notes,
+            "notes": self.notes(take),
         }
 
 
@@ -331,25 +306,22 @@ def create_app(
             "split": sorted({r["split"] for r in rows if r["split"]}),
             "annotation": sorted({a for r in rows for a in r["annotations"]}),
         }
-        notes = list(dict.fromkeys(n for r in rows for n in r["notes"]))
-        return JSONResponse({"takes": out, "facets": facets, "notes": notes})
+        return JSONResponse({"takes": out, "facets": facets, "notes": viewer.notes()})
 
     @app.get("/api/takes/{name}")
     def take(name: str) -> JSONResponse:
         tk = viewer.take(name)
-        notes: list[str] = []
-        rows = viewer.timeline(tk, notes)
-        summary = viewer.summary(tk)
+        rows = tk.annotations.timeline_rows(TIMELINE_FAMILIES)
         return JSONResponse(
             {
-                **summary,
+                **_summary(tk),
                 "fps": tk.timeline.fps,
                 "n_frames": tk.timeline.n_frames,
                 "views": viewer.views(tk),
                 "timeline": rows,
                 "layers": list(LAYERS),
                 "pose_sources": list(POSE_SOURCES),
-                "notes": list(dict.fromkeys([*summary["notes"], *notes])),
+                "notes": viewer.notes(tk),
             }
         )
 
