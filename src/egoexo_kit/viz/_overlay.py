@@ -36,7 +36,6 @@ __all__ = [
     "POSE_SOURCES",
     "PoseTrack",
     "ViewOverlay",
-    "check_image_size",
     "composite",
     "draw_overlay",
     "overlay_frames",
