@@ -64,10 +64,19 @@ class Limit:
             v = 0.0
         return v if v > 0 else self.default
 
-    def check(self, value: float, *, path: str | Path | None = None, pointer: str | None = None) -> None:
+    def check(
+        self,
+        value: float,
+        *,
+        path: str | Path | None = None,
+        pointer: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         """Raise :class:`LimitError` when ``value`` is over the cap (NaN counts as over).
 
-        The message says what was asked, the cap, and the variable that raises it.
+        The message says what was asked, the cap, and the variable that raises it; ``path``,
+        ``pointer``, ``line`` and ``column`` locate the value in the file that claimed it.
         """
         cap = self.value
         if not (value <= cap):  # also catches NaN
@@ -76,6 +85,8 @@ class Limit:
                 f"{self.what} {shown} {self.unit} is over the cap of {cap:g} (set {self.env} to raise it)",
                 path=path,
                 pointer=pointer,
+                line=line,
+                column=column,
             )
 
 
