@@ -9,6 +9,7 @@ result against the take's timeline when its capture's ``timesync.csv`` is presen
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,19 @@ __all__ = [
     "SpanFrames",
     "annotations_member",
     "as_bool",
+    "as_dict",
     "as_float",
+    "as_int",
+    "as_list",
+    "frame_key",
     "load_object",
+    "opt_int",
     "opt_str",
     "per_take_items",
     "unknown_take",
 ]
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official loaders do"
 """The note on an EgoPose frame whose value is ``[]`` (loaders, catalog and ``validate`` say the same)."""
@@ -92,7 +100,7 @@ def load_object(path: str | Path, *, data: Any = None) -> dict[str, Any]:
 
     ``data``: the file's JSON when the caller has already parsed it (``None``: read ``path``).
     """
-    data = load_json(path) if data is None else data
+    data = load_json(path, expect=dict) if data is None else data
     if not isinstance(data, dict):
         raise FormatError(f"expected a JSON object, got {type(data).__name__}", path=path, pointer="")
     return data
@@ -119,13 +127,68 @@ def as_bool(value: Any, *, path: str | Path, pointer: str) -> bool | None:
 
 
 def as_float(value: Any, *, path: str | Path, pointer: str) -> float:
-    """A number (or a numeric string) as float; anything else is a located error."""
+    """A finite number (or a numeric string) as float; anything else is a located error.
+
+    NaN and the infinities are refused: every such value is a time or a size that is used for
+    arithmetic (a frame index, a sort key), where a non-finite one has no meaning.
+    """
     if isinstance(value, bool) or value is None:
         raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer)
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
         raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer) from None
+    if not math.isfinite(out):
+        raise FormatError(f"expected a finite number, got {value!r:.40}", path=path, pointer=pointer)
+    return out
+
+
+def as_int(value: Any, *, path: str | Path, pointer: str) -> int:
+    """An integer as int: ints, integral finite floats and integer strings; anything else is located.
+
+    Floats with a fraction are truncated as ``int()`` does (ids written ``12.0`` by pandas); bools,
+    NaN, infinities, containers, non-numeric strings and values outside int64 are refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=pointer)
+    try:
+        out = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=pointer) from None
+    if not _INT64_MIN <= out <= _INT64_MAX:
+        raise FormatError(f"integer {value!r:.40} does not fit in 64 bits", path=path, pointer=pointer)
+    return out
+
+
+def opt_int(value: Any, *, path: str | Path, pointer: str) -> int | None:
+    """:func:`as_int`, with ``None`` passed through."""
+    return None if value is None else as_int(value, path=path, pointer=pointer)
+
+
+def as_dict(value: Any, *, path: str | Path, pointer: str, what: str = "an object") -> dict[str, Any]:
+    """``value`` when it is a JSON object, ``{}`` for null/absent; anything else is a located error."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FormatError(f"expected {what}, got {type(value).__name__}", path=path, pointer=pointer)
+    return value
+
+
+def as_list(value: Any, *, path: str | Path, pointer: str, what: str = "a list") -> list[Any]:
+    """``value`` when it is a JSON array, ``[]`` for null/absent; anything else is a located error."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FormatError(f"expected {what}, got {type(value).__name__}", path=path, pointer=pointer)
+    return value
+
+
+def frame_key(key: Any, *, path: str | Path, pointer: str) -> int:
+    """A frame number written as an object key (``"1234"``): ASCII digits only, at most 18 of them."""
+    text = str(key)
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise FormatError(f"frame key {text!r:.40} is not a frame number", path=path, pointer=pointer)
+    return int(text)
 
 
 def opt_str(value: Any) -> str | None:

@@ -15,13 +15,16 @@ from egoexo_kit.annotations._common import (
     InstantFrame,
     annotations_member,
     as_bool,
+    as_dict,
     as_float,
+    as_list,
     load_object,
+    opt_int,
     opt_str,
     per_take_items,
 )
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import annotation_split
+from egoexo_kit.release import annotation_split, present
 from egoexo_kit.vocab import pointer
 
 __all__ = ["ExpertComment", "ExpertRating", "read_commentary_folder", "read_expert_commentary"]
@@ -119,7 +122,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
     data_path = folder / "data.json"
     data = load_object(data_path)
     trans_path = folder / "transcriptions.json"
-    trans = load_object(trans_path) if trans_path.is_file() else {}
+    trans = load_object(trans_path) if present(trans_path) else {}
     take_name = str(data.get("video_name") or folder.parent.name)
     expert = str(data.get("user_id") or folder.name)
     prof = data.get("proficiency") or {}
@@ -128,7 +131,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
     rating = ExpertRating(
         take_name=take_name,
         expert_uid=expert,
-        rating=None if prof.get("rating") is None else int(prof["rating"]),
+        rating=opt_int(prof.get("rating"), path=data_path, pointer="/proficiency/rating"),
         why=opt_str(prof.get("why")),
         ds=opt_str(data.get("ds")),
     )
@@ -141,7 +144,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
         if not isinstance(a, dict):
             raise FormatError("expected a recording object", path=data_path, pointer=at)
         rec = opt_str(a.get("recording_path"))
-        t = trans.get(rec or "") or {}
+        t = as_dict(trans.get(rec or ""), path=trans_path, pointer=pointer(rec or ""))
         rows.append(
             ExpertComment(
                 take_uid=None,
@@ -155,7 +158,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
                 error=as_bool(t.get("error"), path=trans_path, pointer=pointer(rec or "", "error")),
                 error_desc=opt_str(t.get("error_desc", t.get("_error_desc"))),
                 split=None,
-                n_events=len(a.get("events") or []),
+                n_events=len(as_list(a.get("events"), path=data_path, pointer=at + "/events")),
             )
         )
     return rating, sorted(rows, key=lambda r: r.t_s)

@@ -20,13 +20,20 @@ from egoexo_kit.annotations._common import (
     SpanFrames,
     annotations_member,
     as_bool,
+    as_dict,
     as_float,
+    as_int,
+    as_list,
     load_object,
+    opt_int,
     opt_str,
 )
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.release import CLIPS_PART, Problem, annotation_split, load_json, read_csv, safe_join
 from egoexo_kit.vocab import pointer
+
+_INT_KEY = re.compile(r"-?[0-9]{1,18}")
+"""A vocabulary key that is a step id (ASCII digits, so ``int()`` of it cannot fail or grow huge)."""
 
 __all__ = [
     "KeystepBenchmarkSegment",
@@ -157,15 +164,6 @@ def _cut(text: str | None, limit: int = 40) -> str | None:
     return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _int_or_none(value: Any, *, path: Path, at: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=at) from None
-
-
 def _taxonomy(scenario: str, raw: Any, *, path: Path) -> Taxonomy:
     at = pointer("taxonomy", scenario)
     if not isinstance(raw, dict):
@@ -175,16 +173,15 @@ def _taxonomy(scenario: str, raw: Any, *, path: Path) -> Taxonomy:
         nat = at + pointer(key)
         if not isinstance(n, dict) or "name" not in n:
             raise FormatError("expected a node object with a 'name'", path=path, pointer=nat)
-        node_id = _int_or_none(n.get("id", key), path=path, at=nat + "/id")
-        assert node_id is not None
+        node_id = as_int(n.get("id", key), path=path, pointer=nat + "/id")
         nodes[node_id] = TaxonomyNode(
             scenario=scenario,
             id=node_id,
             name=str(n["name"]),
-            parent_id=_int_or_none(n.get("parent_id"), path=path, at=nat + "/parent_id"),
+            parent_id=opt_int(n.get("parent_id"), path=path, pointer=nat + "/parent_id"),
             parent_name=opt_str(n.get("parent_name")),
             is_leafnode=bool(as_bool(n.get("is_leafnode"), path=path, pointer=nat + "/is_leafnode")),
-            unique_id=_int_or_none(n.get("unique_id"), path=path, at=nat + "/unique_id"),
+            unique_id=opt_int(n.get("unique_id"), path=path, pointer=nat + "/unique_id"),
         )
     return Taxonomy(scenario, nodes)
 
@@ -198,11 +195,10 @@ def read_keystep(path: str | Path, *, data: Any = None) -> KeystepFile:
     path = Path(path)
     data = load_object(path, data=data)
     anns = annotations_member(data, path, kind=dict)
-    taxonomies = {s: _taxonomy(s, raw, path=path) for s, raw in (data.get("taxonomy") or {}).items()}
-    vocab_raw = data.get("vocabulary") or {}
-    if not isinstance(vocab_raw, dict):
-        raise FormatError("vocabulary must be an object", path=path, pointer="/vocabulary")
-    vocabulary = {int(k): str(v) for k, v in vocab_raw.items() if str(k).lstrip("-").isdigit()}
+    taxonomy = as_dict(data.get("taxonomy"), path=path, pointer="/taxonomy", what="an object of scenarios")
+    taxonomies = {s: _taxonomy(s, raw, path=path) for s, raw in taxonomy.items()}
+    vocab_raw = as_dict(data.get("vocabulary"), path=path, pointer="/vocabulary")
+    vocabulary = {int(k): str(v) for k, v in vocab_raw.items() if _INT_KEY.fullmatch(k)}
     split = annotation_split(path.name)
     segments: dict[str, list[KeystepSegment]] = {}
     metas: dict[str, dict[str, Any]] = {}
@@ -222,8 +218,8 @@ def read_keystep(path: str | Path, *, data: Any = None) -> KeystepFile:
                 raise FormatError("expected a segment object", path=path, pointer=sat)
             start = as_float(seg.get("start_time"), path=path, pointer=sat + "/start_time")
             end = as_float(seg.get("end_time"), path=path, pointer=sat + "/end_time")
-            step_id = _int_or_none(seg.get("step_id"), path=path, at=sat + "/step_id")
-            unique = _int_or_none(seg.get("step_unique_id"), path=path, at=sat + "/step_unique_id")
+            step_id = opt_int(seg.get("step_id"), path=path, pointer=sat + "/step_id")
+            unique = opt_int(seg.get("step_unique_id"), path=path, pointer=sat + "/step_unique_id")
             node = tax.nodes.get(step_id) if tax is not None and step_id is not None else None
             out.append(
                 KeystepSegment(
@@ -282,17 +278,18 @@ def read_keystep_benchmark(path: str | Path, *, data: Any = None) -> list[Keyste
         at = pointer("segments", j)
         if not isinstance(seg, dict) or "take_uid" not in seg:
             raise FormatError("expected a segment object with a take_uid", path=path, pointer=at)
+        names = as_list(seg.get("segment_name_list"), path=path, pointer=at + "/segment_name_list")
         out.append(
             KeystepBenchmarkSegment(
                 take_uid=str(seg["take_uid"]),
                 take_name=opt_str(seg.get("take_name")),
                 start_s=as_float(seg.get("start_time"), path=path, pointer=at + "/start_time"),
                 end_s=as_float(seg.get("end_time"), path=path, pointer=at + "/end_time"),
-                step_unique_id=_int_or_none(seg.get("step_unique_id"), path=path, at=at + "/step_unique_id"),
-                label_id=_int_or_none(seg.get("label_id"), path=path, at=at + "/label_id"),
+                step_unique_id=opt_int(seg.get("step_unique_id"), path=path, pointer=at + "/step_unique_id"),
+                label_id=opt_int(seg.get("label_id"), path=path, pointer=at + "/label_id"),
                 step_name=opt_str(seg.get("step_name")),
                 ego_segment_name=opt_str(seg.get("ego_segment_name")),
-                segment_names=tuple(str(x) for x in seg.get("segment_name_list") or ()),
+                segment_names=tuple(str(x) for x in names),
                 split=split,
             )
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from egoexo_kit.annotations._common import SpanFrames, as_float, load_object
+from egoexo_kit.annotations._common import SpanFrames, as_float, as_int, as_list, load_object
 from egoexo_kit.errors import FormatError
 from egoexo_kit.vocab import pointer
 
@@ -47,12 +47,12 @@ def read_transcription(path: str | Path, *, take_uid: str | None = None) -> list
             Narration(
                 take_uid=take_uid,
                 source=path.name,
-                segment_id=int(s.get("id", j)),
+                segment_id=as_int(s.get("id", j), path=path, pointer=at + "/id"),
                 start_s=as_float(s.get("start"), path=path, pointer=at + "/start"),
                 end_s=as_float(s.get("end"), path=path, pointer=at + "/end"),
                 text=s["text"].strip(),
                 language=data.get("language") if isinstance(data.get("language"), str) else None,
-                n_words=len(s.get("words") or []),
+                n_words=len(as_list(s.get("words"), path=path, pointer=at + "/words")),
             )
         )
     return out

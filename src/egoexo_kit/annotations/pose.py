@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from egoexo_kit.annotations._common import load_object, opt_str
+from egoexo_kit.annotations._common import as_dict, as_int, frame_key, load_object, opt_str
 from egoexo_kit.errors import FormatError
 from egoexo_kit.timeline import FPS, annotation_frame_to_frame
 from egoexo_kit.vocab import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame, pointer, short_uid
@@ -95,10 +95,8 @@ def _frame_items(data: dict[str, Any], path: Path) -> tuple[list[tuple[str, dict
 
     The object is element 0 of a list value (FORMAT §7.9).
     """
-    keys = sorted(data, key=lambda k: int(k) if str(k).isdigit() else -1)
-    bad = next((k for k in keys if not str(k).isdigit()), None)
-    if bad is not None:
-        raise FormatError(f"frame key {bad!r} is not a frame number", path=path, pointer=pointer(bad))
+    number = {k: frame_key(k, path=path, pointer=pointer(k)) for k in data}
+    keys = sorted(data, key=number.__getitem__)
     out, empty = [], []
     for key in keys:
         value = data[key]
@@ -173,16 +171,20 @@ def read_keypoints(
     p2: dict[str, np.ndarray] = {}
     manual: dict[str, np.ndarray] = {}
     for i, (key, item) in enumerate(items):
-        for name, j3 in (item.get("annotation3D") or {}).items():
+        at3 = pointer(key, 0, "annotation3D")
+        for name, j3 in as_dict(item.get("annotation3D"), path=path, pointer=at3).items():
             if name in index:
-                at = pointer(key, 0, "annotation3D", name)
+                at = at3 + pointer(name)
                 p3[i, index[name]] = _xy(j3, "xyz", path=path, at=at)
-                views[i, index[name]] = int(j3.get("num_views_for_3d", -1) or -1)
-        for cam, pts in (item.get("annotation2D") or {}).items():
+                views[i, index[name]] = as_int(
+                    j3.get("num_views_for_3d", -1) or -1, path=path, pointer=at + "/num_views_for_3d"
+                )
+        at2 = pointer(key, 0, "annotation2D")
+        for cam, pts in as_dict(item.get("annotation2D"), path=path, pointer=at2).items():
             if cam not in p2:
                 p2[cam] = np.full((n, nj, 2), np.nan)
                 manual[cam] = np.zeros((n, nj), dtype=bool)
-            for name, j2 in (pts or {}).items():
+            for name, j2 in as_dict(pts, path=path, pointer=at2 + pointer(cam)).items():
                 if name in index:
                     at = pointer(key, 0, "annotation2D", cam, name)
                     p2[cam][i, index[name]] = _xy(j2, "xy", path=path, at=at)
@@ -257,7 +259,9 @@ def _camera(raw: Any, *, path: Path, at: str) -> CameraPoseEntry:
     ext = raw["camera_extrinsics"]
     if isinstance(ext, dict):
         per = {
-            int(f): _matrix(m, (3, 4), path=path, at=at + pointer("camera_extrinsics", f))
+            frame_key(f, path=path, pointer=at + pointer("camera_extrinsics", f)): _matrix(
+                m, (3, 4), path=path, at=at + pointer("camera_extrinsics", f)
+            )
             for f, m in ext.items()
         }
         return CameraPoseEntry(K, None, per)
@@ -275,10 +279,12 @@ def read_camera_pose(path: str | Path, *, split: str | None = None, data: Any = 
     if data and all(str(k).isdigit() for k in data):  # frame-major docs variant (FORMAT §7.9)
         merged: dict[str, dict[str, Any]] = {}
         for f, cams in data.items():
-            for cam, raw in (cams or {}).items():
+            for cam, raw in as_dict(cams, path=path, pointer=pointer(f)).items():
                 if cam == "metadata":
                     meta = raw if isinstance(raw, dict) else meta
                     continue
+                if not isinstance(raw, dict):
+                    raise FormatError("expected a camera object", path=path, pointer=pointer(f, cam))
                 m = merged.setdefault(
                     cam, {"camera_intrinsics": raw.get("camera_intrinsics"), "camera_extrinsics": {}}
                 )

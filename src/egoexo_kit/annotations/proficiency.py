@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from egoexo_kit.annotations._common import InstantFrame, annotations_member, as_float, opt_str
+from egoexo_kit.annotations._common import (
+    InstantFrame,
+    annotations_member,
+    as_float,
+    as_list,
+    opt_int,
+    opt_str,
+)
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import annotation_split, load_json
 from egoexo_kit.vocab import pointer, short_uid
@@ -93,10 +100,10 @@ def _items(path: Path, data: Any) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _common(item: dict[str, Any], *, split: str | None) -> dict[str, Any]:
+def _common(item: dict[str, Any], *, split: str | None, path: Path, at: str) -> dict[str, Any]:
     return {
         "take_uid": item["take_uid"],
-        "task_id": None if item.get("task_id") is None else int(item["task_id"]),
+        "task_id": opt_int(item.get("task_id"), path=path, pointer=at + "/task_id"),
         "task_name": opt_str(item.get("task_name")),
         "scenario_name": opt_str(item.get("scenario_name")),
         "university_id": opt_str(item.get("university_id")),
@@ -115,9 +122,10 @@ def read_proficiency_demonstrator(path: str | Path, *, data: Any = None) -> list
     split = annotation_split(path.name)
     return [
         ProficiencyDemonstrator(
-            **_common(item, split=split), proficiency_score=opt_str(item.get("proficiency_score"))
+            **_common(item, split=split, path=path, at=at),
+            proficiency_score=opt_str(item.get("proficiency_score")),
         )
-        for _, item in _items(path, data)
+        for at, item in _items(path, data)
     ]
 
 
@@ -132,7 +140,7 @@ def read_proficiency_demonstration(path: str | Path, *, data: Any = None) -> lis
     for at, item in _items(path, data):
         moments = []
         for key, kind in (("good_executions", "good_execution"), ("tips_for_improvement", "tip")):
-            for k, m in enumerate(item.get(key) or []):
+            for k, m in enumerate(as_list(item.get(key), path=path, pointer=at + pointer(key))):
                 mat = at + pointer(key, k)
                 if not isinstance(m, dict):
                     raise FormatError("expected a moment object", path=path, pointer=mat)
@@ -141,10 +149,13 @@ def read_proficiency_demonstration(path: str | Path, *, data: Any = None) -> lis
                         take_uid=item["take_uid"],
                         kind=kind,
                         t_s=as_float(m.get("video_time"), path=path, pointer=mat + "/video_time"),
-                        labels=tuple(str(x) for x in m.get("list") or ()),
+                        labels=tuple(
+                            str(x) for x in as_list(m.get("list"), path=path, pointer=mat + "/list")
+                        ),
                         expert_uid=opt_str(m.get("expert_uid")),
                     )
                 )
         moments.sort(key=lambda m: (m.t_s, m.kind))
-        out.append(ProficiencyDemonstration(**_common(item, split=split), moments=tuple(moments)))
+        common = _common(item, split=split, path=path, at=at)
+        out.append(ProficiencyDemonstration(**common, moments=tuple(moments)))
     return out

@@ -14,9 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.annotations._common import annotations_member, load_object, opt_str
+from egoexo_kit.annotations._common import (
+    annotations_member,
+    as_dict,
+    as_float,
+    as_int,
+    as_list,
+    frame_key,
+    load_object,
+    opt_str,
+)
 from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, resolve_view
+from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, mask_size, resolve_view
 from egoexo_kit.timeline import FPS
 from egoexo_kit.vocab import pointer, short_uid
 
@@ -35,6 +44,10 @@ class MaskFrame:
     """``encodedMask`` (URI-component LZString of the COCO compressed counts)."""
     clicks: dict[str, Any] = field(default_factory=dict)
     """``intSegClicks`` as read."""
+    source: Path | None = field(default=None, repr=False, compare=False)
+    """The file the mask was read from (locates decoding errors)."""
+    where: str | None = field(default=None, repr=False, compare=False)
+    """JSON pointer of the mask in :attr:`source`."""
 
     @property
     def t_s(self) -> float:
@@ -42,8 +55,14 @@ class MaskFrame:
         return self.frame / FPS
 
     def decode(self) -> np.ndarray:
-        """The ``(height, width)`` bool mask."""
-        return decode_mask(self.encoded, height=self.height, width=self.width)
+        """The ``(height, width)`` bool mask.
+
+        Raises:
+            FormatError: the string does not decode to a mask of this size (located in the file).
+        """
+        return decode_mask(
+            self.encoded, height=self.height, width=self.width, path=self.source, pointer=self.where
+        )
 
 
 @dataclass(frozen=True)
@@ -169,29 +188,25 @@ class TakeRelations:
             raise KeyError(f"no mask track {object_name!r}/{camera!r}; tracks: {known}") from None
 
 
-def _frame_key(key: str, *, path: Path, at: str) -> int:
-    if not str(key).isdigit():
-        raise FormatError(f"frame key {key!r} is not a frame number", path=path, pointer=at)
-    return int(key)
-
-
 def _track(obj: str, cam: str, raw: Any, *, path: Path, at: str) -> MaskTrack:
     if not isinstance(raw, dict):
         raise FormatError("expected a mask track object", path=path, pointer=at)
     frames = {}
-    for key, m in (raw.get("annotation") or {}).items():
+    for key, m in as_dict(raw.get("annotation"), path=path, pointer=at + "/annotation").items():
         fat = at + pointer("annotation", key)
-        f = _frame_key(key, path=path, at=fat)
+        f = frame_key(key, path=path, pointer=fat)
         if not isinstance(m, dict) or not isinstance(m.get("encodedMask"), str):
             raise FormatError("expected a mask with width, height and encodedMask", path=path, pointer=fat)
-        try:
-            width, height = int(m["width"]), int(m["height"])
-        except (KeyError, TypeError, ValueError):
-            raise FormatError("mask needs integer width and height", path=path, pointer=fat) from None
-        frames[f] = MaskFrame(f, width, height, m["encodedMask"], dict(m.get("intSegClicks") or {}))
-    annotated = tuple(sorted({int(x) for x in raw.get("annotated_frames") or ()} | set(frames)))
+        height, width = mask_size(m.get("height"), m.get("width"), path=path, pointer=fat)
+        clicks = as_dict(m.get("intSegClicks"), path=path, pointer=fat + "/intSegClicks")
+        frames[f] = MaskFrame(f, width, height, m["encodedMask"], dict(clicks), source=path, where=fat)
+    listed = as_list(raw.get("annotated_frames"), path=path, pointer=at + "/annotated_frames")
+    annotated = {
+        as_int(x, path=path, pointer=at + pointer("annotated_frames", i)) for i, x in enumerate(listed)
+    }
     fps = raw.get("annotation_fps")
-    return MaskTrack(obj, cam, frames, annotated, None if fps is None else float(fps))
+    fps_value = None if fps is None else as_float(fps, path=path, pointer=at + "/annotation_fps")
+    return MaskTrack(obj, cam, frames, tuple(sorted(annotated | set(frames))), fps_value)
 
 
 def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelations]:
@@ -213,12 +228,13 @@ def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelat
         tracks = {
             obj: {
                 cam: _track(obj, cam, raw, path=path, at=at + pointer("object_masks", obj, cam))
-                for cam, raw in (cams or {}).items()
+                for cam, raw in as_dict(cams, path=path, pointer=at + pointer("object_masks", obj)).items()
             }
             for obj, cams in masks.items()
         }
         names = entry.get("object_names") or {}
         boxes = names.get("annotation") if isinstance(names, dict) else None
+        boxes = boxes if isinstance(boxes, list) else None
         out[uid] = TakeRelations(
             take_uid=uid,
             take_name=opt_str(entry.get("take_name")),
