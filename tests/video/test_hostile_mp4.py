@@ -1,0 +1,74 @@
+"""Hostile MP4s (issue 19): opening or probing a broken file is one located FormatError, never a PyAV error.
+
+Zero-length files, other bytes named ``.mp4``, truncated headers and a mangled ``moov`` atom are
+refused at our boundary (``video._open.open_video``); container tags that are not UTF-8, which
+PyAV turned into a ``UnicodeDecodeError``, are read with replacement characters so that a real file
+with odd tags still plays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from egoexo_kit.errors import FormatError
+from egoexo_kit.video import VideoReader, probe_video
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures/real_release/takes/cmu_bike01_2/frame_aligned_videos"
+
+
+def variant(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "cam01.mp4"
+    path.write_bytes(data)
+    return path
+
+
+def seed() -> bytes:
+    return (REAL / "cam01.mp4").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: b"",
+        lambda d: b'{"not": "a video"}',
+        lambda d: d[:32],
+        lambda d: d[: d.find(b"moov") + 8],
+        lambda d: d.replace(b"moov", b"xxxx"),
+        lambda d: b"\x00" * len(d),
+    ],
+    ids=["zero-length", "json named mp4", "header cut", "moov cut", "moov renamed", "zeros"],
+)
+@pytest.mark.parametrize("open_", [probe_video, VideoReader], ids=["probe", "reader"])
+def test_a_broken_mp4_is_one_located_format_error(tmp_path, make, open_):
+    path = variant(tmp_path, make(seed()))
+    with pytest.raises(FormatError, match="cannot (read|demux) video|has no video stream") as e:
+        open_(path)
+    assert e.value.path == str(path)
+    assert "\n" not in str(e.value)
+
+
+def test_tags_that_are_not_utf8_still_open(tmp_path):
+    """Before: PyAV's metadata decoding raised UnicodeDecodeError out of av.open."""
+    data = seed()
+    at = data.find(b"Lavf")
+    path = variant(tmp_path, data[:at] + b"\xe9" + data[at + 1 :])
+    assert probe_video(path).num_frames == probe_video(REAL / "cam01.mp4").num_frames
+    with VideoReader(path) as video:
+        assert video[0].shape == VideoReader(REAL / "cam01.mp4")[0].shape
+
+
+def test_a_flipped_payload_decodes_or_is_refused_in_one_line(tmp_path):
+    data = bytearray(seed())
+    start = data.find(b"mdat") + 4
+    for i in range(start + 20, start + 400, 7):
+        data[i] ^= 0x5A
+    path = variant(tmp_path, bytes(data))
+    try:
+        with VideoReader(path) as video:
+            frames = [video[i] for i in range(len(video))]
+    except FormatError as e:
+        assert e.path == str(path)
+    else:
+        assert len(frames) == probe_video(REAL / "cam01.mp4").num_frames
