@@ -37,13 +37,14 @@ def seed() -> bytes:
         lambda d: d[: d.find(b"moov") + 8],
         lambda d: d.replace(b"moov", b"xxxx"),
         lambda d: b"\x00" * len(d),
+        lambda d: d.replace(b"stsd", b"Stsd"),  # found by the fuzzer: PyAV gives a stream without a codec
     ],
-    ids=["zero-length", "json named mp4", "header cut", "moov cut", "moov renamed", "zeros"],
+    ids=["zero-length", "json named mp4", "header cut", "moov cut", "moov renamed", "zeros", "stsd renamed"],
 )
 @pytest.mark.parametrize("open_", [probe_video, VideoReader], ids=["probe", "reader"])
 def test_a_broken_mp4_is_one_located_format_error(tmp_path, make, open_):
     path = variant(tmp_path, make(seed()))
-    with pytest.raises(FormatError, match="cannot (read|demux) video|has no video stream") as e:
+    with pytest.raises(FormatError, match="cannot (read|demux) video|has no video stream|no decoder") as e:
         open_(path)
     assert e.value.path == str(path)
     assert "\n" not in str(e.value)

@@ -11,7 +11,7 @@ that do not cover exactly ``height * width`` pixels are refused. Writers emit th
 
 from __future__ import annotations
 
-import re
+from array import array
 from typing import Any
 
 import lzstring
@@ -33,9 +33,9 @@ __all__ = [
 
 _LZ = lzstring.LZString()
 _URI_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$"
-_URI_VALUE = {c: i for i, c in enumerate(_URI_ALPHABET)}
-_COUNTS = re.compile(r"[0-o]*")
-"""Characters of a compressed COCO counts string: ``48 + (0..63)``."""
+_URI_REVERSED = {c: int(f"{i & 63:06b}"[::-1], 2) for i, c in enumerate(_URI_ALPHABET)}
+"""Each character's 6 bits in reading order (high bit first) as the low bits of an int. The 65th
+character, ``$``, is never written; a reader sees only its low 6 bits (zero), as lzstring does."""
 _CHUNK = 1 << 16
 """Characters of counts parsed at once by :func:`_rle_total` (bounds its memory)."""
 
@@ -78,78 +78,105 @@ def mask_size(height: Any, width: Any, *, path: Any = None, pointer: str | None 
     return h, w
 
 
-def _lz_decompress(encoded: str, *, max_chars: int) -> str | None:
-    """LZString ``decompressFromEncodedURIComponent`` that stops once the output passes ``max_chars``.
+class _NotCounts(ValueError):
+    """A literal of the LZString stream is no COCO counts character (``48 + (0..63)``)."""
 
-    The same algorithm as ``lzstring`` (a bit reader over 6-bit characters; codes 0/1 are 8/16-bit
-    literals that also enter the dictionary, 2 ends the stream; the code width grows as the
-    dictionary does), written so that a hostile string cannot expand quadratically without bound
-    (an LZ "bomb") and so that garbage ends in ``None`` instead of a ``KeyError``/``IndexError``.
-    Returns ``None`` for input that is not LZString; raises ``OverflowError`` past ``max_chars``.
+
+def _lz_codes(encoded: str, *, max_chars: int, counts: bool = False) -> array | None:
+    """LZString ``decompressFromEncodedURIComponent``, as code points, stopping past ``max_chars``.
+
+    The algorithm of ``lzstring`` (6 bits a character, read high bit first; codes 0 and 1 are 8-
+    and 16-bit literals that also enter the dictionary, 2 ends the stream, the code width grows
+    with the dictionary), written for hostile input:
+
+    - the output may not pass ``max_chars`` (``OverflowError``): a short string cannot expand
+      quadratically (an LZ "bomb");
+    - each dictionary entry is a ``(start, length)`` slice of the output, since every entry is
+      "the previous output entry plus one character" and so already lies in the output: memory is
+      a few bytes a character, not a Python string per entry;
+    - input that is not LZString gives ``None`` instead of ``KeyError``/``IndexError``;
+    - ``counts=True`` keeps one byte a character and raises ``_NotCounts`` at the first literal
+      that no COCO counts string holds (every other character is a copy of a literal).
     """
     try:
-        values = [_URI_VALUE[c] for c in encoded]
+        values = [_URI_REVERSED[c] for c in encoded]
     except KeyError:
         return None
-    n = len(values)
-    pos = 0  # next input character
-    bit = 0  # bits of the current character already used (6 per character, high bit first)
+    n, pos, acc, nbits = len(values), 0, 0, 0
 
     def read(width: int) -> int | None:
-        nonlocal pos, bit
-        out = 0
-        for k in range(width):
+        nonlocal pos, acc, nbits
+        while nbits < width:
             if pos >= n:
                 return None
-            out |= ((values[pos] >> (5 - bit)) & 1) << k
-            bit += 1
-            if bit == 6:
-                bit, pos = 0, pos + 1
-        return out
+            acc |= values[pos] << nbits
+            nbits, pos = nbits + 6, pos + 1
+        value = acc & ((1 << width) - 1)
+        acc >>= width
+        nbits -= width
+        return value
 
-    def literal(code: int) -> str | None:
-        value = read(8 if code == 0 else 16)
-        return None if value is None else chr(value)
+    out = array("B" if counts else "I")
+    starts, lengths = array("I"), array("I")  # dictionary entries 3, 4, … as slices of ``out``
+
+    def checked(literal: int | None) -> int | None:
+        if counts and literal is not None and not 48 <= literal <= 111:
+            raise _NotCounts(literal)
+        return literal
 
     first = read(2)
     if first not in (0, 1):
-        return "" if first == 2 else None
-    w = literal(first)
-    if w is None:
+        return out if first == 2 else None
+    literal = checked(read(8 if first == 0 else 16))
+    if literal is None:
         return None
-    table: list[str] = ["", "", "", w]
-    out, size = [w], len(w)
-    width, enlarge = 3, 4
+    out.append(literal)
+    starts.append(0)
+    lengths.append(1)
+    w_len, width, enlarge = 1, 3, 4
     while True:
         code = read(width)
         if code is None:
             return None
         if code == 2:
-            return "".join(out)
-        if code in (0, 1):
-            c = literal(code)
-            if c is None:
+            return out
+        p = len(out)
+        if code < 2:
+            literal = checked(read(8 if code == 0 else 16))
+            if literal is None:
                 return None
-            table.append(c)
-            code = len(table) - 1
+            starts.append(p)
+            lengths.append(1)
             enlarge -= 1
             if enlarge == 0:
                 enlarge, width = 1 << width, width + 1
-        if code < len(table):
-            entry = table[code]
-        elif code == len(table):
-            entry = w + w[0]
+            out.append(literal)
+            e_len = 1
+        elif code < 3 + len(starts):
+            s, e_len = starts[code - 3], lengths[code - 3]
+            if p + e_len > max_chars:
+                raise OverflowError(p + e_len)
+            out.extend(out[s : s + e_len])
+        elif code == 3 + len(starts):  # the entry being defined: previous entry + its first character
+            e_len = w_len + 1
+            if p + e_len > max_chars:
+                raise OverflowError(p + e_len)
+            out.extend(out[p - w_len : p])
+            out.append(out[p - w_len])
         else:
             return None
-        size += len(entry)
-        if size > max_chars:
-            raise OverflowError(size)
-        out.append(entry)
-        table.append(w + entry[0])
+        starts.append(p - w_len)  # the previous entry (just before p) plus this one's first character
+        lengths.append(w_len + 1)
         enlarge -= 1
-        w = entry
+        w_len = e_len
         if enlarge == 0:
             enlarge, width = 1 << width, width + 1
+
+
+def _lz_decompress(encoded: str, *, max_chars: int) -> str | None:
+    """:func:`_lz_codes` as a string (``None``: not LZString; ``OverflowError`` past ``max_chars``)."""
+    codes = _lz_codes(encoded, max_chars=max_chars)
+    return None if codes is None else "".join(map(chr, codes))
 
 
 def _max_counts_chars(pixels: int) -> int:
@@ -187,20 +214,20 @@ def decompress_counts(
             pointer=pointer,
         )
     try:
-        counts = _lz_decompress(encoded.replace(" ", "+"), max_chars=cap)
+        codes = _lz_codes(encoded.replace(" ", "+"), max_chars=cap, counts=True)
+    except _NotCounts:
+        raise FormatError("encodedMask does not hold COCO RLE counts", path=path, pointer=pointer) from None
     except OverflowError:
         raise FormatError(
             f"encodedMask decompresses to more than {cap} characters: too many runs for a {h}x{w} mask",
             path=path,
             pointer=pointer,
         ) from None
-    if not counts:
+    if not codes:
         raise FormatError(
             "encodedMask does not decompress (not URI-component LZString)", path=path, pointer=pointer
         )
-    if not _COUNTS.fullmatch(counts):
-        raise FormatError("encodedMask does not hold COCO RLE counts", path=path, pointer=pointer)
-    return counts, h, w
+    return codes.tobytes().decode("ascii"), h, w
 
 
 def decode_mask(

@@ -177,6 +177,8 @@ def load_pts_table(
 def make_meta(path: Path, stream: av.VideoStream, table: PtsTable, *, stream_number: int) -> VideoMeta:
     """The :class:`VideoMeta` of ``stream``: header values, and counts and times from its PTS table."""
     ctx = stream.codec_context
+    if ctx is None:  # a codec id FFmpeg does not know (a flipped byte in the sample description)
+        raise FormatError("video stream has no decoder: unknown codec", path=path)
     tb = stream.time_base
     if tb is None:
         raise FormatError("video stream has no time base", path=path)
