@@ -92,15 +92,17 @@ def _touch_all(obj: Any) -> None:
 
 
 def _read_release(root: Path) -> None:
+    """Open leniently (bad optional files become warnings), then strictly (the first one raises)."""
     from egoexo_kit.release import ReleaseIndex, take_record
 
-    release = ReleaseIndex.open(root)
-    release.warnings  # noqa: B018 - reads every metadata file
-    for take in release.takes:
-        take_record(take)
-        for view in take.views:
-            view.path  # noqa: B018
-    release.tasks  # noqa: B018
+    for strict in (False, True):
+        release = ReleaseIndex.open(root, strict=strict)
+        release.warnings  # noqa: B018 - reads every metadata file
+        for take in release.takes:
+            take_record(take)
+            for view in take.views:
+                view.path  # noqa: B018
+        release.tasks  # noqa: B018
 
 
 def _read_timesync(path: Path) -> None:

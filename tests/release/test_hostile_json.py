@@ -136,3 +136,13 @@ def test_every_error_is_an_egoexo_kit_error_with_one_line(tmp_path):
         with pytest.raises(EgoExoKitError) as e:
             parse_json(data, path="p.json")
         assert "\n" not in str(e.value) and str(e.value).startswith("p.json:")
+
+
+def test_an_optional_metadata_file_over_a_cap_is_a_lenient_warning(tiny_release):
+    (tiny_release / "captures.json").write_bytes(b"[" * 10_000)
+    release = ReleaseIndex.open(tiny_release)
+    assert release.captures == ()
+    (warning,) = release.warnings
+    assert warning.path == "captures.json" and "nesting depth" in warning.message
+    with pytest.raises(LimitError):
+        _ = ReleaseIndex.open(tiny_release, strict=True).captures

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
-from egoexo_kit.errors import FormatError, NotFoundError, Problem
+from egoexo_kit.errors import FormatError, LimitError, NotFoundError, Problem
 from egoexo_kit.extras import require
 from egoexo_kit.release._entry import TakeEntry
 from egoexo_kit.release._files import present
@@ -278,8 +278,8 @@ class ReleaseIndex:
         errors: list[FormatError] = []
         try:
             out = read(errors)
-        except FormatError as e:
-            errors.append(e)
+        except (FormatError, LimitError) as e:  # LimitError: nested too deep, a huge integer …
+            errors.append(e)  # type: ignore[arg-type]  # located the same way
             out = fallback
         found = [Problem.from_error(e, root=self.root) for e in errors]
         self._warnings.extend(p for p in found if p not in self._warnings)
