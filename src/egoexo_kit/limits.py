@@ -14,7 +14,7 @@ cap                default     bounds
 ``clip_fps``       240         frames per second of a clip request (the release is 30 fps)
 ``clip_frames``    10 000      frames in one clip request
 ``frame_count``    10**8       frames/rows a file may claim (a week of 30 fps video)
-``json_depth``     500         nesting depth of a JSON document
+``json_depth``     500         nesting depth of a JSON document (and of YAML flow collections)
 ``int_digits``     4300        digits of an integer in a JSON/CSV file (Python's own default)
 =================  ==========  ===================================================================
 """

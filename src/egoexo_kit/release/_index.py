@@ -257,11 +257,7 @@ class ReleaseIndex:
         takes_json = root / "takes.json"
         if not present(takes_json):
             raise FormatError("not a release: takes.json is missing (part 'metadata')", path=root)
-        raw = load_json(takes_json)
-        if not isinstance(raw, list):
-            raise FormatError(
-                f"expected a top-level JSON array, got {type(raw).__name__}", path=takes_json, pointer=""
-            )
+        raw = load_json(takes_json, expect=list)  # a file of another shape is refused unparsed
         release = cls(root, [], strict=strict)
         release._take_records = release._lenient(
             takes_json, lambda errs: records_from(raw, TakeRecord, path=takes_json, errors=errs), []

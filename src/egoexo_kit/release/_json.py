@@ -55,7 +55,9 @@ _LONE_SURROGATE = re.compile(
     r"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
     r"|(?<![dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
 )
-_KINDS = {dict: ("{", "a JSON object"), list: ("[", "a JSON array")}
+_KINDS = {dict: ("{", "a JSON object"), list: ("[", "a top-level JSON array")}
+_FIRST = {b"{": "dict", b"[": "list", b'"': "str", b"t": "bool", b"f": "bool", b"n": "NoneType"}
+"""The Python type a JSON text's first character announces (a number otherwise)."""
 
 
 def _line_col(data: bytes | str, offset: int, *, line: int | None) -> tuple[int, int]:
@@ -233,8 +235,8 @@ def load_json(path: str | Path, *, expect: type[dict] | type[list] | None = None
         first = data[3:] if data.startswith(_BOM) else data
         stripped = first.lstrip(b" \t\r\n")
         if stripped and stripped[:1] != opener.encode():
-            got = {b"[": "an array", b"{": "an object", b'"': "a string"}.get(stripped[:1], "a scalar")
-            raise FormatError(f"expected {what}, the file holds {got}", path=path, pointer="")
+            got = _FIRST.get(stripped[:1], "a number")
+            raise FormatError(f"expected {what}, got {got}", path=path, pointer="")
     return parse_json(data, path=path)
 
 
@@ -275,7 +277,7 @@ def load_records(
         errors: when given, every problem is appended here and bad records are skipped (the
             validator's mode); when ``None`` the first problem is raised (the reader's mode).
     """
-    return records_from(load_json(path), model, path=path, errors=errors)
+    return records_from(load_json(path, expect=list), model, path=path, errors=errors)
 
 
 def records_from(
