@@ -64,3 +64,10 @@ def test_waiting_run_gets_the_lock_when_the_holder_ends(tmp_path):
 def test_lock_creates_missing_folder(tmp_path):
     with folder_lock(tmp_path / "a" / "b", what="x") as path:
         assert path == tmp_path / "a" / "b" / LOCK_NAME
+
+
+def test_lock_file_never_records_the_command_line(tmp_path, monkeypatch):
+    """A ``--source https://user:secret@host`` argument must not land in a readable file."""
+    monkeypatch.setattr("sys.argv", ["egoexo-kit", "download", "--source", "https://u:s3cret@h/x"])
+    with folder_lock(tmp_path, what="egoexo-kit download") as path:
+        assert "s3cret" not in path.read_text()

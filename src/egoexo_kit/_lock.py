@@ -3,7 +3,8 @@
 ``download``, ``build``, the catalog and ``features`` each take :func:`folder_lock` on the folder
 they write. The lock is ``fcntl.flock`` on a hidden file in that folder, so the kernel releases it
 when the holder exits, however it exits (``kill -9`` included): there is never a stale lock to
-clear by hand. The file holds a one-line description of the holder, which a refused run names.
+clear by hand. The file holds a one-line description of the holder (command, pid, host, start time;
+never its arguments, which may hold credentials), which a refused run names.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import errno
 import json
 import os
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,7 +74,6 @@ def folder_lock(folder: str | Path, *, what: str, wait: float = 0.0) -> Iterator
                     ) from None
                 time.sleep(_POLL_S)
         info = {"what": what, "pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
-        info["argv"] = sys.argv[1:8]
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
         yield path

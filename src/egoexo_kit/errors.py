@@ -22,6 +22,7 @@ __all__ = [
     "MissingExtraError",
     "NotFoundError",
     "Problem",
+    "QueryRefusedError",
     "SubmissionError",
     "BusyError",
     "LimitError",
@@ -111,6 +112,10 @@ class BusyError(EgoExoKitError, RuntimeError):
 
 class LimitError(EgoExoKitError, ValueError):
     """A size that a user or a file controls is over its documented cap (:mod:`egoexo_kit.limits`)."""
+
+
+class QueryRefusedError(EgoExoKitError, PermissionError):
+    """A catalog query asked for what the sandbox forbids: files, settings, writes, other databases."""
 
 
 class EgoExoKitWarning(UserWarning):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from tests.annotations.conftest import catalogued_copy
 from typer.testing import CliRunner
@@ -70,7 +71,7 @@ def test_synonym_ranks_first_where_bm25_finds_nothing(rel: Path, model_dir: Path
     # cached: one row per distinct text; a second search embeds nothing (the file is not rewritten)
     (cache,) = cat.glob("embeddings_*.parquet")
     n_texts = con.execute("SELECT count(DISTINCT text) FROM search_docs").fetchone()[0]
-    assert con.execute(f"SELECT count(*) FROM read_parquet('{cache.as_posix()}')").fetchone()[0] == n_texts
+    assert pq.read_metadata(cache).num_rows == n_texts  # (catalog connections read no files: sandboxed)
     stamp = cache.stat().st_mtime_ns
     assert semantic_search(con, cat, "spanner", model=model_dir, limit=3) == hits
     assert cache.stat().st_mtime_ns == stamp

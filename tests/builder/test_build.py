@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.builder.conftest import release_digest
 
 from egoexo_kit import open_release
 from egoexo_kit.builder import BuildConfig, build, sync_qa
@@ -21,15 +21,6 @@ from egoexo_kit.validate import validate_release
 from egoexo_kit.video import VideoReader
 
 FAST = BuildConfig(preset="ultrafast", workers=2)
-
-
-def _digest(root: Path) -> dict[str, str]:
-    """Every file's hash, except the build's ledger and the readers' frame-index cache."""
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "ledger.jsonl" and ".egoexo-kit/frames" not in p.as_posix()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -95,16 +86,16 @@ def test_sync_qa_reports_errors_against_truth(built: Path) -> None:
 
 
 def test_running_twice_changes_nothing(built: Path, raw_release: Path) -> None:
-    before = _digest(built)
+    before = release_digest(built)
     result = build(raw_release / "raw", built, FAST)
     assert result.ran["sync"] == [] and result.ran["takes"] == []
-    assert _digest(built) == before
+    assert release_digest(built) == before
     # forcing the take again re-encodes to the very same bytes
     again = build(
         raw_release / "raw", built, BuildConfig(preset="ultrafast", workers=1, force=True, only=("takes",))
     )
     assert again.ran["takes"]
-    assert _digest(built) == before
+    assert release_digest(built) == before
 
 
 _CRASH = """
@@ -145,7 +136,7 @@ def test_a_crashed_worker_is_resumed_alone(raw_release: Path, tmp_path: Path) ->
 def test_the_ray_runner_gives_the_same_release(built: Path, raw_release: Path, tmp_path: Path) -> None:
     out = tmp_path / "release"
     build(raw_release / "raw", out, BuildConfig(preset="ultrafast", workers=2, runner="ray"))
-    assert _digest(out) == _digest(built)
+    assert release_digest(out) == release_digest(built)
 
 
 def test_only_and_takes_select_units(raw_release: Path, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ def test_a_folder_without_raw_captures_is_a_located_error(tmp_path: Path) -> Non
     res = runner.invoke(app, ["build", str(tmp_path), str(tmp_path / "out")])
     assert res.exit_code == 2
     assert "no raw capture" in res.output and str(tmp_path) in res.output
+    assert not (tmp_path / "out").exists()  # refused before taking OUT's lock: nothing created
 
 
 def test_an_unknown_stage_is_refused(tmp_path: Path) -> None:

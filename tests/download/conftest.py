@@ -68,6 +68,8 @@ class Faults:
     """Body bytes sent (all requests)."""
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     """(path, Range header) of every GET."""
+    auth: list[str | None] = field(default_factory=list)
+    """``Authorization`` header of every GET."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_fault(self, path: str) -> str | None:
@@ -104,6 +106,7 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
             rng = self.headers.get("Range")
             with faults.lock:
                 faults.requests.append((self.path, rng))
+                faults.auth.append(self.headers.get("Authorization"))
             p = self._file()
             if p is None:
                 self.send_error(404)
@@ -192,3 +195,87 @@ def make_mirror(base: Path, files: dict[str, bytes], *, part: str = "takes", che
     (base / "v2" / part).mkdir(parents=True, exist_ok=True)
     (base / "v2" / part / "manifest.json").write_text(dump_manifest(entries), encoding="utf-8")
     return base
+
+
+# -- a throttling TCP proxy (in front of moto) ------------------------------------------------------
+
+
+class Throttle:
+    """A TCP proxy on 127.0.0.1 in front of ``target`` that sends responses at ``rate`` bytes/s.
+
+    ``rate`` may change while transfers run (``None``: full speed), so a test can hold a download
+    mid-transfer as long as it needs, whatever the machine's load, then let it finish.
+    """
+
+    def __init__(self, target: str, rate: float | None = None) -> None:
+        import socket
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(target)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.rate = rate
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
+
+    def _pipe(self, src, dst, slow: bool) -> None:
+        import socket
+
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+                if slow and self.rate:
+                    time.sleep(len(data) / self.rate)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def throttled_s3(moto_endpoint) -> Iterator[Throttle]:
+    """The moto S3 endpoint behind a throttling proxy (full speed until a test sets ``rate``)."""
+    proxy = Throttle(moto_endpoint)
+    yield proxy
+    proxy.close()
+
+
+def s3_mirror(client, bucket: str, files: dict[str, bytes], *, part: str = "takes") -> str:
+    """``files`` uploaded under ``s3://<bucket>/mirror/v2/`` with a ``part`` manifest; returns the base."""
+    import hashlib
+
+    from egoexo_kit.download import ManifestEntry, PathSpec, dump_manifest
+
+    entries = []
+    for i, (rel, data) in enumerate(files.items()):
+        client.put_object(Bucket=bucket, Key=f"mirror/v2/{rel}", Body=data)
+        spec = PathSpec(
+            f"s3://{bucket}/mirror/v2/{rel}",
+            rel,
+            size=len(data),
+            checksum=f"sha256:{hashlib.sha256(data).hexdigest()}",
+        )
+        entries.append(ManifestEntry(uid=f"uid{i}", paths=(spec,)))
+    client.put_object(
+        Bucket=bucket, Key=f"mirror/v2/{part}/manifest.json", Body=dump_manifest(entries).encode()
+    )
+    return f"s3://{bucket}/mirror"

@@ -66,7 +66,7 @@ def test_null_fields_are_accepted():
         (lambda e: e["paths"][0].update(size="12"), "/0/paths/0/size", "size must be"),
         (lambda e: e["paths"][0].update(views="ego"), "/0/paths/0/views", "list of strings"),
         (lambda e: e["paths"][0].update(checksum="sha256:zz"), "/0/paths/0/checksum", "checksum"),
-        (lambda e: e["paths"][0].pop("relative_path"), "/0/paths/0/relative_path", "non-empty string"),
+        (lambda e: e["paths"][0].pop("relative_path"), "/0/paths/0/relative_path", "must be a string"),
     ],
 )
 def test_bad_manifests_give_located_errors(mutate, pointer, match):

@@ -6,8 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
-
 from egoexo_kit.download import (
     DEFAULT_PARTS,
     Selection,
@@ -17,7 +15,6 @@ from egoexo_kit.download import (
     plan_download,
     publish,
 )
-from egoexo_kit.errors import UnsafePathError
 
 from .conftest import make_mirror
 
@@ -38,7 +35,7 @@ def rel_files(root: Path) -> set[str]:
     return {
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
-        if p.is_file() and ".egoexo-kit" not in p.parts
+        if p.is_file() and not any(x.startswith(".egoexo-kit") for x in p.relative_to(root).parts)
     }
 
 
@@ -170,19 +167,6 @@ def test_round_trip_is_byte_identical_and_rerun_is_free(mirror, tiny_release_ro,
     fixed = download(plan(mirror, out, parts=("takes",)), workers=2)
     assert fixed.ok and fixed.fetched_bytes == len(data)
     assert victim.read_bytes() == (tiny_release_ro / victim.relative_to(out)).read_bytes()
-
-
-def test_an_escaping_relative_path_refuses_the_whole_download(tmp_path):
-    base = make_mirror(tmp_path / "m", {"takes/a.mp4": b"a" * 10, "takes/b.mp4": b"b" * 10})
-    m = base / "v2/takes/manifest.json"
-    raw = json.loads(m.read_text())
-    raw[1]["paths"][0]["relative_path"] = "../../escape.txt"
-    m.write_text(json.dumps(raw))
-    (base / "escape.txt").write_text("x")
-    with pytest.raises(UnsafePathError, match="escapes") as err:
-        plan(base, tmp_path / "out", parts=("takes",))
-    assert err.value.pointer == "/1/paths/0/relative_path"
-    assert not (tmp_path / "out").exists() and not (tmp_path / "escape.txt").exists()
 
 
 def test_missing_file_at_the_source_is_reported_not_skipped(tmp_path):

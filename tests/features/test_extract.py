@@ -10,6 +10,7 @@ import pytest
 
 import torch
 from egoexo_kit import open_release
+from egoexo_kit._io import is_temp_name
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.features import (
     FeatureSet,
@@ -81,7 +82,7 @@ def test_layout_and_config_follow_format(extracted):
         112,
     )
     assert all(r.rows == 7 and r.frames == 30 and not r.skipped for r in results)
-    assert not list(folder.glob(".*"))  # no temporary leftovers
+    assert not [p for p in folder.iterdir() if is_temp_name(p.name)]  # no temporary leftovers
 
 
 def test_rows_are_the_backbone_on_the_window_frames(extracted):

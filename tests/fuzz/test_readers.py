@@ -23,25 +23,13 @@ SEED = int(os.environ.get("EGOEXO_KIT_FUZZ_SEED", "19"))
 N = int(os.environ.get("EGOEXO_KIT_FUZZ_N", "100"))
 """Inputs per parser: about 3,700 in all, well under a minute on two cores."""
 
-OWNED_ELSEWHERE = {
-    "manifest": "download/_manifest.parse_manifest parses with json.loads (RecursionError on deep "
-    "nesting, ValueError on huge integers); switching it to release.parse_json fixes it",
-}
-"""Parsers whose fix lies outside the readers: strict xfail, so the fix makes this test fail until listed."""
-
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
     return Scratch(tmp_path_factory.mktemp("fuzz"))
 
 
-def _param(target: object) -> object:
-    name = target.name  # type: ignore[attr-defined]
-    marks = [pytest.mark.xfail(strict=True, reason=OWNED_ELSEWHERE[name])] if name in OWNED_ELSEWHERE else []
-    return pytest.param(target, id=name, marks=marks)
-
-
-@pytest.mark.parametrize("target", [_param(t) for t in TARGETS])
+@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
 def test_hostile_input_is_read_or_refused_with_an_egoexo_kit_error(target, scratch: Scratch) -> None:
     counts, foreign = run(target, seed=SEED, n=N, scratch=scratch)
     shown = "\n".join(str(f) for f in foreign[:8])

@@ -1,9 +1,8 @@
 """Hostile MP4s (issue 19): opening or probing a broken file is one located FormatError, never a PyAV error.
 
-Zero-length files, other bytes named ``.mp4``, truncated headers and a mangled ``moov`` atom are
-refused at our boundary (``video._open.open_video``); container tags that are not UTF-8, which
-PyAV turned into a ``UnicodeDecodeError``, are read with replacement characters so that a real file
-with odd tags still plays.
+Zero-length files, other bytes named ``.mp4``, truncated headers, a mangled ``moov`` atom and
+container tags that are not UTF-8 (PyAV raised ``UnicodeDecodeError``) are refused at our boundary
+(``video._open.open_video``).
 """
 
 from __future__ import annotations
@@ -50,14 +49,15 @@ def test_a_broken_mp4_is_one_located_format_error(tmp_path, make, open_):
     assert "\n" not in str(e.value)
 
 
-def test_tags_that_are_not_utf8_still_open(tmp_path):
+@pytest.mark.parametrize("open_", [probe_video, VideoReader], ids=["probe", "reader"])
+def test_tags_that_are_not_utf8_are_one_located_error(tmp_path, open_):
     """Before: PyAV's metadata decoding raised UnicodeDecodeError out of av.open."""
     data = seed()
     at = data.find(b"Lavf")
     path = variant(tmp_path, data[:at] + b"\xe9" + data[at + 1 :])
-    assert probe_video(path).num_frames == probe_video(REAL / "cam01.mp4").num_frames
-    with VideoReader(path) as video:
-        assert video[0].shape == VideoReader(REAL / "cam01.mp4")[0].shape
+    with pytest.raises(FormatError, match="container tags are not UTF-8") as e:
+        open_(path)
+    assert e.value.path == str(path)
 
 
 def test_a_flipped_payload_decodes_or_is_refused_in_one_line(tmp_path):

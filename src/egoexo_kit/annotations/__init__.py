@@ -5,14 +5,18 @@ One module per family (FORMAT §7): :mod:`.keystep` (keysteps, taxonomy, benchma
 :mod:`.atomic`, :mod:`.commentary`, :mod:`.narration`, :mod:`.proficiency`, :mod:`.relations` (mask
 tracks, decoded on demand), :mod:`.pose` (body/hand keypoints and camera poses). ``take.annotations``
 (:class:`TakeAnnotations`) gives one take's records; :func:`catalog` builds Parquet tables under
-``<release>/.egoexo-kit/catalog/`` and returns a DuckDB connection; :func:`search` ranks texts (BM25).
+``<release>/.egoexo-kit/catalog/`` and returns a sandboxed DuckDB connection (it reads the catalog's
+tables and nothing else); :func:`run_query` runs user SQL on it (read statements only, a refusal is
+one :class:`~egoexo_kit.errors.QueryRefusedError`); :func:`search` ranks texts (BM25).
 
-Layering: imports ``release``, ``timeline``, ``errors`` and ``extras`` only (DESIGN §1).
+Layering: imports ``release``, ``timeline``, ``errors``, ``extras``, ``limits`` and the foundation
+helpers ``_io``, ``_lock``, ``_parallel`` only (DESIGN §1).
 """
 
 from __future__ import annotations
 
 from egoexo_kit.annotations._catalog import CATALOG_DIR as CATALOG_DIR
+from egoexo_kit.annotations._catalog import CATALOG_WAIT_S as CATALOG_WAIT_S
 from egoexo_kit.annotations._catalog import BuildStats as BuildStats
 from egoexo_kit.annotations._catalog import build_catalog as build_catalog
 from egoexo_kit.annotations._catalog import catalog as catalog
@@ -28,6 +32,8 @@ from egoexo_kit.annotations._search import tokenize as tokenize
 from egoexo_kit.annotations._semantic import EMBED_MODEL_ENV as EMBED_MODEL_ENV
 from egoexo_kit.annotations._semantic import load_embedder as load_embedder
 from egoexo_kit.annotations._semantic import semantic_search as semantic_search
+from egoexo_kit.annotations._sql import READ_STATEMENTS as READ_STATEMENTS
+from egoexo_kit.annotations._sql import run_query as run_query
 from egoexo_kit.annotations._tables import SCHEMAS as SCHEMAS
 from egoexo_kit.annotations._take import FAMILIES as FAMILIES
 from egoexo_kit.annotations._take import ReleaseAnnotations as ReleaseAnnotations
@@ -80,10 +86,12 @@ from egoexo_kit.annotations.relations import read_relations as read_relations
 
 __all__ = [
     "CATALOG_DIR",
+    "CATALOG_WAIT_S",
     "EMPTY_POSE_FRAME",
     "EMBED_MODEL_ENV",
     "IGNORE_INDEX",
     "FAMILIES",
+    "READ_STATEMENTS",
     "SCHEMAS",
     "SEARCH_FAMILIES",
     "AnnotationFile",
@@ -136,6 +144,7 @@ __all__ = [
     "read_proficiency_demonstrator",
     "read_relations",
     "read_transcription",
+    "run_query",
     "release_annotations",
     "search",
     "semantic_search",

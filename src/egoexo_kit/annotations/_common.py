@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from egoexo_kit.errors import FormatError
+from egoexo_kit.limits import FRAME_COUNT
 from egoexo_kit.release import load_json
 from egoexo_kit.vocab import frame_of, pointer
 
@@ -24,10 +25,9 @@ __all__ = [
     "SpanFrames",
     "annotations_member",
     "as_bool",
-    "as_dict",
     "as_float",
-    "as_int",
     "as_list",
+    "as_object",
     "frame_key",
     "load_object",
     "opt_int",
@@ -36,7 +36,8 @@ __all__ = [
     "unknown_take",
 ]
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_INT_TEXT = 4000
+"""Longest digit string converted with ``int()`` (Python refuses over 4,300 digits)."""
 
 EMPTY_POSE_FRAME = "empty pose frame (no annotation): skipped, as the official loaders do"
 """The note on an EgoPose frame whose value is ``[]`` (loaders, catalog and ``validate`` say the same)."""
@@ -100,7 +101,7 @@ def load_object(path: str | Path, *, data: Any = None) -> dict[str, Any]:
 
     ``data``: the file's JSON when the caller has already parsed it (``None``: read ``path``).
     """
-    data = load_json(path, expect=dict) if data is None else data
+    data = load_json(path, expect=dict) if data is None else data  # another shape: refused unparsed
     if not isinstance(data, dict):
         raise FormatError(f"expected a JSON object, got {type(data).__name__}", path=path, pointer="")
     return data
@@ -127,68 +128,72 @@ def as_bool(value: Any, *, path: str | Path, pointer: str) -> bool | None:
 
 
 def as_float(value: Any, *, path: str | Path, pointer: str) -> float:
-    """A finite number (or a numeric string) as float; anything else is a located error.
+    """A number (or a numeric string) as float; anything else is a located error.
 
-    NaN and the infinities are refused: every such value is a time or a size that is used for
-    arithmetic (a frame index, a sort key), where a non-finite one has no meaning.
+    NaN and the infinities are read (``validate`` reports every such time, row by row); a numeric
+    string too large for a float is an error, not an ``OverflowError``.
     """
     if isinstance(value, bool) or value is None:
         raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer)
     try:
-        out = float(value)
+        return float(value)
     except (TypeError, ValueError, OverflowError):
         raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer) from None
-    if not math.isfinite(out):
-        raise FormatError(f"expected a finite number, got {value!r:.40}", path=path, pointer=pointer)
-    return out
 
 
-def as_int(value: Any, *, path: str | Path, pointer: str) -> int:
-    """An integer as int: ints, integral finite floats and integer strings; anything else is located.
+def opt_int(value: Any, *, path: str | Path, pointer: str) -> int | None:
+    """An integer (a JSON number, or a numeric string written for one) as int; null → None.
 
-    Floats with a fraction are truncated as ``int()`` does (ids written ``12.0`` by pandas); bools,
-    NaN, infinities, containers, non-numeric strings and values outside int64 are refused.
+    Anything else (a list, ``"x"``, NaN, infinity) is a located error, never a bare ``ValueError``;
+    so is a value outside int64 (it goes into numpy and catalog int64 columns).
     """
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=pointer)
+    if value is None:
+        return None
     try:
         out = int(value)
     except (TypeError, ValueError, OverflowError):
         raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=pointer) from None
-    if not _INT64_MIN <= out <= _INT64_MAX:
+    if not -(2**63) <= out < 2**63:
         raise FormatError(f"integer {value!r:.40} does not fit in 64 bits", path=path, pointer=pointer)
     return out
 
 
-def opt_int(value: Any, *, path: str | Path, pointer: str) -> int | None:
-    """:func:`as_int`, with ``None`` passed through."""
-    return None if value is None else as_int(value, path=path, pointer=pointer)
+def frame_key(key: Any, *, path: str | Path, pointer: str) -> int:
+    """A frame number written as an object key (``"123"``): plain decimal digits, under the frame cap.
+
+    Anything else (``"x"``, ``"-1"``, ``"²"``, 10⁴⁰) is a located error, so frame numbers always fit
+    the catalog's int64 columns and numpy's frame arrays.
+    """
+    text = str(key)
+    if not (text.isascii() and text.isdecimal()):
+        raise FormatError(f"frame key {key!r:.40} is not a frame number", path=path, pointer=pointer)
+    n = int(text) if len(text) < _INT_TEXT else math.inf  # int() refuses longer digit strings
+    FRAME_COUNT.check(n, path=path, pointer=pointer)
+    return int(n)
 
 
-def as_dict(value: Any, *, path: str | Path, pointer: str, what: str = "an object") -> dict[str, Any]:
-    """``value`` when it is a JSON object, ``{}`` for null/absent; anything else is a located error."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise FormatError(f"expected {what}, got {type(value).__name__}", path=path, pointer=pointer)
-    return value
+def as_list(value: Any, *, path: str | Path, pointer: str) -> list[Any]:
+    """A JSON list member; a falsy value (null, absent, ``{}``, ``""``, 0) → ``[]``; other types are errors.
 
-
-def as_list(value: Any, *, path: str | Path, pointer: str, what: str = "a list") -> list[Any]:
-    """``value`` when it is a JSON array, ``[]`` for null/absent; anything else is a located error."""
-    if value is None:
+    Falsy values have always read as "none" (``x or []``); only a truthy non-list is refused.
+    """
+    if not value:
         return []
     if not isinstance(value, list):
-        raise FormatError(f"expected {what}, got {type(value).__name__}", path=path, pointer=pointer)
+        raise FormatError(f"expected a list, got {type(value).__name__}", path=path, pointer=pointer)
     return value
 
 
-def frame_key(key: Any, *, path: str | Path, pointer: str) -> int:
-    """A frame number written as an object key (``"1234"``): ASCII digits only, at most 18 of them."""
-    text = str(key)
-    if not (text.isascii() and text.isdigit() and len(text) <= 18):
-        raise FormatError(f"frame key {text!r:.40} is not a frame number", path=path, pointer=pointer)
-    return int(text)
+def as_object(value: Any, *, path: str | Path, pointer: str) -> dict[str, Any]:
+    """A JSON object member; a falsy value (null, absent, ``[]``, ``""``, 0) → ``{}``; other types are errors.
+
+    Falsy values have always read as "none" (``x or {}``); only a truthy non-object is refused.
+    """
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise FormatError(f"expected an object, got {type(value).__name__}", path=path, pointer=pointer)
+    return value
 
 
 def opt_str(value: Any) -> str | None:

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from egoexo_kit._io import atomic_path
-from egoexo_kit.extras import require
+from egoexo_kit.annotations._sql import copy_to_parquet, parquet_source, quiet_duckdb
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,7 +29,6 @@ __all__ = [
     "SearchHit",
     "build_search_index",
     "check_search_args",
-    "quiet_duckdb",
     "search",
     "tokenize",
 ]
@@ -46,17 +44,6 @@ STOP_WORDS = frozenset(
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
-def quiet_duckdb(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that never draws its own progress bar (it would garble CLI output).
-
-    The one place the catalog opens DuckDB, so a missing ``[catalog]`` extra is named here.
-    """
-    duckdb = require("duckdb", extra="catalog", what="the annotation catalog (query, search)")
-    con = duckdb.connect(str(path) if path is not None else ":memory:")
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
 def tokenize(text: str) -> list[str]:
     """The search tokens of a text (the same rule the index uses)."""
     return [t for t in _SPLIT.split(text.lower()) if t and t not in STOP_WORDS]
@@ -64,29 +51,33 @@ def tokenize(text: str) -> list[str]:
 
 def build_search_index(cat: Path) -> None:
     """Write ``search_docs.parquet`` and ``search_terms.parquet`` from the merged text tables."""
+    import pyarrow.parquet as pq  # pyarrow is core; imported here to keep `import` light
+
     con = quiet_duckdb()
-    src = {t: (cat / f"{t}.parquet").as_posix() for t in SEARCH_TABLES}
-    stop = ", ".join(f"'{w}'" for w in sorted(STOP_WORDS))
+    src = {
+        t: parquet_source(con, t, [cat / f"{t}.parquet"], schema=pq.read_schema(cat / f"{t}.parquet"))
+        for t in SEARCH_TABLES
+    }
     con.execute(
         f"""
         CREATE TABLE docs AS
         SELECT row_number() OVER (ORDER BY family, take_uid, start_s, text) AS doc_id, * FROM (
           SELECT 'atomic_descriptions' AS family, take_uid, t_s AS start_s, t_s AS end_s, text
-            FROM read_parquet('{src["atomic_descriptions"]}')
+            FROM {src["atomic_descriptions"]}
           UNION ALL
-          SELECT 'expert_commentary', take_uid, t_s, end_s, text
-            FROM read_parquet('{src["expert_commentary"]}')
+          SELECT 'expert_commentary', take_uid, t_s, end_s, text FROM {src["expert_commentary"]}
           UNION ALL
-          SELECT 'narrations', take_uid, start_s, end_s, text FROM read_parquet('{src["narrations"]}')
-        )"""  # noqa: S608 (paths of our own cache)
+          SELECT 'narrations', take_uid, start_s, end_s, text FROM {src["narrations"]}
+        )"""  # noqa: S608 (quoted identifiers of registered datasets)
     )
     con.execute(
-        f"""
+        """
         CREATE TABLE terms AS
         SELECT term, doc_id, count(*)::INTEGER AS tf FROM (
           SELECT doc_id, unnest(regexp_split_to_array(lower(text), '[^a-z0-9]+')) AS term FROM docs
-        ) WHERE term <> '' AND term NOT IN ({stop})
-        GROUP BY term, doc_id"""  # noqa: S608 (a fixed stop-word list)
+        ) WHERE term <> '' AND NOT list_contains(?::VARCHAR[], term)
+        GROUP BY term, doc_id""",
+        [sorted(STOP_WORDS)],
     )
     con.execute(
         """CREATE TABLE docs2 AS SELECT d.*, coalesce(l.len, 0)::INTEGER AS len FROM docs d
@@ -102,8 +93,7 @@ def build_search_index(cat: Path) -> None:
         ),
         ("search_stats", "SELECT count(*) AS n, coalesce(avg(len), 0) AS avgdl FROM docs2"),
     ):
-        with atomic_path(cat / f"{name}.parquet") as tmp:
-            con.execute(f"COPY ({sql}) TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
+        copy_to_parquet(con, sql, cat / f"{name}.parquet")
     con.close()
 
 

@@ -3,7 +3,9 @@
 The model is a local ``sentence-transformers`` model (a folder, or a name already in the local Hugging
 Face cache); nothing is ever downloaded. Embeddings of the searchable texts (the BM25 index's
 ``search_docs``) are cached in ``<catalog>/embeddings_<model key>.parquet``, keyed by the md5 of each
-text, so a later search embeds only texts it has not seen.
+text, so a later search embeds only texts it has not seen. The cache is written under the catalog's
+lock (a build running at the same time clears temporary files) and read as Arrow, never by path
+from SQL: catalog connections are sandboxed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from egoexo_kit._io import atomic_path
+from egoexo_kit._lock import folder_lock
+from egoexo_kit.annotations._catalog import CATALOG_WAIT_S
 from egoexo_kit.annotations._search import SearchHit, check_search_args
 from egoexo_kit.errors import NotFoundError
 from egoexo_kit.extras import require
@@ -100,7 +104,7 @@ def embedding_cache(con: duckdb.DuckDBPyConnection, cat: Path, *, model: Any, mo
         }
     )
     table = added if have is None else pa.concat_tables([have.cast(added.schema), added])
-    with atomic_path(path) as tmp:
+    with folder_lock(cat, what="egoexo-kit search --semantic", wait=CATALOG_WAIT_S), atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return path
 
@@ -133,16 +137,18 @@ def semantic_search(
     cache = embedding_cache(con, cat, model=embedder, model_id=model_id)
     query = embedder.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0].astype(np.float32)
     marks = ", ".join("?" * len(fams))
+    con.register("embedding_cache", pq.read_table(cache))  # the connection reads no files itself
     rows = con.execute(
         f"""
         SELECT * EXCLUDE (doc_id) FROM (
           SELECT d.family, d.take_uid, t.take_name, d.start_s, d.end_s, d.text, d.doc_id,
                  list_dot_product(e.embedding::FLOAT[], ?::FLOAT[]) AS score
-          FROM search_docs d JOIN read_parquet(?) e ON e.h = md5(d.text)
+          FROM search_docs d JOIN embedding_cache e ON e.h = md5(d.text)
           LEFT JOIN takes t USING (take_uid)
           WHERE d.family IN ({marks})
         ) WHERE NOT isnan(score)  -- a text with no known word has no direction
         ORDER BY score DESC, doc_id LIMIT ?""",  # noqa: S608 (placeholders only)
-        [query.tolist(), cache.as_posix(), *fams, limit],
+        [query.tolist(), *fams, limit],
     ).fetchall()
+    con.unregister("embedding_cache")
     return [SearchHit(*r[:6], float(r[6])) for r in rows]

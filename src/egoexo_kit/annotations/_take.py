@@ -8,6 +8,11 @@ are not in ``takes.json`` (redacted takes; the official atomic-descriptions tuto
 ``facebookresearch/Ego4d: notebooks/egoexo/tutorials/`` labels them "Redacted") are kept in the
 file's index, reached by no take, and listed in :attr:`ReleaseAnnotations.warnings`; so are empty
 EgoPose frames, which the pose reader skips.
+
+A malformed file (bad JSON, wrong types, not UTF-8, truncated) is skipped as the catalog skips it
+(``catalog_errors``, issue 19): its located error is listed in :attr:`ReleaseAnnotations.errors`, its
+takes read as if it were absent, and every other file of the family still reads, so one broken
+download never takes down the viewer or ``egoexo-kit annotations``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -58,6 +63,7 @@ from egoexo_kit.annotations.proficiency import (
     read_proficiency_demonstrator,
 )
 from egoexo_kit.annotations.relations import TakeRelations, read_relations
+from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.extras import require
 from egoexo_kit.release import Problem
 from egoexo_kit.timeline import FPS, TakeTimeline
@@ -105,6 +111,7 @@ class ReleaseAnnotations:
         self._lock = threading.RLock()
         self._pose_cache: dict[tuple[str, str, str], PoseAnnotation | None] = {}
         self._warnings: dict[Problem, None] = {}
+        self._errors: dict[Problem, None] = {}
 
     @cached_property
     def files(self) -> list[AnnotationFile]:
@@ -130,13 +137,39 @@ class ReleaseAnnotations:
             if uid not in self._take_uids:
                 self._note(f, where(i, uid), unknown_take(uid))
 
+    def _read(self, f: AnnotationFile | Path, reader: Callable[[Path], Any]) -> Any:
+        """``reader(path)``, or ``None`` when the file is malformed (its error goes to :attr:`errors`)."""
+        path = f.path if isinstance(f, AnnotationFile) else f
+        try:
+            return reader(path)
+        except EgoExoKitError as e:
+            problem = Problem.from_error(e, root=Path(self.release.root))
+            with self._lock:
+                self._errors[problem] = None
+            return None
+
+    def _readable(self, family: str, reader: Callable[[Path], Any]) -> Iterator[tuple[AnnotationFile, Any]]:
+        """``(file, parsed)`` of the family's files that parse; the others are listed in :attr:`errors`."""
+        for f in self._of(family):
+            parsed = self._read(f, reader)
+            if parsed is not None:
+                yield f, parsed
+
     def _merge(self, family: str, reader: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in self._of(family):
-            part = reader(f.path)
+        for f, part in self._readable(family, reader):
             self._unknown_takes(f, part, lambda _, uid: pointer("annotations", uid))
             out.update(part)
         return out
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Malformed files met so far, skipped (located: file, where, why), as in ``catalog_errors``.
+
+        Families are parsed on first use; call :meth:`check_all` first for a complete list.
+        """
+        with self._lock:
+            return list(self._errors)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -148,7 +181,10 @@ class ReleaseAnnotations:
             return list(self._warnings)
 
     def check_all(self) -> list[Problem]:
-        """Parse every family (and every pose file, uncached) and return :attr:`warnings`."""
+        """Parse every family (and every pose file, uncached) and return :attr:`warnings`.
+
+        Malformed files are skipped and listed in :attr:`errors`.
+        """
         for name in (
             "_keystep",
             "_benchmark",
@@ -161,8 +197,8 @@ class ReleaseAnnotations:
             "_folders",
         ):
             getattr(self, name)
-        for f in self._of("pose"):
-            self._pose_notes(f, summarize_keypoints(f.path).skipped_keys)
+        for f, summary in self._readable("pose", summarize_keypoints):
+            self._pose_notes(f, summary.skipped_keys)
         for f in self._of("camera_pose"):
             self._unknown_takes(f, [f.path.stem], lambda *_: "")
         return self.warnings
@@ -177,8 +213,7 @@ class ReleaseAnnotations:
     def _keystep(self) -> tuple[dict[str, list[KeystepSegment]], dict[str, Taxonomy]]:
         segs: dict[str, list[KeystepSegment]] = {}
         tax: dict[str, Taxonomy] = {}
-        for f in self._of("keystep"):
-            k = read_keystep(f.path)
+        for f, k in self._readable("keystep", read_keystep):
             self._unknown_takes(f, k.segments, lambda _, uid: pointer("annotations", uid))
             segs.update(k.segments)
             tax.update(k.taxonomies)
@@ -198,8 +233,7 @@ class ReleaseAnnotations:
     @cached_property
     def _benchmark(self) -> dict[str, list[KeystepBenchmarkSegment]]:
         out: dict[str, list[KeystepBenchmarkSegment]] = defaultdict(list)
-        for f in self._of("keystep_benchmark"):
-            segs = read_keystep_benchmark(f.path)
+        for f, segs in self._readable("keystep_benchmark", read_keystep_benchmark):
             self._unknown_takes(
                 f, [s.take_uid for s in segs], lambda j, _: pointer("segments", j, "take_uid")
             )
@@ -249,8 +283,9 @@ class ReleaseAnnotations:
     def _folders(self) -> dict[str, list[tuple[ExpertRating, list[ExpertComment]]]]:
         out: dict[str, list[tuple[ExpertRating, list[ExpertComment]]]] = defaultdict(list)
         names = set(self.release.takes.names)
-        for f in self._of("expert_commentary_folder"):
-            rating, comments = read_commentary_folder(f.path.parent)
+        for f, (rating, comments) in self._readable(
+            "expert_commentary_folder", lambda p: read_commentary_folder(p.parent)
+        ):
             if rating.take_name not in names:
                 self._note(f, "", unknown_take(rating.take_name, then="this folder is not used"))
             out[rating.take_name].append((rating, comments))
@@ -271,14 +306,17 @@ class ReleaseAnnotations:
 
     def narrations(self, take: TakeEntry) -> list[Narration]:
         """Transcribed speech of a take (``audio/*_transcriptions.json``), by start time."""
-        rows = [n for p in take.transcription_paths for n in read_transcription(p, take_uid=take.uid)]
+        rows = [
+            n
+            for p in take.transcription_paths
+            for n in self._read(Path(p), lambda q: read_transcription(q, take_uid=take.uid)) or []
+        ]
         return sorted(rows, key=lambda n: (n.start_s, n.source))
 
     def _by_take(self, family: str, reader: Callable[[Path], list[Any]]) -> dict[str, Any]:
         """``{take_uid: record}`` of list-shaped files (proficiency), noting unknown takes."""
         out: dict[str, Any] = {}
-        for f in self._of(family):
-            recs = reader(f.path)
+        for f, recs in self._readable(family, reader):
             self._unknown_takes(
                 f, [r.take_uid for r in recs], lambda j, _: pointer("annotations", j, "take_uid")
             )
@@ -331,7 +369,11 @@ class ReleaseAnnotations:
                 self._pose_cache[key] = self._pose_cache.pop(key)  # most recently used last
                 return self._pose_cache[key]
         f = self._pose_files.get(key)
-        pose = None if f is None else read_keypoints(f.path, part=part, source=source, split=f.split)  # type: ignore[arg-type]
+        pose = (
+            None
+            if f is None
+            else self._read(f, lambda p: read_keypoints(p, part=part, source=source, split=f.split))  # type: ignore[arg-type]
+        )
         if f is not None and pose is not None:
             self._pose_notes(f, pose.skipped_keys)
         with self._lock:
@@ -343,7 +385,7 @@ class ReleaseAnnotations:
     def camera_pose(self, uid: str) -> CameraPose | None:
         """The take's ``camera_pose`` file, or None."""
         f = self._camera_pose_files.get(uid)
-        return None if f is None else read_camera_pose(f.path, split=f.split)
+        return None if f is None else self._read(f, lambda p: read_camera_pose(p, split=f.split))
 
 
 class TakeAnnotations:

@@ -15,9 +15,9 @@ from egoexo_kit.annotations._common import (
     InstantFrame,
     annotations_member,
     as_bool,
-    as_dict,
     as_float,
     as_list,
+    as_object,
     load_object,
     opt_int,
     opt_str,
@@ -144,7 +144,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
         if not isinstance(a, dict):
             raise FormatError("expected a recording object", path=data_path, pointer=at)
         rec = opt_str(a.get("recording_path"))
-        t = as_dict(trans.get(rec or ""), path=trans_path, pointer=pointer(rec or ""))
+        t = as_object(trans.get(rec or ""), path=trans_path, pointer=pointer(rec or ""))
         rows.append(
             ExpertComment(
                 take_uid=None,

@@ -20,10 +20,9 @@ from egoexo_kit.annotations._common import (
     SpanFrames,
     annotations_member,
     as_bool,
-    as_dict,
     as_float,
-    as_int,
     as_list,
+    as_object,
     load_object,
     opt_int,
     opt_str,
@@ -173,7 +172,9 @@ def _taxonomy(scenario: str, raw: Any, *, path: Path) -> Taxonomy:
         nat = at + pointer(key)
         if not isinstance(n, dict) or "name" not in n:
             raise FormatError("expected a node object with a 'name'", path=path, pointer=nat)
-        node_id = as_int(n.get("id", key), path=path, pointer=nat + "/id")
+        node_id = opt_int(n.get("id", key), path=path, pointer=nat + "/id")
+        if node_id is None:
+            raise FormatError("a taxonomy node needs an integer id", path=path, pointer=nat + "/id")
         nodes[node_id] = TaxonomyNode(
             scenario=scenario,
             id=node_id,
@@ -195,9 +196,11 @@ def read_keystep(path: str | Path, *, data: Any = None) -> KeystepFile:
     path = Path(path)
     data = load_object(path, data=data)
     anns = annotations_member(data, path, kind=dict)
-    taxonomy = as_dict(data.get("taxonomy"), path=path, pointer="/taxonomy", what="an object of scenarios")
-    taxonomies = {s: _taxonomy(s, raw, path=path) for s, raw in taxonomy.items()}
-    vocab_raw = as_dict(data.get("vocabulary"), path=path, pointer="/vocabulary")
+    tax_raw = as_object(data.get("taxonomy"), path=path, pointer="/taxonomy")
+    taxonomies = {s: _taxonomy(s, raw, path=path) for s, raw in tax_raw.items()}
+    vocab_raw = data.get("vocabulary") or {}
+    if not isinstance(vocab_raw, dict):
+        raise FormatError("vocabulary must be an object", path=path, pointer="/vocabulary")
     vocabulary = {int(k): str(v) for k, v in vocab_raw.items() if _INT_KEY.fullmatch(k)}
     split = annotation_split(path.name)
     segments: dict[str, list[KeystepSegment]] = {}
@@ -278,7 +281,6 @@ def read_keystep_benchmark(path: str | Path, *, data: Any = None) -> list[Keyste
         at = pointer("segments", j)
         if not isinstance(seg, dict) or "take_uid" not in seg:
             raise FormatError("expected a segment object with a take_uid", path=path, pointer=at)
-        names = as_list(seg.get("segment_name_list"), path=path, pointer=at + "/segment_name_list")
         out.append(
             KeystepBenchmarkSegment(
                 take_uid=str(seg["take_uid"]),
@@ -289,7 +291,12 @@ def read_keystep_benchmark(path: str | Path, *, data: Any = None) -> list[Keyste
                 label_id=opt_int(seg.get("label_id"), path=path, pointer=at + "/label_id"),
                 step_name=opt_str(seg.get("step_name")),
                 ego_segment_name=opt_str(seg.get("ego_segment_name")),
-                segment_names=tuple(str(x) for x in names),
+                segment_names=tuple(
+                    str(x)
+                    for x in as_list(
+                        seg.get("segment_name_list"), path=path, pointer=at + "/segment_name_list"
+                    )
+                ),
                 split=split,
             )
         )

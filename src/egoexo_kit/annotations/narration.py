@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from egoexo_kit.annotations._common import SpanFrames, as_float, as_int, as_list, load_object
+from egoexo_kit.annotations._common import SpanFrames, as_float, as_list, load_object, opt_int
 from egoexo_kit.errors import FormatError
 from egoexo_kit.vocab import pointer
 
@@ -43,11 +43,12 @@ def read_transcription(path: str | Path, *, take_uid: str | None = None) -> list
         at = pointer("segments", j)
         if not isinstance(s, dict) or not isinstance(s.get("text"), str):
             raise FormatError("expected a segment with start, end and text", path=path, pointer=at)
+        seg_id = opt_int(s.get("id"), path=path, pointer=at + "/id")
         out.append(
             Narration(
                 take_uid=take_uid,
                 source=path.name,
-                segment_id=as_int(s.get("id", j), path=path, pointer=at + "/id"),
+                segment_id=j if seg_id is None else seg_id,
                 start_s=as_float(s.get("start"), path=path, pointer=at + "/start"),
                 end_s=as_float(s.get("end"), path=path, pointer=at + "/end"),
                 text=s["text"].strip(),

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from egoexo_kit.annotations._common import as_dict, as_int, frame_key, load_object, opt_str
+from egoexo_kit.annotations._common import as_object, frame_key, load_object, opt_int, opt_str
 from egoexo_kit.errors import FormatError
 from egoexo_kit.timeline import FPS, annotation_frame_to_frame
 from egoexo_kit.vocab import BODY_JOINTS, HAND_JOINTS, is_empty_pose_frame, pointer, short_uid
@@ -108,6 +108,8 @@ def _frame_items(data: dict[str, Any], path: Path) -> tuple[list[tuple[str, dict
             raise FormatError(
                 "expected a list holding one annotation object", path=path, pointer=pointer(key)
             )
+        for member in ("annotation3D", "annotation2D"):
+            as_object(item.get(member), path=path, pointer=pointer(key, 0, member))
         out.append((key, item))
     return out, empty
 
@@ -143,10 +145,6 @@ def summarize_keypoints(path: str | Path, *, data: Any = None) -> PoseFrameSumma
     """
     path = Path(path)
     items, empty = _frame_items(load_object(path, data=data), path)
-    for key, item in items:
-        for member in ("annotation3D", "annotation2D"):
-            if not isinstance(item.get(member) or {}, dict):
-                raise FormatError(f"{member} must be an object", path=path, pointer=pointer(key, 0, member))
     return PoseFrameSummary(
         frames=_aligned([k for k, _ in items]),
         n_joints_3d=np.array([len(item.get("annotation3D") or {}) for _, item in items], dtype=np.int64),
@@ -171,20 +169,17 @@ def read_keypoints(
     p2: dict[str, np.ndarray] = {}
     manual: dict[str, np.ndarray] = {}
     for i, (key, item) in enumerate(items):
-        at3 = pointer(key, 0, "annotation3D")
-        for name, j3 in as_dict(item.get("annotation3D"), path=path, pointer=at3).items():
+        for name, j3 in (item.get("annotation3D") or {}).items():
             if name in index:
-                at = at3 + pointer(name)
+                at = pointer(key, 0, "annotation3D", name)
                 p3[i, index[name]] = _xy(j3, "xyz", path=path, at=at)
-                views[i, index[name]] = as_int(
-                    j3.get("num_views_for_3d", -1) or -1, path=path, pointer=at + "/num_views_for_3d"
-                )
-        at2 = pointer(key, 0, "annotation2D")
-        for cam, pts in as_dict(item.get("annotation2D"), path=path, pointer=at2).items():
+                n_views = opt_int(j3.get("num_views_for_3d"), path=path, pointer=at + "/num_views_for_3d")
+                views[i, index[name]] = n_views or -1
+        for cam, pts in (item.get("annotation2D") or {}).items():
             if cam not in p2:
                 p2[cam] = np.full((n, nj, 2), np.nan)
                 manual[cam] = np.zeros((n, nj), dtype=bool)
-            for name, j2 in as_dict(pts, path=path, pointer=at2 + pointer(cam)).items():
+            for name, j2 in as_object(pts, path=path, pointer=pointer(key, 0, "annotation2D", cam)).items():
                 if name in index:
                     at = pointer(key, 0, "annotation2D", cam, name)
                     p2[cam][i, index[name]] = _xy(j2, "xy", path=path, at=at)
@@ -279,7 +274,7 @@ def read_camera_pose(path: str | Path, *, split: str | None = None, data: Any = 
     if data and all(str(k).isdigit() for k in data):  # frame-major docs variant (FORMAT §7.9)
         merged: dict[str, dict[str, Any]] = {}
         for f, cams in data.items():
-            for cam, raw in as_dict(cams, path=path, pointer=pointer(f)).items():
+            for cam, raw in as_object(cams, path=path, pointer=pointer(f)).items():
                 if cam == "metadata":
                     meta = raw if isinstance(raw, dict) else meta
                     continue

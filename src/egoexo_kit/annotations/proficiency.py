@@ -156,6 +156,7 @@ def read_proficiency_demonstration(path: str | Path, *, data: Any = None) -> lis
                     )
                 )
         moments.sort(key=lambda m: (m.t_s, m.kind))
-        common = _common(item, split=split, path=path, at=at)
-        out.append(ProficiencyDemonstration(**common, moments=tuple(moments)))
+        out.append(
+            ProficiencyDemonstration(**_common(item, split=split, path=path, at=at), moments=tuple(moments))
+        )
     return out

@@ -16,15 +16,16 @@ import numpy as np
 
 from egoexo_kit.annotations._common import (
     annotations_member,
-    as_dict,
     as_float,
-    as_int,
     as_list,
+    as_object,
     frame_key,
     load_object,
+    opt_int,
     opt_str,
 )
 from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.limits import FRAME_COUNT
 from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, mask_size, resolve_view
 from egoexo_kit.timeline import FPS
 from egoexo_kit.vocab import pointer, short_uid
@@ -192,21 +193,31 @@ def _track(obj: str, cam: str, raw: Any, *, path: Path, at: str) -> MaskTrack:
     if not isinstance(raw, dict):
         raise FormatError("expected a mask track object", path=path, pointer=at)
     frames = {}
-    for key, m in as_dict(raw.get("annotation"), path=path, pointer=at + "/annotation").items():
+    for key, m in as_object(raw.get("annotation"), path=path, pointer=at + "/annotation").items():
         fat = at + pointer("annotation", key)
         f = frame_key(key, path=path, pointer=fat)
         if not isinstance(m, dict) or not isinstance(m.get("encodedMask"), str):
             raise FormatError("expected a mask with width, height and encodedMask", path=path, pointer=fat)
-        height, width = mask_size(m.get("height"), m.get("width"), path=path, pointer=fat)
-        clicks = as_dict(m.get("intSegClicks"), path=path, pointer=fat + "/intSegClicks")
+        height, width = mask_size(m.get("height"), m.get("width"), path=path, pointer=fat)  # before any use
+        clicks = as_object(m.get("intSegClicks"), path=path, pointer=fat + "/intSegClicks")
         frames[f] = MaskFrame(f, width, height, m["encodedMask"], dict(clicks), source=path, where=fat)
-    listed = as_list(raw.get("annotated_frames"), path=path, pointer=at + "/annotated_frames")
-    annotated = {
-        as_int(x, path=path, pointer=at + pointer("annotated_frames", i)) for i, x in enumerate(listed)
-    }
+    aat = at + "/annotated_frames"
+    listed = as_list(raw.get("annotated_frames"), path=path, pointer=aat)
+    annotated = tuple(
+        sorted({_frame_number(x, path=path, at=aat + pointer(i)) for i, x in enumerate(listed)} | set(frames))
+    )
     fps = raw.get("annotation_fps")
     fps_value = None if fps is None else as_float(fps, path=path, pointer=at + "/annotation_fps")
-    return MaskTrack(obj, cam, frames, tuple(sorted(annotated | set(frames))), fps_value)
+    return MaskTrack(obj, cam, frames, annotated, fps_value)
+
+
+def _frame_number(value: Any, *, path: Path, at: str) -> int:
+    """An ``annotated_frames`` entry: an integer (or its string), a located error otherwise."""
+    n = opt_int(value, path=path, pointer=at)
+    if n is None:
+        raise FormatError("expected a frame number, got null", path=path, pointer=at)
+    FRAME_COUNT.check(abs(n), path=path, pointer=at)
+    return n
 
 
 def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelations]:
@@ -228,18 +239,17 @@ def read_relations(path: str | Path, *, data: Any = None) -> dict[str, TakeRelat
         tracks = {
             obj: {
                 cam: _track(obj, cam, raw, path=path, at=at + pointer("object_masks", obj, cam))
-                for cam, raw in as_dict(cams, path=path, pointer=at + pointer("object_masks", obj)).items()
+                for cam, raw in as_object(cams, path=path, pointer=at + pointer("object_masks", obj)).items()
             }
             for obj, cams in masks.items()
         }
         names = entry.get("object_names") or {}
         boxes = names.get("annotation") if isinstance(names, dict) else None
-        boxes = boxes if isinstance(boxes, list) else None
         out[uid] = TakeRelations(
             take_uid=uid,
             take_name=opt_str(entry.get("take_name")),
             scenario=opt_str(entry.get("scenario")),
-            boxes=tuple(b for b in boxes or () if isinstance(b, dict)),
+            boxes=tuple(b for b in (boxes if isinstance(boxes, list) else ()) if isinstance(b, dict)),
             tracks=tracks,
             split=split,
         )

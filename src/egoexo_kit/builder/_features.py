@@ -17,7 +17,7 @@ __all__ = ["run_features"]
 
 def run_features(unit: Unit) -> dict[str, Any]:
     """Extract ``features/<name>/`` rows of every view of one built take; returns the files written."""
-    from egoexo_kit.features import extract_features
+    from egoexo_kit.features import CONFIG_NAME, extract_features
     from egoexo_kit.release import ReleaseIndex
 
     cfg = unit.config
@@ -25,5 +25,8 @@ def run_features(unit: Unit) -> dict[str, Any]:
     take = ReleaseIndex.open(unit.out).take(unit.name)
     for old in (unit.out / "features" / cfg.features_name).glob(f"{take.uid}_*.pt"):
         old.unlink()
-    done = extract_features(unit.out, backbone=cfg.features, name=cfg.features_name, takes=[take.uid])
-    return {"take_name": unit.name, "files": len(done)}
+    done = extract_features(
+        unit.out, backbone=cfg.features, name=cfg.features_name, takes=[take.uid], lock=False
+    )  # the build holds the features folder's lock for the whole stage
+    outputs = [r.path for r in done] + [unit.out / "features" / cfg.features_name / CONFIG_NAME]
+    return {"take_name": unit.name, "files": len(done), "outputs": outputs}

@@ -48,13 +48,19 @@ def _write_tables(out: Path, *, manifests: list[dict[str, Any]], tasks: dict[int
     write_json(out / "metadata.json", {"tasks": {str(k): v for k, v in sorted(tasks.items())}})
 
 
-def write_metadata(out: Path, *, captures: list[str]) -> tuple[int, int]:
+def write_metadata(out: Path, *, captures: list[str], takes: set[str] | None = None) -> tuple[int, int]:
     """Write ``takes.json``, ``captures.json`` and the other metadata files for the built takes.
+
+    Args:
+        out: the release folder.
+        captures: the captures whose cut plans list the takes.
+        takes: the take names to list (the build passes those its ledger finds intact); ``None``: every
+            take whose folder exists.
 
     Returns:
         The number of takes and captures written.
     """
-    caps, takes, manifests, tasks = [], [], [], {}
+    caps, records, manifests, tasks = [], [], [], {}
     for name in captures:
         plan = read_plan(out, name)
         raw = read_raw_capture(plan["raw"])
@@ -99,10 +105,11 @@ def write_metadata(out: Path, *, captures: list[str]) -> tuple[int, int]:
             rec["has_trimmed_eye_gaze"] = (take_dir / "eye_gaze").is_dir()
             rec["has_trimmed_trajectory"] = (take_dir / "trajectory" / "closed_loop_trajectory.csv").is_file()
             rec["frame_aligned_videos"] = _present(rec["frame_aligned_videos"], take_dir)
-            if take_dir.is_dir():
-                takes.append(rec)
+            listed = take_dir.is_dir() if takes is None else w["take_name"] in takes
+            if listed:
+                records.append(rec)
                 tasks[rec["task_id"]] = rec["task_name"]
     _write_tables(out, manifests=manifests, tasks=tasks)
-    write_json(out / "takes.json", takes)
+    write_json(out / "takes.json", records)
     write_json(out / "captures.json", caps)
-    return len(takes), len(caps)
+    return len(records), len(caps)

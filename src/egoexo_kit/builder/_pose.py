@@ -166,5 +166,6 @@ def run_pose(unit: Unit) -> dict[str, Any]:
     else:
         keypoints = detect_keypoints(take, load_detector(spec), frames=range(take.n_frames), views=views)
     _, ann = triangulate_take(take, kind="body", keypoints=keypoints)
-    write_json(pose_path(unit.out, take.uid), ann)
-    return {"take_name": unit.name, "frames": len(ann)}
+    path = pose_path(unit.out, take.uid)
+    write_json(path, ann)
+    return {"take_name": unit.name, "frames": len(ann), "outputs": [path]}

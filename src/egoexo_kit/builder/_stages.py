@@ -22,12 +22,12 @@ from egoexo_kit._io import atomic_dir, write_json
 from egoexo_kit.builder._config import BuildConfig
 from egoexo_kit.builder._cut import TakeWindow, detect_takes, stream_frames, take_window, timesync_table
 from egoexo_kit.builder._features import run_features
-from egoexo_kit.builder._ledger import Ledger
+from egoexo_kit.builder._ledger import Ledger, fingerprints
 from egoexo_kit.builder._pose import run_pose
 from egoexo_kit.builder._raw import RawCapture, RawDevice, RawStream, read_raw_capture
 from egoexo_kit.builder._sync import CaptureSync, sync_capture
 from egoexo_kit.builder._trim import copy_capture_eye_gaze, trim_csv, trim_eye_gaze, trim_jsonl
-from egoexo_kit.builder._unit import Unit, plan_path, read_plan, state_dir
+from egoexo_kit.builder._unit import Unit, ledger_path, plan_path, read_plan, state_dir
 from egoexo_kit.release import load_json
 from egoexo_kit.release.writers import write_pcm_wav
 from egoexo_kit.sensors import read_audio
@@ -85,7 +85,11 @@ def run_sync(unit: Unit) -> dict[str, Any]:
         "takes": [dataclasses.asdict(w) for w in windows],
     }
     write_json(plan_path(unit.out, capture.capture_name), plan, indent=2)
-    return report
+    state = state_dir(unit.out, capture.capture_name)
+    return {
+        **report,
+        "outputs": [unit.out / "captures" / capture.capture_name, state / "sync.json", state / "plan.json"],
+    }
 
 
 def _frames(source: RawDevice | RawStream, ks: list[int]) -> Iterator[np.ndarray]:
@@ -189,32 +193,27 @@ def run_take(unit: Unit) -> dict[str, Any]:
         if (mps / "eye_gaze").is_dir():
             ns = aria.frame_ns[np.asarray(window.frames[aria.device], dtype=np.int64)]
             trim_eye_gaze(mps / "eye_gaze", tmp / "eye_gaze", aria_ns=window.aria_ns, frame_ns=ns)
-    return {"take_name": unit.name, "frames": window.n_frames}
+    return {"take_name": unit.name, "frames": window.n_frames, "outputs": [unit.out / "takes" / unit.name]}
 
 
 RUN = {"sync": run_sync, "takes": run_take, "pose": run_pose, "features": run_features}
-_TARGET = {"sync": "captures", "takes": "takes"}
-"""Folder of the stages that write through a temp folder (``pose`` writes one file atomically)."""
-
-
-def _clear_partial(unit: Unit) -> None:
-    """Delete temp folders a crashed earlier run of this unit left beside its target."""
-    if unit.stage not in _TARGET:
-        return
-    parent = unit.out / _TARGET[unit.stage]
-    for tmp in parent.glob(f".{unit.name}.*.tmp") if parent.is_dir() else []:
-        shutil.rmtree(tmp, ignore_errors=True)
+"""Each stage's unit function; its result's ``outputs`` lists the files and folders it wrote."""
 
 
 def run_unit(unit: Unit) -> dict[str, Any]:
-    """Run one unit and record its start, finish or failure in the output's ledger."""
-    ledger = Ledger(unit.out / ".egoexo-kit" / "build" / "ledger.jsonl")
+    """Run one unit and record its start, finish or failure in the output's ledger.
+
+    The ``done`` line carries the fingerprints of the files the unit wrote, which a later run checks
+    before it trusts the unit (:func:`~egoexo_kit.builder._ledger.intact`). Temp folders of a killed
+    earlier run are not this function's business: the build clears them under the folder's lock.
+    """
+    ledger = Ledger(ledger_path(unit.out))
     ledger.record(unit.id, "started", key=unit.key)
-    _clear_partial(unit)
     try:
         result = RUN[unit.stage](unit)
+        outputs = fingerprints(unit.out, result.pop("outputs", []))
     except BaseException as e:
         ledger.record(unit.id, "failed", key=unit.key, error=str(e))
         raise
-    ledger.record(unit.id, "done", key=unit.key)
+    ledger.record(unit.id, "done", key=unit.key, outputs=outputs)
     return result

@@ -14,7 +14,7 @@ from egoexo_kit.builder._config import BuildConfig
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import load_json
 
-__all__ = ["Unit", "plan_path", "read_plan", "state_dir"]
+__all__ = ["Unit", "ledger_path", "plan_path", "read_plan", "state_dir", "unit_id"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,17 @@ class Unit:
     @property
     def id(self) -> str:
         """``stage:name``, the ledger's unit name."""
-        return f"{self.stage}:{self.name}"
+        return unit_id(self.stage, self.name)
+
+
+def unit_id(stage: str, name: str) -> str:
+    """The ledger's name of the unit of ``stage`` for capture or take ``name``."""
+    return f"{stage}:{name}"
+
+
+def ledger_path(out: Path) -> Path:
+    """The build's ledger of ``out`` (:class:`~egoexo_kit.builder._ledger.Ledger`)."""
+    return out / ".egoexo-kit" / "build" / "ledger.jsonl"
 
 
 def state_dir(out: Path, capture: str) -> Path:

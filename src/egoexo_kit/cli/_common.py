@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -74,10 +73,8 @@ def handle_errors(fn: F) -> F:
                 raise
             print_error(str(e))
             raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, click.exceptions.ClickException):
-            raise
         except Exception as e:  # a bug: still one line, and the way to the traceback
-            if debug_enabled():
+            if debug_enabled() or type(e).__module__.startswith("click."):  # typer.Exit, usage errors
                 raise
             print_error(
                 f"internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]}"

@@ -68,3 +68,4 @@ def annotations(
         render_timeline(t, fams)
     notes = [*release.warnings, *release_annotations(release).warnings]
     print_notes([n for n in notes if n.path == "takes.json" or t.uid in n.path or t.uid in n.message])
+    print_notes(release_annotations(release).errors, what="skipped malformed file")

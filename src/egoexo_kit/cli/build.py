@@ -15,6 +15,7 @@ from pathlib import Path
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from egoexo_kit.builder import STAGES, BuildConfig, build, pose_qa, sync_qa
@@ -65,10 +66,14 @@ def render_pose_qa(rows: list[dict]) -> None:
         console.print(f"automatic body pose {r['take']}: {r['frames']} frames, {r['joints']} 3D joints{err}")
 
 
-def run_build(raw: Path, out: Path, config: BuildConfig) -> tuple[list[dict], list[dict]]:
-    """Build; the sync QA rows and the pose QA rows."""
+def run_build(
+    raw: Path, out: Path, config: BuildConfig, *, wait: float = 0.0
+) -> tuple[list[dict], list[dict]]:
+    """Build (waiting up to ``wait`` s for another run writing ``out``); the sync and pose QA rows."""
     with stage_progress() as progress:
-        result = build(raw, out, config, progress=progress)
+        result = build(raw, out, config, progress=progress, wait=wait)
+    for w in result.warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     ran = ", ".join(
         f"{s}: {len(u)} run, {len(result.skipped.get(s, []))} done before" for s, u in result.ran.items()
     )
@@ -98,6 +103,14 @@ def build_cmd(
     downscaled: bool = typer.Option(True, "--downscaled/--no-downscaled", help="Write downscaled/448/."),
     collage: bool = typer.Option(True, "--collage/--no-collage", help="Write ego_preview.mp4."),
     force: bool = typer.Option(False, "--force", help="Rerun units the ledger says are finished."),
+    wait: float = typer.Option(
+        0.0,
+        "--wait",
+        min=0.0,
+        metavar="SECONDS",
+        help="Wait up to SECONDS for another run writing OUT (a build or download) to finish; "
+        "default: refuse at once, naming it.",
+    ),
     detector: str = typer.Option(
         "auto",
         "--detector",
@@ -114,7 +127,10 @@ def build_cmd(
 ) -> None:
     """Build a release from raw captures: sync, takes (aligned H.264, 448p), metadata, pose, features.
 
-    Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/).
+    Resumable: finished units are skipped (ledger in OUT/.egoexo-kit/build/), but only while the
+    files each one wrote are still there and unchanged (size and hash): a deleted or damaged take is
+    built again. One build at a time writes OUT (a second one is refused, or waits with --wait);
+    what a killed build left half-written is deleted by the next.
     The examples generate a raw capture, then build it.
 
     Examples:
@@ -139,7 +155,7 @@ def build_cmd(
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
-    rows, poses = run_build(raw, out, config)
+    rows, poses = run_build(raw, out, config, wait=wait)
     if as_json:
         print_json(rows)
     else:

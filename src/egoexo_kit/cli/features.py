@@ -61,9 +61,19 @@ def features(
     size: int | None = typer.Option(None, "--size", min=1, help="Input side of model backbones (224)."),
     out: Path | None = typer.Option(None, "--out", help="Root to write features/ under (default: release)."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster (default: local)."),
+    wait: float = typer.Option(
+        0.0,
+        "--wait",
+        min=0.0,
+        metavar="SECONDS",
+        help="Wait up to SECONDS for another run writing the same features/NAME/ folder; "
+        "default: refuse at once, naming it.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Extract features per take and view; resumable (finished files are skipped).
+
+    One run at a time writes a features/NAME/ folder (a second is refused, or waits with --wait).
 
     Example: egoexo-kit features ./egoexo --backbone stats --views cam01 --window-s 1.0667 --stride-s 0.5333
     """
@@ -87,6 +97,7 @@ def features(
             size=size,
             out=out,
             ray_address=ray_address,
+            wait=wait,
             on_done=lambda done, total: update("extracting features", done, total),
         )
     if as_json:

@@ -1,5 +1,9 @@
 """``egoexo-kit query``: run SQL against the release's annotation catalog (DuckDB over Parquet).
 
+The SQL runs sandboxed (:func:`egoexo_kit.annotations.run_query`): read statements over the catalog's
+tables only; a statement that would read or write a file, attach a database, load an extension or
+change a setting ends in one ``error: query refused: …`` line and exit 2.
+
 Examples:
     egoexo-kit query ./egoexo "SELECT scenario, count(*) FROM keysteps GROUP BY ALL"
     egoexo-kit query ./egoexo "SELECT * FROM atomic_descriptions WHERE text ILIKE '%elbow%'" --json
@@ -17,15 +21,14 @@ import typer
 from rich.table import Table
 
 from egoexo_kit import open_release
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, print_notes, progress_bar
-from egoexo_kit.errors import EgoExoKitError
-from egoexo_kit.extras import require
+from egoexo_kit.annotations import run_query
+from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes, progress_bar
 from egoexo_kit.release import Problem
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["open_catalog", "query", "render_records", "render_rows", "run_sql"]
+__all__ = ["open_catalog", "query", "render_records", "render_rows"]
 
 
 def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
@@ -33,22 +36,11 @@ def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
     release = open_release(path)
     with progress_bar("catalog") as update:
         con = release.catalog(progress=update)
-    errors = con.execute("SELECT path, message FROM catalog_errors").fetchall()
-    for _, message in errors:
-        err_console.print(f"[yellow]skipped malformed file:[/] {message}", highlight=False, soft_wrap=True)
+    errors = con.execute("SELECT path, location, message FROM catalog_errors ORDER BY path, location")
+    print_notes([Problem(*row) for row in errors.fetchall()], what="skipped malformed file")
     warnings = con.execute("SELECT path, pointer, message FROM catalog_warnings ORDER BY path, pointer")
     print_notes([Problem(*row) for row in warnings.fetchall()], what="note")
     return con
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Column names and rows of a query; a DuckDB error becomes an :class:`EgoExoKitError`."""
-    duckdb = require("duckdb", extra="catalog", what="egoexo-kit query")
-    try:
-        cur = con.execute(sql)
-        return [d[0] for d in cur.description or []], cur.fetchall()
-    except duckdb.Error as e:
-        raise EgoExoKitError(f"SQL error: {str(e).splitlines()[0]}") from None
 
 
 def _cell(value: Any) -> str:
@@ -95,9 +87,12 @@ def query(
 ) -> None:
     """Run SQL against the annotation catalog (built or updated first, only changed files are read).
 
+    Read statements only (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) over the catalog's
+    tables: files, other databases, extensions and settings are refused.
+
     Example: egoexo-kit query ./egoexo "SELECT take_name, count(*) FROM keysteps GROUP BY ALL"
     """
-    columns, rows = run_sql(open_catalog(path), sql)
+    columns, rows = run_query(open_catalog(path), sql)
     if as_json:
         print_json([dict(zip(columns, r, strict=True)) for r in rows])
     elif as_csv:

@@ -4,6 +4,7 @@ Examples:
     egoexo-kit validate ./egoexo
     egoexo-kit validate ./egoexo --json > report.json
     egoexo-kit validate ./egoexo --strict --no-videos
+    egoexo-kit validate ./egoexo --deep
 """
 
 from __future__ import annotations
@@ -27,10 +28,24 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help='Print {"ok", "errors", "warnings"} as JSON.'),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     videos: bool = typer.Option(
-        True, "--videos/--no-videos", help="Count MP4 frames against the timesync window."
+        True,
+        "--videos/--no-videos",
+        help="Count MP4 frames against the timesync window and decode the first packets of each "
+        "MP4's first and last GOP.",
+    ),
+    deep: bool = typer.Option(
+        False,
+        "--deep",
+        help="Also decode every packet of every MP4 (finds bit-flipped payloads, located by frame; "
+        "about as slow as decoding the release) and hash each file whose part manifest has a checksum.",
     ),
 ) -> None:
-    """Check a release: JSON structure, cross-references, files, CSV sanity, video frame counts.
+    """Check a release: JSON structure, cross-references, ranges, files, CSV rows, videos, manifest sizes.
+
+    Every problem is listed with its file and location (JSON pointer, CSV line, frame); row, frame and
+    packet problems are listed up to 20 per file, then counted. Video payloads: by default only the
+    start of each MP4's first and last GOP is decoded (cheap), and files listed in a <part>/manifest.json
+    are compared with its size; --deep decodes every packet and compares manifest checksums.
 
     Exit status 0 when there are no errors, 1 otherwise. Example: egoexo-kit validate ./egoexo --json
     """
@@ -39,7 +54,7 @@ def validate(
             f"{path}: release folder does not exist" if not path.exists() else f"{path}: not a folder"
         )
     if as_json:
-        report = validate_release(path, strict=strict, check_videos=videos)
+        report = validate_release(path, strict=strict, check_videos=videos, deep=deep)
         print_json(report.to_json())
     else:
         with Progress(
@@ -56,7 +71,7 @@ def validate(
                     tasks[stage] = bar.add_task(f"checking {stage}", total=total)
                 bar.update(tasks[stage], completed=done + 1)
 
-            report = validate_release(path, strict=strict, check_videos=videos, progress=progress)
+            report = validate_release(path, strict=strict, check_videos=videos, deep=deep, progress=progress)
         render_report(report)
     raise typer.Exit(0 if report.ok else 1)
 

@@ -1,249 +1,48 @@
-"""``download``: plan a selection from the manifests, check what is on disk, fetch the rest, report.
+"""``download``: under the download root's lock, check what is on disk, fetch the rest, check again, report.
 
 Nothing is skipped silently: every selected file ends in the report as verified (and how) or failed
-(and why); ``report.ok`` is true only when every selected file is present and verified.
+(and why); ``report.ok`` is true only when every selected file is present and verified *on disk at
+the end of the run*. One run writes into a folder at a time (:func:`lock_root`); a killed run leaves
+only resumable ``.part`` files and temporary siblings that the next holder of the lock clears.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from egoexo_kit._io import write_json
-from egoexo_kit.download._manifest import (
-    ManifestEntry,
-    expand_parts,
-    parse_checksum,
-    parse_manifest,
-    unknown_parts,
-)
-from egoexo_kit.download._select import CameraIndex, Selected, Selection, select
-from egoexo_kit.download._sources import MissingObject, S3Source, Source
+from egoexo_kit._io import remove_stale_temps
+from egoexo_kit._lock import LOCK_NAME, folder_lock
+from egoexo_kit.download._manifest import parse_checksum
+from egoexo_kit.download._plan import Plan, PlannedFile
+from egoexo_kit.download._redact import redact_url
+from egoexo_kit.download._sources import Source
+from egoexo_kit.download._state import STATE_FILE, DiskStamp, VerifyState
 from egoexo_kit.download._transfer import (
+    ChangedOnDisk,
     FileJob,
     FileResult,
     Interrupted,
+    LocalWriteError,
     TransferPolicy,
     discard_partial,
     fetch_file,
-    hash_file,
+    hash_on_disk,
     part_path,
-    retrying,
 )
-from egoexo_kit.errors import DownloadError, EgoExoKitError, FormatError
-from egoexo_kit.release import safe_join
+from egoexo_kit.errors import DownloadError, EgoExoKitError
 
-__all__ = ["DownloadReport", "Plan", "PlannedFile", "download", "plan_download", "stale_files"]
+__all__ = ["LOCK_WHAT", "DownloadReport", "DownloadStopped", "download", "lock_root", "stale_files"]
 
-STATE_FILE = ".egoexo-kit/download-state.json"
-"""Per-file record of what was verified (size, mtime, sha256), so a rerun need not re-hash terabytes."""
-
-
-@dataclass(frozen=True)
-class PlannedFile:
-    """A selected file with its address and destination."""
-
-    part: str
-    uid: str | None
-    relative_path: str
-    url: str
-    dest: Path
-    size: int | None
-    checksum: str | None
-
-
-@dataclass
-class PartSize:
-    """Size of a selection in one part."""
-
-    files: int = 0
-    bytes: int = 0
-    on_disk: int = 0
-    """Bytes already on disk at the expected size (final files) or as ``.part`` prefixes."""
-
-
-@dataclass
-class Plan:
-    """What a download would fetch; :func:`download` runs it. Building a plan writes nothing."""
-
-    out: Path
-    source: Source
-    files: list[PlannedFile]
-    parts: dict[str, PartSize]
-    warnings: list[str] = field(default_factory=list)
-    problems: list[FileResult] = field(default_factory=list)
-    """Selected files that cannot be fetched at all (their size could not be found)."""
-
-    @property
-    def total_bytes(self) -> int:
-        """Bytes of the whole selection."""
-        return sum(p.bytes for p in self.parts.values())
-
-    @property
-    def to_fetch_bytes(self) -> int:
-        """Bytes not yet on disk (an upper bound: present files may still fail verification)."""
-        return sum(p.bytes - p.on_disk for p in self.parts.values())
-
-
-def _read_manifests(
-    source: Source, parts: list[str], *, policy: TransferPolicy
-) -> dict[str, tuple[str, list[ManifestEntry]]]:
-    out, missing = {}, []
-    for part in parts:
-        url = source.manifest_url(part)
-        try:
-            text = retrying(lambda u=url: source.read(u), policy=policy)
-        except MissingObject:
-            missing.append(part)
-            continue
-        except DownloadError as e:
-            raise _human(e, source) from e
-        out[part] = (url, parse_manifest(text, source=url))
-    if missing:
-        odd = unknown_parts(missing)
-        hint = f" ({', '.join(odd)}: not a part name egoexo-kit knows; misspelt?)" if odd else ""
-        raise DownloadError(
-            f"no manifest for part(s) {', '.join(missing)} at {source.label}{hint} "
-            f"(looked for {source.manifest_url(missing[0])}). Check --source and --release; "
-            "the parts present there are the ones with a <release>/<part>/manifest.json."
-        )
-    return out
-
-
-def _human(err: DownloadError, source: Source) -> DownloadError:
-    """The credential/endpoint preflight message: which profile, which endpoint, what to do."""
-    text = err.message
-    profile = getattr(source, "profile", None) or os.environ.get("AWS_PROFILE") or "default"
-    if "access denied" in text or "credentials" in text.lower():
-        return DownloadError(
-            f"{source.label} refused access ({text}) using AWS profile {profile!r}. "
-            "Check the keys of that profile (`aws configure list --profile NAME`), pass --s3-profile, "
-            "or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; for the official bucket the keys come "
-            "with the approved Ego-Exo4D licence.",
-            path=err.path,
-        )
-    where = "--source, --endpoint-url, AWS_ENDPOINT_URL" if isinstance(source, S3Source) else "--source"
-    return DownloadError(
-        f"cannot read from {source.label}: {text}. Check the address ({where}) and the network, "
-        "then rerun: finished files are kept and partial ones resume.",
-        path=err.path,
-    )
-
-
-def _camera_index(
-    source: Source, manifests: dict[str, tuple[str, list[ManifestEntry]]], *, policy: TransferPolicy
-) -> CameraIndex:
-    meta = manifests.get("metadata") or _read_manifests(source, ["metadata"], policy=policy)["metadata"]
-    for entry in meta[1]:
-        for spec in entry.paths:
-            if spec.relative_path == "takes.json":
-                url = source.file_url(spec.source_path, spec.relative_path)
-                try:
-                    raw = json.loads(retrying(lambda u=url: source.read(u), policy=policy))
-                except json.JSONDecodeError as e:
-                    raise FormatError(f"invalid JSON: {e.msg}", path=url, line=e.lineno) from e
-                except DownloadError as e:
-                    raise _human(e, source) from e
-                return CameraIndex.from_takes_json(raw, source=url)
-    raise DownloadError(f"camera selection needs takes.json, but the metadata manifest {meta[0]} lists none")
-
-
-def plan_download(
-    out: str | Path,
-    *,
-    source: Source,
-    selection: Selection,
-    workers: int = 8,
-    policy: TransferPolicy | None = None,
-) -> Plan:
-    """Read the manifests of the selected parts and decide every file to fetch; writes nothing.
-
-    Transient failures reading manifests (and sizes) are retried as ``policy`` says.
-
-    Raises:
-        DownloadError: a manifest is missing or the source refuses access (a human message).
-        FormatError: a manifest is malformed (located).
-        UnsafePathError: a ``relative_path`` would escape ``out``: the whole download is refused.
-        ValueError: a part name that cannot be a folder name.
-    """
-    out = Path(out)
-    policy = policy or TransferPolicy()
-    parts = expand_parts(list(selection.parts))
-    manifests = _read_manifests(source, parts, policy=policy)
-    cameras = _camera_index(source, manifests, policy=policy) if selection.by_camera else None
-    warnings = [  # the official client downloads any part with a manifest; so do we, with a note
-        f"part {p!r} is not one egoexo-kit knows; downloading it as {manifests[p][0]} lists it"
-        for p in unknown_parts(parts)
-    ]
-    if selection.benchmarks:
-        known = {b for _, entries in manifests.values() for e in entries for b in e.benchmarks or ()}
-        unknown = sorted(selection.benchmarks - known)
-        if unknown:
-            warnings.append(f"benchmark(s) {', '.join(unknown)} appear in no selected manifest")
-    if cameras is not None:  # odd takes.json records: left out, their camera files not selected
-        warnings.extend(f"{e} (take left out of the camera selection)" for e in cameras.skipped)
-    if cameras is not None and selection.best_exo_only:
-        n = sum(1 for t in cameras.takes.values() if not t.best_exo)
-        if n:
-            warnings.append(f"{n} take(s) have no best_exo: only their ego cameras are selected")
-    chosen: list[Selected] = list(select(manifests, selection, cameras=cameras))
-    files = []
-    for s in chosen:
-        dest = safe_join(out, s.spec.relative_path, source=s.manifest, pointer=s.pointer + "/relative_path")
-        url = source.file_url(s.spec.source_path, s.spec.relative_path)
-        files.append(
-            PlannedFile(s.part, s.uid, s.spec.relative_path, url, dest, s.spec.size, s.spec.checksum)
-        )
-    problems = []
-    unsized = [f for f in files if f.size is None]
-    if unsized:  # official step 3: ask the source for sizes the manifest lacks
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            stats = list(pool.map(lambda f: _stat(source, f, policy), unsized))
-        sizes = {f.relative_path: s for f, s in zip(unsized, stats, strict=True)}
-        kept = []
-        for f in files:
-            got = sizes.get(f.relative_path, f.size)
-            if isinstance(got, str):
-                problems.append(
-                    FileResult(f.relative_path, f.part, ok=False, reason=f"cannot get its size: {got}")
-                )
-            else:
-                kept.append(replace(f, size=got))
-        files = kept
-    table = {p: PartSize() for p in parts}
-    for f in files:
-        row = table[f.part]
-        row.files += 1
-        row.bytes += f.size or 0
-        row.on_disk += _on_disk(f)
-    return Plan(out, source, files, table, warnings, problems)
-
-
-def _stat(source: Source, f: PlannedFile, policy: TransferPolicy) -> int | str:
-    try:
-        return retrying(lambda: source.stat(f.url), policy=policy)[0]
-    except DownloadError as e:
-        return e.message
-
-
-def _on_disk(f: PlannedFile) -> int:
-    try:
-        size = f.dest.stat().st_size
-        if size == f.size:
-            return size
-    except OSError:
-        pass
-    try:
-        return min(part_path(f.dest).stat().st_size, f.size or 0)
-    except OSError:
-        return 0
+LOCK_WHAT = "egoexo-kit download"
+"""How a download names itself in the root's lock (what a refused second run prints)."""
 
 
 @dataclass
@@ -256,13 +55,28 @@ class DownloadReport:
 
     @property
     def ok(self) -> bool:
-        """Every selected file is present and verified."""
+        """Every selected file is present and verified on disk."""
         return all(r.ok for r in self.results)
 
     @property
     def failed(self) -> list[FileResult]:
         """The files that are not present and verified, each with its reason."""
         return [r for r in self.results if not r.ok]
+
+    @property
+    def reverified(self) -> list[FileResult]:
+        """Files already there whose bytes were hashed again in this run (``--verify``, or no record)."""
+        return [r for r in self.results if r.ok and r.reverified]
+
+    @property
+    def repaired(self) -> list[FileResult]:
+        """Files that were on disk but wrong (size or hash), now replaced by a verified copy."""
+        return [r for r in self.results if r.ok and r.repaired]
+
+    @property
+    def refused(self) -> list[FileResult]:
+        """Manifest records refused before any transfer (unsafe ``relative_path``)."""
+        return [r for r in self.results if r.refused]
 
     @property
     def fetched_bytes(self) -> int:
@@ -278,88 +92,160 @@ class DownloadReport:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """A machine-readable form of the report."""
+        """A machine-readable form of the report (URLs redacted)."""
         return {
             "ok": self.ok,
             "files": len(self.results),
             "fetched_bytes": self.fetched_bytes,
             "counts": self.counts(),
-            "failed": [{"path": r.relative_path, "part": r.part, "reason": r.reason} for r in self.failed],
-            "warnings": self.warnings,
+            "reverified": [r.relative_path for r in self.reverified],
+            "repaired": [r.relative_path for r in self.repaired],
+            "refused": [r.relative_path for r in self.refused],
+            "failed": [
+                {"path": r.relative_path, "part": r.part, "reason": redact_url(r.reason or "")}
+                for r in self.failed
+            ],
+            "warnings": [redact_url(w) for w in self.warnings],
         }
 
 
-class _State:
-    """The verification record in ``<out>/.egoexo-kit/download-state.json`` (rebuildable cache)."""
+class DownloadStopped(DownloadError):
+    """The run stopped early for a reason every file shares (disk full, read-only): see :attr:`report`."""
 
-    def __init__(self, out: Path, *, enabled: bool) -> None:
-        self.path = out / STATE_FILE
-        self.enabled = enabled
-        self.lock = threading.Lock()
-        self.last_save = time.monotonic()
+    def __init__(self, message: str, *, path: str | Path | None, report: DownloadReport) -> None:
+        super().__init__(message, path=path)
+        self.report = report
+        """What was verified before the stop, and every other selected file as failed."""
+
+
+def _root_problem(out: Path) -> str | None:
+    """Why ``out`` cannot be the download root (a file, or under one), or ``None``."""
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                return f"{p} is a file" if p == out else f"{p} is a file, so no folder can be made under it"
+            return None
+    return None
+
+
+@contextlib.contextmanager
+def lock_root(out: str | Path, *, wait: float = 0.0) -> Iterator[Path]:
+    """Hold the download root's writer lock for the block (creating the root), then clear stale temps.
+
+    One download writes into a folder at a time: a second one is refused at once with a
+    :class:`~egoexo_kit.errors.BusyError` naming the holder, or waits up to ``wait`` seconds for it.
+    The kernel releases the lock however its holder ends (``kill -9`` included). Holding it, the
+    temporary files a killed run left in ``.egoexo-kit/`` are deleted; ``.part`` files stay (they
+    resume, and each is checked against the manifest when used).
+
+    Raises:
+        BusyError: another run holds the lock (after ``wait`` seconds).
+        DownloadError: ``out`` is a file or lies under one, or cannot be created or written.
+    """
+    out = Path(out)
+    problem = _root_problem(out)
+    if problem:
+        raise DownloadError(f"cannot use it as the download root: {problem}", path=out)
+    with contextlib.ExitStack() as stack:
         try:
-            self.data: dict[str, dict[str, Any]] = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.data = {}
-
-    def hit(self, f: PlannedFile) -> dict[str, Any] | None:
-        rec = self.data.get(f.relative_path)
-        try:
-            st = f.dest.stat()
-        except OSError:
-            return None
-        if not rec or rec.get("size") != st.st_size or rec.get("mtime_ns") != st.st_mtime_ns:
-            return None
-        want = parse_checksum(f.checksum)
-        if want is not None and (want.algorithm != "sha256" or want.hexdigest != rec.get("sha256")):
-            return None
-        return rec
-
-    def record(self, f: PlannedFile, r: FileResult) -> None:
-        with self.lock:
-            if r.ok and r.sha256:
-                st = f.dest.stat()
-                self.data[f.relative_path] = {
-                    "size": st.st_size,
-                    "mtime_ns": st.st_mtime_ns,
-                    "sha256": r.sha256,
-                    "method": r.method,
-                }
-            if time.monotonic() - self.last_save > 2.0:
-                self.save()
-
-    def save(self) -> None:
-        if self.enabled:
-            self.last_save = time.monotonic()
-            write_json(self.path, self.data)
+            stack.enter_context(folder_lock(out, what=LOCK_WHAT, wait=wait))
+        except OSError as e:
+            raise DownloadError(
+                f"cannot use it as the download root: {e.strerror or e}", path=e.filename or out
+            ) from e
+        remove_stale_temps(out / STATE_FILE.split("/", 1)[0])
+        yield out
 
 
-def _check_present(f: PlannedFile, source: Source, state: _State) -> FileResult | None:
-    """A verified result if ``f`` is already complete on disk, else ``None`` (fetch it)."""
-    try:
-        size = f.dest.stat().st_size
-    except OSError:
-        return None
-    if size != f.size:
-        return None
-    rec = state.hit(f)
-    if rec is not None:
-        return FileResult(
-            f.relative_path, f.part, ok=True, method=rec["method"], cached=True, sha256=rec["sha256"]
-        )
+def _present(
+    f: PlannedFile, source: Source, state: VerifyState, *, verify: bool, on_verify: Callable[[int], None]
+) -> tuple[FileResult | None, bool]:
+    """``(verified result, False)`` if ``f`` is complete on disk, else ``(None, a wrong copy is there)``.
+
+    The size is always checked. A file whose record (size, mtime, inode, hash) still matches is
+    trusted unless ``verify``; any other is hashed and compared with the manifest's hash, else the
+    source's, else (``verify``) the sha256 this folder's record holds.
+    """
+    stamp = DiskStamp.of(f.dest)
+    if stamp is None:
+        return None, f.dest.exists() or f.dest.is_symlink()
+    if stamp.size != f.size:
+        return None, True
     want = parse_checksum(f.checksum)
+    rec = None if verify else state.hit(f.relative_path, stamp, want)
+    if rec is not None:
+        checked = want or (parse_checksum(rec["verified"]) if rec.get("verified") else None)
+        return FileResult(
+            f.relative_path,
+            f.part,
+            ok=True,
+            method=rec["method"],
+            cached=True,
+            sha256=rec["sha256"],
+            size=stamp.size,
+            stamp=stamp,
+            checksum=checked,
+        ), False
     if want is None:
         try:
             want = source.stat(f.url)[1]
         except DownloadError:
             want = None
-    sha = hash_file(f.dest).hexdigest()
-    if want is not None:
-        got = sha if want.algorithm == "sha256" else hash_file(f.dest, want.algorithm).hexdigest()
-        if got != want.hexdigest:
-            return None  # stale or damaged: fetch again (the new copy replaces it only once verified)
-    method = want.algorithm if want is not None else "size"
-    return FileResult(f.relative_path, f.part, ok=True, method=method, cached=True, sha256=sha, size=size)
+    algorithms = ("sha256",) if want is None or want.algorithm == "sha256" else ("sha256", want.algorithm)
+    try:
+        stamp, hashes = hash_on_disk(f.dest, algorithms, on_chunk=on_verify)
+    except ChangedOnDisk:
+        return None, True
+    recorded = state.recorded_sha256(f.relative_path) if verify and want is None else None
+    if (want is not None and hashes[want.algorithm] != want.hexdigest) or (
+        recorded is not None and hashes["sha256"] != recorded
+    ):
+        return None, True  # stale or damaged: fetch again (the new copy replaces it only once verified)
+    return FileResult(
+        f.relative_path,
+        f.part,
+        ok=True,
+        method=want.algorithm if want is not None else "size",
+        cached=True,
+        reverified=True,
+        sha256=hashes["sha256"],
+        size=stamp.size,
+        stamp=stamp,
+        checksum=want,
+    ), False
+
+
+def _record(state: VerifyState, r: FileResult) -> None:
+    if r.ok and r.sha256 and r.stamp is not None and r.method:
+        state.record(r.relative_path, r.stamp, sha256=r.sha256, method=r.method, verified=r.checksum)
+
+
+def _final_check(f: PlannedFile, r: FileResult, state: VerifyState) -> FileResult:
+    """``r``, or a failure if the file is not on disk as verified at the end of the run.
+
+    A file whose stamp (size, mtime, inode) is the one it had when hashed still holds those bytes;
+    one that changed since is hashed again and must give the same sha256.
+    """
+    if not r.ok:
+        return r
+    now = DiskStamp.of(f.dest)
+    why = None
+    if now is None:
+        why = "missing at the end of the run (deleted by another program?)"
+    elif now.size != f.size:
+        why = f"{now.size} bytes on disk at the end of the run, expected {f.size}"
+    elif r.stamp is not None and now != r.stamp:
+        try:
+            _, hashes = hash_on_disk(f.dest)
+        except ChangedOnDisk as e:
+            why = e.message
+        else:
+            if hashes["sha256"] != r.sha256:
+                why = "changed on disk after it was verified (another writer?)"
+    if why is None:
+        return r
+    state.forget(f.relative_path)
+    return replace(r, ok=False, reason=why, method=None, cached=False, reverified=False, repaired=False)
 
 
 def download(
@@ -367,75 +253,152 @@ def download(
     *,
     workers: int = 8,
     force: bool = False,
+    verify: bool = False,
+    wait: float = 0.0,
+    lock: bool = True,
     policy: TransferPolicy | None = None,
     on_bytes: Callable[[int], None] = lambda n: None,
     on_file: Callable[[FileResult], None] = lambda r: None,
+    on_verify: Callable[[int], None] = lambda n: None,
 ) -> DownloadReport:
-    """Fetch every file of ``plan`` that is not already present and verified.
+    """Fetch every file of ``plan`` that is not already present and verified, then check them all on disk.
 
     Args:
         plan: from :func:`plan_download`.
         workers: threads transferring files at once (each streams one file).
         force: fetch everything again, ignoring files and partial files on disk.
+        verify: hash every file already there against the manifest's (or source's) hash instead of
+            trusting the record of an earlier run; a file that differs is fetched again (repaired).
+        wait: seconds to wait for another download holding the root's lock (0: refuse at once).
+        lock: take the root's lock (:func:`lock_root`); pass ``False`` only inside ``lock_root(plan.out)``.
         policy: retries, backoff and the per-request stall timeout.
         on_bytes: called with each chunk's byte count (for a progress bar), from worker threads.
         on_file: called with each file's result as it finishes, from worker threads.
+        on_verify: called with the byte count of each chunk hashed to re-check a file already there.
 
     Returns:
-        The integrity report; ``report.ok`` only if every selected file is present and verified.
+        The integrity report; ``report.ok`` only if every selected file is present and verified on
+        disk at the end of the run.
+
+    Raises:
+        BusyError: another run holds the download root (after ``wait`` seconds).
+        DownloadError: the root is a file, lies under one, or cannot be written.
+        DownloadStopped: the disk filled up (or is read-only); its ``report`` says what was done.
     """
-    policy = policy or TransferPolicy()
+    held = lock_root(plan.out, wait=wait) if lock else contextlib.nullcontext()
+    with held:
+        return _run(
+            plan,
+            workers=workers,
+            force=force,
+            verify=verify,
+            policy=policy or TransferPolicy(),
+            on_bytes=on_bytes,
+            on_file=on_file,
+            on_verify=on_verify,
+        )
+
+
+def _run(
+    plan: Plan,
+    *,
+    workers: int,
+    force: bool,
+    verify: bool,
+    policy: TransferPolicy,
+    on_bytes: Callable[[int], None],
+    on_file: Callable[[FileResult], None],
+    on_verify: Callable[[int], None],
+) -> DownloadReport:
     start = time.monotonic()
-    state = _State(plan.out, enabled=True)
+    state = VerifyState(plan.out)
     stop = threading.Event()
 
     def counted(n: int) -> None:
-        if stop.is_set():  # Ctrl-C: every stream stops at its next chunk, its .part kept for a rerun
+        if stop.is_set():  # Ctrl-C or a full disk: every stream stops at its next chunk, its .part kept
             raise Interrupted("interrupted")
         on_bytes(n)
 
     def one(f: PlannedFile) -> FileResult:
+        wrong = False
         try:
             if force:
                 discard_partial(f.dest, ranged=(f.size or 0) > policy.segment_bytes)
             else:
-                done = _check_present(f, plan.source, state)
+                done, wrong = _present(f, plan.source, state, verify=verify, on_verify=on_verify)
                 if done is not None:
-                    state.record(f, done)
+                    _record(state, done)
+                    # a complete file needs no partial one (a killed run's, or another writer's)
+                    discard_partial(f.dest, ranged=(f.size or 0) > policy.segment_bytes)
                     on_bytes(f.size or 0)
                     on_file(done)
                     return done
             job = FileJob(f.url, f.dest, f.size, parse_checksum(f.checksum))
             r = fetch_file(plan.source, job, policy=policy, on_bytes=counted)
-            r.relative_path, r.part = f.relative_path, f.part
-            state.record(f, r)
-        except (OSError, EgoExoKitError) as e:  # local trouble (disk full, permissions): reported, not raised
-            r = FileResult(f.relative_path, f.part, ok=False, reason=f"{type(e).__name__}: {e}")
+            r.relative_path, r.part, r.repaired = f.relative_path, f.part, wrong and r.ok
+            _record(state, r)
+        except LocalWriteError:
+            stop.set()
+            raise
+        except (OSError, EgoExoKitError) as e:  # local trouble (permissions …): reported, not raised
+            r = FileResult(f.relative_path, f.part, ok=False, reason=redact_url(f"{type(e).__name__}: {e}"))
         on_file(r)
         return r
 
     # biggest first: the pool's tail is then small files, not one lone giant
     order = sorted(plan.files, key=lambda f: -(f.size or 0))
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    futures: dict[Future[FileResult], PlannedFile] = {}
     try:
-        futures = [pool.submit(one, f) for f in order]
-        results = [fut.result() for fut in as_completed(futures)]  # a callback's exception stops all
+        futures = {pool.submit(one, f): f for f in order}
+        for fut in as_completed(futures):
+            fut.result()  # a callback's exception (Ctrl-C) or a full disk stops all
+    except LocalWriteError as e:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        state.save()
+        report = _report(plan, futures, state, start=start)
+        raise DownloadStopped(e.message, path=e.path, report=report) from e
     except BaseException:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
+        state.save()
         raise
     finally:
         pool.shutdown(wait=True)
-        state.save()
-    by_path = {r.relative_path: r for r in results}
-    ordered = [by_path[f.relative_path] for f in plan.files]
-    return DownloadReport(ordered + plan.problems, list(plan.warnings), time.monotonic() - start)
+    return _report(plan, futures, state, start=start)
+
+
+def _report(
+    plan: Plan, futures: dict[Future[FileResult], PlannedFile], state: VerifyState, *, start: float
+) -> DownloadReport:
+    """Every selected file's result after the on-disk check; files never tried are failures."""
+    done: dict[str, FileResult] = {}
+    for fut, f in futures.items():
+        if not fut.done() or fut.cancelled():
+            continue
+        err = fut.exception()
+        if err is None:
+            done[f.relative_path] = fut.result()
+        elif isinstance(err, EgoExoKitError):  # the file that stopped the run, with the reason
+            done[f.relative_path] = FileResult(f.relative_path, f.part, ok=False, reason=str(err))
+    results = []
+    for f in plan.files:
+        r = done.get(f.relative_path)
+        if r is None:
+            r = FileResult(f.relative_path, f.part, ok=False, reason="not done: the run stopped")
+        results.append(_final_check(f, r, state))
+    state.save()
+    return DownloadReport(
+        results + plan.problems, [*plan.warnings, *state.warnings], time.monotonic() - start
+    )
 
 
 def stale_files(plan: Plan) -> list[Path]:
     """Files under the download root that the plan does not select (what ``--delete`` removes).
 
-    The verification cache ``.egoexo-kit/`` and the partial files of selected paths are kept.
+    The verification cache ``.egoexo-kit/``, the lock file and the partial files of selected paths
+    are kept (deleting the lock file would let a second run lock a new one beside a live holder).
     """
     keep = {f.dest for f in plan.files} | {part_path(f.dest) for f in plan.files}
 
@@ -444,7 +407,12 @@ def stale_files(plan: Plan) -> list[Path]:
 
     out = []
     for dirpath, dirnames, filenames in os.walk(plan.out):
-        if Path(dirpath) == plan.out and ".egoexo-kit" in dirnames:
+        top = Path(dirpath) == plan.out
+        if top and ".egoexo-kit" in dirnames:
             dirnames.remove(".egoexo-kit")
-        out += [p for p in (Path(dirpath) / n for n in filenames) if not kept(p)]
+        out += [
+            p
+            for p in (Path(dirpath) / n for n in filenames)
+            if not kept(p) and not (top and p.name == LOCK_NAME)
+        ]
     return sorted(out)

@@ -23,6 +23,7 @@ __all__ = [
     "PathSpec",
     "dump_manifest",
     "expand_parts",
+    "load_manifest_json",
     "parse_checksum",
     "parse_manifest",
     "unknown_parts",
@@ -166,9 +167,14 @@ def _check_keys(raw: Any, allowed: tuple[str, ...], *, where: str, source: str) 
 
 def _parse_path(raw: Any, *, where: tuple[object, ...], source: str) -> PathSpec:
     obj = _check_keys(raw, _PATH_FIELDS, where=pointer(*where), source=source)
-    for key in ("source_path", "relative_path"):
-        if not isinstance(obj.get(key), str) or not obj[key]:
-            raise FormatError(f"{key} must be a non-empty string", path=source, pointer=pointer(*where, key))
+    if not isinstance(obj.get("source_path"), str) or not obj["source_path"]:
+        raise FormatError(
+            "source_path must be a non-empty string", path=source, pointer=pointer(*where, "source_path")
+        )
+    if not isinstance(obj.get("relative_path"), str):  # an unsafe value refuses that file alone, in the plan
+        raise FormatError(
+            "relative_path must be a string", path=source, pointer=pointer(*where, "relative_path")
+        )
     size = obj.get("size")
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
         raise FormatError(
@@ -199,6 +205,25 @@ def _parse_path(raw: Any, *, where: tuple[object, ...], source: str) -> PathSpec
     )
 
 
+def load_manifest_json(text: str | bytes, *, source: str) -> Any:
+    """Parse JSON fetched from a source (a manifest, ``takes.json``); any failure is one located error.
+
+    Raises:
+        FormatError: not UTF-8, not JSON, nested deeper than Python parses, or a number too long
+            to convert (Python's 4,300-digit cap) — never a bare ``ValueError`` or ``RecursionError``.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FormatError(f"invalid JSON: {e.msg}", path=source, line=e.lineno, column=e.colno) from e
+    except UnicodeDecodeError as e:
+        raise FormatError(f"not UTF-8 text: {e}", path=source) from e
+    except RecursionError as e:
+        raise FormatError("JSON nested too deeply to parse", path=source) from e
+    except ValueError as e:  # int() of a 10⁴-digit number
+        raise FormatError(f"unusable JSON: {' '.join(str(e).split())[:200]}", path=source) from e
+
+
 def parse_manifest(text: str | bytes, *, source: str) -> list[ManifestEntry]:
     """Parse one part's ``manifest.json``; every problem is a :class:`FormatError` located in ``source``.
 
@@ -206,12 +231,7 @@ def parse_manifest(text: str | bytes, *, source: str) -> list[ManifestEntry]:
         text: the manifest content.
         source: where it came from (URL or path), for error messages.
     """
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FormatError(f"invalid JSON: {e.msg}", path=source, line=e.lineno, column=e.colno) from e
-    except UnicodeDecodeError as e:
-        raise FormatError(f"not UTF-8 text: {e}", path=source) from e
+    raw = load_manifest_json(text, source=source)
     if not isinstance(raw, list):
         raise FormatError(f"a manifest is a JSON array, got {type(raw).__name__}", path=source, pointer="")
     entries = []

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from egoexo_kit._io import atomic_path, write_text
+from egoexo_kit._io import atomic_path, is_temp_name, write_text
+from egoexo_kit._lock import LOCK_NAME
 from egoexo_kit.download._manifest import ManifestEntry, PathSpec, dump_manifest
+from egoexo_kit.download._redact import redact_url
 from egoexo_kit.download._sources import s3_client, split_s3
 from egoexo_kit.download._transfer import hash_file
 from egoexo_kit.errors import DownloadError
@@ -38,6 +40,7 @@ class PublishReport:
     """What a publish wrote."""
 
     to: str
+    """The target, credentials hidden (:func:`redact_url`)."""
     release: str
     parts: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     """Part → (entries, files, bytes)."""
@@ -62,6 +65,8 @@ def _walk(root: Path) -> tuple[list[tuple[str, str]], list[str]]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))  # caches, ground truth
         for name in sorted(filenames):
+            if name == LOCK_NAME or is_temp_name(name):  # a writer's lock, a killed writer's leftovers
+                continue
             rel = (Path(dirpath) / name).relative_to(root).as_posix()
             part = None if _PARTIAL.search(name) else classify_part(rel)  # unfinished downloads stay home
             (files.append((rel, part)) if part else ignored.append(rel))
@@ -328,10 +333,10 @@ def publish(
         path = Path(urllib.parse.urlparse(to_str).path if scheme == "file" else to_str)
         target = _DirTarget(path.expanduser(), release)
     else:
-        raise DownloadError(f"cannot publish to {to_str!r}: use s3://bucket/prefix or a folder")
+        raise DownloadError(f"cannot publish to {redact_url(to_str)!r}: use s3://bucket/prefix or a folder")
     root = Path(root)
     manifests, files, ignored = build_manifests(root, source_of=target.source_of, workers=workers)
-    report = PublishReport(to_str, release, ignored=ignored)
+    report = PublishReport(redact_url(to_str), release, ignored=ignored)
 
     def put(f: _File) -> bool:
         if target.has(f):
@@ -347,10 +352,11 @@ def publish(
         for part, entries in manifests.items():
             target.put_text(f"{part}/manifest.json", dump_manifest(entries))
     except OSError as e:
-        raise DownloadError(f"cannot write to {to_str}: {e}") from e
+        raise DownloadError(redact_url(f"cannot write to {to_str}: {e}")) from e
     except Exception as e:  # botocore errors: no boto3 import at module level
         if type(e).__module__.startswith(("botocore", "boto3", "s3transfer")):
-            raise DownloadError(f"cannot upload to {to_str} (endpoint {endpoint_url or 'AWS'}): {e}") from e
+            where = f"{to_str} (endpoint {endpoint_url or 'AWS'})"
+            raise DownloadError(redact_url(f"cannot upload to {where}: {e}")) from e
         raise
     report.uploaded = sum(written)
     report.unchanged = len(written) - report.uploaded

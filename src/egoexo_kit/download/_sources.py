@@ -11,16 +11,18 @@ resumable downloader needs, and the core install stays free of an HTTP client de
 
 from __future__ import annotations
 
+import base64
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from egoexo_kit.download._manifest import Checksum, parse_checksum
+from egoexo_kit.download._redact import redact_url
 from egoexo_kit.errors import DownloadError
 from egoexo_kit.extras import missing_extra
 
@@ -106,7 +108,7 @@ def split_s3(url: str) -> tuple[str, str]:
     """
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme != "s3" or not parsed.netloc:
-        raise ValueError(f"not an s3://bucket/key URL: {url!r}")
+        raise ValueError(f"not an s3://bucket/key URL: {redact_url(url)!r}")
     return parsed.netloc, parsed.path.lstrip("/")
 
 
@@ -161,18 +163,18 @@ class FileSource:
         try:
             return Path(url).read_bytes()
         except FileNotFoundError as e:
-            raise MissingObject("does not exist", path=url) from e
+            raise MissingObject("does not exist", path=redact_url(url)) from e
         except OSError as e:
-            raise TransientError(f"cannot read: {e.strerror or e}", path=url) from e
+            raise TransientError(f"cannot read: {e.strerror or e}", path=redact_url(url)) from e
 
     def open(self, url: str, *, start: int, stop: int | None = None) -> Response:
         """Open the file at ``start``, reading up to ``stop``."""
         try:
             f = open(url, "rb")
         except FileNotFoundError as e:
-            raise MissingObject("does not exist", path=url) from e
+            raise MissingObject("does not exist", path=redact_url(url)) from e
         except OSError as e:
-            raise TransientError(f"cannot open: {e.strerror or e}", path=url) from e
+            raise TransientError(f"cannot open: {e.strerror or e}", path=redact_url(url)) from e
         f.seek(start)
         size = os.fstat(f.fileno()).st_size
         left = [(size if stop is None else min(stop, size)) - start]
@@ -192,7 +194,7 @@ class FileSource:
         try:
             return os.stat(url).st_size, None
         except FileNotFoundError as e:
-            raise MissingObject("does not exist", path=url) from e
+            raise MissingObject("does not exist", path=redact_url(url)) from e
 
 
 # -- HTTP(S) mirror ---------------------------------------------------------------------------------
@@ -200,16 +202,38 @@ class FileSource:
 
 @dataclass
 class HttpSource:
-    """A web server laid out like the bucket."""
+    """A web server laid out like the bucket.
+
+    Credentials never travel in the URLs it builds (which messages quote): :meth:`from_url` moves
+    a ``user:password@`` into a basic ``Authorization`` header (not forwarded on redirects) and
+    keeps a query string (an access token, e.g. an Azure SAS) aside, added to every request.
+    """
 
     base: str
     release: str
     timeout: float
+    auth: str | None = field(default=None, repr=False)
+    """``Authorization`` header value, or ``None``."""
+    query: str = field(default="", repr=False)
+    """Query string sent with every request (without ``?``)."""
+
+    @classmethod
+    def from_url(cls, url: str, *, release: str, timeout: float) -> HttpSource:
+        """Split ``url`` into the plain base, the basic-auth header and the query token."""
+        parts = urllib.parse.urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        auth = None
+        if parts.username is not None or "@" in parts.netloc:
+            user = urllib.parse.unquote(parts.username or "")
+            password = urllib.parse.unquote(parts.password or "")
+            auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        base = urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+        return cls(base, release, timeout, auth=auth, query=parts.query)
 
     @property
     def label(self) -> str:
-        """The base URL."""
-        return self.base
+        """The base URL (credentials are kept apart, see the class docstring)."""
+        return redact_url(self.base)
 
     def manifest_url(self, part: str) -> str:
         """``<base>/<release>/<part>/manifest.json``."""
@@ -221,19 +245,24 @@ class HttpSource:
 
     def _request(self, url: str, *, method: str = "GET", start: int = 0, stop: int | None = None) -> Any:
         headers = {"Range": _range(start, stop)} if start or stop is not None else {}
-        req = urllib.request.Request(url, headers=headers, method=method)  # noqa: S310 - scheme checked in open_source
+        target = f"{url}{'&' if '?' in url else '?'}{self.query}" if self.query else url
+        req = urllib.request.Request(target, headers=headers, method=method)  # noqa: S310 - scheme checked in open_source
+        if self.auth:  # unredirected: a redirect to another host must not receive the password
+            req.add_unredirected_header("Authorization", self.auth)
         try:
             return urllib.request.urlopen(req, timeout=self.timeout)  # noqa: S310
         except urllib.error.HTTPError as e:
             e.close()
             if e.code in (408, 425, 429) or e.code >= 500:
-                raise TransientError(f"HTTP {e.code} {e.reason}", path=url) from e
+                raise TransientError(f"HTTP {e.code} {e.reason}", path=redact_url(url)) from e
             if e.code == 404:
-                raise MissingObject("HTTP 404: not on the mirror", path=url) from e
-            raise PermanentError(f"HTTP {e.code} {e.reason}", path=url) from e
-        except (urllib.error.URLError, OSError) as e:
+                raise MissingObject("HTTP 404: not on the mirror", path=redact_url(url)) from e
+            raise PermanentError(f"HTTP {e.code} {e.reason}", path=redact_url(url)) from e
+        except (urllib.error.URLError, OSError, ValueError) as e:  # ValueError: http.client's InvalidURL
             reason = getattr(e, "reason", e)
-            raise TransientError(f"cannot reach the server: {reason}", path=url) from e
+            raise TransientError(
+                redact_url(f"cannot reach the server: {reason}"), path=redact_url(url)
+            ) from e
 
     def read(self, url: str) -> bytes:
         """GET the whole object."""
@@ -241,7 +270,7 @@ class HttpSource:
         try:
             return resp.read()
         except OSError as e:
-            raise TransientError(f"connection lost: {e}", path=url) from e
+            raise TransientError(redact_url(f"connection lost: {e}"), path=redact_url(url)) from e
         finally:
             resp.close()
 
@@ -261,7 +290,7 @@ class HttpSource:
         resp.close()
         length = resp.headers.get("Content-Length")
         if length is None:
-            raise PermanentError("the server gives no Content-Length", path=url)
+            raise PermanentError("the server gives no Content-Length", path=redact_url(url))
         return int(length), _sha256_meta({k.lower(): v for k, v in resp.headers.items()})
 
 
@@ -270,7 +299,7 @@ def _http_chunks(resp: Any, url: str) -> Iterator[bytes]:
         try:
             data = resp.read1(CHUNK)  # what has arrived: a stall then loses nothing already received
         except (OSError, ValueError) as e:  # timeouts, resets, IncompleteRead
-            raise TransientError(f"connection lost: {e!r}", path=url) from e
+            raise TransientError(redact_url(f"connection lost: {e!r}"), path=redact_url(url)) from e
         if not data:
             return
         yield data
@@ -332,17 +361,17 @@ def _s3_error(err: Exception, url: str) -> DownloadError:
         status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         msg = err.response.get("Error", {}).get("Message") or code
         if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound") or status == 404:
-            return MissingObject(f"not found ({code})", path=url)
+            return MissingObject(f"not found ({code})", path=redact_url(url))
         if status in (400, 401, 403) or code in (
             "AccessDenied",
             "InvalidAccessKeyId",
             "SignatureDoesNotMatch",
         ):
-            return PermanentError(f"access denied: {msg} ({code})", path=url)
-        return TransientError(f"S3 error {status} {code}: {msg}", path=url)
+            return PermanentError(redact_url(f"access denied: {msg} ({code})"), path=redact_url(url))
+        return TransientError(redact_url(f"S3 error {status} {code}: {msg}"), path=redact_url(url))
     if isinstance(err, bx.NoCredentialsError | bx.PartialCredentialsError):
-        return PermanentError(str(err), path=url)
-    return TransientError(f"{type(err).__name__}: {err}", path=url)
+        return PermanentError(redact_url(str(err)), path=redact_url(url))
+    return TransientError(redact_url(f"{type(err).__name__}: {err}"), path=redact_url(url))
 
 
 @dataclass
@@ -357,7 +386,7 @@ class S3Source:
     @property
     def label(self) -> str:
         """The base URL and the endpoint it is read through."""
-        return f"{self.base} (endpoint {self.client.meta.endpoint_url})"
+        return redact_url(f"{self.base} (endpoint {self.client.meta.endpoint_url})")
 
     def manifest_url(self, part: str) -> str:
         """``<base>/<release>/<part>/manifest.json``."""
@@ -386,7 +415,7 @@ class S3Source:
         try:
             return resp["Body"].read()
         except (bx.BotoCoreError, OSError) as e:
-            raise TransientError(f"connection lost: {e}", path=url) from e
+            raise TransientError(redact_url(f"connection lost: {e}"), path=redact_url(url)) from e
 
     def open(self, url: str, *, start: int, stop: int | None = None) -> Response:
         """Ranged GetObject; the response's ``Content-Range`` says where the body starts."""
@@ -424,7 +453,7 @@ def _s3_chunks(body: Any, url: str) -> Iterator[bytes]:
     try:
         yield from body.iter_chunks(CHUNK)
     except (bx.BotoCoreError, OSError, ValueError) as e:
-        raise TransientError(f"connection lost: {e!r}", path=url) from e
+        raise TransientError(redact_url(f"connection lost: {e!r}"), path=redact_url(url)) from e
 
 
 def open_source(
@@ -445,14 +474,33 @@ def open_source(
     parsed = urllib.parse.urlparse(base)
     if parsed.scheme == "s3":
         split_s3(base)
+        _no_credentials_in(base, what="an s3:// source")
+        if endpoint_url:
+            _no_credentials_in(endpoint_url, what="--endpoint-url")
         client = s3_client(
             endpoint_url=endpoint_url, profile=profile, workers=workers, timeout=timeout, anonymous=anonymous
         )
         return S3Source(base, release, client, profile)
     if parsed.scheme in ("http", "https"):
-        return HttpSource(base, release, timeout)
+        return HttpSource.from_url(base, release=release, timeout=timeout)
     if parsed.scheme == "file":
         return FileSource(Path(urllib.request.url2pathname(parsed.path)), release)
     if parsed.scheme == "" or len(parsed.scheme) == 1:  # a plain path (or a Windows drive letter)
         return FileSource(Path(base).expanduser().absolute(), release)
-    raise ValueError(f"unsupported source {base!r}: use s3://bucket/prefix, https://host/path or a folder")
+    raise ValueError(
+        f"unsupported source {redact_url(base)!r}: use s3://bucket/prefix, https://host/path or a folder"
+    )
+
+
+def _no_credentials_in(url: str, *, what: str) -> None:
+    """Refuse keys inside an S3 address: boto3 takes them from a profile or the environment only.
+
+    Raises:
+        DownloadError: ``url`` holds a ``user:password@`` or a query string (shown redacted).
+    """
+    parts = urllib.parse.urlsplit(url)
+    if "@" in parts.netloc or parts.query:
+        raise DownloadError(
+            f"{what} {redact_url(url)} carries credentials or a query string, which S3 requests do "
+            "not use; give the keys with --s3-profile or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )

@@ -7,6 +7,7 @@ resumed from its size on the next run.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
@@ -21,17 +22,21 @@ from typing import Any, TypeVar
 
 from egoexo_kit.download._manifest import Checksum
 from egoexo_kit.download._sources import CHUNK, PermanentError, Source, TransientError
+from egoexo_kit.download._state import DiskStamp
 from egoexo_kit.errors import DownloadError
 
 __all__ = [
+    "ChangedOnDisk",
     "FileJob",
     "FileResult",
     "Interrupted",
+    "LocalWriteError",
     "TransferPolicy",
     "backoff",
     "discard_partial",
     "fetch_file",
     "hash_file",
+    "hash_on_disk",
     "part_path",
     "retrying",
 ]
@@ -85,9 +90,19 @@ class FileResult:
     """Bytes transferred for it in this run."""
     attempts: int = 0
     cached: bool = False
-    """Already present and verified by an earlier run."""
+    """Already present (this run fetched nothing for it)."""
+    reverified: bool = False
+    """Already present, and its bytes on disk were hashed again in this run (``--verify``, or no record)."""
+    repaired: bool = False
+    """A wrong copy was on disk (size or hash) and was replaced by a verified one."""
+    refused: bool = False
+    """The manifest record was refused before any transfer (an unsafe ``relative_path``)."""
     sha256: str | None = None
     size: int | None = None
+    stamp: DiskStamp | None = None
+    """The file on disk as it was when its bytes were hashed (size, mtime, inode)."""
+    checksum: Checksum | None = None
+    """The hash (manifest's or source's) the file matched; ``None`` when only its size was known."""
 
 
 def part_path(dest: Path) -> Path:
@@ -108,6 +123,54 @@ def hash_file(path: Path, algorithm: str = "sha256", *, limit: int | None = None
             if left is not None:
                 left -= len(data)
     return h
+
+
+class ChangedOnDisk(TransientError):
+    """A file changed while it was being hashed, or is not what was just written: fetch it again."""
+
+
+def hash_on_disk(
+    path: Path,
+    algorithms: tuple[str, ...] = ("sha256",),
+    *,
+    on_chunk: Callable[[int], None] = lambda n: None,
+) -> tuple[DiskStamp, dict[str, str]]:
+    """Hash the file at ``path`` as it is on disk (one read for all ``algorithms``), with its stamp.
+
+    Returns:
+        The stamp the file kept the whole time it was read, and ``{algorithm: hexdigest}``.
+
+    Raises:
+        ChangedOnDisk: the file is missing, not a regular file, or changed while being read (another
+            writer): its hash would describe no version of it.
+        OSError: it cannot be read.
+    """
+    before = DiskStamp.of(path)
+    if before is None:
+        raise ChangedOnDisk("is not on disk (or not a regular file)", path=path)
+    hashes = {a: hashlib.new(a) for a in algorithms}
+    with open(path, "rb") as f:
+        for data in iter(lambda: f.read(CHUNK), b""):
+            for h in hashes.values():
+                h.update(data)
+            on_chunk(len(data))
+    if DiskStamp.of(path) != before:
+        raise ChangedOnDisk("changed on disk while it was being hashed (another writer?)", path=path)
+    return before, {a: h.hexdigest() for a, h in hashes.items()}
+
+
+class LocalWriteError(DownloadError):
+    """Writing under the download root failed in a way every other file would hit too: the run stops.
+
+    Disk full, quota exceeded, read-only file system. The message names the file and what to do.
+    """
+
+
+_STOP_ALL = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+}
 
 
 class Interrupted(PermanentError):
@@ -162,9 +225,10 @@ def _fill(
                 raise _NoRanges("the server ignores byte ranges", path=url)
             have = 0  # a whole-file answer: start over
             restart()
-        with open(path, "r+b" if have else "wb") as f:
-            f.seek(have)
-            f.truncate()
+        with open(path, "r+b" if have else "wb") as f:  # "wb" truncates already
+            if have:
+                f.seek(have)
+                f.truncate()
             for data in resp.chunks:
                 if stop is not None and start + have + len(data) > stop:
                     raise _NoRanges("the server sends more than the asked byte range", path=url)
@@ -183,8 +247,11 @@ def _attempt(
     policy: TransferPolicy,
     counter: _Counter,
     on_bytes: Callable[[int], None],
-) -> tuple[str, str, int]:
-    """One try; returns ``(method, sha256, size)`` or raises. Bytes received go into ``counter``."""
+) -> tuple[str, str, DiskStamp, Checksum | None]:
+    """One try; returns ``(method, sha256, stamp on disk, hash checked)`` or raises.
+
+    Bytes received go into ``counter``.
+    """
     part = part_path(job.dest)
     part.parent.mkdir(parents=True, exist_ok=True)
     if job.size is not None and part.exists() and part.stat().st_size > job.size:
@@ -223,9 +290,33 @@ def _attempt(
             part.unlink(missing_ok=True)
             raise _Mismatch(f"got {size} bytes, expected {expected}; discarded", path=job.url)
         raise TransientError(f"connection closed after {size} of {expected} bytes", path=job.url)
-    method, digest = _verify(part, job.checksum or source_checksum, sha.hexdigest(), url=job.url)
+    want = job.checksum or source_checksum
+    method, digest = _verify(part, want, sha.hexdigest(), url=job.url)
     os.replace(part, job.dest)
-    return method, digest, size
+    return method, digest, _check_written(job.dest, size=size, sha256=digest), want
+
+
+def _check_written(dest: Path, *, size: int, sha256: str) -> DiskStamp:
+    """Hash what the rename put at ``dest``: it must be the bytes just verified, not another writer's.
+
+    The stream's hash proves what arrived; only reading the file back proves what is on disk (a
+    ``.part`` truncated or rewritten under the run by another process would otherwise be renamed
+    into place and reported verified). A file that differs is deleted, so it is fetched again.
+    """
+    try:
+        stamp, hashes = hash_on_disk(dest)
+    except ChangedOnDisk:
+        dest.unlink(missing_ok=True)
+        raise
+    on_disk = hashes["sha256"]
+    if (stamp.size, on_disk) != (size, sha256):
+        dest.unlink(missing_ok=True)
+        raise ChangedOnDisk(
+            f"the file on disk is not what was written ({stamp.size} bytes, sha256 {on_disk[:12]}…; "
+            f"expected {size} bytes, sha256 {sha256[:12]}…): another writer? discarded",
+            path=dest,
+        )
+    return stamp
 
 
 def _ranged(job: FileJob, policy: TransferPolicy) -> bool:
@@ -362,6 +453,9 @@ def fetch_file(
 
     Returns:
         A :class:`FileResult` with ``relative_path``/``part`` left empty for the caller to fill.
+
+    Raises:
+        LocalWriteError: the disk is full, over quota or read-only (every other file would fail too).
     """
     failures = attempts = 0
     counter = _Counter()
@@ -369,7 +463,9 @@ def fetch_file(
         attempts += 1
         before = counter.fetched
         try:
-            method, digest, size = _attempt(source, job, policy=policy, counter=counter, on_bytes=on_bytes)
+            method, digest, stamp, want = _attempt(
+                source, job, policy=policy, counter=counter, on_bytes=on_bytes
+            )
             return FileResult(
                 "",
                 "",
@@ -378,7 +474,9 @@ def fetch_file(
                 fetched=counter.fetched,
                 attempts=attempts,
                 sha256=digest,
-                size=size,
+                size=stamp.size,
+                stamp=stamp,
+                checksum=want,
             )
         except _NoRanges:  # fall back to one stream; its .part prefix stays valid
             policy = replace(policy, streams=1)
@@ -388,10 +486,17 @@ def fetch_file(
         except DownloadError as e:
             err = e
         except OSError as e:  # local disk trouble: retrying will not help
+            if e.errno in _STOP_ALL:
+                raise LocalWriteError(
+                    f"{_STOP_ALL[e.errno]} while writing it; free space (or fix the disk), then rerun: "
+                    "verified files are kept and partial ones resume",
+                    path=job.dest,
+                ) from e
             err = PermanentError(f"cannot write {job.dest}: {e.strerror or e}")
         if isinstance(err, _Mismatch):  # start the file over: no piece of it can be trusted
             discard_partial(job.dest, ranged=_ranged(job, policy))
-        if not isinstance(err, PermanentError) and (counter.fetched == before or isinstance(err, _Mismatch)):
+        wrong = isinstance(err, _Mismatch | ChangedOnDisk)  # bytes arrived but are wrong: a real failure
+        if not isinstance(err, PermanentError) and (counter.fetched == before or wrong):
             failures += 1
         if isinstance(err, PermanentError) or failures > policy.retries or attempts > 20 + policy.retries:
             reason = err.message if isinstance(err, DownloadError) else str(err)

@@ -8,6 +8,7 @@ finished file (present, loadable, with the expected row count) is skipped on the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import queue
 import threading
@@ -20,7 +21,8 @@ from typing import Literal
 import numpy as np
 
 import torch
-from egoexo_kit._io import atomic_path
+from egoexo_kit._io import atomic_path, remove_stale_temps
+from egoexo_kit._lock import folder_lock
 from egoexo_kit._parallel import pool_map, ray_map
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.features._backbones import Backbone, load_backbone, resolve_device
@@ -302,8 +304,13 @@ def extract_features(
     out: str | Path | None = None,
     ray_address: str | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    wait: float = 0.0,
+    lock: bool = True,
 ) -> list[ViewResult]:
     """Extract features of every (take, view) into ``<out>/features/<name>/`` with its ``config.yaml``.
+
+    The run holds that folder's writer lock (:func:`egoexo_kit._lock.folder_lock`), so two extractions
+    never write one model folder at once; under it, the temp files a killed earlier run left go first.
 
     Args:
         release: release root to read.
@@ -321,9 +328,15 @@ def extract_features(
         out: root to write ``features/`` under (default: the release itself).
         ray_address: Ray cluster address (default: the running one, or a new local one).
         on_done: ``on_done(done, total)`` after each (take, view).
+        wait: seconds to wait for another run holding the folder's lock; ``0`` refuses at once.
+        lock: ``False`` only when the caller already holds the folder's lock (the build's ``features``
+            stage, whose per-take units run in parallel under the lock the build took).
 
     Returns:
         One :class:`ViewResult` per (take, view), in take then view order.
+
+    Raises:
+        BusyError: another run holds the model folder's lock past ``wait``.
     """
     if runner not in ("local", "ray"):
         raise ValueError(f"unknown runner {runner!r}; use local or ray")
@@ -343,8 +356,6 @@ def extract_features(
         extra=bb.describe(),
     )
     num_windows(window, window=window, stride=stride)  # validates window/stride early
-    _check_folder(folder, config)
-    write_config(folder, config)
     selected = [t for t in rel.takes if not takes or t.name in takes or t.uid in takes]
     if takes and not selected:
         raise FormatError(f"no take among {list(takes)}", path=root / "takes.json")
@@ -365,6 +376,12 @@ def extract_features(
     ]
     _BACKBONES[(backbone, dev, size)] = bb
     progress = (lambda n: on_done(n, len(jobs))) if on_done else None
-    if runner == "ray":
-        return _run_ray(jobs, address=ray_address, on_done=progress)
-    return pool_map(extract_view, jobs, workers=workers, on_done=progress)
+    held = folder_lock(folder, what="egoexo-kit features", wait=wait) if lock else contextlib.nullcontext()
+    with held:
+        if lock:
+            remove_stale_temps(folder)
+        _check_folder(folder, config)
+        write_config(folder, config)
+        if runner == "ray":
+            return _run_ray(jobs, address=ray_address, on_done=progress)
+        return pool_map(extract_view, jobs, workers=workers, on_done=progress)

@@ -77,7 +77,7 @@ def _read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 def _read_stream_audio(path: Path) -> tuple[np.ndarray, int]:
     try:
-        with av.open(str(path), metadata_errors="replace") as container:
+        with av.open(str(path)) as container:
             if not container.streams.audio:
                 raise FormatError("file has no audio stream", path=path)
             stream = container.streams.audio[0]

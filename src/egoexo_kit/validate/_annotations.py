@@ -16,8 +16,9 @@ is an empty list holds no annotation (the official loaders skip it on ``len(fram
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from egoexo_kit.annotations import (
 )
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import annotation_family, decode_mask, load_json, pointer, safe_join
-from egoexo_kit.validate._context import Ctx
+from egoexo_kit.validate._context import READ_FAILURES, Ctx, guard
 
 __all__ = ["check_annotations"]
 
@@ -51,6 +52,20 @@ _BY_TAKE: dict[str, Callable[..., Any]] = {
     "expert_commentary": read_expert_commentary,
 }
 """Families keyed by take uid, with their loader (``procedure_understanding`` has no known schema)."""
+_TIMES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "keystep": (
+        ("annotations", "*", "segments", "*", "start_time"),
+        ("annotations", "*", "segments", "*", "end_time"),
+    ),
+    "keystep_benchmark": (("segments", "*", "start_time"), ("segments", "*", "end_time")),
+    "atomic_descriptions": (("annotations", "*", "*", "descriptions", "*", "timestamp"),),
+    "expert_commentary": (("annotations", "*", "*", "commentary_data", "*", "video_time"),),
+    "proficiency_demonstration": (
+        ("annotations", "*", "good_executions", "*", "video_time"),
+        ("annotations", "*", "tips_for_improvement", "*", "video_time"),
+    ),
+}
+"""Where each family keeps its times in seconds from take start (``*``: every key or element)."""
 
 
 def check_annotations(ctx: Ctx) -> None:
@@ -88,17 +103,8 @@ def _load(ctx: Ctx, path: Path) -> Any:
 
 
 def _read(ctx: Ctx, path: Path, read: Callable[[], Any]) -> Any:
-    """Run a loader: its located error becomes the file's error; ``None`` when it refused the file.
-
-    Anything else a loader raises on bad data is reported too (``validate`` never raises on data).
-    """
-    try:
-        return read()
-    except EgoExoKitError as e:
-        ctx.report.exception(e)
-    except (ValueError, TypeError, KeyError, AttributeError) as e:
-        ctx.report.error(path, f"cannot be read: {type(e).__name__}: {e}")
-    return None
+    """Run a loader: its error becomes the file's error (:func:`guard`); ``None`` when it refused the file."""
+    return guard(ctx, read, path=path)
 
 
 def _check_take_ref(ctx: Ctx, path: Path, *, where: str, uid: Any, name: Any = None) -> None:
@@ -116,10 +122,45 @@ def _check_take_ref(ctx: Ctx, path: Path, *, where: str, uid: Any, name: Any = N
         )
 
 
+def _check_times(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
+    """Every time of a file that its loader read: finite (error if not), not before the take (warning).
+
+    Loaders accept any number, ``NaN`` and ``Infinity`` included (JSON readers parse them); no
+    moment of a take is either. A negative time is only a warning: it points before frame 0 but the
+    frame lookups clamp it, so the annotation stays usable.
+    """
+    for keys in _TIMES.get(family, ()):
+        for at, value in _walk(data, keys):
+            try:
+                t = float(value)
+            except (TypeError, ValueError):
+                continue  # not a number: the loader's own error, already reported
+            if not math.isfinite(t):
+                ctx.report.add_row("error", path, f"{keys[-1]} is {t}: not a finite time", where=at)
+            elif t < 0:
+                ctx.report.add_row("warning", path, f"{keys[-1]} is {t}: before the take starts", where=at)
+
+
+def _walk(data: Any, keys: tuple[str, ...], at: str = "") -> Iterator[tuple[str, Any]]:
+    """``(JSON pointer, value)`` of every value at ``keys`` under ``data``; ``*`` is every member."""
+    if not keys:
+        yield at, data
+        return
+    key, rest = keys[0], keys[1:]
+    if key != "*":
+        if isinstance(data, dict) and key in data:
+            yield from _walk(data[key], rest, at + pointer(key))
+        return
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        yield from _walk(v, rest, at + pointer(k))
+
+
 def _check_keystep(ctx: Ctx, path: Path, data: Any) -> None:
     """The loader's shape, then: taxonomy and vocabulary present, takes known, times ordered, steps known."""
     if _read(ctx, path, lambda: read_keystep(path, data=data)) is None:
         return
+    _check_times(ctx, path, data, family="keystep")
     vocab = data.get("vocabulary")
     if not isinstance(vocab, dict) or not isinstance(data.get("taxonomy"), dict):
         ctx.report.error(path, "keystep file needs 'taxonomy' and 'vocabulary' objects", where="/")
@@ -143,6 +184,7 @@ def _check_by_take(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
     read = _BY_TAKE.get(family)
     if read is not None and _read(ctx, path, lambda: read(path, data=data)) is None:
         return
+    _check_times(ctx, path, data, family=family)
     anns = data.get("annotations") if isinstance(data, dict) else None
     if not isinstance(anns, dict):  # procedure understanding: no known schema (FORMAT §7.4)
         return
@@ -172,7 +214,7 @@ def _check_masks(ctx: Ctx, path: Path, *, uid: str, masks: dict[str, Any], budge
                 budget[0] -= 1
                 try:
                     decode_mask(m["encodedMask"], height=int(m["height"]), width=int(m["width"]))
-                except (KeyError, TypeError, ValueError) as e:
+                except (EgoExoKitError, *READ_FAILURES) as e:
                     ctx.report.error(path, f"mask does not decode: {e}", where=fat)
 
 
@@ -183,6 +225,8 @@ def _check_proficiency(ctx: Ctx, path: Path, data: Any, *, family: str) -> None:
         else read_proficiency_demonstration
     )
     records = _read(ctx, path, lambda: read(path, data=data))
+    if records is not None:
+        _check_times(ctx, path, data, family=family)
     for j, rec in enumerate(records or []):  # in file order
         at = pointer("annotations", j)
         _check_take_ref(ctx, path, where=at + "/take_uid", uid=rec.take_uid)
@@ -203,6 +247,8 @@ def _check_keystep_benchmark(ctx: Ctx, folder: Path) -> None:
             if data is None
             else _read(ctx, path, lambda p=path, d=data: read_keystep_benchmark(p, data=d))
         )
+        if segments is not None:
+            _check_times(ctx, path, data, family="keystep_benchmark")
         for j, seg in enumerate(segments or []):  # in file order
             where = pointer("segments", j, "take_uid")
             _check_take_ref(ctx, path, where=where, uid=seg.take_uid, name=seg.take_name)
@@ -233,5 +279,32 @@ def _check_ego_pose(ctx: Ctx, folder: Path) -> None:
             _read(ctx, path, lambda p=path, s=split, d=data: read_camera_pose(p, split=s, data=d))
             continue
         summary = _read(ctx, path, lambda p=path, d=data: summarize_keypoints(p, data=d))
-        for key in summary.skipped_keys if summary is not None else ():
+        if summary is None:
+            continue
+        for key in summary.skipped_keys:
             ctx.report.warn(path, EMPTY_POSE_FRAME, where=pointer(key))
+        if rel[2] == "annotation" and uid in ctx.valid_take_uids:
+            _check_pose_frames(
+                ctx, path, data, n_frames=ctx.release.take(uid).n_frames, skipped=summary.skipped_keys
+            )
+
+
+def _check_pose_frames(
+    ctx: Ctx, path: Path, data: dict[str, Any], *, n_frames: int | None, skipped: tuple[str, ...]
+) -> None:
+    """Manual EgoPose frame keys are aligned-video frame indices: one past the take's last frame is a warning.
+
+    Only manual (``annotation``) files: whether automatic files count 30 or 60 fps frames is open
+    (FORMAT §11 U13, ``timeline.annotation_frame_to_frame``). A warning, not an error: the frame is
+    simply never shown, as the official loaders cannot load an image for it either.
+    """
+    if n_frames is None:
+        return
+    for key in data:
+        if key not in skipped and key.isdigit() and int(key) >= n_frames:
+            ctx.report.add_row(
+                "warning",
+                path,
+                f"frame {key} is past the take's last frame ({n_frames} frames): never shown",
+                where=pointer(key),
+            )

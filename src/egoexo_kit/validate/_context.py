@@ -15,7 +15,7 @@ from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import CaptureRecord, PartsOnDisk, ReleaseIndex, TakeEntry
 from egoexo_kit.validate._report import Report
 
-__all__ = ["Ctx", "Progress", "guard"]
+__all__ = ["READ_FAILURES", "Ctx", "Progress", "guard"]
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while validating."""
@@ -33,6 +33,8 @@ class Ctx:
     parts: PartsOnDisk
     check_videos: bool
     progress: Progress | None
+    deep: bool = False
+    """Decode every video packet and hash files against manifest checksums (``validate --deep``)."""
     take_uids: set[str] | None = field(default_factory=set)
     """Every ``take_uid`` string in ``takes.json``, valid record or not; ``None`` if it is unreadable."""
     valid_take_uids: set[str] = field(default_factory=set)
@@ -46,10 +48,23 @@ class Ctx:
             self.progress(stage, done, total)
 
 
-def guard(ctx: Ctx, fn: Callable[[], Any]) -> Any:
-    """Run a reader; a located library error becomes a reported problem (and ``None``) instead."""
+READ_FAILURES = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, RecursionError)
+"""What a reader may raise on hostile bytes besides its located errors (a reader bug to fix there).
+
+``validate`` never raises on bad data, so these become the file's error too, named by class so
+the bug stays visible; the readers' own fuzz tests (``tests/fuzz``) are where they get fixed."""
+
+
+def guard(ctx: Ctx, fn: Callable[[], Any], *, path: str | Path | None = None) -> Any:
+    """Run a reader; its error becomes a reported problem of ``path`` (and ``None``) instead.
+
+    A located library error is reported as located; one of :data:`READ_FAILURES` as an error of
+    ``path`` naming the exception class.
+    """
     try:
         return fn()
     except EgoExoKitError as e:
         ctx.report.exception(e)
-        return None
+    except READ_FAILURES as e:
+        ctx.report.error(path, f"cannot be read (the reader raised {type(e).__name__}: {str(e)[:160]})")
+    return None

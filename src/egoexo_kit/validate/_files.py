@@ -8,6 +8,7 @@ import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import (
+    GoProCalibs,
     TakeEntry,
     Timesync,
     format_ranges,
@@ -22,7 +23,8 @@ from egoexo_kit.release import (
     read_timesync,
 )
 from egoexo_kit.validate._context import Ctx, guard
-from egoexo_kit.video import VideoMeta, probe_video
+from egoexo_kit.validate._rows import bad_rows, timesync_kinds
+from egoexo_kit.validate._video import check_take_videos
 from egoexo_kit.vocab import ARIA_SYNC_STREAMS
 
 __all__ = ["check_captures_files", "check_take_files"]
@@ -30,6 +32,12 @@ __all__ = ["check_captures_files", "check_take_files"]
 POINT_CLOUD_COLUMNS = ("uid", "graph_uid", "px_world", "py_world", "pz_world", "inv_dist_std", "dist_std")
 QUAT_TOLERANCE = 1e-3
 """Allowed deviation of a quaternion norm from 1 (files store ~9 decimals)."""
+
+
+def _num(value: float) -> str:
+    """A cell value for a message: integral values without ``.0`` (device clocks), others as Python prints."""
+    v = float(value)
+    return str(int(v)) if v.is_integer() else repr(v)
 
 
 def _line(row: int) -> str:
@@ -51,20 +59,38 @@ def check_captures_files(ctx: Ctx) -> None:
         if cap_dir is None or not cap_dir.is_dir():
             continue
         path = cap_dir / "timesync.csv"
-        if not path.is_file():
-            if (cap_dir / "timesync").is_dir() or any(cap_dir.glob("*.csv")):
-                ctx.report.error(
-                    path, f"capture {cap.capture_name}: timesync.csv is missing (part 'captures')"
-                )
-            continue
-        ts = guard(ctx, lambda path=path: read_timesync(path))
-        if ts is None:
-            continue
-        ctx.timesyncs[uid] = ts
-        for t in takes_by_capture.get(uid, []):
-            _check_take_window(ctx, t, ts)
+        if path.is_file():
+            ts = guard(ctx, lambda path=path: read_timesync(path), path=path)
+            if ts is not None and _timesync_parses(ctx, ts):
+                ctx.timesyncs[uid] = ts
+                for t in takes_by_capture.get(uid, []):
+                    _check_take_window(ctx, t, ts)
+        elif (cap_dir / "timesync").is_dir() or any(cap_dir.glob("*.csv")):
+            ctx.report.error(path, f"capture {cap.capture_name}: timesync.csv is missing (part 'captures')")
         traj = cap_dir / "trajectory"
         _check_trajectory_folder(ctx, traj, take=None)
+
+
+def _timesync_parses(ctx: Ctx, ts: Timesync) -> bool:
+    """Parse the whole file now; when the reader refuses it, report every bad line (capped), not the first.
+
+    The reader names only the first bad line; :func:`~egoexo_kit.validate._rows.bad_rows` lists them
+    all. Its error is reported as is when the scan finds nothing it would refuse.
+    """
+    try:
+        len(ts)
+    except EgoExoKitError as refused:
+        found = False
+        try:
+            for row in bad_rows(ts.path, names=ts.table.names, kinds=timesync_kinds(ts.table.names)):
+                ctx.report.add_row("error", ts.path, row.message, where=row.where)
+                found = True
+        except OSError:
+            found = False
+        if not found:
+            ctx.report.exception(refused)
+        return False
+    return True
 
 
 def _check_take_window(ctx: Ctx, t: TakeEntry, ts: Timesync) -> None:
@@ -104,10 +130,24 @@ def _check_take_window(ctx: Ctx, t: TakeEntry, ts: Timesync) -> None:
             )
             continue
         is_aria = dev.startswith(t.aria_id or "\0")
-        kinds = ("global_time", "capture_timestamp_ns", "frame_number") if is_aria else ("global_time",)
-        for kind in kinds:
-            if kind in ("global_time", "capture_timestamp_ns") or _has_column(ts, dev, kind):
+        required_kinds = ("global_time", "capture_timestamp_ns") if is_aria else ("global_time",)
+        lacking = [f"{dev}_{kind}" for kind in required_kinds if not _has_column(ts, dev, kind)]
+        if lacking:
+            (rep.error if required else rep.warn)(
+                ts.path, f"missing CSV column(s) {', '.join(lacking)} (take {t.name})", where="line 1"
+            )
+            continue
+        for kind in (*required_kinds, "frame_number") if is_aria else required_kinds:
+            if kind in required_kinds or _has_column(ts, dev, kind):
                 _warn_gaps(ctx, ts, dev=dev, kind=kind, rows=rows, take=t.name)
+        _check_finite(
+            ctx,
+            ts.path,
+            ts.global_time(dev)[rows],
+            present=ts.table.valid(ts.column_name(dev, "global_time"))[rows],
+            first_row=s + 1,
+            what=f"{dev}_global_time (take {t.name})",
+        )
         _check_monotonic(
             ctx,
             ts.path,
@@ -156,35 +196,81 @@ def _warn_gaps(ctx: Ctx, ts: Timesync, *, dev: str, kind: str, rows: slice, take
 def _check_monotonic(
     ctx: Ctx, path: Path, values: np.ndarray, *, first_row: int, what: str, strict: bool
 ) -> bool:
-    """Report decreasing steps between the non-empty cells of a column; True when clean.
+    """Report every decreasing step between the finite cells of a column, one per row; True when clean.
 
-    Empty cells are skipped here (:func:`_warn_gaps` reports them as warnings).
+    Empty cells are skipped here (:func:`_warn_gaps` reports them as warnings), and so are non-finite
+    values (:func:`_check_finite` reports them). Each step is located at the row that goes back.
     """
     vals = np.asarray(values, dtype=np.float64)
-    keep = np.flatnonzero(~np.isnan(vals))
+    keep = np.flatnonzero(np.isfinite(vals))
     d = np.diff(vals[keep])
     bad = np.flatnonzero(d <= 0 if strict else d < 0)
-    if bad.size:
-        a, b = keep[bad[0]], keep[bad[0] + 1]
-        ctx.report.error(
+    for k in bad:
+        a, b = keep[k], keep[k + 1]
+        ctx.report.add_row(
+            "error",
             path,
-            f"{what}: not {'strictly ' if strict else ''}increasing "
-            f"({vals[a]!r} then {vals[b]!r}; {bad.size} step(s))",
+            f"{what}: not {'strictly ' if strict else ''}increasing ({_num(vals[a])} then {_num(vals[b])})",
             where=_line(first_row + int(b)),
         )
-        return False
-    return True
+    return not bad.size
+
+
+def _check_finite(
+    ctx: Ctx, path: Path, values: np.ndarray, *, present: np.ndarray, first_row: int, what: str
+) -> None:
+    """Report every cell that holds a value (``present``) that is not a finite number (``nan``, ``inf``)."""
+    bad = np.flatnonzero(np.asarray(present, dtype=bool) & ~np.isfinite(np.asarray(values, dtype=np.float64)))
+    for k in bad:
+        ctx.report.add_row(
+            "error", path, f"{what}: {_num(values[k])} is not a finite time", where=_line(first_row + int(k))
+        )
 
 
 def _check_quaternions(ctx: Ctx, path: Path, q: np.ndarray) -> None:
     norms = np.linalg.norm(np.asarray(q, dtype=np.float64), axis=-1)
-    bad = np.flatnonzero(~(np.abs(norms - 1) <= QUAT_TOLERANCE))
-    if bad.size:
-        ctx.report.error(
-            path,
-            f"quaternion is not unit length (norm {norms[bad[0]]:.6f}; {bad.size} row(s))",
-            where=_line(int(bad[0])),
+    for row in np.flatnonzero(~(np.abs(norms - 1) <= QUAT_TOLERANCE)):
+        ctx.report.add_row(
+            "error", path, f"quaternion is not unit length (norm {norms[row]:.6f})", where=_line(int(row))
         )
+
+
+def _check_calib_ranges(ctx: Ctx, path: Path, cal: GoProCalibs) -> None:
+    """Per camera row: a positive image size and focal length, finite numbers, a usable frame range.
+
+    ``start_frame_idx``/``end_frame_idx`` of ``-1`` mean "the whole video" (FORMAT §6.3); other
+    values are frame indices, so ``start <= end``.
+    """
+    k = np.asarray(cal.intrinsics, dtype=np.float64)
+    finite = np.isfinite(k).all(axis=1) & np.isfinite(np.asarray(cal.t_world_cam, dtype=np.float64)).all(
+        axis=1
+    )
+    w, h = np.asarray(cal.image_width), np.asarray(cal.image_height)
+    a, b = np.asarray(cal.start_frame_idx), np.asarray(cal.end_frame_idx)
+    for row in range(len(cal.cam_uid)):
+        cam, where = cal.cam_uid[row], _line(row)
+        if w[row] <= 0 or h[row] <= 0:
+            ctx.report.add_row(
+                "error", path, f"camera {cam!r}: image size {w[row]}x{h[row]} is not positive", where=where
+            )
+        if not finite[row]:
+            ctx.report.add_row(
+                "error", path, f"camera {cam!r}: intrinsics or position hold nan/inf", where=where
+            )
+        elif k[row, 0] <= 0 or k[row, 1] <= 0:
+            ctx.report.add_row(
+                "error",
+                path,
+                f"camera {cam!r}: focal length {k[row, 0]}, {k[row, 1]} is not positive",
+                where=where,
+            )
+        if min(a[row], b[row]) < -1 or (a[row] >= 0 and b[row] >= 0 and a[row] > b[row]):
+            ctx.report.add_row(
+                "error",
+                path,
+                f"camera {cam!r}: frame range [{a[row]}, {b[row]}] is not -1 (whole video) or start <= end",
+                where=where,
+            )
 
 
 # ---- takes ------------------------------------------------------------------------------------------
@@ -224,7 +310,7 @@ def check_take_files(ctx: Ctx) -> None:
         _check_trajectory_folder(ctx, t.trajectory_dir, take=t)
         _check_eye_gaze(ctx, t)
         if ctx.check_videos:
-            _check_videos(ctx, t)
+            check_take_videos(ctx, t)
 
 
 def _check_expected(ctx: Ctx, t: TakeEntry, parts: set[str]) -> None:
@@ -252,7 +338,7 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: TakeEntry | None) 
         return
     closed = folder / "closed_loop_trajectory.csv"
     if closed.is_file():
-        traj = guard(ctx, lambda: read_closed_loop_trajectory(closed))
+        traj = guard(ctx, lambda: read_closed_loop_trajectory(closed), path=closed)
         if traj is not None and _check_monotonic(
             ctx, closed, traj.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
         ):
@@ -261,7 +347,7 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: TakeEntry | None) 
                 _check_coverage(ctx, take, path=closed, ts_us=traj.tracking_timestamp_us)
     opened = folder / "open_loop_trajectory.csv"
     if opened.is_file():
-        ol = guard(ctx, lambda: read_open_loop_trajectory(opened))
+        ol = guard(ctx, lambda: read_open_loop_trajectory(opened), path=opened)
         if ol is not None:
             _check_monotonic(
                 ctx, opened, ol.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
@@ -271,10 +357,14 @@ def _check_trajectory_folder(ctx: Ctx, folder: Path, *, take: TakeEntry | None) 
         _check_gopro_calibs(ctx, calibs, take)
     online = folder / "online_calibration.jsonl"
     if online.is_file():
-        guard(ctx, lambda: read_online_calibration(online))
+        guard(ctx, lambda: read_online_calibration(online), path=online)
     for name in ("semidense_points.csv.gz", "global_points.csv.gz"):
         if (folder / name).is_file():  # header only: point clouds run to gigabytes
-            guard(ctx, lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS))
+            guard(
+                ctx,
+                lambda name=name: read_csv(folder / name, required=POINT_CLOUD_COLUMNS),
+                path=folder / name,
+            )
 
 
 def _check_coverage(ctx: Ctx, t: TakeEntry, *, path: Path, ts_us: np.ndarray) -> None:
@@ -305,7 +395,7 @@ def _check_coverage(ctx: Ctx, t: TakeEntry, *, path: Path, ts_us: np.ndarray) ->
 
 
 def _check_gopro_calibs(ctx: Ctx, path: Path, take: TakeEntry | None) -> None:
-    cal = guard(ctx, lambda: read_gopro_calibs(path))
+    cal = guard(ctx, lambda: read_gopro_calibs(path), path=path)
     if cal is None:
         return
     for row, kind in enumerate(cal.intrinsics_type):
@@ -316,6 +406,7 @@ def _check_gopro_calibs(ctx: Ctx, path: Path, take: TakeEntry | None) -> None:
                 where=_line(row),
             )
     _check_quaternions(ctx, path, cal.q_world_cam)
+    _check_calib_ranges(ctx, path, cal)
     for row, q in enumerate(np.asarray(cal.quality)):
         if q != 1 and cal.quality_present:
             ctx.report.warn(
@@ -338,45 +429,11 @@ def _check_eye_gaze(ctx: Ctx, t: TakeEntry) -> None:
     for kind in ("general", "personalized"):
         p3 = t.eye_gaze_path(kind=kind, dim=3)
         if p3.is_file():
-            g = guard(ctx, lambda p3=p3: read_eye_gaze(p3))
+            g = guard(ctx, lambda p3=p3: read_eye_gaze(p3), path=p3)
             if g is not None:
                 _check_monotonic(
                     ctx, p3, g.tracking_timestamp_us, first_row=0, what="tracking_timestamp_us", strict=True
                 )
         p2 = t.eye_gaze_path(kind=kind, dim=2)
         if p2.is_file():
-            guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2))
-
-
-def _check_videos(ctx: Ctx, t: TakeEntry) -> None:
-    """Every MP4 present has ``N = end - start - 1`` frames (±1 is a warning, FORMAT §3.2)."""
-    n = t.n_frames
-    videos: list[tuple[Path, str]] = []
-    for v in t.views:
-        if v.exists:
-            videos.append((v.path, v.key))  # type: ignore[arg-type]
-        if v.exists_448:
-            videos.append((v.path_448, v.key + " (448)"))  # type: ignore[arg-type]
-    if t.collage_path is not None and t.collage_path.is_file():
-        videos.append((t.collage_path, "collage"))
-    for path, label in videos:
-        info: VideoMeta | None = guard(ctx, lambda path=path: probe_video(path))
-        if info is None:
-            continue
-        if info.codec != "h264":
-            ctx.report.warn(path, f"codec is {info.codec}, the release uses h264")
-        if "(448)" in label and not (
-            min(info.width, info.height) == 448 and max(info.width, info.height) % 2 == 0
-        ):
-            ctx.report.warn(
-                path, f"448p variant is {info.width}x{info.height}: short side should be 448, long side even"
-            )
-        if n is None:
-            continue
-        diff = info.num_frames - n
-        if diff:
-            msg = (
-                f"{label}: {info.num_frames} frames, the timesync window "
-                f"[{t.record.timesync_start_idx}, {t.record.timesync_end_idx}] implies {n}"
-            )
-            (ctx.report.warn if abs(diff) == 1 else ctx.report.error)(path, msg, where=f"frame {n}")
+            guard(ctx, lambda p2=p2: read_eye_gaze_2d(p2), path=p2)

@@ -6,6 +6,7 @@ Metadata structure and cross-references live here; file contents (CSV, MP4) are 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from egoexo_kit.release import (
 from egoexo_kit.validate._annotations import check_annotations
 from egoexo_kit.validate._context import Ctx, Progress
 from egoexo_kit.validate._files import check_captures_files, check_take_files
+from egoexo_kit.validate._manifests import check_manifests
 from egoexo_kit.validate._report import Report
 from egoexo_kit.vocab import ARIA_STREAMS
 
@@ -56,14 +58,23 @@ TAKE_RECOMMENDED = (
 
 
 def validate_release(
-    root: str | Path, *, strict: bool = False, check_videos: bool = True, progress: Progress | None = None
+    root: str | Path,
+    *,
+    strict: bool = False,
+    check_videos: bool = True,
+    deep: bool = False,
+    progress: Progress | None = None,
 ) -> Report:
     """Check a release folder and return every error and warning found (never raises on bad data).
 
     Args:
         root: the release folder.
         strict: count warnings as errors in :attr:`Report.ok`.
-        check_videos: count the packets of every MP4 and compare with the timesync window.
+        check_videos: count the packets of every MP4 and compare with the timesync window, and
+            decode the first packets of its first and last GOP.
+        deep: decode every packet of every MP4 (about as slow as decoding the release) and hash
+            each file whose part manifest gives a checksum. Without it, files are only compared
+            with their manifest's size.
         progress: optional ``progress(stage, done, total)`` callback for long runs.
     """
     root = Path(root)
@@ -77,11 +88,14 @@ def validate_release(
     ctx = _load_metadata(root, report, check_videos=check_videos, progress=progress)
     if ctx is None:
         return report
+    ctx.deep = deep
     _check_takes(ctx)
     _check_captures(ctx)
     check_captures_files(ctx)
     check_take_files(ctx)
     check_annotations(ctx)
+    check_manifests(ctx)
+    report.finish()
     return report
 
 
@@ -236,9 +250,11 @@ def _check_takes(ctx: Ctx) -> None:
 
 
 def _check_window(ctx: Ctx, t: TakeEntry) -> None:
+    """Timesync window, ``duration_sec`` and task bounds: in range and consistent with each other."""
     rep, r, src = ctx.report, t.record, "takes.json"
     at = lambda *k: pointer(t.index, *k)  # noqa: E731
     s, e = r.timesync_start_idx, r.timesync_end_idx
+    duration_ok = _check_seconds(ctx, t, "duration_sec", positive=True)
     if s is not None and e is not None:
         if s < 0 or e < s + 2:
             rep.error(
@@ -247,15 +263,17 @@ def _check_window(ctx: Ctx, t: TakeEntry) -> None:
                 "(need 0 <= start and end >= start + 2)",
                 where=at("timesync_end_idx"),
             )
-        elif r.duration_sec is not None and abs(r.duration_sec - (e - s) / FPS) > 1.5 / FPS:
+        elif duration_ok and r.duration_sec is not None and abs(r.duration_sec - (e - s) / FPS) > 1.5 / FPS:
             rep.warn(
                 src,
                 f"take {t.name}: duration_sec {r.duration_sec} differs from (end - start) / 30 = "
                 f"{(e - s) / FPS:.4f}",
                 where=at("duration_sec"),
             )
-    if r.task_start_sec is not None and r.task_end_sec is not None:
-        dur = t.duration_s
+    start_ok = _check_seconds(ctx, t, "task_start_sec")
+    end_ok = _check_seconds(ctx, t, "task_end_sec")
+    if start_ok and end_ok and r.task_start_sec is not None and r.task_end_sec is not None:
+        dur = t.duration_s if duration_ok else None
         if (
             r.task_start_sec > r.task_end_sec
             or r.task_start_sec < 0
@@ -266,6 +284,22 @@ def _check_window(ctx: Ctx, t: TakeEntry) -> None:
                 f"take {t.name}: task window [{r.task_start_sec}, {r.task_end_sec}] is not inside [0, {dur}]",
                 where=at("task_end_sec"),
             )
+
+
+def _check_seconds(ctx: Ctx, t: TakeEntry, key: str, *, positive: bool = False) -> bool:
+    """A seconds field of a take is finite (and ``> 0`` when ``positive``); True when it is, or is null.
+
+    JSON readers accept ``NaN`` and ``Infinity``; no duration or time of a take can be either, and a
+    take of zero or negative length holds no frame, so each is a located error.
+    """
+    value = getattr(t.record, key)
+    if value is None or (math.isfinite(value) and (value > 0 or not positive)):
+        return True
+    need = "a positive number of seconds" if positive else "a finite number of seconds"
+    ctx.report.error(
+        "takes.json", f"take {t.name}: {key} is {value}, not {need}", where=pointer(t.index, key)
+    )
+    return False
 
 
 def _check_paths(ctx: Ctx, t: TakeEntry) -> bool:
@@ -346,8 +380,28 @@ def _check_videos_dict(ctx: Ctx, t: TakeEntry) -> None:
                     f"take {t.name}: entry under {cam!r} says cam_id {entry.cam_id!r}",
                     where=where + "/cam_id",
                 )
-    if r.best_exo is not None and fav and r.best_exo not in {v.cam_id for v in t.exo_views}:
-        rep.warn(
+    _check_best_exo(ctx, t)
+
+
+def _check_best_exo(ctx: Ctx, t: TakeEntry) -> None:
+    """``best_exo`` names a camera of the take's capture (error if not), an exo one (warning if not).
+
+    Null or empty means the take has no best-exo label: V2 added the key and fills it for about 90%
+    of takes (FORMAT §2.1, ``EGO4D/Ego-Exo4D-docs: docs/changelog.md``), so its absence is no problem.
+    """
+    r, src = t.record, "takes.json"
+    if not r.best_exo:
+        return
+    cameras = set(t.cameras) | {c for c in r.frame_aligned_videos if c not in NON_CAMERA_KEYS}
+    if cameras and r.best_exo not in cameras:
+        ctx.report.error(
+            src,
+            f"take {t.name}: best_exo {r.best_exo!r} names no camera of the take's capture "
+            f"(cameras: {', '.join(sorted(cameras))})",
+            where=pointer(t.index, "best_exo"),
+        )
+    elif r.frame_aligned_videos and r.best_exo not in {v.cam_id for v in t.exo_views}:
+        ctx.report.warn(
             src,
             f"take {t.name}: best_exo {r.best_exo!r} is not an exo camera of the take",
             where=pointer(t.index, "best_exo"),

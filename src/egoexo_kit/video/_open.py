@@ -2,9 +2,9 @@
 
 A truncated or bit-flipped MP4, a zero-length file, other bytes named ``.mp4``, a folder or a link
 loop must each end in one located :class:`~egoexo_kit.errors.FormatError`, never in a PyAV
-exception (``av.error.InvalidDataError`` …) or a ``UnicodeDecodeError`` from container metadata
-that is not UTF-8 (such metadata is read with replacement characters: a real file with odd tags
-still opens).
+exception (``av.error.InvalidDataError`` …) or the ``UnicodeDecodeError`` PyAV raises for container
+tags that are not UTF-8 (the release's MP4s, written by FFmpeg, carry ASCII tags; ``validate``
+reports such a file as damaged).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from egoexo_kit.release import check_file
 __all__ = ["AV_ERRORS", "open_video"]
 
 AV_ERRORS: tuple[type[BaseException], ...] = (av.FFmpegError, UnicodeDecodeError)
-"""What PyAV raises on a corrupt file (its FFmpeg errors, and undecodable metadata or names)."""
+"""What PyAV raises on a corrupt file (its FFmpeg errors, and tags that are not UTF-8)."""
 
 
 def open_video(path: str | Path) -> av.container.InputContainer:
@@ -30,6 +30,8 @@ def open_video(path: str | Path) -> av.container.InputContainer:
     """
     path = check_file(path)
     try:
-        return av.open(str(path), metadata_errors="replace")
+        return av.open(str(path))
+    except UnicodeDecodeError as e:
+        raise FormatError(f"cannot read video: container tags are not UTF-8 ({e.reason})", path=path) from e
     except AV_ERRORS as e:
         raise FormatError(f"cannot read video: {e}", path=path) from e
