@@ -80,3 +80,25 @@ def test_an_unexpected_exception_is_one_internal_error_line_and_exit_2():
     assert len(lines) == 1 and "Traceback" not in res.output
     assert lines[0].startswith("error: internal error: ZeroDivisionError: division by zero second line")
     assert "--debug" in lines[0]
+
+
+def test_exit_and_usage_exceptions_pass_through_handle_errors():
+    from egoexo_kit.cli._common import handle_errors
+
+    app = typer.Typer(cls=CliGroup)
+
+    @app.callback()
+    def root() -> None:
+        """A group."""
+
+    @app.command()
+    @handle_errors
+    def done(code: int) -> None:
+        if code == 9:
+            raise typer.BadParameter("nine is not allowed")
+        raise typer.Exit(code)
+
+    assert CliRunner().invoke(app, ["done", "0"]).exit_code == 0
+    assert CliRunner().invoke(app, ["done", "3"]).exit_code == 3
+    res = CliRunner().invoke(app, ["done", "9"])
+    assert res.exit_code == 2 and "internal error" not in res.output

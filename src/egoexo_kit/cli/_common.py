@@ -74,7 +74,7 @@ def handle_errors(fn: F) -> F:
             print_error(str(e))
             raise typer.Exit(2) from None
         except Exception as e:  # a bug: still one line, and the way to the traceback
-            if debug_enabled() or type(e).__module__.startswith("click."):  # typer.Exit, usage errors
+            if debug_enabled() or type(e).__module__.startswith(("click.", "typer.")):  # Exit, usage errors
                 raise
             print_error(
                 f"internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]}"
