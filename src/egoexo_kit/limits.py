@@ -15,7 +15,7 @@ cap                default     bounds
 ``clip_fps``       240         frames per second of a clip request (the release is 30 fps)
 ``clip_frames``    10 000      frames in one clip request
 ``frame_count``    10**8       frames/rows a file may claim (a week of 30 fps video)
-``json_depth``     500         nesting depth of a JSON document
+``json_depth``     500         nesting depth of a JSON document (and of YAML flow collections)
 ``int_digits``     4300        digits of an integer in a JSON/CSV file (Python's own default)
 =================  ==========  ===================================================================
 """
@@ -66,10 +66,19 @@ class Limit:
             v = 0.0
         return v if v > 0 else self.default
 
-    def check(self, value: float, *, path: str | Path | None = None, pointer: str | None = None) -> None:
+    def check(
+        self,
+        value: float,
+        *,
+        path: str | Path | None = None,
+        pointer: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         """Raise :class:`LimitError` when ``value`` is over the cap (NaN counts as over).
 
-        The message says what was asked, the cap, and the variable that raises it.
+        The message says what was asked, the cap, and the variable that raises it; ``path``,
+        ``pointer``, ``line`` and ``column`` locate the value in the file that claimed it.
         """
         cap = self.value
         if not (value <= cap):  # also catches NaN
@@ -78,6 +87,8 @@ class Limit:
                 f"{self.what} {shown} {self.unit} is over the cap of {cap:g} (set {self.env} to raise it)",
                 path=path,
                 pointer=pointer,
+                line=line,
+                column=column,
             )
 
 

@@ -147,7 +147,7 @@ def test_missing_file(tmp_path):
 
 
 def test_directory_is_not_a_file(tmp_path):
-    with pytest.raises(FormatError, match="not a regular file"):
+    with pytest.raises(FormatError, match="is a folder, expected a file"):
         read_csv(tmp_path)
 
 

@@ -101,7 +101,7 @@ def load_object(path: str | Path, *, data: Any = None) -> dict[str, Any]:
 
     ``data``: the file's JSON when the caller has already parsed it (``None``: read ``path``).
     """
-    data = load_json(path) if data is None else data
+    data = load_json(path, expect=dict) if data is None else data  # another shape: refused unparsed
     if not isinstance(data, dict):
         raise FormatError(f"expected a JSON object, got {type(data).__name__}", path=path, pointer="")
     return data
@@ -128,26 +128,34 @@ def as_bool(value: Any, *, path: str | Path, pointer: str) -> bool | None:
 
 
 def as_float(value: Any, *, path: str | Path, pointer: str) -> float:
-    """A number (or a numeric string) as float; anything else is a located error."""
+    """A number (or a numeric string) as float; anything else is a located error.
+
+    NaN and the infinities are read (``validate`` reports every such time, row by row); a numeric
+    string too large for a float is an error, not an ``OverflowError``.
+    """
     if isinstance(value, bool) or value is None:
         raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer)
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise FormatError(f"expected a number, got {value!r:.40}", path=path, pointer=pointer) from None
 
 
 def opt_int(value: Any, *, path: str | Path, pointer: str) -> int | None:
     """An integer (a JSON number, or a numeric string written for one) as int; null → None.
 
-    Anything else (a list, ``"x"``, NaN, infinity) is a located error, never a bare ``ValueError``.
+    Anything else (a list, ``"x"``, NaN, infinity) is a located error, never a bare ``ValueError``;
+    so is a value outside int64 (it goes into numpy and catalog int64 columns).
     """
     if value is None:
         return None
     try:
-        return int(value)
+        out = int(value)
     except (TypeError, ValueError, OverflowError):
         raise FormatError(f"expected an integer, got {value!r:.40}", path=path, pointer=pointer) from None
+    if not -(2**63) <= out < 2**63:
+        raise FormatError(f"integer {value!r:.40} does not fit in 64 bits", path=path, pointer=pointer)
+    return out
 
 
 def frame_key(key: Any, *, path: str | Path, pointer: str) -> int:

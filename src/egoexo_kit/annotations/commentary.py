@@ -17,13 +17,14 @@ from egoexo_kit.annotations._common import (
     as_bool,
     as_float,
     as_list,
+    as_object,
     load_object,
     opt_int,
     opt_str,
     per_take_items,
 )
 from egoexo_kit.errors import FormatError
-from egoexo_kit.release import annotation_split
+from egoexo_kit.release import annotation_split, present
 from egoexo_kit.vocab import pointer
 
 __all__ = ["ExpertComment", "ExpertRating", "read_commentary_folder", "read_expert_commentary"]
@@ -121,7 +122,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
     data_path = folder / "data.json"
     data = load_object(data_path)
     trans_path = folder / "transcriptions.json"
-    trans = load_object(trans_path) if trans_path.is_file() else {}
+    trans = load_object(trans_path) if present(trans_path) else {}
     take_name = str(data.get("video_name") or folder.parent.name)
     expert = str(data.get("user_id") or folder.name)
     prof = data.get("proficiency") or {}
@@ -143,7 +144,7 @@ def read_commentary_folder(folder: str | Path) -> tuple[ExpertRating, list[Exper
         if not isinstance(a, dict):
             raise FormatError("expected a recording object", path=data_path, pointer=at)
         rec = opt_str(a.get("recording_path"))
-        t = trans.get(rec or "") or {}
+        t = as_object(trans.get(rec or ""), path=trans_path, pointer=pointer(rec or ""))
         rows.append(
             ExpertComment(
                 take_uid=None,

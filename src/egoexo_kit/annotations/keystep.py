@@ -31,6 +31,9 @@ from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.release import CLIPS_PART, Problem, annotation_split, load_json, read_csv, safe_join
 from egoexo_kit.vocab import pointer
 
+_INT_KEY = re.compile(r"-?[0-9]{1,18}")
+"""A vocabulary key that is a step id (ASCII digits, so ``int()`` of it cannot fail or grow huge)."""
+
 __all__ = [
     "KeystepBenchmarkSegment",
     "KeystepClip",
@@ -198,7 +201,7 @@ def read_keystep(path: str | Path, *, data: Any = None) -> KeystepFile:
     vocab_raw = data.get("vocabulary") or {}
     if not isinstance(vocab_raw, dict):
         raise FormatError("vocabulary must be an object", path=path, pointer="/vocabulary")
-    vocabulary = {int(k): str(v) for k, v in vocab_raw.items() if str(k).lstrip("-").isdigit()}
+    vocabulary = {int(k): str(v) for k, v in vocab_raw.items() if _INT_KEY.fullmatch(k)}
     split = annotation_split(path.name)
     segments: dict[str, list[KeystepSegment]] = {}
     metas: dict[str, dict[str, Any]] = {}

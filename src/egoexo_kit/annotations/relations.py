@@ -26,7 +26,7 @@ from egoexo_kit.annotations._common import (
 )
 from egoexo_kit.errors import EgoExoKitError, FormatError
 from egoexo_kit.limits import FRAME_COUNT
-from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, resolve_view
+from egoexo_kit.release import View, annotation_split, decode_mask, encode_mask, mask_size, resolve_view
 from egoexo_kit.timeline import FPS
 from egoexo_kit.vocab import pointer, short_uid
 
@@ -45,6 +45,10 @@ class MaskFrame:
     """``encodedMask`` (URI-component LZString of the COCO compressed counts)."""
     clicks: dict[str, Any] = field(default_factory=dict)
     """``intSegClicks`` as read."""
+    source: Path | None = field(default=None, repr=False, compare=False)
+    """The file the mask was read from (locates decoding errors)."""
+    where: str | None = field(default=None, repr=False, compare=False)
+    """JSON pointer of the mask in :attr:`source`."""
 
     @property
     def t_s(self) -> float:
@@ -52,8 +56,14 @@ class MaskFrame:
         return self.frame / FPS
 
     def decode(self) -> np.ndarray:
-        """The ``(height, width)`` bool mask."""
-        return decode_mask(self.encoded, height=self.height, width=self.width)
+        """The ``(height, width)`` bool mask.
+
+        Raises:
+            FormatError: the string does not decode to a mask of this size (located in the file).
+        """
+        return decode_mask(
+            self.encoded, height=self.height, width=self.width, path=self.source, pointer=self.where
+        )
 
 
 @dataclass(frozen=True)
@@ -188,12 +198,9 @@ def _track(obj: str, cam: str, raw: Any, *, path: Path, at: str) -> MaskTrack:
         f = frame_key(key, path=path, pointer=fat)
         if not isinstance(m, dict) or not isinstance(m.get("encodedMask"), str):
             raise FormatError("expected a mask with width, height and encodedMask", path=path, pointer=fat)
-        try:
-            width, height = int(m["width"]), int(m["height"])
-        except (KeyError, TypeError, ValueError, OverflowError):
-            raise FormatError("mask needs integer width and height", path=path, pointer=fat) from None
+        height, width = mask_size(m.get("height"), m.get("width"), path=path, pointer=fat)  # before any use
         clicks = as_object(m.get("intSegClicks"), path=path, pointer=fat + "/intSegClicks")
-        frames[f] = MaskFrame(f, width, height, m["encodedMask"], dict(clicks))
+        frames[f] = MaskFrame(f, width, height, m["encodedMask"], dict(clicks), source=path, where=fat)
     aat = at + "/annotated_frames"
     listed = as_list(raw.get("annotated_frames"), path=path, pointer=aat)
     annotated = tuple(

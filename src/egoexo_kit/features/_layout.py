@@ -13,7 +13,8 @@ import numpy as np
 import yaml
 
 from egoexo_kit._io import write_text
-from egoexo_kit.errors import FormatError
+from egoexo_kit.errors import FormatError, LimitError
+from egoexo_kit.release import check_depth, read_bytes
 
 __all__ = [
     "CONFIG_NAME",
@@ -202,23 +203,12 @@ def read_config(folder: str | Path) -> FeatureConfig:
     """
     folder = Path(folder)
     path = folder / CONFIG_NAME
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         if folder.name in _OFFICIAL:
             window, stride = _OFFICIAL[folder.name]
             return FeatureConfig(window=window, stride=stride, backbone=folder.name)
         raise FormatError(f"{CONFIG_NAME} is missing: it gives the window and stride (FORMAT §8)", path=path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        raise FormatError(
-            f"invalid yaml: {e.problem}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from e
-    except yaml.YAMLError as e:
-        raise FormatError(f"invalid yaml: {e}", path=path) from e
+    doc = _load_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("inference_config"), dict):
         raise FormatError(
             "config needs an 'inference_config' mapping", path=path, pointer="/inference_config"
@@ -227,13 +217,15 @@ def read_config(folder: str | Path) -> FeatureConfig:
     window = _require_int(inf.get("frame_window"), path=path, pointer="/inference_config/frame_window")
     stride = _require_int(inf.get("stride"), path=path, pointer="/inference_config/stride")
     fps = inf.get("fps", doc.get("fps", 30))
-    if isinstance(fps, bool) or not isinstance(fps, int | float) or fps <= 0:
+    if isinstance(fps, bool) or not isinstance(fps, int | float) or not 0 < fps < float("inf"):
         raise FormatError(
             f"must be a positive number, got {fps!r}", path=path, pointer="/inference_config/fps"
         )
-    ours = doc.get("egoexo_kit") or {}
-    model = doc.get("model_config") or {}
+    ours = _mapping(doc, "egoexo_kit", path=path)
+    model = _mapping(doc, "model_config", path=path)
     size = ours.get("input_size")
+    if size is not None and not isinstance(size, list | tuple):
+        raise FormatError(f"must be a list, got {size!r:.40}", path=path, pointer="/egoexo_kit/input_size")
     return FeatureConfig(
         window=window,
         stride=stride,
@@ -247,3 +239,42 @@ def read_config(folder: str | Path) -> FeatureConfig:
         batch_size=_optional(inf.get("batch_size"), int, path=path, pointer="/inference_config/batch_size"),
         check_fv_count=_optional(doc.get("check_fv_count"), bool, path=path, pointer="/check_fv_count"),
     )
+
+
+def _mapping(doc: dict[str, Any], key: str, *, path: Path) -> dict[str, Any]:
+    """``doc[key]`` when it is a mapping, ``{}`` when absent or null; else a located error."""
+    value = doc.get(key) or {}
+    if not isinstance(value, dict):
+        raise FormatError(f"must be a mapping, got {type(value).__name__}", path=path, pointer=f"/{key}")
+    return value
+
+
+def _load_yaml(path: Path) -> Any:
+    """Parse a YAML file; every problem (syntax, not UTF-8, nested too deep, a huge integer) is located.
+
+    PyYAML's composer recurses per nesting level and builds integers with ``int()``, so hostile
+    files raise ``RecursionError`` and ``ValueError`` from inside it: both end here as one error.
+    """
+    data = read_bytes(path)
+    check_depth(data, path=path)  # PyYAML recurses per level, slowly: refuse deep flow nesting first
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise FormatError(f"not UTF-8 text: byte 0x{data[e.start]:02x}", path=path, line=line) from None
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise LimitError("yaml nested deeper than Python can parse", path=path) from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        raise FormatError(
+            f"invalid yaml: {e.problem}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from e
+    except yaml.YAMLError as e:
+        raise FormatError(f"invalid yaml: {e}", path=path) from e
+    except ValueError as e:  # an integer over Python's digit limit
+        raise LimitError(f"invalid yaml value: {e}", path=path) from None

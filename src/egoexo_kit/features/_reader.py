@@ -21,7 +21,7 @@ from egoexo_kit.features._layout import (
     read_config,
     window_starts,
 )
-from egoexo_kit.release import Problem
+from egoexo_kit.release import Problem, check_file
 
 __all__ = ["FeatureRows", "FeatureSet", "load_tensor"]
 
@@ -39,9 +39,7 @@ def load_tensor(path: str | Path) -> np.ndarray:
             ``(N, 1, D)``.
     """
     torch = require("torch", extra="torch", what="reading .pt features")
-    path = Path(path)
-    if not path.is_file():
-        raise FormatError("feature file does not exist", path=path)
+    path = check_file(path)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:

@@ -24,6 +24,9 @@ from egoexo_kit.release._entry import FPS as FPS
 from egoexo_kit.release._entry import NON_CAMERA_KEYS as NON_CAMERA_KEYS
 from egoexo_kit.release._entry import TakeEntry as TakeEntry
 from egoexo_kit.release._entry import take_facts as take_facts
+from egoexo_kit.release._files import check_file as check_file
+from egoexo_kit.release._files import present as present
+from egoexo_kit.release._files import read_bytes as read_bytes
 from egoexo_kit.release._index import METADATA_FILES as METADATA_FILES
 from egoexo_kit.release._index import RECORD_COLUMNS as RECORD_COLUMNS
 from egoexo_kit.release._index import ReleaseIndex as ReleaseIndex
@@ -31,14 +34,18 @@ from egoexo_kit.release._index import Takes as Takes
 from egoexo_kit.release._index import take_record as take_record
 from egoexo_kit.release._info import release_summary as release_summary
 from egoexo_kit.release._info import take_summary as take_summary
+from egoexo_kit.release._json import check_depth as check_depth
 from egoexo_kit.release._json import load_json as load_json
 from egoexo_kit.release._json import load_records as load_records
+from egoexo_kit.release._json import parse_json as parse_json
 from egoexo_kit.release._json import parse_record as parse_record
 from egoexo_kit.release._json import pointer as pointer
 from egoexo_kit.release._json import records_from as records_from
 from egoexo_kit.release._masks import decode_mask as decode_mask
+from egoexo_kit.release._masks import decompress_counts as decompress_counts
 from egoexo_kit.release._masks import encode_mask as encode_mask
 from egoexo_kit.release._masks import is_canonical_counts as is_canonical_counts
+from egoexo_kit.release._masks import mask_size as mask_size
 from egoexo_kit.release._masks import parse_rle_counts as parse_rle_counts
 from egoexo_kit.release._masks import rle_run_totals as rle_run_totals
 from egoexo_kit.release._mps import ClosedLoopTrajectory as ClosedLoopTrajectory
@@ -114,12 +121,19 @@ __all__ = [
     "annotation_family",
     "annotation_split",
     "classify_part",
+    "check_depth",
+    "check_file",
     "decode_mask",
+    "decompress_counts",
     "encode_mask",
     "format_ranges",
     "is_canonical_counts",
+    "mask_size",
     "load_json",
     "load_records",
+    "parse_json",
+    "present",
+    "read_bytes",
     "parse_record",
     "parse_rle_counts",
     "pointer",

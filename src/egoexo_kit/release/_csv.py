@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.release._files import check_file
 
 __all__ = ["CsvTable", "read_csv"]
 
@@ -56,10 +57,7 @@ def _text_lines(f: IO[bytes]) -> Iterator[str]:
 
 def _check_exists(path: Path) -> None:
     """Raise a located FormatError instead of a bare OSError for a missing or unreadable path."""
-    if not path.exists():
-        raise FormatError("file does not exist", path=path)
-    if not path.is_file():
-        raise FormatError("not a regular file", path=path)
+    check_file(path)
 
 
 class CsvTable:
@@ -251,11 +249,14 @@ def _row_problem(
             continue
         if kind == "int":
             if not _INT_RE.fullmatch(cell):
-                return f"column {name!r}: {cells[i]!r} is not an integer", i
-            if abs(int(cell.split(".")[0])) > _INT64_MAX:
-                return f"column {name!r}: {cells[i]!r} does not fit in int64", i
+                return f"column {name!r}: {cells[i]!r:.60} is not an integer", i
+            whole = cell.split(".")[0].lstrip("-")
+            if (
+                len(whole.lstrip("0")) > 19 or abs(int(whole)) > _INT64_MAX
+            ):  # length first: int() of 10⁴ digits fails
+                return f"column {name!r}: {cells[i]!r:.60} does not fit in int64", i
         elif not _FLOAT_RE.fullmatch(cell):
-            return f"column {name!r}: {cells[i]!r} is not a number", i
+            return f"column {name!r}: {cells[i]!r:.60} is not a number", i
     return None
 
 

@@ -12,9 +12,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
-from egoexo_kit.errors import FormatError, NotFoundError, Problem
+from egoexo_kit.errors import FormatError, LimitError, NotFoundError, Problem
 from egoexo_kit.extras import require
 from egoexo_kit.release._entry import TakeEntry
+from egoexo_kit.release._files import present
 from egoexo_kit.release._json import load_json, load_records, parse_record, records_from
 from egoexo_kit.release._paths import safe_join
 from egoexo_kit.release._records import (
@@ -254,13 +255,9 @@ class ReleaseIndex:
         if not root.is_dir():
             raise FormatError("release folder does not exist", path=root)
         takes_json = root / "takes.json"
-        if not takes_json.is_file():
+        if not present(takes_json):
             raise FormatError("not a release: takes.json is missing (part 'metadata')", path=root)
-        raw = load_json(takes_json)
-        if not isinstance(raw, list):
-            raise FormatError(
-                f"expected a top-level JSON array, got {type(raw).__name__}", path=takes_json, pointer=""
-            )
+        raw = load_json(takes_json, expect=list)  # a file of another shape is refused unparsed
         release = cls(root, [], strict=strict)
         release._take_records = release._lenient(
             takes_json, lambda errs: records_from(raw, TakeRecord, path=takes_json, errors=errs), []
@@ -277,8 +274,8 @@ class ReleaseIndex:
         errors: list[FormatError] = []
         try:
             out = read(errors)
-        except FormatError as e:
-            errors.append(e)
+        except (FormatError, LimitError) as e:  # LimitError: nested too deep, a huge integer …
+            errors.append(e)  # type: ignore[arg-type]  # located the same way
             out = fallback
         found = [Problem.from_error(e, root=self.root) for e in errors]
         self._warnings.extend(p for p in found if p not in self._warnings)
@@ -331,7 +328,7 @@ class ReleaseIndex:
     # ---- other metadata ------------------------------------------------------------------------------
     def _optional_records(self, name: str, model: type) -> list:
         path = self.root / name
-        if not path.is_file():
+        if not present(path):
             return []
         return [r for _, r in self._lenient(path, lambda errs: load_records(path, model, errors=errs), [])]
 
@@ -396,7 +393,7 @@ class ReleaseIndex:
     def metadata(self) -> dict[str, Any]:
         """``metadata.json`` as read (known key: ``tasks``); empty when absent."""
         path = self.root / "metadata.json"
-        if not path.is_file():
+        if not present(path):
             return {}
 
         def read(_: list[FormatError] | None) -> dict[str, Any]:
@@ -417,7 +414,7 @@ class ReleaseIndex:
     def splits(self) -> Splits | None:
         """``annotations/splits.json``, or ``None`` when the annotations part is absent."""
         path = self.root / "annotations" / "splits.json"
-        if not path.is_file():
+        if not present(path):
             return None
         return self._lenient(path, lambda _: parse_record(Splits, load_json(path), path=path), None)
 

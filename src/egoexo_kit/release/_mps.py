@@ -12,7 +12,6 @@ which columns make which attribute (one column, or several stacked into ``(N, k)
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from egoexo_kit.release._csv import (
     _v,
     read_csv,
 )
+from egoexo_kit.release._json import parse_json
 from egoexo_kit.release._timesync import Timesync, read_timesync
 
 __all__ = [
@@ -504,10 +504,7 @@ class OnlineCalibration(_Rows):
 
 def _calibration_record(text: str, *, path: Path, line: int) -> dict[str, Any]:
     """Parse and check one JSONL line."""
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FormatError(f"invalid JSON: {e.msg}", path=path, line=line, column=e.colno) from e
+    record = parse_json(text, path=path, line=line)
     if not isinstance(record, dict):
         raise FormatError(f"expected a JSON object, got {type(record).__name__}", path=path, line=line)
     for key, kind in _CALIB_KEYS.items():

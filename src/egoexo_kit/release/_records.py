@@ -8,11 +8,14 @@ validator decides which missing keys are errors.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from egoexo_kit.errors import EgoExoKitError
+from egoexo_kit.limits import FRAME_COUNT
+from egoexo_kit.release._json import parse_json
 
 __all__ = [
     "CameraRecord",
@@ -151,6 +154,14 @@ class TakeRecord(_Record):
     has_trimmed_eye_gaze: bool | None = None
     """Also read from the variant key ``has_trimmed_gaze`` (FORMAT §11 C3)."""
 
+    @model_validator(mode="after")
+    def _frame_count_within_cap(self) -> TakeRecord:
+        """The frame count the window claims is checked before anything allocates by it (issue 19)."""
+        start, end = self.timesync_start_idx, self.timesync_end_idx
+        if start is not None and end is not None:
+            FRAME_COUNT.check(end - start - 1)
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _gaze_key_variant(cls, data: Any) -> Any:
@@ -198,9 +209,9 @@ class ParticipantRecord(_Record):
             return {}
         if isinstance(v, str):
             try:
-                v = json.loads(v)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"metadata is not a JSON-encoded string: {e.msg}") from e
+                v = parse_json(v)
+            except EgoExoKitError as e:
+                raise ValueError(f"metadata is not a JSON-encoded string: {e}") from e
         if not isinstance(v, dict):
             raise ValueError("metadata must encode a JSON object")
         return v

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ import av
 import numpy as np
 
 from egoexo_kit.errors import FormatError, NotFoundError
+from egoexo_kit.release import check_file
 from egoexo_kit.sensors._source import SensorSource, sensors_of
 
 __all__ = ["Audio", "audio", "read_audio"]
@@ -57,8 +59,11 @@ def _read_wav(path: Path) -> tuple[np.ndarray, int]:
         with wave.open(str(path), "rb") as w:
             width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
             raw = w.readframes(w.getnframes())
-    except (wave.Error, EOFError) as e:
-        raise FormatError(f"not a PCM WAV file: {e}", path=path) from e
+    except (wave.Error, EOFError, RuntimeError, struct.error) as e:  # wave's chunk reader raises all four
+        raise FormatError(f"not a PCM WAV file: {str(e) or type(e).__name__}", path=path) from e
+    if channels < 1 or width < 1:
+        raise FormatError(f"WAV header gives {channels} channels of {width}-byte samples", path=path)
+    raw = raw[: len(raw) // (width * channels) * (width * channels)]  # a cut-off last frame is dropped
     if width == 2:
         data = np.frombuffer(raw, "<i2").astype(np.float32) / 32768.0
     elif width == 4:
@@ -88,7 +93,7 @@ def _read_stream_audio(path: Path) -> tuple[np.ndarray, int]:
                 arr = frame.to_ndarray()
                 chunks.append(arr.T if frame.format.is_planar else arr.reshape(-1, stream.channels))
             rate = stream.rate
-    except av.FFmpegError as e:
+    except (av.FFmpegError, UnicodeDecodeError) as e:
         raise FormatError(f"cannot decode audio: {e}", path=path) from e
     if not chunks:
         return np.zeros((0, 1), np.float32), rate
@@ -109,9 +114,7 @@ def read_audio(path: str | Path, *, start_s: float | None = None, end_s: float |
     Raises:
         FormatError: missing file, no audio, undecodable data.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FormatError("audio file does not exist", path=path)
+    path = check_file(path)
     samples, rate = _read_wav(path) if path.suffix.lower() == ".wav" else _read_stream_audio(path)
     return _slice(samples, rate=rate, start_s=start_s, end_s=end_s)
 

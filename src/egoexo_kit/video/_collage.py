@@ -6,12 +6,11 @@ import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
-from egoexo_kit.errors import FormatError
 from egoexo_kit.video._encode import encode_video
+from egoexo_kit.video._open import open_video
 from egoexo_kit.video._pixels import iter_arrays
 
 __all__ = ["collage_frame", "iter_synced", "write_collage"]
@@ -85,10 +84,7 @@ def iter_synced(paths: Sequence[str | Path]) -> Iterator[list[np.ndarray]]:
     containers = []
     try:
         for p in paths:
-            try:
-                containers.append(av.open(str(p)))
-            except av.FFmpegError as e:
-                raise FormatError(f"cannot open video: {e}", path=p) from e
+            containers.append(open_video(p))
         decoders = [iter_arrays(c.decode(c.streams.video[0])) for c in containers]
         yield from (list(frames) for frames in zip(*decoders, strict=False))
     finally:

@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import av
 import numpy as np
 
 from egoexo_kit._parallel import pool_map
@@ -15,6 +14,7 @@ from egoexo_kit.errors import FormatError
 from egoexo_kit.release import ReleaseIndex
 from egoexo_kit.video._encode import encode_video
 from egoexo_kit.video._meta import probe_video
+from egoexo_kit.video._open import AV_ERRORS, open_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
 __all__ = ["downscale_release", "downscale_video", "downscaled_size", "read_rgb_frames"]
@@ -34,11 +34,11 @@ def downscaled_size(width: int, height: int, *, short: int = 448) -> tuple[int, 
 def read_rgb_frames(path: str | Path) -> list[np.ndarray]:
     """Every frame of a video as ``(H, W, 3)`` uint8 RGB, in presentation order (small files only)."""
     try:
-        with av.open(str(path)) as container:
+        with open_video(path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             return list(iter_arrays(container.decode(stream)))
-    except (av.FFmpegError, IndexError) as e:
+    except (*AV_ERRORS, IndexError) as e:
         raise FormatError(f"cannot decode video: {e}", path=path) from e
 
 
@@ -58,7 +58,7 @@ def downscale_video(
         FormatError: ``src`` cannot be opened or decoded, or has no frames.
     """
     try:
-        with av.open(str(src)) as container:
+        with open_video(src) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             size = downscaled_size(stream.codec_context.width, stream.codec_context.height, short=short)
@@ -71,7 +71,7 @@ def downscale_video(
                 converter.scaled(f, width=size[0], height=size[1]) for f in itertools.chain([first], frames)
             )
             encode_video(dst, scaled, crf=23, preset=preset)
-    except (av.FFmpegError, IndexError) as e:
+    except (*AV_ERRORS, IndexError) as e:
         raise FormatError(f"cannot decode video: {e}", path=src) from e
     return size
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 
 from egoexo_kit._io import atomic_path
 from egoexo_kit.errors import FormatError
+from egoexo_kit.video._open import AV_ERRORS, open_video
 
 __all__ = ["PtsTable", "VideoMeta", "load_pts_table", "make_meta", "probe_video", "scan_pts_table"]
 
@@ -98,7 +100,7 @@ def scan_pts_table(container: av.container.InputContainer, stream: av.VideoStrea
             key_list.append(packet.is_keyframe)
             durations.append(packet.duration or 0)
         container.seek(0, backward=True, any_frame=False, stream=stream)
-    except av.FFmpegError as e:
+    except AV_ERRORS as e:
         raise FormatError(f"cannot demux video: {e}", path=path) from e
     if not pts_list:
         raise FormatError("video stream has no frames", path=path)
@@ -150,7 +152,7 @@ def load_pts_table(
                         keyframes=z["keyframes"].astype(np.int64),
                         last_duration=int(z["last_duration"]),
                     )
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # unreadable cache: rebuild it below
     table = scan_pts_table(container, stream, path=path)
     pattern = re.compile(re.escape(prefix) + r"\d+\.\d+\.npz")
@@ -175,6 +177,8 @@ def load_pts_table(
 def make_meta(path: Path, stream: av.VideoStream, table: PtsTable, *, stream_number: int) -> VideoMeta:
     """The :class:`VideoMeta` of ``stream``: header values, and counts and times from its PTS table."""
     ctx = stream.codec_context
+    if ctx is None:  # a codec id FFmpeg does not know (a flipped byte in the sample description)
+        raise FormatError("video stream has no decoder: unknown codec", path=path)
     tb = stream.time_base
     if tb is None:
         raise FormatError("video stream has no time base", path=path)
@@ -211,10 +215,8 @@ def probe_video(path: str | Path, *, stream: int = 0, index_dir: Path | None = N
         FormatError: the file does not exist, is not a readable video, or has no such stream.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FormatError("video file does not exist", path=path)
     try:
-        with av.open(str(path)) as container:
+        with open_video(path) as container:
             videos = container.streams.video
             if not videos:
                 raise FormatError("file has no video stream", path=path)
@@ -225,5 +227,5 @@ def probe_video(path: str | Path, *, stream: int = 0, index_dir: Path | None = N
                 )
             table = load_pts_table(container, videos[stream], path=path, index_dir=index_dir)
             return make_meta(path, videos[stream], table, stream_number=stream)
-    except av.FFmpegError as e:
+    except AV_ERRORS as e:
         raise FormatError(f"cannot read video: {e}", path=path) from e

@@ -23,6 +23,7 @@ import numpy as np
 from egoexo_kit.errors import FormatError, FrameIndexError
 from egoexo_kit.video._frame import Frame, FrameBatch
 from egoexo_kit.video._meta import VideoMeta, load_pts_table, make_meta
+from egoexo_kit.video._open import AV_ERRORS, open_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
 __all__ = ["VideoReader"]
@@ -67,14 +68,11 @@ class VideoReader:
         self._path = Path(path)
         if cache_frames < 0:
             raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
-        if not self._path.is_file():
-            raise FormatError("video file does not exist", path=self._path)
-        try:
-            self._container = av.open(str(self._path))
-        except av.FFmpegError as e:
-            raise FormatError(f"cannot open video: {e}", path=self._path) from e
+        self._container = open_video(self._path)
         try:
             videos = self._container.streams.video
+            if not videos:
+                raise FormatError("file has no video stream", path=self._path)
             if not 0 <= stream < len(videos):
                 raise FormatError(
                     f"no video stream {stream}: the file has {len(videos)} (valid: 0..{len(videos) - 1})",
@@ -245,12 +243,12 @@ class VideoReader:
         Uses a separate decoder, so it does not disturb random access.
         """
         try:
-            with av.open(str(self._path)) as container:
+            with open_video(self._path) as container:
                 stream = container.streams.video[self._meta.stream]
                 stream.thread_type = "AUTO"
                 kept = (f for f in container.decode(stream) if f.pts is None or f.pts in self._index_of)
                 yield from iter_arrays(kept)
-        except av.FFmpegError as e:
+        except AV_ERRORS as e:
             raise FormatError(f"cannot decode video: {e}", path=self._path) from e
 
     # ------------------------------------------------------------------------------------ lifetime
@@ -345,7 +343,7 @@ class VideoReader:
     def _seek(self, start: int) -> None:
         try:
             self._container.seek(self._pts_list[start], backward=True, any_frame=False, stream=self._stream)
-        except av.FFmpegError as e:
+        except AV_ERRORS as e:
             raise FormatError(f"cannot seek: {e}", path=self._path, frame=start) from e
         self.seeks += 1
         self._frames = self._decode_packets()
@@ -381,7 +379,7 @@ class VideoReader:
                     return True
                 if i > target:
                     return False
-        except av.FFmpegError as e:
+        except AV_ERRORS as e:
             self._frames = None
             raise FormatError(f"cannot decode video: {e}", path=self._path, frame=target) from e
         self._frames = None  # end of stream: the next request seeks
