@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.release import (
     FPS,
     METADATA_FILES,
@@ -112,7 +112,7 @@ def _load_metadata(
             report.warn(name, "metadata file is missing (part 'metadata' incomplete)")
     try:
         release = ReleaseIndex.open(root)
-    except FormatError as e:
+    except EgoExoKitError as e:  # FormatError, or LimitError on absurd nesting / numbers
         report.exception(e)
         return None
     left_out = release.warnings  # reads every metadata file, in the order of METADATA_FILES

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import lzstring
-
 from egoexo_kit.benchmarks._source import annotations_of, split_takes
+from egoexo_kit.release import decompress_counts
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import MaskFrame
@@ -19,12 +18,11 @@ if TYPE_CHECKING:
 
 __all__ = ["build_corr_gt", "coco_rle"]
 
-_LZ = lzstring.LZString()
-
 
 def coco_rle(mask: MaskFrame) -> dict[str, Any]:
     """The plain COCO RLE ``{size: [H, W], counts}`` of a release mask."""
-    return {"size": [mask.height, mask.width], "counts": _LZ.decompressFromEncodedURIComponent(mask.encoded)}
+    counts, height, width = decompress_counts(mask.encoded, height=mask.height, width=mask.width)
+    return {"size": [height, width], "counts": counts}
 
 
 def build_corr_gt(release: Release, *, split: str = "val") -> dict[str, Any]:
