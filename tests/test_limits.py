@@ -32,3 +32,11 @@ def test_env_raises_a_cap_and_ignores_nonsense(monkeypatch):
     limits.CLIP_FPS.check(999)
     monkeypatch.setenv("EGOEXO_KIT_MAX_CLIP_FPS", "lots")
     assert limits.CLIP_FPS.value == 240
+
+
+def test_every_cap_is_in_the_design_doc_with_its_variable():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "design.md").read_text(encoding="utf-8")
+    for cap in limits.LIMITS:
+        assert f"`{cap.env}`" in doc, cap.env
