@@ -130,7 +130,8 @@ def clips(
         )
         for i in range(n)
     )
-    encode_video(out, grid, fps=int(round(rate)), preset="veryfast")
+    # an MP4 plays at a whole rate of at least 1 fps (a slower sampling plays as a slideshow)
+    encode_video(out, grid, fps=max(1, round(rate)), preset="veryfast")
     if as_json:
         print_json({"take": tk.name, "out": out, "frames": n, "fps": rate, "views": names})
         return
