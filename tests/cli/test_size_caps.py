@@ -140,3 +140,12 @@ def test_cli_collage_tiles(tiny_release_ro, tmp_path, tile, expected):
     )
     assert expected in one_error_line(res)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("frame", ["99999999999999999999999", "-9223372036854775809"])
+def test_a_frame_beyond_int64_is_outside_the_take(tiny_release_ro, tmp_path, frame):
+    """It was a TypeError (numpy holds such an int as an object), printed as an internal error."""
+    res = runner.invoke(
+        app, ["frames", str(tiny_release_ro), TAKE, f"--frame={frame}", "--out", str(tmp_path)]
+    )
+    assert "outside the take window" in one_error_line(res)
