@@ -149,3 +149,23 @@ def test_a_frame_beyond_int64_is_outside_the_take(tiny_release_ro, tmp_path, fra
         app, ["frames", str(tiny_release_ro), TAKE, f"--frame={frame}", "--out", str(tmp_path)]
     )
     assert "outside the take window" in one_error_line(res)
+
+
+def test_project_at_a_frame_beyond_int64_is_outside_the_take(tiny_release_ro):
+    """An OverflowError deep in the camera lookup before: the frame is now checked first."""
+    args = ["project", str(tiny_release_ro), TAKE, "--view", "cam01", "--frame=99999999999999999999999"]
+    assert "outside the take window" in one_error_line(runner.invoke(app, [*args, "--xyz", "0,0,1"]))
+
+
+def test_a_huge_triangulation_threshold_accepts_every_view(tiny_release_ro, tmp_path):
+    """``1e308 ** 2`` raised OverflowError; a threshold that large simply keeps every view."""
+    out = tmp_path / "t.json"
+    res = runner.invoke(
+        app, ["triangulate", str(tiny_release_ro), TAKE, "--out", str(out), "--threshold", "1e308"]
+    )
+    assert res.exit_code == 0, res.output
+    assert out.is_file()
+    from egoexo_kit.geometry.triangulate import triangulate
+
+    with pytest.raises(ArgumentError, match="threshold"):
+        triangulate(np.zeros((1, 2)), cameras=[], T_cam_world=np.zeros((0, 4, 4)), threshold=math.nan)

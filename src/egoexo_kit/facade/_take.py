@@ -425,6 +425,8 @@ class Take:
             space: ``"raw"`` (distorted, sensor orientation), ``"undistorted"`` (the EgoPose space) or
                 ``"mp4"`` (as stored in the MP4: Aria turned 90° clockwise).
         """
+        if frame is not None:
+            self.timeline.to_time(frame=frame)  # raises FrameIndexError naming the valid range
         return self.geometry.camera(self.view(view), t=t, frame=frame, space=space)
 
     def project(
