@@ -309,6 +309,19 @@ RAW_MANIFEST = {
 }
 
 
+RELEASE_ENTRIES = {
+    "annotations",
+    "captures",
+    "captures.json",
+    "metadata.json",
+    "participants.json",
+    "physical_setting.json",
+    "takes",
+    "takes.json",
+    "visual_objects.json",
+}
+"""What the tiny release holds at its top level (:func:`make_workspace` checks it)."""
+
 INPUTS = {"rel", "eval", "mirror", "raw", "a_file.txt", "a_dir", "loop", "points.json", "out"}
 """The workspace's own entries: anything else a run leaves there is removed after it."""
 
@@ -339,22 +352,28 @@ class Workspace:
             arg = arg.replace("{" + key + "}", str(self.root / rel))
         return arg.replace("{out}", str(self.out))
 
-    def reset_outputs(self) -> None:
-        """Remove what a run wrote: its outputs, anything new beside the inputs, the derived caches."""
+    def reset_outputs(self, *, caches: bool = True) -> None:
+        """Remove what a run wrote: its outputs, anything new beside the inputs or in the release.
+
+        ``caches=False`` keeps the release's derived caches (``.egoexo-kit/``: the catalog), which a
+        run on unchanged files reuses; after a corrupted file they go, so no run reads a catalog
+        built from another run's corruption.
+        """
         shutil.rmtree(self.out, ignore_errors=True)
         self.out.mkdir()
-        for extra in [*self.root.iterdir(), *(self.root / "a_dir").iterdir()]:
-            if extra.name not in INPUTS:
-                extra.unlink() if extra.is_symlink() or extra.is_file() else shutil.rmtree(extra)
-        shutil.rmtree(self.root / "rel" / ".egoexo-kit", ignore_errors=True)
-        for extra in (self.root / "rel").glob("features/*"):
-            shutil.rmtree(extra, ignore_errors=True)
+        rel = self.root / "rel"
+        keep = {*RELEASE_ENTRIES, *(() if caches else (".egoexo-kit",))}
+        new = [p for p in self.root.iterdir() if p.name not in INPUTS]
+        new += [*(self.root / "a_dir").iterdir(), *(p for p in rel.iterdir() if p.name not in keep)]
+        for extra in new:
+            extra.unlink() if extra.is_symlink() or extra.is_file() else shutil.rmtree(extra)
 
 
 def make_workspace(root: Path, release: Path) -> Workspace:
     """Copy the release, write eval inputs, a file mirror, a fake raw capture and the path oddities."""
     ws = Workspace(root)
     shutil.copytree(release, root / "rel", symlinks=True)
+    assert {p.name for p in (root / "rel").iterdir()} == RELEASE_ENTRIES
     rel = open_release(root / "rel")
     (root / "eval").mkdir()
     for task in (
@@ -441,7 +460,7 @@ def argument_cases(name: str, command: Any, rng: random.Random, budget: int | No
         for param in command.params
         for value in VALUES.get(_kind(param), ())
         if name not in SLOW_TO_ACCEPT or value in REFUSABLE
-        if not (name == "serve" and param.name == "host")  # an accepted host would serve on it
+        if name != "serve" or param.name in ("path", "port")  # an accepted value would serve
     ]
     rng.shuffle(cases)
     return cases if budget is None else cases[:budget]
@@ -508,7 +527,7 @@ def run_cases(ws: Workspace, cases: list[Case]) -> list[str]:
                 why, tail = f"still running after {SECONDS_PER_RUN} s", ""
             finally:
                 signal.alarm(0)
-                ws.reset_outputs()
+                ws.reset_outputs(caches=case.corrupt is not None)
             if why:
                 failures.append(f"{case.command} [{case.what}]: {why}: {tail}")
     finally:
