@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -74,9 +75,28 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, path)
-    except BaseException:
+    except BaseException as e:
         tmp_path.unlink(missing_ok=True)
+        _raise_write_error(e, path)
         raise
+
+
+_OUT_OF_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
+"""Errors that mean "this output cannot be written here", whoever wrote the bytes (Python, FFmpeg, libpng)."""
+
+
+def _raise_write_error(e: BaseException, path: Path, *, tmp: Path | None = None) -> None:
+    """Re-raise a full disk (a file-size limit, a quota, a read-only file system) as a WriteError.
+
+    The :class:`~egoexo_kit.errors.WriteError` names ``path`` (a file inside the temporary folder
+    ``tmp`` of :func:`atomic_dir` is named under ``path``); any other exception is left alone.
+    """
+    from egoexo_kit.errors import EgoExoKitError, WriteError
+
+    if isinstance(e, OSError) and not isinstance(e, EgoExoKitError) and e.errno in _OUT_OF_SPACE:
+        raise WriteError(f"cannot write: {e.strerror or os.strerror(e.errno)}", path=path) from e
+    if isinstance(e, WriteError) and tmp is not None and e.path and Path(e.path).is_relative_to(tmp):
+        raise WriteError(e.message, path=path / Path(e.path).relative_to(tmp)) from e
 
 
 def is_temp_name(name: str) -> bool:
@@ -155,18 +175,25 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        _raise_write_error(e, path, tmp=tmp)
         raise
 
 
 def write_png(path: str | Path, rgb: Any) -> None:
-    """Atomically write an ``(H, W, 3)`` uint8 RGB image as PNG."""
+    """Atomically write an ``(H, W, 3)`` uint8 RGB image as PNG.
+
+    Encoded in memory and written by Python: OpenCV's own file writing crashes the process on a
+    file name that is not UTF-8, and a full disk then raises a located error like any other write.
+    """
     import cv2
     import numpy as np
 
     from egoexo_kit.errors import EgoExoKitError
 
+    ok, png = cv2.imencode(".png", np.ascontiguousarray(np.asarray(rgb)[..., ::-1]))
+    if not ok:
+        raise EgoExoKitError("could not encode PNG", path=path)
     with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), np.ascontiguousarray(np.asarray(rgb)[..., ::-1])):
-            raise EgoExoKitError("could not write PNG", path=path)
+        tmp.write_bytes(png.tobytes())

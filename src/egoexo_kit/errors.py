@@ -27,6 +27,7 @@ __all__ = [
     "BusyError",
     "LimitError",
     "UnsafePathError",
+    "WriteError",
 ]
 
 
@@ -104,6 +105,14 @@ class SubmissionError(EgoExoKitError, ValueError):
 
 class DownloadError(EgoExoKitError, OSError):
     """A transfer failed or a downloaded file does not verify."""
+
+
+class WriteError(EgoExoKitError, OSError):
+    """An output could not be written: the disk is full, the file too large, the file system read-only.
+
+    Raised by the atomic writers with the path the caller asked for (never the temporary sibling,
+    which is removed): nothing half-written is left behind.
+    """
 
 
 class BusyError(EgoExoKitError, RuntimeError):

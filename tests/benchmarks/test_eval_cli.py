@@ -105,3 +105,15 @@ def test_eval_reads_the_official_anet_demonstration_gt(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["metrics"]["map_avg"] == 1.0
+
+
+def test_an_invalid_submission_is_one_error_line_then_the_problems(tmp_path):
+    """Like every refusal of the CLI: one ``error:`` line (then the table, or the JSON on stdout)."""
+    gt, pred = body_files(tmp_path, bad=True)
+    for extra in ([], ["--json"]):
+        res = run("eval", "body-pose", "--gt", gt, "--pred", pred, *extra)
+        errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+        assert res.exit_code == 2 and errors == [
+            f"error: {pred}: invalid submission, 2 problems "
+            + ("(in the JSON on stdout)" if extra else "(listed below)")
+        ]

@@ -102,3 +102,20 @@ def test_exit_and_usage_exceptions_pass_through_handle_errors():
     assert CliRunner().invoke(app, ["done", "3"]).exit_code == 3
     res = CliRunner().invoke(app, ["done", "9"])
     assert res.exit_code == 2 and "internal error" not in res.output
+
+
+def test_a_name_that_is_not_utf8_is_printed_escaped(tiny_release_ro, tmp_path):
+    """A surrogate-escaped path printed to stdout raised UnicodeEncodeError (stdout is strict UTF-8,
+    stderr escapes), and rich kept the failed text, so every later print in the process failed too."""
+    import os
+
+    from egoexo_kit.cli import app as real_app
+
+    out = os.fsdecode(bytes(tmp_path) + b"/n\xffutf8.json")
+    runner = CliRunner()
+    for _ in range(2):  # the second run proves no broken state was left behind
+        res = runner.invoke(
+            real_app, ["benchmark", "gt", str(tiny_release_ro), "body-pose", "--split", "train", "--out", out]
+        )
+        assert res.exit_code == 0, res.output
+        assert "n\\udcffutf8.json" in res.stdout

@@ -64,6 +64,22 @@ def test_random_sampler_and_errors(tiny_release_ro):
         EgoExoClips(tiny_release_ro, sampler="shuffle")
 
 
+@pytest.mark.parametrize(
+    ("clip_seconds", "fps", "error"),
+    [
+        (1.0, 1e9, "EGOEXO_KIT_MAX_CLIP_FPS"),
+        (1e6, 30, "EGOEXO_KIT_MAX_CLIP_FRAMES"),
+        (float("nan"), 10, "t1 > t0"),
+        (1.0, float("nan"), "positive"),
+        (0, 10, "t1 > t0"),
+    ],
+)
+def test_hostile_clip_sizes_are_refused_at_construction(tiny_release_ro, clip_seconds, fps, error):
+    """Checked before a take is listed or a frame decoded (``fps=1e9`` used to exhaust memory)."""
+    with pytest.raises(ValueError, match=error):
+        EgoExoClips(tiny_release_ro, clip_seconds=clip_seconds, fps=fps)
+
+
 def test_nearest_pose_skips_empty_frames():
     """Empty EgoPose frames (issue 16 item 4) hold no pose: the nearest annotated frame is used."""
     from egoexo_kit.torch._clips import _nearest_pose

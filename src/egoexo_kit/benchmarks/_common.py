@@ -8,6 +8,7 @@ raises, so a user fixes a submission in one round instead of one error per run.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from egoexo_kit.release import load_json
 from egoexo_kit.vocab import pointer
 
 __all__ = [
+    "MAX_COORDINATE_M",
     "EvalResult",
     "ScoreNote",
     "balanced_accuracy",
@@ -208,55 +210,123 @@ def as_object(value: Any, probs: Problems, ptr: str, *, what: str = "an object")
     return None
 
 
-def as_number(value: Any, probs: Problems, ptr: str, *, what: str = "a number") -> float | None:
-    """A finite JSON number as float, else record a problem (NaN/inf/bool/string refused)."""
+def as_number(
+    value: Any,
+    probs: Problems,
+    ptr: str,
+    *,
+    what: str = "a number",
+    low: float | None = None,
+    high: float | None = None,
+) -> float | None:
+    """A finite JSON number as float, else record a problem (NaN/inf/bool/string refused).
+
+    ``low``/``high`` bound the value (inclusive); an integer too large for a float is refused too.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         probs.add(ptr, f"expected {what}, got {_type_name(value)}")
         return None
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        probs.add(ptr, f"expected {what}, got an integer too large for a 64-bit float")
+        return None
+    if not math.isfinite(number):
         probs.add(ptr, f"expected {what}, got {value}")
         return None
-    return float(value)
+    if (low is not None and number < low) or (high is not None and number > high):
+        span = f"{low:g}..{high:g}" if low is not None and high is not None else None
+        bound = span or (f">= {low:g}" if low is not None else f"<= {high:g}")
+        probs.add(ptr, f"expected {what} {bound}, got {number:g}")
+        return None
+    return number
+
+
+MAX_COORDINATE_M = 1e6
+"""Largest coordinate (metres, either sign) a pose file may hold: 1,000 km, beyond any capture.
+
+Far below where squared errors overflow a float (about 1e154), so every pose metric stays finite.
+"""
+
+_FLOAT_INT_MAX = int(sys.float_info.max)
+
+
+def _leaf_ok(value: Any, *, nulls: bool, bools: bool) -> bool:
+    """Is ``value`` a number a float64 array may hold (bools and nulls only when allowed)?"""
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is int:
+        return -_FLOAT_INT_MAX <= value <= _FLOAT_INT_MAX
+    return (bools and kind is bool) or (nulls and value is None)
+
+
+def _bad_leaf(value: Any, depth: int, *, nulls: bool, bools: bool) -> tuple[list[int], Any] | None:
+    """The index path and value of the first element that breaks a ``depth``-deep numeric list."""
+    if depth == 0:
+        return None if _leaf_ok(value, nulls=nulls, bools=bools) else ([], value)
+    if not isinstance(value, list):
+        return [], value
+    for i, v in enumerate(value):
+        if depth == 1 and (type(v) is float or _leaf_ok(v, nulls=nulls, bools=bools)):
+            continue  # the hot case, without the recursion
+        bad = _bad_leaf(v, depth - 1, nulls=nulls, bools=bools)
+        if bad is not None:
+            return [i, *bad[0]], bad[1]
+    return None
+
+
+def _leaf_problem(index: list[int], value: Any, shape: tuple[int, ...]) -> str:
+    """Why the element at ``index`` of an array of ``shape`` is refused."""
+    array = f"a numeric array of shape {list(shape)}"
+    if len(index) < len(shape):
+        return f"expected a list ({array}), got {_type_name(value)}"
+    if isinstance(value, list | dict):
+        return f"expected a number ({array}), got {_type_name(value)}: nested too deep"
+    if type(value) is int:
+        return "integer too large for a 64-bit float"
+    return f"expected a number, got {_type_name(value)} {value!r:.40}"
 
 
 def as_array(
-    value: Any, probs: Problems, ptr: str, *, shape: tuple[int, ...], allow_nan: bool = False
+    value: Any,
+    probs: Problems,
+    ptr: str,
+    *,
+    shape: tuple[int, ...],
+    allow_nan: bool = False,
+    bools: bool = False,
+    max_abs: float | None = None,
 ) -> np.ndarray | None:
-    """A numeric nested list of exactly ``shape`` as float64, else record one problem.
+    """A numeric nested list of exactly ``shape`` as float64, else record one located problem.
 
-    ``allow_nan`` (ground truth only) also reads ``null`` as NaN; predictions must be finite.
+    Every element must be a JSON number: a string (``"1"``), a boolean or a list at the wrong
+    depth is refused where it stands, never converted. ``allow_nan`` (ground truth only) also reads
+    ``null`` as NaN; predictions must be finite. ``bools`` reads ``true``/``false`` as 1/0 (binary
+    ground truth); ``max_abs`` bounds every finite value (see :data:`MAX_COORDINATE_M`).
     """
+    bad = _bad_leaf(value, len(shape), nulls=allow_nan, bools=bools)
+    if bad is not None:
+        probs.add(ptr + pointer(*bad[0]), _leaf_problem(bad[0], bad[1], shape))
+        return None
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        if allow_nan:
-            try:
-                arr = np.asarray(_nulls_to_nan(value), dtype=np.float64)
-            except (TypeError, ValueError):
-                arr = None
-        else:
-            arr = None
-        if arr is None:
-            probs.add(
-                ptr, f"expected a numeric array of shape {list(shape)}, got a ragged or non-numeric list"
-            )
-            return None
+        arr = np.asarray(value, dtype=np.float64)  # a null reads as NaN
+    except ValueError:  # lists of unequal lengths
+        probs.add(ptr, f"expected a numeric array of shape {list(shape)}, got a ragged list")
+        return None
     if arr.shape != shape:
         probs.add(ptr, f"wrong shape: expected {list(shape)}, got {list(arr.shape)}")
         return None
     if not allow_nan and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0].tolist()
-        probs.add(ptr + pointer(*bad), "value is NaN or infinite")
+        bad_at = np.argwhere(~np.isfinite(arr))[0].tolist()
+        probs.add(ptr + pointer(*bad_at), "value is NaN or infinite")
+        return None
+    if max_abs is not None and (np.abs(arr) > max_abs).any():
+        bad_at = np.argwhere(np.abs(arr) > max_abs)[0].tolist()
+        shown = float(arr[tuple(bad_at)])
+        probs.add(ptr + pointer(*bad_at), f"value {shown:g} is beyond ±{max_abs:g}")
         return None
     return arr
-
-
-def _nulls_to_nan(value: Any) -> Any:
-    if value is None:
-        return math.nan
-    if isinstance(value, list):
-        return [_nulls_to_nan(v) for v in value]
-    return value
 
 
 def safe_ratio(num: float, den: float) -> float:

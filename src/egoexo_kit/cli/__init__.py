@@ -133,9 +133,10 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    from egoexo_kit.cli._common import set_debug  # runs only with a command, which imports it anyway
+    from egoexo_kit.cli._common import escape_undecodable, set_debug  # imported by every command anyway
 
     set_debug(debug)
+    escape_undecodable()
 
 
 def _terminate(signum: int, frame: object) -> None:

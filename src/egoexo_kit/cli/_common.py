@@ -24,6 +24,8 @@ UsageError: type[Exception] = _click_errors.UsageError
 _NoArgsIsHelp: type[Exception] = _click_errors.NoArgsIsHelpError
 
 __all__ = [
+    "SEED_MAX",
+    "WORKERS_MAX",
     "CliGroup",
     "console",
     "err_console",
@@ -39,6 +41,11 @@ __all__ = [
     "usage_error",
 ]
 
+SEED_MAX = 2**32 - 1
+"""Largest ``--seed`` (the generators' random states are seeded with 32-bit values)."""
+WORKERS_MAX = 1024
+"""Largest ``--workers``: more processes than any machine runs (a huge count overflowed the pool)."""
+
 NOTES_SHOWN = 5
 """Located notes printed before the rest are only counted."""
 
@@ -53,6 +60,17 @@ _DEBUG = {"on": False}
 def set_debug(on: bool) -> None:
     """Set by the root ``--debug`` option at every invocation."""
     _DEBUG["on"] = on
+
+
+def escape_undecodable() -> None:
+    """Print a file name that is not UTF-8 (held as surrogate escapes) escaped, instead of failing.
+
+    Such a name reaches Python with lone surrogates in it, which a strict UTF-8 stdout cannot
+    encode: echoing the path in a message or a table raised ``UnicodeEncodeError``.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # a stream that cannot change
+            stream.reconfigure(errors="backslashreplace")
 
 
 def debug_enabled() -> bool:

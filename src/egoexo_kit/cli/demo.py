@@ -22,7 +22,7 @@ from rich.markup import escape
 
 from egoexo_kit import Release, open_release
 from egoexo_kit import demo as steps
-from egoexo_kit.cli._common import console, handle_errors, progress_bar
+from egoexo_kit.cli._common import SEED_MAX, console, handle_errors, progress_bar
 from egoexo_kit.cli.annotations import render_timeline
 from egoexo_kit.cli.benchmark import print_leaderboard
 from egoexo_kit.cli.build import render_pose_qa, render_sync_qa, run_build
@@ -91,7 +91,7 @@ def demo(
     out: Path | None = typer.Option(
         None, "--out", help="Where to write the release (default: a temp folder)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the generated release."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Seed of the generated release."),
     tiny: bool = typer.Option(
         False, "--tiny", help="Use the instant hand-laid release instead of the generator."
     ),

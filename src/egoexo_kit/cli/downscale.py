@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from egoexo_kit import open_release
-from egoexo_kit.cli._common import console, handle_errors, progress_bar, split_list
+from egoexo_kit.cli._common import WORKERS_MAX, console, handle_errors, progress_bar, split_list
 from egoexo_kit.video import downscale_release
 
 __all__ = ["downscale"]
@@ -24,7 +24,7 @@ def downscale(
     takes: list[str] = typer.Option(
         [], "--takes", help="Take names or uids (repeat or comma-separate); default: all."
     ),
-    workers: int = typer.Option(0, "--workers", min=0, help="Processes (0: one per core)."),
+    workers: int = typer.Option(0, "--workers", min=0, max=WORKERS_MAX, help="Processes (0: one per core)."),
 ) -> None:
     """Short side 448, long side even, as the official downscale script; skips files already done.
 

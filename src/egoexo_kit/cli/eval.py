@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from egoexo_kit.benchmarks import TASKS, EvalResult, InvalidGroundTruth, InvalidSubmission, evaluate
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, print_notes
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_error, print_json, print_notes
 
 __all__ = ["eval_"]
 
@@ -112,6 +112,11 @@ def _print_problems(
     task: str, err: InvalidSubmission | InvalidGroundTruth, *, as_json: bool, limit: int
 ) -> None:
     what = "submission" if isinstance(err, InvalidSubmission) else "ground truth"
+    n = len(err.problems)
+    where = "in the JSON on stdout" if as_json else "listed below"
+    print_error(
+        f"{err.path + ': ' if err.path else ''}invalid {what}, {n} problem{'s' if n != 1 else ''} ({where})"
+    )
     if as_json:
         print_json(
             {
@@ -122,7 +127,7 @@ def _print_problems(
         )
         return
     shown = err.problems if limit <= 0 else err.problems[:limit]
-    table = Table(title=f"{task}: invalid {what}, {len(err.problems)} problem(s)", title_style="bold red")
+    table = Table(title=f"{task}: {len(err.problems)} problem(s) of the {what}")
     table.add_column("file", overflow="fold")
     table.add_column("where", overflow="fold")
     table.add_column("problem", overflow="fold")

@@ -40,6 +40,19 @@ def _resolution(value: str) -> str:
     return value
 
 
+def _write_all(images: dict[Path, object]) -> None:
+    """Write every PNG or none: a failure (a full disk) removes the ones this run already wrote."""
+    done: list[Path] = []
+    try:
+        for path, rgb in images.items():
+            write_png(path, rgb)
+            done.append(path)
+    except BaseException:
+        for path in done:
+            path.unlink(missing_ok=True)
+        raise
+
+
 @handle_errors
 def frames(
     path: Path = typer.Argument(..., help="Release folder."),
@@ -82,8 +95,6 @@ def frames(
             frame=index, views=_views(views), resolution=_resolution(resolution), orientation=orientation
         )  # type: ignore[arg-type]
     files = {name: out / f"{tk.name}_{index:06d}_{name}.png" for name in pics}
-    for name, rgb in pics.items():
-        write_png(files[name], rgb)
     sheet = collage_frame(
         list(pics.values()),
         labels=list(pics),
@@ -91,7 +102,7 @@ def frames(
         caption=f"{tk.name}  t={index / FPS:.3f}s  frame {index}",
     )
     sheet_path = out / f"{tk.name}_{index:06d}_sheet.png"
-    write_png(sheet_path, sheet)
+    _write_all({**{files[n]: rgb for n, rgb in pics.items()}, sheet_path: sheet})
     if as_json:
         print_json({"take": tk.name, "frame": index, "t": index / FPS, "views": files, "sheet": sheet_path})
         return
@@ -130,7 +141,8 @@ def clips(
         )
         for i in range(n)
     )
-    encode_video(out, grid, fps=int(round(rate)), preset="veryfast")
+    # an MP4 plays at a whole rate of at least 1 fps (a slower sampling plays as a slideshow)
+    encode_video(out, grid, fps=max(1, round(rate)), preset="veryfast")
     if as_json:
         print_json({"take": tk.name, "out": out, "frames": n, "fps": rate, "views": names})
         return

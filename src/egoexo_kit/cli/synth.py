@@ -13,7 +13,15 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar, split_list
+from egoexo_kit.cli._common import (
+    SEED_MAX,
+    WORKERS_MAX,
+    console,
+    handle_errors,
+    print_json,
+    progress_bar,
+    split_list,
+)
 from egoexo_kit.synth import SynthConfig, generate_release, plan_release
 
 __all__ = ["synth"]
@@ -38,7 +46,7 @@ def synth(
         help="Length of every take (s), at least 4. Default 4; with --annotations-only, realistic lengths "
         "(minutes).",
     ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same release."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Same seed, same release."),
     scenarios: list[str] = typer.Option(
         [],
         "--scenarios",
@@ -55,7 +63,9 @@ def synth(
     splits: str = typer.Option(
         "", "--splits", help="Split of each take in order, repeated (e.g. train,val). Default: random."
     ),
-    workers: int = typer.Option(0, "--workers", min=0, help="Rendering processes (0: one per core)."),
+    workers: int = typer.Option(
+        0, "--workers", min=0, max=WORKERS_MAX, help="Rendering processes (0: one per core)."
+    ),
     clean: bool = typer.Option(
         False,
         "--clean",
@@ -88,6 +98,8 @@ def synth(
         plan = plan_release(config)  # scenario names and take lengths: refused before anything is written
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
+    except OverflowError:  # a count numpy cannot index
+        raise typer.BadParameter(f"too many takes to plan: {captures} x {takes_per_capture}") from None
     start = time.perf_counter()
     with progress_bar("planning") as progress:
         generate_release(out, config, progress=progress)

@@ -21,5 +21,6 @@ from egoexo_kit.facade._row_offset import detect_row_offset as detect_row_offset
 from egoexo_kit.facade._take import Orientation as Orientation
 from egoexo_kit.facade._take import Resolution as Resolution
 from egoexo_kit.facade._take import Take as Take
+from egoexo_kit.facade._take import clip_times as clip_times
 
-__all__ = ["Orientation", "Release", "Resolution", "Take", "detect_row_offset", "open_release"]
+__all__ = ["Orientation", "Release", "Resolution", "Take", "clip_times", "detect_row_offset", "open_release"]

@@ -11,6 +11,7 @@ audio and sensors, annotations and features.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -23,9 +24,11 @@ from egoexo_kit.errors import ArgumentError, NotFoundError
 from egoexo_kit.facade._decoders import READERS, decode_pool
 from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
 from egoexo_kit.geometry import Camera, PosedCamera, Space, TakeCameras, undistort
+from egoexo_kit.limits import CLIP_FPS, CLIP_FRAMES
 from egoexo_kit.release import CameraRecord, CaptureRecord, TakeEntry, TakeRecord, View, take_facts
 from egoexo_kit.sensors import Audio, read_audio
 from egoexo_kit.timeline import DEFAULT_ROW_OFFSET, TakeTimeline, resolve_row_offset
+from egoexo_kit.vocab import FPS
 
 if TYPE_CHECKING:
     from egoexo_kit.annotations import TakeAnnotations
@@ -33,12 +36,31 @@ if TYPE_CHECKING:
     from egoexo_kit.release import ParticipantRecord, PhysicalSettingRecord
     from egoexo_kit.timeline import RowOffsetCheck
 
-__all__ = ["Orientation", "Resolution", "Take"]
+__all__ = ["Orientation", "Resolution", "Take", "clip_times"]
 
 Resolution = Literal["full", "448"]
 Orientation = Literal["mp4", "sensor"]
 ViewName = str | View
 """A view in any spelling :func:`~egoexo_kit.release.resolve_view` accepts, or a :class:`View`."""
+
+
+def clip_times(t0: float, t1: float, *, fps: float | None = None) -> np.ndarray:
+    """The sample times (s) of a clip over ``[t0, t1)`` at ``fps`` (``None``: every frame, 30 fps).
+
+    Checked before anything is allocated, so ``fps=1e9`` or ``t1=1e308`` is one line, not gigabytes.
+
+    Raises:
+        ArgumentError: ``t1 <= t0``, a NaN bound, or a rate that is not a positive number.
+        LimitError: a rate over the ``clip_fps`` cap or more frames than the ``clip_frames`` cap.
+    """
+    if not t1 > t0:  # also refuses NaN
+        raise ArgumentError(f"clip needs t1 > t0, got [{t0}, {t1})")
+    rate = float(FPS) if fps is None else fps
+    if not rate > 0:
+        raise ArgumentError(f"clip fps must be a positive number, got {fps}")
+    CLIP_FPS.check(rate)
+    CLIP_FRAMES.check(math.ceil((t1 - t0) * rate) if math.isfinite((t1 - t0) * rate) else math.inf)
+    return np.arange(t0, t1, 1.0 / rate)
 
 
 class Take:
@@ -377,11 +399,11 @@ class Take:
         """Synchronized clips ``{view key: (T, H, W, 3) uint8}`` over ``[t0, t1)`` seconds from take start.
 
         ``fps=None`` keeps every aligned frame (30 fps); otherwise frames are sampled at ``fps``, each
-        the aligned frame displayed at that instant.
+        the aligned frame displayed at that instant. The rate and the number of frames are checked
+        against the ``clip_fps`` and ``clip_frames`` caps before anything is decoded
+        (:class:`~egoexo_kit.errors.LimitError`).
         """
-        if not t1 > t0:
-            raise ArgumentError(f"clip needs t1 > t0, got [{t0}, {t1})")
-        times = np.arange(t0, t1, 1.0 / (fps or 30.0))
+        times = clip_times(t0, t1, fps=fps)
         idx = np.asarray(self.timeline.to_frame(t=times), dtype=np.int64)
         return self._read_views(self.select_views(views), idx, resolution=resolution, orientation=orientation)
 
@@ -403,6 +425,8 @@ class Take:
             space: ``"raw"`` (distorted, sensor orientation), ``"undistorted"`` (the EgoPose space) or
                 ``"mp4"`` (as stored in the MP4: Aria turned 90° clockwise).
         """
+        if frame is not None:
+            self.timeline.to_time(frame=frame)  # raises FrameIndexError naming the valid range
         return self.geometry.camera(self.view(view), t=t, frame=frame, space=space)
 
     def project(

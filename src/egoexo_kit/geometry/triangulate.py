@@ -24,6 +24,7 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from egoexo_kit.errors import ArgumentError
 from egoexo_kit.geometry.camera import Camera
 
 __all__ = ["Triangulation", "dlt", "reprojection_errors", "triangulate"]
@@ -218,8 +219,10 @@ def triangulate(
         A :class:`Triangulation` of leading shape ``...``.
 
     Raises:
-        ValueError: On shapes that do not match.
+        ValueError: On shapes that do not match, or a threshold that is not a positive number.
     """
+    if not threshold > 0:  # NaN too
+        raise ArgumentError(f"threshold must be a positive number of pixels, got {threshold}")
     obs = np.asarray(px, dtype=np.float64)
     n_views = len(cameras)
     if obs.ndim < 2 or obs.shape[-2:] != (n_views, 2):
@@ -234,7 +237,7 @@ def triangulate(
         r, ok = cam.unproject(obs[:, v])
         rays[:, v] = np.where(ok[:, None], r, np.nan)
     seen = np.isfinite(rays).all(axis=-1)
-    thr2 = float(threshold) ** 2
+    thr2 = min(float(threshold), 1e150) ** 2  # a huge threshold accepts every view, without overflow
 
     if robust and n_views > 2:
         pairs = np.array(list(combinations(range(n_views), 2)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from egoexo_kit.limits import IMAGE_SIDE
+
 __all__ = ["SynthConfig"]
 
 
@@ -63,6 +65,12 @@ class SynthConfig:
             problems.append(f"exo_size must be even and at least 32 px, got {w}x{h}")
         if self.ego_size % 2 or self.ego_size < 32:
             problems.append(f"ego_size must be even and at least 32, got {self.ego_size}")
+        if max(w, h, self.ego_size) > IMAGE_SIDE.value:  # rendered pictures: checked before a pixel
+            problems.append(
+                f"video sides must be at most {IMAGE_SIDE.value:g} px (set {IMAGE_SIDE.env} to raise it)"
+            )
+        if not 0 <= self.seed < 2**32:
+            problems.append(f"seed must be in 0..2**32-1, got {self.seed}")
         if not 0 <= self.raw_lead_s <= 60:
             problems.append(f"raw_lead_s must be in [0, 60], got {self.raw_lead_s}")
         if not 2 <= self.exo_cams <= 6:

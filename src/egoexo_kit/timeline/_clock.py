@@ -349,6 +349,8 @@ class TakeTimeline:
     # ---- argument checks -------------------------------------------------------------------------------
     def _frames(self, frame: npt.ArrayLike) -> np.ndarray:
         f = np.asarray(frame)
+        if f.dtype.kind == "O" and all(type(v) is int for v in f.ravel()):  # beyond int64: no take is so long
+            raise FrameIndexError(f"frame {str(f.ravel()[0])[:30]} outside the take window: {self._range()}")
         if f.dtype.kind not in "iu":
             if f.dtype.kind != "f" or not np.all(f == np.rint(f)):
                 raise TypeError(f"frame must hold integer aligned-frame indices, got dtype {f.dtype}")

@@ -21,7 +21,7 @@ import egoexo_kit
 import torch
 from egoexo_kit.annotations import IGNORE_INDEX, KeystepLabelMap, LabelSource
 from egoexo_kit.errors import NotFoundError
-from egoexo_kit.facade import Release
+from egoexo_kit.facade import Release, clip_times
 from egoexo_kit.vocab import BODY_JOINTS, is_empty_pose_frame
 
 __all__ = ["IGNORE_INDEX", "ClipRef", "EgoExoClips"]
@@ -91,8 +91,7 @@ class EgoExoClips(Dataset):
         video_transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
         label_map: LabelSource | Mapping[int, int] | None = None,
     ) -> None:
-        if clip_seconds <= 0 or fps <= 0:
-            raise ValueError(f"clip_seconds and fps must be positive, got {clip_seconds} and {fps}")
+        clip_times(0.0, clip_seconds, fps=fps)  # positive, and under the clip_fps/clip_frames caps
         if sampler not in ("uniform", "random"):
             raise ValueError(f"sampler must be 'uniform' or 'random', got {sampler!r}")
         for name, fn in (("transform", transform), ("video_transform", video_transform)):

@@ -9,11 +9,31 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from egoexo_kit.errors import ArgumentError
+from egoexo_kit.limits import IMAGE_SIDE
 from egoexo_kit.video._encode import encode_video
 from egoexo_kit.video._open import open_video
 from egoexo_kit.video._pixels import iter_arrays
 
 __all__ = ["collage_frame", "iter_synced", "write_collage"]
+
+
+def grid_shape(n: int, *, tile: tuple[int, int], cols: int | None = None) -> tuple[int, int]:
+    """``(rows, cols)`` of a grid of ``n`` cells of ``tile`` (width, height), checked before any pixel.
+
+    Raises:
+        ArgumentError: a tile side or ``cols`` that is not a positive integer.
+        LimitError: a collage side over the ``image_side`` cap.
+    """
+    tw, th = tile
+    if not all(isinstance(v, int) and v > 0 for v in (tw, th, cols or 1)):
+        raise ArgumentError(
+            f"collage tiles and columns must be positive integers, got tile {tile}, cols {cols}"
+        )
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    IMAGE_SIDE.check(max(rows * th, cols * tw))
+    return rows, cols
 
 
 def collage_frame(
@@ -39,8 +59,7 @@ def collage_frame(
     if not frames:
         raise ValueError("collage_frame needs at least one frame")
     tw, th = tile
-    cols = cols or math.ceil(math.sqrt(len(frames)))
-    rows = math.ceil(len(frames) / cols)
+    rows, cols = grid_shape(len(frames), tile=tile, cols=cols)
     out = np.zeros((rows * th, cols * tw, 3), np.uint8)
     scale_font = max(0.3, th / 360)
     for i, f in enumerate(frames):
@@ -106,6 +125,11 @@ def write_collage(
     Returns:
         Frames written (the shortest input's length).
     """
+    grid_shape(len(videos), tile=tile, cols=cols)  # before a video is opened
+    if tile[0] % 2 or tile[1] % 2:
+        raise ArgumentError(
+            f"collage tiles must have even sides (the MP4 is yuv420p), got {tile[0]}x{tile[1]}"
+        )
     frames = (
         collage_frame(views, labels=labels, tile=tile, cols=cols, caption=f"t={i / fps:7.2f}s  frame {i}")
         for i, views in enumerate(iter_synced(videos))

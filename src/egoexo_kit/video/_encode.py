@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
+from numbers import Integral
 from pathlib import Path
 
 import av
 import numpy as np
 
 from egoexo_kit._io import atomic_path
+from egoexo_kit.errors import ArgumentError
 
 __all__ = ["encode_video"]
 
@@ -45,7 +47,9 @@ def encode_video(
         The number of frames written.
     """
     if keyint is not None and keyint < 1:
-        raise ValueError(f"keyint must be >= 1, got {keyint}")
+        raise ArgumentError(f"keyint must be >= 1, got {keyint}")
+    if not (isinstance(fps, Integral) and fps >= 1):
+        raise ArgumentError(f"an MP4 frame rate is a whole number >= 1, got {fps}")
     n = 0
     with atomic_path(path) as tmp, av.open(str(tmp), mode="w", format="mp4") as container:
         stream = None
@@ -53,7 +57,7 @@ def encode_video(
             if stream is None:
                 h, w = (frame.height, frame.width) if isinstance(frame, av.VideoFrame) else frame.shape[:2]
                 if h % 2 or w % 2:
-                    raise ValueError(f"frame size must be even for yuv420p, got {w}x{h}")
+                    raise ArgumentError(f"frame size must be even for yuv420p, got {w}x{h}")
                 stream = container.add_stream("libx264", rate=fps)
                 stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
                 stream.time_base = Fraction(1, fps)
@@ -66,7 +70,7 @@ def encode_video(
             container.mux(stream.encode(vf))
             n += 1
         if stream is None:
-            raise ValueError("no frames to encode")
+            raise ArgumentError("no frames to encode")
         container.mux(stream.encode(None))
         if audio is not None:
             _mux_audio(container, audio_stream, samples=audio[0], rate=audio[1])

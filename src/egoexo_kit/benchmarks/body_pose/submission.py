@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import Problems, as_array, as_object
+from egoexo_kit.benchmarks._common import MAX_COORDINATE_M, Problems, as_array, as_object
+from egoexo_kit.limits import FRAME_COUNT
 from egoexo_kit.vocab import BODY_JOINTS, pointer
 
 __all__ = ["BodyTake", "read_body_gt", "read_body_submission"]
@@ -29,11 +30,16 @@ class BodyTake:
 
 
 def _frame_key(key: str, probs: Problems, ptr: str) -> int | None:
+    """A GT frame key as its frame number: a non-negative integer under the ``frame_count`` cap."""
     try:
-        return int(key)
+        frame = int(key)
     except ValueError:
-        probs.add(ptr, f"frame key {key!r} is not an integer")
+        probs.add(ptr, f"frame key {key[:40]!r} is not an integer")
         return None
+    if not 0 <= frame < FRAME_COUNT.value:
+        probs.add(ptr, f"frame {key[:20]} is outside 0..{FRAME_COUNT.value:g} (the {FRAME_COUNT.env} cap)")
+        return None
+    return frame
 
 
 def read_body_gt(raw: Any, *, path: str | None = None) -> dict[str, BodyTake]:
@@ -54,7 +60,14 @@ def read_body_gt(raw: Any, *, path: str | None = None) -> dict[str, BodyTake]:
         frames, joints = [], []
         for key, value in (body or {}).items():
             t = _frame_key(key, probs, pointer(uid, "body", key))
-            arr = as_array(value, probs, pointer(uid, "body", key), shape=(N_JOINTS, 3), allow_nan=True)
+            arr = as_array(
+                value,
+                probs,
+                pointer(uid, "body", key),
+                shape=(N_JOINTS, 3),
+                allow_nan=True,
+                max_abs=MAX_COORDINATE_M,
+            )
             if t is not None and arr is not None:
                 frames.append(t)
                 joints.append(arr)
@@ -96,7 +109,9 @@ def read_body_submission(
             if key not in body:
                 probs.add(pointer(uid, "body", key), f"frame {key} is missing")
                 continue
-            arr = as_array(body[key], probs, pointer(uid, "body", key), shape=(N_JOINTS, 3))
+            arr = as_array(
+                body[key], probs, pointer(uid, "body", key), shape=(N_JOINTS, 3), max_abs=MAX_COORDINATE_M
+            )
             if arr is not None:
                 arrays[i] = arr
         out[uid] = arrays

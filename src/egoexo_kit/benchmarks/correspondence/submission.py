@@ -17,6 +17,7 @@ from typing import Any
 
 from egoexo_kit.benchmarks._common import Problems, as_number, as_object
 from egoexo_kit.benchmarks._maskmetrics import nopad_size
+from egoexo_kit.limits import MASK_PIXELS
 from egoexo_kit.vocab import pointer
 
 __all__ = ["DIRECTIONS", "CorrFrame", "read_corr_gt", "read_corr_submission"]
@@ -43,11 +44,14 @@ def _rle(value: Any, probs: Problems, where: tuple[str, ...]) -> tuple[dict, tup
         as_object(value, probs, pointer(*where), what="a COCO RLE object {size, counts}")
         return None
     size, counts = value.get("size"), value.get("counts")
-    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size)):
+    if not (isinstance(size, list) and len(size) == 2 and all(type(v) is int and v > 0 for v in size)):
         probs.add(pointer(*where, "size"), f"expected [height, width] as positive integers, got {size!r:.40}")
         return None
     if not isinstance(counts, str):
         probs.add(pointer(*where, "counts"), "expected the compressed COCO RLE counts as a string")
+        return None
+    if size[0] * size[1] > MASK_PIXELS.value:
+        probs.add(pointer(*where, "size"), f"{size[0]} x {size[1]} is over the {MASK_PIXELS.env} cap")
         return None
     return {"size": size, "counts": counts}, (size[0], size[1])
 
@@ -71,7 +75,7 @@ def read_corr_gt(
             continue
         masks = as_object(t_obj.get("masks"), probs, pointer("annotations", take, "masks")) or {}
         objects[take] = set(masks)
-        annotated = t_obj.get("annotated_frames") or {}
+        annotated = _annotated_frames(t_obj.get("annotated_frames"), probs, take)
         for obj, cams in masks.items():
             cams = as_object(cams, probs, pointer("annotations", take, "masks", obj)) or {}
             egos = [c for c in cams if "aria" in c]
@@ -87,13 +91,13 @@ def read_corr_gt(
                 for f, value in frames.items():
                     parsed = _rle(value, probs, ("annotations", take, "masks", obj, cam, f))
                     rles[cam][f] = parsed
-            ann_obj = annotated.get(obj) if isinstance(annotated, dict) else None
+            ann_obj = annotated.get(obj)
             for exo in (c for c in cams if c != ego):
                 for direction, query, target, pair in (
                     ("ego-exo", ego, exo, f"{ego}_{exo}"),
                     ("exo-ego", exo, ego, f"{exo}_{ego}"),
                 ):
-                    done = set((ann_obj or {}).get(target) or [])
+                    done = (ann_obj or {}).get(target) or set()
                     for f in rles[query]:
                         hit = rles[target].get(f)
                         out[direction].append(
@@ -109,6 +113,22 @@ def read_corr_gt(
                         )
     probs.raise_if_any()
     return out, objects
+
+
+def _annotated_frames(value: Any, probs: Problems, take: str) -> dict[str, dict[str, set[int]]]:
+    """``annotated_frames`` of one take: ``{object: {camera: {frame numbers}}}``; absent reads as empty."""
+    out: dict[str, dict[str, set[int]]] = {}
+    if value is None:
+        return out
+    base = ("annotations", take, "annotated_frames")
+    for obj, cams in (as_object(value, probs, pointer(*base)) or {}).items():
+        out[obj] = {}
+        for cam, frames in (as_object(cams, probs, pointer(*base, obj)) or {}).items():
+            if not isinstance(frames, list) or not all(type(f) is int for f in frames):
+                probs.add(pointer(*base, obj, cam), "expected a list of integer frame numbers")
+                continue
+            out[obj][cam] = set(frames)
+    return out
 
 
 def _as_int(key: str) -> int | None:
@@ -204,7 +224,7 @@ def _frames(
             c = entry["confidence"]
             conf = (
                 float(c)
-                if type(c) in (int, float) and math.isfinite(c)
+                if type(c) is float and math.isfinite(c)
                 else as_number(c, probs, pointer(*where, "confidence"), what="a finite confidence")
             )
         if "pred_mask" not in entry:

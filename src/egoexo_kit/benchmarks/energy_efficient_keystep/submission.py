@@ -8,6 +8,7 @@ GT: ``{"takes": {take_uid: [label_id per 5 fps frame]}}`` (or the bare mapping).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -19,10 +20,41 @@ from egoexo_kit.vocab import pointer
 __all__ = ["read_energy_gt", "read_energy_submission"]
 
 
+MAX_LABEL = 2**31
+"""Label ids are below this (a score column per id is allocated: a huge id must not reach numpy)."""
+
+
 def _takes(raw: Any, probs: Problems) -> dict[str, Any]:
     if isinstance(raw, dict) and isinstance(raw.get("takes"), dict):
         return raw["takes"]
     return as_object(raw, probs, "", what='an object {"takes": {...}}') or {}
+
+
+def _model_power(energy: dict[str, Any], probs: Problems, *, model: EnergyModel) -> float | None:
+    """The average power (mW) of the ``energy`` block through the energy model, or ``None`` on a problem.
+
+    Rates are non-negative numbers, duties fractions of time in 0..1, sensors those the model knows;
+    rates so large that the power is not a finite number are refused too (the metric must be one).
+    """
+    macs = as_number(energy.get("macs_per_s"), probs, "/energy/macs_per_s", low=0.0)
+    mem = as_number(energy.get("dram_bytes_per_s"), probs, "/energy/dram_bytes_per_s", low=0.0)
+    raw_duty = as_object(energy.get("sensor_duty"), probs, "/energy/sensor_duty") or {}
+    duty: dict[str, float] = {}
+    for sensor, value in raw_duty.items():
+        ptr = pointer("energy", "sensor_duty", sensor)
+        if sensor not in model.gamma_mw:
+            probs.add(ptr, f"unknown sensor {sensor!r:.40}; known: {sorted(model.gamma_mw)}")
+            continue
+        d = as_number(value, probs, ptr, what="a duty (fraction of time on)", low=0.0, high=1.0)
+        if d is not None:
+            duty[sensor] = d
+    if macs is None or mem is None or len(duty) != len(raw_duty):
+        return None
+    power = model.mean_power_mw(macs_per_s=macs, dram_bytes_per_s=mem, sensor_duty=duty)
+    if not math.isfinite(power):
+        probs.add("/energy", f"the rates give a power of {power} mW: not a finite number")
+        return None
+    return power
 
 
 def read_energy_gt(raw: Any, *, path: str | None = None) -> dict[str, np.ndarray]:
@@ -32,9 +64,9 @@ def read_energy_gt(raw: Any, *, path: str | None = None) -> dict[str, np.ndarray
     for take, labels in _takes(raw, probs).items():
         ptr = pointer("takes", take)
         if not isinstance(labels, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in labels
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v < MAX_LABEL for v in labels
         ):
-            probs.add(ptr, "expected a list of non-negative integer label ids")
+            probs.add(ptr, f"expected a list of integer label ids in 0..{MAX_LABEL - 1}")
             continue
         out[take] = np.asarray(labels, dtype=np.int64)
     probs.raise_if_any()
@@ -49,17 +81,11 @@ def read_energy_submission(
     top = as_object(raw, probs, "") or {}
     power = None
     if "mean_power_mw" in top:
-        power = as_number(top["mean_power_mw"], probs, "/mean_power_mw", what="the average power in mW")
+        power = as_number(
+            top["mean_power_mw"], probs, "/mean_power_mw", what="the average power in mW", low=0.0
+        )
     elif isinstance(top.get("energy"), dict):
-        e = top["energy"]
-        macs = as_number(e.get("macs_per_s"), probs, "/energy/macs_per_s")
-        mem = as_number(e.get("dram_bytes_per_s"), probs, "/energy/dram_bytes_per_s")
-        duty = as_object(e.get("sensor_duty"), probs, "/energy/sensor_duty") or {}
-        try:
-            if macs is not None and mem is not None:
-                power = model.mean_power_mw(macs_per_s=macs, dram_bytes_per_s=mem, sensor_duty=duty)
-        except (TypeError, ValueError) as err:
-            probs.add("/energy/sensor_duty", str(err))
+        power = _model_power(top["energy"], probs, model=model)
     else:
         probs.add("/mean_power_mw", "the average power is missing (mean_power_mw or energy)")
     takes = as_object(top.get("takes"), probs, "/takes") or {}

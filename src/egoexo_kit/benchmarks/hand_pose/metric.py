@@ -24,12 +24,23 @@ def hand_mpjpe(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray) -> np.ndarra
     return _masked_mean(err, valid)
 
 
+def _spread(centred: np.ndarray) -> np.ndarray:
+    """Frobenius norm of each centred set, ``(N, 1, 1)``; 1 where the set is one point (no spread)."""
+    norm = np.sqrt((centred**2).sum(axis=(1, 2), keepdims=True))
+    return np.where(norm > 0, norm, 1.0)
+
+
 def procrustes_align(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Similarity-align each hand's prediction to its GT using only the valid joints (batched).
 
     Centre both sets, scale each to unit Frobenius norm, SVD of ``X0ᵀ Y0``, fix a reflection by
     flipping the last singular vector and value, scale ``a = Σs · |X0| / |Y0|``, translate by the
     means. Invalid joints are carried along by the same transform.
+
+    A degenerate set (all valid joints at one point, e.g. an all-zero prediction, or a single
+    valid joint) has no spread to normalize: its norm is taken as 1, so the fit is the limit of
+    the definition: a collapsed prediction aligns to the GT centroid (scale 0) and is scored by
+    the GT's spread, never a NaN or a failed SVD (the official script stops on it).
     """
     w = valid[..., None].astype(np.float64)
     n = w.sum(axis=1, keepdims=True)
@@ -39,8 +50,8 @@ def procrustes_align(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray) -> np.
     mu_y = y_safe.sum(axis=1, keepdims=True) / n
     x0 = (x_safe - mu_x) * w
     y0 = (y_safe - mu_y) * w
-    norm_x = np.sqrt((x0**2).sum(axis=(1, 2), keepdims=True))
-    norm_y = np.sqrt((y0**2).sum(axis=(1, 2), keepdims=True))
+    norm_x = _spread(x0)
+    norm_y = _spread(y0)
     x0 = x0 / norm_x
     y0 = y0 / norm_y
     h = np.matmul(x0.transpose(0, 2, 1), y0)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import Problems, as_array, as_object
+from egoexo_kit.benchmarks._common import MAX_COORDINATE_M, Problems, as_array, as_object
 from egoexo_kit.vocab import HAND_JOINTS_PER_SIDE, SIDES, pointer
 
 __all__ = ["HANDS", "HandSet", "read_hand_gt", "read_hand_submission"]
@@ -55,7 +55,9 @@ def read_hand_gt(raw: Any, *, path: str | None = None) -> HandSet:
                 if not value:
                     continue
                 ptr = pointer(uid, frame, f"{hand}_hand_3d")
-                arr = as_array(value, probs, ptr, shape=(N_JOINTS, 3), allow_nan=True)
+                arr = as_array(
+                    value, probs, ptr, shape=(N_JOINTS, 3), allow_nan=True, max_abs=MAX_COORDINATE_M
+                )
                 vptr = pointer(uid, frame, f"{hand}_hand_valid_3d")
                 flags = _valid_flags(ann.get(f"{hand}_hand_valid_3d"), probs, vptr)
                 if arr is None or flags is None:
@@ -107,7 +109,9 @@ def read_hand_submission(raw: Any, gt: HandSet, *, path: str | None = None) -> n
         if not isinstance(ann, dict) or key not in ann:
             probs.add(pointer(uid, frame, key), f"the {hand} hand is evaluated but has no prediction")
             continue
-        arr = as_array(ann[key], probs, pointer(uid, frame, key), shape=(N_JOINTS, 3))
+        arr = as_array(
+            ann[key], probs, pointer(uid, frame, key), shape=(N_JOINTS, 3), max_abs=MAX_COORDINATE_M
+        )
         if arr is not None:
             out[i] = arr
     probs.raise_if_any()

@@ -71,13 +71,13 @@ def read_procedure_file(
                 continue
             value = seg[key]
             if key in MULTI:
-                arr = as_array(value, probs, ptr, shape=(num_keysteps,))
+                arr = as_array(value, probs, ptr, shape=(num_keysteps,), bools=binary)
                 if arr is not None and binary and not np.isin(arr, (0.0, 1.0)).all():
                     probs.add(ptr, "ground-truth vectors must hold 0/1 values")
                 elif arr is not None:
                     out[key][i] = arr
             else:
-                num = float(value) if isinstance(value, bool) else as_number(value, probs, ptr)
+                num = float(value) if binary and isinstance(value, bool) else as_number(value, probs, ptr)
                 if num is not None and binary and num not in (0.0, 1.0):
                     probs.add(ptr, "ground-truth flags must be 0/1 or booleans")
                 elif num is not None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from egoexo_kit._io import atomic_dir
 from egoexo_kit.benchmarks._projection import resize_mask, transfer_mask
 from egoexo_kit.benchmarks._source import check_method
 from egoexo_kit.benchmarks.translation.gt import translation_items, write_mask_png
@@ -28,10 +29,17 @@ TRANSLATION_BASELINES = ("project", "copy", "empty")
 def translation_baseline(
     release: Release, *, split: str = "val", out: str | Path, method: str = "project"
 ) -> int:
-    """Write one prediction PNG per GT file of ``split`` into the folder ``out``; returns how many."""
+    """Write one prediction PNG per GT file of ``split`` as the folder ``out``; returns how many.
+
+    The folder is replaced whole and atomically, as :func:`build_translation_gt` does.
+    """
     check_method("translation", method, TRANSLATION_BASELINES)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out) as tmp:
+        return _write_predictions(release, split=split, out=tmp, method=method)
+
+
+def _write_predictions(release: Release, *, split: str, out: Path, method: str) -> int:
+    """The PNGs of :func:`translation_baseline`, written into ``out``."""
     n = 0
     for item in translation_items(release, split=split):
         name, ego, exo, f = item.name, item.ego, item.exo, item.frame

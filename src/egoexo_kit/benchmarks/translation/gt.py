@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from egoexo_kit._io import atomic_path
+from egoexo_kit._io import atomic_dir, atomic_path
 from egoexo_kit.benchmarks._source import annotations_of, split_takes
 from egoexo_kit.benchmarks.translation.submission import pil_image
 
@@ -59,11 +59,14 @@ def write_mask_png(path: Path, mask: np.ndarray) -> None:
 
 
 def build_translation_gt(release: Release, *, split: str = "val", out: str | Path) -> int:
-    """Write the ground-truth PNGs of ``split`` into the folder ``out``; returns how many."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the ground-truth PNGs of ``split`` as the folder ``out``; returns how many.
+
+    The folder is replaced whole, atomically: a run that fails midway (a full disk) leaves the old
+    folder (or none), never a partial set of PNGs that would be scored as the whole ground truth.
+    """
     n = 0
-    for item in translation_items(release, split=split):
-        write_mask_png(out / item.name, item.ego.mask(item.frame))
-        n += 1
+    with atomic_dir(out) as tmp:
+        for item in translation_items(release, split=split):
+            write_mask_png(tmp / item.name, item.ego.mask(item.frame))
+            n += 1
     return n

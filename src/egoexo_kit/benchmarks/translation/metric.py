@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from egoexo_kit.benchmarks._common import EvalResult, Problems, balanced_accuracy, nan_notes
+from egoexo_kit.benchmarks._common import EvalResult, Problems, ScoreNote, balanced_accuracy, nan_notes
 from egoexo_kit.benchmarks._maskmetrics import bbox_centres, boundary_f
 from egoexo_kit.benchmarks.translation.submission import IMG_SIZE, list_pairs, load_image, load_mask
 from egoexo_kit.extras import require
@@ -104,7 +104,13 @@ def evaluate_translation(gt_dir: str | Path, pred_dir: str | Path, *, clip: bool
         probs.raise_if_any()
         mean = (lambda v: float(np.mean(v))) if ss else (lambda _v: math.nan)
         metrics = {"ssim": mean(ss), "psnr": mean(ps)}
-        return EvalResult("translation", metrics, breakdown, notes=tuple(nan_notes(metrics, _NO_GT)))
+        notes = nan_notes(metrics, _NO_GT)
+        exact = sum(math.isinf(v) for v in ps)
+        if exact:  # a perfect prediction: infinite PSNR as in scikit-image, said in words (JSON has no inf)
+            notes.append(
+                ScoreNote(("psnr",), f"{exact} prediction(s) equal their GT exactly: PSNR is infinite")
+            )
+        return EvalResult("translation", metrics, breakdown, notes=tuple(notes))
     vis_gt, vis_pred, scores = [], [], []
     for pair in pairs:
         g = load_mask(pair.gt, gt_probs)

@@ -17,6 +17,7 @@ import numpy as np
 from egoexo_kit.benchmarks._common import Problems
 from egoexo_kit.errors import FormatError
 from egoexo_kit.extras import require
+from egoexo_kit.limits import IMAGE_SIDE
 
 __all__ = ["IMG_SIZE", "TranslationPair", "list_pairs", "load_image", "load_mask", "pil_image"]
 
@@ -57,10 +58,13 @@ def _open(path: Path, mode: str, *, nearest: bool, probs: Problems) -> np.ndarra
     image = pil_image()
     try:
         with image.open(path) as im:
+            if max(im.size) > IMAGE_SIDE.value:  # checked before the pixels are decoded
+                probs.add(f"/{path.name}", f"{im.size[0]} x {im.size[1]} px is over the {IMAGE_SIDE.env} cap")
+                return None
             im = im.convert(mode)
             im = im.resize(IMG_SIZE, resample=image.Resampling.NEAREST) if nearest else im.resize(IMG_SIZE)
             return np.array(im)
-    except (OSError, image.UnidentifiedImageError, ValueError) as e:
+    except Exception as e:  # a corrupt PNG raises many classes in Pillow (SyntaxError, zlib.error …)
         probs.add(f"/{path.name}", f"cannot read the image: {e}")
         return None
 
