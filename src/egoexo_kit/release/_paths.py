@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from egoexo_kit.errors import UnsafePathError
+from egoexo_kit.errors import FormatError, UnsafePathError
 
 __all__ = ["safe_join"]
 
@@ -47,4 +47,6 @@ def safe_join(root: Path, *parts: str, source: str | Path | None = None, pointer
         raise UnsafePathError(
             f"path escapes the release root through a link: {'/'.join(parts)!r}", path=source, pointer=pointer
         ) from e
+    except RuntimeError as e:  # pathlib's report of a symlink loop (Python < 3.13)
+        raise FormatError(f"symbolic link loop at {joined}", path=source, pointer=pointer) from e
     return joined

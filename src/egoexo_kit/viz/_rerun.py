@@ -17,7 +17,7 @@ import numpy as np
 
 from egoexo_kit import sensors
 from egoexo_kit._io import atomic_path
-from egoexo_kit.errors import EgoExoKitError, EgoExoKitWarning
+from egoexo_kit.errors import ArgumentError, EgoExoKitError, EgoExoKitWarning, FormatError
 from egoexo_kit.extras import require
 from egoexo_kit.release import View, read_closed_loop_trajectory
 from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons, pose_tracks
@@ -62,9 +62,12 @@ def _pinhole_and_poses(
 
 
 def _log_video(rr: Any, rec: Any, *, entity: str, path: Path, times: np.ndarray, frames: np.ndarray) -> None:
-    video = rr.AssetVideo(path=path)
+    try:
+        video = rr.AssetVideo(path=path)
+        pts = np.asarray(video.read_frame_timestamps_nanos())
+    except (RuntimeError, ValueError) as e:  # rerun's own MP4 parser on a damaged file
+        raise FormatError(f"rerun cannot read this video: {e}", path=path) from e
     rec.log(entity, video, static=True)
-    pts = np.asarray(video.read_frame_timestamps_nanos())
     keep = frames < len(pts)
     rec.send_columns(
         entity,
@@ -124,12 +127,19 @@ def export_rerun(
         The path written. Parts the release lacks (no calibration, no trajectory …) are skipped with an
         :class:`~egoexo_kit.errors.EgoExoKitWarning`.
     """
+    for name, t in (("t0", t0), ("t1", t1)):
+        if t is not None and not np.isfinite(t):
+            raise ArgumentError(f"{name} must be a finite number of seconds, got {t}")
+    out_text = str(out)
+    if out_text != out_text.encode("utf-8", "replace").decode("utf-8"):
+        raise ArgumentError(f"the recording path must be valid UTF-8 (rerun stores it): {out_text!r}")
     rr = _rr()
     tl = take.timeline
     f0 = 0 if t0 is None else int(tl.to_frame(t=t0))
-    f1 = tl.n_frames if t1 is None else min(tl.n_frames, int(np.ceil(t1 * tl.fps - 1e-9)))
+    t1_in = None if t1 is None else min(max(t1, -1.0), tl.duration_s + 1.0)  # 1e308 * fps overflows
+    f1 = tl.n_frames if t1_in is None else min(tl.n_frames, int(np.ceil(t1_in * tl.fps - 1e-9)))
     if f1 <= f0:
-        raise ValueError(f"empty time range [{t0}, {t1}) s for a take of {tl.duration_s:.3f} s")
+        raise ArgumentError(f"empty time range [{t0}, {t1}) s for a take of {tl.duration_s:.3f} s")
     frames = np.arange(f0, f1)
     times = np.asarray(tl.to_time(frame=frames), dtype=np.float64)
     chosen = take.select_views(views)
