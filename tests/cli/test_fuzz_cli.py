@@ -372,7 +372,8 @@ class Workspace:
 def make_workspace(root: Path, release: Path) -> Workspace:
     """Copy the release, write eval inputs, a file mirror, a fake raw capture and the path oddities."""
     ws = Workspace(root)
-    shutil.copytree(release, root / "rel", symlinks=True)
+    # without caches or locks other tests' runs may have left in the shared release
+    shutil.copytree(release, root / "rel", symlinks=True, ignore=shutil.ignore_patterns(".egoexo-kit*"))
     assert {p.name for p in (root / "rel").iterdir()} == RELEASE_ENTRIES
     rel = open_release(root / "rel")
     (root / "eval").mkdir()
@@ -581,6 +582,9 @@ def test_fuzz_every_command(workspace):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("EGOEXO_KIT_LONG_FUZZ"), reason="minutes long: set EGOEXO_KIT_LONG_FUZZ=1 to run it"
+)
 def test_fuzz_every_command_long(workspace):
     cases = all_cases(workspace, seed=1919, arg_budget=None, file_budget=60)
     failures = run_cases(workspace, cases)

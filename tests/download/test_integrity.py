@@ -136,7 +136,8 @@ def test_a_full_disk_stops_the_run_with_its_report_and_one_error_line(tmp_path):
     report = json.loads(res.stdout)
     assert not report["ok"] and {f["path"] for f in report["failed"]} == set(files)
     reasons = {f["path"]: f["reason"] for f in report["failed"]}
-    assert "no space left" in reasons["takes/t/a.mp4"] and "run stopped" in reasons["takes/t/c.mp4"]
+    assert "no space left" in reasons["takes/t/a.mp4"]
+    assert any(w in reasons["takes/t/c.mp4"] for w in ("run stopped", "interrupted"))  # queued or in flight
     assert not (out / "takes/t/a.mp4").exists()
     (out / "takes/t/a.mp4.part").unlink()  # space freed: the rerun finishes
     res = runner.invoke(app, args)
