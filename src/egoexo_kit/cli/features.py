@@ -12,6 +12,7 @@ Examples:
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,8 @@ __all__ = ["features"]
 
 def _frames(seconds: float, option: str) -> int:
     """Seconds → whole frames of the 30 fps aligned videos (the layout counts windows in frames)."""
+    if not math.isfinite(seconds) or not 0 < seconds <= 3600:
+        raise typer.BadParameter(f"{option} {seconds} must be a number of seconds in (0, 3600]")
     n = round(seconds * FPS)
     if n < 1 or abs(n - seconds * FPS) > 1e-3:
         raise typer.BadParameter(f"{option} {seconds} is not a whole number (>= 1) of 1/{FPS} s frames")
@@ -56,7 +59,7 @@ def features(
     stride_s: float = typer.Option(16 / FPS, "--stride-s", help="Stride, seconds (default 16 frames)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     runner: str = typer.Option("local", "--runner", help="local or ray."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Processes of the local runner."),
+    workers: int = typer.Option(1, "--workers", min=1, max=1024, help="Processes of the local runner."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="Windows per backbone call."),
     size: int | None = typer.Option(None, "--size", min=1, help="Input side of model backbones (224)."),
     out: Path | None = typer.Option(None, "--out", help="Root to write features/ under (default: release)."),

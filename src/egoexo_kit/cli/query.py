@@ -92,6 +92,8 @@ def query(
 
     Example: egoexo-kit query ./egoexo "SELECT take_name, count(*) FROM keysteps GROUP BY ALL"
     """
+    if sql != sql.encode("utf-8", "replace").decode("utf-8"):
+        raise typer.BadParameter("the SQL is not valid UTF-8")
     columns, rows = run_query(open_catalog(path), sql)
     if as_json:
         print_json([dict(zip(columns, r, strict=True)) for r in rows])
