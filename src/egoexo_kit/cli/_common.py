@@ -103,6 +103,18 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def wait_option(writing: str) -> Any:
+    """The ``--wait SECONDS`` option of a command that holds a folder's writer lock (``_lock``)."""
+    return typer.Option(
+        0.0,
+        "--wait",
+        min=0.0,
+        metavar="SECONDS",
+        help=f"Wait up to SECONDS for another run writing {writing} to finish; "
+        "default: refuse at once, naming it.",
+    )
+
+
 def print_error(message: str, *, hint: str = "") -> None:
     """One ``error: ...`` line on stderr, never wrapped, whatever the terminal width."""
     # escaped: messages hold literal brackets (``egoexo-kit[web]``) that rich would read as markup

@@ -19,7 +19,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from egoexo_kit.builder import STAGES, BuildConfig, build, pose_qa, sync_qa
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, stage_progress
+from egoexo_kit.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    stage_progress,
+    wait_option,
+)
 
 __all__ = ["build_cmd", "render_pose_qa", "render_sync_qa", "run_build"]
 
@@ -103,14 +110,7 @@ def build_cmd(
     downscaled: bool = typer.Option(True, "--downscaled/--no-downscaled", help="Write downscaled/448/."),
     collage: bool = typer.Option(True, "--collage/--no-collage", help="Write ego_preview.mp4."),
     force: bool = typer.Option(False, "--force", help="Rerun units the ledger says are finished."),
-    wait: float = typer.Option(
-        0.0,
-        "--wait",
-        min=0.0,
-        metavar="SECONDS",
-        help="Wait up to SECONDS for another run writing OUT (a build or download) to finish; "
-        "default: refuse at once, naming it.",
-    ),
+    wait: float = wait_option("OUT (a build or download)"),
     detector: str = typer.Option(
         "auto",
         "--detector",

@@ -38,7 +38,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, split_list
+from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, split_list, wait_option
 from egoexo_kit.download import (
     OFFICIAL_SOURCE,
     DownloadReport,
@@ -255,13 +255,7 @@ def download(
         help="Re-hash the files already there against the manifest (or source) hash instead of trusting "
         "the record of earlier runs; fetch again any that differ (listed as repaired).",
     ),
-    wait: float = typer.Option(
-        0.0,
-        "--wait",
-        min=0.0,
-        metavar="SECONDS",
-        help="If another download is writing into OUT, wait up to this long for it (0: refuse at once).",
-    ),
+    wait: float = wait_option("OUT (a download or build)"),
     as_json: bool = typer.Option(False, "--json", help="Print the integrity report as JSON."),
 ) -> None:
     """Download exactly a selection (down to single cameras), resume partial files, verify every byte.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar, split_list
+from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar, split_list, wait_option
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.timeline import FPS
 
@@ -64,14 +64,7 @@ def features(
     size: int | None = typer.Option(None, "--size", min=1, help="Input side of model backbones (224)."),
     out: Path | None = typer.Option(None, "--out", help="Root to write features/ under (default: release)."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster (default: local)."),
-    wait: float = typer.Option(
-        0.0,
-        "--wait",
-        min=0.0,
-        metavar="SECONDS",
-        help="Wait up to SECONDS for another run writing the same features/NAME/ folder; "
-        "default: refuse at once, naming it.",
-    ),
+    wait: float = wait_option("the same features/NAME/ folder"),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Extract features per take and view; resumable (finished files are skipped).
