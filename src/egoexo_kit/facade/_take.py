@@ -12,6 +12,7 @@ audio and sensors, annotations and features.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from egoexo_kit.facade._release import Release
     from egoexo_kit.release import ParticipantRecord, PhysicalSettingRecord
     from egoexo_kit.timeline import RowOffsetCheck
+    from egoexo_kit.video import VideoReader
 
 __all__ = ["Orientation", "Resolution", "Take", "clip_times"]
 
@@ -59,8 +61,11 @@ def clip_times(t0: float, t1: float, *, fps: float | None = None) -> np.ndarray:
     if not rate > 0:
         raise ArgumentError(f"clip fps must be a positive number, got {fps}")
     CLIP_FPS.check(rate)
-    CLIP_FRAMES.check(math.ceil((t1 - t0) * rate) if math.isfinite((t1 - t0) * rate) else math.inf)
-    return np.arange(t0, t1, 1.0 / rate)
+    span = (t1 - t0) * rate
+    CLIP_FRAMES.check(math.ceil(span) if math.isfinite(span) else math.inf)
+    # the count from the span, not np.arange's float steps (which give 4 samples for 0.1 s at 30 fps
+    # at some starts and 3 at others): every window of one length has the same number of frames
+    return t0 + np.arange(max(1, math.ceil(span - 1e-9))) / rate
 
 
 class Take:
@@ -327,15 +332,19 @@ class Take:
         return self.entry.timesync_path
 
     # ---- video -----------------------------------------------------------------------------------------
-    def _read(
-        self, view: View, frames: np.ndarray, *, resolution: Resolution, orientation: Orientation
-    ) -> np.ndarray:
+    def _reader(self, view: View, resolution: Resolution) -> tuple[VideoReader, threading.Lock]:
+        """The shared open decoder of ``view``'s video and the lock to hold while using it."""
         path = view.path_448 if resolution == "448" else view.path
         if path is None or not path.is_file():
             part = "downscaled_takes/448" if resolution == "448" else "takes"
             raise NotFoundError(f"video of view {view.key} is not downloaded (part {part!r})", path=path)
         index_dir = self.release.root / ".egoexo-kit" / "frames"
-        reader, lock = READERS.get(path, index_dir=index_dir)
+        return READERS.get(path, index_dir=index_dir)
+
+    def _read(
+        self, view: View, frames: np.ndarray, *, resolution: Resolution, orientation: Orientation
+    ) -> np.ndarray:
+        reader, lock = self._reader(view, resolution)
         with lock:
             out = reader.get_frames_at(frames.tolist()).data
         if orientation == "sensor" and view.is_ego:
@@ -403,9 +412,63 @@ class Take:
         against the ``clip_fps`` and ``clip_frames`` caps before anything is decoded
         (:class:`~egoexo_kit.errors.LimitError`).
         """
-        times = clip_times(t0, t1, fps=fps)
-        idx = np.asarray(self.timeline.to_frame(t=times), dtype=np.int64)
+        idx = self.clip_frames(t0, t1, fps=fps)
         return self._read_views(self.select_views(views), idx, resolution=resolution, orientation=orientation)
+
+    def clip_frames(self, t0: float, t1: float, *, fps: float | None = None) -> np.ndarray:
+        """The aligned frame indices :meth:`clip` returns for ``[t0, t1)`` at ``fps``, as ``(T,)`` int64."""
+        return np.asarray(self.timeline.to_frame(t=clip_times(t0, t1, fps=fps)), dtype=np.int64)
+
+    def frames_at(
+        self,
+        *,
+        t: Sequence[float] | np.ndarray | None = None,
+        frames: Sequence[int] | np.ndarray | None = None,
+        views: Sequence[ViewName] | None = None,
+        resolution: Resolution = "full",
+        orientation: Orientation = "mp4",
+    ) -> dict[str, np.ndarray]:
+        """Many instants at once: ``{view key: (N, H, W, 3) uint8}``, in the caller's order.
+
+        The batch form of :meth:`frames` (a DataLoader batch, a set of annotated frames): requests are
+        sorted per view and each group of pictures is decoded once for all the instants that fall in
+        it, so ``N`` instants cost far less than ``N`` calls when several share a group of pictures.
+
+        Args:
+            t: seconds from take start (exactly one of ``t`` and ``frames``).
+            frames: aligned frame indices (duplicates and any order allowed).
+            views: as in :meth:`frames`.
+            resolution: as in :meth:`frames`.
+            orientation: as in :meth:`frames`.
+        """
+        if (t is None) == (frames is None):
+            raise ValueError("frames_at() takes exactly one of t= (seconds from take start) or frames=")
+        if t is not None:
+            idx = np.asarray(self.timeline.to_frame(t=np.asarray(t, dtype=np.float64)), dtype=np.int64)
+        else:
+            idx = np.asarray(frames)
+            if idx.size and (idx.dtype.kind not in "iu" or idx.ndim != 1):
+                raise ArgumentError(f"frames= must be a 1-D sequence of ints, got {idx.dtype} {idx.shape}")
+            idx = idx.astype(np.int64)
+            if idx.size:
+                self.timeline.to_time(frame=int(idx.min()))  # FrameIndexError naming the valid range
+                self.timeline.to_time(frame=int(idx.max()))
+        CLIP_FRAMES.check(int(idx.size))
+        return self._read_views(
+            self.select_views(views), idx.reshape(-1), resolution=resolution, orientation=orientation
+        )
+
+    def keyframes(self, view: ViewName | None = None, *, resolution: Resolution = "full") -> np.ndarray:
+        """Aligned frame indices of the keyframes of one view's video (default: the first selected view).
+
+        Random access starts decoding at the keyframe at or before the wanted frame, so requests
+        between two consecutive keyframes share one decode (what :class:`~egoexo_kit.torch.GopBatchSampler`
+        groups by).
+        """
+        v = self.select_views([view] if view is not None else None)[0]
+        reader, lock = self._reader(v, resolution)
+        with lock:
+            return reader.keyframes.copy()
 
     # ---- geometry ----------------------------------------------------------------------------------------
     @cached_property

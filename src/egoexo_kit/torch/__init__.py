@@ -16,5 +16,6 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 from egoexo_kit.torch._clips import IGNORE_INDEX as IGNORE_INDEX
 from egoexo_kit.torch._clips import ClipRef as ClipRef
 from egoexo_kit.torch._clips import EgoExoClips as EgoExoClips
+from egoexo_kit.torch._samplers import GopBatchSampler as GopBatchSampler
 
-__all__ = ["IGNORE_INDEX", "ClipRef", "EgoExoClips"]
+__all__ = ["IGNORE_INDEX", "ClipRef", "EgoExoClips", "GopBatchSampler"]

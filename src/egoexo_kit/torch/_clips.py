@@ -145,7 +145,8 @@ class EgoExoClips(Dataset):
             self._release = egoexo_kit.open_release(self.root)
         return self._release
 
-    def __getitem__(self, i: int) -> Any:
+    def window(self, i: int) -> tuple[egoexo_kit.Take, float, float]:
+        """The take and the ``[t0, t1)`` take-time window of item ``i`` (the random start drawn here)."""
         if not -len(self) <= i < len(self):
             raise IndexError(f"clip index {i} out of range for {len(self)} clips")
         ref = self.clips[i]
@@ -155,7 +156,40 @@ class EgoExoClips(Dataset):
             rng = np.random.default_rng([self.seed, i % len(self)])
             t0 = float(rng.uniform(0, take.n_frames / 30.0 - self.clip_seconds))
             t1 = t0 + self.clip_seconds
+        return take, t0, t1
+
+    def __getitem__(self, i: int) -> Any:
+        take, t0, t1 = self.window(i)
         clip = take.clip(t0, t1, fps=self.fps, views=self.views, resolution=self.resolution)
+        return self._item((take, t0, t1), clip)
+
+    def __getitems__(self, indices: Sequence[int]) -> list[Any]:
+        """A whole batch at once (``DataLoader`` calls this in the worker instead of ``__getitem__``).
+
+        The clips of one take are decoded by one :meth:`~egoexo_kit.Take.frames_at` call per view, so
+        each group of pictures is decoded once for every clip of the batch that falls in it (see
+        :class:`GopBatchSampler` for batches built to share them). Items are those ``__getitem__``
+        gives, in the order of ``indices``.
+        """
+        windows = [self.window(i) for i in indices]
+        frames = [take.clip_frames(t0, t1, fps=self.fps) for take, t0, t1 in windows]
+        clips: list[dict[str, np.ndarray]] = [{} for _ in windows]
+        by_take: dict[str, list[int]] = {}
+        for k, (take, _, _) in enumerate(windows):
+            by_take.setdefault(take.uid, []).append(k)
+        for ks in by_take.values():
+            take = windows[ks[0]][0]
+            wanted = np.concatenate([frames[k] for k in ks])
+            pictures = take.frames_at(frames=wanted, views=self.views, resolution=self.resolution)
+            bounds = np.cumsum([len(frames[k]) for k in ks])[:-1]
+            for view, stack in pictures.items():
+                for k, part in zip(ks, np.split(stack, bounds), strict=True):
+                    clips[k][view] = part
+        return [self._item((take, t0, t1), clip) for (take, t0, t1), clip in zip(windows, clips, strict=True)]
+
+    def _item(self, window: tuple[egoexo_kit.Take, float, float], clip: dict[str, np.ndarray]) -> Any:
+        """The item of one window (:meth:`window`) from its decoded clip: tensors, labels, transforms."""
+        take, t0, t1 = window
         item: dict[str, Any] = {
             "video": {
                 v: torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2))) for v, a in clip.items()
