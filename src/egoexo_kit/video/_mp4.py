@@ -79,7 +79,7 @@ def read_mp4_pts_table(
     *,
     stream_index: int,
     track_id: int | None,
-    time_base: Fraction,
+    time_base: Fraction | None,
     file_size: int,
     path: Path | None = None,
 ) -> PtsTable | None:
@@ -89,7 +89,7 @@ def read_mp4_pts_table(
         source: the file, opened for binary reading (only box headers and the ``moov`` box are read).
         stream_index: PyAV's ``stream.index``: the ``trak`` at that position in the ``moov`` box.
         track_id: PyAV's ``stream.id`` (the ``tkhd`` track id), checked against the ``trak`` when given.
-        time_base: PyAV's ``stream.time_base``, checked against the ``mdhd`` timescale.
+        time_base: PyAV's ``stream.time_base``, checked against the ``mdhd`` timescale when given.
         file_size: the file's size in bytes (boxes must fit in it; samples must lie inside it).
         path: the file, only to locate a :class:`~egoexo_kit.errors.LimitError`.
 
@@ -107,7 +107,7 @@ def read_mp4_pts_table(
         track = _find_track(moov, stream_index, file_size=file_size, path=path)
         if track.handler != b"vide" or (track_id is not None and track.track_id != track_id):
             return None
-        if time_base != Fraction(1, track.timescale):
+        if time_base is not None and time_base != Fraction(1, track.timescale):
             return None
         pts, keep, key, dur = _presentation(track)
     except (_Unsupported, struct.error, ValueError, IndexError, OverflowError):
