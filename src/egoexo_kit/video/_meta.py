@@ -243,7 +243,7 @@ def make_meta(path: Path, stream: av.VideoStream, table: PtsTable, *, stream_num
 
 
 def probe_video(path: str | Path, *, stream: int = 0, index_dir: Path | None = None) -> VideoMeta:
-    """What a video file is, without decoding pixels: its :class:`VideoMeta` (one demux pass).
+    """What a video file is, without decoding pixels: its :class:`VideoMeta` (sample tables or a demux).
 
     The frame count is the number of frames the decoder will output (the PTS table, FORMAT §3.3
     trusts no header). ``index_dir``: where to cache the PTS table (see :func:`load_pts_table`).
