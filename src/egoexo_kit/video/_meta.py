@@ -29,7 +29,15 @@ from egoexo_kit.video._mp4 import read_mp4_pts_table
 from egoexo_kit.video._open import AV_ERRORS, open_video
 from egoexo_kit.video._table import PtsTable
 
-__all__ = ["PtsTable", "VideoMeta", "load_pts_table", "make_meta", "probe_video", "scan_pts_table"]
+__all__ = [
+    "PtsTable",
+    "VideoMeta",
+    "load_pts_table",
+    "make_meta",
+    "probe_video",
+    "scan_pts_table",
+    "table_from_sample_tables",
+]
 
 _CACHE_VERSION = 2
 _HEAD_BYTES = 64 * 1024
