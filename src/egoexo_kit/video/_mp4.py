@@ -41,7 +41,6 @@ MAX_TOP_BOXES = 100_000
 """Top-level boxes walked before giving up (a plain MP4 has a handful)."""
 _CTTS_SANE = 1 << 28
 """FFmpeg drops a ``ctts`` whose offsets reach this magnitude; such a file is left to the scan."""
-_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
 
 
 @dataclass(frozen=True)
@@ -432,8 +431,8 @@ def _presentation(track: Mp4Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
                 for j in reversed(pending):
                     back -= int(track.deltas[j])
                     stamps[j] = back
-        stamps[k] = counter if started or not discard[k] else stamps[k]
-        if started:
+        if started:  # samples discarded before the start got their stamps above
+            stamps[k] = counter
             counter += step
         if c + step >= end and track.sync[k]:
             if track.has_ctts and not after_key:
