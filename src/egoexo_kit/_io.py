@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "atomic_dir",
     "atomic_path",
+    "cache_dir",
     "is_temp_name",
     "json_ready",
     "remove_stale_temps",
@@ -97,6 +98,19 @@ def _raise_write_error(e: BaseException, path: Path, *, tmp: Path | None = None)
         raise WriteError(f"cannot write: {e.strerror or os.strerror(e.errno)}", path=path) from e
     if isinstance(e, WriteError) and tmp is not None and e.path and Path(e.path).is_relative_to(tmp):
         raise WriteError(e.message, path=path / Path(e.path).relative_to(tmp)) from e
+
+
+def cache_dir(*parts: str) -> Path:
+    """The user cache folder for derived data (``parts`` appended), never inside a release.
+
+    ``$EGOEXO_KIT_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/egoexo-kit``, else
+    ``~/.cache/egoexo-kit``. The folder is not created here: writers create it when they write, and
+    treat a folder that cannot be written as "no cache" (a cache is an optimisation, never required).
+    """
+    own = os.environ.get("EGOEXO_KIT_CACHE_DIR", "").strip()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    root = Path(own) if own else (Path(xdg) if xdg else Path.home() / ".cache") / "egoexo-kit"
+    return root.joinpath(*parts)
 
 
 def is_temp_name(name: str) -> bool:

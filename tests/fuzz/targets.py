@@ -198,6 +198,42 @@ def _read_video(path: Path) -> None:
         video[-1]
 
 
+def _read_mp4_tables(path: Path) -> None:
+    """The MP4 sample-table reader alone: a table, ``None`` (counted as refused) or an EgoExoKitError."""
+    from egoexo_kit.errors import FormatError
+    from egoexo_kit.video._mp4 import read_mp4_pts_table
+
+    with open(path, "rb") as f:
+        size = path.stat().st_size
+        if read_mp4_pts_table(f, stream_index=0, track_id=None, time_base=None, file_size=size) is None:
+            raise FormatError("not read from the sample tables (the scan would take over)", path=path)
+
+
+def _mp4_seed(**options: str) -> bytes:
+    """A tiny B-frame MP4 written with PyAV (``movflags`` as given): small, so mutations reach its moov."""
+    import tempfile
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "seed.mp4"
+        with av.open(str(path), "w", options=options) as c:
+            s = c.add_stream("libx264", rate=30)
+            s.width, s.height, s.pix_fmt, s.time_base = 32, 32, "yuv420p", Fraction(1, 30)
+            s.options = {"x264-params": "bframes=2:keyint=6:threads=1"}
+            rng = np.random.default_rng(0)
+            for i in range(12):
+                frame = av.VideoFrame.from_ndarray(
+                    rng.integers(0, 255, (32, 32, 3), dtype=np.uint8), format="rgb24"
+                )
+                frame.pts = i
+                c.mux(s.encode(frame))
+            c.mux(s.encode(None))
+        return path.read_bytes()
+
+
 # ------------------------------------------------------------------------------------------------
 # Targets
 
@@ -434,6 +470,16 @@ TARGETS: tuple[Target, ...] = (
         _TAKE + "frame_aligned_videos/cam01.mp4",
         (_TAKE + "frame_aligned_videos/cam01.mp4", _TAKE + "frame_aligned_videos/aria01_214-1.mp4"),
         _read_video,
+    ),
+    Target(
+        "mp4_tables",
+        _TAKE + "frame_aligned_videos/cam01.mp4",
+        (
+            _TAKE + "frame_aligned_videos/cam01.mp4",
+            _mp4_seed(),
+            _mp4_seed(movflags="faststart+negative_cts_offsets"),
+        ),
+        _read_mp4_tables,
     ),
 )
 """Every parser under fuzz, by the file it reads."""

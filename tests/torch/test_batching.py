@@ -15,7 +15,6 @@ from torch.utils.data import DataLoader  # noqa: E402
 
 import egoexo_kit as ek  # noqa: E402
 from egoexo_kit.errors import ArgumentError, FrameIndexError  # noqa: E402
-from egoexo_kit.facade._decoders import READERS  # noqa: E402
 from egoexo_kit.torch import EgoExoClips, GopBatchSampler  # noqa: E402
 from egoexo_kit.video import VideoReader, encode_video  # noqa: E402
 
@@ -42,7 +41,7 @@ def _decoded(take: ek.Take) -> int:
     """Frames decoded so far by random access in every view of ``take`` (shared decoders)."""
     total = 0
     for v in take.select_views(VIEWS):
-        reader, _ = READERS.get(v.path, index_dir=take.release.root / ".egoexo-kit" / "frames")
+        reader, _ = take._reader(v, "full")  # the shared decoder take.frames_at uses
         total += reader.decoded_frames
     return total
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from egoexo_kit import sensors as _sensors
+from egoexo_kit._io import cache_dir
 from egoexo_kit.errors import ArgumentError, NotFoundError
 from egoexo_kit.facade._decoders import READERS, decode_pool
 from egoexo_kit.features import FeatureKey, FeatureRows, FeatureSet
@@ -338,7 +339,7 @@ class Take:
         if path is None or not path.is_file():
             part = "downscaled_takes/448" if resolution == "448" else "takes"
             raise NotFoundError(f"video of view {view.key} is not downloaded (part {part!r})", path=path)
-        index_dir = self.release.root / ".egoexo-kit" / "frames"
+        index_dir = cache_dir("frames")  # only the scan fallback writes there, never into the release
         return READERS.get(path, index_dir=index_dir)
 
     def _read(

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 
 import torch
-from egoexo_kit._io import atomic_path, remove_stale_temps
+from egoexo_kit._io import atomic_path, cache_dir, remove_stale_temps
 from egoexo_kit._lock import folder_lock
 from egoexo_kit._parallel import pool_map, ray_map
 from egoexo_kit.errors import EgoExoKitError, FormatError
@@ -244,7 +244,7 @@ def extract_view(job: ViewJob) -> ViewResult:
     if not view.exists:
         raise FormatError(f"video of view {view.key} is not downloaded (part 'takes')", path=view.path)
     out = feature_path(job.folder, job.key)
-    index_dir = job.release / ".egoexo-kit" / "frames"  # the PTS cache the facade shares
+    index_dir = cache_dir("frames")  # the PTS cache the facade shares (user cache, not the release)
     with VideoReader(view.path, index_dir=index_dir) as reader:  # type: ignore[arg-type]
         n_frames = len(reader)
     expected = num_windows(n_frames, window=job.window, stride=job.stride)

@@ -2,14 +2,18 @@
 
 The table is what makes exact random access possible: frame ``i`` is the ``i``-th smallest packet
 pts, and frame ``i`` is decodable by seeking to the keyframe at or before it and decoding forward
-until a frame with exactly that pts comes out (DESIGN §8). The table can be cached as a small
-``.npz`` in a caller-chosen folder (a release keeps it under ``<release>/.egoexo-kit/frames/``),
-keyed by the file's resolved path, size and mtime so that an edited file is scanned again.
+until a frame with exactly that pts comes out (DESIGN §8). For an MP4/MOV the table is read from the
+sample tables in its ``moov`` box (:mod:`egoexo_kit.video._mp4`: a fraction of a percent of a long
+file, no cache needed); any other file, or an MP4 whose tables that reader does not reproduce exactly,
+is scanned packet by packet, and that scan can be cached as a small ``.npz`` in a caller-chosen folder
+(the facade uses the user cache, ``_io.cache_dir("frames")``, never the release), keyed by the file's
+resolved path, size, ``mtime_ns`` and a hash of its first 64 KiB so that a changed file is scanned again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -20,12 +24,25 @@ import av
 import numpy as np
 
 from egoexo_kit._io import atomic_path
-from egoexo_kit.errors import FormatError
+from egoexo_kit.errors import FormatError, WriteError
+from egoexo_kit.video._mp4 import read_mp4_pts_table
 from egoexo_kit.video._open import AV_ERRORS, open_video
+from egoexo_kit.video._table import PtsTable
 
-__all__ = ["PtsTable", "VideoMeta", "load_pts_table", "make_meta", "probe_video", "scan_pts_table"]
+__all__ = [
+    "PtsTable",
+    "VideoMeta",
+    "load_pts_table",
+    "make_meta",
+    "probe_video",
+    "scan_pts_table",
+    "table_from_sample_tables",
+]
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+_HEAD_BYTES = 64 * 1024
+"""How much of the file's start the cache key hashes (an MP4 rewritten in place with the same size and
+mtime still changes its header)."""
 
 
 @dataclass(frozen=True)
@@ -64,18 +81,6 @@ class VideoMeta:
     def duration_s(self) -> float:
         """Displayed duration measured from content, ``end_s - begin_s``, in seconds."""
         return self.end_s - self.begin_s
-
-
-@dataclass(frozen=True)
-class PtsTable:
-    """Presentation timestamps of every frame, in display order, and which frames are keyframes."""
-
-    pts: np.ndarray
-    """``(N,)`` int64, strictly increasing, in ``time_base`` units."""
-    keyframes: np.ndarray
-    """``(K,)`` int64 display indices of keyframes (sorted)."""
-    last_duration: int
-    """Display duration of the last frame in ``time_base`` units (for the end of the time range)."""
 
 
 def scan_pts_table(container: av.container.InputContainer, stream: av.VideoStream, *, path: Path) -> PtsTable:
@@ -118,12 +123,43 @@ def scan_pts_table(container: av.container.InputContainer, stream: av.VideoStrea
 
 
 def _cache_file(index_dir: Path, path: Path, stream: int) -> tuple[Path, str]:
-    """The cache file for ``path`` and the prefix shared by all its (older) versions."""
+    """The cache file for ``path`` and the prefix shared by all its (older) versions.
+
+    The name holds a hash of the resolved path (the prefix), then the size, ``mtime_ns`` and a hash of
+    the first :data:`_HEAD_BYTES` bytes, so the entry is valid only for the very same file.
+    """
     st = path.stat()
     resolved = str(path.resolve())
     digest = hashlib.sha1(resolved.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+    with open(path, "rb") as f:
+        head = hashlib.sha1(f.read(_HEAD_BYTES), usedforsecurity=False).hexdigest()[:12]
     prefix = f"{path.name}.{digest}.s{stream}."
-    return index_dir / f"{prefix}{st.st_size}.{st.st_mtime_ns}.npz", prefix
+    return index_dir / f"{prefix}{st.st_size}.{st.st_mtime_ns}.{head}.npz", prefix
+
+
+def table_from_sample_tables(
+    container: av.container.InputContainer, stream: av.VideoStream, *, path: Path
+) -> PtsTable | None:
+    """The PTS table read from an MP4/MOV's sample tables (:mod:`._mp4`), or ``None``.
+
+    ``None``: not such a file, or tables that reader does not reproduce exactly; the caller scans the
+    packets instead.
+    """
+    if not container.format.name.startswith("mov"):
+        return None
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            return read_mp4_pts_table(
+                f,
+                stream_index=stream.index,
+                track_id=stream.id,
+                time_base=stream.time_base,
+                file_size=size,
+                path=path,
+            )
+    except OSError:
+        return None
 
 
 def load_pts_table(
@@ -133,16 +169,25 @@ def load_pts_table(
     path: Path,
     index_dir: Path | None,
 ) -> PtsTable:
-    """The PTS table of ``stream``: read from ``index_dir`` when cached there, else scanned (and cached).
+    """The PTS table of ``stream``: from the MP4 sample tables, else cached in ``index_dir``, else scanned.
 
-    The cache name holds a hash of the resolved path plus the file's size and ``mtime_ns``, so a file
-    that changes gets a fresh scan; stale entries for the same file are deleted. A cache file that
-    cannot be read is ignored and rewritten. Writes are atomic.
+    An MP4/MOV is read from its ``moov`` box (:func:`table_from_sample_tables`) and nothing is
+    written. Otherwise the packet scan is cached in ``index_dir`` (when given) under a name that
+    holds a hash of the resolved path plus the file's size, ``mtime_ns`` and a hash of its first
+    64 KiB, so a file that changes gets a fresh scan; stale entries for the same file are deleted. A
+    cache file that cannot be read is ignored and rewritten; a folder that cannot be written is
+    skipped silently (the table is then kept in memory only). Writes are atomic.
     """
+    table = table_from_sample_tables(container, stream, path=path)
+    if table is not None:
+        return table
     if index_dir is None:
         return scan_pts_table(container, stream, path=path)
     index_dir = Path(index_dir)
-    cache, prefix = _cache_file(index_dir, path, stream.index)
+    try:
+        cache, prefix = _cache_file(index_dir, path, stream.index)
+    except OSError:
+        return scan_pts_table(container, stream, path=path)
     if cache.is_file():
         try:
             with np.load(cache, allow_pickle=False) as z:
@@ -155,7 +200,7 @@ def load_pts_table(
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # unreadable cache: rebuild it below
     table = scan_pts_table(container, stream, path=path)
-    pattern = re.compile(re.escape(prefix) + r"\d+\.\d+\.npz")
+    pattern = re.compile(re.escape(prefix) + r"\d+\.\d+\.[0-9a-f]+\.npz")
     try:
         if index_dir.is_dir():
             for old in index_dir.iterdir():
@@ -169,8 +214,8 @@ def load_pts_table(
                 keyframes=table.keyframes,
                 last_duration=np.int64(table.last_duration),
             )
-    except OSError:
-        pass  # a read-only release: the cache is an optimisation, keep the table in memory only
+    except (OSError, WriteError):
+        pass  # a folder that cannot be written: the cache is an optimisation, keep the table in memory only
     return table
 
 
@@ -206,7 +251,7 @@ def make_meta(path: Path, stream: av.VideoStream, table: PtsTable, *, stream_num
 
 
 def probe_video(path: str | Path, *, stream: int = 0, index_dir: Path | None = None) -> VideoMeta:
-    """What a video file is, without decoding pixels: its :class:`VideoMeta` (one demux pass).
+    """What a video file is, without decoding pixels: its :class:`VideoMeta` (sample tables or a demux).
 
     The frame count is the number of frames the decoder will output (the PTS table, FORMAT §3.3
     trusts no header). ``index_dir``: where to cache the PTS table (see :func:`load_pts_table`).

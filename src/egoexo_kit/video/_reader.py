@@ -54,8 +54,9 @@ class VideoReader:
         stream: which video stream (index among the file's video streams).
         cache_frames: how many decoded frames (native pixel format) to keep for nearby requests;
             0 disables the cache. Memory is about ``1.5 * width * height`` bytes per frame for yuv420p.
-        index_dir: folder to cache the PTS table in (a release passes ``<release>/.egoexo-kit/frames/``);
-            ``None`` keeps it in memory only, so nothing is written next to the user's files.
+        index_dir: folder to cache a scanned PTS table in (the facade passes the user cache,
+            ``_io.cache_dir("frames")``); an MP4 whose sample tables give the table needs no cache.
+            ``None`` keeps a scan in memory only, so nothing is written next to the user's files.
 
     Raises:
         FormatError: the file does not exist, is not a readable video, or has no such stream.
