@@ -30,6 +30,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 GUARDED_MODULES = {
     # imported only through the guard of their package, which names the extra:
     "torch/_clips.py": "egoexo_kit.torch.__init__ raises MissingExtraError('torch') before importing it",
+    "torch/_samplers.py": "egoexo_kit.torch.__init__ raises MissingExtraError('torch') before importing it",
     "features/_extract.py": "features.__getattr__ turns its ImportError of torch into MissingExtraError",
     "features/_backbones.py": "imported only by features/_extract.py (same guard)",
 }
