@@ -138,13 +138,17 @@ def iter_frame_windows(
     window: int,
     stride: int,
     batch_size: int,
-    chunk: int = 32,
+    chunk: int | None = None,
 ) -> Iterator[torch.Tensor]:
     """:func:`iter_windows` for frames decoded on the reader's device: ``(B, window, h, w, 3)`` tensors there.
 
     The video is decoded ``chunk`` frames at a time and each chunk is prepared in one call
-    (``Backbone.prepare_frames``), so nothing leaves the device.
+    (``Backbone.prepare_frames``), so nothing leaves the device. The default chunk holds about
+    128 MB of decoded pixels (32 frames at 448², 5 at 4K), which bounds the device memory used.
     """
+    if chunk is None:
+        m = reader.metadata
+        chunk = max(1, min(32, _CHUNK_BYTES // max(1, m.width * m.height * 3)))
     prepared = (frame for frames in reader.iter_chunks(chunk) for frame in prepare_frames(frames))
     shape = {"n": len(reader), "window": window, "stride": stride, "batch_size": batch_size}
     return _windows(prepared, path=reader.path, stack=torch.stack, **shape)
@@ -187,6 +191,9 @@ def _windows(
     if batch:
         yield stack(batch)
 
+
+_CHUNK_BYTES = 128 << 20
+"""Decoded RGB bytes per chunk of the GPU path (its float copy for resizing is four times that)."""
 
 _DONE = object()
 
