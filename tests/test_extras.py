@@ -94,7 +94,8 @@ def test_extras_agree_with_pyproject():
     assert _self_extras(OPTIONAL["all"][0]) == set(EXTRAS) and len(OPTIONAL["all"]) == 1
     assert _self_extras(OPTIONAL["demo"][0]) <= set(EXTRAS)
     dev = set().union(*(_self_extras(r) for r in OPTIONAL["dev"]))
-    assert set(EXTRAS) - dev == {"aria", "torch"}  # aria: --no-deps by the Makefile; torch: pinned below
+    # aria: --no-deps by the Makefile; torch: pinned below; gpu: torchcodec needs a system FFmpeg
+    assert set(EXTRAS) - dev == {"aria", "torch", "gpu"}
 
 
 def test_torch_extra_never_pins_a_minor_version():

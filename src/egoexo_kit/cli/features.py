@@ -1,12 +1,13 @@
 """``egoexo-kit features``: windowed video features in the official ``features/<name>/`` layout.
 
 Needs the ``[torch]`` extra (``.pt`` files); ONNX backbones need ``[onnx]``,
-``--runner ray`` needs ``[dist]``.
+``--runner ray`` needs ``[dist]``, decoding on the GPU (``--decode-device cuda``) needs ``[gpu]``.
 
 Examples:
     egoexo-kit features ./egoexo --backbone stats
     egoexo-kit features ./egoexo --backbone ppocr-det --views cam01,aria01 --window-s 1 --stride-s 0.5
     egoexo-kit features ./egoexo --backbone ./my_model.onnx --name mine --device cuda --runner ray
+    egoexo-kit features ./egoexo --backbone ./omnivore.pt:clip --device cuda --decode-device cuda
 """
 
 from __future__ import annotations
@@ -57,7 +58,13 @@ def features(
     takes: list[str] = typer.Option([], "--takes", help="Take names or uids (default: all)."),
     window_s: float = typer.Option(32 / FPS, "--window-s", help="Window, seconds (default 32 frames)."),
     stride_s: float = typer.Option(16 / FPS, "--stride-s", help="Stride, seconds (default 16 frames)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: str = typer.Option("auto", "--device", help="Where the model runs: auto, cpu or cuda."),
+    decode_device: str = typer.Option(
+        "auto",
+        "--decode-device",
+        help="Where videos are decoded: cuda (NVDEC, needs [gpu]), cpu, or auto (cuda when the model "
+        "runs there and [gpu] can decode there, else cpu).",
+    ),
     runner: str = typer.Option("local", "--runner", help="local or ray."),
     workers: int = typer.Option(1, "--workers", min=1, max=1024, help="Processes of the local runner."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="Windows per backbone call."),
@@ -87,6 +94,7 @@ def features(
             window=_frames(window_s, "--window-s"),
             stride=_frames(stride_s, "--stride-s"),
             device=device,
+            decode_device=decode_device,
             runner=runner,  # type: ignore[arg-type]
             workers=workers,
             batch_size=batch_size,
@@ -103,7 +111,8 @@ def features(
     frames = sum(r.frames for r in done)
     seconds = sum(r.seconds for r in done)
     folder = results[0].path.parent if results else None
+    decoded_on = f" (decoded on {results[0].decode_device})" if done else ""
     console.print(
         f"{len(done)} file(s) written, {len(results) - len(done)} already complete, into {folder}"
-        + (f"; {frames / seconds:.0f} frames/s" if seconds > 0 else "")
+        + (f"; {frames / seconds:.0f} frames/s{decoded_on}" if seconds > 0 else "")
     )

@@ -4,7 +4,8 @@
   :class:`FeatureRows` (rows with the take time each window covers); ``take.features(...)`` on the
   facade's takes. Reading ``.pt`` files needs torch (``[torch]``).
 - Extract: :func:`extract_features` (every take and view, local processes or Ray) over
-  :func:`extract_view` (one (take, view), resumable: the unit a build stage calls).
+  :func:`extract_view` (one (take, view), resumable: the unit a build stage calls). On CUDA the videos
+  can be decoded on the GPU too (NVDEC, the ``[gpu]`` extra; :func:`resolve_decode_device`).
 - Backbones (frames → vectors): model-free ``stats``, local TorchScript/pickled/ONNX files, and
   ``ppocr-det``, pretrained weights shipped inside a PyPI wheel.
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from egoexo_kit.features._backbones import TorchBackbone as TorchBackbone
     from egoexo_kit.features._backbones import load_backbone as load_backbone
     from egoexo_kit.features._backbones import packaged_model_path as packaged_model_path
+    from egoexo_kit.features._backbones import resolve_decode_device as resolve_decode_device
     from egoexo_kit.features._backbones import resolve_device as resolve_device
     from egoexo_kit.features._extract import ViewJob as ViewJob
     from egoexo_kit.features._extract import ViewResult as ViewResult
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from egoexo_kit.features._extract import extract_features as extract_features
     from egoexo_kit.features._extract import extract_view as extract_view
     from egoexo_kit.features._extract import feature_views as feature_views
+    from egoexo_kit.features._extract import iter_frame_windows as iter_frame_windows
     from egoexo_kit.features._extract import iter_windows as iter_windows
 
 _TORCH_NAMES = {
@@ -53,6 +56,7 @@ _TORCH_NAMES = {
     "TorchBackbone": "_backbones",
     "load_backbone": "_backbones",
     "packaged_model_path": "_backbones",
+    "resolve_decode_device": "_backbones",
     "resolve_device": "_backbones",
     "ViewJob": "_extract",
     "ViewResult": "_extract",
@@ -60,6 +64,7 @@ _TORCH_NAMES = {
     "extract_features": "_extract",
     "extract_view": "_extract",
     "feature_views": "_extract",
+    "iter_frame_windows": "_extract",
     "iter_windows": "_extract",
 }
 
@@ -98,6 +103,7 @@ __all__ = [
     "extract_view",
     "feature_path",
     "feature_views",
+    "iter_frame_windows",
     "iter_windows",
     "load_backbone",
     "load_tensor",
@@ -105,6 +111,7 @@ __all__ = [
     "packaged_model_path",
     "parse_feature_name",
     "read_config",
+    "resolve_decode_device",
     "resolve_device",
     "row_times",
     "window_starts",

@@ -6,7 +6,10 @@
   (the PP-OCRv4 text detector of ``rapidocr-onnxruntime``; see :func:`packaged_model_path`).
 
 Nothing is ever downloaded. Every backbone resizes frames in :meth:`Backbone.prepare` (run in the
-decode thread) and embeds whole windows in :meth:`Backbone.embed` (run on the chosen device).
+decode thread) and embeds whole windows in :meth:`Backbone.embed` (run on the chosen device). Frames
+decoded on the GPU are resized there by :meth:`Backbone.prepare_frames` (the same resize and crop in
+torch) and reach ``embed`` as device tensors, never copied through host memory (ONNX models excepted:
+onnxruntime takes host arrays, so their small prepared crops are copied).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 import torch
 from egoexo_kit.errors import EgoExoKitError, FormatError, MissingExtraError
 from egoexo_kit.extras import require
+from egoexo_kit.video import check_cuda_decoding
 
 __all__ = [
     "Backbone",
@@ -31,6 +35,7 @@ __all__ = [
     "TorchBackbone",
     "load_backbone",
     "packaged_model_path",
+    "resolve_decode_device",
     "resolve_device",
 ]
 
@@ -55,8 +60,15 @@ class Backbone(Protocol):
         """One ``(H, W, 3)`` uint8 RGB frame → ``input_size`` uint8 RGB (short side resize + centre crop)."""
         ...
 
-    def embed(self, windows: np.ndarray) -> np.ndarray:
-        """``(B, T, h, w, 3)`` uint8 prepared windows → ``(B, dim)`` float32."""
+    def prepare_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """``(T, 3, H, W)`` uint8 RGB frames on any device → ``(T, h, w, 3)`` uint8 on that device.
+
+        What :meth:`prepare` does, in torch, for frames decoded on the GPU (see :func:`resize_crop_frames`).
+        """
+        ...
+
+    def embed(self, windows: np.ndarray | torch.Tensor) -> np.ndarray:
+        """``(B, T, h, w, 3)`` uint8 prepared windows (host array or device tensor) → ``(B, dim)`` float32."""
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -73,6 +85,72 @@ def resolve_device(device: str) -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise EgoExoKitError("--device cuda asked for, but torch sees no CUDA device (use cpu or auto)")
     return device
+
+
+def resolve_decode_device(decode_device: str, *, model_device: str) -> str:
+    """Where videos are decoded for a model on ``model_device``: ``"cpu"`` (PyAV) or ``"cuda"`` (NVDEC).
+
+    ``"auto"`` decodes on the GPU when the model runs there and decoding there works (the ``[gpu]``
+    extra with torchcodec's CUDA build), else on the CPU; ``"cuda"`` insists, and fails with one line
+    naming what is missing.
+
+    Raises:
+        ValueError: ``decode_device`` is not ``auto``, ``cpu`` or ``cuda``.
+        MissingExtraError, EgoExoKitError: ``"cuda"`` asked for and torchcodec or CUDA is missing
+            (see :func:`egoexo_kit.video.check_cuda_decoding`).
+    """
+    if decode_device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"unknown decode device {decode_device!r}; use auto, cpu or cuda")
+    if decode_device == "cuda":
+        check_cuda_decoding("cuda")
+        return "cuda"
+    if decode_device == "cpu" or model_device != "cuda":
+        return "cpu"
+    try:
+        check_cuda_decoding("cuda")
+    except EgoExoKitError:
+        return "cpu"
+    return "cuda"
+
+
+def _as_tensor(windows: np.ndarray | torch.Tensor, device: str) -> torch.Tensor:
+    """A host array or a tensor on any device, as a tensor on ``device`` (no copy when already there)."""
+    return torch.as_tensor(windows).to(device)
+
+
+def _area_weights(n_in: int, n_out: int, *, device: torch.device) -> torch.Tensor:
+    """``(n_out, n_in)`` weights of an area (box) shrink: each output pixel averages the input it covers.
+
+    Fractional coverage at the edges, as OpenCV's ``INTER_AREA``; an integer factor is a block mean.
+    """
+    step = n_in / n_out
+    edges = torch.arange(n_out + 1, dtype=torch.float64, device=device) * step
+    j = torch.arange(n_in, dtype=torch.float64, device=device)
+    cover = torch.minimum(edges[1:, None], j[None] + 1) - torch.maximum(edges[:-1, None], j[None])
+    return (cover.clamp_(min=0) / step).float()
+
+
+def resize_crop_frames(frames: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """:func:`resize_crop` for a ``(T, 3, H, W)`` uint8 batch in torch, on its own device → ``(T, h, w, 3)``.
+
+    Area averaging when shrinking (OpenCV's ``INTER_AREA`` as two small matrix products), bilinear when
+    enlarging, as :func:`resize_crop` does; the two agree to within one level per pixel (rounding).
+    """
+    h, w = frames.shape[-2:]
+    th, tw = size
+    scale = max(th / h, tw / w)
+    nh, nw = max(th, round(h * scale)), max(tw, round(w * scale))
+    x = frames.float()
+    if (nh, nw) != (h, w):
+        if scale < 1:
+            rows = _area_weights(h, nh, device=x.device)
+            cols = _area_weights(w, nw, device=x.device)
+            x = rows @ x @ cols.T
+        else:
+            x = torch.nn.functional.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False)
+    y, x0 = (nh - th) // 2, (nw - tw) // 2
+    x = x[:, :, y : y + th, x0 : x0 + tw].round_().clamp_(0, 255).to(torch.uint8)
+    return x.permute(0, 2, 3, 1).contiguous()
 
 
 def resize_crop(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -110,9 +188,13 @@ class StatsBackbone:
         """Area-resize and centre-crop to 32×32."""
         return resize_crop(frame, self.input_size)
 
-    def embed(self, windows: np.ndarray) -> np.ndarray:
+    def prepare_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """Area-resize and centre-crop a batch to 32×32, on its device."""
+        return resize_crop_frames(frames, self.input_size)
+
+    def embed(self, windows: np.ndarray | torch.Tensor) -> np.ndarray:
         """Colour statistics and motion energy per grid cell, in [0, 1] units."""
-        x = torch.from_numpy(windows).to(self.device).float().div_(255.0)  # (B, T, h, w, 3)
+        x = _as_tensor(windows, self.device).float().div_(255.0)  # (B, T, h, w, 3)
         b, t, h, w, c = x.shape
         g = self.grid
         cells = x.reshape(b, t, g, h // g, g, w // g, c).permute(0, 2, 4, 6, 1, 3, 5).reshape(b, g * g, c, -1)
@@ -180,13 +262,19 @@ class _ModelFile:
         """Short-side resize and centre crop to ``size × size``."""
         return resize_crop(frame, self.input_size)
 
-    def _nchw(self, windows: np.ndarray) -> np.ndarray:
-        """``(B, T, h, w, 3)`` uint8 → ``(B*T, 3, h, w)`` float32 normalized."""
-        x = windows.reshape(-1, *windows.shape[2:]).astype(np.float32) / 255.0
+    def prepare_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """Short-side resize and centre crop of a batch to ``size × size``, on its device."""
+        return resize_crop_frames(frames, self.input_size)
+
+    def _nchw(self, windows: np.ndarray | torch.Tensor, device: str) -> torch.Tensor:
+        """``(B, T, h, w, 3)`` uint8 → ``(B*T, 3, h, w)`` float32 normalized, on ``device``."""
+        x = _as_tensor(windows, device)
+        x = x.reshape(-1, *x.shape[2:]).float() / 255.0
         if self.bgr:
-            x = x[..., ::-1]
-        x = (x - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+            x = x.flip(-1)
+        mean = torch.tensor(self.mean, dtype=torch.float32, device=x.device)
+        std = torch.tensor(self.std, dtype=torch.float32, device=x.device)
+        return ((x - mean) / std).permute(0, 3, 1, 2).contiguous()
 
     def _norm_info(self) -> dict[str, Any]:
         return {"size": self.size, "mean": list(self.mean), "std": list(self.std), "bgr": self.bgr}
@@ -223,10 +311,10 @@ class TorchBackbone(_ModelFile):
     def _probe_frames(self) -> int:
         return 2 if self.clip else 1
 
-    def embed(self, windows: np.ndarray) -> np.ndarray:
+    def embed(self, windows: np.ndarray | torch.Tensor) -> np.ndarray:
         """Run the model on the device without gradients."""
         b, t = windows.shape[:2]
-        x = torch.from_numpy(self._nchw(windows)).to(self.device)
+        x = self._nchw(windows, self.device)
         if self.clip:
             x = x.reshape(b, t, *x.shape[1:]).transpose(1, 2)
         with torch.inference_mode():
@@ -276,10 +364,10 @@ class OnnxBackbone(_ModelFile):
         proto.graph.output.append(onnx.ValueInfoProto(name=name))
         return proto.SerializeToString()
 
-    def embed(self, windows: np.ndarray) -> np.ndarray:
-        """Run every frame, average each window's pooled outputs."""
+    def embed(self, windows: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Run every frame, average each window's pooled outputs (onnxruntime takes host arrays)."""
         b, t = windows.shape[:2]
-        out = self._session.run([self._output], {self._input: self._nchw(windows)})[0]
+        out = self._session.run([self._output], {self._input: self._nchw(windows, "cpu").numpy()})[0]
         return _pool(np.asarray(out, np.float32), b=b, t=t)
 
     def describe(self) -> dict[str, Any]:

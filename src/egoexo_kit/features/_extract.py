@@ -2,8 +2,11 @@
 
 Each video is decoded sequentially in a background thread (PyAV and OpenCV release the GIL) that
 prepares frames and assembles windows into batches, while the calling thread runs the backbone on
-the previous batch; so decoding overlaps with compute. Each ``.pt`` is written atomically, and a
-finished file (present, loadable, with the expected row count) is skipped on the next run.
+the previous batch; so decoding overlaps with compute. With ``decode_device="cuda"`` the video is
+decoded by NVDEC (:class:`~egoexo_kit.video.CudaVideoReader`, the same frames) and resized on the GPU,
+so the windows reach the model as device tensors without a copy through host memory. Each ``.pt``
+is written atomically, and a finished file (present, loadable, with the expected row count) is
+skipped on the next run.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -25,7 +28,7 @@ from egoexo_kit._io import atomic_path, cache_dir, remove_stale_temps
 from egoexo_kit._lock import folder_lock
 from egoexo_kit._parallel import pool_map, ray_map
 from egoexo_kit.errors import EgoExoKitError, FormatError
-from egoexo_kit.features._backbones import Backbone, load_backbone, resolve_device
+from egoexo_kit.features._backbones import Backbone, load_backbone, resolve_decode_device, resolve_device
 from egoexo_kit.features._layout import (
     FeatureConfig,
     FeatureKey,
@@ -37,7 +40,7 @@ from egoexo_kit.features._layout import (
 )
 from egoexo_kit.features._reader import load_tensor
 from egoexo_kit.release import ReleaseIndex, TakeEntry, View
-from egoexo_kit.video import VideoReader
+from egoexo_kit.video import CudaVideoReader, VideoReader
 
 __all__ = [
     "ViewJob",
@@ -46,6 +49,7 @@ __all__ = [
     "extract_features",
     "extract_view",
     "feature_views",
+    "iter_frame_windows",
     "iter_windows",
 ]
 
@@ -69,6 +73,8 @@ class ViewJob:
     batch_size: int = 8
     size: int | None = None
     dtype: str = "float32"
+    decode_device: str = "cpu"
+    """``cpu`` (PyAV) or ``cuda`` (NVDEC), already resolved (see :func:`resolve_decode_device`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ class ViewResult:
     skipped: bool
     """The file was already complete (resume)."""
     seconds: float
+    decode_device: str = "cpu"
+    """Where the video was decoded (``cpu`` or ``cuda``)."""
 
 
 def feature_views(take: TakeEntry, views: Sequence[str] | None = None) -> list[View]:
@@ -118,38 +126,79 @@ def iter_windows(
     Raises:
         FormatError: the decode gives fewer frames than the video's PTS table lists.
     """
-    n = len(reader)
+    prepared = (prepare(frame) for frame in reader)
+    shape = {"n": len(reader), "window": window, "stride": stride, "batch_size": batch_size}
+    return _windows(prepared, path=reader.path, stack=np.stack, **shape)
+
+
+def iter_frame_windows(
+    reader: CudaVideoReader,
+    *,
+    prepare_frames: Callable[[torch.Tensor], torch.Tensor],
+    window: int,
+    stride: int,
+    batch_size: int,
+    chunk: int | None = None,
+) -> Iterator[torch.Tensor]:
+    """:func:`iter_windows` for frames decoded on the reader's device: ``(B, window, h, w, 3)`` tensors there.
+
+    The video is decoded ``chunk`` frames at a time and each chunk is prepared in one call
+    (``Backbone.prepare_frames``), so nothing leaves the device. The default chunk holds about
+    128 MB of decoded pixels (32 frames at 448², 5 at 4K), which bounds the device memory used.
+    """
+    if chunk is None:
+        m = reader.metadata
+        chunk = max(1, min(32, _CHUNK_BYTES // max(1, m.width * m.height * 3)))
+    prepared = (frame for frames in reader.iter_chunks(chunk) for frame in prepare_frames(frames))
+    shape = {"n": len(reader), "window": window, "stride": stride, "batch_size": batch_size}
+    return _windows(prepared, path=reader.path, stack=torch.stack, **shape)
+
+
+def _windows(
+    prepared: Iterator[Any],
+    *,
+    n: int,
+    path: Path,
+    window: int,
+    stride: int,
+    batch_size: int,
+    stack: Callable[[list[Any]], Any],
+) -> Iterator[Any]:
+    """Windows of the ``n`` prepared frames (arrays or tensors, joined by ``stack``) in batches."""
     starts = window_starts(n, window=window, stride=stride).tolist()
-    buf: list[np.ndarray] = []
+    buf: list[Any] = []
     base = k = decoded = 0
-    batch: list[np.ndarray] = []
-    for i, frame in enumerate(reader):
+    batch: list[Any] = []
+    for i, frame in enumerate(prepared):
         decoded = i + 1
-        buf.append(prepare(frame))
+        buf.append(frame)
         while k < len(starts) and starts[k] + window <= decoded:
             s = starts[k] - base
-            batch.append(np.stack(buf[s : s + window]))
+            batch.append(stack(buf[s : s + window]))
             k += 1
             if len(batch) == batch_size:
-                yield np.stack(batch)
+                yield stack(batch)
                 batch = []
         keep_from = starts[k] if k < len(starts) else decoded
         if keep_from > base:
             del buf[: keep_from - base]
             base = keep_from
     if decoded != n:
-        raise FormatError(f"decoded {decoded} frames, the video lists {n}", path=reader.path, frame=decoded)
+        raise FormatError(f"decoded {decoded} frames, the video lists {n}", path=path, frame=decoded)
     for s in starts[k:]:  # only a video shorter than one window gets here
         part = buf[s - base :]
-        batch.append(np.stack(part + [part[-1]] * (window - len(part))))
+        batch.append(stack(part + [part[-1]] * (window - len(part))))
     if batch:
-        yield np.stack(batch)
+        yield stack(batch)
 
+
+_CHUNK_BYTES = 128 << 20
+"""Decoded RGB bytes per chunk of the GPU path (its float copy for resizing is four times that)."""
 
 _DONE = object()
 
 
-def _prefetch(it: Iterator[np.ndarray], *, depth: int = 2) -> Iterator[np.ndarray]:
+def _prefetch(it: Iterator[Any], *, depth: int = 2) -> Iterator[Any]:
     """Run ``it`` in a background thread, ``depth`` items ahead; re-raise its errors here."""
     q: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -192,14 +241,31 @@ def embed_video(
     stride: int,
     batch_size: int = 8,
     index_dir: Path | None = None,
+    torchcodec_device: str | None = None,
 ) -> tuple[np.ndarray, int]:
-    """``(rows (N, D) float32, frames)`` of one video: decode in a thread, embed here, windows in order."""
-    with VideoReader(path, index_dir=index_dir) as reader:
-        batches = iter_windows(
-            reader, prepare=backbone.prepare, window=window, stride=stride, batch_size=batch_size
-        )
-        rows = [backbone.embed(b) for b in _prefetch(batches)]
-        return np.concatenate(rows).astype(np.float32), len(reader)
+    """``(rows (N, D) float32, frames)`` of one video: decode in a thread, embed here, windows in order.
+
+    Args:
+        path: the video.
+        backbone: what turns windows into rows.
+        window: frames per window.
+        stride: frames between window starts.
+        batch_size: windows per ``backbone.embed`` call.
+        index_dir: where the PTS table is cached.
+        torchcodec_device: ``None`` decodes with PyAV on the CPU (host arrays); ``"cuda"`` decodes with
+            NVDEC and keeps the frames on the GPU (``"cpu"`` runs the same tensor path on torchcodec's
+            CPU decoder, for tests and comparisons).
+    """
+    shape = {"window": window, "stride": stride, "batch_size": batch_size}
+    if torchcodec_device is None:
+        with VideoReader(path, index_dir=index_dir) as reader:
+            batches = iter_windows(reader, prepare=backbone.prepare, **shape)
+            rows = [backbone.embed(b) for b in _prefetch(batches)]
+            return np.concatenate(rows).astype(np.float32), len(reader)
+    with CudaVideoReader(path, device=torchcodec_device, index_dir=index_dir) as gpu_reader:
+        tensors = iter_frame_windows(gpu_reader, prepare_frames=backbone.prepare_frames, **shape)
+        rows = [backbone.embed(b) for b in _prefetch(tensors)]
+        return np.concatenate(rows).astype(np.float32), len(gpu_reader)
 
 
 _BACKBONES: dict[tuple[str, str, int | None], Backbone] = {}
@@ -249,7 +315,9 @@ def extract_view(job: ViewJob) -> ViewResult:
         n_frames = len(reader)
     expected = num_windows(n_frames, window=job.window, stride=job.stride)
     if _complete_rows(out, expected):
-        return ViewResult(job.key, out, expected, n_frames, True, time.perf_counter() - start)
+        return ViewResult(
+            job.key, out, expected, n_frames, True, time.perf_counter() - start, job.decode_device
+        )
     rows, n_frames = embed_video(
         view.path,  # type: ignore[arg-type]
         _backbone(job),
@@ -257,12 +325,15 @@ def extract_view(job: ViewJob) -> ViewResult:
         stride=job.stride,
         batch_size=job.batch_size,
         index_dir=index_dir,
+        torchcodec_device=None if job.decode_device == "cpu" else job.decode_device,
     )
     if len(rows) != expected:
         raise EgoExoKitError(f"extracted {len(rows)} rows, expected {expected}", path=view.path)
     with atomic_path(out) as tmp:
         torch.save(torch.from_numpy(rows).to(getattr(torch, job.dtype)), tmp)
-    return ViewResult(job.key, out, len(rows), n_frames, False, time.perf_counter() - start)
+    return ViewResult(
+        job.key, out, len(rows), n_frames, False, time.perf_counter() - start, job.decode_device
+    )
 
 
 def _run_ray(
@@ -297,6 +368,7 @@ def extract_features(
     window: int = 32,
     stride: int = 16,
     device: str = "auto",
+    decode_device: str = "auto",
     runner: Runner = "local",
     workers: int = 1,
     batch_size: int = 8,
@@ -320,7 +392,10 @@ def extract_features(
         takes: take names or uids (default all).
         window: frames per window (official Omnivore: 32; MAWS: 1).
         stride: frames between windows (official Omnivore: 16; MAWS: 1).
-        device: ``auto`` (CUDA when torch sees it), ``cpu`` or ``cuda``.
+        device: ``auto`` (CUDA when torch sees it), ``cpu`` or ``cuda``: where the model runs.
+        decode_device: ``auto`` (the GPU when the model runs there and the ``[gpu]`` extra can decode
+            there, else the CPU), ``cpu`` (PyAV) or ``cuda`` (NVDEC; an error when it cannot); see
+            :func:`~egoexo_kit.features.resolve_decode_device`.
         runner: ``local`` (``workers`` forked processes, 1 = in this process) or ``ray``.
         workers: processes for the local runner.
         batch_size: windows per backbone call.
@@ -343,6 +418,7 @@ def extract_features(
     root = Path(release)
     rel = ReleaseIndex.open(root)
     dev = resolve_device(device)
+    decode_on = resolve_decode_device(decode_device, model_device=dev)
     bb = load_backbone(backbone, device=dev, size=size)
     name = name or Path(bb.name).stem
     folder = Path(out or root) / "features" / name
@@ -353,7 +429,7 @@ def extract_features(
         input_size=bb.input_size,
         dim=bb.dim,
         device=dev,
-        extra=bb.describe(),
+        extra={**bb.describe(), "decode_device": decode_on},
     )
     num_windows(window, window=window, stride=stride)  # validates window/stride early
     selected = [t for t in rel.takes if not takes or t.name in takes or t.uid in takes]
@@ -370,6 +446,7 @@ def extract_features(
             device=dev,
             batch_size=batch_size,
             size=size,
+            decode_device=decode_on,
         )
         for t in selected
         for v in feature_views(t, views)

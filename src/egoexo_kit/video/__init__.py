@@ -1,5 +1,7 @@
 """Video files: exact frame access by index and time, reproducible encoding, downscaling and collages.
 
+:class:`CudaVideoReader` decodes the same frames on the GPU (NVDEC, the ``[gpu]`` extra).
+
 May import: ``release``, ``timeline``.
 """
 
@@ -8,6 +10,8 @@ from __future__ import annotations
 from egoexo_kit.video._collage import collage_frame as collage_frame
 from egoexo_kit.video._collage import iter_synced as iter_synced
 from egoexo_kit.video._collage import write_collage as write_collage
+from egoexo_kit.video._cuda import CudaVideoReader as CudaVideoReader
+from egoexo_kit.video._cuda import check_cuda_decoding as check_cuda_decoding
 from egoexo_kit.video._downscale import downscale_release as downscale_release
 from egoexo_kit.video._downscale import downscale_video as downscale_video
 from egoexo_kit.video._downscale import downscaled_size as downscaled_size
@@ -20,10 +24,12 @@ from egoexo_kit.video._meta import probe_video as probe_video
 from egoexo_kit.video._reader import VideoReader as VideoReader
 
 __all__ = [
+    "CudaVideoReader",
     "Frame",
     "FrameBatch",
     "VideoMeta",
     "VideoReader",
+    "check_cuda_decoding",
     "collage_frame",
     "downscale_release",
     "downscale_video",
