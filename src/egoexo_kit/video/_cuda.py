@@ -28,6 +28,7 @@ import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError, FormatError, FrameIndexError
 from egoexo_kit.extras import require
+from egoexo_kit.video._frame import normalize_indices
 from egoexo_kit.video._meta import VideoMeta
 from egoexo_kit.video._open import AV_ERRORS, open_video
 from egoexo_kit.video._reader import VideoReader
@@ -131,27 +132,6 @@ def check_decoded_pts(
             path=path,
             frame=i,
         )
-
-
-def _normalize(indices: Sequence[int], n: int, *, path: Path) -> np.ndarray:
-    """Indices as int64 in ``[0, n)`` (negative counts from the end); :class:`FrameIndexError` otherwise."""
-    arr = np.asarray(indices)
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if arr.dtype.kind not in "iu" or arr.ndim != 1:
-        raise TypeError(
-            f"frame indices must be a 1-D sequence of ints, got dtype {arr.dtype}, shape {arr.shape}"
-        )
-    arr = arr.astype(np.int64)
-    bad = (arr < -n) | (arr >= n)
-    if np.any(bad):
-        i = int(arr[bad][0])
-        raise FrameIndexError(
-            f"frame index {i} is out of range for a video of {n} frames (valid: -{n}..{n - 1})",
-            path=path,
-            frame=i,
-        )
-    return np.where(arr < 0, arr + n, arr)
 
 
 class CudaVideoReader:
@@ -273,7 +253,7 @@ class CudaVideoReader:
             FrameIndexError: an index is out of range.
             FormatError: the video cannot be decoded there, or the decoder returned another frame.
         """
-        idx = _normalize(indices, len(self), path=self._path)
+        idx = normalize_indices(indices, len(self), path=self._path)
         if len(idx) == 0:
             torch_mod = require("torch", extra="gpu", what=_WHAT)
             m = self._meta

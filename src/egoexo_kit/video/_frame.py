@@ -6,12 +6,15 @@ pixels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Frame", "FrameBatch"]
+from egoexo_kit.errors import FrameIndexError
+
+__all__ = ["Frame", "FrameBatch", "normalize_indices"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -85,3 +88,29 @@ class FrameBatch:
 
     def __repr__(self) -> str:
         return f"FrameBatch({len(self)} frames, data={tuple(self.data.shape)} {self.data.dtype})"
+
+
+def normalize_indices(indices: Sequence[int], n: int, *, path: Path) -> np.ndarray:
+    """Frame indices as int64 in ``[0, n)``, negative ones counted from the end.
+
+    Raises:
+        TypeError: not a 1-D sequence of ints.
+        FrameIndexError: an index outside ``[-n, n)`` (the message names the bound).
+    """
+    arr = np.asarray(indices)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype.kind not in "iu" or arr.ndim != 1:
+        raise TypeError(
+            f"frame indices must be a 1-D sequence of ints, got dtype {arr.dtype}, shape {arr.shape}"
+        )
+    arr = arr.astype(np.int64)
+    bad = (arr < -n) | (arr >= n)
+    if np.any(bad):
+        i = int(arr[bad][0])
+        raise FrameIndexError(
+            f"frame index {i} is out of range for a video of {n} frames (valid: -{n}..{n - 1})",
+            path=path,
+            frame=i,
+        )
+    return np.where(arr < 0, arr + n, arr)

@@ -21,7 +21,7 @@ import av
 import numpy as np
 
 from egoexo_kit.errors import FormatError, FrameIndexError
-from egoexo_kit.video._frame import Frame, FrameBatch
+from egoexo_kit.video._frame import Frame, FrameBatch, normalize_indices
 from egoexo_kit.video._meta import VideoMeta, load_pts_table, make_meta
 from egoexo_kit.video._open import AV_ERRORS, open_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
@@ -270,24 +270,7 @@ class VideoReader:
     # ------------------------------------------------------------------------------------ internals
     def _normalize(self, indices: Sequence[int]) -> np.ndarray:
         """Indices as int64 in ``[0, len)``; :class:`FrameIndexError` naming the bound otherwise."""
-        arr = np.asarray(indices)
-        if arr.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        if arr.dtype.kind not in "iu" or arr.ndim != 1:
-            raise TypeError(
-                f"frame indices must be a 1-D sequence of ints, got dtype {arr.dtype}, shape {arr.shape}"
-            )
-        arr = arr.astype(np.int64)
-        n = len(self)
-        bad = (arr < -n) | (arr >= n)
-        if np.any(bad):
-            i = int(arr[bad][0])
-            raise FrameIndexError(
-                f"frame index {i} is out of range for a video of {n} frames (valid: -{n}..{n - 1})",
-                path=self._path,
-                frame=i,
-            )
-        return np.where(arr < 0, arr + n, arr)
+        return normalize_indices(indices, len(self), path=self._path)
 
     def _remember(self, i: int, frame: av.VideoFrame) -> None:
         if self._cache_size:
