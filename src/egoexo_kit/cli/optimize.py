@@ -63,7 +63,7 @@ def optimize(
     Everything else is hard-linked (copied across file systems), so OUT is a complete release.
     Resumable: a video whose output still verifies (frame times, keyframe gaps, size) is skipped.
 
-    Example: egoexo-kit optimize ./egoexo ./egoexo-train --keyint 30 --resolution 448
+    Example: egoexo-kit optimize ./egoexo ./egoexo-train --keyint 30 --takes cmu_bike_01_2
     """
     if resolution not in ("full", "448"):
         raise typer.BadParameter(f"--resolution must be full or 448, got {resolution!r}")

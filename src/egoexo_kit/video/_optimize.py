@@ -152,7 +152,7 @@ def optimize_release(
         raise ArgumentError(f"keyint must be a whole number >= 1, got {keyint!r}")
     if resolution not in RESOLUTIONS:
         raise ArgumentError(f"resolution must be one of {', '.join(RESOLUTIONS)}, got {resolution!r}")
-    src_root, out_root = Path(release).resolve(), Path(out).resolve()
+    src_root, out_root = Path(os.path.realpath(release)), Path(os.path.realpath(out))  # a link loop: no raise
     if out_root == src_root or out_root.is_relative_to(src_root) or src_root.is_relative_to(out_root):
         raise ArgumentError(
             f"the training copy {out_root} overlaps the source release {src_root}: "
