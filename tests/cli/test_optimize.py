@@ -194,3 +194,17 @@ def test_one_writer_at_a_time(tiny_release_ro, tmp_path):
         holder.wait()
     with folder_lock(out, what="test"):  # the refused run left no lock behind
         pass
+
+
+@pytest.mark.slow
+def test_the_ray_runner_writes_the_same_copy(full_copy, tmp_path):
+    rel, local, _, _ = full_copy
+    s = summary(
+        optimize(rel, tmp_path / "out", "--keyint", KEYINT, "--runner", "ray", "--workers", 2, "--json")
+    )
+    assert s["reencoded"] == 18
+    for dst in videos(tmp_path / "out"):
+        assert_reencoded(rel / dst.relative_to(tmp_path / "out"), dst)
+        assert (
+            dst.read_bytes() == (local / dst.relative_to(tmp_path / "out")).read_bytes()
+        )  # reproducible x264
