@@ -208,3 +208,15 @@ def test_the_ray_runner_writes_the_same_copy(full_copy, tmp_path):
         assert (
             dst.read_bytes() == (local / dst.relative_to(tmp_path / "out")).read_bytes()
         )  # reproducible x264
+
+
+def test_a_real_release_copy_validates_without_the_stale_manifest(tmp_path):
+    """Real data first: the fixture's ``takes/manifest.json`` sizes describe the source's videos."""
+    rel = Path(__file__).resolve().parents[1] / "fixtures" / "real_release"
+    out = tmp_path / "out"
+    s = summary(optimize(rel, out, "--workers", 1, "--json"))
+    assert s["reencoded"] == len(videos(rel)) > 0
+    assert (rel / "takes" / "manifest.json").is_file() and not (out / "takes" / "manifest.json").exists()
+    assert (out / "annotations" / "manifest.json").samefile(rel / "annotations" / "manifest.json")
+    report, source = validate_release(out), validate_release(rel)
+    assert report.errors == [] and len(report.warnings) == len(source.warnings)
