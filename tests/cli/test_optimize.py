@@ -220,3 +220,21 @@ def test_a_real_release_copy_validates_without_the_stale_manifest(tmp_path):
     assert (out / "annotations" / "manifest.json").samefile(rel / "annotations" / "manifest.json")
     report, source = validate_release(out), validate_release(rel)
     assert report.errors == [] and len(report.warnings) == len(source.warnings)
+
+
+def test_across_file_systems_the_other_files_are_copied(tiny_release_ro, tmp_path):
+    """A hard link cannot cross file systems: the copy then holds real copies (a rerun keeps them)."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev or not os.access(shm, os.W_OK):
+        pytest.skip("needs a second writable file system (/dev/shm)")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=shm) as d:
+        out = Path(d) / "out"
+        s = summary(optimize(tiny_release_ro, out, "--takes", "cmu_bike01_1", "--json"))
+        assert s["linked"] == 0 and s["copied"] > 0
+        takes_json = out / "takes.json"
+        assert takes_json.read_bytes() == (tiny_release_ro / "takes.json").read_bytes()
+        assert not takes_json.samefile(tiny_release_ro / "takes.json")
+        again = summary(optimize(tiny_release_ro, out, "--takes", "cmu_bike01_1", "--json"))
+        assert (again["copied"], again["kept"], again["reencoded"]) == (0, s["copied"], 0)
