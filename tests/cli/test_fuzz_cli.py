@@ -56,6 +56,7 @@ BASE: dict[str, tuple[list[str], list[str]] | None] = {
     "info": (["{rel}", TAKE], []),
     "takes": (["{rel}"], []),
     "downscale": (["{rel}"], ["--takes", TAKE, "--workers", "1"]),
+    "optimize": (["{rel}", "{out}/train"], ["--takes", TAKE, "--workers", "1", "--keyint", "10"]),
     "collage": (["{rel}", TAKE], ["--resolution", "full", "--out", "{out}/c.mp4"]),
     "frames": (["{rel}", TAKE], ["--frame", "3", "--out", "{out}/frames"]),
     "clips": (["{rel}", TAKE], ["--t0", "0", "--t1", "0.3", "--out", "{out}/clip.mp4"]),
@@ -90,6 +91,7 @@ READS: dict[str, tuple[str, ...]] = {
     "info": ("rel/*.json", "rel/annotations/*.json", "rel/annotations/ego_pose/**/*.json"),
     "takes": ("rel/*.json", "rel/annotations/splits.json"),
     "downscale": ("rel/takes.json", "rel/takes/cmu_bike01_1/frame_aligned_videos/*"),
+    "optimize": ("rel/takes.json", "rel/takes/cmu_bike01_1/frame_aligned_videos/*"),
     "collage": ("rel/takes.json", "rel/takes/cmu_bike01_1/frame_aligned_videos/*"),
     "frames": (
         "rel/takes.json",

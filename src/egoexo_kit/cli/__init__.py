@@ -38,6 +38,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "downscale:downscale",
         "Short side 448, long side even, as the official downscale script; skips files already done.",
     ),
+    "optimize": LazyCommand(
+        "optimize:optimize",
+        "Copy a release for training: videos re-encoded with a keyframe every --keyint frames, rest linked.",
+    ),
     "collage": LazyCommand(
         "collage:collage",
         "Tile the Aria RGB and every exo view of a take into one labelled video with a time overlay.",

@@ -16,17 +16,22 @@ from egoexo_kit.video._downscale import downscale_release as downscale_release
 from egoexo_kit.video._downscale import downscale_video as downscale_video
 from egoexo_kit.video._downscale import downscaled_size as downscaled_size
 from egoexo_kit.video._downscale import read_rgb_frames as read_rgb_frames
+from egoexo_kit.video._downscale import reencode_video as reencode_video
 from egoexo_kit.video._encode import encode_video as encode_video
 from egoexo_kit.video._frame import Frame as Frame
 from egoexo_kit.video._frame import FrameBatch as FrameBatch
 from egoexo_kit.video._meta import VideoMeta as VideoMeta
 from egoexo_kit.video._meta import probe_video as probe_video
+from egoexo_kit.video._optimize import OptimizeResult as OptimizeResult
+from egoexo_kit.video._optimize import optimize_release as optimize_release
+from egoexo_kit.video._optimize import verify_reencoded as verify_reencoded
 from egoexo_kit.video._reader import VideoReader as VideoReader
 
 __all__ = [
     "CudaVideoReader",
     "Frame",
     "FrameBatch",
+    "OptimizeResult",
     "VideoMeta",
     "VideoReader",
     "check_cuda_decoding",
@@ -36,7 +41,10 @@ __all__ = [
     "downscaled_size",
     "encode_video",
     "iter_synced",
+    "optimize_release",
     "probe_video",
     "read_rgb_frames",
+    "reencode_video",
+    "verify_reencoded",
     "write_collage",
 ]

@@ -17,7 +17,7 @@ from egoexo_kit.video._meta import probe_video
 from egoexo_kit.video._open import AV_ERRORS, open_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
-__all__ = ["downscale_release", "downscale_video", "downscaled_size", "read_rgb_frames"]
+__all__ = ["downscale_release", "downscale_video", "downscaled_size", "read_rgb_frames", "reencode_video"]
 
 
 def downscaled_size(width: int, height: int, *, short: int = 448) -> tuple[int, int]:
@@ -43,13 +43,49 @@ def read_rgb_frames(path: str | Path) -> list[np.ndarray]:
 
 
 def downscale_video(
-    src: str | Path, dst: str | Path, *, short: int = 448, preset: str = "medium"
+    src: str | Path, dst: str | Path, *, short: int = 448, preset: str = "medium", keyint: int | None = None
 ) -> tuple[int, int]:
     """Write the 448p variant of ``src`` to ``dst`` (bicubic scaling, x264 CRF 23, ffmpeg's default preset).
 
-    Frames stream from the decoder through the scaler (in YUV, as ffmpeg's ``scale`` filter works) into
-    the encoder, so memory stays flat whatever the length. ``preset`` trades speed for size; the
-    release used ffmpeg's default, ``medium``.
+    ``preset`` trades speed for size; the release used ffmpeg's default, ``medium``. ``keyint`` caps
+    the frames between keyframes (``None``: x264's 250, as the release). Every frame keeps the
+    source's presentation time. Audio is not carried over (the full-resolution file keeps it).
+
+    Returns:
+        The (width, height) written.
+
+    Raises:
+        FormatError: ``src`` cannot be opened or decoded, or has no frames.
+    """
+    return reencode_video(src, dst, short=short, crf=23, preset=preset, keyint=keyint)
+
+
+def reencode_video(
+    src: str | Path,
+    dst: str | Path,
+    *,
+    short: int | None = None,
+    crf: int = 24,
+    preset: str = "slow",
+    keyint: int | None = None,
+    copy_audio: bool = False,
+) -> tuple[int, int]:
+    """Re-encode ``src`` as H.264 yuv420p into ``dst``, frame for frame, at the same times.
+
+    Frames stream from the decoder (through the bicubic scaler when ``short`` is given, in YUV, as
+    ffmpeg's ``scale`` filter works) into :func:`~egoexo_kit.video.encode_video`, so memory stays
+    flat whatever the length. Every output frame keeps its source frame's pts and time base, so the
+    two PTS tables give the same times (frame exactness: same count, same timing).
+
+    Args:
+        src: the video to read.
+        dst: the MP4 to write (atomically).
+        short: scale so the short side is this (long side even, :func:`downscaled_size`); ``None``
+            keeps the size.
+        crf: x264 quality (release aligned videos: 24; ffmpeg's default, used for 448p: 23).
+        preset: x264 speed/size trade-off (release: ``slow``).
+        keyint: maximum frames between keyframes (``None``: x264's default 250).
+        copy_audio: copy ``src``'s audio streams packet for packet (GoPro AAC), without re-encoding.
 
     Returns:
         The (width, height) written.
@@ -61,16 +97,25 @@ def downscale_video(
         with open_video(src) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            size = downscaled_size(stream.codec_context.width, stream.codec_context.height, short=short)
+            width, height = stream.codec_context.width, stream.codec_context.height
+            size = (width, height) if short is None else downscaled_size(width, height, short=short)
             frames = container.decode(stream)
             first = next(frames, None)
             if first is None:
                 raise FormatError("video has no frames", path=src)
-            converter = Converter()
-            scaled = (
-                converter.scaled(f, width=size[0], height=size[1]) for f in itertools.chain([first], frames)
+            pictures = itertools.chain([first], frames)
+            if size != (width, height):
+                converter = Converter()
+                pictures = (converter.scaled(f, width=size[0], height=size[1]) for f in pictures)
+            encode_video(
+                dst,
+                pictures,
+                crf=crf,
+                preset=preset,
+                keyint=keyint,
+                time_base=stream.time_base,
+                copy_audio_from=src if copy_audio else None,
             )
-            encode_video(dst, scaled, crf=23, preset=preset)
     except (*AV_ERRORS, IndexError) as e:
         raise FormatError(f"cannot decode video: {e}", path=src) from e
     return size
