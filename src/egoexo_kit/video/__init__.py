@@ -17,11 +17,13 @@ from egoexo_kit.video._frame import Frame as Frame
 from egoexo_kit.video._frame import FrameBatch as FrameBatch
 from egoexo_kit.video._meta import VideoMeta as VideoMeta
 from egoexo_kit.video._meta import probe_video as probe_video
+from egoexo_kit.video._open import Opener as Opener
 from egoexo_kit.video._reader import VideoReader as VideoReader
 
 __all__ = [
     "Frame",
     "FrameBatch",
+    "Opener",
     "VideoMeta",
     "VideoReader",
     "collage_frame",
