@@ -161,10 +161,10 @@ class Release:
         """
         from egoexo_kit.annotations import catalog
 
-        self._fetch_annotations()
+        self.fetch_annotations()
         return catalog(self.index, rebuild=rebuild, progress=progress)
 
-    def _fetch_annotations(self) -> None:
+    def fetch_annotations(self) -> None:
         """A remote release: fetch the ``annotations`` part's files into the shadow (once)."""
         if self.remote is not None:
             self.remote.ensure_part("annotations")
@@ -178,7 +178,7 @@ class Release:
         """
         from egoexo_kit.annotations import keystep_label_map
 
-        self._fetch_annotations()
+        self.fetch_annotations()
         return keystep_label_map(self.index, scenario=scenario, source=source)
 
     def search(

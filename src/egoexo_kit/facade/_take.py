@@ -183,7 +183,7 @@ class Take:
         :func:`egoexo_kit.open_release`), else ``$EGOEXO_KIT_ROW_OFFSET``, else +1 (FORMAT §3.2);
         ``"auto"`` measures it with :meth:`detect_row_offset` (+1 when there is no evidence).
         """
-        self._fetch(parts=("captures",))  # a remote release: timesync.csv only
+        self.fetch(parts=("captures",))  # a remote release: timesync.csv only
         offset = resolve_row_offset(self.release.row_offset)
         if offset == "auto":
             found = self.detect_row_offset().best
@@ -196,7 +196,7 @@ class Take:
 
         return detect_row_offset(self)
 
-    def _fetch(self, *, parts: tuple[str, ...] | None = None) -> None:
+    def fetch(self, *, parts: tuple[str, ...] | None = None) -> None:
         """A remote release: bring this take's (and its capture's) small files into the local shadow.
 
         ``parts``: only those parts; ``None``: every part (calibration, trajectories, gaze, annotations …).
@@ -490,7 +490,7 @@ class Take:
     @cached_property
     def geometry(self) -> TakeCameras:
         """Every calibrated camera of the take at any instant (calibration files are read once)."""
-        self._fetch()
+        self.fetch()
         return TakeCameras(self.entry, self.timeline)
 
     def camera(
@@ -543,7 +543,7 @@ class Take:
         self, *, view: ViewName | None = None, t0: float | None = None, t1: float | None = None
     ) -> Audio:
         """Audio between two take times: the Aria WAV (7 microphones) by default, or a GoPro's AAC track."""
-        self._fetch()
+        self.fetch()
         if view is None:
             paths = self.audio_paths
             if not paths:
@@ -557,7 +557,7 @@ class Take:
     @cached_property
     def sensors(self) -> _sensors.TakeSensors:
         """This take's sensor files (parsed once) for the :mod:`egoexo_kit.sensors` functions."""
-        self._fetch()
+        self.fetch()
         return _sensors.TakeSensors.from_take(self.entry, timeline=self.timeline)
 
     def pose_at(self, t: float | np.ndarray, *, tolerance_s: float | None = 0.005) -> _sensors.Poses:
@@ -580,8 +580,8 @@ class Take:
         """Every annotation family of this take (``take.annotations.keysteps``, ``.pose("hand")`` …)."""
         from egoexo_kit.annotations import TakeAnnotations, release_annotations  # annotations sit above
 
-        self._fetch()
-        self.release._fetch_annotations()
+        self.fetch()
+        self.release.fetch_annotations()
         return TakeAnnotations(self.entry, release_annotations(self.release.index))
 
     def features(
@@ -596,7 +596,7 @@ class Take:
         ``FeatureRows.warnings``.
         """
         v = self.view(view)
-        self._fetch()
+        self.fetch()
         fs = FeatureSet.of_release(self.release.root, name)
         rows = fs.load(FeatureKey(self.uid, v.cam_id, v.readable_stream_id), n_frames=self.timeline.n_frames)
         if t0 is None and t1 is None:

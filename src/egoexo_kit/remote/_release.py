@@ -144,6 +144,16 @@ class RemoteRelease:
             list(pool.map(self.manifest, KNOWN_PARTS))
         self._all_loaded = True
 
+    def parts(self) -> dict[str, tuple[int, int]]:
+        """Part → (files, bytes) as the mirror's manifests list them (parts with files only)."""
+        self.load_all()
+        out = {}
+        for part, entries in self._manifests.items():
+            files = [spec for e in entries for spec in e.paths]
+            if files:
+                out[part] = (len(files), sum(spec.size or 0 for spec in files))
+        return out
+
     def spec(self, relative_path: str) -> tuple[str, PathSpec]:
         """``(part, path spec)`` of a release file.
 
