@@ -60,14 +60,19 @@ class Faults:
     """What the server does wrong. Each per-path list is consumed one request at a time."""
 
     plan: dict[str, list[str]] = field(default_factory=dict)
-    """URL path suffix → faults for its next requests: ``drop``, ``corrupt``, ``500``, ``503``, ``stall``."""
+    """URL path suffix → faults of its next requests: ``drop``, ``corrupt``, ``429``/``500``/``503``,
+    ``stall``."""
     rate: float | None = None
     """Bytes per second per response (throttling), or unlimited."""
     stall_s: float = 2.0
+    latency_s: float = 0.0
+    """Seconds each request waits before it is answered (a simulated round trip)."""
     served: int = 0
     """Body bytes sent (all requests)."""
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     """(path, Range header) of every GET."""
+    heads: int = 0
+    """HEAD requests answered."""
     auth: list[str | None] = field(default_factory=list)
     """``Authorization`` header of every GET."""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,16 +98,27 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
             p = (root / unquote(self.path.split("?")[0]).lstrip("/")).resolve()
             return p if p.is_file() and root.resolve() in p.parents else None
 
+        def _etag(self, p: Path) -> str:
+            st = p.stat()  # changes with the bytes, as a real server's ETag does
+            return f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+
         def do_HEAD(self):
+            if faults.latency_s:
+                time.sleep(faults.latency_s)
+            with faults.lock:
+                faults.heads += 1
             p = self._file()
             if p is None:
                 self.send_error(404)
                 return
             self.send_response(200)
             self.send_header("Content-Length", str(p.stat().st_size))
+            self.send_header("ETag", self._etag(p))
             self.end_headers()
 
         def do_GET(self):
+            if faults.latency_s:
+                time.sleep(faults.latency_s)
             rng = self.headers.get("Range")
             with faults.lock:
                 faults.requests.append((self.path, rng))
@@ -112,7 +128,7 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404)
                 return
             fault = faults.next_fault(self.path)
-            if fault in ("500", "503"):
+            if fault in ("429", "500", "503"):
                 self.send_response(int(fault))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -127,6 +143,7 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
             if rng:
                 self.send_header("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}")
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", self._etag(p))
             self.end_headers()
             if fault == "drop":
                 body = body[: len(body) // 2]

@@ -79,7 +79,8 @@ class RemoteFile(io.RawIOBase):
     Args:
         source: where the object lives (:func:`egoexo_kit.download.open_source`).
         url: the object's address in that source.
-        info: its size and version when the caller already has them (else one ``HEAD``).
+        info: its size and version when the caller already has them (and dropped older versions'
+            blocks); else one ``HEAD``, after which cached blocks of other versions are deleted.
         cache: the block cache (default: the user cache, :class:`BlockCache`).
         policy: retries, backoff and stall timeout.
         block: bytes per block (default :func:`block_size`).
@@ -104,8 +105,11 @@ class RemoteFile(io.RawIOBase):
         self.source = source
         self.url = url
         self.policy = policy or TransferPolicy(retries=5, backoff_s=0.2, max_backoff_s=5.0)
-        self.info = info or retrying(lambda: source.head(url), policy=self.policy)
         self.cache = cache or BlockCache()
+        if info is None:  # a fresh HEAD: blocks of any older version of the object are stale now
+            info = retrying(lambda: source.head(url), policy=self.policy)
+            self.cache.forget_other_versions(url, info.version)
+        self.info = info
         self.block = block or block_size()
         self.stats = stats or TransferStats()
         self.name = redact_url(url)
