@@ -52,7 +52,7 @@ from egoexo_kit.download import (
     retrying,
 )
 from egoexo_kit.errors import DownloadError, NotFoundError
-from egoexo_kit.release import KNOWN_PARTS, safe_join
+from egoexo_kit.release import KNOWN_PARTS, classify_part, safe_join
 from egoexo_kit.remote._cache import BlockCache
 from egoexo_kit.remote._file import RemoteFile, TransferStats
 
@@ -161,6 +161,10 @@ class RemoteRelease:
             NotFoundError: no manifest lists it.
         """
         found = self._files.get(relative_path)
+        part = classify_part(relative_path)
+        if found is None and part is not None:  # its own part's manifest first: one request, not all
+            self.manifest(part)
+            found = self._files.get(relative_path)
         if found is None:
             self.load_all()
             found = self._files.get(relative_path)

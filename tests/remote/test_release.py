@@ -1,0 +1,136 @@
+"""``open_release`` of a mirror URL against real servers on 127.0.0.1 (moto's S3, the HTTP mirror).
+
+The tiny release is published with ``publish`` (manifests with sizes and sha256) and read back through
+the URL: frames and clips equal the local release's exactly, metadata is fetched on open, a take's
+small files when it is used, and its videos never land in the shadow folder.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from tests.download.conftest import http_mirror
+from typer.testing import CliRunner
+
+import egoexo_kit
+from egoexo_kit.cli import app
+from egoexo_kit.download import publish
+from egoexo_kit.errors import DownloadError, EgoExoKitError
+
+__all__ = ["http_mirror"]
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def s3_release(s3, moto_endpoint, tiny_release_ro):
+    """The tiny release published to moto: ``(release URL, endpoint)``."""
+    _, bucket = s3
+    publish(tiny_release_ro, f"s3://{bucket}/mirror", endpoint_url=moto_endpoint, workers=4)
+    return f"s3://{bucket}/mirror/v2", moto_endpoint
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def test_s3_release_reads_frames_exactly_and_fetches_only_small_files(s3_release, tiny_release_ro):
+    url, endpoint = s3_release
+    remote = egoexo_kit.open_release(url, endpoint_url=endpoint)
+    local = egoexo_kit.open_release(tiny_release_ro)
+    assert remote.remote is not None and remote.takes.names == local.takes.names
+    shadow = remote.root
+    assert "takes.json" in _files(shadow)  # metadata: eagerly
+    take, here = remote.takes[0], local.take(remote.takes[0].name)
+    assert not any(f.startswith(f"takes/{take.name}/") for f in _files(shadow))  # the take: lazily
+
+    got = take.frames(frame=7)
+    want = here.frames(frame=7)
+    assert got.keys() == want.keys()
+    for key in want:
+        assert np.array_equal(got[key], want[key]), key
+    clip = take.clip(0.2, 0.5, views=["cam01"])
+    assert np.array_equal(clip["cam01"], here.clip(0.2, 0.5, views=["cam01"])["cam01"])
+
+    fetched = _files(shadow)
+    assert not any(f.endswith(".mp4") for f in fetched)  # videos are read by range, never copied
+    assert any(f.endswith("timesync.csv") for f in fetched)  # what the timeline needs
+    assert not any(f.startswith(f"takes/{take.name}/trajectory/") for f in fetched)
+    assert remote.remote.stats.bytes > 0
+
+    take.geometry  # calibration: the take's other small files now  # noqa: B018
+    assert any(f.startswith(f"takes/{take.name}/trajectory/") for f in _files(shadow))
+    assert take.annotations.keysteps == here.annotations.keysteps
+
+
+def test_http_release_matches_local_and_survives_a_5xx_burst(http_mirror, tiny_release_ro):
+    remote = egoexo_kit.open_release(f"{http_mirror.url}/v2")
+    local = egoexo_kit.open_release(tiny_release_ro)
+    take = remote.takes[-1]
+    view = take.select_views()[0]
+    http_mirror.faults.plan[view.path.name] = ["503", "500", "drop"]
+    got = take.frames(frame=3, views=[view.key])[view.key]
+    assert np.array_equal(got, local.take(take.name).frames(frame=3, views=[view.key])[view.key])
+    assert http_mirror.faults.plan[view.path.name] == []  # every fault was hit and retried
+
+
+def test_a_second_open_reuses_the_shadow_and_the_blocks(http_mirror):
+    url = f"{http_mirror.url}/v2"
+    first = egoexo_kit.open_release(url).takes[0]
+    pixels = first.frames(frame=2)
+    served = http_mirror.faults.served
+    again = egoexo_kit.open_release(url)
+    from egoexo_kit.facade._decoders import READERS
+
+    READERS._readers.clear()  # a fresh process would have no open decoders
+    pixels_again = again.takes[0].frames(frame=2)
+    assert all(np.array_equal(pixels[k], pixels_again[k]) for k in pixels)
+    # only the metadata manifest was fetched again (changed? no: HEAD); no video byte moved twice
+    assert http_mirror.faults.served - served < 0.05 * served
+
+
+def test_bad_urls_and_missing_mirrors_are_one_located_error(http_mirror, moto_endpoint):
+    with pytest.raises(EgoExoKitError, match="no metadata/manifest.json"):
+        egoexo_kit.open_release(f"{http_mirror.url}/v9")
+    with pytest.raises(EgoExoKitError, match="no-such-bucket-here"):
+        egoexo_kit.open_release("s3://no-such-bucket-here/x/v2", endpoint_url=moto_endpoint)
+    with pytest.raises(DownloadError, match="not a release URL"):
+        egoexo_kit.open_release("https://")
+
+
+def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):
+    url, endpoint = s3_release
+    res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert summary["root"] == url and "takes" in summary["parts"]
+    take = summary["take_names"][0]
+    out = tmp_path / "frames"
+    res = runner.invoke(
+        app,
+        [
+            "frames",
+            url,
+            take,
+            "--frame",
+            "5",
+            "--views",
+            "cam01",
+            "--out",
+            str(out),
+            "--endpoint-url",
+            endpoint,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert len(list(out.glob("*cam01.png"))) == 1
+    res = runner.invoke(app, ["cache", "show", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["blocks"]["bytes"] > 0
+    res = runner.invoke(app, ["cache", "trim", "--max-size", "0", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["blocks"]["bytes"] == 0
+    res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--s3-profile", "nope"])
+    assert res.exit_code == 2 and "profile 'nope' is not configured" in res.output
