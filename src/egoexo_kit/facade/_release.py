@@ -24,7 +24,7 @@ from egoexo_kit.release import (
     Takes,
     VisualObjectRecord,
 )
-from egoexo_kit.remote import RemoteRelease, is_remote, open_remote
+from egoexo_kit.remote import RemoteRelease, is_remote, open_remote, reopen
 from egoexo_kit.timeline import resolve_row_offset
 
 if TYPE_CHECKING:
@@ -221,7 +221,9 @@ def open_release(
     fetched on open, a take's other small files when it is first used, into a local shadow folder
     (:attr:`Release.root`, under the user cache); its videos are never downloaded but read by ranged
     GETs through a size-capped block cache (:mod:`egoexo_kit.remote`; ``egoexo-kit cache`` shows and
-    trims it). Credentials follow ``egoexo-kit download``.
+    trims it). Credentials follow ``egoexo-kit download``. Opening that shadow folder again (what a
+    DataLoader worker of ``EgoExoClips`` does with ``release.root``) reopens the mirror, with its own
+    connections.
 
     Args:
         root: The release folder, or a release URL.
@@ -241,5 +243,8 @@ def open_release(
         resolve_row_offset(row_offset)  # refuse a bad value now, not at the first timeline
     if is_remote(root):
         remote = open_remote(str(root), endpoint_url=endpoint_url, profile=profile, anonymous=anonymous)
+    else:
+        remote = reopen(root)  # the shadow folder of a remote release: read its mirror again
+    if remote is not None:
         return Release(ReleaseIndex.open(remote.shadow, strict=strict), row_offset=row_offset, remote=remote)
     return Release(ReleaseIndex.open(root, strict=strict), row_offset=row_offset)

@@ -23,9 +23,11 @@ from egoexo_kit.remote._file import RemoteFile as RemoteFile
 from egoexo_kit.remote._file import TransferStats as TransferStats
 from egoexo_kit.remote._file import block_size as block_size
 from egoexo_kit.remote._release import MEDIA_SUFFIXES as MEDIA_SUFFIXES
+from egoexo_kit.remote._release import Opening as Opening
 from egoexo_kit.remote._release import RemoteRelease as RemoteRelease
 from egoexo_kit.remote._release import is_remote as is_remote
 from egoexo_kit.remote._release import open_remote as open_remote
+from egoexo_kit.remote._release import reopen as reopen
 
 __all__ = [
     "DEFAULT_BLOCK",
@@ -33,6 +35,7 @@ __all__ = [
     "MEDIA_SUFFIXES",
     "BlockCache",
     "CacheUsage",
+    "Opening",
     "RemoteFile",
     "RemoteRelease",
     "TransferStats",
@@ -41,4 +44,5 @@ __all__ = [
     "is_remote",
     "open_remote",
     "parse_size",
+    "reopen",
 ]

@@ -103,6 +103,15 @@ class BlockCache:
         self.misses = 0
         """Blocks that had to be fetched."""
 
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # -- addressing ----------------------------------------------------------------------------------
     def folder(self, url: str, version: str) -> Path:
         """The folder of one object version's blocks."""

@@ -66,6 +66,13 @@ class TransferStats:
         self.requests = 0
         """Ranged GETs sent (retries included)."""
 
+    def __getstate__(self) -> dict[str, object]:
+        return {"bytes": self.bytes, "requests": self.requests}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def add(self, *, nbytes: int = 0, requests: int = 0) -> None:
         """Count a transfer."""
         with self._lock:

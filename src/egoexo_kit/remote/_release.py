@@ -56,7 +56,7 @@ from egoexo_kit.release import KNOWN_PARTS, classify_part, safe_join
 from egoexo_kit.remote._cache import BlockCache
 from egoexo_kit.remote._file import RemoteFile, TransferStats
 
-__all__ = ["MEDIA_SUFFIXES", "RemoteRelease", "is_remote", "open_remote"]
+__all__ = ["MEDIA_SUFFIXES", "Opening", "RemoteRelease", "is_remote", "open_remote", "reopen"]
 
 MEDIA_SUFFIXES = (".mp4", ".vrs")
 """Files never copied into the shadow: read by range (:meth:`RemoteRelease.open_file`)."""
@@ -85,13 +85,47 @@ def _split(url: str) -> tuple[str, str]:
     return base, release
 
 
+@dataclass(frozen=True)
+class Opening:
+    """How to connect to a mirror: what :func:`~egoexo_kit.download.open_source` is given."""
+
+    base: str
+    release: str
+    endpoint_url: str | None = None
+    profile: str | None = None
+    anonymous: bool = False
+    timeout: float = 30.0
+
+    def connect(self) -> Source:
+        """A new source (new connections).
+
+        Raises:
+            DownloadError: an unsupported URL, a profile that does not exist, keys inside an S3 URL.
+        """
+        try:
+            return open_source(
+                self.base,
+                release=self.release,
+                endpoint_url=self.endpoint_url,
+                profile=self.profile,
+                anonymous=self.anonymous,
+                timeout=self.timeout,
+            )
+        except ValueError as e:
+            raise DownloadError(str(e)) from e
+
+
 @dataclass
 class RemoteRelease:
-    """One remote release: its source, local shadow folder and manifests (see the module docstring)."""
+    """One remote release: its source, local shadow folder and manifests (see the module docstring).
+
+    Picklable, and safe across ``fork``: a copy in another process (a DataLoader worker) connects
+    again on first use, never sharing the parent's connections.
+    """
 
     url: str
     """The release URL with credentials hidden (:func:`~egoexo_kit.download.redact_url`)."""
-    source: Source
+    opening: Opening
     shadow: Path
     """The local folder laid out like the release (small files only)."""
     policy: TransferPolicy
@@ -104,6 +138,24 @@ class RemoteRelease:
     _done: set[str] = field(default_factory=set, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _all_loaded: bool = False
+    _source: tuple[int, Source] | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> Source:
+        """This process's connection to the mirror (made again after a fork or in a new process)."""
+        with self._lock:
+            if self._source is None or self._source[0] != os.getpid():
+                self._source = (os.getpid(), self.opening.connect())
+            return self._source[1]
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_lock"], state["_source"] = None, None
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     # -- manifests -----------------------------------------------------------------------------------
     def manifest(self, part: str) -> list[ManifestEntry] | None:
@@ -346,19 +398,37 @@ def open_remote(
     """
     base, release = _split(url)
     policy = policy or TransferPolicy(retries=5, backoff_s=0.2, max_backoff_s=5.0, timeout_s=timeout)
-    try:
-        source = open_source(
-            base,
-            release=release,
-            endpoint_url=endpoint_url,
-            profile=profile,
-            anonymous=anonymous,
-            timeout=timeout,
-        )
-    except ValueError as e:
-        raise DownloadError(str(e)) from e
+    opening = Opening(base, release, endpoint_url, profile, anonymous, timeout)
+    source = opening.connect()
     ident = json.dumps([source.label, release, endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")])
     shadow = cache_dir("remote", "releases", hashlib.sha256(ident.encode()).hexdigest()[:20])
-    remote = RemoteRelease(redact_url(url), source, shadow, policy, cache or BlockCache())
+    remote = RemoteRelease(redact_url(url), opening, shadow, policy, cache or BlockCache())
+    remote._source = (os.getpid(), source)
     remote.fetch_metadata()
+    if redact_url(url) == url:  # the shadow remembers its mirror, unless the URL holds a secret
+        origin = {"url": url, "endpoint_url": endpoint_url, "profile": profile, "anonymous": anonymous}
+        with atomic_path(shadow / _STATE / "origin.json") as tmp:
+            tmp.write_text(json.dumps(origin), "utf-8")
     return remote
+
+
+def reopen(folder: str | Path) -> RemoteRelease | None:
+    """The remote release whose shadow ``folder`` is, opened again from its mirror; ``None`` otherwise.
+
+    ``open_release(release.root)`` of a remote release (what a DataLoader worker does with a dataset's
+    ``root``) so reads the mirror again instead of a folder without videos. A URL that held a
+    password or token is not remembered (nothing secret is written to disk): its shadow opens as a
+    plain folder.
+    """
+    path = Path(folder) / _STATE / "origin.json"
+    try:
+        origin = json.loads(path.read_text("utf-8"))
+        url = origin["url"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return open_remote(
+        url,
+        endpoint_url=origin.get("endpoint_url"),
+        profile=origin.get("profile"),
+        anonymous=bool(origin.get("anonymous")),
+    )
