@@ -134,3 +134,25 @@ def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):
     assert json.loads(res.output)["blocks"]["bytes"] == 0
     res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--s3-profile", "nope"])
     assert res.exit_code == 2 and "profile 'nope' is not configured" in res.output
+
+
+def _same(a, b) -> bool:
+    dump = lambda x: json.dumps(x.to_json() if hasattr(x, "to_json") else x, default=str, sort_keys=True)  # noqa: E731
+    return dump(a) == dump(b)
+
+
+def test_annotations_take_by_take_then_benchmark_gt_equal_the_local_release(http_mirror, tiny_release_ro):
+    from egoexo_kit.benchmarks import build_gt
+
+    remote = egoexo_kit.open_release(f"{http_mirror.url}/v2")
+    local = egoexo_kit.open_release(tiny_release_ro)
+    for take in remote.takes:  # each take fetches its own EgoPose files; the index must see each new one
+        here = local.take(take.name).annotations
+        for part in ("body", "hand"):
+            got, want = take.annotations.pose(part), here.pose(part)
+            assert (got is None) == (want is None), (take.name, part)
+            if want is not None:
+                assert sorted(got.frames) == sorted(want.frames)
+        assert take.annotations.keysteps == here.keysteps
+    for task in ("body-pose", "keystep-recognition", "proficiency-demonstrator"):
+        assert _same(build_gt(task, remote, split="val"), build_gt(task, local, split="val")), task

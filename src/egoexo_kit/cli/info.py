@@ -129,7 +129,7 @@ def take_row_summary(t: Take) -> dict[str, Any]:
     remote = t.release.remote
     if remote is not None:
         t.fetch()
-        t.release.fetch_annotations()
+        t.release.fetch_annotations(t)
     summary = take_summary(t.entry)
     if remote is not None:
         for v, view in zip(summary["views"], t.views, strict=True):

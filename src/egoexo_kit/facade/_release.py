@@ -49,6 +49,7 @@ class Release:
         """The metadata index (``takes.json`` and the other metadata files)."""
         self.row_offset = row_offset
         """Timesync row of frame 0 for every take's timeline (``open_release(row_offset=...)``)."""
+        self._files_seen = -1  # remote.fetched_files when the annotation indexes last looked
         self.remote = remote
         """The mirror this release is read from (``open_release("s3://…")``); ``None`` for a local folder.
 
@@ -164,10 +165,24 @@ class Release:
         self.fetch_annotations()
         return catalog(self.index, rebuild=rebuild, progress=progress)
 
-    def fetch_annotations(self) -> None:
-        """A remote release: fetch the ``annotations`` part's files into the shadow (once)."""
-        if self.remote is not None:
-            self.remote.ensure_part("annotations")
+    def fetch_annotations(self, take: Take | None = None) -> None:
+        """A remote release: fetch its annotation files into the local shadow (once; a no-op locally).
+
+        ``take``: only the release-wide files and that take's (what ``take.annotations`` reads);
+        ``None``: every file under ``annotations/`` (what the catalog and benchmark ground truth read).
+        """
+        if self.remote is None:
+            return
+        if take is None:
+            self.remote.ensure_annotations()
+        else:
+            self.remote.ensure_annotations(take.uid, take.name)
+        if self.remote.fetched_files != self._files_seen:  # files came since the indexes listed them
+            from egoexo_kit.annotations import release_annotations
+
+            self._files_seen = self.remote.fetched_files
+            for key in (self.index, self):
+                release_annotations(key).rescan()  # type: ignore[arg-type]
 
     def keystep_labels(
         self, *, scenario: str | Sequence[str] | None = None, source: LabelSource = "taxonomy"

@@ -581,7 +581,7 @@ class Take:
         from egoexo_kit.annotations import TakeAnnotations, release_annotations  # annotations sit above
 
         self.fetch()
-        self.release.fetch_annotations()
+        self.release.fetch_annotations(self)
         return TakeAnnotations(self.entry, release_annotations(self.release.index))
 
     def features(

@@ -7,11 +7,12 @@ toolkit works on it unchanged:
 
 - **eagerly**, on open: the ``metadata`` part (``takes.json``, ``captures.json``, ``metadata.json``
   …), i.e. what :class:`~egoexo_kit.release.ReleaseIndex` reads;
-- **lazily**, when a take is first used for anything but its metadata (timeline, cameras, sensors,
-  annotations): every non-media file of that take and of its capture in every part (timesync,
-  calibration, trajectories, eye gaze, point clouds, EgoPose, expert commentary …); the
-  ``annotations`` part's release-wide files when annotations are first asked for
-  (:meth:`RemoteRelease.ensure_part`);
+- **lazily**, when a take is first used for anything but its metadata: its capture's
+  ``timesync.csv`` for a timeline (any frame or clip); every other non-media file of that take and
+  its capture in every part (calibration, trajectories, eye gaze, point clouds, audio, features …)
+  for cameras, sensors, audio or features; the release-wide annotation files plus that take's
+  (EgoPose, expert commentary) for ``take.annotations``; every file under ``annotations/`` for the
+  catalog and benchmark ground truth (:meth:`RemoteRelease.ensure_annotations`);
 - **never**: media (``.mp4``, ``.vrs``): :meth:`RemoteRelease.open_file` reads them as
   :class:`~egoexo_kit.remote.RemoteFile` through the block cache, a few blocks at a time.
 
@@ -132,6 +133,8 @@ class RemoteRelease:
     cache: BlockCache
     stats: TransferStats = field(default_factory=TransferStats)
     """Bytes and requests of the media read by range (for benchmarks)."""
+    fetched_files: int = 0
+    """Small files this process copied into the shadow (an index that listed files before must look again)."""
     _manifests: dict[str, list[ManifestEntry]] = field(default_factory=dict, repr=False)
     _files: dict[str, tuple[str, PathSpec]] = field(default_factory=dict, repr=False)
     _heads: dict[str, ObjectInfo] = field(default_factory=dict, repr=False)
@@ -225,11 +228,11 @@ class RemoteRelease:
         return found
 
     # -- small files into the shadow -----------------------------------------------------------------
-    def _fetch(self, specs: Iterable[PathSpec]) -> None:
-        """Copy ``specs`` into the shadow (verified; present and valid copies are kept)."""
+    def _fetch(self, specs: Iterable[PathSpec]) -> int:
+        """Copy ``specs`` into the shadow (verified; valid copies there are kept); returns how many came."""
         todo = [s for s in specs if not self._valid(s)]
         if not todo:
-            return
+            return 0
         with folder_lock(self.shadow, what=_LOCK_WHAT, wait=600.0):
             todo = [s for s in todo if not self._valid(s)]  # another process may have fetched them
 
@@ -247,6 +250,9 @@ class RemoteRelease:
 
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(one, todo))
+        with self._lock:
+            self.fetched_files += len(todo)
+        return len(todo)
 
     def _valid(self, spec: PathSpec) -> bool:
         """Whether the shadow holds ``spec`` with its size (and its sha256 when the manifest has one)."""
@@ -309,19 +315,31 @@ class RemoteRelease:
         self._fetch(specs)
         self._done.add(key)
 
-    def ensure_part(self, part: str) -> None:
-        """Fetch the non-media files of ``part`` (e.g. ``annotations``) into the shadow (once per process)."""
-        key = f"part:{part}"
-        if key in self._done:
-            return
-        entries = self.manifest(part) or []
-        self._fetch(
-            spec
-            for e in entries
-            for spec in e.paths
-            if not spec.relative_path.lower().endswith(MEDIA_SUFFIXES)
-        )
+    def ensure_annotations(self, take_uid: str | None = None, take_name: str | None = None) -> int:
+        """Fetch the annotation files (everything under ``annotations/``, from every part), once per process.
+
+        With a take: the release-wide files directly in ``annotations/`` (keysteps, descriptions,
+        splits …) plus the files of that take (its uid or ``/<take name>/`` in the path: EgoPose,
+        expert commentary); without: all of them (the catalog, benchmark ground truth).
+
+        Returns:
+            How many files were fetched now (0: the shadow already had them).
+        """
+        key = f"annotations:{take_uid}"
+        if key in self._done or "annotations:None" in self._done:
+            return 0
+        self.load_all()
+
+        def wanted(rel: str) -> bool:
+            if not rel.startswith("annotations/") or rel.lower().endswith(MEDIA_SUFFIXES):
+                return False
+            if take_uid is None or rel.count("/") == 1:
+                return True
+            return take_uid in rel or (take_name is not None and f"/{take_name}/" in rel)
+
+        fetched = self._fetch(spec for rel, (_, spec) in list(self._files.items()) if wanted(rel))
         self._done.add(key)
+        return fetched
 
     # -- media by range ------------------------------------------------------------------------------
     def relative(self, path: str | Path) -> str:
