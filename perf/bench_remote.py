@@ -63,6 +63,7 @@ LINK = Link()
 def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stall
 
         def log_message(self, *args):
             pass
@@ -115,9 +116,13 @@ def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 drops the SYNs of a burst of parallel connections (1 s retry)
+    daemon_threads = True
+
+
 def serve(root: Path) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _handler(root))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 

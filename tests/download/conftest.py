@@ -88,6 +88,7 @@ class Faults:
 def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stall
 
         def log_message(self, *args):  # quiet
             pass
@@ -167,6 +168,11 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 drops the SYNs of a burst of parallel connections (1 s retry)
+    daemon_threads = True
+
+
 @dataclass
 class HttpMirror:
     url: str
@@ -178,7 +184,7 @@ class HttpMirror:
 def http_mirror(mirror) -> Iterator[HttpMirror]:
     """The published tiny release served over HTTP on 127.0.0.1 with injectable faults."""
     faults = Faults()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(mirror, faults))
+    server = _Server(("127.0.0.1", 0), _handler(mirror, faults))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -189,7 +195,7 @@ def http_mirror(mirror) -> Iterator[HttpMirror]:
 
 def serve_dir(root: Path, faults: Faults) -> tuple[ThreadingHTTPServer, str]:
     """Start a faulty HTTP server on ``root`` (caller shuts it down)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, faults))
+    server = _Server(("127.0.0.1", 0), _handler(root, faults))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"

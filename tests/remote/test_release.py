@@ -15,7 +15,6 @@ from tests.download.conftest import http_mirror
 from typer.testing import CliRunner
 
 import egoexo_kit
-from egoexo_kit.cli import app
 from egoexo_kit.download import publish
 from egoexo_kit.errors import DownloadError, EgoExoKitError
 
@@ -98,42 +97,6 @@ def test_bad_urls_and_missing_mirrors_are_one_located_error(http_mirror, moto_en
         egoexo_kit.open_release("s3://no-such-bucket-here/x/v2", endpoint_url=moto_endpoint)
     with pytest.raises(DownloadError, match="not a release URL"):
         egoexo_kit.open_release("https://")
-
-
-def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):
-    url, endpoint = s3_release
-    res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--json"])
-    assert res.exit_code == 0, res.output
-    summary = json.loads(res.output)
-    assert summary["root"] == url and "takes" in summary["parts"]
-    take = summary["take_names"][0]
-    out = tmp_path / "frames"
-    res = runner.invoke(
-        app,
-        [
-            "frames",
-            url,
-            take,
-            "--frame",
-            "5",
-            "--views",
-            "cam01",
-            "--out",
-            str(out),
-            "--endpoint-url",
-            endpoint,
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    assert len(list(out.glob("*cam01.png"))) == 1
-    res = runner.invoke(app, ["cache", "show", "--json"])
-    assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["blocks"]["bytes"] > 0
-    res = runner.invoke(app, ["cache", "trim", "--max-size", "0", "--json"])
-    assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["blocks"]["bytes"] == 0
-    res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--s3-profile", "nope"])
-    assert res.exit_code == 2 and "profile 'nope' is not configured" in res.output
 
 
 def _same(a, b) -> bool:

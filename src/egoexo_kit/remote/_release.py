@@ -6,7 +6,8 @@ what ``egoexo-kit publish`` writes). :func:`open_remote` gives a :class:`RemoteR
 toolkit works on it unchanged:
 
 - **eagerly**, on open: the ``metadata`` part (``takes.json``, ``captures.json``, ``metadata.json``
-  …), i.e. what :class:`~egoexo_kit.release.ReleaseIndex` reads;
+  …) and ``annotations/splits.json`` (each take's split and benchmarks), i.e. what
+  :class:`~egoexo_kit.release.ReleaseIndex` reads;
 - **lazily**, when a take is first used for anything but its metadata: its capture's
   ``timesync.csv`` for a timeline (any frame or clip); every other non-media file of that take and
   its capture in every part (calibration, trajectories, eye gaze, point clouds, audio, features …)
@@ -64,6 +65,7 @@ MEDIA_SUFFIXES = (".mp4", ".vrs")
 
 _SCHEMES = ("s3", "http", "https", "file")
 _STATE = ".egoexo-kit/remote"
+SPLITS_FILE = "annotations/splits.json"
 _LOCK_WHAT = "egoexo-kit remote fetch"
 
 
@@ -273,18 +275,23 @@ class RemoteRelease:
         return h.hexdigest() == want.hexdigest
 
     def fetch_metadata(self) -> None:
-        """Fetch the ``metadata`` part into the shadow (what :class:`~egoexo_kit.release.ReleaseIndex` reads).
+        """Fetch what :class:`~egoexo_kit.release.ReleaseIndex` reads: part ``metadata`` and ``splits.json``.
+
+        ``annotations/splits.json`` gives every take its split and benchmarks, so it is metadata here.
+        The two manifests are read in parallel.
 
         Raises:
             NotFoundError: the mirror has no ``metadata`` manifest (not a release).
         """
-        entries = self.manifest("metadata")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            entries, _ = pool.map(self.manifest, ("metadata", "annotations"))
         if entries is None:
             raise NotFoundError(
                 f"no metadata/manifest.json at {self.url}: not a release in the official bucket layout "
                 "(publish one with `egoexo-kit publish`)"
             )
-        self._fetch(spec for e in entries for spec in e.paths)
+        splits = self._files.get(SPLITS_FILE)
+        self._fetch([spec for e in entries for spec in e.paths] + ([splits[1]] if splits else []))
 
     def ensure_take(
         self, take_uid: str, capture_uid: str | None = None, *, parts: tuple[str, ...] | None = None
