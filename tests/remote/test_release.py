@@ -119,3 +119,28 @@ def test_annotations_take_by_take_then_benchmark_gt_equal_the_local_release(http
         assert take.annotations.keysteps == here.keysteps
     for task in ("body-pose", "keystep-recognition", "proficiency-demonstrator"):
         assert _same(build_gt(task, remote, split="val"), build_gt(task, local, split="val")), task
+
+
+def test_metadata_changed_on_the_mirror_is_fetched_again(tiny_release_ro, tmp_path):
+    import shutil
+
+    from tests.download.conftest import Faults, serve_dir
+
+    release = tmp_path / "release"
+    shutil.copytree(tiny_release_ro, release)
+    publish(release, tmp_path / "www", release="v2", workers=2)
+    server, base = serve_dir(tmp_path / "www", Faults())
+    try:
+        first = egoexo_kit.open_release(f"{base}/v2")
+        name = first.takes[0].name
+        takes_json = release / "takes.json"
+        takes = json.loads(takes_json.read_text())
+        takes[0]["task_name"] = "Changed upstream"
+        takes_json.write_text(json.dumps(takes))
+        publish(release, tmp_path / "www", release="v2", workers=2)  # new takes.json and manifest
+        again = egoexo_kit.open_release(f"{base}/v2")
+        assert again.take(name).record.task_name == "Changed upstream"
+        assert first.take(name).record.task_name != "Changed upstream"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -26,6 +26,7 @@ once; a shadow file whose manifest has a ``sha256`` is hashed again before it is
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -137,7 +138,8 @@ class RemoteRelease:
     """Bytes and requests of the media read by range (for benchmarks)."""
     fetched_files: int = 0
     """Small files this process copied into the shadow (an index that listed files before must look again)."""
-    _manifests: dict[str, list[ManifestEntry]] = field(default_factory=dict, repr=False)
+    _manifests: dict[str, list[ManifestEntry] | None] = field(default_factory=dict, repr=False)
+    _part_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _files: dict[str, tuple[str, PathSpec]] = field(default_factory=dict, repr=False)
     _heads: dict[str, ObjectInfo] = field(default_factory=dict, repr=False)
     _done: set[str] = field(default_factory=set, repr=False)
@@ -155,7 +157,7 @@ class RemoteRelease:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        state["_lock"], state["_source"] = None, None
+        state["_lock"], state["_source"], state["_part_locks"] = None, None, {}
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -164,34 +166,46 @@ class RemoteRelease:
 
     # -- manifests -----------------------------------------------------------------------------------
     def manifest(self, part: str) -> list[ManifestEntry] | None:
-        """The entries of ``part``'s manifest (``None``: no such part); cached, fetched again when changed."""
+        """The entries of ``part``'s manifest (``None``: no such part); cached, fetched again when changed.
+
+        The local copy is named by the version the server gave (content-addressed: two processes
+        never mix two versions); one thread per part fetches it, the others wait for it.
+        """
         with self._lock:
             if part in self._manifests:
                 return self._manifests[part]
+            part_lock = self._part_locks.setdefault(part, threading.Lock())
+        with part_lock:
+            with self._lock:
+                if part in self._manifests:
+                    return self._manifests[part]
+            entries = self._read_manifest(part)
+            with self._lock:
+                self._manifests[part] = entries
+                for entry in entries or []:
+                    for spec in entry.paths:
+                        self._files.setdefault(spec.relative_path, (part, spec))
+        return entries
+
+    def _read_manifest(self, part: str) -> list[ManifestEntry] | None:
         url = self.source.manifest_url(part)
         try:
             info = retrying(lambda: self.source.head(url), policy=self.policy)
         except MissingObject:
-            entries = None
-        else:
-            local = self.shadow / _STATE / "manifests" / (part.replace("/", "__") + ".json")
-            stamp = local.with_suffix(".version")
-            text = None
-            if local.is_file() and stamp.is_file() and stamp.read_text("utf-8") == info.version:
-                text = local.read_bytes()
-            if text is None:
-                text = retrying(lambda: self.source.read(url), policy=self.policy)
-                with atomic_path(local) as tmp:
-                    tmp.write_bytes(text)
-                with atomic_path(stamp) as tmp:
-                    tmp.write_text(info.version, "utf-8")
-            entries = parse_manifest(text, source=redact_url(url))
-        with self._lock:
-            self._manifests[part] = entries or []
-            for entry in entries or []:
-                for spec in entry.paths:
-                    self._files.setdefault(spec.relative_path, (part, spec))
-        return entries
+            return None
+        folder = self.shadow / _STATE / "manifests"
+        stem = part.replace("/", "__")
+        local = folder / f"{stem}.{hashlib.sha256(info.version.encode()).hexdigest()[:16]}.json"
+        try:
+            text = local.read_bytes()
+        except OSError:
+            text = retrying(lambda: self.source.read(url), policy=self.policy)
+            with atomic_path(local) as tmp:
+                tmp.write_bytes(text)
+            for old in folder.glob(f"{glob.escape(stem)}.*.json"):
+                if old != local and old.name.count(".") == 2:
+                    old.unlink(missing_ok=True)  # an older version of this manifest
+        return parse_manifest(text, source=redact_url(url))
 
     def load_all(self) -> None:
         """Read every part's manifest (in parallel; absent parts are skipped)."""
@@ -206,7 +220,7 @@ class RemoteRelease:
         self.load_all()
         out = {}
         for part, entries in self._manifests.items():
-            files = [spec for e in entries for spec in e.paths]
+            files = [spec for e in entries or [] for spec in e.paths]
             if files:
                 out[part] = (len(files), sum(spec.size or 0 for spec in files))
         return out
@@ -309,12 +323,12 @@ class RemoteRelease:
             return
         if parts is None:
             self.load_all()
-        manifests = {p: self.manifest(p) or [] for p in parts} if parts else dict(self._manifests)
+        manifests = {p: self.manifest(p) for p in parts} if parts else dict(self._manifests)
         owners = {take_uid, capture_uid} - {None}
         specs = [
             spec
             for entries in manifests.values()
-            for e in entries
+            for e in entries or []
             if e.uid in owners or (e.uid or "").startswith(f"{take_uid}_")
             for spec in e.paths
             if not spec.relative_path.lower().endswith(MEDIA_SUFFIXES)
