@@ -6,8 +6,8 @@ link: ``--mbps`` of bandwidth shared by all responses (default 100 Mbit/s, a goo
 
 1. **Bytes**: a long MP4 (``--seconds`` of 640x360 at 30 fps with x264's default keyframe interval of
    250 frames, as the release's videos; moving texture plus a noisy patch so it does not compress
-   to nothing) is read through :class:`egoexo_kit.remote.RemoteFile` with a cold block cache (1 MiB
-   blocks): bytes to open it (its ``moov``), then for one random frame and one random 8-frame clip, as
+   to nothing) is read through :class:`egoexo_kit.remote.RemoteFile` with a cold block cache (default
+   256 KiB blocks): bytes to open it (its ``moov``), then for one random frame and one random 8-frame clip, as
    a fraction of the file (median of ``--trials``); the same frames again: block-cache hit rate.
 2. **First frame of a take**: the tiny synthetic release with that long MP4 as every video of its
    first take, published with ``egoexo-kit publish``: ``open_release(url).take(...).frames(t=0.5)``

@@ -111,3 +111,14 @@ def test_a_remote_file_is_not_picklable_but_says_what_to_do(video_server, tmp_pa
     f = _opener(url, BlockCache(tmp_path / "c"), TransferStats())()
     with pytest.raises(TypeError, match="open it again in the worker"):
         pickle.dumps(f)
+
+
+def test_a_forward_walk_doubles_each_request(video_server, tmp_path):
+    url, local, _ = video_server
+    stats = TransferStats()
+    f = _opener(url, BlockCache(tmp_path / "c"), stats)()
+    data = b"".join(iter(lambda: f.read(40_000), b""))
+    assert data == local.read_bytes()
+    blocks = -(-len(data) // BLOCK)
+    assert stats.requests <= blocks.bit_length() + 1, (stats.requests, blocks)  # 1, 2, 4 … blocks per GET
+    assert stats.bytes == len(data)  # and nothing fetched twice

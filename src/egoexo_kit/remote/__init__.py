@@ -19,6 +19,7 @@ from egoexo_kit.remote._cache import CacheUsage as CacheUsage
 from egoexo_kit.remote._cache import cache_max_bytes as cache_max_bytes
 from egoexo_kit.remote._cache import parse_size as parse_size
 from egoexo_kit.remote._file import DEFAULT_BLOCK as DEFAULT_BLOCK
+from egoexo_kit.remote._file import MAX_REQUEST as MAX_REQUEST
 from egoexo_kit.remote._file import RemoteFile as RemoteFile
 from egoexo_kit.remote._file import TransferStats as TransferStats
 from egoexo_kit.remote._file import block_size as block_size
@@ -32,6 +33,7 @@ from egoexo_kit.remote._release import reopen as reopen
 __all__ = [
     "DEFAULT_BLOCK",
     "DEFAULT_MAX_BYTES",
+    "MAX_REQUEST",
     "MEDIA_SUFFIXES",
     "BlockCache",
     "CacheUsage",

@@ -4,7 +4,8 @@
 and then the packets of the group of pictures it decodes, and each read becomes at most a few
 ranged GETs of whole blocks (:data:`DEFAULT_BLOCK`), kept on disk by the
 :class:`~egoexo_kit.remote.BlockCache` and the last few in memory. A run of reads that walks forward
-(sequential decoding) fetches the next blocks in the same request (read-ahead).
+(sequential decoding) fetches the next blocks in the same request, twice as many each time
+(read-ahead, up to :data:`MAX_REQUEST`).
 
 Transfers go through :func:`egoexo_kit.download.retrying` with a
 :class:`~egoexo_kit.download.TransferPolicy`: a dropped connection, a 5xx burst, throttling
@@ -37,12 +38,13 @@ from egoexo_kit.remote._cache import BlockCache
 
 __all__ = ["DEFAULT_BLOCK", "RemoteFile", "TransferStats", "block_size"]
 
-DEFAULT_BLOCK = 1 << 20
-"""Bytes per block (1 MiB): about one group of pictures of a full-resolution take; override with
-``$EGOEXO_KIT_REMOTE_BLOCK`` (e.g. ``256K``)."""
+DEFAULT_BLOCK = 256 << 10
+"""Bytes per block (256 KiB): the granularity of a random read (opening an MP4 costs its first block
+and the blocks of its ``moov`` box); override with ``$EGOEXO_KIT_REMOTE_BLOCK`` (e.g. ``1M``)."""
 
-READ_AHEAD = 4
-"""Blocks fetched ahead in one request while reads walk forward (sequential decoding)."""
+MAX_REQUEST = 8 << 20
+"""Most bytes one request fetches while reads walk forward: a forward walk doubles each request
+(1, 2, 4 … blocks), so decoding a large group of pictures costs a few round trips, not one per block."""
 
 _MEMORY_BLOCKS = 8
 """Recently used blocks kept in memory (FFmpeg reads in small pieces, often the same block again)."""
@@ -124,6 +126,7 @@ class RemoteFile(io.RawIOBase):
         self._pos = 0
         self._memory: OrderedDict[int, bytes] = OrderedDict()
         self._last_block = -2  # last block read, to detect forward walks
+        self._streak = 0  # fetches in a row that continued a forward walk
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -211,16 +214,17 @@ class RemoteFile(io.RawIOBase):
 
     def _fetch(self, index: int) -> bytes:
         """Fetch block ``index`` (plus read-ahead on a forward walk), store them, return the first."""
+        self._streak = self._streak + 1 if index == self._last_block + 1 else 0
+        want = min(max(1, MAX_REQUEST // self.block), 1 << min(self._streak, 16))
         count = 1
         n_blocks = -(-self.info.size // self.block)
-        if index == self._last_block + 1:
-            while (
-                count <= READ_AHEAD
-                and index + count < n_blocks
-                and index + count not in self._memory
-                and not (self._folder / f"{index + count}.blk").exists()
-            ):
-                count += 1
+        while (
+            count < want
+            and index + count < n_blocks
+            and index + count not in self._memory
+            and not (self._folder / f"{index + count}.blk").exists()
+        ):
+            count += 1
         self.cache.misses += 1
         start = index * self.block
         stop = min(self.info.size, (index + count) * self.block)
