@@ -97,6 +97,9 @@ def test_bad_urls_and_missing_mirrors_are_one_located_error(http_mirror, moto_en
         egoexo_kit.open_release("s3://no-such-bucket-here/x/v2", endpoint_url=moto_endpoint)
     with pytest.raises(DownloadError, match="not a release URL"):
         egoexo_kit.open_release("https://")
+    take = egoexo_kit.open_release(f"{http_mirror.url}/v2").takes[0]
+    with pytest.raises(EgoExoKitError, match="is not on the mirror http://.*downscaled_takes/448"):
+        take.frames(frame=0, views=["cam01"], resolution="448")  # the tiny release has no 448p part
 
 
 def _same(a, b) -> bool:

@@ -353,7 +353,8 @@ class Take:
             return READERS.get(path, index_dir=None, opener=functools.partial(remote.open_file, path))
         if path is None or not path.is_file():
             part = "downscaled_takes/448" if resolution == "448" else "takes"
-            raise NotFoundError(f"video of view {view.key} is not downloaded (part {part!r})", path=path)
+            where = f"on the mirror {remote.url}" if remote is not None else "downloaded"
+            raise NotFoundError(f"video of view {view.key} is not {where} (part {part!r})", path=path)
         index_dir = cache_dir("frames")  # only the scan fallback writes there, never into the release
         return READERS.get(path, index_dir=index_dir)
 
