@@ -14,7 +14,9 @@ link: ``--mbps`` of bandwidth shared by all responses (default 100 Mbit/s, a goo
    (Aria RGB + 4 exo views) from a cold cache vs ``download`` of the take's ``metadata``,
    ``captures`` and ``takes`` files and the same call on the local copy.
 
-Not measured here (not implemented remotely yet): DataLoader clips/s through ``EgoExoClips``.
+3. **Clips/s**: random 8-frame clips of the long MP4 read one after another by one reader (what one
+   DataLoader worker does), from the mirror with a cold cache, the same clips again (warm cache),
+   and from local disk.
 
 Run: ``python perf/bench_remote.py [--seconds 120] [--trials 3] [--mbps 100]`` (core install only).
 """
@@ -182,6 +184,26 @@ def bytes_per_access(url: str, size: int, trials: int) -> dict[str, float]:
     }
 
 
+def clips_per_second(opener, n_frames: int, clips: int) -> tuple[float, float]:
+    """Random 8-frame clips per second read by one reader (one DataLoader worker): cold, then again (warm)."""
+    from egoexo_kit.video import VideoReader
+
+    rng = random.Random(1)
+    starts = [rng.randrange(n_frames - 8) for _ in range(clips)]
+    rates = []
+    for _ in range(2):
+        reader = VideoReader("long.mp4", opener=opener) if opener else VideoReader(LONG["path"])
+        t0 = time.perf_counter()
+        for s in starts:
+            reader.get_frames_at(list(range(s, s + 8)))
+        rates.append(clips / (time.perf_counter() - t0))
+        reader.close()
+    return rates[0], rates[1]
+
+
+LONG: dict[str, Path] = {}
+
+
 def first_frame_remote(url: str, take: str) -> float:
     """Open the release URL and read one instant of every default view (cold cache)."""
     import egoexo_kit
@@ -215,6 +237,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=120.0, help="length of the long MP4")
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--mbps", type=float, default=100.0, help="simulated link bandwidth (Mbit/s)")
+    ap.add_argument("--clips", type=int, default=20, help="random 8-frame clips per clips/s measure")
     args = ap.parse_args()
 
     import shutil
@@ -230,6 +253,8 @@ def main() -> None:
         t0 = time.perf_counter()
         long_video(www / "long.mp4", args.seconds)
         size = (www / "long.mp4").stat().st_size
+        LONG["path"] = tmp / "long-local.mp4"
+        shutil.copyfile(www / "long.mp4", LONG["path"])
         release = write_tiny_release(tmp / "tiny")
         take = egoexo_kit.open_release(release).takes[0]
         views = take.select_views()
@@ -252,9 +277,11 @@ def main() -> None:
             "| hit rate, same frames again | first frame: remote | download + local | download / remote |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")
+        clip_rows = []
         for rtt in (0.0, 0.020):
             SERVER_LATENCY["s"] = rtt
             b = bytes_per_access(f"{base}/long.mp4", size, args.trials)
+            clip_rows.append((rtt, clip_rates(f"{base}/long.mp4", tmp / f"clips-{rtt}", args.clips)))
             remote_s, down_s = [], []
             for i in range(args.trials):
                 os.environ["EGOEXO_KIT_CACHE_DIR"] = str(tmp / f"cache-{rtt}-{i}")
@@ -268,7 +295,33 @@ def main() -> None:
                 f"| {b['clip8_bytes'] / size:.1%} | {b['hit_rate']:.0%} "
                 f"| {r:.2f} s | {d:.2f} s | {d / r:.1f}x |"
             )
+        local_cold, local_warm = clips_per_second(None, int(args.seconds * 30), args.clips)
+        print(
+            f"\nrandom 8-frame clips/s, one reader (one DataLoader worker), {args.clips} clips: "
+            f"local disk {local_cold:.1f}"
+        )
+        print("| added RTT | mirror, cold cache | mirror, same clips again | cold vs local |")
+        print("|---|---|---|---|")
+        for rtt, (cold, warm) in clip_rows:
+            print(f"| {rtt * 1000:.0f} ms | {cold:.1f} | {warm:.1f} | {cold / local_cold:.2f}x |")
         server.shutdown()
+
+
+def clip_rates(url: str, cache_root: Path, clips: int) -> tuple[float, float]:
+    """:func:`clips_per_second` through a RemoteFile with its own cold block cache."""
+    from egoexo_kit.download import open_source
+    from egoexo_kit.remote import BlockCache, RemoteFile
+    from egoexo_kit.video import VideoReader
+
+    src = open_source(url.rsplit("/", 1)[0], release="")
+    cache = BlockCache(cache_root)
+
+    def opener() -> RemoteFile:
+        return RemoteFile(src, url, cache=cache)
+
+    with VideoReader("long.mp4", opener=opener) as probe:
+        n = len(probe)
+    return clips_per_second(opener, n, clips)
 
 
 if __name__ == "__main__":
