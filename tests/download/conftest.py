@@ -61,7 +61,7 @@ class Faults:
 
     plan: dict[str, list[str]] = field(default_factory=dict)
     """URL path suffix → faults of its next requests: ``drop``, ``corrupt``, ``429``/``500``/``503``,
-    ``stall``."""
+    ``stall``, ``norange`` (the whole file with a 200)."""
     rate: float | None = None
     """Bytes per second per response (throttling), or unlimited."""
     stall_s: float = 2.0
@@ -129,6 +129,8 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404)
                 return
             fault = faults.next_fault(self.path)
+            if fault == "norange":  # a server without range support: the whole file, 200
+                rng = None
             if fault in ("429", "500", "503"):
                 self.send_response(int(fault))
                 self.send_header("Content-Length", "0")

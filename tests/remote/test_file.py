@@ -122,3 +122,12 @@ def test_a_forward_walk_doubles_each_request(video_server, tmp_path):
     blocks = -(-len(data) // BLOCK)
     assert stats.requests <= blocks.bit_length() + 1, (stats.requests, blocks)  # 1, 2, 4 … blocks per GET
     assert stats.bytes == len(data)  # and nothing fetched twice
+
+
+def test_a_server_that_ignores_byte_ranges_is_refused_at_once(video_server, tmp_path):
+    url, _, faults = video_server
+    f = _opener(url, BlockCache(tmp_path / "c"), TransferStats())()
+    faults.plan["long.mp4"] = ["norange"] * 10
+    with pytest.raises(DownloadError, match="ignores byte ranges"):
+        f.read(10)
+    assert len(faults.requests) == 1  # a permanent error: not retried

@@ -242,10 +242,7 @@ class RemoteFile(io.RawIOBase):
         resp = self.source.open(self.url, start=start, stop=stop)
         try:
             if resp.start != start:
-                raise PermanentError(
-                    "the server ignores byte ranges: remote reading needs ranged GETs (download it instead)",
-                    path=self.name,
-                )
+                raise _no_ranges(self.name)
             if resp.total is not None and resp.total != self.info.size:
                 raise _Changed(self.name, f"{resp.total} bytes now, {self.info.size} when opened")
             if (
@@ -260,8 +257,8 @@ class RemoteFile(io.RawIOBase):
                 chunks.append(chunk)
                 got += len(chunk)
                 self.stats.add(nbytes=len(chunk))
-                if got > stop - start:
-                    raise TransientError(f"the server sent more than bytes [{start}, {stop})", path=self.name)
+                if got > stop - start:  # a whole object for a range: the server ignores ranges
+                    raise _no_ranges(self.name)
         finally:
             resp.close()
         if got != stop - start:
@@ -273,6 +270,14 @@ class RemoteFile(io.RawIOBase):
         raise TypeError(
             "a RemoteFile is not picklable: open it again in the worker (open_release(url) there)"
         )
+
+
+def _no_ranges(name: str) -> DownloadError:
+    """The server answers a byte range with the whole object: no retry will help."""
+    return PermanentError(
+        "the server ignores byte ranges: remote reading needs ranged GETs (download the release instead)",
+        path=name,
+    )
 
 
 def _Changed(name: str, what: str) -> DownloadError:
