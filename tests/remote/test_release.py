@@ -147,3 +147,49 @@ def test_metadata_changed_on_the_mirror_is_fetched_again(tiny_release_ro, tmp_pa
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_damaged_shadow_file_is_fetched_again(http_mirror, tiny_release_ro):
+    url = f"{http_mirror.url}/v2"
+    shadow = egoexo_kit.open_release(url).root
+    takes_json = shadow / "takes.json"
+    good = takes_json.read_bytes()
+    takes_json.write_bytes(bytes([good[0] ^ 1]) + good[1:])  # same size, other bytes
+    again = egoexo_kit.open_release(url)
+    assert takes_json.read_bytes() == good == (tiny_release_ro / "takes.json").read_bytes()
+    assert again.takes.names == egoexo_kit.open_release(tiny_release_ro).takes.names
+
+
+OPEN_AND_READ = """
+import hashlib, sys
+import egoexo_kit
+take = egoexo_kit.open_release(sys.argv[1]).takes[0]
+pixels = take.frames(frame=4)
+take.geometry  # the take's small files, fetched by both processes at once
+print(hashlib.sha256(b"".join(pixels[k].tobytes() for k in sorted(pixels))).hexdigest())
+"""
+
+
+def test_two_processes_opening_one_mirror_at_once_share_the_cache_safely(http_mirror, tiny_release_ro):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    here = egoexo_kit.open_release(tiny_release_ro).takes[0].frames(frame=4)
+    want = hashlib.sha256(b"".join(here[k].tobytes() for k in sorted(here))).hexdigest()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AND_READ, f"{http_mirror.url}/v2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert out.split() == [want]
