@@ -94,4 +94,6 @@ def test_two_processes_reading_through_one_cache_get_correct_bytes(video_server,
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
         assert out.split() == [want] * 3
-    assert BlockCache(root, max_bytes=cap).usage().bytes <= cap + 8192 * 2
+    # exact for one process, soft across two: each may miss what the other wrote since its last
+    # measure (a tenth of the cap) plus one request of blocks
+    assert BlockCache(root, max_bytes=cap).usage().bytes <= cap + 2 * (cap // 10 + 8 * 8192)

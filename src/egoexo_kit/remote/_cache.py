@@ -33,7 +33,9 @@ DEFAULT_MAX_BYTES = 20 << 30
 """Default cap of the block cache (20 GiB); ``$EGOEXO_KIT_CACHE_MAX`` overrides it."""
 
 _RESCAN_BYTES = 64 << 20
-"""Bytes this process writes before it measures the whole cache again (other processes write too)."""
+"""Bytes this process writes before it measures the whole cache again (other processes write too); a
+tenth of the cap when that is less. Until then another process's writes are not counted: the cap is
+exact for one process and soft across several (over by at most what the others wrote since)."""
 
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
@@ -161,14 +163,14 @@ class BlockCache:
         except Exception:
             return
         with self._lock:
-            if self._estimate is None or self._since_scan > _RESCAN_BYTES:
+            if self._estimate is None or self._since_scan > min(_RESCAN_BYTES, self.max_bytes // 10):
                 self._estimate, self._since_scan = self.usage().bytes, 0
             else:
                 self._estimate += len(data)
                 self._since_scan += len(data)
             over = self._estimate > self.max_bytes
         if over:
-            self.trim()
+            self.trim(wait=30.0)  # another process trimming: wait, then measure again with its result
 
     # -- whole cache ---------------------------------------------------------------------------------
     def _blocks(self) -> list[tuple[float, int, Path]]:
