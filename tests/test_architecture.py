@@ -35,6 +35,7 @@ LAYER: dict[str, int] = {
     "timeline": 3,
     "download": 3,  # beside release: fetches files into its layout, reads its metadata
     "video": 4,
+    "remote": 4,  # a release read in place from a mirror: download sources + block cache (issue 21)
     "sensors": 4,
     "geometry": 4,
     "annotations": 5,

@@ -60,14 +60,19 @@ class Faults:
     """What the server does wrong. Each per-path list is consumed one request at a time."""
 
     plan: dict[str, list[str]] = field(default_factory=dict)
-    """URL path suffix → faults for its next requests: ``drop``, ``corrupt``, ``500``, ``503``, ``stall``."""
+    """URL path suffix → faults of its next requests: ``drop``, ``corrupt``, ``429``/``500``/``503``,
+    ``stall``, ``norange`` (the whole file with a 200)."""
     rate: float | None = None
     """Bytes per second per response (throttling), or unlimited."""
     stall_s: float = 2.0
+    latency_s: float = 0.0
+    """Seconds each request waits before it is answered (a simulated round trip)."""
     served: int = 0
     """Body bytes sent (all requests)."""
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     """(path, Range header) of every GET."""
+    heads: int = 0
+    """HEAD requests answered."""
     auth: list[str | None] = field(default_factory=list)
     """``Authorization`` header of every GET."""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,6 +88,7 @@ class Faults:
 def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms delayed-ACK stall
 
         def log_message(self, *args):  # quiet
             pass
@@ -93,16 +99,27 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
             p = (root / unquote(self.path.split("?")[0]).lstrip("/")).resolve()
             return p if p.is_file() and root.resolve() in p.parents else None
 
+        def _etag(self, p: Path) -> str:
+            st = p.stat()  # changes with the bytes, as a real server's ETag does
+            return f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+
         def do_HEAD(self):
+            if faults.latency_s:
+                time.sleep(faults.latency_s)
+            with faults.lock:
+                faults.heads += 1
             p = self._file()
             if p is None:
                 self.send_error(404)
                 return
             self.send_response(200)
             self.send_header("Content-Length", str(p.stat().st_size))
+            self.send_header("ETag", self._etag(p))
             self.end_headers()
 
         def do_GET(self):
+            if faults.latency_s:
+                time.sleep(faults.latency_s)
             rng = self.headers.get("Range")
             with faults.lock:
                 faults.requests.append((self.path, rng))
@@ -112,7 +129,9 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404)
                 return
             fault = faults.next_fault(self.path)
-            if fault in ("500", "503"):
+            if fault == "norange":  # a server without range support: the whole file, 200
+                rng = None
+            if fault in ("429", "500", "503"):
                 self.send_response(int(fault))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -127,6 +146,7 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
             if rng:
                 self.send_header("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}")
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", self._etag(p))
             self.end_headers()
             if fault == "drop":
                 body = body[: len(body) // 2]
@@ -150,6 +170,11 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 drops the SYNs of a burst of parallel connections (1 s retry)
+    daemon_threads = True
+
+
 @dataclass
 class HttpMirror:
     url: str
@@ -161,7 +186,7 @@ class HttpMirror:
 def http_mirror(mirror) -> Iterator[HttpMirror]:
     """The published tiny release served over HTTP on 127.0.0.1 with injectable faults."""
     faults = Faults()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(mirror, faults))
+    server = _Server(("127.0.0.1", 0), _handler(mirror, faults))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -172,7 +197,7 @@ def http_mirror(mirror) -> Iterator[HttpMirror]:
 
 def serve_dir(root: Path, faults: Faults) -> tuple[ThreadingHTTPServer, str]:
     """Start a faulty HTTP server on ``root`` (caller shuts it down)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, faults))
+    server = _Server(("127.0.0.1", 0), _handler(root, faults))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -118,6 +118,18 @@ class ReleaseAnnotations:
         """The release's annotation files (:func:`discover`)."""
         return discover(self.release.root)
 
+    def rescan(self) -> None:
+        """Discover the per-take files again on next use: files were added (a remote release fetched more).
+
+        Drops the file list and what is indexed from it per take (EgoPose and ``camera_pose`` files,
+        expert-commentary folders, poses remembered as absent); families read from release-wide files
+        (keysteps, descriptions …) stay parsed.
+        """
+        with self._lock:
+            for name in ("files", "_pose_files", "_camera_pose_files", "_folders"):
+                self.__dict__.pop(name, None)
+            self._pose_cache = {k: v for k, v in self._pose_cache.items() if v is not None}
+
     def _of(self, family: str) -> list[AnnotationFile]:
         return [f for f in self.files if f.family == family]
 

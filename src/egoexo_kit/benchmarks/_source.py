@@ -47,7 +47,8 @@ def split_takes(release: Release, split: str) -> list[Take]:
 
 
 def annotations_of(release: Release) -> ReleaseAnnotations:
-    """The release's (cached) annotation index."""
+    """The release's (cached) annotation index (a remote release fetches its annotation files first)."""
+    release.fetch_annotations()
     return release_annotations(release)
 
 

@@ -58,6 +58,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "download:download",
         "Download exactly a selection (down to single cameras), resume partial files, verify every byte.",
     ),
+    "cache": LazyCommand(
+        "cache:cache",
+        "Show or trim the cache of remote releases (video blocks read by range, and fetched small files).",
+    ),
     "publish": LazyCommand(
         "download:publish",
         "Host a release: official per-part manifests (sizes, sha256, views, splits, benchmarks) + the files.",

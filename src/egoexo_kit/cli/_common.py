@@ -194,6 +194,27 @@ TAKE_OPTION = typer.Option(None, "--take", hidden=True, help="Old spelling of th
 """The hidden ``--take`` option of commands whose take became positional (old scripts keep running)."""
 
 
+RELEASE_ARG_HELP = "Release folder, or a mirror URL (s3://bucket/prefix/v2, https://host/path/v2)."
+"""Help of the release argument of commands that read a remote release too (issue 21)."""
+
+ENDPOINT_OPTION = typer.Option(
+    None, "--endpoint-url", help="S3-compatible server of an s3:// release URL (as for download)."
+)
+PROFILE_OPTION = typer.Option(None, "--s3-profile", "--s3_profile", help="AWS profile of an s3:// release.")
+NO_SIGN_OPTION = typer.Option(False, "--no-sign-request", help="Anonymous S3 access to an s3:// release.")
+
+
+def open_any(
+    path: str, *, endpoint_url: str | None, s3_profile: str | None, no_sign_request: bool, **kwargs: Any
+) -> Any:
+    """``open_release`` of a folder or a release URL, with the credential options ``download`` has."""
+    from egoexo_kit import open_release
+
+    return open_release(
+        path, endpoint_url=endpoint_url, profile=s3_profile, anonymous=no_sign_request, **kwargs
+    )
+
+
 def take_from(positional: str | None, option: str | None, *, required: bool) -> str | None:
     """The take of a command: the ``TAKE`` argument, or the old ``--take`` option; not both, unless equal."""
     if positional and option and positional != option:

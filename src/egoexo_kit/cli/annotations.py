@@ -8,17 +8,20 @@ Examples:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 from rich.table import Table
 
-from egoexo_kit import Take, open_release
+from egoexo_kit import Take
 from egoexo_kit.annotations import FAMILIES, release_annotations
 from egoexo_kit.cli._common import (
+    ENDPOINT_OPTION,
+    NO_SIGN_OPTION,
+    PROFILE_OPTION,
+    RELEASE_ARG_HELP,
     TAKE_OPTION,
     console,
     handle_errors,
+    open_any,
     print_json,
     print_notes,
     split_list,
@@ -42,13 +45,16 @@ def render_timeline(take: Take, families: list[str]) -> None:
 
 @handle_errors
 def annotations(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     take: str | None = typer.Argument(None, help="Take name or uid.", show_default=False),
     family: list[str] = typer.Option(
         [], "--family", help=f"Only these families, space/comma-separated or repeated: {', '.join(FAMILIES)}."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON."),
     take_option: str | None = TAKE_OPTION,
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """Print a take's annotations (keysteps, descriptions, commentary, poses …) as one timeline.
 
@@ -59,7 +65,9 @@ def annotations(
     unknown = sorted(set(family) - set(FAMILIES))
     if unknown:
         raise typer.BadParameter(f"unknown family {unknown}; choose from {', '.join(FAMILIES)}")
-    release = open_release(path)
+    release = open_any(
+        path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
+    )
     t = release.take(name)
     fams = family or list(FAMILIES)
     if as_json:

@@ -5,6 +5,7 @@ Examples:
     egoexo-kit frames ./egoexo cmu_bike_01_2 --frame 60 --views aria01_214-1 cam01 --out frames/ --json
     egoexo-kit frames ./egoexo cmu_bike_01_2 --t 2.0 --overlay pose,masks,gaze --out frames/
     egoexo-kit clips ./egoexo cmu_bike_01_2 --t0 1 --t1 3 --fps 10 --out clip.mp4
+    egoexo-kit frames s3://my-bucket/egoexo/v2 cmu_bike_01_2 --t 2.0 --s3-profile egoexo --out frames/
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ from pathlib import Path
 
 import typer
 
-import egoexo_kit
 from egoexo_kit._io import write_png
-from egoexo_kit.cli._common import console, handle_errors, print_json, split_list
+from egoexo_kit.cli._common import (
+    ENDPOINT_OPTION,
+    NO_SIGN_OPTION,
+    PROFILE_OPTION,
+    RELEASE_ARG_HELP,
+    console,
+    handle_errors,
+    open_any,
+    print_json,
+    split_list,
+)
 from egoexo_kit.video import collage_frame, encode_video
 from egoexo_kit.viz import overlay_frames, parse_layers
 from egoexo_kit.vocab import FPS
@@ -55,7 +65,7 @@ def _write_all(images: dict[Path, object]) -> None:
 
 @handle_errors
 def frames(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     take: str = typer.Argument(..., help="Take name or uid."),
     t: float | None = typer.Option(None, "--t", help="Seconds from take start."),
     frame: int | None = typer.Option(None, "--frame", help="Aligned frame index (instead of --t)."),
@@ -74,6 +84,9 @@ def frames(
         "", "--overlay", help="Draw annotations: any of pose,masks,gaze (MP4 orientation only)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the frame and the files written as JSON."),
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """One PNG per view of one synchronized instant, plus a labelled contact sheet.
 
@@ -84,7 +97,9 @@ def frames(
     layers = _layers(overlay)
     if layers and orientation != "mp4":
         raise typer.BadParameter("--overlay draws in the MP4 orientation: drop --orientation sensor")
-    tk = egoexo_kit.open_release(path).take(take)
+    tk = open_any(
+        path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
+    ).take(take)
     index = frame if frame is not None else int(tk.timeline.to_frame(t=t))
     if layers:
         pics = overlay_frames(
@@ -111,7 +126,7 @@ def frames(
 
 @handle_errors
 def clips(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     take: str = typer.Argument(..., help="Take name or uid."),
     t0: float = typer.Option(..., "--t0", help="Start, seconds from take start."),
     t1: float = typer.Option(..., "--t1", help="End (exclusive), seconds from take start."),
@@ -122,12 +137,17 @@ def clips(
     out: Path = typer.Option(Path("clip.mp4"), "--out", help="Output MP4 (a labelled grid of the views)."),
     resolution: str = typer.Option("full", "--resolution", help="full or 448."),
     as_json: bool = typer.Option(False, "--json", help="Print the clip's file, frames and views as JSON."),
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """A synchronized multi-view clip written as one labelled MP4 grid.
 
     Example: egoexo-kit clips ./egoexo cmu_bike_01_2 --t0 1 --t1 3 --fps 10 --out clip.mp4
     """
-    tk = egoexo_kit.open_release(path).take(take)
+    tk = open_any(
+        path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
+    ).take(take)
     clip = tk.clip(t0, t1, fps=fps, views=_views(views), resolution=_resolution(resolution))  # type: ignore[arg-type]
     names = list(clip)
     n = len(next(iter(clip.values())))

@@ -5,18 +5,30 @@ Examples:
     egoexo-kit info ./egoexo cmu_bike_01_2
     egoexo-kit info ./egoexo cmu_bike_01_2 --row-offset 0
     egoexo-kit info ./egoexo --json
+    egoexo-kit info s3://my-bucket/egoexo/v2 --endpoint-url http://127.0.0.1:9000
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from egoexo_kit import Release, Take, open_release
-from egoexo_kit.cli._common import TAKE_OPTION, console, handle_errors, print_json, print_notes, take_from
+from egoexo_kit import Release, Take
+from egoexo_kit.cli._common import (
+    ENDPOINT_OPTION,
+    NO_SIGN_OPTION,
+    PROFILE_OPTION,
+    RELEASE_ARG_HELP,
+    TAKE_OPTION,
+    console,
+    handle_errors,
+    open_any,
+    print_json,
+    print_notes,
+    take_from,
+)
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.extras import installed_extras
 from egoexo_kit.release import release_summary, take_summary
@@ -35,7 +47,7 @@ def _size(n: int) -> str:
 
 @handle_errors
 def info(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     take: str | None = typer.Argument(
         None, help="A take name or uid: show its views and annotations.", show_default=False
     ),
@@ -50,6 +62,9 @@ def info(
         False, "--strict", help="Refuse a metadata record that does not parse (default: leave it out, warn)."
     ),
     take_option: str | None = TAKE_OPTION,
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """Summarize a release (counts, parts, sizes) or one take.
 
@@ -60,16 +75,19 @@ def info(
     Example: egoexo-kit info ./egoexo cmu_bike_01_2
     """
     take = take_from(take, take_option, required=False)
+    remote = {"endpoint_url": endpoint_url, "s3_profile": s3_profile, "no_sign_request": no_sign_request}
     if take:
-        release = _open_for_take(path, row_offset=row_offset, strict=strict)
+        release = _open_for_take(path, row_offset=row_offset, strict=strict, remote=remote)
         summary = take_row_summary(release.take(take))
     else:
-        release = open_release(path, strict=strict)
+        release = open_any(path, strict=strict, **remote)
         summary = {
             **release_summary(release.index),
             "take_names": release.takes.names,
             "extras": installed_extras(),
         }
+        if release.remote is not None:
+            summary.update(_mirror_parts(release))
     if as_json:
         print_json(summary)
     elif take:
@@ -79,18 +97,44 @@ def info(
     print_notes(release.warnings, what="left out")
 
 
-def _open_for_take(path: Path, *, row_offset: str | None, strict: bool) -> Release:
-    """The release, with ``--row-offset`` checked first."""
+def _open_for_take(path: str, *, row_offset: str | None, strict: bool, remote: dict[str, Any]) -> Release:
+    """The release (a folder or a URL; ``remote``: the credential options), ``--row-offset`` checked first."""
     try:
         resolve_row_offset(row_offset)  # also checks $EGOEXO_KIT_ROW_OFFSET when the option is absent
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--row-offset") from None
-    return open_release(path, row_offset=row_offset, strict=strict)
+    return open_any(path, row_offset=row_offset, strict=strict, **remote)
+
+
+def _mirror_parts(release: Release) -> dict[str, Any]:
+    """A remote release's root, parts and sizes as its mirror lists them (not the local shadow's)."""
+    assert release.remote is not None
+    parts = release.remote.parts()
+    return {
+        "root": release.remote.url,
+        "shadow": str(release.root),
+        "parts": list(parts),
+        "part_bytes": {p: b for p, (_, b) in parts.items()},
+        "part_files": {p: f for p, (f, _) in parts.items()},
+        "total_bytes": sum(b for _, b in parts.values()),
+    }
 
 
 def take_row_summary(t: Take) -> dict[str, Any]:
-    """``take_summary`` plus ``row_offset``: the offset in use and the measured evidence."""
+    """``take_summary`` plus ``row_offset``: the offset in use and the measured evidence.
+
+    A take of a remote release is fetched first (its small files and the annotations part); its
+    views count as present when the mirror has them.
+    """
+    remote = t.release.remote
+    if remote is not None:
+        t.fetch()
+        t.release.fetch_annotations(t)
     summary = take_summary(t.entry)
+    if remote is not None:
+        for v, view in zip(summary["views"], t.views, strict=True):
+            v["exists"] = view.path is not None and remote.exists(view.path)
+            v["exists_448"] = view.path_448 is not None and remote.exists(view.path_448)
     check = t.detect_row_offset()
     try:
         used: int | None = t.timeline.row_offset
@@ -115,7 +159,8 @@ def render_release(s: dict[str, Any]) -> None:
     """Rich tables for a release summary."""
     console.print(
         f"[bold]{s['root']}[/]: {s['takes']} takes, {s['captures']} captures, "
-        f"{s['participants']} participants, {_size(s['total_bytes'])} on disk"
+        f"{s['participants']} participants, {_size(s['total_bytes'])} "
+        + ("on the mirror" if "shadow" in s else "on disk")
     )
     if "take_names" in s:
         console.print(take_names_line(s["take_names"], s["root"]), markup=False, highlight=False)

@@ -20,9 +20,19 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from egoexo_kit import open_release
 from egoexo_kit.annotations import run_query
-from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes, progress_bar
+from egoexo_kit.cli._common import (
+    ENDPOINT_OPTION,
+    NO_SIGN_OPTION,
+    PROFILE_OPTION,
+    RELEASE_ARG_HELP,
+    console,
+    handle_errors,
+    open_any,
+    print_json,
+    print_notes,
+    progress_bar,
+)
 from egoexo_kit.release import Problem
 
 if TYPE_CHECKING:
@@ -31,9 +41,18 @@ if TYPE_CHECKING:
 __all__ = ["open_catalog", "query", "render_records", "render_rows"]
 
 
-def open_catalog(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open a release and its (incrementally updated) catalog, with a progress bar on stderr."""
-    release = open_release(path)
+def open_catalog(path: str | Path, **remote: Any) -> duckdb.DuckDBPyConnection:
+    """Open a release (a folder or a URL; ``remote``: the credential options) and its catalog.
+
+    The catalog is updated incrementally, with a progress bar on stderr; a remote release fetches
+    its annotation files first.
+    """
+    release = open_any(
+        str(path),
+        endpoint_url=remote.get("endpoint_url"),
+        s3_profile=remote.get("s3_profile"),
+        no_sign_request=bool(remote.get("no_sign_request")),
+    )
     with progress_bar("catalog") as update:
         con = release.catalog(progress=update)
     errors = con.execute("SELECT path, location, message FROM catalog_errors ORDER BY path, location")
@@ -80,10 +99,13 @@ def render_records(columns: list[str], cells: list[list[str]], *, title: str | N
 
 @handle_errors
 def query(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     sql: str = typer.Argument(..., help="SQL over the catalog tables (takes, keysteps, pose_frames …)."),
     as_json: bool = typer.Option(False, "--json", help="Print rows as a JSON list of objects."),
     as_csv: bool = typer.Option(False, "--csv", help="Print rows as CSV."),
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """Run SQL against the annotation catalog (built or updated first, only changed files are read).
 
@@ -94,7 +116,10 @@ def query(
     """
     if sql != sql.encode("utf-8", "replace").decode("utf-8"):
         raise typer.BadParameter("the SQL is not valid UTF-8")
-    columns, rows = run_query(open_catalog(path), sql)
+    columns, rows = run_query(
+        open_catalog(path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request),
+        sql,
+    )
     if as_json:
         print_json([dict(zip(columns, r, strict=True)) for r in rows])
     elif as_csv:

@@ -8,15 +8,23 @@ Examples:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich import box
 from rich.table import Table
 
-from egoexo_kit import open_release
-from egoexo_kit.cli._common import console, handle_errors, print_json, print_notes
+from egoexo_kit.cli._common import (
+    ENDPOINT_OPTION,
+    NO_SIGN_OPTION,
+    PROFILE_OPTION,
+    RELEASE_ARG_HELP,
+    console,
+    handle_errors,
+    open_any,
+    print_json,
+    print_notes,
+)
 
 __all__ = ["render_takes", "takes"]
 
@@ -39,7 +47,7 @@ def render_takes(records: list[dict[str, Any]], *, total: int) -> None:
 
 @handle_errors
 def takes(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     scenario: str | None = typer.Option(
         None, "--scenario", help="Keep takes of this scenario (cooking, 'bike repair' …; any case)."
     ),
@@ -51,6 +59,9 @@ def takes(
         None, "--benchmark", help="Keep takes of this benchmark (ego_pose, keystep …)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the takes as JSON records."),
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """List the takes of a release: name, scenario, duration, number of views and split.
 
@@ -59,7 +70,9 @@ def takes(
 
     Example: egoexo-kit takes ./egoexo --scenario "bike repair" --json
     """
-    release = open_release(path)
+    release = open_any(
+        path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
+    )
     chosen = release.takes.filter(scenario=scenario, split=split, benchmark=benchmark)
     records = chosen.records()
     if match:

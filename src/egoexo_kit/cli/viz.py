@@ -5,6 +5,7 @@ Needs the extras ``[web]`` (serve: FastAPI + uvicorn) and ``[viz]`` (export-reru
 Examples:
     egoexo-kit serve ./egoexo --port 8000
     egoexo-kit serve ./egoexo --host 0.0.0.0 --public --allow-host mybox.lan
+    egoexo-kit serve s3://my-bucket/egoexo/v2 --s3-profile egoexo
     egoexo-kit export-rerun ./egoexo cmu_bike_01_2 --out take.rrd --t0 1 --t1 3
 """
 
@@ -16,7 +17,17 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from egoexo_kit.cli._common import console, err_console, handle_errors, split_list
+from egoexo_kit.cli._common import (
+    ENDPOINT_OPTION,
+    NO_SIGN_OPTION,
+    PROFILE_OPTION,
+    RELEASE_ARG_HELP,
+    console,
+    err_console,
+    handle_errors,
+    open_any,
+    split_list,
+)
 
 if TYPE_CHECKING:
     pass
@@ -26,7 +37,7 @@ __all__ = ["export_rerun", "serve"]
 
 @handle_errors
 def serve(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (default: this machine only)."),
     public: bool = typer.Option(
@@ -44,6 +55,9 @@ def serve(
     render_timeout: float = typer.Option(
         30.0, "--render-timeout", min=0.1, help="Seconds one frame/overlay/scene request may take (then 504)."
     ),
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """A read-only web viewer: take list, every view in lockstep, overlays, annotation timeline, 3D.
 
@@ -54,6 +68,9 @@ def serve(
     warning = check_bind(host, public=public)  # refused here, before the release or the extra is loaded
     from egoexo_kit.viz.web import serve as run
 
+    release = open_any(
+        path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
+    )
     if warning:
         err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     shown = f"[{host}]" if ":" in host else host
@@ -61,7 +78,7 @@ def serve(
         escape(f"serving {path} read-only at http://{shown}:{port}/ (Ctrl-C to stop)"), highlight=False
     )
     run(
-        path,
+        release,
         host=host,
         port=port,
         public=public,

@@ -32,11 +32,18 @@ from egoexo_kit.download._publish import publish as publish
 from egoexo_kit.download._redact import redact_url as redact_url
 from egoexo_kit.download._select import Selection as Selection
 from egoexo_kit.download._sources import OFFICIAL_SOURCE as OFFICIAL_SOURCE
+from egoexo_kit.download._sources import MissingObject as MissingObject
+from egoexo_kit.download._sources import ObjectInfo as ObjectInfo
+from egoexo_kit.download._sources import PermanentError as PermanentError
 from egoexo_kit.download._sources import Source as Source
+from egoexo_kit.download._sources import TransientError as TransientError
 from egoexo_kit.download._sources import open_source as open_source
 from egoexo_kit.download._state import STATE_FILE as STATE_FILE
+from egoexo_kit.download._transfer import FileJob as FileJob
 from egoexo_kit.download._transfer import FileResult as FileResult
 from egoexo_kit.download._transfer import TransferPolicy as TransferPolicy
+from egoexo_kit.download._transfer import fetch_file as fetch_file
+from egoexo_kit.download._transfer import retrying as retrying
 
 __all__ = [
     "DEFAULT_PARTS",
@@ -45,27 +52,34 @@ __all__ = [
     "Checksum",
     "DownloadReport",
     "DownloadStopped",
+    "FileJob",
     "FileResult",
     "LOCK_WHAT",
     "ManifestEntry",
+    "MissingObject",
+    "ObjectInfo",
     "PartSize",
     "PathSpec",
+    "PermanentError",
     "Plan",
     "PlannedFile",
     "PublishReport",
     "TransferPolicy",
+    "TransientError",
     "Selection",
     "Source",
     "build_manifests",
     "download",
     "dump_manifest",
     "expand_parts",
+    "fetch_file",
     "lock_root",
     "open_source",
     "parse_checksum",
     "parse_manifest",
     "plan_download",
     "publish",
+    "retrying",
     "redact_url",
     "stale_files",
     "unknown_parts",

@@ -29,6 +29,7 @@ from egoexo_kit.extras import missing_extra
 __all__ = [
     "OFFICIAL_SOURCE",
     "MissingObject",
+    "ObjectInfo",
     "PermanentError",
     "Response",
     "Source",
@@ -73,6 +74,24 @@ class Response:
     """Call to release the connection."""
 
 
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a ``HEAD`` says about one object: enough to tell whether it changed since a cached copy."""
+
+    size: int
+    checksum: Checksum | None
+    """A hash the source vouches for (see :attr:`Response.checksum`)."""
+    version: str
+    """A token that changes whenever the object's bytes do: the ETag when the server sends one, else
+    the checksum, else ``Last-Modified`` (a folder: ``mtime_ns``), always with the size."""
+
+
+def _version(size: int, *tokens: object) -> str:
+    """``size`` plus the first token the server gave (ETag, checksum, ``Last-Modified``)."""
+    first = next((str(t) for t in tokens if t), "")
+    return f"{size}:{first}"
+
+
 class Source(Protocol):
     """A place that holds ``<base>/<release>/...`` in the official layout."""
 
@@ -97,6 +116,10 @@ class Source(Protocol):
 
     def stat(self, url: str) -> tuple[int, Checksum | None]:
         """Size and source-provided hash of an object."""
+        ...
+
+    def head(self, url: str) -> ObjectInfo:
+        """Size, hash and version token of an object (:class:`ObjectInfo`)."""
         ...
 
 
@@ -191,10 +214,16 @@ class FileSource:
 
     def stat(self, url: str) -> tuple[int, Checksum | None]:
         """Size from the file system; a folder gives no hash."""
+        info = self.head(url)
+        return info.size, info.checksum
+
+    def head(self, url: str) -> ObjectInfo:
+        """Size and ``mtime_ns`` from the file system; a folder gives no hash."""
         try:
-            return os.stat(url).st_size, None
+            st = os.stat(url)
         except FileNotFoundError as e:
             raise MissingObject("does not exist", path=redact_url(url)) from e
+        return ObjectInfo(st.st_size, None, _version(st.st_size, st.st_mtime_ns))
 
 
 # -- HTTP(S) mirror ---------------------------------------------------------------------------------
@@ -286,12 +315,20 @@ class HttpSource:
 
     def stat(self, url: str) -> tuple[int, Checksum | None]:
         """HEAD: size from ``Content-Length``, hash from ``x-amz-meta-sha256`` when the mirror sends it."""
+        info = self.head(url)
+        return info.size, info.checksum
+
+    def head(self, url: str) -> ObjectInfo:
+        """HEAD: size, hash (as :meth:`stat`), version (``ETag``, else the hash, else ``Last-Modified``)."""
         resp = self._request(url, method="HEAD")
         resp.close()
         length = resp.headers.get("Content-Length")
         if length is None:
             raise PermanentError("the server gives no Content-Length", path=redact_url(url))
-        return int(length), _sha256_meta({k.lower(): v for k, v in resp.headers.items()})
+        checksum = _sha256_meta({k.lower(): v for k, v in resp.headers.items()})
+        size = int(length)
+        version = _version(size, resp.headers.get("ETag"), checksum, resp.headers.get("Last-Modified"))
+        return ObjectInfo(size, checksum, version)
 
 
 def _http_chunks(resp: Any, url: str) -> Iterator[bytes]:
@@ -429,8 +466,16 @@ class S3Source:
 
     def stat(self, url: str) -> tuple[int, Checksum | None]:
         """HeadObject: size, and our ``sha256`` metadata or a single-part MD5 ETag."""
+        info = self.head(url)
+        return info.size, info.checksum
+
+    def head(self, url: str) -> ObjectInfo:
+        """HeadObject: size and hash (as :meth:`stat`), version from the ETag (else ``LastModified``)."""
         resp = self._call(url, "head_object")
-        return int(resp["ContentLength"]), _s3_checksum(resp)
+        size = int(resp["ContentLength"])
+        return ObjectInfo(
+            size, _s3_checksum(resp), _version(size, resp.get("ETag"), resp.get("LastModified"))
+        )
 
 
 def _s3_checksum(resp: dict[str, Any]) -> Checksum | None:

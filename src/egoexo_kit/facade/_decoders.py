@@ -12,7 +12,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from egoexo_kit.video import VideoReader
+from egoexo_kit.video import Opener, VideoReader
 
 __all__ = ["READERS", "decode_pool"]
 
@@ -28,8 +28,14 @@ class _ReaderCache:
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
-    def get(self, path: Path, *, index_dir: Path | None) -> tuple[VideoReader, threading.Lock]:
-        """The open reader of ``path`` and the lock to hold while using it (readers are not thread-safe)."""
+    def get(
+        self, path: Path, *, index_dir: Path | None, opener: Opener | None = None
+    ) -> tuple[VideoReader, threading.Lock]:
+        """The open reader of ``path`` and the lock to hold while using it (readers are not thread-safe).
+
+        ``opener``: how to read a video that is not a local file (a remote release's MP4, whose ``path``
+        is its place in the release's local shadow folder).
+        """
         key = (path, index_dir)
         with self._lock:
             if os.getpid() != self._pid:  # a forked DataLoader worker: never share the parent's decoders
@@ -37,7 +43,7 @@ class _ReaderCache:
                 self._pid = os.getpid()
             entry = self._readers.pop(key, None)
             if entry is None:
-                entry = (VideoReader(path, index_dir=index_dir), threading.Lock())
+                entry = (VideoReader(path, index_dir=index_dir, opener=opener), threading.Lock())
             self._readers[key] = entry
             while len(self._readers) > self._size:
                 _, (old, old_lock) = self._readers.popitem(last=False)

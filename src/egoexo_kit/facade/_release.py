@@ -24,6 +24,7 @@ from egoexo_kit.release import (
     Takes,
     VisualObjectRecord,
 )
+from egoexo_kit.remote import RemoteRelease, is_remote, open_remote, reopen
 from egoexo_kit.timeline import resolve_row_offset
 
 if TYPE_CHECKING:
@@ -41,14 +42,22 @@ class Release:
     delegate to it.
     """
 
-    def __init__(self, index: ReleaseIndex, *, row_offset: int | str | None = None) -> None:
+    def __init__(
+        self, index: ReleaseIndex, *, row_offset: int | str | None = None, remote: RemoteRelease | None = None
+    ) -> None:
         self.index = index
         """The metadata index (``takes.json`` and the other metadata files)."""
         self.row_offset = row_offset
         """Timesync row of frame 0 for every take's timeline (``open_release(row_offset=...)``)."""
+        self._files_seen = -1  # remote.fetched_files when the annotation indexes last looked
+        self.remote = remote
+        """The mirror this release is read from (``open_release("s3://…")``); ``None`` for a local folder.
+
+        :attr:`root` is then the local shadow folder holding the small files fetched so far."""
 
     def __repr__(self) -> str:
-        return f"Release({str(self.root)!r}, takes={len(self.takes)})"
+        where = self.remote.url if self.remote is not None else str(self.root)
+        return f"Release({where!r}, takes={len(self.takes)})"
 
     # ---- takes ---------------------------------------------------------------------------------------
     @cached_property
@@ -153,7 +162,27 @@ class Release:
         """
         from egoexo_kit.annotations import catalog
 
+        self.fetch_annotations()
         return catalog(self.index, rebuild=rebuild, progress=progress)
+
+    def fetch_annotations(self, take: Take | None = None) -> None:
+        """A remote release: fetch its annotation files into the local shadow (once; a no-op locally).
+
+        ``take``: only the release-wide files and that take's (what ``take.annotations`` reads);
+        ``None``: every file under ``annotations/`` (what the catalog and benchmark ground truth read).
+        """
+        if self.remote is None:
+            return
+        if take is None:
+            self.remote.ensure_annotations()
+        else:
+            self.remote.ensure_annotations(take.uid, take.name)
+        if self.remote.fetched_files != self._files_seen:  # files came since the indexes listed them
+            from egoexo_kit.annotations import release_annotations
+
+            self._files_seen = self.remote.fetched_files
+            for key in (self.index, self):
+                release_annotations(key).rescan()  # type: ignore[arg-type]
 
     def keystep_labels(
         self, *, scenario: str | Sequence[str] | None = None, source: LabelSource = "taxonomy"
@@ -164,6 +193,7 @@ class Release:
         """
         from egoexo_kit.annotations import keystep_label_map
 
+        self.fetch_annotations()
         return keystep_label_map(self.index, scenario=scenario, source=source)
 
     def search(
@@ -190,11 +220,28 @@ class Release:
         return search(self.catalog(), text, families=fams, limit=limit)
 
 
-def open_release(root: str | Path, *, strict: bool = False, row_offset: int | str | None = None) -> Release:
+def open_release(
+    root: str | Path,
+    *,
+    strict: bool = False,
+    row_offset: int | str | None = None,
+    endpoint_url: str | None = None,
+    profile: str | None = None,
+    anonymous: bool = False,
+) -> Release:
     """Open a release in the official Ego-Exo4D layout; takes have frames, clips, audio and annotations.
 
+    ``root`` may also be a mirror in the official bucket layout (``s3://bucket/prefix/v2``,
+    ``https://host/path/v2``, ``file:///…/v2``; what ``egoexo-kit publish`` writes): the metadata is
+    fetched on open, a take's other small files when it is first used, into a local shadow folder
+    (:attr:`Release.root`, under the user cache); its videos are never downloaded but read by ranged
+    GETs through a size-capped block cache (:mod:`egoexo_kit.remote`; ``egoexo-kit cache`` shows and
+    trims it). Credentials follow ``egoexo-kit download``. Opening that shadow folder again (what a
+    DataLoader worker of ``EgoExoClips`` does with ``release.root``) reopens the mirror, with its own
+    connections.
+
     Args:
-        root: The release folder.
+        root: The release folder, or a release URL.
         strict: Lenient by default: a metadata record that does not parse is left out and listed,
             located, in ``release.warnings``; ``True`` raises
             :class:`~egoexo_kit.errors.FormatError` on the first.
@@ -203,7 +250,16 @@ def open_release(root: str | Path, *, strict: bool = False, row_offset: int | st
             ``$EGOEXO_KIT_ROW_OFFSET``, else +1 (the docs' convention); ``0`` is the EgoPose
             pipeline's; ``"auto"`` measures it per take (:meth:`Take.detect_row_offset`), keeping +1
             where a take has no trajectory or ``camera_pose`` to measure it with.
+        endpoint_url: A release URL's S3-compatible endpoint (else ``$AWS_ENDPOINT_URL``).
+        profile: A release URL's AWS profile (else the standard AWS credential chain).
+        anonymous: Unsigned S3 requests for a public bucket (``--no-sign-request``).
     """
     if row_offset is not None:
         resolve_row_offset(row_offset)  # refuse a bad value now, not at the first timeline
+    if is_remote(root):
+        remote = open_remote(str(root), endpoint_url=endpoint_url, profile=profile, anonymous=anonymous)
+    else:
+        remote = reopen(root)  # the shadow folder of a remote release: read its mirror again
+    if remote is not None:
+        return Release(ReleaseIndex.open(remote.shadow, strict=strict), row_offset=row_offset, remote=remote)
     return Release(ReleaseIndex.open(root, strict=strict), row_offset=row_offset)

@@ -11,6 +11,7 @@ audio and sensors, annotations and features.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Sequence
@@ -182,6 +183,7 @@ class Take:
         :func:`egoexo_kit.open_release`), else ``$EGOEXO_KIT_ROW_OFFSET``, else +1 (FORMAT §3.2);
         ``"auto"`` measures it with :meth:`detect_row_offset` (+1 when there is no evidence).
         """
+        self.fetch(parts=("captures",))  # a remote release: timesync.csv only
         offset = resolve_row_offset(self.release.row_offset)
         if offset == "auto":
             found = self.detect_row_offset().best
@@ -193,6 +195,16 @@ class Take:
         from egoexo_kit.facade._row_offset import detect_row_offset
 
         return detect_row_offset(self)
+
+    def fetch(self, *, parts: tuple[str, ...] | None = None) -> None:
+        """A remote release: bring this take's (and its capture's) small files into the local shadow.
+
+        ``parts``: only those parts; ``None``: every part (calibration, trajectories, gaze, annotations …).
+        Media stay remote (read by range). A local release: nothing to do.
+        """
+        remote = self.release.remote
+        if remote is not None:
+            remote.ensure_take(self.uid, self.record.capture_uid, parts=parts)
 
     # ---- views ---------------------------------------------------------------------------------------
     @property
@@ -336,9 +348,13 @@ class Take:
     def _reader(self, view: View, resolution: Resolution) -> tuple[VideoReader, threading.Lock]:
         """The shared open decoder of ``view``'s video and the lock to hold while using it."""
         path = view.path_448 if resolution == "448" else view.path
+        remote = self.release.remote
+        if remote is not None and path is not None and remote.exists(path):
+            return READERS.get(path, index_dir=None, opener=functools.partial(remote.open_file, path))
         if path is None or not path.is_file():
             part = "downscaled_takes/448" if resolution == "448" else "takes"
-            raise NotFoundError(f"video of view {view.key} is not downloaded (part {part!r})", path=path)
+            where = f"on the mirror {remote.url}" if remote is not None else "downloaded"
+            raise NotFoundError(f"video of view {view.key} is not {where} (part {part!r})", path=path)
         index_dir = cache_dir("frames")  # only the scan fallback writes there, never into the release
         return READERS.get(path, index_dir=index_dir)
 
@@ -475,6 +491,7 @@ class Take:
     @cached_property
     def geometry(self) -> TakeCameras:
         """Every calibrated camera of the take at any instant (calibration files are read once)."""
+        self.fetch()
         return TakeCameras(self.entry, self.timeline)
 
     def camera(
@@ -527,6 +544,7 @@ class Take:
         self, *, view: ViewName | None = None, t0: float | None = None, t1: float | None = None
     ) -> Audio:
         """Audio between two take times: the Aria WAV (7 microphones) by default, or a GoPro's AAC track."""
+        self.fetch()
         if view is None:
             paths = self.audio_paths
             if not paths:
@@ -540,6 +558,7 @@ class Take:
     @cached_property
     def sensors(self) -> _sensors.TakeSensors:
         """This take's sensor files (parsed once) for the :mod:`egoexo_kit.sensors` functions."""
+        self.fetch()
         return _sensors.TakeSensors.from_take(self.entry, timeline=self.timeline)
 
     def pose_at(self, t: float | np.ndarray, *, tolerance_s: float | None = 0.005) -> _sensors.Poses:
@@ -562,6 +581,8 @@ class Take:
         """Every annotation family of this take (``take.annotations.keysteps``, ``.pose("hand")`` …)."""
         from egoexo_kit.annotations import TakeAnnotations, release_annotations  # annotations sit above
 
+        self.fetch()
+        self.release.fetch_annotations(self)
         return TakeAnnotations(self.entry, release_annotations(self.release.index))
 
     def features(
@@ -576,6 +597,7 @@ class Take:
         ``FeatureRows.warnings``.
         """
         v = self.view(view)
+        self.fetch()
         fs = FeatureSet.of_release(self.release.root, name)
         rows = fs.load(FeatureKey(self.uid, v.cam_id, v.readable_stream_id), n_frames=self.timeline.n_frames)
         if t0 is None and t1 is None:

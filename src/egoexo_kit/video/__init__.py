@@ -22,6 +22,7 @@ from egoexo_kit.video._frame import Frame as Frame
 from egoexo_kit.video._frame import FrameBatch as FrameBatch
 from egoexo_kit.video._meta import VideoMeta as VideoMeta
 from egoexo_kit.video._meta import probe_video as probe_video
+from egoexo_kit.video._open import Opener as Opener
 from egoexo_kit.video._optimize import OptimizeResult as OptimizeResult
 from egoexo_kit.video._optimize import optimize_release as optimize_release
 from egoexo_kit.video._optimize import verify_reencoded as verify_reencoded
@@ -31,6 +32,7 @@ __all__ = [
     "CudaVideoReader",
     "Frame",
     "FrameBatch",
+    "Opener",
     "OptimizeResult",
     "VideoMeta",
     "VideoReader",

@@ -24,9 +24,9 @@ import av
 import numpy as np
 
 from egoexo_kit._io import atomic_path
-from egoexo_kit.errors import FormatError, WriteError
+from egoexo_kit.errors import EgoExoKitError, FormatError, WriteError
 from egoexo_kit.video._mp4 import read_mp4_pts_table
-from egoexo_kit.video._open import AV_ERRORS, open_video
+from egoexo_kit.video._open import AV_ERRORS, Opener, open_video
 from egoexo_kit.video._table import PtsTable
 
 __all__ = [
@@ -138,18 +138,24 @@ def _cache_file(index_dir: Path, path: Path, stream: int) -> tuple[Path, str]:
 
 
 def table_from_sample_tables(
-    container: av.container.InputContainer, stream: av.VideoStream, *, path: Path
+    container: av.container.InputContainer,
+    stream: av.VideoStream,
+    *,
+    path: Path,
+    opener: Opener | None = None,
 ) -> PtsTable | None:
     """The PTS table read from an MP4/MOV's sample tables (:mod:`._mp4`), or ``None``.
 
     ``None``: not such a file, or tables that reader does not reproduce exactly; the caller scans the
-    packets instead.
+    packets instead. ``opener``: read the file object it returns instead of ``path`` (a remote MP4);
+    its transfer errors are raised, not taken for "no tables".
     """
     if not container.format.name.startswith("mov"):
         return None
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        with opener() if opener is not None else open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(0)
             return read_mp4_pts_table(
                 f,
                 stream_index=stream.index,
@@ -158,6 +164,8 @@ def table_from_sample_tables(
                 file_size=size,
                 path=path,
             )
+    except EgoExoKitError:
+        raise
     except OSError:
         return None
 
@@ -168,6 +176,7 @@ def load_pts_table(
     *,
     path: Path,
     index_dir: Path | None,
+    opener: Opener | None = None,
 ) -> PtsTable:
     """The PTS table of ``stream``: from the MP4 sample tables, else cached in ``index_dir``, else scanned.
 
@@ -176,12 +185,13 @@ def load_pts_table(
     holds a hash of the resolved path plus the file's size, ``mtime_ns`` and a hash of its first
     64 KiB, so a file that changes gets a fresh scan; stale entries for the same file are deleted. A
     cache file that cannot be read is ignored and rewritten; a folder that cannot be written is
-    skipped silently (the table is then kept in memory only). Writes are atomic.
+    skipped silently (the table is then kept in memory only). Writes are atomic. A video read through
+    ``opener`` (a remote MP4) is never scanned into ``index_dir``: it has no local stamp to key on.
     """
-    table = table_from_sample_tables(container, stream, path=path)
+    table = table_from_sample_tables(container, stream, path=path, opener=opener)
     if table is not None:
         return table
-    if index_dir is None:
+    if index_dir is None or opener is not None:  # a remote file: its scan is not cached (no stat)
         return scan_pts_table(container, stream, path=path)
     index_dir = Path(index_dir)
     try:

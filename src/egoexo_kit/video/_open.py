@@ -9,28 +9,36 @@ reports such a file as damaged).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 
 from egoexo_kit.errors import FormatError
 from egoexo_kit.release import check_file
 
-__all__ = ["AV_ERRORS", "open_video"]
+__all__ = ["AV_ERRORS", "Opener", "open_video"]
+
+Opener = Callable[[], BinaryIO]
+"""Makes a fresh seekable binary file object over a video that is not a local file (a remote MP4)."""
 
 AV_ERRORS: tuple[type[BaseException], ...] = (av.FFmpegError, UnicodeDecodeError)
 """What PyAV raises on a corrupt file (its FFmpeg errors, and tags that are not UTF-8)."""
 
 
-def open_video(path: str | Path) -> av.container.InputContainer:
+def open_video(path: str | Path, *, opener: Opener | None = None) -> av.container.InputContainer:
     """Open ``path`` for demuxing and decoding; the caller closes the container.
+
+    ``opener``: read the video from the file object it returns instead (``path`` then only names the
+    video in messages); PyAV reads a file object through its ``read``/``seek``/``tell``.
 
     Raises:
         FormatError: the file does not exist, is not a regular file, or PyAV cannot open it.
     """
-    path = check_file(path)
+    path = Path(path) if opener is not None else check_file(path)
     try:
-        return av.open(str(path))
+        return av.open(opener() if opener is not None else str(path))
     except UnicodeDecodeError as e:
         raise FormatError(f"cannot read video: container tags are not UTF-8 ({e.reason})", path=path) from e
     except AV_ERRORS as e:

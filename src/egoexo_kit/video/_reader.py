@@ -23,7 +23,7 @@ import numpy as np
 from egoexo_kit.errors import FormatError, FrameIndexError
 from egoexo_kit.video._frame import Frame, FrameBatch, normalize_indices
 from egoexo_kit.video._meta import VideoMeta, load_pts_table, make_meta
-from egoexo_kit.video._open import AV_ERRORS, open_video
+from egoexo_kit.video._open import AV_ERRORS, Opener, open_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
 __all__ = ["VideoReader"]
@@ -57,6 +57,8 @@ class VideoReader:
         index_dir: folder to cache a scanned PTS table in (the facade passes the user cache,
             ``_io.cache_dir("frames")``); an MP4 whose sample tables give the table needs no cache.
             ``None`` keeps a scan in memory only, so nothing is written next to the user's files.
+        opener: read the video from the file objects it returns (one per open) instead of ``path``,
+            which then only names it: how a remote MP4 is read (:class:`egoexo_kit.remote.RemoteFile`).
 
     Raises:
         FormatError: the file does not exist, is not a readable video, or has no such stream.
@@ -64,12 +66,19 @@ class VideoReader:
     """
 
     def __init__(
-        self, path: str | Path, *, stream: int = 0, cache_frames: int = 64, index_dir: Path | None = None
+        self,
+        path: str | Path,
+        *,
+        stream: int = 0,
+        cache_frames: int = 64,
+        index_dir: Path | None = None,
+        opener: Opener | None = None,
     ) -> None:
         self._path = Path(path)
+        self._opener = opener
         if cache_frames < 0:
             raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
-        self._container = open_video(self._path)
+        self._container = open_video(self._path, opener=opener)
         try:
             videos = self._container.streams.video
             if not videos:
@@ -80,7 +89,9 @@ class VideoReader:
                     path=self._path,
                 )
             self._stream = videos[stream]
-            table = load_pts_table(self._container, self._stream, path=self._path, index_dir=index_dir)
+            table = load_pts_table(
+                self._container, self._stream, path=self._path, index_dir=index_dir, opener=opener
+            )
             self._meta = make_meta(self._path, self._stream, table, stream_number=stream)
         except BaseException:
             self._container.close()
@@ -244,7 +255,7 @@ class VideoReader:
         Uses a separate decoder, so it does not disturb random access.
         """
         try:
-            with open_video(self._path) as container:
+            with open_video(self._path, opener=self._opener) as container:
                 stream = container.streams.video[self._meta.stream]
                 stream.thread_type = "AUTO"
                 kept = (f for f in container.decode(stream) if f.pts is None or f.pts in self._index_of)

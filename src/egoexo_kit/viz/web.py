@@ -1,6 +1,7 @@
 """The read-only web viewer of ``egoexo-kit serve`` (extra ``[web]``: FastAPI + uvicorn).
 
-The backend serves the release's files (HTTP range requests, so videos seek), a JSON API of takes,
+The backend serves the release's files (HTTP range requests, so videos seek; a remote release's
+videos are relayed from its mirror range by range through the block cache), a JSON API of takes,
 timelines and 3D scenes, and overlay layers drawn by :mod:`egoexo_kit.viz._overlay`; the front-end
 is plain ES modules in ``viz/static/``.
 
@@ -82,6 +83,49 @@ def safe_path(root: Path, rel: str) -> Path:
     if not path.is_relative_to(base) or not path.is_file():
         raise NotFoundError(f"no file {rel!r} in the release")
     return path
+
+
+RELAY_MAX = 8 << 20
+"""Most bytes one response relays from a mirror: an open range (``bytes=0-``, what a browser's video
+element asks first) gets this much; the player asks for the rest as it needs it."""
+
+
+def _remote_video(release: Release, rel: str) -> bool:
+    """Whether ``rel`` is a safe release-relative path to an MP4 the release's mirror lists."""
+    parts = Path(rel).parts
+    if not rel or Path(rel).is_absolute() or any(p in ("..", "") or p.startswith(".") for p in parts):
+        return False
+    return rel.lower().endswith(".mp4") and release.remote is not None and release.remote.exists(rel)
+
+
+def _relay(f: Any, request: Request) -> Response:
+    """Bytes of a remote file for a ``Range`` request (206; at most :data:`RELAY_MAX`), or its start (200).
+
+    ``f`` is a :class:`~egoexo_kit.remote.RemoteFile`; a range past the end is a 416.
+    """
+    size = f.size
+    headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
+    spec = request.headers.get("range", "")
+    if not spec.startswith("bytes=") or "," in spec:
+        start, stop, status = 0, min(size, RELAY_MAX), 200 if size <= RELAY_MAX else 206
+    else:
+        first, _, last = spec[6:].strip().partition("-")
+        try:
+            if first:
+                start = int(first)
+                stop = min(size, int(last) + 1 if last else start + RELAY_MAX, start + RELAY_MAX)
+            else:
+                start, stop = max(0, size - int(last)), size
+        except ValueError:
+            raise HTTPException(416, f"bad range {spec!r}") from None
+        if start >= size or stop <= start:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    body = b"" if request.method == "HEAD" else f.pread(start, stop)
+    headers["Content-Length"] = str(stop - start)
+    return Response(body, status_code=status, headers=headers)
 
 
 def _png(image: np.ndarray) -> Response:
@@ -168,8 +212,9 @@ class _Viewer:
 
     def views(self, take: Take) -> list[dict[str, Any]]:
         out = []
+        remote = self.release.remote
         for v in take.select_views():
-            if v.path is None or not v.path.is_file():
+            if v.path is None or not (v.path.is_file() or (remote is not None and remote.exists(v.path))):
                 continue
             rel = v.path.resolve().relative_to(self.release.root.resolve()).as_posix()
             out.append({"name": v.key, "kind": v.kind, "url": f"/files/{rel}"})
@@ -395,17 +440,19 @@ def create_app(
         return await renders.run(render)
 
     @app.api_route("/files/{path:path}", methods=["GET", "HEAD"])
-    def files(path: str) -> FileResponse:
+    def files(path: str, request: Request) -> Response:
         try:
             return FileResponse(safe_path(root, path))
         except NotFoundError as e:
+            if rel.remote is not None and _remote_video(rel, path):
+                return _relay(rel.remote.open_file(path), request)
             raise HTTPException(404, str(e)) from e
 
     return app
 
 
 def serve(
-    release: str | Path,
+    release: str | Path | Release,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,

@@ -1,0 +1,92 @@
+"""``egoexo-kit cache``: what the remote-release cache holds, and trimming it.
+
+Examples:
+    egoexo-kit cache
+    egoexo-kit cache show --json
+    egoexo-kit cache trim --max-size 5G
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from egoexo_kit._io import cache_dir
+from egoexo_kit.cli._common import console, handle_errors, print_json
+from egoexo_kit.errors import ArgumentError
+from egoexo_kit.remote import BlockCache, parse_size
+
+__all__ = ["cache"]
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _folder_bytes(root: Path) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+@handle_errors
+def cache(
+    action: str = typer.Argument("show", help="show (default) or trim."),
+    max_size: str | None = typer.Option(
+        None, "--max-size", help="trim: keep at most this much (e.g. 5G, 500M); default the cap."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the cache's usage as JSON."),
+) -> None:
+    """Show or trim the cache of remote releases (video blocks read by range, and fetched small files).
+
+    The block cache is capped by $EGOEXO_KIT_CACHE_MAX (default 20G) and trims itself, least
+    recently used first; `trim` does it now, to --max-size when given. Fetched metadata and small
+    files (each remote release's shadow folder) are listed, not trimmed. The folder is
+    $EGOEXO_KIT_CACHE_DIR/remote (default ~/.cache/egoexo-kit/remote).
+
+    Example: egoexo-kit cache trim --max-size 5G
+    """
+    if action not in ("show", "trim"):
+        raise ArgumentError(f"unknown cache action {action!r}: use show or trim")
+    blocks = BlockCache()
+    freed = None
+    if action == "trim":
+        freed = blocks.trim(parse_size(max_size) if max_size is not None else None, wait=60.0)
+    elif max_size is not None:
+        raise ArgumentError("--max-size goes with `egoexo-kit cache trim`")
+    usage = blocks.usage()
+    releases = cache_dir("remote", "releases")
+    shadows = sorted(p for p in releases.iterdir() if p.is_dir()) if releases.is_dir() else []
+    summary = {
+        "folder": cache_dir("remote"),
+        "blocks": {
+            "objects": usage.objects,
+            "blocks": usage.blocks,
+            "bytes": usage.bytes,
+            "max_bytes": usage.max_bytes,
+        },
+        "releases": [{"folder": p, "bytes": _folder_bytes(p)} for p in shadows],
+        "freed_bytes": freed,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    if freed is not None:
+        console.print(f"trimmed {_size(freed)}")
+    console.print(
+        f"video blocks: {_size(usage.bytes)} of {_size(usage.max_bytes)} "
+        f"({usage.blocks} blocks of {usage.objects} files) in {blocks.root}"
+    )
+    for r in summary["releases"]:
+        console.print(f"release shadow: {_size(r['bytes'])} in {r['folder']}")

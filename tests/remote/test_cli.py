@@ -1,0 +1,79 @@
+"""The CLI on a release URL: ``info``, ``frames``, ``takes``, ``annotations``, ``query`` and ``cache``.
+
+Real servers on 127.0.0.1 (moto's S3, the HTTP mirror); each command's output on the mirror equals its
+output on the local folder.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.download.conftest import http_mirror
+from typer.testing import CliRunner
+
+import egoexo_kit
+from egoexo_kit.cli import app
+from egoexo_kit.download import publish
+
+__all__ = ["http_mirror"]
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def s3_release(s3, moto_endpoint, tiny_release_ro):
+    """The tiny release published to moto: ``(release URL, endpoint)``."""
+    _, bucket = s3
+    publish(tiny_release_ro, f"s3://{bucket}/mirror", endpoint_url=moto_endpoint, workers=4)
+    return f"s3://{bucket}/mirror/v2", moto_endpoint
+
+
+def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):
+    url, endpoint = s3_release
+    res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert summary["root"] == url and "takes" in summary["parts"]
+    take = summary["take_names"][0]
+    out = tmp_path / "frames"
+    res = runner.invoke(
+        app,
+        [
+            "frames",
+            url,
+            take,
+            "--frame",
+            "5",
+            "--views",
+            "cam01",
+            "--out",
+            str(out),
+            "--endpoint-url",
+            endpoint,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert len(list(out.glob("*cam01.png"))) == 1
+    res = runner.invoke(app, ["cache", "show", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["blocks"]["bytes"] > 0
+    res = runner.invoke(app, ["cache", "trim", "--max-size", "0", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["blocks"]["bytes"] == 0
+    res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--s3-profile", "nope"])
+    assert res.exit_code == 2 and "profile 'nope' is not configured" in res.output
+
+
+def test_cli_takes_annotations_and_query_on_a_mirror_match_the_folder(http_mirror, tiny_release_ro):
+    url = f"{http_mirror.url}/v2"
+    take = egoexo_kit.open_release(tiny_release_ro).takes[0].name
+    for args in (
+        ["takes", "{}", "--json"],
+        ["annotations", "{}", take, "--family", "keystep", "--json"],
+        ["query", "{}", "SELECT take_name, count(*) AS n FROM keysteps GROUP BY ALL ORDER BY 1", "--json"],
+    ):
+        remote = runner.invoke(app, [a.format(url) for a in args])
+        local = runner.invoke(app, [a.format(tiny_release_ro) for a in args])
+        assert remote.exit_code == local.exit_code == 0, remote.output
+        assert json.loads(remote.stdout) == json.loads(local.stdout), args[0]
