@@ -57,6 +57,7 @@ BASE: dict[str, tuple[list[str], list[str]] | None] = {
     "takes": (["{rel}"], []),
     "downscale": (["{rel}"], ["--takes", TAKE, "--workers", "1"]),
     "optimize": (["{rel}", "{out}/train"], ["--takes", TAKE, "--workers", "1", "--keyint", "10"]),
+    "cache": (["trim"], ["--max-size", "1G"]),  # on the test's own cache folder (see _plain)
     "collage": (["{rel}", TAKE], ["--resolution", "full", "--out", "{out}/c.mp4"]),
     "frames": (["{rel}", TAKE], ["--frame", "3", "--out", "{out}/frames"]),
     "clips": (["{rel}", TAKE], ["--t0", "0", "--t1", "0.3", "--out", "{out}/clip.mp4"]),
@@ -546,6 +547,7 @@ def workspace(tiny_release_ro: Path, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(autouse=True)
 def _plain(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("EGOEXO_KIT_DEBUG", raising=False)
+    monkeypatch.setenv("EGOEXO_KIT_CACHE_DIR", str(tmp_path / "cache"))  # never the user's cache
     monkeypatch.chdir(tmp_path)
 
 
