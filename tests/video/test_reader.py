@@ -125,6 +125,31 @@ def test_random_single_frames_are_exact(video, data):
             np.testing.assert_array_equal(r[i], ref[i])
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_frame_threads_give_the_same_frames(video, data):
+    """FFmpeg frame threading (big frames use it by default) keeps random access exact."""
+    path, ref = video
+    n = len(ref)
+    with VideoReader(path, threads=data.draw(st.sampled_from([2, 3])), cache_frames=0) as r:
+        wanted = data.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=10))
+        for i in wanted:
+            np.testing.assert_array_equal(r[i], ref[i])
+        np.testing.assert_array_equal(r.get_frames_at(wanted).data, np.stack([ref[i] for i in wanted]))
+
+
+def test_cache_is_bounded_in_bytes_and_threads_checked(tmp_path, monkeypatch):
+    import egoexo_kit.video._reader as reader_module
+
+    path = write_video(tmp_path / "v.mp4", 30, params="keyint=30")
+    monkeypatch.setattr(reader_module, "CACHE_BYTES", 5 * W * H * 3 // 2)
+    with VideoReader(path, cache_frames=64) as r:
+        r[0:20]
+        assert len(r._cache) == 5  # 64 asked, 5 frames' worth of bytes allowed
+    with pytest.raises(ValueError, match="threads"):
+        VideoReader(path, threads=0)
+
+
 def test_first_last_negative_and_reverse_order(video):
     path, ref = video
     n = len(ref)

@@ -11,6 +11,7 @@ instead of seeking.
 from __future__ import annotations
 
 import operator
+import os
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,7 +27,10 @@ from egoexo_kit.video._meta import VideoMeta, load_pts_table, make_meta
 from egoexo_kit.video._open import AV_ERRORS, Opener, open_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
 
-__all__ = ["VideoReader"]
+__all__ = ["CACHE_BYTES", "VideoReader"]
+
+CACHE_BYTES = 128 * 2**20
+"""Most bytes of decoded frames one reader keeps for nearby requests (see ``cache_frames``)."""
 
 PixelFormat = Literal["rgb24", "gray", "yuv420p"]
 _FORMATS = ("rgb24", "gray", "yuv420p")
@@ -53,7 +57,12 @@ class VideoReader:
         path: the video file.
         stream: which video stream (index among the file's video streams).
         cache_frames: how many decoded frames (native pixel format) to keep for nearby requests;
-            0 disables the cache. Memory is about ``1.5 * width * height`` bytes per frame for yuv420p.
+            0 disables the cache. Memory is about ``1.5 * width * height`` bytes per frame for yuv420p;
+            the cache never holds more than :data:`CACHE_BYTES` (about 10 frames of 4K), since every
+            frame it holds is a buffer the decoder cannot reuse.
+        threads: decoder threads for random access (FFmpeg frame threading); ``None`` picks one per
+            core for frames of a megapixel or more and 1 below, where the views of a take already
+            decode in parallel and a thread costs more than it gives.
         index_dir: folder to cache a scanned PTS table in (the facade passes the user cache,
             ``_io.cache_dir("frames")``); an MP4 whose sample tables give the table needs no cache.
             ``None`` keeps a scan in memory only, so nothing is written next to the user's files.
@@ -62,7 +71,7 @@ class VideoReader:
 
     Raises:
         FormatError: the file does not exist, is not a readable video, or has no such stream.
-        ValueError: ``cache_frames`` is negative.
+        ValueError: ``cache_frames`` is negative or ``threads`` under 1.
     """
 
     def __init__(
@@ -73,11 +82,14 @@ class VideoReader:
         cache_frames: int = 64,
         index_dir: Path | None = None,
         opener: Opener | None = None,
+        threads: int | None = None,
     ) -> None:
         self._path = Path(path)
         self._opener = opener
         if cache_frames < 0:
             raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
         self._container = open_video(self._path, opener=opener)
         try:
             videos = self._container.streams.video
@@ -103,7 +115,14 @@ class VideoReader:
         self._durations = np.diff(self._times, append=self._meta.end_s)
         self._cache: OrderedDict[int, av.VideoFrame] = OrderedDict()
         self._converter = Converter()
-        self._cache_size = cache_frames
+        frame_bytes = max(1, self._meta.width * self._meta.height * 3 // 2)
+        self._cache_size = min(cache_frames, max(1, CACHE_BYTES // frame_bytes)) if cache_frames else 0
+        if threads is None:
+            big = self._meta.width * self._meta.height >= 1_000_000
+            threads = max(1, os.cpu_count() or 1) if big else 1
+        if threads > 1:  # set before the first decode opens the codec
+            self._stream.codec_context.thread_type = "FRAME"
+            self._stream.codec_context.thread_count = threads
         self._frames: Iterator[av.VideoFrame] | None = None  # decoder output since the last seek
         self._pos = -1  # display index of the last frame the decoder output (-1: must seek)
         self._wanted_pts: set[int] = set()  # pts the decoder must not skip (see _decode_packets)
