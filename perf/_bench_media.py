@@ -46,11 +46,11 @@ SIZES = {
     "448p": Size("448p", 796, 448, 300, "slow"),
     "1080p": Size("1080p", 1920, 1080, 150, "slow"),
     "1408": Size("1408", 1408, 1408, 150, "slow"),
-    "4k": Size("4k", 3840, 2160, 90, "veryfast"),
+    "4k": Size("4k", 3840, 2160, 120, "veryfast"),
 }
 """Sizes and lengths: 448p is 10 s; the larger sizes are shorter (and 4K uses preset veryfast) so that
-encoding all of them stays a few minutes on 2 cores. A take shorter than x264's default keyframe
-interval (250) holds a single GOP under the default GOP."""
+encoding all of them stays a few minutes on 2 cores (a synthetic take lasts at least 4 s). A take
+shorter than x264's default keyframe interval (250) holds a single GOP under the default GOP."""
 
 GOPS = {"default": None, "1s": 30}
 """x264 keyframe interval: default (250 with scene cuts) or 30 frames (1 s)."""

@@ -1,7 +1,7 @@
 """Training throughput: ``EgoExoClips`` in a ``DataLoader`` vs a torchcodec loader with the same sampling.
 
-What: random 8-frame clips (``clip_seconds=8/30`` at ``fps=30``) from the 5 default views (Aria RGB
-and 4 GoPros) through ``torch.utils.data.DataLoader(num_workers=2, batch_size=8,
+What: random 8-frame clips (``clip_seconds=7.5/30`` at ``fps=30``: see ``CLIP_SECONDS``) from the
+5 default views (Aria RGB and 4 GoPros) through ``torch.utils.data.DataLoader(num_workers=2, batch_size=8,
 multiprocessing_context="spawn")`` (spawn, as ``EgoExoClips`` advises: forking a process that has
 decoded video can hang), for
 
@@ -57,6 +57,10 @@ from egoexo_kit.torch import EgoExoClips
 
 CLIP_FRAMES = 8
 FPS = 30.0
+CLIP_SECONDS = (CLIP_FRAMES - 0.5) / FPS
+"""7.5/30 s, not 8/30: ``clip_times`` is ``np.arange(t0, t1, 1/fps)``, which gives 8 or 9 frames for
+a window of exactly 8/30 s depending on ``t0``'s rounding (9 breaks collation); a half-frame shorter
+window always gives the 8 frames ``t0 + k/30``, k = 0..7."""
 
 
 class TorchCodecClips(torch.utils.data.Dataset):
@@ -175,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         root, _ = media.make_release(args.media, size, gop, takes=args.takes)
         kwargs = {
             "sampler": "random",
-            "clip_seconds": CLIP_FRAMES / FPS,
+            "clip_seconds": CLIP_SECONDS,
             "fps": FPS,
             "with_annotations": False,
         }
