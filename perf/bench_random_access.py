@@ -298,7 +298,9 @@ def draw_starts(rng: np.random.Generator, n_frames: int, case: Case, n: int) -> 
     return [int(s) for s in rng.integers(0, n_frames - case.offsets[-1] - 1, size=n)]
 
 
-def make_baselines(files: list[Path], probe: Callable[[object], float]) -> tuple[list, dict[str, str], list]:
+def make_baselines(
+    files: list[Path], probe: Callable[[object], float], *, strawman: bool
+) -> tuple[list, dict[str, str], list]:
     """One kept-open contender per family, its thread setting the faster of two on the probe."""
     families: list[list[Callable[[], object]]] = [[lambda t=t: PyAVKept(files, t) for t in (2, 1)]]
     if torchcodec_missing() is None:
@@ -306,7 +308,8 @@ def make_baselines(files: list[Path], probe: Callable[[object], float]) -> tuple
             families.append([lambda m=mode, t=t: TorchCodecKept(files, m, t) for t in (1, 0)])
     if opencv_missing() is None:
         families.append([lambda: OpenCVKept(files)])
-    families.append([lambda: PyAVReopen(files)])
+    if strawman:
+        families.append([lambda: PyAVReopen(files)])
     chosen, out, probes = {}, [], []
     for options in families:
         made = [make() for make in options]
@@ -348,7 +351,7 @@ def measure(
         def probe(b: object) -> float:
             return timed(lambda: [b.get(1, [s]) for s in probe_starts])  # type: ignore[attr-defined]
 
-        baselines, chosen, probes = make_baselines(files, probe)
+        baselines, chosen, probes = make_baselines(files, probe, strawman=not args.no_strawman)
         print(
             f"\n## {size.name} {size.width}x{size.height}, {size.frames} frames, GOP {gop}, {condition}"
             f" ({burners} burning processes; load {media.load_average()})"
@@ -443,6 +446,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, default=3, help="timed rounds (median reported)")
     p.add_argument("--verify", type=int, default=3, help="requests per case whose pixels are compared")
     p.add_argument("--conditions", nargs="+", default=["idle", "busy"], choices=["idle", "busy"])
+    p.add_argument("--no-strawman", action="store_true", help="leave out the PyAV re-open column")
     p.add_argument("--quick", action="store_true", help="smoke run: 448p, 4 requests, 1 round")
     p.add_argument("--json", type=Path, help="also write the rows here")
     args = p.parse_args(argv)
