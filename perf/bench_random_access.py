@@ -79,6 +79,7 @@ Frames = list[np.ndarray]
 class Case:
     """A kind of request: how many views, and the frames of one request from its start frame."""
 
+    key: str
     name: str
     views: int
     offsets: tuple[int, ...]
@@ -86,10 +87,10 @@ class Case:
 
 
 CASES = (
-    Case("a: 1 file, 1 frame", 1, (0,), None),
-    Case("b: 5 views, 1 instant", media.VIEWS, (0,), None),
-    Case("c: 5 views, 8 consecutive", media.VIEWS, tuple(range(8)), None),
-    Case("c: 5 views, 8 @10 fps", media.VIEWS, tuple(range(0, 24, 3)), 10.0),
+    Case("a", "a: 1 file, 1 frame", 1, (0,), None),
+    Case("b", "b: 5 views, 1 instant", media.VIEWS, (0,), None),
+    Case("c8", "c: 5 views, 8 consecutive", media.VIEWS, tuple(range(8)), None),
+    Case("c10", "c: 5 views, 8 @10 fps", media.VIEWS, tuple(range(0, 24, 3)), 10.0),
 )
 
 
@@ -358,7 +359,7 @@ def measure(
         )
         print("thread probe on case (a): " + ", ".join(f"{name} {t:.2f} s" for name, t in probes))
         keys_rates = [media.keyframes_and_rate(f) for f in files]
-        for case in CASES:
+        for case in (c for c in CASES if c.key in args.cases):
             row = Row(size.name, gop, case.name, condition, n, rounds, chosen=dict(chosen))
             verify = draw_starts(rng, size.frames, case, min(n, args.verify))
             for b in baselines:
@@ -446,6 +447,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, default=3, help="timed rounds (median reported)")
     p.add_argument("--verify", type=int, default=3, help="requests per case whose pixels are compared")
     p.add_argument("--conditions", nargs="+", default=["idle", "busy"], choices=["idle", "busy"])
+    p.add_argument("--cases", nargs="+", default=[c.key for c in CASES], choices=[c.key for c in CASES])
     p.add_argument("--no-strawman", action="store_true", help="leave out the PyAV re-open column")
     p.add_argument("--quick", action="store_true", help="smoke run: 448p, 4 requests, 1 round")
     p.add_argument("--json", type=Path, help="also write the rows here")
