@@ -105,21 +105,21 @@ def make_release(media: Path, size: Size, gop: str, takes: int = 1) -> tuple[Pat
     Returns the release root and the encoded files, in the order of the default views.
     """
     files = [make_media(media, size, gop, seed) for seed in range(1, VIEWS + 1)]
-    root = media / (f"release-{size.name}-{gop}-{size.frames}f" + ("" if takes == 1 else f"-{takes}t"))
-    if not (root / ".bench-complete").is_file():
+    suffix = f"{size.frames}f" + ("" if takes == 1 else f"-{takes}t")
+    root = media / f"release-{size.name}-{gop}-{suffix}"
+    done = ".bench-complete"
+    if not (root / done).is_file():
         if root.exists():
             shutil.rmtree(root)
-        config = SynthConfig(
-            captures=1,
-            takes_per_capture=takes,
-            seconds=size.frames / 30,
-            scenarios=("bike repair",),
-            exo_size=(64, 36),
-            ego_size=64,
-            downscaled=False,
-            clean=True,
+        # the release of the other GOP, if made, is the same synthetic release: hard-link it
+        template = next(
+            (r for r in media.glob(f"release-{size.name}-*-{suffix}") if (r / done).is_file()), None
         )
-        generate_release(root, config)
+        if template is not None:
+            shutil.copytree(template, root, copy_function=os.link)
+            (root / done).unlink()
+        else:
+            _synthesize(root, size, takes)
         for take in ek.open_release(root).takes:
             if take.n_frames != size.frames:
                 raise RuntimeError(f"synthetic take has {take.n_frames} frames, wanted {size.frames}")
@@ -130,8 +130,23 @@ def make_release(media: Path, size: Size, gop: str, takes: int = 1) -> tuple[Pat
                 except OSError:
                     shutil.copyfile(src, view.path)
         shutil.rmtree(root / ".egoexo-kit", ignore_errors=True)  # no frame tables of the old files
-        (root / ".bench-complete").write_text("ok\n")
+        (root / done).write_text("ok\n")
     return root, files
+
+
+def _synthesize(root: Path, size: Size, takes: int) -> None:
+    """One capture of ``takes`` synthetic takes as long as ``size``'s media (tiny videos: replaced after)."""
+    config = SynthConfig(
+        captures=1,
+        takes_per_capture=takes,
+        seconds=size.frames / 30,
+        scenarios=("bike repair",),
+        exo_size=(64, 36),
+        ego_size=64,
+        downscaled=False,
+        clean=True,
+    )
+    generate_release(root, config)
 
 
 def default_views(take: ek.Take) -> list:

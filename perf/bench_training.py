@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--media", type=Path, default=Path("/tmp/egoexo-kit-bench-media"), help="cache folder")
     p.add_argument("--resolution", default="448p", choices=list(media.SIZES))
     p.add_argument("--gops", nargs="+", default=list(media.GOPS), choices=list(media.GOPS))
-    p.add_argument("--takes", type=int, default=40, help="takes in the release (= clips per epoch)")
+    p.add_argument("--takes", type=int, default=24, help="takes in the release (= clips per epoch)")
     p.add_argument("--rounds", type=int, default=2, help="passes per loader and condition (median)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=8)
