@@ -25,7 +25,7 @@ the epoch is one clip per take.
 
 Run::
 
-    python perf/bench_training.py --media /tmp/h20media [--resolution 448p] [--takes 40] [--rounds 2]
+    python perf/bench_training.py --media /tmp/h20media [--resolution 448p] [--takes 24] [--rounds 2]
         [--ours-kwargs '{"...": ...}'] [--tc-threads 1] [--json out.json]
 
 Absolute clips/s depend on the machine and its load (DESIGN §5); the ratio from the same run is the
