@@ -27,6 +27,9 @@ Run::
 
     python perf/bench_training.py --media /tmp/h20media [--resolution 448p] [--takes 24] [--rounds 2]
         [--ours-kwargs '{"...": ...}'] [--tc-threads 1] [--json out.json]
+    # with the GOP-aware batches (when the library has GopBatchSampler), the same batches for both:
+    python perf/bench_training.py --media DIR --ours-kwargs '{"sampler": "uniform"}' \
+        --gop-batch-sampler 4 --max-batches 8
 
 Absolute clips/s depend on the machine and its load (DESIGN §5); the ratio from the same run is the
 result.
@@ -35,6 +38,7 @@ result.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -101,8 +105,10 @@ def same_sampling(release: Path, ours: EgoExoClips) -> list[tuple[list[str], lis
     items = []
     for i, ref in enumerate(ours.clips):
         take = rel.take(ref.take_uid)
-        rng = np.random.default_rng([ours.seed, i % len(ours)])  # EgoExoClips(sampler="random")'s draw
-        t0 = float(rng.uniform(0, take.n_frames / 30.0 - ours.clip_seconds))
+        t0 = ref.t0
+        if ours.sampler == "random":
+            rng = np.random.default_rng([ours.seed, i % len(ours)])  # EgoExoClips(sampler="random")'s draw
+            t0 = float(rng.uniform(0, take.n_frames / 30.0 - ours.clip_seconds))
         times = clip_times(t0, t0 + ours.clip_seconds, fps=ours.fps)
         indices = [int(f) for f in take.timeline.to_frame(t=times)]
         views = media.default_views(take)
@@ -126,14 +132,21 @@ def check_same(ours: EgoExoClips, theirs: TorchCodecClips, indices: Sequence[int
     return f"items {list(indices)} identical (t0 and every pixel, {CLIP_FRAMES} frames x 5 views)"
 
 
-def run_loader(dataset: torch.utils.data.Dataset, args: argparse.Namespace) -> tuple[float, float, int]:
-    """(first-batch latency s, steady clips/s after the first batch, clips) for one pass over ``dataset``."""
+def run_loader(
+    dataset: torch.utils.data.Dataset, args: argparse.Namespace, batches: list[list[int]] | None
+) -> tuple[float, float, int]:
+    """(first-batch latency s, steady clips/s after the first batch, clips) for one pass over ``dataset``.
+
+    ``batches``: the index batches to load (both loaders get the same), or None for the plain
+    ``batch_size`` batches in order; at most ``--max-batches`` are loaded.
+    """
+    how = (
+        {"batch_sampler": batches}
+        if batches is not None
+        else {"batch_size": args.batch_size, "shuffle": False}
+    )
     loader = torch.utils.data.DataLoader(
-        dataset,
-        batch_size=args.batch_size,
-        num_workers=args.workers,
-        multiprocessing_context="spawn",
-        shuffle=False,
+        dataset, num_workers=args.workers, multiprocessing_context="spawn", **how
     )
     t0 = time.perf_counter()
     it = iter(loader)
@@ -141,7 +154,7 @@ def run_loader(dataset: torch.utils.data.Dataset, args: argparse.Namespace) -> t
     t_first = time.perf_counter() - t0
     n_first = len(first["t0"])
     t1 = time.perf_counter()
-    n = sum(len(batch["t0"]) for batch in it)
+    n = sum(len(batch["t0"]) for batch in itertools.islice(it, args.max_batches - 1))
     steady = n / (time.perf_counter() - t1) if n else float("nan")
     return t_first, steady, n + n_first
 
@@ -157,6 +170,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--tc-threads", type=int, default=1, help="torchcodec num_ffmpeg_threads (0: auto)")
+    p.add_argument("--max-batches", type=int, default=1000, help="stop a pass after this many batches")
+    p.add_argument(
+        "--gop-batch-sampler",
+        type=int,
+        metavar="CLIPS_PER_GROUP",
+        help="batches from egoexo_kit.torch.GopBatchSampler (needs sampler=uniform in --ours-kwargs); "
+        "both loaders get the same batches",
+    )
     p.add_argument("--ours-kwargs", type=json.loads, default={}, help="extra EgoExoClips kwargs (JSON)")
     p.add_argument("--conditions", nargs="+", default=["idle", "busy"], choices=["idle", "busy"])
     p.add_argument("--json", type=Path, help="also write the results here")
@@ -169,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     size = media.SIZES[args.resolution]
     print(
-        f"training throughput: {args.takes} clips of {CLIP_FRAMES} frames x 5 views, {args.resolution} "
+        f"training throughput: {args.takes} takes, {CLIP_FRAMES}-frame clips x 5 views, {args.resolution} "
         f"({size.width}x{size.height}), DataLoader(num_workers={args.workers}, batch_size={args.batch_size}, "
         f"spawn); torchcodec num_ffmpeg_threads={args.tc_threads}; ours kwargs {args.ours_kwargs}; "
         f"{os.cpu_count()} CPUs"
@@ -186,13 +207,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         ours = EgoExoClips(root, **{**kwargs, **args.ours_kwargs})
         theirs = TorchCodecClips(same_sampling(root, ours), args.tc_threads)
         print(f"\nGOP {gop}: {check_same(ours, theirs, [0, 1, len(ours) - 1])}")
+        batches = None
+        if args.gop_batch_sampler:
+            from egoexo_kit.torch import GopBatchSampler  # added by issue 20; absent before
+
+            sampler = GopBatchSampler(ours, args.batch_size, clips_per_group=args.gop_batch_sampler)
+            batches = [list(b) for b in sampler]
         for condition in args.conditions:
             runs: dict[str, list[tuple[float, float, int]]] = {"ours": [], "torchcodec": []}
             with media.busy_cores(condition == "busy"):
                 for r in range(args.rounds):
                     pair = [("ours", ours), ("torchcodec", theirs)]
                     for name, ds in pair if r % 2 == 0 else pair[::-1]:
-                        runs[name].append(run_loader(ds, args))
+                        runs[name].append(run_loader(ds, args, batches))
             row = {"gop": gop, "condition": condition, "load": media.load_average()}
             for name, rs in runs.items():
                 row[name] = {
