@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -159,7 +160,11 @@ def default_views(take: ek.Take) -> list:
 
 @contextlib.contextmanager
 def busy_cores(on: bool) -> Iterator[int]:
-    """One CPU-burning process per core for the duration of the block (when ``on``); yields their count."""
+    """One CPU-burning process per core for the duration of the block (when ``on``); yields their count.
+
+    SIGTERM is turned into ``SystemExit`` so that a killed benchmark still stops its burners.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     procs: list[subprocess.Popen] = []
     try:
         if on:
