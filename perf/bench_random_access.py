@@ -27,9 +27,9 @@ random synchronized instant per request; (c) 5 views, a random 8-frame clip per 
 consecutive frames, and 8 frames at 10 fps (stride 3). Conditions: idle, and busy = one CPU-burning
 process per core beside the benchmark for the whole measurement. Contenders are timed in rounds,
 each round on fresh random requests, the contenders' order rotated each round; the table shows the
-median over rounds. Pixels: after timing, each baseline's frames are compared with ours on the
-first requests of each case (max abs diff, frames that differ); "best baseline" is the fastest one
-whose frames were all identical to ours.
+median over rounds. Pixels: after timing, each baseline's frames are compared with ours on
+``--verify`` further random requests of each case (max abs diff, frames that differ); "best
+baseline" is the fastest one whose frames were all identical to ours.
 
 Decode bound: for each request and view, the frames from the keyframe at or before the first wanted
 frame (per GOP touched) to the last wanted one, at the file's single-threaded sequential decode
