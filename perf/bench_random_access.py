@@ -35,8 +35,9 @@ Decode bound: for each request and view, the frames from the keyframe at or befo
 frame (per GOP touched) to the last wanted one, at the file's single-threaded sequential decode
 rate without RGB conversion (measured in the same condition), divided by the number of cores. The
 "bound / ours" column is that bound over our time: it exceeds 1 only by decoding less (skipping
-non-reference frames nobody asked for, reusing frames the reader kept from earlier nearby requests;
-the library keeps up to 64 decoded frames per file, and rounds draw fresh random requests).
+non-reference frames nobody asked for). The library's frame cache (frames kept from earlier nearby
+requests) is turned off here (``EGOEXO_KIT_FRAME_CACHE=0``): the test files are short, and a real
+take is long enough that random requests rarely land on kept frames.
 
 Run (system ``ffmpeg`` CLI and torchcodec used when present; said when missing)::
 
@@ -67,6 +68,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench_media as media
+
+os.environ.setdefault("EGOEXO_KIT_FRAME_CACHE", "0")  # every request cold: no frames kept from earlier ones
 
 import egoexo_kit as ek
 from egoexo_kit.facade import clip_times

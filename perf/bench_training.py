@@ -54,6 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench_media as media
 
+os.environ.setdefault("EGOEXO_KIT_FRAME_CACHE", "0")  # every request cold: no frames kept from earlier ones
+
 import egoexo_kit as ek
 import torch
 from egoexo_kit.facade import clip_times

@@ -18,7 +18,12 @@ __all__ = ["READERS", "decode_pool"]
 
 
 class _ReaderCache:
-    """A locked LRU of open :class:`VideoReader` objects (size: ``EGOEXO_KIT_DECODERS``, default 16)."""
+    """A locked LRU of open :class:`VideoReader` objects (size: ``EGOEXO_KIT_DECODERS``, default 16).
+
+    Each reader keeps up to ``EGOEXO_KIT_FRAME_CACHE`` decoded frames (default 64, within the reader's
+    byte cap) for nearby requests; 0 makes every request decode from its keyframe (what a benchmark
+    of cold random access sets).
+    """
 
     def __init__(self, size: int) -> None:
         self._size = size
@@ -43,7 +48,8 @@ class _ReaderCache:
                 self._pid = os.getpid()
             entry = self._readers.pop(key, None)
             if entry is None:
-                entry = (VideoReader(path, index_dir=index_dir, opener=opener), threading.Lock())
+                reader = VideoReader(path, index_dir=index_dir, opener=opener, cache_frames=_FRAME_CACHE)
+                entry = (reader, threading.Lock())
             self._readers[key] = entry
             while len(self._readers) > self._size:
                 _, (old, old_lock) = self._readers.popitem(last=False)
@@ -52,6 +58,7 @@ class _ReaderCache:
             return entry
 
 
+_FRAME_CACHE = int(os.environ.get("EGOEXO_KIT_FRAME_CACHE", "64"))
 READERS = _ReaderCache(int(os.environ.get("EGOEXO_KIT_DECODERS", "16")))
 _THREADS = max(1, os.cpu_count() or 1)
 _POOLS: dict[int, ThreadPoolExecutor] = {}
