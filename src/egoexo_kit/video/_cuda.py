@@ -17,7 +17,6 @@ Needs the ``[gpu]`` extra (torch and torchcodec, a CUDA build of torchcodec for 
 from __future__ import annotations
 
 import json
-import operator
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 
 from egoexo_kit.errors import EgoExoKitError, FormatError, FrameIndexError
 from egoexo_kit.extras import require
-from egoexo_kit.video._frame import normalize_indices
+from egoexo_kit.video._frame import key_indices, normalize_indices
 from egoexo_kit.video._meta import VideoMeta
 from egoexo_kit.video._open import AV_ERRORS, open_video
 from egoexo_kit.video._reader import VideoReader
@@ -236,15 +235,9 @@ class CudaVideoReader:
     # -------------------------------------------------------------------------------------- access
     def __getitem__(self, key: int | slice) -> torch.Tensor:
         """``reader[i]`` is one ``(3, H, W)`` frame; ``reader[a:b:s]`` is ``(T, 3, H, W)``."""
-        if isinstance(key, slice):
-            return self.get_frames_at(list(range(*key.indices(len(self)))))
-        if isinstance(key, bool):
-            raise TypeError("frame index must be an int or a slice, got bool")
-        try:
-            i = operator.index(key)
-        except TypeError:
-            raise TypeError(f"frame index must be an int or a slice, got {type(key).__name__}") from None
-        return self.get_frames_at([i])[0]
+        indices, single = key_indices(key, len(self))
+        frames = self.get_frames_at(indices)
+        return frames[0] if single else frames
 
     def get_frames_at(self, indices: Sequence[int]) -> torch.Tensor:
         """Frames at ``indices`` (any order, duplicates and negative indices allowed), in the caller's order.

@@ -6,6 +6,7 @@ pixels.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 
 from egoexo_kit.errors import FrameIndexError
 
-__all__ = ["Frame", "FrameBatch", "normalize_indices"]
+__all__ = ["Frame", "FrameBatch", "key_indices", "normalize_indices"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -114,3 +115,19 @@ def normalize_indices(indices: Sequence[int], n: int, *, path: Path) -> np.ndarr
             frame=i,
         )
     return np.where(arr < 0, arr + n, arr)
+
+
+def key_indices(key: int | slice, n: int) -> tuple[list[int], bool]:
+    """The frame indices ``reader[key]`` asks for, and whether ``key`` names one frame (not a slice).
+
+    Raises:
+        TypeError: the key is neither an integer nor a slice (a bool counts as neither).
+    """
+    if isinstance(key, slice):
+        return list(range(*key.indices(n))), False
+    if isinstance(key, bool):
+        raise TypeError("frame index must be an int or a slice, got bool")
+    try:
+        return [operator.index(key)], True
+    except TypeError:
+        raise TypeError(f"frame index must be an int or a slice, got {type(key).__name__}") from None

@@ -10,7 +10,6 @@ instead of seeking.
 
 from __future__ import annotations
 
-import operator
 import os
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -22,7 +21,7 @@ import av
 import numpy as np
 
 from egoexo_kit.errors import FormatError, FrameIndexError
-from egoexo_kit.video._frame import Frame, FrameBatch, normalize_indices
+from egoexo_kit.video._frame import Frame, FrameBatch, key_indices, normalize_indices
 from egoexo_kit.video._meta import VideoMeta, load_pts_table, make_meta
 from egoexo_kit.video._open import AV_ERRORS, Opener, open_video
 from egoexo_kit.video._pixels import Converter, iter_arrays
@@ -167,15 +166,9 @@ class VideoReader:
             FrameIndexError: ``i`` is outside ``[-len, len)``.
             TypeError: the key is neither an integer nor a slice.
         """
-        if isinstance(key, slice):
-            return self._get(range(*key.indices(len(self))))
-        if isinstance(key, bool):
-            raise TypeError("frame index must be an int or a slice, got bool")
-        try:
-            i = operator.index(key)
-        except TypeError:
-            raise TypeError(f"frame index must be an int or a slice, got {type(key).__name__}") from None
-        return self._get([i])[0]
+        indices, single = key_indices(key, len(self))
+        frames = self._get(indices)
+        return frames[0] if single else frames
 
     def _get(self, indices: Sequence[int], *, format: PixelFormat = "rgb24") -> np.ndarray:
         """The pixels of :meth:`get_frames_at` only (``(T, ...)`` uint8)."""
