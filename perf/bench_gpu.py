@@ -4,8 +4,9 @@ Run on any CUDA machine with the ``[gpu]`` extra (torchcodec's CUDA build and a 
 
     python perf/bench_gpu.py [--frames 150] [--sizes 448,1080,2160] [--random 40]
 
-For each size (448×448, 1920×1080, 3840×2160; ``testsrc2`` plus noise made with the ``ffmpeg`` command
-when it is installed, else moving gradients plus noise made with PyAV; x264 default GOP as the release)
+For each size (448×448, 1920×1080, 3840×2160; made by ``_bench_media``: ``testsrc2`` plus noise with the
+``ffmpeg`` command when it is installed, else moving gradients plus noise with PyAV; x264 default GOP
+as the release)
 it prints, in one run:
 
 - sequential decode frames/s: ``VideoReader`` iteration (PyAV, FFmpeg threads) vs
@@ -27,8 +28,6 @@ a machine without a GPU (its figures say nothing about NVDEC). Absolute numbers 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,36 +37,25 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _bench_media as media
+
 from egoexo_kit.errors import EgoExoKitError
-from egoexo_kit.video import CudaVideoReader, VideoReader, check_cuda_decoding, encode_video
+from egoexo_kit.video import CudaVideoReader, VideoReader, check_cuda_decoding
 
 SIZES = {"448": (448, 448), "1080": (1920, 1080), "2160": (3840, 2160)}
 WINDOW, STRIDE, BATCH = 32, 16, 4
 
 
-def make_video(path: Path, *, width: int, height: int, frames: int) -> str:
-    """A test video at ``width × height``; returns how it was made."""
-    exe = shutil.which("ffmpeg")
-    if exe is not None:
-        src = f"testsrc2=size={width}x{height}:rate=30,noise=alls=12:allf=t+u"
-        cmd = [exe, "-v", "error", "-y", "-f", "lavfi", "-i", src, "-frames:v", str(frames)]
-        cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", str(path)]
-        subprocess.run(cmd, check=True)
-        return "ffmpeg testsrc2+noise"
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    noise = rng.integers(0, 12, size=(4, height, width, 3), dtype=np.uint8)
+def make_video(folder: Path, *, width: int, height: int, frames: int) -> Path:
+    """A test video at ``width × height`` made by the random-access benchmark's media maker.
 
-    def pictures():
-        for i in range(frames):
-            img = np.empty((height, width, 3), np.uint8)
-            img[..., 0] = (xx + 3 * i) % 256
-            img[..., 1] = (yy + 2 * i) % 256
-            img[..., 2] = ((xx + yy) / 2 + i) % 256
-            yield img + noise[i % 4]
-
-    encode_video(path, pictures(), preset="veryfast", crf=23)
-    return "PyAV gradients+noise (no ffmpeg command)"
+    ``testsrc2`` plus noise with the ``ffmpeg`` command, else moving gradients plus noise with PyAV;
+    x264 veryfast, CRF 24, default GOP.
+    """
+    size = media.Size(f"gpu-{width}x{height}", width, height, frames, "veryfast")
+    return media.make_media(folder, size, "default", seed=0)
 
 
 def timed(fn: Callable[[], Any], *, sync: Callable[[], None]) -> tuple[float, Any]:
@@ -169,9 +157,11 @@ def main() -> int:
         model = small_cnn(Path(tmp) / "cnn.pt")
         for size in args.sizes.split(","):
             width, height = SIZES[size]
-            path = Path(tmp) / f"v{size}.mp4"
-            made = make_video(path, width=width, height=height, frames=args.frames)
-            print(f"{width}x{height}, {args.frames} frames, H.264 x264 veryfast CRF 23 default GOP ({made}):")
+            path = make_video(Path(tmp), width=width, height=height, frames=args.frames)
+            how = (
+                "ffmpeg testsrc2+noise" if media.has_ffmpeg() else "PyAV gradients+noise (no ffmpeg command)"
+            )
+            print(f"{width}x{height}, {args.frames} frames, H.264 x264 veryfast CRF 24 default GOP ({how}):")
             decode_rows(path, device=device, random=args.random, sync=sync)
             feature_rows(path, device=device, model=model, sync=sync)
     return 0
