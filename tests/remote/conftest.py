@@ -12,10 +12,20 @@ import numpy as np
 import pytest
 from tests.download.conftest import Faults, _no_real_aws, mirror, s3, serve_dir
 
-__all__ = ["Faults", "_no_real_aws", "long_video", "mirror", "s3", "serve_dir"]
+from egoexo_kit.download import publish
+
+__all__ = ["Faults", "_no_real_aws", "long_video", "mirror", "s3", "s3_release", "serve_dir"]
 
 VIDEO_FRAMES = 300
 """Frames of :func:`long_video`: ten one-second groups of pictures."""
+
+
+@pytest.fixture
+def s3_release(s3, moto_endpoint, tiny_release_ro):
+    """The tiny release published to moto: ``(release URL, endpoint)``."""
+    _, bucket = s3
+    publish(tiny_release_ro, f"s3://{bucket}/mirror", endpoint_url=moto_endpoint, workers=4)
+    return f"s3://{bucket}/mirror/v2", moto_endpoint
 
 
 @pytest.fixture(autouse=True)

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from tests.download.conftest import http_mirror
 from typer.testing import CliRunner
 
 import egoexo_kit
 from egoexo_kit.cli import app
-from egoexo_kit.download import publish
 
 __all__ = ["http_mirror"]
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def s3_release(s3, moto_endpoint, tiny_release_ro):
-    """The tiny release published to moto: ``(release URL, endpoint)``."""
-    _, bucket = s3
-    publish(tiny_release_ro, f"s3://{bucket}/mirror", endpoint_url=moto_endpoint, workers=4)
-    return f"s3://{bucket}/mirror/v2", moto_endpoint
 
 
 def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):

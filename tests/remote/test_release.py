@@ -23,14 +23,6 @@ __all__ = ["http_mirror"]
 runner = CliRunner()
 
 
-@pytest.fixture
-def s3_release(s3, moto_endpoint, tiny_release_ro):
-    """The tiny release published to moto: ``(release URL, endpoint)``."""
-    _, bucket = s3
-    publish(tiny_release_ro, f"s3://{bucket}/mirror", endpoint_url=moto_endpoint, workers=4)
-    return f"s3://{bucket}/mirror/v2", moto_endpoint
-
-
 def _files(root):
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
