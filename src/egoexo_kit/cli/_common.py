@@ -194,6 +194,15 @@ TAKE_OPTION = typer.Option(None, "--take", hidden=True, help="Old spelling of th
 """The hidden ``--take`` option of commands whose take became positional (old scripts keep running)."""
 
 
+def human_bytes(n: float, *, digits: int = 2) -> str:
+    """Bytes in binary units, as the official CLI prints them (GiB = 1024³), ``digits`` after the point."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.{digits}f} {unit}"
+        n /= 1024
+    return f"{n:.{digits}f} TiB"
+
+
 RELEASE_ARG_HELP = "Release folder, or a mirror URL (s3://bucket/prefix/v2, https://host/path/v2)."
 """Help of the release argument of commands that read a remote release too (issue 21)."""
 

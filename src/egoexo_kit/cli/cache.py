@@ -14,19 +14,11 @@ from pathlib import Path
 import typer
 
 from egoexo_kit._io import cache_dir
-from egoexo_kit.cli._common import console, handle_errors, print_json
+from egoexo_kit.cli._common import console, handle_errors, human_bytes, print_json
 from egoexo_kit.errors import ArgumentError
 from egoexo_kit.remote import BlockCache, parse_size
 
 __all__ = ["cache"]
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 def _folder_bytes(root: Path) -> int:
@@ -83,10 +75,10 @@ def cache(
         print_json(summary)
         return
     if freed is not None:
-        console.print(f"trimmed {_size(freed)}")
+        console.print(f"trimmed {human_bytes(freed, digits=1)}")
     console.print(
-        f"video blocks: {_size(usage.bytes)} of {_size(usage.max_bytes)} "
+        f"video blocks: {human_bytes(usage.bytes, digits=1)} of {human_bytes(usage.max_bytes, digits=1)} "
         f"({usage.blocks} blocks of {usage.objects} files) in {blocks.root}"
     )
     for r in summary["releases"]:
-        console.print(f"release shadow: {_size(r['bytes'])} in {r['folder']}")
+        console.print(f"release shadow: {human_bytes(r['bytes'], digits=1)} in {r['folder']}")

@@ -38,7 +38,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from egoexo_kit.cli._common import console, err_console, handle_errors, print_json, split_list, wait_option
+from egoexo_kit.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    human_bytes,
+    print_json,
+    split_list,
+    wait_option,
+)
 from egoexo_kit.download import (
     OFFICIAL_SOURCE,
     DownloadReport,
@@ -67,15 +75,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _set(values: list[str]) -> frozenset[str] | None:
     return frozenset(split_list(values)) or None
-
-
-def human_bytes(n: float) -> str:
-    """Bytes in binary units, as the official CLI prints them (GiB = 1024³)."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
-        n /= 1024
-    return f"{n:.2f} TiB"
 
 
 def render_plan(plan: Plan) -> None:
