@@ -185,3 +185,16 @@ def test_two_processes_opening_one_mirror_at_once_share_the_cache_safely(http_mi
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
         assert out.split() == [want]
+
+
+def test_gopro_audio_and_aria_wav_read_from_the_mirror_equal_the_local_release(synth_release, tmp_path):
+    publish(synth_release, tmp_path / "mirror", release="v2", workers=2)
+    remote = egoexo_kit.open_release((tmp_path / "mirror" / "v2").as_uri())
+    take = remote.takes[0]
+    here = egoexo_kit.open_release(synth_release).take(take.name)
+    exo = next(v.key for v in take.select_views() if not v.is_ego)
+    got, want = take.audio(view=exo, t0=0.5, t1=1.5), here.audio(view=exo, t0=0.5, t1=1.5)
+    assert got.samples.shape[0] > 0 and got.start_s == want.start_s
+    np.testing.assert_array_equal(got.samples, want.samples)
+    np.testing.assert_array_equal(take.audio(t0=0.25, t1=0.75).samples, here.audio(t0=0.25, t1=0.75).samples)
+    assert not any(f.endswith(".mp4") for f in _files(remote.root))  # the GoPro track came by range

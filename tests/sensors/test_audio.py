@@ -49,3 +49,77 @@ def test_audio_errors(tmp_path):
     with pytest.raises(ValueError, match="before start_s"):
         write_pcm_wav(tmp_path / "x.wav", np.zeros((100, 1)))
         read_audio(tmp_path / "x.wav", start_s=0.002, end_s=0.001)
+
+
+def _aac_video(path, seconds: int, *, pns: bool) -> np.ndarray:
+    """An MP4 with one black picture per 1/30 s and a stereo AAC track (tone + noise); the signal."""
+    import av
+
+    rng = np.random.default_rng(3)
+    t = np.arange(48000 * seconds) / 48000
+    signal = np.stack(
+        [0.2 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(t.size), 0.3 * np.sin(t)], 1
+    )
+    with av.open(str(path), "w") as c:
+        video = c.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        audio = c.add_stream("aac", rate=48000, options={"aac_pns": "1" if pns else "0"})
+        audio.layout = "stereo"
+        black = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+        for i in range(0, t.size, 1600):  # one picture and 1/30 s of sound at a time: interleaved
+            black.pts = i // 1600
+            c.mux(video.encode(black))
+            chunk = np.ascontiguousarray(signal[i : i + 1600].T.astype(np.float32))
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.rate, frame.pts = 48000, i
+            c.mux(audio.encode(frame))
+        c.mux(video.encode(None))
+        c.mux(audio.encode(None))
+    return signal
+
+
+class _Counting:
+    """A file opener that counts the bytes read through it."""
+
+    def __init__(self, path) -> None:
+        self.path, self.bytes = path, 0
+
+    def __call__(self):
+        import io
+
+        outer = self
+
+        class File(io.FileIO):
+            def readinto(self, b):
+                n = super().readinto(b)
+                outer.bytes += n or 0
+                return n
+
+        return File(self.path, "rb")
+
+
+def test_a_time_span_of_an_mp4_track_is_read_alone_and_equals_the_whole_decode(tmp_path):
+    path = tmp_path / "cam01.mp4"
+    _aac_video(path, 20, pns=False)
+    whole = read_audio(path)
+    assert whole.samples.shape[0] == 20 * 48000
+    for s0, s1 in [(0.0, 1.0), (3.3, 4.1), (17.77, None), (0.3, 0.5), (19.99, 25.0), (30.0, 31.0)]:
+        counting = _Counting(path)
+        part = read_audio(path, start_s=s0, end_s=s1, opener=counting)
+        lo = round(s0 * 48000)
+        want = whole.samples[lo : None if s1 is None else round(s1 * 48000)]
+        assert part.start_s == min(lo, whole.samples.shape[0]) / 48000
+        np.testing.assert_array_equal(part.samples, want)  # bit for bit: the pre-roll primes the decoder
+        np.testing.assert_array_equal(read_audio(path, start_s=s0, end_s=s1).samples, want)
+        if s0 == 3.3:  # 0.8 s of a 20 s file: the demuxer reads around the span, not the file
+            assert counting.bytes < path.stat().st_size / 4, counting.bytes
+
+
+def test_noise_coded_aac_bands_differ_only_by_their_random_fill(tmp_path):
+    """AAC noise substitution: the decoder fills those bands with noise that depends on where it started."""
+    path = tmp_path / "cam01.mp4"
+    _aac_video(path, 6, pns=True)
+    whole = read_audio(path).samples[3 * 48000 : 4 * 48000]
+    part = read_audio(path, start_s=3.0, end_s=4.0).samples
+    assert part.shape == whole.shape
+    assert np.sqrt(np.mean((part - whole) ** 2)) < 0.1  # the tone stays; only noise bands differ

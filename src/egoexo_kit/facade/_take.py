@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from egoexo_kit.facade._release import Release
     from egoexo_kit.release import ParticipantRecord, PhysicalSettingRecord
     from egoexo_kit.timeline import RowOffsetCheck
-    from egoexo_kit.video import VideoReader
+    from egoexo_kit.video import Opener, VideoReader
 
 __all__ = ["Orientation", "Resolution", "Take", "clip_times"]
 
@@ -349,14 +349,22 @@ class Take:
         """The shared open decoder of ``view``'s video and the lock to hold while using it."""
         path = view.path_448 if resolution == "448" else view.path
         remote = self.release.remote
-        if remote is not None and path is not None and remote.exists(path):
-            return READERS.get(path, index_dir=None, opener=functools.partial(remote.open_file, path))
+        opener = self._remote_opener(path)
+        if opener is not None:
+            return READERS.get(path, index_dir=None, opener=opener)
         if path is None or not path.is_file():
             part = "downscaled_takes/448" if resolution == "448" else "takes"
             where = f"on the mirror {remote.url}" if remote is not None else "downloaded"
             raise NotFoundError(f"video of view {view.key} is not {where} (part {part!r})", path=path)
         index_dir = cache_dir("frames")  # only the scan fallback writes there, never into the release
         return READERS.get(path, index_dir=index_dir)
+
+    def _remote_opener(self, path: Path | None) -> Opener | None:
+        """How to read a remote release's media file by range (``None``: a local release, or no such file)."""
+        remote = self.release.remote
+        if remote is None or path is None or not remote.exists(path):
+            return None
+        return functools.partial(remote.open_file, path)
 
     def _read(
         self, view: View, frames: np.ndarray, *, resolution: Resolution, orientation: Orientation
@@ -551,9 +559,11 @@ class Take:
                 raise NotFoundError(f"take {self.name} has no audio/*.wav (part 'take_audio')")
             return read_audio(paths[0], start_s=t0, end_s=t1)
         v = self.view(view)
-        if v.path is None or not v.path.is_file():
-            raise NotFoundError(f"video of view {v.key} is not downloaded (part 'takes')", path=v.path)
-        return read_audio(v.path, start_s=t0, end_s=t1)
+        opener = self._remote_opener(v.path)
+        if opener is None and (v.path is None or not v.path.is_file()):
+            where = "on the mirror" if self.release.remote is not None else "downloaded"
+            raise NotFoundError(f"video of view {v.key} is not {where} (part 'takes')", path=v.path)
+        return read_audio(v.path, start_s=t0, end_s=t1, opener=opener)
 
     @cached_property
     def sensors(self) -> _sensors.TakeSensors:
