@@ -120,7 +120,7 @@ def make_release(media: Path, size: Size, gop: str, takes: int = 1) -> tuple[Pat
             shutil.copytree(template, root, copy_function=os.link)
             (root / done).unlink()
         else:
-            _synthesize(root, size, takes)
+            synthesize_release(root, size.frames, takes)
         for take in ek.open_release(root).takes:
             if take.n_frames != size.frames:
                 raise RuntimeError(f"synthetic take has {take.n_frames} frames, wanted {size.frames}")
@@ -135,12 +135,12 @@ def make_release(media: Path, size: Size, gop: str, takes: int = 1) -> tuple[Pat
     return root, files
 
 
-def _synthesize(root: Path, size: Size, takes: int) -> None:
-    """One capture of ``takes`` synthetic takes as long as ``size``'s media (tiny videos: replaced after)."""
+def synthesize_release(root: Path, frames: int, takes: int = 1) -> None:
+    """One capture of ``takes`` synthetic takes of ``frames`` frames each (tiny videos, to be replaced)."""
     config = SynthConfig(
         captures=1,
         takes_per_capture=takes,
-        seconds=size.frames / 30,
+        seconds=frames / 30,
         scenarios=("bike repair",),
         exo_size=(64, 36),
         ego_size=64,

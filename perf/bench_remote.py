@@ -9,16 +9,24 @@ link: ``--mbps`` of bandwidth shared by all responses (default 100 Mbit/s, a goo
    to nothing) is read through :class:`egoexo_kit.remote.RemoteFile` with a cold block cache (default
    256 KiB blocks): bytes to open it (its ``moov``), then for one random frame and one random 8-frame clip, as
    a fraction of the file (median of ``--trials``); the same frames again: block-cache hit rate.
-2. **First frame of a take**: the tiny synthetic release with that long MP4 as every video of its
-   first take, published with ``egoexo-kit publish``: ``open_release(url).take(...).frames(t=0.5)``
+2. **First frame of a take**: a synthetic release of one take as long as that MP4 (generated here
+   with tiny videos: about 3 minutes for 120 s on 2 cores) with the long MP4 as every video of the
+   take, published with ``egoexo-kit publish``: ``open_release(url).take(...).frames(t=0.5)``
    (Aria RGB + 4 exo views) from a cold cache vs ``download`` of the take's ``metadata``,
    ``captures`` and ``takes`` files and the same call on the local copy.
+3. **Clips/s, one reader**: random 8-frame clips of the long MP4 read one after another by one reader
+   (what one DataLoader worker does), from the mirror with a cold cache, the same clips again (warm
+   cache), and from local disk.
+4. **Clips/s, DataLoader** (needs the ``[torch]`` extra): ``EgoExoClips`` over the long take (8-frame
+   clips at 30 fps of its 5 default views, ``with_annotations=False``) in
+   ``DataLoader(num_workers=2, batch_size=4, multiprocessing_context="spawn")`` drawing ``--loader-clips``
+   random windows, from ``open_release(url)`` with a cold block cache at 0 and 20 ms added round trip,
+   the same windows again (warm cache), and from the local copy of the release. Steady state: clips
+   after the first batch over the time after it; the first batch's latency (worker start-up included)
+   is shown beside it.
 
-3. **Clips/s**: random 8-frame clips of the long MP4 read one after another by one reader (what one
-   DataLoader worker does), from the mirror with a cold cache, the same clips again (warm cache),
-   and from local disk.
-
-Run: ``python perf/bench_remote.py [--seconds 120] [--trials 3] [--mbps 100]`` (core install only).
+Run: ``python perf/bench_remote.py [--seconds 120] [--trials 3] [--mbps 100] [--loader-clips 48]``
+(core install; part 4 is skipped with a message without torch).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -34,6 +43,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SERVER_LATENCY = {"s": 0.0}
 
@@ -232,19 +243,75 @@ def first_frame_download(url: str, uids: set[str], take: str, out: Path) -> floa
     return time.perf_counter() - t0
 
 
+def loader_rate(release: str | Path, take: str, clips: int, cache: Path) -> tuple[float, float]:
+    """``(steady clips/s, first batch s)`` of EgoExoClips, 2 spawned workers (block cache: ``cache``)."""
+    import torch
+    from egoexo_kit.torch import EgoExoClips
+
+    os.environ["EGOEXO_KIT_CACHE_DIR"] = str(cache)  # the workers inherit it: a cold block cache
+    ds = EgoExoClips(release, takes=[take], clip_seconds=7.5 / 30, fps=30, with_annotations=False)
+    order = random.Random(5).sample(range(len(ds)), min(clips, len(ds)))
+    loader = torch.utils.data.DataLoader(
+        ds, batch_size=4, sampler=order, num_workers=2, multiprocessing_context="spawn", collate_fn=list
+    )
+    t0 = time.perf_counter()
+    it = iter(loader)
+    first = len(next(it))
+    t1 = time.perf_counter()
+    rest = sum(len(batch) for batch in it)
+    t2 = time.perf_counter()
+    assert first + rest == len(order)
+    return rest / (t2 - t1), t1 - t0
+
+
+def loader_rows(base: str, local: Path, take: str, clips: int, tmp: Path) -> None:
+    """Print part 4: DataLoader clips/s from the mirror (cold, 0 and 20 ms RTT; warm) vs local disk."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("\nDataLoader clips/s: skipped (needs the [torch] extra)")
+        return
+    rows = []
+    for rtt in (0.0, 0.020):
+        SERVER_LATENCY["s"] = rtt
+        cache = tmp / f"loader-cache-{rtt}"
+        rows.append(
+            (f"mirror, {rtt * 1000:.0f} ms RTT, cold cache", *loader_rate(f"{base}/v2", take, clips, cache))
+        )
+        if rtt:
+            rows.append(
+                (
+                    f"mirror, {rtt * 1000:.0f} ms RTT, same clips again",
+                    *loader_rate(f"{base}/v2", take, clips, cache),
+                )
+            )
+    local_rate, local_first = loader_rate(local, take, clips, tmp / "loader-cache-local")
+    print(
+        f"\nDataLoader(num_workers=2, batch_size=4, spawn), EgoExoClips 8 frames x 5 views, "
+        f"{clips} random windows"
+    )
+    print("| from | clips/s | vs local disk | first batch |")
+    print("|---|---|---|---|")
+    for name, rate, first in rows:
+        print(f"| {name} | {rate:.2f} | {rate / local_rate:.2f}x | {first:.1f} s |")
+    print(f"| local disk | {local_rate:.2f} | 1.00x | {local_first:.1f} s |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--seconds", type=float, default=120.0, help="length of the long MP4")
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--mbps", type=float, default=100.0, help="simulated link bandwidth (Mbit/s)")
     ap.add_argument("--clips", type=int, default=20, help="random 8-frame clips per clips/s measure")
+    ap.add_argument("--loader-clips", type=int, default=48, help="random windows per DataLoader measure")
     args = ap.parse_args()
 
     import shutil
 
+    from _bench_media import synthesize_release
+
     import egoexo_kit
     from egoexo_kit.download import publish
-    from egoexo_kit.synth import write_tiny_release
 
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
@@ -255,11 +322,12 @@ def main() -> None:
         size = (www / "long.mp4").stat().st_size
         LONG["path"] = tmp / "long-local.mp4"
         shutil.copyfile(www / "long.mp4", LONG["path"])
-        release = write_tiny_release(tmp / "tiny")
+        release = tmp / "synthetic"
+        synthesize_release(release, int(args.seconds * 30))  # a take as long as the MP4
         take = egoexo_kit.open_release(release).takes[0]
         views = take.select_views()
         replaced = 0
-        for v in take.views:  # the first take's videos become long ones
+        for v in take.views:  # the take's videos become long ones
             if v.path is not None and v.path.is_file():
                 shutil.copyfile(www / "long.mp4", v.path)
                 replaced += 1
@@ -304,6 +372,7 @@ def main() -> None:
         print("|---|---|---|---|")
         for rtt, (cold, warm) in clip_rows:
             print(f"| {rtt * 1000:.0f} ms | {cold:.1f} | {warm:.1f} | {cold / local_cold:.2f}x |")
+        loader_rows(base, release, take.name, args.loader_clips, tmp)
         server.shutdown()
 
 
