@@ -67,3 +67,10 @@ def test_cli_takes_annotations_and_query_on_a_mirror_match_the_folder(http_mirro
         local = runner.invoke(app, [a.format(tiny_release_ro) for a in args])
         assert remote.exit_code == local.exit_code == 0, remote.output
         assert json.loads(remote.stdout) == json.loads(local.stdout), args[0]
+
+
+def test_validate_of_a_mirror_url_says_what_to_do_instead():
+    res = runner.invoke(app, ["validate", "s3://bucket/egoexo/v2"])
+    assert res.exit_code == 2
+    assert "validate checks a local release folder" in res.output and "egoexo-kit download" in res.output
+    assert "s3://bucket/egoexo/v2" in res.output  # the URL as given, not a path with one slash

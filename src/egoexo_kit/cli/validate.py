@@ -16,7 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from egoexo_kit.cli._common import console, err_console, handle_errors, print_json
-from egoexo_kit.errors import NotFoundError
+from egoexo_kit.download import redact_url
+from egoexo_kit.errors import ArgumentError, NotFoundError
+from egoexo_kit.remote import is_remote
 from egoexo_kit.validate import Report, validate_release
 
 __all__ = ["validate"]
@@ -24,7 +26,7 @@ __all__ = ["validate"]
 
 @handle_errors
 def validate(
-    path: Path = typer.Argument(..., help="Release folder (the downloader's -o folder)."),
+    path: str = typer.Argument(..., help="Release folder (the downloader's -o folder)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"ok", "errors", "warnings"} as JSON.'),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     videos: bool = typer.Option(
@@ -49,6 +51,13 @@ def validate(
 
     Exit status 0 when there are no errors, 1 otherwise. Example: egoexo-kit validate ./egoexo --json
     """
+    if is_remote(path):
+        raise ArgumentError(
+            f"validate checks a local release folder, not a mirror URL ({redact_url(path)}): files read "
+            "from a mirror are checked against its manifests (size, sha256) as they are fetched; to "
+            "validate, download the parts you need (egoexo-kit download URL -o DIR) and validate DIR"
+        )
+    path = Path(path)
     if not path.is_dir():  # not a release at all: an error (2), not a release with errors (1)
         raise NotFoundError(
             f"{path}: release folder does not exist" if not path.exists() else f"{path}: not a folder"
