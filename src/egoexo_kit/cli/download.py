@@ -49,6 +49,7 @@ from egoexo_kit.cli._common import (
 )
 from egoexo_kit.download import (
     OFFICIAL_SOURCE,
+    BlockReuse,
     DownloadReport,
     DownloadStopped,
     Plan,
@@ -332,7 +333,7 @@ def download(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _block_reuse() -> Any:
+def _block_reuse() -> BlockReuse | None:
     """The remote block cache as a download's source of held blocks (``None`` if it is unusable)."""
     from egoexo_kit.remote import CacheReuse
 
