@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,12 @@ def test_cli_download_after_reading_frames_over_http_fetches_only_missing_bytes(
     assert report["reused_bytes"] == sum(_cached_bytes(cached, f"{url}/takes/{take}/{rel}") for rel in videos)
     assert report["reused_bytes"] <= reading
     assert report["counts"] == {"sha256": len(videos)}
+    # the human report says it too
+    shutil.rmtree(tmp_path / "out")
+    base, _ = url.rsplit("/", 1)
+    args = ["download", tmp_path / "out", "--source", base, "--parts", "takes", "--uids", uid, "-y"]
+    human = runner.invoke(app, [str(a) for a in args])
+    assert human.exit_code == 0 and "block cache)" in " ".join(human.stdout.split()), human.output
     # --force fetches everything from the source again
     forced = _download_cli(url, tmp_path / "out", uid, "--force")
     assert forced["reused_bytes"] == 0 and forced["fetched_bytes"] == sum(len(v) for v in videos.values())
