@@ -49,6 +49,7 @@ from egoexo_kit.cli._common import (
 )
 from egoexo_kit.download import (
     OFFICIAL_SOURCE,
+    BlockReuse,
     DownloadReport,
     DownloadStopped,
     Plan,
@@ -120,6 +121,7 @@ def render_report(report: DownloadReport) -> None:
     console.print(
         f"[bold {colour}]{'all verified' if report.ok else 'INCOMPLETE'}[/]: {len(report.results)} file(s): "
         f"{counts}; fetched {human_bytes(report.fetched_bytes)} in {report.seconds:.1f} s"
+        + (f" (+{human_bytes(report.reused_bytes)} from the block cache)" if report.reused_bytes else "")
     )
     for w in report.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(redact_url(w))}", highlight=False)
@@ -238,7 +240,9 @@ def download(
     num_workers: int = typer.Option(15, "--num-workers", "--num_workers", min=1, help="Files in flight."),
     yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask before downloading or deleting."),
     delete: bool = typer.Option(False, "-d", "--delete", help="Remove files under OUT not in the selection."),
-    force: bool = typer.Option(False, "--force", help="Fetch everything again."),
+    force: bool = typer.Option(
+        False, "--force", help="Fetch everything again (from the source: no cached blocks reused)."
+    ),
     release: str = typer.Option("v2", "--release", help="Release folder under the source."),
     source: str = typer.Option(
         OFFICIAL_SOURCE, "--source", "--base-dir", "--base_dir", help="s3://…, https://… or a folder."
@@ -262,7 +266,9 @@ def download(
     Exit code 0 only if every selected file is present and verified on disk at the end (1: some are
     not, the report lists each and why; 2: the run could not start or stopped, one error line).
     One download writes into OUT at a time: a second is refused naming the first, or waits (--wait).
-    Credentials in --source / --endpoint-url URLs are never printed (shown as ***).
+    Credentials in --source / --endpoint-url URLs are never printed (shown as ***). Blocks that reading
+    the same mirror in place cached (open_release of its URL) are copied, not fetched again, into files
+    a hash verifies.
 
     Example:
       egoexo-kit download ./egoexo --parts metadata takes --cams ego,best_exo --s3-profile egoexo --dry-run
@@ -312,13 +318,29 @@ def download(
             )
         try:
             report = fetch_with_progress(
-                plan, workers=num_workers, force=force, policy=policy, lock=False, verify=verify
+                plan,
+                workers=num_workers,
+                force=force,
+                policy=policy,
+                lock=False,
+                verify=verify,
+                reuse=_block_reuse(),
             )
         except DownloadStopped as e:
             _print_report(e.report, as_json=as_json)
             raise
     _print_report(report, as_json=as_json)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _block_reuse() -> BlockReuse | None:
+    """The remote block cache as a download's source of held blocks (``None`` if it is unusable)."""
+    from egoexo_kit.remote import CacheReuse
+
+    try:
+        return CacheReuse()
+    except EgoExoKitError:  # e.g. $EGOEXO_KIT_CACHE_MAX is not a size: download without it
+        return None
 
 
 def _print_report(report: DownloadReport, *, as_json: bool) -> None:

@@ -30,6 +30,8 @@ from egoexo_kit.download._publish import PublishReport as PublishReport
 from egoexo_kit.download._publish import build_manifests as build_manifests
 from egoexo_kit.download._publish import publish as publish
 from egoexo_kit.download._redact import redact_url as redact_url
+from egoexo_kit.download._reuse import BlockReuse as BlockReuse
+from egoexo_kit.download._reuse import CachedObject as CachedObject
 from egoexo_kit.download._select import Selection as Selection
 from egoexo_kit.download._sources import OFFICIAL_SOURCE as OFFICIAL_SOURCE
 from egoexo_kit.download._sources import MissingObject as MissingObject
@@ -49,6 +51,8 @@ __all__ = [
     "DEFAULT_PARTS",
     "OFFICIAL_SOURCE",
     "STATE_FILE",
+    "BlockReuse",
+    "CachedObject",
     "Checksum",
     "DownloadReport",
     "DownloadStopped",

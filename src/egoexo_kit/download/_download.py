@@ -23,6 +23,7 @@ from egoexo_kit._lock import LOCK_NAME, folder_lock
 from egoexo_kit.download._manifest import parse_checksum
 from egoexo_kit.download._plan import Plan, PlannedFile
 from egoexo_kit.download._redact import redact_url
+from egoexo_kit.download._reuse import BlockReuse
 from egoexo_kit.download._sources import Source
 from egoexo_kit.download._state import STATE_FILE, DiskStamp, VerifyState
 from egoexo_kit.download._transfer import (
@@ -83,6 +84,11 @@ class DownloadReport:
         """Bytes transferred in this run."""
         return sum(r.fetched for r in self.results)
 
+    @property
+    def reused_bytes(self) -> int:
+        """Bytes of verified files taken from blocks held on this machine (the remote block cache)."""
+        return sum(r.reused for r in self.results)
+
     def counts(self) -> dict[str, int]:
         """How many files were verified by each method, were already there, or failed."""
         out: dict[str, int] = {}
@@ -97,6 +103,7 @@ class DownloadReport:
             "ok": self.ok,
             "files": len(self.results),
             "fetched_bytes": self.fetched_bytes,
+            "reused_bytes": self.reused_bytes,
             "counts": self.counts(),
             "reverified": [r.relative_path for r in self.reverified],
             "repaired": [r.relative_path for r in self.repaired],
@@ -260,6 +267,7 @@ def download(
     on_bytes: Callable[[int], None] = lambda n: None,
     on_file: Callable[[FileResult], None] = lambda r: None,
     on_verify: Callable[[int], None] = lambda n: None,
+    reuse: BlockReuse | None = None,
 ) -> DownloadReport:
     """Fetch every file of ``plan`` that is not already present and verified, then check them all on disk.
 
@@ -275,6 +283,9 @@ def download(
         on_bytes: called with each chunk's byte count (for a progress bar), from worker threads.
         on_file: called with each file's result as it finishes, from worker threads.
         on_verify: called with the byte count of each chunk hashed to re-check a file already there.
+        reuse: finds blocks of a file's object already held on this machine, copied instead of
+            fetched (``egoexo_kit.remote.CacheReuse()``: the blocks that reading the mirror in place
+            cached); the file is verified as any other. Not used with ``force``.
 
     Returns:
         The integrity report; ``report.ok`` only if every selected file is present and verified on
@@ -296,6 +307,7 @@ def download(
             on_bytes=on_bytes,
             on_file=on_file,
             on_verify=on_verify,
+            reuse=None if force else reuse,
         )
 
 
@@ -309,6 +321,7 @@ def _run(
     on_bytes: Callable[[int], None],
     on_file: Callable[[FileResult], None],
     on_verify: Callable[[int], None],
+    reuse: BlockReuse | None,
 ) -> DownloadReport:
     start = time.monotonic()
     state = VerifyState(plan.out)
@@ -334,7 +347,7 @@ def _run(
                     on_file(done)
                     return done
             job = FileJob(f.url, f.dest, f.size, parse_checksum(f.checksum))
-            r = fetch_file(plan.source, job, policy=policy, on_bytes=counted)
+            r = fetch_file(plan.source, job, policy=policy, on_bytes=counted, reuse=reuse)
             r.relative_path, r.part, r.repaired = f.relative_path, f.part, wrong and r.ok
             _record(state, r)
         except LocalWriteError:

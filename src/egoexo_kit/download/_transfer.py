@@ -2,7 +2,9 @@
 
 A file is only renamed from ``<name>.part`` to ``<name>`` once its size and hash are checked, so a
 final name on disk always means "verified when written". A ``.part`` left by a crash or a kill is
-resumed from its size on the next run.
+resumed from its size on the next run. Blocks of the object held on this machine (a
+:class:`~egoexo_kit.download._reuse.BlockReuse` hook: the remote block cache) are copied into the
+``.part`` instead of fetched, under the same checks (see ``_reuse``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from egoexo_kit.download._manifest import Checksum
+from egoexo_kit.download._reuse import BlockReuse, CachedObject, pieces
 from egoexo_kit.download._sources import CHUNK, PermanentError, Source, TransientError
 from egoexo_kit.download._state import DiskStamp
 from egoexo_kit.errors import DownloadError
@@ -88,6 +91,8 @@ class FileResult:
     """Why it failed (``None`` when ok)."""
     fetched: int = 0
     """Bytes transferred for it in this run."""
+    reused: int = 0
+    """Bytes copied from blocks already held on this machine (the remote block cache) instead."""
     attempts: int = 0
     cached: bool = False
     """Already present (this run fetched nothing for it)."""
@@ -186,15 +191,20 @@ class _NoRanges(TransientError):
 
 
 class _Counter:
-    """Bytes received for one file, from any number of streams."""
+    """Bytes received (and bytes reused from held blocks) for one file, from any number of streams."""
 
     def __init__(self) -> None:
         self.fetched = 0
+        self.reused = 0
         self._lock = threading.Lock()
 
     def add(self, n: int) -> None:
         with self._lock:
             self.fetched += n
+
+    def add_reused(self, n: int) -> None:
+        with self._lock:
+            self.reused += n
 
 
 def _fill(
@@ -240,6 +250,63 @@ def _fill(
     return have, resp
 
 
+def _fill_reusing(
+    source: Source,
+    url: str,
+    path: Path,
+    *,
+    start: int,
+    stop: int,
+    cached: CachedObject,
+    feed: Callable[[bytes], None],
+    reused: Callable[[bytes], None],
+) -> tuple[int, Checksum | None]:
+    """:func:`_fill` of ``[start + len(path), stop)``, copying held blocks and requesting only the gaps.
+
+    Every byte goes through ``feed`` (held ones through ``reused``) in file order, so the running
+    hash and the resumable prefix work as for a plain fill. Each gap is one bounded ranged GET, whose
+    answer must be of the object the blocks belong to (its size and, when both are known, its hash).
+    Returns ``(bytes now in path, a hash the server gave)``.
+
+    Raises:
+        _NoRanges: the server ignored a range.
+        _Mismatch: the object on the server is not the one the blocks came from (changed since).
+    """
+    have = path.stat().st_size if path.exists() else 0
+    checksum = cached.checksum
+    with open(path, "r+b" if have else "wb") as f:
+        if have:
+            f.seek(have)
+            f.truncate()
+        for piece in pieces(cached, start + have, stop):
+            if isinstance(piece, bytes):
+                f.write(piece)
+                have += len(piece)
+                reused(piece)
+                continue
+            a, b = piece
+            resp = source.open(url, start=a, stop=b)
+            try:
+                if resp.start != a:
+                    raise _NoRanges("the server ignores byte ranges", path=url)
+                if (resp.total is not None and resp.total != cached.size) or (
+                    None not in (resp.checksum, cached.checksum) and resp.checksum != cached.checksum
+                ):
+                    raise _Mismatch("changed on the server since its cached blocks were checked", path=url)
+                checksum = resp.checksum or checksum
+                for data in resp.chunks:
+                    if start + have + len(data) > b:
+                        raise _NoRanges("the server sends more than the asked byte range", path=url)
+                    f.write(data)
+                    have += len(data)
+                    feed(data)
+            finally:
+                resp.close()
+            if start + have != b:
+                raise TransientError(f"connection closed after {start + have} of {stop} bytes", path=url)
+    return have, checksum
+
+
 def _attempt(
     source: Source,
     job: FileJob,
@@ -247,10 +314,12 @@ def _attempt(
     policy: TransferPolicy,
     counter: _Counter,
     on_bytes: Callable[[int], None],
+    cached: CachedObject | None = None,
 ) -> tuple[str, str, DiskStamp, Checksum | None]:
     """One try; returns ``(method, sha256, stamp on disk, hash checked)`` or raises.
 
-    Bytes received go into ``counter``.
+    Bytes received go into ``counter``; ``cached`` (when given, ``job.size`` is known) supplies the
+    blocks it holds.
     """
     part = part_path(job.dest)
     part.parent.mkdir(parents=True, exist_ok=True)
@@ -258,7 +327,7 @@ def _attempt(
         part.unlink()
     if _ranged(job, policy):
         sha, size, source_checksum = _segmented(
-            source, job, policy=policy, counter=counter, on_bytes=on_bytes
+            source, job, policy=policy, counter=counter, on_bytes=on_bytes, cached=cached
         )
         expected = job.size
     else:
@@ -273,24 +342,34 @@ def _attempt(
                 counter.add(len(data))
                 on_bytes(len(data))
 
-            size, resp = _fill(
-                source,
-                job.url,
-                part,
-                start=0,
-                stop=None,
-                feed=feed,
-                restart=lambda: hashes.append(hashlib.sha256()),
-            )
+            def reused(data: bytes) -> None:
+                hashes[-1].update(data)
+                counter.add_reused(len(data))
+                on_bytes(len(data))
+
+            if cached is not None and job.size is not None:
+                size, source_checksum = _fill_reusing(
+                    source, job.url, part, start=0, stop=job.size, cached=cached, feed=feed, reused=reused
+                )
+            else:
+                size, resp = _fill(
+                    source,
+                    job.url,
+                    part,
+                    start=0,
+                    stop=None,
+                    feed=feed,
+                    restart=lambda: hashes.append(hashlib.sha256()),
+                )
+                source_checksum = resp.checksum
+                expected = job.size if job.size is not None else resp.total
             sha = hashes[-1]
-            source_checksum = resp.checksum
-            expected = job.size if job.size is not None else resp.total
     if expected is not None and size != expected:
         if size > expected:
             part.unlink(missing_ok=True)
             raise _Mismatch(f"got {size} bytes, expected {expected}; discarded", path=job.url)
         raise TransientError(f"connection closed after {size} of {expected} bytes", path=job.url)
-    want = job.checksum or source_checksum
+    want = job.checksum or source_checksum or (cached.checksum if cached is not None else None)
     method, digest = _verify(part, want, sha.hexdigest(), url=job.url)
     os.replace(part, job.dest)
     return method, digest, _check_written(job.dest, size=size, sha256=digest), want
@@ -377,8 +456,11 @@ def _segmented(
     policy: TransferPolicy,
     counter: _Counter,
     on_bytes: Callable[[int], None],
+    cached: CachedObject | None = None,
 ) -> tuple[Any, int, Checksum | None]:
     """Fetch a large file as ranges in parallel, each into its own resumable ``.part.<start>``.
+
+    With ``cached``, each range copies the held blocks it covers and requests only the gaps.
 
     Finished ranges are appended to ``.part`` in order (hashing as they go), so ``.part`` is always a
     verified-so-far prefix and a kill loses at most the bytes not yet flushed in each stream.
@@ -393,6 +475,10 @@ def _segmented(
         counter.add(len(data))
         on_bytes(len(data))
 
+    def reused(data: bytes) -> None:
+        counter.add_reused(len(data))
+        on_bytes(len(data))
+
     def fetch(rng: tuple[int, int]) -> tuple[int, Checksum | None]:
         start, stop = rng
         piece = _segment_path(part, start)
@@ -401,6 +487,10 @@ def _segmented(
             return stop - start, None  # finished in an earlier attempt, waiting for its turn to append
         if have > stop - start:
             piece.unlink()  # not this range's bytes
+        if cached is not None:
+            return _fill_reusing(
+                source, job.url, piece, start=start, stop=stop, cached=cached, feed=feed, reused=reused
+            )
         got, resp = _fill(source, job.url, piece, start=start, stop=stop, feed=feed)
         if got != stop - start:
             raise TransientError(f"connection closed after {start + got} of {size} bytes", path=job.url)
@@ -445,11 +535,17 @@ def fetch_file(
     policy: TransferPolicy,
     on_bytes: Callable[[int], None] = lambda n: None,
     sleep: Callable[[float], None] = time.sleep,
+    reuse: BlockReuse | None = None,
 ) -> FileResult:
     """Fetch ``job`` with resume and retries; never raises for a transfer problem.
 
     An attempt that advanced the ``.part`` does not use up a retry (a flaky link that keeps making
     progress finishes), but a hash mismatch always does; a permanent error stops at once.
+
+    ``reuse`` may supply blocks of the object held on this machine; they are used only for a file
+    of known size that a hash will verify (the manifest's, else the server's). If the file then fails
+    its hash, those blocks are discarded (from the hook's store too) and the file is fetched again
+    from the network alone, so held bytes never end up in a file that is not verified.
 
     Returns:
         A :class:`FileResult` with ``relative_path``/``part`` left empty for the caller to fill.
@@ -459,12 +555,13 @@ def fetch_file(
     """
     failures = attempts = 0
     counter = _Counter()
+    cached = _held(reuse, source, job)
     while True:
         attempts += 1
-        before = counter.fetched
+        before = counter.fetched + counter.reused
         try:
             method, digest, stamp, want = _attempt(
-                source, job, policy=policy, counter=counter, on_bytes=on_bytes
+                source, job, policy=policy, counter=counter, on_bytes=on_bytes, cached=cached
             )
             return FileResult(
                 "",
@@ -472,6 +569,7 @@ def fetch_file(
                 ok=True,
                 method=method,
                 fetched=counter.fetched,
+                reused=counter.reused,
                 attempts=attempts,
                 sha256=digest,
                 size=stamp.size,
@@ -479,7 +577,7 @@ def fetch_file(
                 checksum=want,
             )
         except _NoRanges:  # fall back to one stream; its .part prefix stays valid
-            policy = replace(policy, streams=1)
+            policy, cached = replace(policy, streams=1), None  # held blocks need ranges for the gaps
             for piece in _segment_files(part_path(job.dest)):
                 piece.unlink()
             continue
@@ -495,8 +593,11 @@ def fetch_file(
             err = PermanentError(f"cannot write {job.dest}: {e.strerror or e}")
         if isinstance(err, _Mismatch):  # start the file over: no piece of it can be trusted
             discard_partial(job.dest, ranged=_ranged(job, policy))
+            if cached is not None:  # its held blocks may be what was wrong: never use them again
+                cached.discard()
+                cached, counter.reused = None, 0
         wrong = isinstance(err, _Mismatch | ChangedOnDisk)  # bytes arrived but are wrong: a real failure
-        if not isinstance(err, PermanentError) and (counter.fetched == before or wrong):
+        if not isinstance(err, PermanentError) and (counter.fetched + counter.reused == before or wrong):
             failures += 1
         if isinstance(err, PermanentError) or failures > policy.retries or attempts > 20 + policy.retries:
             reason = err.message if isinstance(err, DownloadError) else str(err)
@@ -505,6 +606,19 @@ def fetch_file(
                 "", "", ok=False, reason=reason + tries, fetched=counter.fetched, attempts=attempts
             )
         sleep(backoff(policy, failures))
+
+
+def _held(reuse: BlockReuse | None, source: Source, job: FileJob) -> CachedObject | None:
+    """The blocks ``reuse`` holds of ``job``'s object, when a hash will verify the file; else ``None``."""
+    if reuse is None or job.size is None:
+        return None
+    try:
+        cached = reuse(source, job.url, job.size)
+    except DownloadError:  # the hook could not check the object (its HEAD failed): fetch as usual
+        return None
+    if cached is None or cached.size != job.size or (job.checksum is None and cached.checksum is None):
+        return None  # held bytes only go into a file that a hash checks
+    return cached
 
 
 def backoff(policy: TransferPolicy, failures: int) -> float:

@@ -5,7 +5,8 @@ URL and version, size-capped LRU, safe across processes), :class:`RemoteFile` (a
 over one object, read by ranged GETs through that cache, so ``av.open(RemoteFile(...))`` decodes a
 remote MP4 fetching only the ``moov`` box and the groups of pictures it needs) and
 :class:`RemoteRelease` (the mirror's small files in a local shadow folder laid out like a release, its
-media by range). ``egoexo_kit.open_release("s3://…/v2")`` builds on them.
+media by range). ``egoexo_kit.open_release("s3://…/v2")`` builds on them, and ``egoexo-kit download``
+reuses the cached blocks of the files it fetches (:class:`CacheReuse`).
 
 Sits beside ``video`` (layer 4): imports ``download`` (sources, retries, manifests), ``release``,
 ``_io``, ``_lock`` and ``errors``.
@@ -29,6 +30,8 @@ from egoexo_kit.remote._release import RemoteRelease as RemoteRelease
 from egoexo_kit.remote._release import is_remote as is_remote
 from egoexo_kit.remote._release import open_remote as open_remote
 from egoexo_kit.remote._release import reopen as reopen
+from egoexo_kit.remote._reuse import CachedBlocks as CachedBlocks
+from egoexo_kit.remote._reuse import CacheReuse as CacheReuse
 
 __all__ = [
     "DEFAULT_BLOCK",
@@ -36,7 +39,9 @@ __all__ = [
     "MAX_REQUEST",
     "MEDIA_SUFFIXES",
     "BlockCache",
+    "CacheReuse",
     "CacheUsage",
+    "CachedBlocks",
     "Opening",
     "RemoteFile",
     "RemoteRelease",

@@ -134,6 +134,31 @@ class BlockCache:
                     gone += _remove_folder(Path(entry.path))
         return gone
 
+    def addresses(self) -> frozenset[str]:
+        """The address keys (:meth:`address`) of every object with a folder in the cache: one listing.
+
+        What a caller checks many URLs against (``download`` asks about every file it fetches) without
+        listing the cache, or sending a ``HEAD``, once per URL.
+        """
+        with contextlib.suppress(FileNotFoundError):
+            return frozenset(
+                e.name.partition("-")[0] for e in os.scandir(self.root) if "-" in e.name and e.is_dir()
+            )
+        return frozenset()
+
+    @staticmethod
+    def address(url: str) -> str:
+        """The key of ``url`` in the folder names (:meth:`folder` is ``<address>-<version key>``)."""
+        return _digest(url)
+
+    def drop(self, url: str, version: str) -> int:
+        """Delete every cached block of one object version (found wrong: never serve it again).
+
+        Returns:
+            How many block files were deleted.
+        """
+        return _remove_folder(self.folder(url, version))
+
     # -- blocks --------------------------------------------------------------------------------------
     def get(self, folder: Path, index: int, length: int) -> bytes | None:
         """Block ``index`` if cached with exactly ``length`` bytes, else ``None`` (a wrong one is deleted)."""
