@@ -19,6 +19,8 @@ may build on its own earlier blocks but not on other sections.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import shlex
@@ -299,3 +301,38 @@ def test_section_runs(section: Section, request, tmp_path, monkeypatch):
                 need_release()
             result = runner.invoke(app, argv[1:])
             assert result.exit_code == 0, f"{where}: `{cmd}` exited {result.exit_code}:\n{result.output}"
+
+
+def _tour() -> tuple[str, str]:
+    """The README's Python tour and the remote ``open_release(...)`` call the text after it gives."""
+    section = next(s for s in parse(ROOT / "README.md") if s.title.startswith("A 10-line tour"))
+    code = next(b.text for b in section.blocks if b.lang == "python")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    call = re.search(r'ek\.open_release\(\s*"s3://[^"]+",\s*profile="[^"]+"\)', text)
+    assert call is not None, "the README no longer shows the tour's bucket URL"
+    return code, re.sub(r"\s+", " ", call.group(0)).replace('( "', '("')
+
+
+def _run_printing(code: str, where: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, where, "exec"), {"__name__": "__docs__"})
+    return out.getvalue()
+
+
+def test_the_readme_tour_runs_against_the_bucket_url(official_bucket, docs_release, tmp_path, monkeypatch):
+    """Issue 21's goal: the tour with the README's bucket URL instead of ./egoexo prints the same."""
+    code, call = _tour()
+    remote = code.replace('ek.open_release("./egoexo")', call)
+    assert remote != code
+    _aws_env(monkeypatch, tmp_path, official_bucket)  # the profile "egoexo" of the README, on moto
+    monkeypatch.setenv("EGOEXO_KIT_CACHE_DIR", str(tmp_path / "cache"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    got = _run_printing(remote, "README.md (tour, bucket URL)")
+    assert not (work / "egoexo").exists()  # nothing downloaded into the working folder
+    _materialise(docs_release, work / "egoexo")
+    assert got == _run_printing(code, "README.md (tour)")
+    shadows = list((tmp_path / "cache" / "remote" / "releases").iterdir())
+    assert len(shadows) == 1 and not list(shadows[0].rglob("*.mp4"))  # videos were read by range only
