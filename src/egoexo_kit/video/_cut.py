@@ -160,7 +160,7 @@ def _copy_packets(
         if seek:
             container.seek(first_pts, backward=True, any_frame=False, stream=src)
         for packet in container.demux(src):
-            if packet.dts is None or packet.size == 0:  # the demuxer's end-of-stream marker, an empty one
+            if packet.size == 0:  # the demuxer's end-of-stream marker, or an empty packet (never shown)
                 continue
             if packet.pts is None:
                 raise FormatError("a video packet has no pts: it cannot be placed in an excerpt", path=path)
@@ -197,7 +197,8 @@ def _mux(src: av.VideoStream, packets: list[av.Packet], *, path: Path) -> bytes:
             dst = out.add_stream_from_template(src)
             for packet in packets:
                 packet.pts -= shift
-                packet.dts -= shift
+                if packet.dts is not None:  # Matroska leaves some unset: the muxer derives them
+                    packet.dts -= shift
                 packet.stream = dst
                 out.mux(packet)
     except AV_ERRORS as e:
