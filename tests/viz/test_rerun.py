@@ -1,8 +1,10 @@
-"""``export-rerun``: the .rrd loads back (rerun's own reader) and holds the expected entities and times."""
+"""``export-rerun``: the .rrd loads back (rerun's own reader) and holds the expected entities and times.
+
+Each video is embedded as the groups of pictures covering the range; decoding that excerpt (plain PyAV)
+at the timestamps the recording references gives exactly the take's frames.
+"""
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -10,22 +12,14 @@ from typer.testing import CliRunner
 
 pytest.importorskip("rerun")
 import rerun as rr
-from rerun.chunk import RrdReader
-from tests.viz.conftest import TAKE
+from tests.video.test_reader import read_stamp, write_video
+from tests.viz.conftest import TAKE, decode_at, embedded_video
+from tests.viz.conftest import rrd_contents as _contents
 
 import egoexo_kit
 from egoexo_kit.cli import app
+from egoexo_kit.errors import EgoExoKitWarning
 from egoexo_kit.viz import export_rerun
-
-
-def _contents(path):
-    reader = RrdReader(path)
-    columns, batches = defaultdict(set), defaultdict(list)
-    for chunk in reader.stream():
-        rb = chunk.to_record_batch()
-        columns[chunk.entity_path].update(rb.schema.names)
-        batches[chunk.entity_path].append(rb)
-    return reader, columns, batches
 
 
 @pytest.fixture(scope="module")
@@ -56,22 +50,38 @@ def test_entities(rrd, synth_release):
     assert "Image:buffer" not in {c for cols in columns.values() for c in cols}  # no decoded frames
 
 
-def test_video_is_the_mp4_with_frame_references_on_take_time(rrd, synth_release):
+def test_videos_are_excerpts_whose_referenced_frames_are_the_take_frames(rrd, synth_release):
     take = egoexo_kit.open_release(synth_release).take(TAKE)
     _, _, batches = _contents(rrd)
-    video = take.view("cam01").path
-    blobs = [rb for rb in batches["/world/cams/cam01"] if "AssetVideo:blob" in rb.schema.names]
-    blob = blobs[0].column("AssetVideo:blob").to_pylist()[0][0]
-    assert bytes(blob) == video.read_bytes()  # embedded as is, not re-encoded
-    refs = [rb for rb in batches["/world/cams/cam01"] if "VideoFrameReference:timestamp" in rb.schema.names]
-    t = np.concatenate([rb.column("t").to_numpy().astype("timedelta64[ns]").astype(np.int64) for rb in refs])
-    ts = np.concatenate(
-        [np.asarray(rb.column("VideoFrameReference:timestamp").to_pylist()).ravel() for rb in refs]
-    )
     frames = np.arange(30, 60)  # [1, 2) s
-    np.testing.assert_allclose(np.sort(t) / 1e9, take.timeline.to_time(frame=frames), atol=1e-6)
-    pts = np.asarray(rr.AssetVideo(path=video).read_frame_timestamps_nanos())
-    assert np.sort(ts).tolist() == pts[frames].tolist()
+    for view in ("cam01", "aria01_214-1"):
+        mp4, t, ts = embedded_video(batches, f"/world/cams/{view}")
+        np.testing.assert_allclose(t / 1e9, take.timeline.to_time(frame=frames), atol=1e-6)
+        assert set(ts) <= set(rr.AssetVideo(contents=mp4).read_frame_timestamps_nanos())
+        np.testing.assert_array_equal(decode_at(mp4, ts), take.frames_at(frames=frames, views=[view])[view])
+        assert len(mp4) <= take.view(view).path.stat().st_size  # the video stream only, from a keyframe on
+
+
+def test_b_frames_open_gops_and_an_edit_list_are_referenced_exactly(tiny_release, tmp_path):
+    take = egoexo_kit.open_release(tiny_release).takes[0]
+    n = take.timeline.n_frames
+    params = {
+        "cam01": dict(params="bframes=3:b-pyramid=normal:keyint=8:min-keyint=8:open-gop=1:scenecut=0"),
+        "cam02": dict(params="bframes=3:keyint=10", start_pts=1000),  # shown from 33.3 s: an edit list
+    }
+    for view, spec in params.items():
+        write_video(take.view(view).path, n, **spec)  # frame i stamps i into its pixels
+    with pytest.warns(EgoExoKitWarning, match="camera pose"):  # 96x64 stamps, 128x72 calibration
+        out = export_rerun(take, tmp_path / "b.rrd", t0=0.4, t1=0.7, views=list(params))
+    _, _, batches = _contents(out)
+    frames = np.arange(12, 21)
+    for view in params:
+        mp4, _, ts = embedded_video(batches, f"/world/cams/{view}")
+        got = decode_at(mp4, ts)
+        assert [read_stamp(f) for f in got] == frames.tolist(), view
+        np.testing.assert_array_equal(got, take.frames_at(frames=frames, views=[view])[view])
+        shown = rr.AssetVideo(contents=mp4).read_frame_timestamps_nanos()
+        assert 9 <= len(shown) <= 17 < n, view  # the two or three groups that cover frames 12..20 only
 
 
 def test_text_annotations_at_their_times(rrd, synth_release):
@@ -92,8 +102,6 @@ def test_empty_range_is_an_error(synth_release, tmp_path):
 
 
 def test_release_without_calibration_exports_with_warnings(tiny_release_ro, tmp_path):
-    from egoexo_kit.errors import EgoExoKitWarning
-
     take = egoexo_kit.open_release(tiny_release_ro).takes[0]
     with pytest.warns(EgoExoKitWarning, match="skipped"):
         out = export_rerun(take, tmp_path / "tiny.rrd")

@@ -7,6 +7,7 @@ Examples:
     egoexo-kit serve ./egoexo --host 0.0.0.0 --public --allow-host mybox.lan
     egoexo-kit serve s3://my-bucket/egoexo/v2 --s3-profile egoexo
     egoexo-kit export-rerun ./egoexo cmu_bike_01_2 --out take.rrd --t0 1 --t1 3
+    egoexo-kit export-rerun s3://my-bucket/egoexo/v2 cmu_bike_01_2 --out take.rrd --t0 1 --t1 3
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def serve(
 
 @handle_errors
 def export_rerun(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     take: str = typer.Argument(..., help="Take name or uid."),
     out: Path = typer.Option(..., "--out", help="The .rrd file to write."),
     t0: float | None = typer.Option(None, "--t0", help="Start, seconds from take start."),
@@ -101,16 +102,24 @@ def export_rerun(
         None, "--pose-file", help="Predicted keypoints of the take, in the EgoPose annotation format."
     ),
     pose_part: str = typer.Option("body", "--pose-part", help="What --pose-file holds: body or hand."),
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """A rerun recording of a take: cameras, videos, trajectory, gaze, points, skeletons, masks, texts.
 
+    Each video is embedded as the groups of pictures covering --t0..--t1 only (copied, not re-encoded);
+    on a mirror URL only those byte ranges of the videos are fetched.
+
     Example: egoexo-kit export-rerun ./egoexo cmu_bike_01_2 --out take.rrd --t0 1 --t1 3
     """
-    import egoexo_kit
     from egoexo_kit.annotations import read_keypoints
     from egoexo_kit.viz import export_rerun as export
 
-    tk = egoexo_kit.open_release(path).take(take)
+    release = open_any(
+        path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
+    )
+    tk = release.take(take)
     if pose_part not in ("body", "hand"):
         raise typer.BadParameter(f"--pose-part must be body or hand, got {pose_part!r}")
     preds = [] if pose_file is None else [read_keypoints(pose_file, part=pose_part, source="automatic")]  # type: ignore[arg-type]

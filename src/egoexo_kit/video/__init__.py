@@ -12,6 +12,8 @@ from egoexo_kit.video._collage import iter_synced as iter_synced
 from egoexo_kit.video._collage import write_collage as write_collage
 from egoexo_kit.video._cuda import CudaVideoReader as CudaVideoReader
 from egoexo_kit.video._cuda import check_cuda_decoding as check_cuda_decoding
+from egoexo_kit.video._cut import VideoCut as VideoCut
+from egoexo_kit.video._cut import cut_video as cut_video
 from egoexo_kit.video._downscale import downscale_release as downscale_release
 from egoexo_kit.video._downscale import downscale_video as downscale_video
 from egoexo_kit.video._downscale import downscaled_size as downscaled_size
@@ -35,9 +37,11 @@ __all__ = [
     "Opener",
     "OptimizeResult",
     "VideoMeta",
+    "VideoCut",
     "VideoReader",
     "check_cuda_decoding",
     "collage_frame",
+    "cut_video",
     "downscale_release",
     "downscale_video",
     "downscaled_size",

@@ -4,10 +4,15 @@ Everything sits on one timeline ``t`` (seconds from take start). 3D under ``worl
 pinholes carrying their videos, the Aria device path, gaze ray and semidense points, 3D skeletons;
 2D under each camera: its video as an MP4 asset with frame references (never re-encoded frames,
 STYLE §8), projected keypoints and object masks; text under ``annotations/``.
+
+Only the groups of pictures that cover the exported range are embedded (:func:`~egoexo_kit.video.cut_video`,
+a stream copy), so two seconds of a long take weigh two seconds of video. On a remote release those
+groups are read by range from the mirror, the take's small files are fetched into the local shadow.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,9 +22,10 @@ import numpy as np
 
 from egoexo_kit import sensors
 from egoexo_kit._io import atomic_path
-from egoexo_kit.errors import ArgumentError, EgoExoKitError, EgoExoKitWarning, FormatError
+from egoexo_kit.errors import ArgumentError, EgoExoKitError, EgoExoKitWarning, FormatError, FrameIndexError
 from egoexo_kit.extras import require
 from egoexo_kit.release import View, read_closed_loop_trajectory
+from egoexo_kit.video import Opener, cut_video
 from egoexo_kit.viz._overlay import BONES, _gaze, _masks, _skeletons, pose_tracks
 from egoexo_kit.vocab import FPS
 
@@ -61,18 +67,51 @@ def _pinhole_and_poses(
     return K, (cam.height, cam.width), T
 
 
-def _log_video(rr: Any, rec: Any, *, entity: str, path: Path, times: np.ndarray, frames: np.ndarray) -> None:
+def _video_opener(take: Take, v: View) -> tuple[bool, Opener | None]:
+    """``(found, opener)`` of a view's MP4: on a mirror it is read by range, a local one from disk."""
+    remote = take.release.remote
+    if remote is not None and v.path is not None and remote.exists(v.path):
+        return True, functools.partial(remote.open_file, v.path)
+    return v.path is not None and v.path.is_file(), None
+
+
+def _log_video(
+    rr: Any,
+    rec: Any,
+    *,
+    entity: str,
+    path: Path,
+    opener: Opener | None,
+    times: np.ndarray,
+    frames: np.ndarray,
+) -> None:
+    """Embed the groups of pictures that cover ``frames`` (a stream copy) and reference each frame in it.
+
+    The excerpt's frame ``i`` in display order is the ``i``-th timestamp rerun reads from it, so each
+    take frame points at the timestamp of the excerpt's copy of that frame (exact: nothing is re-encoded).
+    """
     try:
-        video = rr.AssetVideo(path=path)
+        cut = cut_video(path, int(frames[0]), int(frames[-1]) + 1, opener=opener)
+    except FrameIndexError as e:  # the video is shorter than the take: nothing of it in the range
+        _skip(f"video of {entity.rsplit('/', 1)[-1]}", e)
+        return
+    try:
+        video = rr.AssetVideo(contents=cut.data, media_type="video/mp4")
         pts = np.asarray(video.read_frame_timestamps_nanos())
-    except (RuntimeError, ValueError) as e:  # rerun's own MP4 parser on a damaged file
+    except (RuntimeError, ValueError) as e:  # rerun's own MP4 parser refusing the excerpt
         raise FormatError(f"rerun cannot read this video: {e}", path=path) from e
+    if len(pts) != len(cut.source_frames):
+        raise FormatError(
+            f"rerun reads {len(pts)} frames in the excerpt of frames [{cut.start}, {cut.stop}), which has "
+            f"{len(cut.source_frames)}",
+            path=path,
+        )
     rec.log(entity, video, static=True)
-    keep = frames < len(pts)
+    keep = frames < cut.stop
     rec.send_columns(
         entity,
         indexes=[rr.TimeColumn("t", duration=times[keep])],
-        columns=rr.VideoFrameReference.columns_nanos(pts[frames[keep]]),
+        columns=rr.VideoFrameReference.columns_nanos(pts[cut.index_of(frames[keep])]),
     )
 
 
@@ -115,7 +154,8 @@ def export_rerun(
     """Write ``take`` between ``t0`` and ``t1`` seconds as a rerun ``.rrd`` recording (atomically).
 
     Args:
-        take: a take from :func:`egoexo_kit.open_release`.
+        take: a take from :func:`egoexo_kit.open_release` (a folder or a mirror URL: on a mirror, only
+            the groups of pictures covering ``[t0, t1)`` are read from each video).
         out: the ``.rrd`` file.
         t0: start, seconds from take start (default 0).
         t1: end, exclusive (default the take end).
@@ -134,6 +174,7 @@ def export_rerun(
     if out_text != out_text.encode("utf-8", "replace").decode("utf-8"):
         raise ArgumentError(f"the recording path must be valid UTF-8 (rerun stores it): {out_text!r}")
     rr = _rr()
+    take.fetch()  # a remote release: calibration, trajectory, points into the shadow (a no-op locally)
     tl = take.timeline
     f0 = 0 if t0 is None else int(tl.to_frame(t=t0))
     t1_in = None if t1 is None else min(max(t1, -1.0), tl.duration_s + 1.0)  # 1e308 * fps overflows
@@ -152,7 +193,8 @@ def export_rerun(
         rec.log("world", rr.ViewCoordinates.RIGHT_HAND_Z_UP, static=True)
         for v in chosen:
             entity = f"world/cams/{v.key}"
-            if v.path is None or not v.path.is_file():
+            found, opener = _video_opener(take, v)
+            if not found or v.path is None:
                 _skip(f"video of {v.key}", EgoExoKitError("not downloaded", path=v.path))
                 continue
             try:
@@ -169,7 +211,7 @@ def export_rerun(
                     )
             except EgoExoKitError as e:
                 _skip(f"camera pose of {v.key}", e)
-            _log_video(rr, rec, entity=entity, path=v.path, times=times, frames=frames)
+            _log_video(rr, rec, entity=entity, path=v.path, opener=opener, times=times, frames=frames)
         _log_aria(rr, rec, take=take, frames=frames, names=names)
         _log_annotations(rr, rec, take=take, frames=frames, names=names, extra=poses)
         rec.flush()
