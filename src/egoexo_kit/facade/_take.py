@@ -349,7 +349,7 @@ class Take:
         """The shared open decoder of ``view``'s video and the lock to hold while using it."""
         path = view.path_448 if resolution == "448" else view.path
         remote = self.release.remote
-        opener = self._remote_opener(path)
+        opener = self.media_opener(path)
         if opener is not None:
             return READERS.get(path, index_dir=None, opener=opener)
         if path is None or not path.is_file():
@@ -359,8 +359,13 @@ class Take:
         index_dir = cache_dir("frames")  # only the scan fallback writes there, never into the release
         return READERS.get(path, index_dir=index_dir)
 
-    def _remote_opener(self, path: Path | None) -> Opener | None:
-        """How to read a remote release's media file by range (``None``: a local release, or no such file)."""
+    def media_opener(self, path: Path | None) -> Opener | None:
+        """How to read a media file of this take from its mirror, by range (``None``: local, or not listed).
+
+        ``path`` is the file's place in the release (``view.path``); pass the opener to
+        :class:`~egoexo_kit.video.VideoReader`, :func:`~egoexo_kit.video.cut_video` or
+        :func:`~egoexo_kit.sensors.read_audio`.
+        """
         remote = self.release.remote
         if remote is None or path is None or not remote.exists(path):
             return None
@@ -559,7 +564,7 @@ class Take:
                 raise NotFoundError(f"take {self.name} has no audio/*.wav (part 'take_audio')")
             return read_audio(paths[0], start_s=t0, end_s=t1)
         v = self.view(view)
-        opener = self._remote_opener(v.path)
+        opener = self.media_opener(v.path)
         if opener is None and (v.path is None or not v.path.is_file()):
             where = "on the mirror" if self.release.remote is not None else "downloaded"
             raise NotFoundError(f"video of view {v.key} is not {where} (part 'takes')", path=v.path)

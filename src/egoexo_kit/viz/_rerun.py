@@ -12,7 +12,6 @@ groups are read by range from the mirror, the take's small files are fetched int
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,14 +64,6 @@ def _pinhole_and_poses(
     T = T.copy()
     T[:, :3, :3] = T[:, :3, :3] @ _R_SENSOR_MP4
     return K, (cam.height, cam.width), T
-
-
-def _video_opener(take: Take, v: View) -> tuple[bool, Opener | None]:
-    """``(found, opener)`` of a view's MP4: on a mirror it is read by range, a local one from disk."""
-    remote = take.release.remote
-    if remote is not None and v.path is not None and remote.exists(v.path):
-        return True, functools.partial(remote.open_file, v.path)
-    return v.path is not None and v.path.is_file(), None
 
 
 def _log_video(
@@ -193,8 +184,8 @@ def export_rerun(
         rec.log("world", rr.ViewCoordinates.RIGHT_HAND_Z_UP, static=True)
         for v in chosen:
             entity = f"world/cams/{v.key}"
-            found, opener = _video_opener(take, v)
-            if not found or v.path is None:
+            opener = take.media_opener(v.path)  # on a mirror: read by range
+            if v.path is None or (opener is None and not v.path.is_file()):
                 _skip(f"video of {v.key}", EgoExoKitError("not downloaded", path=v.path))
                 continue
             try:
