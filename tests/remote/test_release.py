@@ -112,6 +112,9 @@ def test_annotations_take_by_take_then_benchmark_gt_equal_the_local_release(http
             if want is not None:
                 assert sorted(got.frames) == sorted(want.frames)
         assert take.annotations.keysteps == here.keysteps
+        fetched = [f for f in _files(remote.root) if f.startswith(f"takes/{take.name}/")]
+        sensors = ("trajectory/", "eye_gaze/")  # annotations need none of them, nor the WAV (GBs)
+        assert not any(f.split("/", 2)[2].startswith(sensors) or f.endswith(".wav") for f in fetched), fetched
     for task in ("body-pose", "keystep-recognition", "proficiency-demonstrator"):
         assert _same(build_gt(task, remote, split="val"), build_gt(task, local, split="val")), task
 

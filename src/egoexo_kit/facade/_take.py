@@ -557,8 +557,8 @@ class Take:
         self, *, view: ViewName | None = None, t0: float | None = None, t1: float | None = None
     ) -> Audio:
         """Audio between two take times: the Aria WAV (7 microphones) by default, or a GoPro's AAC track."""
-        self.fetch()
         if view is None:
+            self.fetch(parts=("take_audio",))  # a remote release: the WAV (a GoPro's track is read by range)
             paths = self.audio_paths
             if not paths:
                 raise NotFoundError(f"take {self.name} has no audio/*.wav (part 'take_audio')")
@@ -596,7 +596,7 @@ class Take:
         """Every annotation family of this take (``take.annotations.keysteps``, ``.pose("hand")`` …)."""
         from egoexo_kit.annotations import TakeAnnotations, release_annotations  # annotations sit above
 
-        self.fetch()
+        self.fetch(parts=("captures", "take_transcription"))  # timesync, transcriptions; not the sensors
         self.release.fetch_annotations(self)
         return TakeAnnotations(self.entry, release_annotations(self.release.index))
 
