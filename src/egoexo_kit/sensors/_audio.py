@@ -101,7 +101,10 @@ def _read_stream_audio(
 
     Only the packets of that span (plus :data:`PREROLL_S` before it) are demuxed, so a remote MP4 is
     read by the ranges holding them, not whole. Sample positions come from the frames' pts against the
-    first frame's, so the samples equal those of a decode from the start.
+    first frame's, and the pre-roll primes the decoder (an AAC frame overlaps its predecessor), so the
+    samples equal a decode from the start bit for bit, except in bands the encoder coded as noise
+    (AAC perceptual noise substitution): the decoder fills those from a generator whose state depends
+    on where it started, a different draw of the same noise.
     """
     try:
         with av.open(opener() if opener is not None else str(path)) as container:
