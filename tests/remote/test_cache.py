@@ -23,15 +23,15 @@ def _fill(cache: BlockCache, url: str, n: int, size: int) -> Path:
 
 
 def test_trimming_keeps_the_cache_under_its_cap_least_recently_used_first(tmp_path):
-    cache = BlockCache(tmp_path, max_bytes=10_000)
+    cache = BlockCache(tmp_path, max_bytes=10_200)  # blocks of 1000 bytes (+16 of digest): 9 stay
     old = _fill(cache, "http://x/old.mp4", 4, 1000)
     past = time.time() - 100
     for blk in old.iterdir():
         os.utime(blk, (past, past))
     assert cache.get(old, 0, 1000) is not None  # a hit makes block 0 recent again
-    new = _fill(cache, "http://x/new.mp4", 8, 1000)  # 12,000 bytes written: over the cap
+    new = _fill(cache, "http://x/new.mp4", 8, 1000)  # 12 blocks written: over the cap
     usage = cache.usage()
-    assert usage.bytes <= 10_000
+    assert usage.bytes <= 10_200
     assert (old / "0.blk").exists()  # recently used: kept
     assert not (old / "1.blk").exists()  # least recently used: gone first
     assert all((new / f"{i}.blk").exists() for i in range(8))
@@ -44,6 +44,17 @@ def test_a_block_of_the_wrong_length_is_never_served(tmp_path):
     folder = _fill(cache, "http://x/a.mp4", 1, 1000)
     assert cache.get(folder, 0, 999) is None  # the object says 999 bytes: this block is not its
     assert not (folder / "0.blk").exists()
+
+
+def test_a_damaged_block_is_never_served(tmp_path):
+    cache = BlockCache(tmp_path, max_bytes=1 << 20)
+    folder = _fill(cache, "http://x/a.mp4", 2, 1000)
+    assert cache.get(folder, 0, 1000) == bytes([0]) * 1000
+    raw = bytearray((folder / "0.blk").read_bytes())
+    raw[500] ^= 0x01  # one flipped bit on disk: same length
+    (folder / "0.blk").write_bytes(bytes(raw))
+    assert cache.get(folder, 0, 1000) is None and not (folder / "0.blk").exists()
+    assert cache.get(folder, 1, 1000) == bytes([1]) * 1000
 
 
 def test_sizes_parse_and_the_cap_comes_from_the_environment(monkeypatch):

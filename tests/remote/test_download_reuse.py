@@ -22,6 +22,7 @@ import egoexo_kit
 from egoexo_kit.cli import app
 from egoexo_kit.download import Selection, TransferPolicy, download, open_source, plan_download
 from egoexo_kit.remote import BlockCache, CacheReuse, RemoteFile
+from egoexo_kit.remote._cache import TRAILER
 from egoexo_kit.video import VideoReader
 
 __all__ = ["http_mirror"]
@@ -39,7 +40,7 @@ def _mp4s(root: Path) -> dict[str, bytes]:
 def _cached_bytes(cache: BlockCache, url: str) -> int:
     """Bytes the cache holds of ``url`` (any version)."""
     prefix = cache.address(url) + "-"
-    return sum(p.stat().st_size for p in cache.root.glob(f"{prefix}*/*.blk"))
+    return sum(p.stat().st_size - TRAILER for p in cache.root.glob(f"{prefix}*/*.blk"))
 
 
 # -- a release read in place, then downloaded with the CLI ---------------------------------------------
@@ -200,7 +201,8 @@ def test_a_corrupted_cached_block_is_caught_by_the_hash_and_the_file_fetched_aga
     cache = BlockCache(tmp_path / "cache")
     _read_frames(file_url, cache, 137)
     block = max(cache.root.rglob("*.blk"), key=lambda p: int(p.stem))
-    block.write_bytes(bytes(b ^ 0xFF for b in block.read_bytes()))  # right length, wrong bytes
+    wrong = bytes(b ^ 0xFF for b in block.read_bytes()[:-TRAILER])
+    cache.put(block.parent, int(block.stem), wrong)  # right length, wrong bytes, yet sealed as intact
     served = faults.served
     report, files = _download(url, tmp_path / "out", CacheReuse(cache, block=BLOCK))
     assert report.ok, report.to_json()

@@ -8,10 +8,12 @@ The folder name holds a hash of the object's address and a hash of its version t
 hash, else size and ``Last-Modified``: :class:`~egoexo_kit.download.ObjectInfo`), so a block is only
 ever looked up for the very version it was fetched from; opening a newer version deletes the older
 version's folder. Each block file is written atomically (temporary name, then rename), so a reader
-never sees a half-written block, and a block whose length is not exactly what the object size says
-is discarded instead of served. Recency is the file's ``mtime`` (touched on every hit); trimming
-deletes the least recently used blocks until the cache is under its cap, holding the cache's
-``flock`` so that two processes do not trim at once (reads and writes need no lock).
+never sees a half-written block, and ends with a 16-byte BLAKE2b digest of its bytes: a block whose
+length is not exactly what the object size says, or whose bytes no longer match their digest (a
+damaged disk, a hand edit), is discarded and fetched again instead of served. Recency is the
+file's ``mtime`` (touched on every hit); trimming deletes the least recently used blocks until the
+cache is under its cap, holding the cache's ``flock`` so that two processes do not trim at once
+(reads and writes need no lock).
 """
 
 from __future__ import annotations
@@ -79,6 +81,14 @@ class CacheUsage:
     blocks: int
     bytes: int
     max_bytes: int
+
+
+TRAILER = 16
+"""Bytes after each block's data in its file: the BLAKE2b digest :meth:`BlockCache.get` checks."""
+
+
+def _seal(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=TRAILER).digest()
 
 
 def _digest(text: str) -> str:
@@ -161,15 +171,16 @@ class BlockCache:
 
     # -- blocks --------------------------------------------------------------------------------------
     def get(self, folder: Path, index: int, length: int) -> bytes | None:
-        """Block ``index`` if cached with exactly ``length`` bytes, else ``None`` (a wrong one is deleted)."""
+        """Block ``index`` if cached with ``length`` intact bytes, else ``None`` (a wrong one is deleted)."""
         path = folder / f"{index}.blk"
         try:
             with open(path, "rb") as f:
-                data = f.read(length + 1)
+                sealed = f.read(length + TRAILER + 1)
         except OSError:
             return None
-        if len(data) != length:  # never serve a block that is not the object's: drop it, fetch again
-            path.unlink(missing_ok=True)
+        data, digest = sealed[:-TRAILER], sealed[-TRAILER:]
+        if len(sealed) != length + TRAILER or _seal(data) != digest:
+            path.unlink(missing_ok=True)  # never serve a block that is not the object's: fetch it again
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # recency for the LRU
@@ -184,7 +195,7 @@ class BlockCache:
         """
         try:
             with atomic_path(folder / f"{index}.blk") as tmp:
-                tmp.write_bytes(data)
+                tmp.write_bytes(data + _seal(data))
         except Exception:
             return
         with self._lock:
