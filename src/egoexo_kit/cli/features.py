@@ -99,7 +99,7 @@ def features(
 
     Examples:
       egoexo-kit features ./egoexo --backbone stats --views cam01 --window-s 1.0667 --stride-s 0.5333
-      egoexo-kit features s3://bucket/egoexo/v2 --views cam01 --takes cmu_bike01_2 --out ./feats
+      egoexo-kit features s3://ego4d-consortium-sharing/egoexo-public/v2 --s3-profile egoexo --out ./feats
     """
     from egoexo_kit.features import extract_features  # MissingExtraError without torch
 

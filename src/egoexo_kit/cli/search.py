@@ -57,7 +57,9 @@ def search(
 ) -> None:
     """Find annotation texts matching words (BM25) or meaning (--semantic), with take and time.
 
-    Example: egoexo-kit search ./egoexo "elbow" --family expert_commentary --limit 5
+    Examples:
+      egoexo-kit search ./egoexo "elbow" --family expert_commentary --limit 5
+      egoexo-kit search s3://ego4d-consortium-sharing/egoexo-public/v2 "wheel" --s3-profile egoexo
     """
     remote = {"endpoint_url": endpoint_url, "s3_profile": s3_profile, "no_sign_request": no_sign_request}
     try:
