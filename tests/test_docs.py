@@ -256,6 +256,9 @@ def _aws_env(monkeypatch, tmp: Path, endpoint: str) -> None:
 
 
 def _official_download(argv: list[str]) -> bool:
+    """A command reading the official bucket: ``download`` without a source, or one given its URL."""
+    if any(a.startswith(f"s3://{OFFICIAL[0]}/{OFFICIAL[1]}/") for a in argv):
+        return True
     return argv[1:2] == ["download"] and not any(a.startswith(("--source", "--base")) for a in argv)
 
 
@@ -271,6 +274,7 @@ def test_section_runs(section: Section, request, tmp_path, monkeypatch):
     if any(_official_download(argv) for argv in commands):
         endpoint = request.getfixturevalue("official_bucket")
     _aws_env(monkeypatch, tmp_path, endpoint)
+    monkeypatch.setenv("EGOEXO_KIT_CACHE_DIR", str(tmp_path / "user-cache"))  # a mirror's shadow, blocks
     release = work / "egoexo"
 
     def need_release() -> None:

@@ -18,6 +18,7 @@ from egoexo_kit.features import (
     embed_video,
     extract_features,
     load_backbone,
+    load_tensor,
     read_config,
     resolve_device,
 )
@@ -116,6 +117,16 @@ def test_resume_skips_finished_files_and_redoes_broken_ones(extracted, tmp_path)
     with pytest.raises(FormatError, match="window 8 and stride 4") as e:
         extract_features(root, window=32, stride=16, device="cpu")
     assert e.value.path.endswith("config.yaml")
+
+
+def test_forked_workers_after_an_extraction_in_this_process(extracted, tmp_path):
+    """A fork after a parallel torch op in the parent hung its workers on OpenMP (one thread each now)."""
+    torch.ones(1 << 20).float().sum()  # a parallel op here, whatever ran before this test
+    root, results = extracted
+    again = extract_features(root, window=8, stride=4, device="cpu", workers=2, out=tmp_path)
+    assert [r.key for r in again] == [r.key for r in results]
+    for old, new in zip(results, again, strict=True):
+        np.testing.assert_array_equal(load_tensor(new.path), load_tensor(old.path))
 
 
 class MeanColour(torch.nn.Module):

@@ -2,12 +2,14 @@
 
 Needs the ``[torch]`` extra (``.pt`` files); ONNX backbones need ``[onnx]``,
 ``--runner ray`` needs ``[dist]``, decoding on the GPU (``--decode-device cuda``) needs ``[gpu]``.
+A mirror URL is read in place (only the chosen videos, by range) and needs ``--out``.
 
 Examples:
     egoexo-kit features ./egoexo --backbone stats
     egoexo-kit features ./egoexo --backbone ppocr-det --views cam01,aria01 --window-s 1 --stride-s 0.5
     egoexo-kit features ./egoexo --backbone ./my_model.onnx --name mine --device cuda --runner ray
     egoexo-kit features ./egoexo --backbone ./omnivore.pt:clip --device cuda --decode-device cuda
+    egoexo-kit features s3://my-bucket/egoexo/v2 --views cam01 --takes upenn_0711_Cooking_3_2 --out ./feats
 """
 
 from __future__ import annotations
@@ -19,7 +21,18 @@ from pathlib import Path
 
 import typer
 
-from egoexo_kit.cli._common import console, handle_errors, print_json, progress_bar, split_list, wait_option
+from egoexo_kit.cli._common import (
+    ENDPOINT_OPTION,
+    NO_SIGN_OPTION,
+    PROFILE_OPTION,
+    RELEASE_ARG_HELP,
+    console,
+    handle_errors,
+    print_json,
+    progress_bar,
+    split_list,
+    wait_option,
+)
 from egoexo_kit.errors import EgoExoKitError
 from egoexo_kit.timeline import FPS
 
@@ -49,7 +62,7 @@ def _bad_options() -> Iterator[None]:
 
 @handle_errors
 def features(
-    path: Path = typer.Argument(..., help="Release folder."),
+    path: str = typer.Argument(..., help=RELEASE_ARG_HELP),
     backbone: str = typer.Option(
         "stats", "--backbone", help="stats (no weights), ppocr-det (packaged), or a .onnx/.pt model file."
     ),
@@ -69,16 +82,24 @@ def features(
     workers: int = typer.Option(1, "--workers", min=1, max=1024, help="Processes of the local runner."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="Windows per backbone call."),
     size: int | None = typer.Option(None, "--size", min=1, help="Input side of model backbones (224)."),
-    out: Path | None = typer.Option(None, "--out", help="Root to write features/ under (default: release)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Root to write features/ under (default: the release folder; required for a URL)."
+    ),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster (default: local)."),
     wait: float = wait_option("the same features/NAME/ folder"),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    endpoint_url: str | None = ENDPOINT_OPTION,
+    s3_profile: str | None = PROFILE_OPTION,
+    no_sign_request: bool = NO_SIGN_OPTION,
 ) -> None:
     """Extract features per take and view; resumable (finished files are skipped).
 
     One run at a time writes a features/NAME/ folder (a second is refused, or waits with --wait).
+    A mirror URL is read in place: only the chosen videos are fetched, by range; give --out.
 
-    Example: egoexo-kit features ./egoexo --backbone stats --views cam01 --window-s 1.0667 --stride-s 0.5333
+    Examples:
+      egoexo-kit features ./egoexo --backbone stats --views cam01 --window-s 1.0667 --stride-s 0.5333
+      egoexo-kit features s3://ego4d-consortium-sharing/egoexo-public/v2 --s3-profile egoexo --out ./feats
     """
     from egoexo_kit.features import extract_features  # MissingExtraError without torch
 
@@ -102,6 +123,9 @@ def features(
             out=out,
             ray_address=ray_address,
             wait=wait,
+            endpoint_url=endpoint_url,
+            profile=s3_profile,
+            anonymous=no_sign_request,
             on_done=lambda done, total: update("extracting features", done, total),
         )
     if as_json:

@@ -38,7 +38,7 @@ from egoexo_kit.release import Problem
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["open_catalog", "query", "render_records", "render_rows"]
+__all__ = ["open_catalog", "query", "release_catalog", "render_records", "render_rows"]
 
 
 def open_catalog(path: str | Path, **remote: Any) -> duckdb.DuckDBPyConnection:
@@ -47,6 +47,11 @@ def open_catalog(path: str | Path, **remote: Any) -> duckdb.DuckDBPyConnection:
     The catalog is updated incrementally, with a progress bar on stderr; a remote release fetches
     its annotation files first.
     """
+    return release_catalog(path, **remote)[1]
+
+
+def release_catalog(path: str | Path, **remote: Any) -> tuple[Any, duckdb.DuckDBPyConnection]:
+    """:func:`open_catalog` with the opened release (whose ``root`` holds the catalog folder)."""
     release = open_any(
         str(path),
         endpoint_url=remote.get("endpoint_url"),
@@ -59,7 +64,7 @@ def open_catalog(path: str | Path, **remote: Any) -> duckdb.DuckDBPyConnection:
     print_notes([Problem(*row) for row in errors.fetchall()], what="skipped malformed file")
     warnings = con.execute("SELECT path, pointer, message FROM catalog_warnings ORDER BY path, pointer")
     print_notes([Problem(*row) for row in warnings.fetchall()], what="note")
-    return con
+    return release, con
 
 
 def _cell(value: Any) -> str:

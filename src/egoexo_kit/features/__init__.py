@@ -9,8 +9,8 @@
 - Backbones (frames → vectors): model-free ``stats``, local TorchScript/pickled/ONNX files, and
   ``ppocr-det``, pretrained weights shipped inside a PyPI wheel.
 
-May import: ``release``, ``timeline``, ``video``. Importing the extractor needs torch; the layout
-helpers and :class:`FeatureSet` import without it.
+May import: ``release``, ``timeline``, ``video``, ``remote`` (extraction from a mirror). Importing the
+extractor needs torch; the layout helpers and :class:`FeatureSet` import without it.
 """
 
 from __future__ import annotations

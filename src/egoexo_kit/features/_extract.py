@@ -7,19 +7,25 @@ decoded by NVDEC (:class:`~egoexo_kit.video.CudaVideoReader`, the same frames) a
 so the windows reach the model as device tensors without a copy through host memory. Each ``.pt``
 is written atomically, and a finished file (present, loadable, with the expected row count) is
 skipped on the next run.
+
+A remote release (a mirror URL, or a ``Release`` opened from one) is read in place: each video is
+decoded from a :class:`~egoexo_kit.remote.RemoteFile` (ranged GETs through the block cache), never
+downloaded whole, and each worker process connects to the mirror itself. Its features are written
+under ``out``, which is then required: the release's local shadow folder is a cache.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -27,7 +33,7 @@ import torch
 from egoexo_kit._io import atomic_path, cache_dir, remove_stale_temps
 from egoexo_kit._lock import folder_lock
 from egoexo_kit._parallel import pool_map, ray_map
-from egoexo_kit.errors import EgoExoKitError, FormatError
+from egoexo_kit.errors import ArgumentError, EgoExoKitError, FormatError
 from egoexo_kit.features._backbones import Backbone, load_backbone, resolve_decode_device, resolve_device
 from egoexo_kit.features._layout import (
     FeatureConfig,
@@ -40,7 +46,8 @@ from egoexo_kit.features._layout import (
 )
 from egoexo_kit.features._reader import load_tensor
 from egoexo_kit.release import ReleaseIndex, TakeEntry, View
-from egoexo_kit.video import CudaVideoReader, VideoReader
+from egoexo_kit.remote import Opening, RemoteRelease, is_remote, open_remote, reopen
+from egoexo_kit.video import CudaVideoReader, Opener, VideoReader
 
 __all__ = [
     "ViewJob",
@@ -61,7 +68,7 @@ class ViewJob:
     """Everything one (take, view) extraction needs; plain values, so it pickles to workers and Ray."""
 
     release: Path
-    """Release root (read)."""
+    """Release root (read); of a remote release, the parent's shadow folder (a worker uses its own)."""
     folder: Path
     """Model folder written: ``<out>/features/<name>``."""
     key: FeatureKey
@@ -75,6 +82,9 @@ class ViewJob:
     dtype: str = "float32"
     decode_device: str = "cpu"
     """``cpu`` (PyAV) or ``cuda`` (NVDEC), already resolved (see :func:`resolve_decode_device`)."""
+    remote: Opening | None = None
+    """The mirror of a remote release (how to connect, not a connection: each process opens its own);
+    ``None`` for a release on disk."""
 
 
 @dataclass(frozen=True)
@@ -92,12 +102,14 @@ class ViewResult:
     """Where the video was decoded (``cpu`` or ``cuda``)."""
 
 
-def feature_views(take: TakeEntry, views: Sequence[str] | None = None) -> list[View]:
+def feature_views(
+    take: TakeEntry, views: Sequence[str] | None = None, *, remote: RemoteRelease | None = None
+) -> list[View]:
     """The views features are extracted from (FORMAT §8).
 
     The given ``cam01`` / ``aria01`` / ``aria01/rgb`` specs, or by default every camera whose id
     contains ``cam``, ``aria`` or ``gp`` and its ``rgb`` or ``0`` stream
-    (FORMAT §8), keeping those whose video is on disk.
+    (FORMAT §8), keeping those whose video is on disk (on the mirror, for a ``remote`` release).
     """
     if views:
         return [take.view(spec) for spec in views]
@@ -106,8 +118,15 @@ def feature_views(take: TakeEntry, views: Sequence[str] | None = None) -> list[V
         for v in take.views
         if any(p in v.cam_id for p in ("cam", "aria", "gp"))
         and v.readable_stream_id in ("rgb", "0")
-        and v.exists
+        and _has_video(v, remote)
     ]
+
+
+def _has_video(view: View, remote: RemoteRelease | None) -> bool:
+    """Whether the view's full-resolution video is on disk, or listed by the mirror of ``remote``."""
+    if remote is None:
+        return view.exists
+    return view.path is not None and remote.exists(view.path)
 
 
 def iter_windows(
@@ -242,6 +261,7 @@ def embed_video(
     batch_size: int = 8,
     index_dir: Path | None = None,
     torchcodec_device: str | None = None,
+    opener: Opener | None = None,
 ) -> tuple[np.ndarray, int]:
     """``(rows (N, D) float32, frames)`` of one video: decode in a thread, embed here, windows in order.
 
@@ -255,14 +275,17 @@ def embed_video(
         torchcodec_device: ``None`` decodes with PyAV on the CPU (host arrays); ``"cuda"`` decodes with
             NVDEC and keeps the frames on the GPU (``"cpu"`` runs the same tensor path on torchcodec's
             CPU decoder, for tests and comparisons).
+        opener: read the video from the file objects it returns (a remote MP4 read by range);
+            ``path`` then only names it.
     """
     shape = {"window": window, "stride": stride, "batch_size": batch_size}
     if torchcodec_device is None:
-        with VideoReader(path, index_dir=index_dir) as reader:
+        with VideoReader(path, index_dir=index_dir, opener=opener) as reader:
             batches = iter_windows(reader, prepare=backbone.prepare, **shape)
             rows = [backbone.embed(b) for b in _prefetch(batches)]
             return np.concatenate(rows).astype(np.float32), len(reader)
-    with CudaVideoReader(path, device=torchcodec_device, index_dir=index_dir) as gpu_reader:
+    gpu = CudaVideoReader(path, device=torchcodec_device, index_dir=index_dir, opener=opener)
+    with gpu as gpu_reader:
         tensors = iter_frame_windows(gpu_reader, prepare_frames=backbone.prepare_frames, **shape)
         rows = [backbone.embed(b) for b in _prefetch(tensors)]
         return np.concatenate(rows).astype(np.float32), len(gpu_reader)
@@ -285,6 +308,20 @@ def _release(root: Path) -> ReleaseIndex:
     return ReleaseIndex.open(root)
 
 
+_REMOTES: dict[Opening, RemoteRelease] = {}
+
+
+def _remote(opening: Opening) -> RemoteRelease:
+    """This process's remote release of ``opening``: opened once (its metadata into this machine's shadow).
+
+    The parent seeds it with the release it opened; a forked worker inherits that copy, which connects
+    again on first use (never sharing the parent's connections); a Ray task starts empty and opens its own.
+    """
+    if opening not in _REMOTES:
+        _REMOTES[opening] = opening.open()
+    return _REMOTES[opening]
+
+
 def _complete_rows(path: Path, expected: int) -> bool:
     """A finished file: present, loadable and with the expected row count."""
     if not path.is_file():
@@ -305,13 +342,16 @@ def extract_view(job: ViewJob) -> ViewResult:
         FormatError: its video is missing or cannot be decoded (the error names the file and frame).
     """
     start = time.perf_counter()
-    take = _release(job.release).take(job.key.take_uid)
+    remote = _remote(job.remote) if job.remote is not None else None
+    take = _release(remote.shadow if remote is not None else job.release).take(job.key.take_uid)
     view = take.view(job.key.cam_id, job.key.stream)
-    if not view.exists:
-        raise FormatError(f"video of view {view.key} is not downloaded (part 'takes')", path=view.path)
+    if not _has_video(view, remote):
+        where = f"on the mirror {remote.url}" if remote is not None else "downloaded"
+        raise FormatError(f"video of view {view.key} is not {where} (part 'takes')", path=view.path)
+    opener = functools.partial(remote.open_file, view.path) if remote is not None else None
     out = feature_path(job.folder, job.key)
     index_dir = cache_dir("frames")  # the PTS cache the facade shares (user cache, not the release)
-    with VideoReader(view.path, index_dir=index_dir) as reader:  # type: ignore[arg-type]
+    with VideoReader(view.path, index_dir=index_dir, opener=opener) as reader:  # type: ignore[arg-type]
         n_frames = len(reader)
     expected = num_windows(n_frames, window=job.window, stride=job.stride)
     if _complete_rows(out, expected):
@@ -326,6 +366,7 @@ def extract_view(job: ViewJob) -> ViewResult:
         batch_size=job.batch_size,
         index_dir=index_dir,
         torchcodec_device=None if job.decode_device == "cpu" else job.decode_device,
+        opener=opener,
     )
     if len(rows) != expected:
         raise EgoExoKitError(f"extracted {len(rows)} rows, expected {expected}", path=view.path)
@@ -334,6 +375,21 @@ def extract_view(job: ViewJob) -> ViewResult:
     return ViewResult(
         job.key, out, len(rows), n_frames, False, time.perf_counter() - start, job.decode_device
     )
+
+
+_PARENT = os.getpid()
+
+
+def _extract_in_worker(job: ViewJob) -> ViewResult:
+    """:func:`extract_view` in a forked worker of the local runner, with one intra-op torch thread.
+
+    A fork inherits the parent's OpenMP state but not its threads: once the parent ran a parallel torch
+    op (an earlier extraction in this process), the child's first one waits forever on a thread team
+    that does not exist. One thread per worker avoids that team (the workers are the parallelism).
+    """
+    if os.getpid() != _PARENT and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    return extract_view(job)
 
 
 def _run_ray(
@@ -358,8 +414,42 @@ def _check_folder(folder: Path, config: FeatureConfig) -> None:
         )
 
 
+class OpenedRelease(Protocol):
+    """What :func:`extract_features` needs of an opened release (``open_release``'s ``Release``)."""
+
+    @property
+    def root(self) -> Path:
+        """Its folder (a remote release's local shadow)."""
+        ...
+
+    @property
+    def remote(self) -> RemoteRelease | None:
+        """Its mirror, when it was opened from a URL."""
+        ...
+
+
+def _open_source(
+    release: str | Path | OpenedRelease, *, endpoint_url: str | None, profile: str | None, anonymous: bool
+) -> tuple[Path, RemoteRelease | None]:
+    """``(root to index, remote release or None)`` of a folder, a mirror URL, or an opened release.
+
+    A remote release's shadow folder given as a path reopens its mirror (as ``open_release`` does).
+    """
+    if is_remote(release):
+        remote = open_remote(str(release), endpoint_url=endpoint_url, profile=profile, anonymous=anonymous)
+    elif isinstance(release, (str, Path)):
+        remote = reopen(release)
+        if remote is None:
+            return Path(release), None
+    else:
+        remote = release.remote
+        if remote is None:
+            return Path(release.root), None
+    return remote.shadow, remote
+
+
 def extract_features(
-    release: str | Path,
+    release: str | Path | OpenedRelease,
     *,
     backbone: str = "stats",
     name: str | None = None,
@@ -378,14 +468,21 @@ def extract_features(
     on_done: Callable[[int, int], None] | None = None,
     wait: float = 0.0,
     lock: bool = True,
+    endpoint_url: str | None = None,
+    profile: str | None = None,
+    anonymous: bool = False,
 ) -> list[ViewResult]:
     """Extract features of every (take, view) into ``<out>/features/<name>/`` with its ``config.yaml``.
 
     The run holds that folder's writer lock (:func:`egoexo_kit._lock.folder_lock`), so two extractions
     never write one model folder at once; under it, the temp files a killed earlier run left go first.
 
+    A remote release (a mirror URL, or a ``Release`` opened from one) is read in place: only the
+    bytes of the chosen videos are fetched, by range; ``out`` is then required.
+
     Args:
-        release: release root to read.
+        release: release root to read, a release URL (``s3://…``, ``https://…``, ``file://…``), or
+            a ``Release`` from :func:`egoexo_kit.open_release`.
         backbone: ``stats``, ``ppocr-det`` or a local model file (see :func:`load_backbone`).
         name: model folder name (default: the backbone's name without its suffix).
         views: ``cam01``, ``aria01``, ``aria01/rgb`` …; default every camera's ``rgb``/``0`` stream.
@@ -400,22 +497,33 @@ def extract_features(
         workers: processes for the local runner.
         batch_size: windows per backbone call.
         size: square input side of model backbones (default 224).
-        out: root to write ``features/`` under (default: the release itself).
+        out: root to write ``features/`` under (default: the release itself; required for a remote
+            release, whose local shadow folder is a cache that ``egoexo-kit cache`` may clear).
         ray_address: Ray cluster address (default: the running one, or a new local one).
         on_done: ``on_done(done, total)`` after each (take, view).
         wait: seconds to wait for another run holding the folder's lock; ``0`` refuses at once.
         lock: ``False`` only when the caller already holds the folder's lock (the build's ``features``
             stage, whose per-take units run in parallel under the lock the build took).
+        endpoint_url: a release URL's S3-compatible endpoint (else ``$AWS_ENDPOINT_URL``).
+        profile: a release URL's AWS profile.
+        anonymous: unsigned S3 requests for a public bucket.
 
     Returns:
         One :class:`ViewResult` per (take, view), in take then view order.
 
     Raises:
         BusyError: another run holds the model folder's lock past ``wait``.
+        ArgumentError: a remote release without ``out``.
+        DownloadError: the mirror cannot be read.
     """
     if runner not in ("local", "ray"):
         raise ValueError(f"unknown runner {runner!r}; use local or ray")
-    root = Path(release)
+    root, remote = _open_source(release, endpoint_url=endpoint_url, profile=profile, anonymous=anonymous)
+    if remote is not None and out is None:
+        raise ArgumentError(
+            f"{remote.url} is a remote release: give the folder to write features/ under "
+            "(out, --out); its local shadow folder is a cache"
+        )
     rel = ReleaseIndex.open(root)
     dev = resolve_device(device)
     decode_on = resolve_decode_device(decode_device, model_device=dev)
@@ -447,11 +555,14 @@ def extract_features(
             batch_size=batch_size,
             size=size,
             decode_device=decode_on,
+            remote=remote.opening if remote is not None else None,
         )
         for t in selected
-        for v in feature_views(t, views)
+        for v in feature_views(t, views, remote=remote)
     ]
     _BACKBONES[(backbone, dev, size)] = bb
+    if remote is not None:
+        _REMOTES[remote.opening] = remote  # this process (and forked workers) reuse it
     progress = (lambda n: on_done(n, len(jobs))) if on_done else None
     held = folder_lock(folder, what="egoexo-kit features", wait=wait) if lock else contextlib.nullcontext()
     with held:
@@ -461,4 +572,4 @@ def extract_features(
         write_config(folder, config)
         if runner == "ray":
             return _run_ray(jobs, address=ray_address, on_done=progress)
-        return pool_map(extract_view, jobs, workers=workers, on_done=progress)
+        return pool_map(_extract_in_worker, jobs, workers=workers, on_done=progress)

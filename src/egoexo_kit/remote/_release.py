@@ -26,6 +26,7 @@ once; a shadow file whose manifest has a ``sha256`` is hashed again before it is
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
 import json
@@ -117,6 +118,29 @@ class Opening:
             )
         except ValueError as e:
             raise DownloadError(str(e)) from e
+
+    @property
+    def url(self) -> str:
+        """The release URL (the inverse of the split :func:`open_remote` makes; it may hold a secret)."""
+        parts = urllib.parse.urlsplit(self.base)
+        path = f"{parts.path.rstrip('/')}/{self.release}"
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+    def open(self, *, cache: BlockCache | None = None, policy: TransferPolicy | None = None) -> RemoteRelease:
+        """The release this opening names, in this process's shadow folder, its metadata fetched.
+
+        What :func:`open_remote` does after parsing the URL; a process handed only the opening (a
+        feature worker, a Ray task on another machine) so reads the mirror with its own connections.
+        """
+        policy = policy or TransferPolicy(retries=5, backoff_s=0.2, max_backoff_s=5.0, timeout_s=self.timeout)
+        source = self.connect()
+        endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")
+        ident = json.dumps([source.label, self.release, endpoint])
+        shadow = cache_dir("remote", "releases", hashlib.sha256(ident.encode()).hexdigest()[:20])
+        remote = RemoteRelease(redact_url(self.url), self, shadow, policy, cache or BlockCache())
+        remote._source = (os.getpid(), source)
+        remote.fetch_metadata()
+        return remote
 
 
 @dataclass
@@ -341,7 +365,8 @@ class RemoteRelease:
 
         With a take: the release-wide files directly in ``annotations/`` (keysteps, descriptions,
         splits …) plus the files of that take (its uid or ``/<take name>/`` in the path: EgoPose,
-        expert commentary); without: all of them (the catalog, benchmark ground truth).
+        expert commentary, its audio transcriptions); without: all of them and every take's
+        ``takes/<name>/audio/*_transcriptions.json`` (the catalog's narrations, benchmark ground truth).
 
         Returns:
             How many files were fetched now (0: the shadow already had them).
@@ -352,6 +377,8 @@ class RemoteRelease:
         self.load_all()
 
         def wanted(rel: str) -> bool:
+            if fnmatch.fnmatchcase(rel, "takes/*/audio/*_transcriptions.json"):
+                return take_uid is None or rel.split("/")[1] == take_name
             if not rel.startswith("annotations/") or rel.lower().endswith(MEDIA_SUFFIXES):
                 return False
             if take_uid is None or rel.count("/") == 1:
@@ -436,17 +463,13 @@ def open_remote(
         NotFoundError: the mirror has no ``metadata`` part.
     """
     base, release = _split(url)
-    policy = policy or TransferPolicy(retries=5, backoff_s=0.2, max_backoff_s=5.0, timeout_s=timeout)
-    opening = Opening(base, release, endpoint_url, profile, anonymous, timeout)
-    source = opening.connect()
-    ident = json.dumps([source.label, release, endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")])
-    shadow = cache_dir("remote", "releases", hashlib.sha256(ident.encode()).hexdigest()[:20])
-    remote = RemoteRelease(redact_url(url), opening, shadow, policy, cache or BlockCache())
-    remote._source = (os.getpid(), source)
-    remote.fetch_metadata()
+    remote = Opening(base, release, endpoint_url, profile, anonymous, timeout).open(
+        cache=cache, policy=policy
+    )
+    remote.url = redact_url(url)  # as the caller spelled it (a trailing slash kept)
     if redact_url(url) == url:  # the shadow remembers its mirror, unless the URL holds a secret
         origin = {"url": url, "endpoint_url": endpoint_url, "profile": profile, "anonymous": anonymous}
-        with atomic_path(shadow / _STATE / "origin.json") as tmp:
+        with atomic_path(remote.shadow / _STATE / "origin.json") as tmp:
             tmp.write_text(json.dumps(origin), "utf-8")
     return remote
 

@@ -29,7 +29,7 @@ from egoexo_kit.errors import EgoExoKitError, FormatError, FrameIndexError
 from egoexo_kit.extras import require
 from egoexo_kit.video._frame import key_indices, normalize_indices
 from egoexo_kit.video._meta import VideoMeta
-from egoexo_kit.video._open import AV_ERRORS, open_video
+from egoexo_kit.video._open import AV_ERRORS, Opener, open_video
 from egoexo_kit.video._reader import VideoReader
 
 if TYPE_CHECKING:
@@ -152,6 +152,9 @@ class CudaVideoReader:
         device: ``"cuda"`` / ``"cuda:N"`` (NVDEC), or ``"cpu"`` (torchcodec's FFmpeg decoder).
         index_dir: where the PTS table is cached (as for :class:`VideoReader`).
         num_threads: FFmpeg threads of the CPU decoder (unused by NVDEC).
+        opener: read the video from the file objects it returns instead of ``path`` (a remote MP4,
+            :class:`egoexo_kit.remote.RemoteFile`): torchcodec reads a file object on demand, so the
+            GPU decodes a mirror's video by range too.
 
     Raises:
         MissingExtraError, EgoExoKitError: what decoding on ``device`` needs is missing
@@ -167,24 +170,28 @@ class CudaVideoReader:
         device: str = "cuda",
         index_dir: Path | None = None,
         num_threads: int = 1,
+        opener: Opener | None = None,
     ) -> None:
         decoders = check_cuda_decoding(device)
         self._path = Path(path)
         self._device = device
-        with VideoReader(self._path, stream=stream, cache_frames=0, index_dir=index_dir) as table:
+        with VideoReader(
+            self._path, stream=stream, cache_frames=0, index_dir=index_dir, opener=opener
+        ) as table:
             self._meta = table.metadata
             self._pts = table.pts
             keyframes = table.keyframes
         tb = self._meta.time_base
         end_pts = round(Fraction(self._meta.end_s) / tb)
         try:
-            with open_video(self._path) as container:
+            with open_video(self._path, opener=opener) as container:
                 stream_index = container.streams.video[stream].index  # torchcodec counts all streams
         except AV_ERRORS as e:
             raise FormatError(f"cannot read video: {e}", path=self._path) from e
+        self._file = opener() if opener is not None else None  # closed with the reader
         try:
             self._decoder: Any = decoders.VideoDecoder(
-                str(self._path),
+                self._file if self._file is not None else str(self._path),
                 stream_index=stream_index,
                 device=device,
                 num_ffmpeg_threads=num_threads,
@@ -193,6 +200,7 @@ class CudaVideoReader:
                 ),
             )
         except (RuntimeError, ValueError) as e:
+            self.close()
             raise EgoExoKitError(
                 f"torchcodec cannot open this video on {device}: {e}", path=self._path
             ) from e
@@ -293,8 +301,11 @@ class CudaVideoReader:
 
     # ------------------------------------------------------------------------------------ lifetime
     def close(self) -> None:
-        """Release the decoder (idempotent)."""
+        """Release the decoder and the file object it read (idempotent)."""
         self._decoder = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def __enter__(self) -> CudaVideoReader:
         return self
