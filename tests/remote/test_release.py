@@ -201,3 +201,34 @@ def test_gopro_audio_and_aria_wav_read_from_the_mirror_equal_the_local_release(s
     np.testing.assert_array_equal(got.samples, want.samples)
     np.testing.assert_array_equal(take.audio(t0=0.25, t1=0.75).samples, here.audio(t0=0.25, t1=0.75).samples)
     assert not any(f.endswith(".mp4") for f in _files(remote.root))  # the GoPro track came by range
+
+
+def test_imu_of_a_mirror_take_fetches_its_vrs_whole_once(tiny_release, tmp_path, monkeypatch):
+    """projectaria-tools reads local files only: the take's VRS without images is fetched on first use."""
+    from egoexo_kit.sensors import _imu
+
+    takes = json.loads((tiny_release / "takes.json").read_text("utf-8"))
+    takes[0]["vrs_relative_path"] = "aria01_noimagestreams.vrs"
+    (tiny_release / "takes.json").write_text(json.dumps(takes), "utf-8")
+    stand_in = bytes(range(256)) * 400  # no VRS can be written here (DESIGN §3): bytes stand in for one
+    (tiny_release / "takes" / takes[0]["take_name"] / "aria01_noimagestreams.vrs").write_bytes(stand_in)
+    publish(tiny_release, tmp_path / "mirror", release="v2", workers=2)
+    remote = egoexo_kit.open_release((tmp_path / "mirror" / "v2").as_uri())
+    take = remote.take(takes[0]["take_name"])
+    opened = []
+
+    def fake_open_vrs(path):
+        opened.append(path)
+        raise EgoExoKitError("stand-in VRS", path=path)
+
+    monkeypatch.setattr(_imu, "open_vrs", fake_open_vrs)
+    with pytest.raises(EgoExoKitError, match="stand-in VRS"):
+        take.imu(0.0, 0.5)
+    assert opened == [take.vrs_path] and take.vrs_path.read_bytes() == stand_in  # verified, in the shadow
+    fetched = remote.remote.fetched_files
+    with pytest.raises(EgoExoKitError, match="stand-in VRS"):
+        take.imu(0.0, 0.5)
+    assert remote.remote.fetched_files == fetched  # once
+    other = remote.takes[1]
+    with pytest.raises(EgoExoKitError, match="no VRS file"):  # a take the mirror has no VRS of
+        other.imu(0.0, 0.5)

@@ -587,7 +587,16 @@ class Take:
     def imu(
         self, t0: float | None = None, t1: float | None = None, *, label: str = "imu-right"
     ) -> _sensors.ImuSamples:
-        """IMU samples over ``[t0, t1)`` from the take's VRS (``[aria]``; :func:`egoexo_kit.sensors.imu`)."""
+        """IMU samples over ``[t0, t1)`` from the take's VRS (``[aria]``; :func:`egoexo_kit.sensors.imu`).
+
+        On a remote release the VRS without image streams (else the full one) is fetched whole into
+        the local shadow on first use: projectaria-tools reads only local files (about 200 MB a take).
+        """
+        remote = self.release.remote
+        if remote is not None:
+            for vrs in (self.vrs_path, self.vrs_all_streams_path):
+                if vrs is not None and remote.fetch_whole(vrs):
+                    break
         return _sensors.imu(self.sensors, t0, t1, label=label)
 
     # ---- annotations and features --------------------------------------------------------------------------

@@ -360,6 +360,19 @@ class RemoteRelease:
         self._fetch(specs)
         self._done.add(key)
 
+    def fetch_whole(self, path: str | Path) -> bool:
+        """Copy one listed file into the shadow whole, media included (verified; a valid copy is kept).
+
+        For what only reads a local path: a take's VRS (projectaria-tools opens files by name), which
+        ``take.imu()`` fetches on first use. Returns whether the mirror lists the file.
+        """
+        try:
+            _, spec = self.spec(self.relative(path))
+        except (NotFoundError, ValueError):
+            return False
+        self._fetch([spec])
+        return True
+
     def ensure_annotations(self, take_uid: str | None = None, take_name: str | None = None) -> int:
         """Fetch the annotation files (everything under ``annotations/``, from every part), once per process.
 
