@@ -239,15 +239,28 @@ def _fill(
             if have:
                 f.seek(have)
                 f.truncate()
-            for data in resp.chunks:
-                if stop is not None and start + have + len(data) > stop:
-                    raise _NoRanges("the server sends more than the asked byte range", path=url)
-                f.write(data)
-                have += len(data)
-                feed(data)
+            have += _write_body(resp, f, at=start + have, stop=stop, feed=feed, url=url)
     finally:
         resp.close()
     return have, resp
+
+
+def _write_body(
+    resp: Any, f: Any, *, at: int, stop: int | None, feed: Callable[[bytes], None], url: str
+) -> int:
+    """Write ``resp``'s chunks (bytes from offset ``at`` of the object) to ``f``; returns how many.
+
+    Raises:
+        _NoRanges: the server sent past ``stop``.
+    """
+    n = 0
+    for data in resp.chunks:
+        if stop is not None and at + n + len(data) > stop:
+            raise _NoRanges("the server sends more than the asked byte range", path=url)
+        f.write(data)
+        n += len(data)
+        feed(data)
+    return n
 
 
 def _fill_reusing(
@@ -294,12 +307,7 @@ def _fill_reusing(
                 ):
                     raise _Mismatch("changed on the server since its cached blocks were checked", path=url)
                 checksum = resp.checksum or checksum
-                for data in resp.chunks:
-                    if start + have + len(data) > b:
-                        raise _NoRanges("the server sends more than the asked byte range", path=url)
-                    f.write(data)
-                    have += len(data)
-                    feed(data)
+                have += _write_body(resp, f, at=start + have, stop=b, feed=feed, url=url)
             finally:
                 resp.close()
             if start + have != b:
