@@ -52,7 +52,8 @@ def test_audio_errors(tmp_path):
 
 
 def _aac_video(path, seconds: int, *, pns: bool) -> np.ndarray:
-    """An MP4 with one black picture per 1/30 s and a stereo AAC track (tone + noise); the signal."""
+    """An MP4 of noise pictures (30 fps, so video bytes dominate, as in a GoPro file) and a stereo AAC
+    track (tone + noise), interleaved; returns the signal."""
     import av
 
     rng = np.random.default_rng(3)
@@ -62,13 +63,13 @@ def _aac_video(path, seconds: int, *, pns: bool) -> np.ndarray:
     )
     with av.open(str(path), "w") as c:
         video = c.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        video.width, video.height, video.pix_fmt = 64, 64, "yuv420p"
         audio = c.add_stream("aac", rate=48000, options={"aac_pns": "1" if pns else "0"})
         audio.layout = "stereo"
-        black = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
         for i in range(0, t.size, 1600):  # one picture and 1/30 s of sound at a time: interleaved
-            black.pts = i // 1600
-            c.mux(video.encode(black))
+            picture = av.VideoFrame.from_ndarray(rng.integers(0, 256, (64, 64, 3), np.uint8), format="rgb24")
+            picture.pts = i // 1600
+            c.mux(video.encode(picture))
             chunk = np.ascontiguousarray(signal[i : i + 1600].T.astype(np.float32))
             frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
             frame.rate, frame.pts = 48000, i
@@ -90,6 +91,11 @@ class _Counting:
         outer = self
 
         class File(io.FileIO):
+            def read(self, size=-1):
+                data = super().read(size)
+                outer.bytes += len(data or b"")
+                return data
+
             def readinto(self, b):
                 n = super().readinto(b)
                 outer.bytes += n or 0
@@ -112,7 +118,7 @@ def test_a_time_span_of_an_mp4_track_is_read_alone_and_equals_the_whole_decode(t
         np.testing.assert_array_equal(part.samples, want)  # bit for bit: the pre-roll primes the decoder
         np.testing.assert_array_equal(read_audio(path, start_s=s0, end_s=s1).samples, want)
         if s0 == 3.3:  # 0.8 s of a 20 s file: the demuxer reads around the span, not the file
-            assert counting.bytes < path.stat().st_size / 4, counting.bytes
+            assert 0 < counting.bytes < path.stat().st_size / 6, counting.bytes  # 11%: the moov, 1 s
 
 
 def test_noise_coded_aac_bands_differ_only_by_their_random_fill(tmp_path):

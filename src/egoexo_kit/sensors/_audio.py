@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 import av
 import numpy as np
+from av.stream import Discard
 
 from egoexo_kit.errors import FormatError, NotFoundError
 from egoexo_kit.release import check_file
@@ -119,6 +120,9 @@ def _read_stream_audio(
                 if video is not None and video.frames and video.average_rate
                 else None
             )
+            for other in container.streams:
+                if other is not stream:  # the demuxer skips their packets, not only PyAV: MP4 interleaves,
+                    other.discard = Discard.all  # and a seek rewinds video to its keyframe, seconds back
             stop = limit if end_s is None else int(round(end_s * rate))
             stop = stop if limit is None or stop is None else min(stop, limit)
             chunks: list[tuple[int, np.ndarray]] = []
