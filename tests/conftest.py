@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import shutil
 import socket
@@ -132,3 +133,26 @@ def moto_client(moto_endpoint):
         aws_secret_access_key="testing",
         region_name="us-east-1",
     )
+
+
+class CountingOpener:
+    """An ``opener`` over a local file that counts the bytes read through it (what a remote file fetches)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.bytes = Path(path), 0
+
+    def __call__(self) -> io.FileIO:
+        outer = self
+
+        class File(io.FileIO):
+            def read(self, size: int = -1) -> bytes:
+                data = super().read(size)
+                outer.bytes += len(data or b"")
+                return data
+
+            def readinto(self, b) -> int | None:
+                n = super().readinto(b)
+                outer.bytes += n or 0
+                return n
+
+        return File(self.path, "rb")

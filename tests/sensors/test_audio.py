@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.conftest import CountingOpener
 
 from egoexo_kit.errors import FormatError
 from egoexo_kit.sensors import read_audio
@@ -79,38 +80,13 @@ def _aac_video(path, seconds: int, *, pns: bool) -> np.ndarray:
     return signal
 
 
-class _Counting:
-    """A file opener that counts the bytes read through it."""
-
-    def __init__(self, path) -> None:
-        self.path, self.bytes = path, 0
-
-    def __call__(self):
-        import io
-
-        outer = self
-
-        class File(io.FileIO):
-            def read(self, size=-1):
-                data = super().read(size)
-                outer.bytes += len(data or b"")
-                return data
-
-            def readinto(self, b):
-                n = super().readinto(b)
-                outer.bytes += n or 0
-                return n
-
-        return File(self.path, "rb")
-
-
 def test_a_time_span_of_an_mp4_track_is_read_alone_and_equals_the_whole_decode(tmp_path):
     path = tmp_path / "cam01.mp4"
     _aac_video(path, 20, pns=False)
     whole = read_audio(path)
     assert whole.samples.shape[0] == 20 * 48000
     for s0, s1 in [(0.0, 1.0), (3.3, 4.1), (17.77, None), (0.3, 0.5), (19.99, 25.0), (30.0, 31.0)]:
-        counting = _Counting(path)
+        counting = CountingOpener(path)
         part = read_audio(path, start_s=s0, end_s=s1, opener=counting)
         lo = round(s0 * 48000)
         want = whole.samples[lo : None if s1 is None else round(s1 * 48000)]

@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from tests.conftest import CountingOpener
 from tests.video.test_reader import read_stamp, reference, stamp, write_video
 
 from egoexo_kit.errors import FrameIndexError
@@ -86,32 +87,16 @@ def test_index_of_refuses_a_frame_outside_and_a_bad_range(video):
         cut_video(path, 5, 5)
 
 
-class _Counting(io.FileIO):
-    """A local file that counts the bytes read from it (what a remote file would fetch)."""
-
-    total = 0
-
-    def read(self, size=-1):
-        got = super().read(size)
-        type(self).total += len(got or b"")
-        return got
-
-    def readinto(self, b):
-        got = super().readinto(b)
-        type(self).total += got or 0
-        return got
-
-
 def test_an_opener_reads_only_the_needed_groups(tmp_path):
     rng = np.random.default_rng(3)
     noise = rng.integers(0, 256, (96, 128, 3), dtype=np.uint8)
     path = tmp_path / "long.mp4"
     frames = (np.roll(noise, 5 * i, axis=1) ^ np.uint8(i % 256) for i in range(600))
     encode_video(path, frames, keyint=30, preset="ultrafast")
-    _Counting.total = 0
-    cut = cut_video("long.mp4", 150, 155, opener=lambda: _Counting(path))
+    counting = CountingOpener(path)
+    cut = cut_video("long.mp4", 150, 155, opener=counting)
     size = path.stat().st_size
-    assert 0 < _Counting.total < size / 5  # the moov box and about one group of twenty (+ read-ahead)
+    assert 0 < counting.bytes < size / 5  # the moov box and about one group of twenty (+ read-ahead)
     assert cut.source_frames[0] == cut_video(path, 150, 155).source_frames[0]
     assert decode(cut.data)[int(cut.index_of([152])[0])].shape == (96, 128, 3)
     with VideoReader(path) as r:
