@@ -57,6 +57,23 @@ def test_a_damaged_block_is_never_served(tmp_path):
     assert cache.get(folder, 1, 1000) == bytes([1]) * 1000
 
 
+def test_take_files_of_shadows_share_the_cap_and_the_lru_order(tmp_path):
+    shadows = tmp_path / "releases"
+    take_file = shadows / "abc" / "takes" / "t1" / "trajectory" / "closed_loop_trajectory.csv"
+    take_file.parent.mkdir(parents=True)
+    take_file.write_bytes(b"x" * 3000)
+    metadata = shadows / "abc" / "takes.json"
+    metadata.write_bytes(b"y" * 3000)
+    past = time.time() - 100
+    os.utime(take_file, (past, past))
+    cache = BlockCache(tmp_path / "blocks", max_bytes=6000, shadows=shadows)
+    usage = cache.usage()
+    assert (usage.files, usage.bytes - usage.block_bytes) == (1, 3000)  # metadata is not counted
+    _fill(cache, "http://x/a.mp4", 3, 1000)  # 3048 block bytes + 3000 take bytes: over the cap
+    assert not take_file.exists()  # the least recently used: the take file went first
+    assert metadata.exists() and cache.usage().bytes <= 6000
+
+
 def test_sizes_parse_and_the_cap_comes_from_the_environment(monkeypatch):
     assert parse_size("20G") == 20 << 30
     assert parse_size("1.5MiB") == 3 << 19

@@ -7,6 +7,7 @@ output on the local folder.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.download.conftest import http_mirror
 from typer.testing import CliRunner
@@ -47,10 +48,32 @@ def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):
     assert len(list(out.glob("*cam01.png"))) == 1
     res = runner.invoke(app, ["cache", "show", "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["blocks"]["bytes"] > 0
+    shown = json.loads(res.output)["blocks"]
+    assert shown["bytes"] > 0 and shown["take_files"] > 0  # the capture's timesync.csv at least
+    assert shown["total_bytes"] == shown["bytes"] + shown["take_file_bytes"]
     res = runner.invoke(app, ["cache", "trim", "--max-size", "0", "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output)["blocks"]["bytes"] == 0
+    trimmed = json.loads(res.output)
+    assert trimmed["blocks"]["total_bytes"] == 0 and trimmed["freed_bytes"] == shown["total_bytes"]
+    shadow = trimmed["releases"][0]["folder"]
+    assert (Path(shadow) / "takes.json").is_file()  # metadata is kept
+    res = runner.invoke(  # what was trimmed is fetched again
+        app,
+        [
+            "frames",
+            url,
+            take,
+            "--frame",
+            "6",
+            "--views",
+            "cam01",
+            "--out",
+            str(out),
+            "--endpoint-url",
+            endpoint,
+        ],
+    )
+    assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--s3-profile", "nope"])
     assert res.exit_code == 2 and "profile 'nope' is not configured" in res.output
 

@@ -232,3 +232,18 @@ def test_imu_of_a_mirror_take_fetches_its_vrs_whole_once(tiny_release, tmp_path,
     other = remote.takes[1]
     with pytest.raises(EgoExoKitError, match="no VRS file"):  # a take the mirror has no VRS of
         other.imu(0.0, 0.5)
+
+
+def test_take_files_trimmed_by_the_cache_are_fetched_again_by_the_same_process(http_mirror):
+    from egoexo_kit.remote import BlockCache
+
+    remote = egoexo_kit.open_release(f"{http_mirror.url}/v2")
+    take = remote.takes[0]
+    take.fetch()
+    files = sorted(f for f in _files(remote.root) if f.startswith(f"takes/{take.name}/"))
+    assert files
+    assert BlockCache().trim(0) > 0  # the default cache counts the shadows' take files
+    assert not any(f.startswith(f"takes/{take.name}/") for f in _files(remote.root))
+    assert "takes.json" in _files(remote.root)  # metadata is never trimmed
+    take.fetch()  # this process fetched them before: it sees they are gone and fetches them again
+    assert sorted(f for f in _files(remote.root) if f.startswith(f"takes/{take.name}/")) == files

@@ -42,10 +42,11 @@ def cache(
 ) -> None:
     """Show or trim the cache of remote releases (video blocks read by range, and fetched small files).
 
-    The block cache is capped by $EGOEXO_KIT_CACHE_MAX (default 20G) and trims itself, least
-    recently used first; `trim` does it now, to --max-size when given. Fetched metadata and small
-    files (each remote release's shadow folder) are listed, not trimmed. The folder is
-    $EGOEXO_KIT_CACHE_DIR/remote (default ~/.cache/egoexo-kit/remote).
+    Video blocks and the take files fetched into each remote release's shadow folder (trajectories,
+    point clouds, audio, VRS …) share one cap, $EGOEXO_KIT_CACHE_MAX (default 20G), and are trimmed
+    together, least recently used first, as they are written; `trim` does it now, to --max-size when
+    given (a trimmed file is fetched again when next used). Metadata and annotations are kept. The
+    folder is $EGOEXO_KIT_CACHE_DIR/remote (default ~/.cache/egoexo-kit/remote).
 
     Example: egoexo-kit cache trim --max-size 5G
     """
@@ -65,7 +66,10 @@ def cache(
         "blocks": {
             "objects": usage.objects,
             "blocks": usage.blocks,
-            "bytes": usage.bytes,
+            "bytes": usage.block_bytes,
+            "take_files": usage.files,
+            "take_file_bytes": usage.bytes - usage.block_bytes,
+            "total_bytes": usage.bytes,
             "max_bytes": usage.max_bytes,
         },
         "releases": [{"folder": p, "bytes": _folder_bytes(p)} for p in shadows],
@@ -77,8 +81,9 @@ def cache(
     if freed is not None:
         console.print(f"trimmed {human_bytes(freed, digits=1)}")
     console.print(
-        f"video blocks: {human_bytes(usage.bytes, digits=1)} of {human_bytes(usage.max_bytes, digits=1)} "
-        f"({usage.blocks} blocks of {usage.objects} files) in {blocks.root}"
+        f"{human_bytes(usage.bytes, digits=1)} of {human_bytes(usage.max_bytes, digits=1)}: video blocks "
+        f"{human_bytes(usage.block_bytes, digits=1)} ({usage.blocks} blocks of {usage.objects} files) in "
+        f"{blocks.root}, take files {human_bytes(usage.bytes - usage.block_bytes, digits=1)} ({usage.files})"
     )
     for r in summary["releases"]:
         console.print(f"release shadow: {human_bytes(r['bytes'], digits=1)} in {r['folder']}")

@@ -13,7 +13,10 @@ length is not exactly what the object size says, or whose bytes no longer match 
 damaged disk, a hand edit), is discarded and fetched again instead of served. Recency is the
 file's ``mtime`` (touched on every hit); trimming deletes the least recently used blocks until the
 cache is under its cap, holding the cache's ``flock`` so that two processes do not trim at once
-(reads and writes need no lock).
+(reads and writes need no lock). The files a remote release fetched for its takes (under its shadow's
+``takes/`` and ``captures/``: trajectories, point clouds, audio, VRS …; touched when a process first
+uses them) share that cap and that order; a trimmed one is fetched again when next used. Metadata and
+annotations are never trimmed.
 """
 
 from __future__ import annotations
@@ -80,8 +83,16 @@ class CacheUsage:
     """Object versions with at least one block."""
     blocks: int
     bytes: int
+    """Everything the cap covers: blocks and fetched take files."""
     max_bytes: int
+    block_bytes: int = 0
+    """Of ``bytes``, the video blocks."""
+    files: int = 0
+    """Take and capture files fetched into remote releases' shadows (trimmed with the blocks)."""
 
+
+_TRIMMABLE = ("takes", "captures")
+"""Folders of a shadow whose fetched files share the cap (fetched again when used after a trim)."""
 
 TRAILER = 16
 """Bytes after each block's data in its file: the BLAKE2b digest :meth:`BlockCache.get` checks."""
@@ -101,11 +112,20 @@ class BlockCache:
     Args:
         root: the cache folder (default ``cache_dir("remote", "blocks")``).
         max_bytes: the cap (default :func:`cache_max_bytes`); a write that takes the cache over it
-            trims the least recently used blocks.
+            trims the least recently used blocks and fetched take files.
+        shadows: the folder of remote releases' shadows whose take files (under ``takes/`` and
+            ``captures/``: trajectories, point clouds, audio, VRS …) share the cap; the default cache
+            uses ``cache_dir("remote", "releases")``. Metadata and annotations are never trimmed.
     """
 
-    def __init__(self, root: Path | None = None, *, max_bytes: int | None = None) -> None:
+    def __init__(
+        self, root: Path | None = None, *, max_bytes: int | None = None, shadows: Path | None = None
+    ) -> None:
         self.root = Path(root) if root is not None else cache_dir("remote", "blocks")
+        default = shadows is None and root is None
+        self.shadows = cache_dir("remote", "releases") if default else shadows
+        """The remote releases' shadow folders whose fetched take files count toward the cap (the
+        default cache: ``cache_dir("remote", "releases")``; ``None``: blocks only)."""
         self.max_bytes = cache_max_bytes() if max_bytes is None else max_bytes
         self._lock = threading.Lock()
         self._estimate: int | None = None  # bytes in the cache as this process last measured + wrote
@@ -198,12 +218,16 @@ class BlockCache:
                 tmp.write_bytes(data + _seal(data))
         except Exception:
             return
+        self.wrote(len(data))
+
+    def wrote(self, nbytes: int) -> None:
+        """Count ``nbytes`` just added (a block, or files fetched into a shadow); trim when over the cap."""
         with self._lock:
             if self._estimate is None or self._since_scan > min(_RESCAN_BYTES, self.max_bytes // 10):
                 self._estimate, self._since_scan = self.usage().bytes, 0
             else:
-                self._estimate += len(data)
-                self._since_scan += len(data)
+                self._estimate += nbytes
+                self._since_scan += nbytes
             over = self._estimate > self.max_bytes
         if over:
             self.trim(wait=30.0)  # another process trimming: wait, then measure again with its result
@@ -224,19 +248,38 @@ class BlockCache:
                                 out.append((st.st_mtime, st.st_size, Path(blk.path)))
         return out
 
+    def _take_files(self) -> list[tuple[float, int, Path]]:
+        """Every fetched take or capture file of every shadow as ``(mtime, size, path)``."""
+        out = []
+        if self.shadows is None:
+            return out
+        with contextlib.suppress(FileNotFoundError):
+            for shadow in os.scandir(self.shadows):
+                for sub in _TRIMMABLE:
+                    for dirpath, _, files in os.walk(os.path.join(shadow.path, sub)):
+                        for name in files:
+                            if not is_temp_name(name):
+                                with contextlib.suppress(FileNotFoundError):
+                                    st = os.stat(os.path.join(dirpath, name))
+                                    out.append((st.st_mtime, st.st_size, Path(dirpath, name)))
+        return out
+
     def usage(self) -> CacheUsage:
-        """Objects, blocks and bytes in the cache now."""
-        blocks = self._blocks()
+        """Objects, blocks, fetched take files and bytes in the cache now."""
+        blocks, files = self._blocks(), self._take_files()
+        block_bytes = sum(size for _, size, _ in blocks)
         return CacheUsage(
             self.root,
             objects=len({p.parent for _, _, p in blocks}),
             blocks=len(blocks),
-            bytes=sum(size for _, size, _ in blocks),
+            bytes=block_bytes + sum(size for _, size, _ in files),
             max_bytes=self.max_bytes,
+            block_bytes=block_bytes,
+            files=len(files),
         )
 
     def trim(self, max_bytes: int | None = None, *, wait: float = 0.0) -> int:
-        """Delete least recently used blocks until the cache holds at most ``max_bytes`` (default: the cap).
+        """Delete least recently used blocks and take files until the cache holds at most ``max_bytes``.
 
         Trims to 90% of an automatic cap (so that the next writes do not trim again at once), to exactly
         ``max_bytes`` when it is given. Another process already trimming makes this a no-op, unless
@@ -248,7 +291,7 @@ class BlockCache:
         target = int(self.max_bytes * 0.9) if max_bytes is None else max_bytes
         try:
             with folder_lock(self.root, what="egoexo-kit cache trim", wait=wait):
-                blocks = sorted(self._blocks())
+                blocks = sorted(self._blocks() + self._take_files())
                 total = sum(size for _, size, _ in blocks)
                 freed = 0
                 for _, size, path in blocks:
@@ -256,7 +299,7 @@ class BlockCache:
                         break
                     path.unlink(missing_ok=True)
                     freed += size
-                for folder in {p.parent for _, _, p in blocks}:
+                for folder in {p.parent for _, _, p in blocks if p.is_relative_to(self.root)}:
                     with contextlib.suppress(OSError):
                         folder.rmdir()  # only when empty
                 with self._lock:

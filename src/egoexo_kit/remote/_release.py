@@ -26,6 +26,7 @@ once; a shadow file whose manifest has a ``sha256`` is hashed again before it is
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import glob
 import hashlib
@@ -167,6 +168,7 @@ class RemoteRelease:
     _files: dict[str, tuple[str, PathSpec]] = field(default_factory=dict, repr=False)
     _heads: dict[str, ObjectInfo] = field(default_factory=dict, repr=False)
     _done: set[str] = field(default_factory=set, repr=False)
+    _take_files: dict[str, list[PathSpec]] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _all_loaded: bool = False
     _source: tuple[int, Source] | None = field(default=None, repr=False)
@@ -270,7 +272,13 @@ class RemoteRelease:
     # -- small files into the shadow -----------------------------------------------------------------
     def _fetch(self, specs: Iterable[PathSpec]) -> int:
         """Copy ``specs`` into the shadow (verified; valid copies there are kept); returns how many came."""
-        todo = [s for s in specs if not self._valid(s)]
+        todo = []
+        for spec in specs:
+            if not self._valid(spec):
+                todo.append(spec)
+            else:  # recency for the cache's LRU (take files share its cap)
+                with contextlib.suppress(OSError):
+                    os.utime(self.shadow / spec.relative_path)
         if not todo:
             return 0
         with folder_lock(self.shadow, what=_LOCK_WHAT, wait=600.0):
@@ -292,6 +300,8 @@ class RemoteRelease:
                 list(pool.map(one, todo))
         with self._lock:
             self.fetched_files += len(todo)
+        if self.cache.shadows is not None and self.shadow.is_relative_to(self.cache.shadows):
+            self.cache.wrote(sum(spec.size or 0 for spec in todo))  # may trim older take files
         return len(todo)
 
     def _valid(self, spec: PathSpec) -> bool:
@@ -343,8 +353,9 @@ class RemoteRelease:
             parts: only these parts (e.g. ``("captures",)`` for a timeline); ``None``: every part.
         """
         key = f"take:{take_uid}:{parts}"
-        if key in self._done or f"take:{take_uid}:None" in self._done:
-            return
+        for done in (key, f"take:{take_uid}:None"):
+            if done in self._take_files and self._present(self._take_files[done]):
+                return  # fetched before in this process and still there (the cache may trim them)
         if parts is None:
             self.load_all()
         manifests = {p: self.manifest(p) for p in parts} if parts else dict(self._manifests)
@@ -358,7 +369,10 @@ class RemoteRelease:
             if not spec.relative_path.lower().endswith(MEDIA_SUFFIXES)
         ]
         self._fetch(specs)
-        self._done.add(key)
+        self._take_files[key] = specs
+
+    def _present(self, specs: list[PathSpec]) -> bool:
+        return all((self.shadow / spec.relative_path).is_file() for spec in specs)
 
     def fetch_whole(self, path: str | Path) -> bool:
         """Copy one listed file into the shadow whole, media included (verified; a valid copy is kept).
