@@ -14,7 +14,7 @@ from tests.download.conftest import Faults, _no_real_aws, mirror, s3, serve_dir
 
 from egoexo_kit.download import publish
 
-__all__ = ["Faults", "_no_real_aws", "long_video", "mirror", "s3", "s3_release", "serve_dir"]
+__all__ = ["Faults", "_no_real_aws", "long_video", "mirror", "s3", "s3_release", "serve_dir", "synth_mirror"]
 
 VIDEO_FRAMES = 300
 """Frames of :func:`long_video`: ten one-second groups of pictures."""
@@ -26,6 +26,14 @@ def s3_release(s3, moto_endpoint, tiny_release_ro):
     _, bucket = s3
     publish(tiny_release_ro, f"s3://{bucket}/mirror", endpoint_url=moto_endpoint, workers=4)
     return f"s3://{bucket}/mirror/v2", moto_endpoint
+
+
+@pytest.fixture(scope="module")
+def synth_mirror(synth_release, tmp_path_factory) -> str:
+    """The synthetic release (GoPro audio, automatic EgoPose, commentary .webm) as a ``file://`` mirror."""
+    base = tmp_path_factory.mktemp("synth-mirror")
+    publish(synth_release, base, release="v2", workers=2)
+    return (base / "v2").as_uri()
 
 
 @pytest.fixture(autouse=True)

@@ -190,9 +190,8 @@ def test_two_processes_opening_one_mirror_at_once_share_the_cache_safely(http_mi
         assert out.split() == [want]
 
 
-def test_gopro_audio_and_aria_wav_read_from_the_mirror_equal_the_local_release(synth_release, tmp_path):
-    publish(synth_release, tmp_path / "mirror", release="v2", workers=2)
-    remote = egoexo_kit.open_release((tmp_path / "mirror" / "v2").as_uri())
+def test_gopro_audio_and_aria_wav_read_from_the_mirror_equal_the_local_release(synth_mirror, synth_release):
+    remote = egoexo_kit.open_release(synth_mirror)
     take = remote.takes[0]
     here = egoexo_kit.open_release(synth_release).take(take.name)
     exo = next(v.key for v in take.select_views() if not v.is_ego)
@@ -247,3 +246,27 @@ def test_take_files_trimmed_by_the_cache_are_fetched_again_by_the_same_process(h
     assert "takes.json" in _files(remote.root)  # metadata is never trimmed
     take.fetch()  # this process fetched them before: it sees they are gone and fetches them again
     assert sorted(f for f in _files(remote.root) if f.startswith(f"takes/{take.name}/")) == files
+
+
+def test_the_release_wide_annotations_leave_automatic_pose_and_recordings_on_the_mirror(
+    synth_mirror, synth_release
+):
+    """139 GB of pseudo ground truth and the commentary's .webm audio are not what a catalog needs."""
+    from egoexo_kit.benchmarks.body_pose.gt import build_body_gt
+
+    remote = egoexo_kit.open_release(synth_mirror)
+    local = egoexo_kit.open_release(synth_release)
+    remote.fetch_annotations()
+    fetched = [f for f in _files(remote.root) if f.startswith("annotations/")]
+    assert any("/body/annotation/" in f for f in fetched) and any("expert_commentary" in f for f in fetched)
+    assert not any("/automatic/" in f or f.endswith(".webm") for f in fetched)
+    take = next(t for t in remote.takes if local.take(t.name).annotations.pose("body", source="automatic"))
+    got = take.annotations.pose("body", source="automatic")  # a take's own comes with its annotations
+    assert got is not None and sorted(got.frames) == sorted(
+        local.take(take.name).annotations.pose("body", source="automatic").frames
+    )
+    split = take.split or "train"
+    want = build_body_gt(local, split=split, source="automatic")
+    assert want and build_body_gt(remote, split=split, source="automatic") == want  # fetches them all
+    count = "SELECT count(*) FROM keysteps"
+    assert remote.catalog().sql(count).fetchall() == local.catalog().sql(count).fetchall()

@@ -46,9 +46,12 @@ def split_takes(release: Release, split: str) -> list[Take]:
     return list(release.takes.filter(split=split))
 
 
-def annotations_of(release: Release) -> ReleaseAnnotations:
-    """The release's (cached) annotation index (a remote release fetches its annotation files first)."""
-    release.fetch_annotations()
+def annotations_of(release: Release, *, automatic_pose: bool = False) -> ReleaseAnnotations:
+    """The release's (cached) annotation index (a remote release fetches its annotation files first).
+
+    ``automatic_pose``: a remote release also fetches every take's automatic EgoPose (pseudo ground truth).
+    """
+    release.fetch_annotations(automatic_pose=automatic_pose)
     return release_annotations(release)
 
 

@@ -165,16 +165,19 @@ class Release:
         self.fetch_annotations()
         return catalog(self.index, rebuild=rebuild, progress=progress)
 
-    def fetch_annotations(self, take: Take | None = None) -> None:
+    def fetch_annotations(self, take: Take | None = None, *, automatic_pose: bool = False) -> None:
         """A remote release: fetch its annotation files into the local shadow (once; a no-op locally).
 
         ``take``: only the release-wide files and that take's (what ``take.annotations`` reads);
-        ``None``: every file under ``annotations/`` (what the catalog and benchmark ground truth read).
+        ``None``: every file under ``annotations/`` (what the catalog and benchmark ground truth read)
+        but every take's automatic EgoPose (part ``ego_pose_pseudo_gt``, 139 GB of the real release),
+        unless ``automatic_pose``; a take's own comes with ``take.annotations``. Expert commentary
+        recordings (``.webm``) stay on the mirror.
         """
         if self.remote is None:
             return
         if take is None:
-            self.remote.ensure_annotations()
+            self.remote.ensure_annotations(automatic_pose=automatic_pose)
         else:
             self.remote.ensure_annotations(take.uid, take.name)
         if self.remote.fetched_files != self._files_seen:  # files came since the indexes listed them

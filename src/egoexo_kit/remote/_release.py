@@ -63,8 +63,10 @@ from egoexo_kit.remote._file import RemoteFile, TransferStats
 
 __all__ = ["MEDIA_SUFFIXES", "Opening", "RemoteRelease", "is_remote", "open_remote", "reopen"]
 
-MEDIA_SUFFIXES = (".mp4", ".vrs")
-"""Files never copied into the shadow: read by range (:meth:`RemoteRelease.open_file`)."""
+MEDIA_SUFFIXES = (".mp4", ".vrs", ".webm")
+"""Files never copied into the shadow with a take or the annotations: read by range
+(:meth:`RemoteRelease.open_file`), or fetched on demand (:meth:`RemoteRelease.fetch_whole`). ``.webm``:
+the expert commentary's audio recordings, which nothing in the toolkit reads."""
 
 _SCHEMES = ("s3", "http", "https", "file")
 _STATE = ".egoexo-kit/remote"
@@ -169,6 +171,7 @@ class RemoteRelease:
     _heads: dict[str, ObjectInfo] = field(default_factory=dict, repr=False)
     _done: set[str] = field(default_factory=set, repr=False)
     _take_files: dict[str, list[PathSpec]] = field(default_factory=dict, repr=False)
+    _verified: dict[str, int] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _all_loaded: bool = False
     _source: tuple[int, Source] | None = field(default=None, repr=False)
@@ -305,7 +308,10 @@ class RemoteRelease:
         return len(todo)
 
     def _valid(self, spec: PathSpec) -> bool:
-        """Whether the shadow holds ``spec`` with its size (and its sha256 when the manifest has one)."""
+        """Whether the shadow holds ``spec`` with its size (and its sha256 when the manifest has one).
+
+        A file this process already hashed (or fetched) is only checked for presence and size again.
+        """
         path = self.shadow / spec.relative_path
         try:
             size = path.stat().st_size
@@ -313,6 +319,8 @@ class RemoteRelease:
             return False
         if spec.size is not None and size != spec.size:
             return False
+        if self._verified.get(spec.relative_path) == size:
+            return True
         want = _checksum(spec)
         if want is None or want.algorithm != "sha256":
             return True
@@ -320,7 +328,11 @@ class RemoteRelease:
         with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-        return h.hexdigest() == want.hexdigest
+        if h.hexdigest() != want.hexdigest:
+            return False
+        with self._lock:
+            self._verified[spec.relative_path] = size
+        return True
 
     def fetch_metadata(self) -> None:
         """Fetch what :class:`~egoexo_kit.release.ReleaseIndex` reads: part ``metadata`` and ``splits.json``.
@@ -387,19 +399,25 @@ class RemoteRelease:
         self._fetch([spec])
         return True
 
-    def ensure_annotations(self, take_uid: str | None = None, take_name: str | None = None) -> int:
+    def ensure_annotations(
+        self, take_uid: str | None = None, take_name: str | None = None, *, automatic_pose: bool = False
+    ) -> int:
         """Fetch the annotation files (everything under ``annotations/``, from every part), once per process.
 
         With a take: the release-wide files directly in ``annotations/`` (keysteps, descriptions,
         splits …) plus the files of that take (its uid or ``/<take name>/`` in the path: EgoPose,
         expert commentary, its audio transcriptions); without: all of them and every take's
-        ``takes/<name>/audio/*_transcriptions.json`` (the catalog's narrations, benchmark ground truth).
+        ``takes/<name>/audio/*_transcriptions.json`` (the catalog's narrations, benchmark ground truth),
+        except the automatic EgoPose files of every take (part ``ego_pose_pseudo_gt``, 139 GB of the
+        real release; FORMAT §9) unless ``automatic_pose``. Expert commentary recordings (``.webm``)
+        are never fetched.
 
         Returns:
             How many files were fetched now (0: the shadow already had them).
         """
-        key = f"annotations:{take_uid}"
-        if key in self._done or "annotations:None" in self._done:
+        everything = "annotations:all+automatic"
+        key = everything if take_uid is None and automatic_pose else f"annotations:{take_uid or 'all'}"
+        if key in self._done or everything in self._done:
             return 0
         self.load_all()
 
@@ -408,7 +426,9 @@ class RemoteRelease:
                 return take_uid is None or rel.split("/")[1] == take_name
             if not rel.startswith("annotations/") or rel.lower().endswith(MEDIA_SUFFIXES):
                 return False
-            if take_uid is None or rel.count("/") == 1:
+            if take_uid is None:
+                return automatic_pose or not _automatic_pose(rel)
+            if rel.count("/") == 1:
                 return True
             return take_uid in rel or (take_name is not None and f"/{take_name}/" in rel)
 
@@ -450,6 +470,11 @@ class RemoteRelease:
         except (NotFoundError, ValueError):
             return False
         return True
+
+
+def _automatic_pose(rel: str) -> bool:
+    """Whether ``rel`` is an automatic EgoPose file (``annotations/ego_pose/<split>/<part>/automatic/…``)."""
+    return rel.startswith("annotations/ego_pose/") and "/automatic/" in rel
 
 
 def _checksum(spec: PathSpec):  # noqa: ANN202 - Checksum | None

@@ -19,7 +19,7 @@ def build_body_gt(release: Release, *, split: str = "val", source: str = "annota
     (written as JSON ``NaN``, which the official script needs). ``source="automatic"`` uses the
     pseudo ground truth.
     """
-    ann = annotations_of(release)
+    ann = annotations_of(release, automatic_pose=source == "automatic")
     out: dict[str, Any] = {}
     for take in split_takes(release, split):
         pose = ann.pose(take.uid, part="body", source=source)

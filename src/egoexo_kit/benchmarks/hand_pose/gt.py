@@ -110,7 +110,7 @@ def build_hand_gt(
         reproj_px: drop joints whose projection is farther than this from the Aria 2D annotation,
             or that have none (the official builder does, with 30 px); ``None`` skips the test.
     """
-    ann = annotations_of(release)
+    ann = annotations_of(release, automatic_pose=source == "automatic")
     out: dict[str, Any] = {}
     for take in split_takes(release, split):
         pose = ann.pose(take.uid, part="hand", source=source)
