@@ -270,3 +270,30 @@ def test_the_release_wide_annotations_leave_automatic_pose_and_recordings_on_the
     assert want and build_body_gt(remote, split=split, source="automatic") == want  # fetches them all
     count = "SELECT count(*) FROM keysteps"
     assert remote.catalog().sql(count).fetchall() == local.catalog().sql(count).fetchall()
+
+
+def test_a_mirror_take_fetches_each_sensor_file_when_it_is_read(synth_mirror, synth_release):
+    """Cameras need the trajectory folder, a point cloud only itself: never every sensor file of the take."""
+    from egoexo_kit import sensors
+
+    remote = egoexo_kit.open_release(synth_mirror)
+    take = remote.takes[0]
+    here = egoexo_kit.open_release(synth_release).take(take.name)
+
+    def fetched() -> list[str]:
+        return sorted(f.split("/", 2)[2] for f in _files(remote.root) if f.startswith(f"takes/{take.name}/"))
+
+    cam, its = take.select_views()[1], here.select_views()[1]
+    np.testing.assert_array_equal(take.geometry.poses(cam, frames=[3]), here.geometry.poses(its, frames=[3]))
+    after_cameras = fetched()
+    assert any(f.startswith("trajectory/") for f in after_cameras)
+    assert not any("semidense" in f or f.endswith(".wav") or f.startswith("eye_gaze/") for f in after_cameras)
+    np.testing.assert_array_equal(
+        sensors.point_cloud(take).points_world, sensors.point_cloud(here).points_world
+    )
+    new = sorted(set(fetched()) - set(after_cameras))
+    assert len(new) == 1 and "semidense_points" in new[0], new  # that file alone
+    np.testing.assert_array_equal(take.gaze(0.0, 1.0).t, here.gaze(0.0, 1.0).t)
+    assert any(f.startswith("eye_gaze/") for f in fetched()) and not any(
+        f.endswith(".wav") for f in fetched()
+    )

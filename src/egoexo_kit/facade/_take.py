@@ -194,6 +194,7 @@ class Take:
         """Measure which timesync row is frame 0 from the trajectory and EgoPose ``camera_pose`` (§11 C1)."""
         from egoexo_kit.facade._row_offset import detect_row_offset
 
+        self.fetch(parts=("captures", "take_trajectory"))  # a remote release: timesync, trajectory
         return detect_row_offset(self)
 
     def fetch(self, *, parts: tuple[str, ...] | None = None) -> None:
@@ -504,7 +505,7 @@ class Take:
     @cached_property
     def geometry(self) -> TakeCameras:
         """Every calibrated camera of the take at any instant (calibration files are read once)."""
-        self.fetch()
+        self.fetch(parts=("captures", "take_trajectory"))  # a remote release: calibration, trajectory
         return TakeCameras(self.entry, self.timeline)
 
     def camera(
@@ -572,9 +573,14 @@ class Take:
 
     @cached_property
     def sensors(self) -> _sensors.TakeSensors:
-        """This take's sensor files (parsed once) for the :mod:`egoexo_kit.sensors` functions."""
-        self.fetch()
-        return _sensors.TakeSensors.from_take(self.entry, timeline=self.timeline)
+        """This take's sensor files (parsed once) for the :mod:`egoexo_kit.sensors` functions.
+
+        On a remote release each file is fetched when a function first reads it (the trajectory for
+        ``pose_at``, the point cloud for ``point_cloud`` …), not every sensor file of the take.
+        """
+        remote = self.release.remote
+        fetch = remote.fetch_whole if remote is not None else None
+        return _sensors.TakeSensors.from_take(self.entry, timeline=self.timeline, fetch=fetch)
 
     def pose_at(self, t: float | np.ndarray, *, tolerance_s: float | None = 0.005) -> _sensors.Poses:
         """Aria ``T_world_device`` at take time ``t``, interpolated; ``is_valid`` False off the trajectory."""
@@ -621,7 +627,7 @@ class Take:
         ``FeatureRows.warnings``.
         """
         v = self.view(view)
-        self.fetch()
+        self.fetch(parts=(f"features/{name}",))  # a remote release: this take's files of that model
         fs = FeatureSet.of_release(self.release.root, name)
         rows = fs.load(FeatureKey(self.uid, v.cam_id, v.readable_stream_id), n_frames=self.timeline.n_frames)
         if t0 is None and t1 is None:

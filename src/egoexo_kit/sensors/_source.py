@@ -44,18 +44,28 @@ class TakeSensors:
     take: Take
     """The take whose files are read (its paths: ``closed_loop_trajectory_path``, ``eye_gaze_path`` …)."""
     _timeline: TakeTimeline | None = None
+    fetch: Callable[[Path], object] | None = None
+    """Called with a file's path before it is read (a remote release brings just that file from its
+    mirror, not every sensor file of the take: a point cloud is a gigabyte); ``None``: local files."""
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     @classmethod
-    def from_take(cls, take: Take, *, timeline: TakeTimeline | None = None) -> TakeSensors:
+    def from_take(
+        cls,
+        take: Take,
+        *,
+        timeline: TakeTimeline | None = None,
+        fetch: Callable[[Path], object] | None = None,
+    ) -> TakeSensors:
         """Wrap a take; its timeline is ``timeline``, else the take's own (facade), else read from timesync.
 
         Args:
             take: A release metadata take or the facade take.
             timeline: The take's timeline, to share one already built.
+            fetch: Brings a file into place before it is read (see :attr:`fetch`).
         """
-        return cls(take=take, _timeline=timeline)
+        return cls(take=take, _timeline=timeline, fetch=fetch)
 
     @property
     def timeline(self) -> TakeTimeline:
@@ -82,6 +92,8 @@ class TakeSensors:
 
     def require_file(self, path: Path | None, *, what: str, part: str) -> Path:
         """``path`` if it is a file, else :class:`NotFoundError` naming the release part that holds it."""
+        if path is not None and self.fetch is not None:
+            self.fetch(path)
         if path is None or not path.is_file():
             raise NotFoundError(f"take {self.take.name} has no {what} (part {part!r})", path=path)
         return path

@@ -165,7 +165,8 @@ def export_rerun(
     if out_text != out_text.encode("utf-8", "replace").decode("utf-8"):
         raise ArgumentError(f"the recording path must be valid UTF-8 (rerun stores it): {out_text!r}")
     rr = _rr()
-    take.fetch()  # a remote release: calibration, trajectory, points into the shadow (a no-op locally)
+    # a remote release: calibration, trajectory and gaze into the shadow (the point cloud comes when read)
+    take.fetch(parts=("captures", "take_trajectory", "take_eye_gaze"))
     tl = take.timeline
     f0 = 0 if t0 is None else int(tl.to_frame(t=t0))
     t1_in = None if t1 is None else min(max(t1, -1.0), tl.duration_s + 1.0)  # 1e308 * fps overflows
