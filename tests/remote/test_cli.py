@@ -28,22 +28,12 @@ def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):
     assert summary["root"] == url and "takes" in summary["parts"]
     take = summary["take_names"][0]
     out = tmp_path / "frames"
-    res = runner.invoke(
-        app,
-        [
-            "frames",
-            url,
-            take,
-            "--frame",
-            "5",
-            "--views",
-            "cam01",
-            "--out",
-            str(out),
-            "--endpoint-url",
-            endpoint,
-        ],
-    )
+
+    def frame(n: int):
+        args = ["frames", url, take, "--frame", str(n), "--views", "cam01", "--out", str(out)]
+        return runner.invoke(app, [*args, "--endpoint-url", endpoint])
+
+    res = frame(5)
     assert res.exit_code == 0, res.output
     assert len(list(out.glob("*cam01.png"))) == 1
     res = runner.invoke(app, ["cache", "show", "--json"])
@@ -57,22 +47,7 @@ def test_cli_info_frames_and_cache_on_a_remote_release(s3_release, tmp_path):
     assert trimmed["blocks"]["total_bytes"] == 0 and trimmed["freed_bytes"] == shown["total_bytes"]
     shadow = trimmed["releases"][0]["folder"]
     assert (Path(shadow) / "takes.json").is_file()  # metadata is kept
-    res = runner.invoke(  # what was trimmed is fetched again
-        app,
-        [
-            "frames",
-            url,
-            take,
-            "--frame",
-            "6",
-            "--views",
-            "cam01",
-            "--out",
-            str(out),
-            "--endpoint-url",
-            endpoint,
-        ],
-    )
+    res = frame(6)  # what was trimmed is fetched again
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["info", url, "--endpoint-url", endpoint, "--s3-profile", "nope"])
     assert res.exit_code == 2 and "profile 'nope' is not configured" in res.output
