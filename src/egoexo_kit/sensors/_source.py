@@ -92,8 +92,11 @@ class TakeSensors:
 
     def require_file(self, path: Path | None, *, what: str, part: str) -> Path:
         """``path`` if it is a file, else :class:`NotFoundError` naming the release part that holds it."""
-        if path is not None and self.fetch is not None:
-            self.fetch(path)
+        fetched = f"fetched:{path}"
+        if path is not None and self.fetch is not None and not (fetched in self._cache and path.is_file()):
+            self.fetch(path)  # once per file and object (again if the cache trimmed it), not per call
+            with self._lock:
+                self._cache[fetched] = True
         if path is None or not path.is_file():
             raise NotFoundError(f"take {self.take.name} has no {what} (part {part!r})", path=path)
         return path
