@@ -298,6 +298,9 @@ class RemoteRelease:
                 result = fetch_file(self.source, job, policy=self.policy)
                 if not result.ok:
                     raise DownloadError(f"cannot fetch: {result.reason}", path=redact_url(job.url))
+                if result.method == "sha256":  # checked as it came: not hashed again in this process
+                    with self._lock:
+                        self._verified[spec.relative_path] = result.size
 
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(one, todo))
