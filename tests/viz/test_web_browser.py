@@ -208,6 +208,20 @@ def test_frame_step_and_play(take_page):
     assert all(abs(x - (f + 0.5) / 30) < 1e-3 for x in times)  # every view parked on the clock's frame
 
 
+def test_quick_steps_all_count_and_the_last_seek_wins(take_page):
+    """Steps issued before the previous one's decoders have seeked each count; an older seek
+    finishing late never claims the page (the double click of the test above raced on this)."""
+    page = take_page
+    page.evaluate("viewer.seek(1.0)")
+    _ready(page, 30)
+    page.evaluate("(() => { for (let i = 0; i < 3; i++) viewer.clock.step(1); viewer.clock.step(-1); })()")
+    _ready(page, 32)
+    page.evaluate("(() => { viewer.seek(2.5); viewer.seek(0.5); })()")
+    _ready(page, 15)
+    times = page.eval_on_selector_all("video", "vs => vs.map(v => v.currentTime)")
+    assert all(abs(x - 15.5 / 30) < 1e-3 for x in times), times
+
+
 def test_clicking_a_keystep_seeks_to_its_start(take_page, synth_release):
     page = take_page
     take = egoexo_kit.open_release(synth_release).take(TAKE)

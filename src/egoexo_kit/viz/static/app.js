@@ -57,23 +57,28 @@ class Clock {
   constructor(take, videos, onFrame) {
     this.fps = take.fps; this.n = take.n_frames; this.videos = videos; this.onFrame = onFrame;
     this.t = 0; this.speed = 1; this.playing = false; this.frame = -1;
+    // the frame the latest seek asked for (steps count from it, so quick clicks all count) and
+    // that seek's number (an earlier seek still waiting for its decoders must not claim the page)
+    this.target = 0; this.seeks = 0;
   }
   frameOf(t) { return Math.max(0, Math.min(this.n - 1, Math.floor(t * this.fps + 1e-6))); }
   // the middle of a frame's display interval: every decoder lands on that exact frame
   centre(frame) { return (frame + 0.5) / this.fps; }
   async seek(t) {
     this.pause();
-    const f = this.frameOf(t);
+    const f = this.frameOf(t), mine = ++this.seeks;
+    this.target = f;
     this.t = f / this.fps;
     document.body.dataset.ready = "0";
     await Promise.all(this.videos.map((v) => new Promise((res) => {
       const target = this.centre(f);
-      if (Math.abs(v.currentTime - target) < 1e-4 && v.readyState >= 2) return res();
+      if (Math.abs(v.currentTime - target) < 1e-4 && v.readyState >= 2 && !v.seeking) return res();
       v.addEventListener("seeked", () => res(), { once: true });
       v.currentTime = target;
     })));
+    if (mine !== this.seeks) return;  // a later seek took over: it sets the frame and readiness
     await this.setFrame(f);
-    document.body.dataset.ready = "1";
+    if (mine === this.seeks) document.body.dataset.ready = "1";
   }
   async setFrame(f) {
     if (f === this.frame) return;
@@ -81,10 +86,11 @@ class Clock {
     document.body.dataset.frame = String(f);
     await this.onFrame(f);
   }
-  step(k) { return this.seek((this.frame + k) / this.fps); }
+  step(k) { return this.seek((this.target + k) / this.fps); }
   play() {
     if (this.playing) return;
     this.playing = true;
+    this.seeks++;  // a seek still waiting for its decoders must not stop the clock's frames
     document.body.dataset.ready = "0";
     const t0 = this.t, start = performance.now();
     for (const v of this.videos) { v.playbackRate = this.speed; v.currentTime = this.centre(this.frameOf(t0)); v.play(); }
@@ -95,7 +101,8 @@ class Clock {
       for (const v of this.videos) {  // keep every view on the clock
         if (Math.abs(v.currentTime - this.t) > 1.5 / this.fps) v.currentTime = this.t;
       }
-      this.setFrame(this.frameOf(this.t));
+      this.target = this.frameOf(this.t);
+      this.setFrame(this.target);
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
