@@ -69,6 +69,18 @@ def test_features_from_a_mirror_equal_the_folder_in_forked_workers(http_mirror, 
     assert all(r.skipped for r in again)  # resumable as on a folder
 
 
+@pytest.mark.slow
+def test_the_ray_runner_on_a_mirror_equals_the_folder(http_mirror, local_features, tmp_path):
+    """Ray tasks each open the mirror themselves (a local Ray cluster: real worker processes)."""
+    pytest.importorskip("ray")
+    results = extract_features(f"{http_mirror.url}/v2", out=tmp_path / "remote", runner="ray", **SHAPE)
+    assert len(results) == 9 and not any(r.skipped for r in results)
+    want, got = _rows(local_features), _rows(tmp_path / "remote" / "features" / "stats")
+    assert got.keys() == want.keys()
+    for name, rows in want.items():
+        np.testing.assert_array_equal(got[name], rows, err_msg=name)
+
+
 def test_a_job_alone_reconnects_in_a_fresh_process(http_mirror, local_features, tmp_path):
     """What a Ray task gets: a pickled job naming the mirror; it opens its own shadow and connections."""
     remote = ek.open_release(f"{http_mirror.url}/v2")
