@@ -38,25 +38,23 @@ from egoexo_kit.release import Problem
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["open_catalog", "query", "release_catalog", "render_records", "render_rows"]
+__all__ = ["open_catalog", "query", "render_records", "render_rows"]
 
 
-def open_catalog(path: str | Path, **remote: Any) -> duckdb.DuckDBPyConnection:
-    """Open a release (a folder or a URL; ``remote``: the credential options) and its catalog.
+def open_catalog(
+    path: str | Path,
+    *,
+    endpoint_url: str | None = None,
+    s3_profile: str | None = None,
+    no_sign_request: bool = False,
+) -> tuple[Any, duckdb.DuckDBPyConnection]:
+    """Open a release (a folder or a URL, with ``download``'s credential options) and its catalog.
 
-    The catalog is updated incrementally, with a progress bar on stderr; a remote release fetches
-    its annotation files first.
+    Returns the release (whose ``root`` holds the catalog folder) and the catalog, updated
+    incrementally with a progress bar on stderr; a remote release fetches its annotation files first.
     """
-    return release_catalog(path, **remote)[1]
-
-
-def release_catalog(path: str | Path, **remote: Any) -> tuple[Any, duckdb.DuckDBPyConnection]:
-    """:func:`open_catalog` with the opened release (whose ``root`` holds the catalog folder)."""
     release = open_any(
-        str(path),
-        endpoint_url=remote.get("endpoint_url"),
-        s3_profile=remote.get("s3_profile"),
-        no_sign_request=bool(remote.get("no_sign_request")),
+        str(path), endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
     )
     with progress_bar("catalog") as update:
         con = release.catalog(progress=update)
@@ -121,10 +119,10 @@ def query(
     """
     if sql != sql.encode("utf-8", "replace").decode("utf-8"):
         raise typer.BadParameter("the SQL is not valid UTF-8")
-    columns, rows = run_query(
-        open_catalog(path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request),
-        sql,
+    _, con = open_catalog(
+        path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
     )
+    columns, rows = run_query(con, sql)
     if as_json:
         print_json([dict(zip(columns, r, strict=True)) for r in rows])
     elif as_csv:

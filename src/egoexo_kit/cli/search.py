@@ -29,7 +29,7 @@ from egoexo_kit.cli._common import (
     handle_errors,
     print_json,
 )
-from egoexo_kit.cli.query import release_catalog, render_rows
+from egoexo_kit.cli.query import open_catalog, render_rows
 
 __all__ = ["search"]
 
@@ -61,9 +61,10 @@ def search(
       egoexo-kit search ./egoexo "elbow" --family expert_commentary --limit 5
       egoexo-kit search s3://ego4d-consortium-sharing/egoexo-public/v2 "wheel" --s3-profile egoexo
     """
-    remote = {"endpoint_url": endpoint_url, "s3_profile": s3_profile, "no_sign_request": no_sign_request}
     try:
-        release, con = release_catalog(path, **remote)
+        release, con = open_catalog(
+            path, endpoint_url=endpoint_url, s3_profile=s3_profile, no_sign_request=no_sign_request
+        )
         fams = family or None
         if semantic:
             cat = Path(release.root) / CATALOG_DIR
