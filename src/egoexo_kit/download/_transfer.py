@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from egoexo_kit.download._manifest import Checksum
 from egoexo_kit.download._reuse import BlockReuse, CachedObject, pieces
@@ -235,14 +235,24 @@ def _fill(
                 raise _NoRanges("the server ignores byte ranges", path=url)
             have = 0  # a whole-file answer: start over
             restart()
-        with open(path, "r+b" if have else "wb") as f:  # "wb" truncates already
-            if have:
-                f.seek(have)
-                f.truncate()
+        with _open_at(path, have) as f:
             have += _write_body(resp, f, at=start + have, stop=stop, feed=feed, url=url)
     finally:
         resp.close()
     return have, resp
+
+
+def _open_at(path: Path, have: int) -> BinaryIO:
+    """``path`` opened to write from byte ``have`` on (what followed it cut off; 0: emptied)."""
+    f = open(path, "r+b" if have else "wb")  # the caller closes it (a ``with``)
+    try:
+        if have:
+            f.seek(have)
+            f.truncate()
+    except BaseException:
+        f.close()
+        raise
+    return f
 
 
 def _write_body(
@@ -287,10 +297,7 @@ def _fill_reusing(
     """
     have = path.stat().st_size if path.exists() else 0
     checksum = cached.checksum
-    with open(path, "r+b" if have else "wb") as f:
-        if have:
-            f.seek(have)
-            f.truncate()
+    with _open_at(path, have) as f:
         for piece in pieces(cached, start + have, stop):
             if isinstance(piece, bytes):
                 f.write(piece)
