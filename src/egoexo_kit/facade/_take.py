@@ -349,16 +349,19 @@ class Take:
     def _reader(self, view: View, resolution: Resolution) -> tuple[VideoReader, threading.Lock]:
         """The shared open decoder of ``view``'s video and the lock to hold while using it."""
         path = view.path_448 if resolution == "448" else view.path
-        remote = self.release.remote
         opener = self.media_opener(path)
         if opener is not None:
             return READERS.get(path, index_dir=None, opener=opener)
         if path is None or not path.is_file():
-            part = "downscaled_takes/448" if resolution == "448" else "takes"
-            where = f"on the mirror {remote.url}" if remote is not None else "downloaded"
-            raise NotFoundError(f"video of view {view.key} is not {where} (part {part!r})", path=path)
+            raise self._no_video(view, path, part="downscaled_takes/448" if resolution == "448" else "takes")
         index_dir = cache_dir("frames")  # only the scan fallback writes there, never into the release
         return READERS.get(path, index_dir=index_dir)
+
+    def _no_video(self, view: View, path: Path | None, *, part: str) -> NotFoundError:
+        """The error for a video of ``view`` that is neither on disk nor on the release's mirror."""
+        remote = self.release.remote
+        where = f"on the mirror {remote.url}" if remote is not None else "downloaded"
+        return NotFoundError(f"video of view {view.key} is not {where} (part {part!r})", path=path)
 
     def media_opener(self, path: Path | None) -> Opener | None:
         """How to read a media file of this take from its mirror, by range (``None``: local, or not listed).
@@ -560,15 +563,11 @@ class Take:
         """Audio between two take times: the Aria WAV (7 microphones) by default, or a GoPro's AAC track."""
         if view is None:
             self.fetch(parts=("take_audio",))  # a remote release: the WAV (a GoPro's track is read by range)
-            paths = self.audio_paths
-            if not paths:
-                raise NotFoundError(f"take {self.name} has no audio/*.wav (part 'take_audio')")
-            return read_audio(paths[0], start_s=t0, end_s=t1)
+            return _sensors.audio(self.sensors, t0, t1)
         v = self.view(view)
         opener = self.media_opener(v.path)
         if opener is None and (v.path is None or not v.path.is_file()):
-            where = "on the mirror" if self.release.remote is not None else "downloaded"
-            raise NotFoundError(f"video of view {v.key} is not {where} (part 'takes')", path=v.path)
+            raise self._no_video(v, v.path, part="takes")
         return read_audio(v.path, start_s=t0, end_s=t1, opener=opener)
 
     @cached_property

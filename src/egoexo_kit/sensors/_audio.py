@@ -56,10 +56,7 @@ def _slice(
     n = offset + samples.shape[0]
     lo = 0 if start_s is None else max(0, int(round(start_s * rate)))
     hi = n if end_s is None else min(n, int(round(end_s * rate)))
-    if hi < lo:
-        if start_s is not None and end_s is not None and end_s < start_s:
-            raise ValueError(f"end_s ({end_s}) is before start_s ({start_s})")
-        lo = hi  # a start past the end: nothing
+    lo = min(lo, hi)  # a start past the end: nothing (an end before the start is refused by the caller)
     a, b = min(max(lo - offset, 0), samples.shape[0]), min(max(hi - offset, 0), samples.shape[0])
     return Audio(samples=np.ascontiguousarray(samples[a:b]), rate=rate, start_s=lo / rate)
 
