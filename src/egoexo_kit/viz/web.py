@@ -69,14 +69,19 @@ RENDER_WORKERS = 4
 """Renders drawn at the same time; more wait for a free renderer within their deadline."""
 
 
+def _refused(rel: str) -> bool:
+    """Whether a requested release path is empty, absolute, climbs (``..``) or has a hidden component."""
+    parts = Path(rel).parts
+    return not rel or Path(rel).is_absolute() or any(p in ("..", "") or p.startswith(".") for p in parts)
+
+
 def safe_path(root: Path, rel: str) -> Path:
     """The regular file ``root/rel`` resolved, or :class:`NotFoundError` if it escapes ``root``.
 
     Refuses absolute paths, ``..``, hidden components (``.synth``, ``.egoexo-kit``) and symlinks that
     resolve outside the release.
     """
-    parts = Path(rel).parts
-    if not rel or Path(rel).is_absolute() or any(p in ("..", "") or p.startswith(".") for p in parts):
+    if _refused(rel):
         raise NotFoundError(f"refused path {rel!r}")
     base = root.resolve()
     path = (base / rel).resolve()
@@ -92,8 +97,7 @@ element asks first) gets this much; the player asks for the rest as it needs it.
 
 def _remote_video(release: Release, rel: str) -> bool:
     """Whether ``rel`` is a safe release-relative path to an MP4 the release's mirror lists."""
-    parts = Path(rel).parts
-    if not rel or Path(rel).is_absolute() or any(p in ("..", "") or p.startswith(".") for p in parts):
+    if _refused(rel):
         return False
     return rel.lower().endswith(".mp4") and release.remote is not None and release.remote.exists(rel)
 
